@@ -1,0 +1,45 @@
+# Winnow. `make test` is the full test suite (the README's test command).
+
+GO       ?= go
+VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+# The libjpeg-turbo fast path is built in when the TurboJPEG library is present.
+TURBO    ?= $(shell printf '\#include <turbojpeg.h>\nint main(void){return 0;}\n' | $(CC) -x c - -lturbojpeg -o /dev/null 2>/dev/null && echo 1)
+TAGS     := $(if $(TURBO),turbojpeg,)
+GOFLAGS_TAGS := $(if $(TAGS),-tags $(TAGS),)
+LDFLAGS  := -X main.version=$(VERSION)
+FUZZTIME ?= 60s
+BENCHTIME ?= 1s
+
+.PHONY: build test test-short test-pure lint bench fuzz clean
+
+build:
+	$(GO) build $(GOFLAGS_TAGS) -ldflags '$(LDFLAGS)' -o bin/winnow ./cmd/winnow
+
+# Everything: both decoder builds, with the race detector on the fast one.
+test:
+	$(GO) vet ./...
+	$(GO) test -race $(GOFLAGS_TAGS) ./...
+	$(GO) test ./...
+
+test-short:
+	$(GO) test -short $(GOFLAGS_TAGS) ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) vet -tags turbojpeg ./...
+
+bench:
+	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./triage/...
+
+# Each fuzz target for FUZZTIME (go test -fuzz takes one target at a time).
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzSniff$$' -fuzztime $(FUZZTIME) ./triage
+	$(GO) test -run '^$$' -fuzz '^FuzzHashBytes$$' -fuzztime $(FUZZTIME) ./triage
+	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz '^FuzzHashBytes$$' -fuzztime $(FUZZTIME) ./triage
+	$(GO) test -run '^$$' -fuzz '^FuzzParseHashes$$' -fuzztime $(FUZZTIME) ./triage
+	$(GO) test -run '^$$' -fuzz '^FuzzHash$$' -fuzztime $(FUZZTIME) ./triage/pdq
+	$(if $(TAGS),$(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./triage/jpegturbo,)
+
+clean:
+	rm -rf bin

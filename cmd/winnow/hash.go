@@ -1,0 +1,410 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/winnow-forensics/winnow/triage"
+)
+
+const hashDescription = `
+Fingerprint every file under the given paths (directories are recursed) and
+print one JSON object per file on stdout (JSON Lines), in the order the files
+were found. Each file is read once: the same bytes feed MD5, SHA-1 and
+SHA-256 (computed concurrently), type sniffing by content and, for images,
+a bounded decode for the perceptual hashes.
+
+Fields: path, size, md5, sha1, sha256, mime, kind, width, height, pdq,
+pdq_quality, phash, dhash, decoder, error (ahash and pdq_dihedral when
+asked for). Hashes are lowercase hex; PDQ uses the reference 64-hex layout
+and the full-size convention. A hash that was not computed is null. A file
+that fails gets "error" and the run goes on.
+
+Symbolic links met while walking a directory are reported with an error and
+not followed unless --follow-symlinks is set; special files are reported and
+skipped. Exit status: 0 when the run completed (per-file errors are in the
+output), 1 when a path argument could not be read, 2 for a bad command line,
+130 when interrupted.
+
+Algorithms (--algo, comma-separated): md5, sha1, sha256, pdq, pdq-dihedral,
+phash, dhash, ahash; or the groups default, all, crypto, perceptual.`
+
+// hashConfig is the configuration of one hash run.
+type hashConfig struct {
+	algos          triage.AlgoSet
+	workers        int
+	stats          bool
+	progress       bool
+	followSymlinks bool
+	limits         triage.Limits
+	noFastJPEG     bool
+}
+
+func runHash(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "hash", "[flags] PATH...", hashDescription)
+	algo := fs.String("algo", "default", "algorithms to compute, comma-separated")
+	workers := fs.Int("workers", runtime.NumCPU(), "files hashed in parallel")
+	stats := fs.Bool("stats", false, "print throughput and per-stage timing on stderr at the end")
+	noProgress := fs.Bool("no-progress", false, "no progress line, even on a terminal")
+	follow := fs.Bool("follow-symlinks", false, "follow symbolic links found inside directories")
+	maxMP := fs.Float64("max-megapixels", float64(triage.DefaultLimits.MaxPixels)/1e6, "refuse to decode images declaring more megapixels than this (decompression bombs)")
+	maxImageMiB := fs.Int64("max-image-mib", triage.DefaultLimits.MaxImageBytes>>20, "do not decode image files larger than this many MiB (they are still digested)")
+	bufferMiB := fs.Int64("buffer-mib", triage.DefaultLimits.BufferBytes>>20, "files up to this many MiB are read into memory once; larger ones are streamed")
+	decodeMiB := fs.Int64("decode-memory-mib", triage.DefaultLimits.DecodeMemory>>20, "memory all concurrent decodes may hold together, in MiB")
+	noFast := fs.Bool("no-fast-jpeg", false, "decode JPEGs with Go's image/jpeg even when libjpeg-turbo is built in")
+	paths, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		fmt.Fprintln(e.stderr, "winnow hash: no PATH given")
+		fs.Usage()
+		return errUsage
+	}
+	algos, err := triage.ParseAlgoSet(*algo)
+	if err != nil {
+		return &exitError{2, err}
+	}
+	cfg := hashConfig{
+		algos:          algos,
+		workers:        *workers,
+		stats:          *stats,
+		progress:       e.stderrTerminal && !*noProgress,
+		followSymlinks: *follow,
+		noFastJPEG:     *noFast,
+		limits: triage.Limits{
+			MaxPixels:     int64(*maxMP * 1e6),
+			MaxImageBytes: *maxImageMiB << 20,
+			BufferBytes:   *bufferMiB << 20,
+			DecodeMemory:  *decodeMiB << 20,
+		},
+	}
+	if err := cfg.validate(); err != nil {
+		return &exitError{2, err}
+	}
+	return hashPaths(ctx, e, cfg, paths)
+}
+
+func (c hashConfig) validate() error {
+	if c.workers < 1 {
+		return fmt.Errorf("--workers must be at least 1")
+	}
+	if c.limits.MaxPixels <= 0 || c.limits.MaxImageBytes <= 0 || c.limits.BufferBytes <= 0 || c.limits.DecodeMemory <= 0 {
+		return fmt.Errorf("limits must be positive")
+	}
+	return c.limits.Validate()
+}
+
+// hashRecord is one line of output. Pointers are null when not computed.
+type hashRecord struct {
+	Path        string   `json:"path"`
+	Size        int64    `json:"size"`
+	MD5         *string  `json:"md5"`
+	SHA1        *string  `json:"sha1"`
+	SHA256      *string  `json:"sha256"`
+	MIME        string   `json:"mime"`
+	Kind        string   `json:"kind"`
+	Width       int      `json:"width"`
+	Height      int      `json:"height"`
+	PDQ         *string  `json:"pdq"`
+	PDQQuality  *int     `json:"pdq_quality"`
+	PHash       *string  `json:"phash"`
+	DHash       *string  `json:"dhash"`
+	AHash       *string  `json:"ahash,omitempty"`
+	PDQDihedral []string `json:"pdq_dihedral,omitempty"`
+	Decoder     string   `json:"decoder,omitempty"`
+	Error       *string  `json:"error"`
+}
+
+func strp(s string) *string { return &s }
+
+func newHashRecord(path string, algos triage.AlgoSet, fp triage.Fingerprint) hashRecord {
+	r := hashRecord{Path: path, Size: fp.Size, MIME: fp.Type.MIME, Kind: fp.Type.Kind.String(),
+		Width: fp.Width, Height: fp.Height, Decoder: fp.Decoder}
+	if fp.Err != nil {
+		r.Error = strp(triage.ErrorMessage(fp.Err))
+	}
+	if r.MIME == "" { // nothing was read
+		return r
+	}
+	if algos.Has(triage.AlgoMD5) {
+		r.MD5 = strp(fp.MD5.String())
+	}
+	if algos.Has(triage.AlgoSHA1) {
+		r.SHA1 = strp(fp.SHA1.String())
+	}
+	if algos.Has(triage.AlgoSHA256) {
+		r.SHA256 = strp(fp.SHA256.String())
+	}
+	if !fp.Perceptual {
+		return r
+	}
+	if algos.Has(triage.AlgoPDQ) || algos.Has(triage.AlgoPDQDihedral) {
+		r.PDQ = strp(fp.PDQ.String())
+		q := fp.PDQQuality
+		r.PDQQuality = &q
+	}
+	if algos.Has(triage.AlgoPDQDihedral) {
+		for _, h := range fp.PDQDihedral {
+			r.PDQDihedral = append(r.PDQDihedral, h.String())
+		}
+	}
+	if algos.Has(triage.AlgoPHash) {
+		r.PHash = strp(fp.PHash.String())
+	}
+	if algos.Has(triage.AlgoDHash) {
+		r.DHash = strp(fp.DHash.String())
+	}
+	if algos.Has(triage.AlgoAHash) {
+		r.AHash = strp(fp.AHash.String())
+	}
+	return r
+}
+
+// hashJob is one file to hash; done carries its record to the printer.
+type hashJob struct {
+	path string
+	err  error // set when the walk already knows the file cannot be hashed
+	done chan hashRecord
+}
+
+// hashStats are the totals of a run.
+type hashStats struct {
+	files, images, errors atomic.Int64
+	bytes                 atomic.Int64
+	mu                    sync.Mutex
+	times                 triage.StageTimes
+	decoders              map[string]int
+}
+
+func (s *hashStats) add(fp triage.Fingerprint) {
+	s.files.Add(1)
+	s.bytes.Add(fp.Size)
+	if fp.Perceptual {
+		s.images.Add(1)
+	}
+	if fp.Err != nil {
+		s.errors.Add(1)
+	}
+	s.mu.Lock()
+	s.times.Add(fp.Times)
+	if fp.Decoder != "" {
+		d := fp.Decoder
+		if i := strings.IndexByte(d, ' '); i > 0 {
+			d = d[:i]
+		}
+		s.decoders[d]++
+	}
+	s.mu.Unlock()
+}
+
+// hashPaths walks the paths, hashes with a worker pool and prints records in
+// walk order.
+func hashPaths(ctx context.Context, e *env, cfg hashConfig, paths []string) error {
+	h := triage.NewHasher(triage.HasherOptions{Algos: cfg.algos, Limits: cfg.limits, NoFastJPEG: cfg.noFastJPEG})
+	st := &hashStats{decoders: map[string]int{}}
+	start := time.Now()
+
+	jobs := make(chan *hashJob, cfg.workers*2)
+	order := make(chan *hashJob, cfg.workers*8) // bounds how far the walk runs ahead of the printer
+	var walkErr error
+	go func() {
+		defer close(jobs)
+		defer close(order)
+		walkErr = walkPaths(ctx, paths, cfg.followSymlinks, func(path string, err error) bool {
+			j := &hashJob{path: path, err: err, done: make(chan hashRecord, 1)}
+			select {
+			case order <- j:
+			case <-ctx.Done():
+				return false
+			}
+			select {
+			case jobs <- j:
+			case <-ctx.Done():
+				return false
+			}
+			return true
+		})
+	}()
+
+	var wg sync.WaitGroup
+	for range cfg.workers {
+		wg.Go(func() {
+			for j := range jobs {
+				var fp triage.Fingerprint
+				if j.err != nil {
+					fp.Err = j.err
+				} else if ctx.Err() != nil {
+					fp.Err = triage.Errorf(triage.EUNAVAILABLE, "not hashed: run interrupted")
+				} else {
+					fp = h.HashFile(ctx, j.path)
+				}
+				st.add(fp)
+				j.done <- newHashRecord(j.path, cfg.algos, fp)
+			}
+		})
+	}
+
+	var prog *progressLine
+	if cfg.progress {
+		prog = startProgress(e.stderr, func() string {
+			el := time.Since(start).Seconds()
+			n, b := st.files.Load(), st.bytes.Load()
+			return fmt.Sprintf("%d files, %s, %.1f files/s, %.1f MB/s, %d errors",
+				n, humanBytes(b), float64(n)/el, float64(b)/1e6/el, st.errors.Load())
+		})
+	}
+
+	out := bufio.NewWriterSize(e.stdout, 64<<10)
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	var werr error
+	for j := range order {
+		rec := <-j.done
+		if werr == nil {
+			werr = enc.Encode(rec)
+			if len(order) == 0 && werr == nil {
+				werr = out.Flush() // keep output flowing for pipes
+			}
+		}
+	}
+	wg.Wait()
+	if werr == nil {
+		werr = out.Flush()
+	}
+	if prog != nil {
+		prog.stop()
+	}
+	if cfg.stats {
+		printHashStats(e.stderr, st, cfg, h, time.Since(start))
+	}
+	switch {
+	case werr != nil:
+		return fmt.Errorf("write output: %w", werr)
+	case ctx.Err() != nil:
+		return &exitError{130, fmt.Errorf("interrupted; output is incomplete")}
+	case walkErr != nil:
+		return walkErr
+	}
+	return nil
+}
+
+func printHashStats(w io.Writer, st *hashStats, cfg hashConfig, h *triage.Hasher, el time.Duration) {
+	n, b := st.files.Load(), st.bytes.Load()
+	sec := el.Seconds()
+	fmt.Fprintf(w, "winnow hash: %d files (%d images hashed perceptually, %d with errors), %s in %.2f s\n",
+		n, st.images.Load(), st.errors.Load(), humanBytes(b), sec)
+	fmt.Fprintf(w, "  throughput: %.1f files/s, %.1f MB/s with %d workers (%.1f files/s per worker)\n",
+		float64(n)/sec, float64(b)/1e6/sec, cfg.workers, float64(n)/sec/float64(cfg.workers))
+	t := st.times
+	fmt.Fprintf(w, "  stage time summed over workers: read %.2f s, digest %.2f s (concurrent with decode), decode %.2f s, perceptual hashes %.2f s\n",
+		t.Read.Seconds(), t.Digest.Seconds(), t.Decode.Seconds(), t.Hash.Seconds())
+	if len(st.decoders) > 0 {
+		var ds []string
+		for d, c := range st.decoders {
+			ds = append(ds, fmt.Sprintf("%s %d", d, c))
+		}
+		sort.Strings(ds)
+		fmt.Fprintf(w, "  decoders: %s; algorithms: %s\n", strings.Join(ds, ", "), cfg.algos)
+	}
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.2f GB", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	case n >= 1e3:
+		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// walkPaths calls visit for every file under paths, in lexical order within
+// each directory. A path argument that does not exist is an error returned
+// at the end (after the others were walked); problems below it become
+// per-file errors. visit returns false to stop.
+func walkPaths(ctx context.Context, paths []string, follow bool, visit func(path string, err error) bool) error {
+	var missing []string
+	for _, root := range paths {
+		if ctx.Err() != nil {
+			return nil
+		}
+		fi, err := os.Stat(root) // arguments are followed even if links
+		if err != nil {
+			missing = append(missing, root)
+			continue
+		}
+		if !fi.IsDir() {
+			if !visit(root, nil) {
+				return nil
+			}
+			continue
+		}
+		stopped := false
+		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if ctx.Err() != nil {
+				stopped = true
+				return filepath.SkipAll
+			}
+			if err != nil {
+				if !visit(p, triage.Errorf(triage.EINVALID, "cannot read: %v", unwrapPathErr(err))) {
+					stopped = true
+					return filepath.SkipAll
+				}
+				if d != nil && d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.IsDir() {
+				return nil
+			}
+			var verr error
+			switch t := d.Type(); {
+			case t&fs.ModeSymlink != 0:
+				if !follow {
+					verr = triage.Errorf(triage.EUNSUPPORTED, "symbolic link, not followed (use --follow-symlinks)")
+				} else if fi, err := os.Stat(p); err != nil {
+					verr = triage.Errorf(triage.EINVALID, "broken symbolic link: %v", unwrapPathErr(err))
+				} else if fi.IsDir() {
+					verr = triage.Errorf(triage.EUNSUPPORTED, "symbolic link to a directory, not followed")
+				}
+			case !t.IsRegular():
+				verr = triage.Errorf(triage.EUNSUPPORTED, "special file (%s), skipped", t)
+			}
+			if !visit(p, verr) {
+				stopped = true
+				return filepath.SkipAll
+			}
+			return nil
+		})
+		if stopped {
+			return nil
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("cannot read %s: no such file or directory", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+func unwrapPathErr(err error) error {
+	if pe, ok := err.(*fs.PathError); ok {
+		return pe.Err
+	}
+	return err
+}

@@ -1,0 +1,28 @@
+// Package triage is Winnow's domain: the evidence items a lab receives, the
+// hashes that fingerprint them, the hash sets of known material they are
+// matched against, and the verdicts that decide what a person must look at.
+//
+// A seizure holds millions of files and most are already known. The work
+// that matters is finding the rest, so the hashing engine here must be fast,
+// exact and hard to break. Hasher fingerprints a file with one read: the
+// same bytes feed MD5, SHA-1 and SHA-256 (computed concurrently), type
+// sniffing by content (never by name), and for images a bounded decode that
+// checks the declared size against Limits before allocating a single pixel.
+// From the decoded luma plane it computes Meta's PDQ (package pdq, bit-exact
+// with the reference on reference pixels, full-size convention) and the
+// 64-bit pHash, dHash and aHash (through goimagehash, fed a 64x64 thumbnail).
+// JPEGs, the bulk of any seizure, go through libjpeg-turbo's DCT-domain
+// scaled decode when the binary is built with it (package jpegturbo).
+//
+// Hashes are comparable fixed-size values (MD5, SHA1, SHA256, PDQ, PHash,
+// DHash, AHash) with Parse functions and String methods in lowercase hex, so
+// they serve as map keys and compare with ==.
+//
+// Untrusted input is the normal case: every decoder runs under limits and
+// panic recovery, and a bad file becomes a per-item error (Fingerprint.Err),
+// never a crash or a lost batch. Errors carry a code (EINVALID, ETOOLARGE,
+// ...) and a message that is safe to show a user; see Error.
+//
+// The package imports the standard library, goimagehash and x/image only;
+// storage, queues and HTTP live in other packages and depend on this one.
+package triage

@@ -1,0 +1,482 @@
+package triage
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/corona10/goimagehash"
+
+	"github.com/winnow-forensics/winnow/triage/jpegturbo"
+	"github.com/winnow-forensics/winnow/triage/pdq"
+)
+
+// Fingerprint is everything the hashing engine learns about one file.
+type Fingerprint struct {
+	Size int64
+	Digests
+	Type MediaType
+	// Width and Height are the image's own dimensions, whatever resolution
+	// was hashed; zero when the file was not decoded.
+	Width, Height int
+	// Perceptual reports whether the perceptual hashes below were computed.
+	Perceptual  bool
+	PDQ         PDQ
+	PDQQuality  int
+	PDQDihedral [8]PDQ // orig, rot90, rot180, rot270, flipx, flipy, flipp, flipm
+	PHash       PHash
+	DHash       DHash
+	AHash       AHash
+	// Decoder names the decoder that produced the pixels, e.g. "libjpeg-turbo 1/4".
+	Decoder string
+	// Err is the per-item error: nil, or why something could not be computed.
+	// Digests are valid whenever Size bytes were read, even with an Err.
+	Err   error
+	Times StageTimes
+}
+
+// StageTimes is the time one item spent in each stage. Digest runs
+// concurrently with Decode and Hash, so the stages overlap in wall time.
+type StageTimes struct {
+	Read   time.Duration // reading the file (for streamed files, read + digest)
+	Digest time.Duration // MD5/SHA-1/SHA-256 over an in-memory buffer
+	Decode time.Duration // header check and pixel decode, luma conversion
+	Hash   time.Duration // PDQ, pHash, dHash, aHash
+}
+
+// Add accumulates o into t.
+func (t *StageTimes) Add(o StageTimes) {
+	t.Read += o.Read
+	t.Digest += o.Digest
+	t.Decode += o.Decode
+	t.Hash += o.Hash
+}
+
+// Hasher is the hashing engine: it fingerprints files with one read each,
+// under Limits. It is safe for concurrent use; run one call per core.
+type Hasher struct {
+	algos   AlgoSet
+	lim     Limits
+	mem     *memBudget
+	scratch sync.Pool // *scratch
+	turbo   bool
+}
+
+// HasherOptions configure a Hasher.
+type HasherOptions struct {
+	Algos  AlgoSet // zero means AlgosDefault
+	Limits Limits
+	// NoFastJPEG turns the libjpeg-turbo path off even when it was built in.
+	NoFastJPEG bool
+}
+
+// NewHasher returns a Hasher.
+func NewHasher(opt HasherOptions) *Hasher {
+	if opt.Algos == 0 {
+		opt.Algos = AlgosDefault
+	}
+	lim := opt.Limits.withDefaults()
+	return &Hasher{
+		algos: opt.Algos,
+		lim:   lim,
+		mem:   newMemBudget(lim.DecodeMemory),
+		turbo: jpegturbo.Available && !opt.NoFastJPEG,
+	}
+}
+
+// Algos returns the algorithms the Hasher computes.
+func (h *Hasher) Algos() AlgoSet { return h.algos }
+
+// FastJPEG reports whether JPEGs are decoded with libjpeg-turbo.
+func (h *Hasher) FastJPEG() bool { return h.turbo }
+
+// scratch is per-call working memory, pooled so that steady-state hashing
+// does not allocate large buffers.
+type scratch struct {
+	file []byte
+	luma []float32
+	gray []byte
+	pdq  pdq.Hasher
+}
+
+func (h *Hasher) getScratch() *scratch {
+	if s, ok := h.scratch.Get().(*scratch); ok {
+		return s
+	}
+	return new(scratch)
+}
+
+// HashFile fingerprints the regular file at path. Files up to
+// Limits.BufferBytes are read into memory once; larger ones are streamed.
+// Problems with the file are reported in Fingerprint.Err, never as panics.
+func (h *Hasher) HashFile(ctx context.Context, path string) Fingerprint {
+	f, err := os.Open(path)
+	if err != nil {
+		return Fingerprint{Err: Errorf(EINVALID, "open: %v", pathErr(err))}
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return Fingerprint{Err: Errorf(EINVALID, "stat: %v", pathErr(err))}
+	}
+	if !fi.Mode().IsRegular() {
+		return Fingerprint{Err: Errorf(EUNSUPPORTED, "not a regular file (%s)", fi.Mode().Type())}
+	}
+	return h.HashReader(ctx, f, fi.Size())
+}
+
+// pathErr drops the path from an *os.PathError: callers report the path themselves.
+func pathErr(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// HashReader fingerprints everything r yields. size is the expected length,
+// or -1 if unknown; it only chooses between the in-memory and the streaming
+// path, and a stream that turns out longer is still read whole.
+func (h *Hasher) HashReader(ctx context.Context, r io.Reader, size int64) Fingerprint {
+	if size >= 0 && size <= h.lim.BufferBytes {
+		s := h.getScratch()
+		defer h.scratch.Put(s)
+		t0 := time.Now()
+		buf, err := readAll(r, size, h.lim.BufferBytes, s.file[:0])
+		s.file = buf[:0]
+		read := time.Since(t0)
+		if err == nil {
+			fp := h.hashBytes(ctx, buf, s)
+			fp.Times.Read = read
+			return fp
+		}
+		if !errors.Is(err, errGrew) {
+			return Fingerprint{Err: Errorf(EINVALID, "read: %v", err)}
+		}
+		// The file grew past the buffer while we read it: stream the rest.
+		r = io.MultiReader(bytes.NewReader(buf), r)
+	}
+	return h.hashStream(ctx, r)
+}
+
+var errGrew = errors.New("file larger than its stated size")
+
+// readAll reads r, expected to hold size bytes, into buf. It returns errGrew
+// (and what it read) if the stream holds more than limit bytes.
+func readAll(r io.Reader, size, limit int64, buf []byte) ([]byte, error) {
+	if int64(cap(buf)) < size+1 {
+		buf = make([]byte, 0, size+1)
+	}
+	for {
+		if len(buf) == cap(buf) {
+			if int64(len(buf)) > limit {
+				return buf, errGrew
+			}
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			if int64(len(buf)) > limit {
+				return buf, errGrew
+			}
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+// HashBytes fingerprints an in-memory file.
+func (h *Hasher) HashBytes(ctx context.Context, b []byte) Fingerprint {
+	s := h.getScratch()
+	defer h.scratch.Put(s)
+	return h.hashBytes(ctx, b, s)
+}
+
+func (h *Hasher) hashBytes(ctx context.Context, b []byte, s *scratch) Fingerprint {
+	fp := Fingerprint{Size: int64(len(b)), Type: Sniff(b)}
+	dg := newDigester(h.algos)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t0 := time.Now()
+		fp.Digests = dg.sumBytes(b)
+		fp.Times.Digest = time.Since(t0)
+	})
+	if h.algos.Perceptual() && fp.Type.Kind == KindImage {
+		fp.Err = h.perceptual(ctx, &fp, b, nil, s)
+	}
+	wg.Wait()
+	return fp
+}
+
+// hashStream is the path for files over the buffer budget: one read feeds
+// the digests and, for images, a streaming decoder on its own goroutine.
+func (h *Hasher) hashStream(ctx context.Context, r io.Reader) Fingerprint {
+	var fp Fingerprint
+	br := bufio.NewReaderSize(r, SniffLen)
+	head, _ := br.Peek(SniffLen)
+	fp.Type = Sniff(head)
+	dg := newDigester(h.algos)
+
+	var tee *io.PipeWriter
+	done := make(chan error, 1)
+	if h.algos.Perceptual() && fp.Type.Kind == KindImage {
+		pr, pw := io.Pipe()
+		tee = pw
+		go func() {
+			s := h.getScratch()
+			defer h.scratch.Put(s)
+			err := h.perceptual(ctx, &fp, nil, pr, s)
+			pr.CloseWithError(errDecoderDone) // unblocks the writer if the decoder stopped early
+			done <- err
+		}()
+	}
+	t0 := time.Now()
+	var w io.Writer
+	if tee != nil {
+		w = tee
+	}
+	n, dig, err := dg.sumStream(br, w)
+	fp.Times.Read = time.Since(t0)
+	if tee != nil {
+		tee.Close()
+		if perr := <-done; perr != nil && fp.Err == nil {
+			fp.Err = perr
+		}
+	}
+	fp.Size, fp.Digests = n, dig
+	if err != nil {
+		fp.Err = Errorf(EINVALID, "read: %v", err)
+	}
+	return fp
+}
+
+var errDecoderDone = errors.New("decoder finished")
+
+// streamHeadLen is how much of a streamed image is buffered to read its
+// header before decoding starts.
+const streamHeadLen = 1 << 20
+
+// perceptual decodes an image, from b if it is in memory or else from the
+// stream r, and fills in the perceptual fields of fp. It returns the
+// per-item error, if any.
+func (h *Hasher) perceptual(ctx context.Context, fp *Fingerprint, b []byte, r io.Reader, s *scratch) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = Errorf(EINTERNAL, "hashing failed: %v", p)
+		}
+	}()
+	if !fp.Type.Decodable() {
+		return unsupportedError(fp.Type)
+	}
+	if r == nil && int64(len(b)) > h.lim.MaxImageBytes {
+		return tooManyBytes(int64(len(b)), h.lim.MaxImageBytes)
+	}
+	t0 := time.Now()
+	ras, reserved, err := h.decodeLuma(ctx, fp.Type, b, r, s)
+	defer h.mem.release(reserved)
+	fp.Times.Decode = time.Since(t0)
+	if err != nil {
+		return err
+	}
+	fp.Width, fp.Height, fp.Decoder = ras.srcW, ras.srcH, ras.decoder
+	if min(ras.srcW, ras.srcH) < h.lim.MinSide {
+		return Errorf(EINVALID, "image is %dx%d: too small to hash perceptually (minimum %d pixels a side)",
+			ras.srcW, ras.srcH, h.lim.MinSide)
+	}
+	t1 := time.Now()
+	h.hashLuma(fp, ras, s)
+	fp.Times.Hash = time.Since(t1)
+	fp.Perceptual = true
+	return nil
+}
+
+// raster is a decoded luma plane and what produced it.
+type raster struct {
+	luma       []float32
+	w, h       int // the plane's size
+	srcW, srcH int // the image's own size
+	decoder    string
+}
+
+// decodeLuma turns an image into a luma plane. JPEGs go through
+// libjpeg-turbo's DCT-domain scaled decode when it is built in; everything
+// else, and any JPEG libjpeg-turbo refuses, through the pure-Go decoders.
+func (h *Hasher) decodeLuma(ctx context.Context, mt MediaType, b []byte, r io.Reader, s *scratch) (raster, int64, error) {
+	if b != nil && mt.MIME == MIMEJPEG && h.turbo {
+		ras, n, err := h.decodeTurbo(ctx, b, s)
+		if err == nil || ErrorCode(err) == ETOOLARGE {
+			return ras, n, err
+		}
+		// Fall through: CMYK and other rarities are left to image/jpeg, and a
+		// file libjpeg-turbo rejects gets a second opinion.
+	}
+	head := b
+	if r != nil {
+		br := bufio.NewReaderSize(r, streamHeadLen)
+		head, _ = br.Peek(streamHeadLen)
+		r = br
+	} else {
+		r = bytes.NewReader(b)
+	}
+	img, n, err := h.decodeStd(ctx, mt, head, r, 4)
+	if err != nil {
+		return raster{}, 0, err
+	}
+	bd := img.Bounds()
+	s.luma = pdq.Luma(img, s.luma)
+	return raster{luma: s.luma, w: bd.Dx(), h: bd.Dy(), srcW: bd.Dx(), srcH: bd.Dy(), decoder: "go"}, n, nil
+}
+
+// TurboMinSide is the shortest side, in pixels, that libjpeg-turbo's scaled
+// decode keeps: it picks the smallest DCT scale factor whose output is at
+// least this large. Chosen by measurement (see README, "Fast JPEG path").
+const TurboMinSide = 512
+
+func (h *Hasher) decodeTurbo(ctx context.Context, b []byte, s *scratch) (raster, int64, error) {
+	hdr, err := jpegturbo.DecodeHeader(b)
+	if err != nil {
+		return raster{}, 0, Errorf(EINVALID, "%v", err)
+	}
+	if err := h.lim.checkDims(hdr.Width, hdr.Height); err != nil {
+		return raster{}, 0, err
+	}
+	// The scaled plane is at most full size: reserve for the worst case of
+	// one gray byte and one float per pixel at the chosen scale.
+	sw, sh := turboScaledSize(hdr.Width, hdr.Height, TurboMinSide)
+	n, err := h.mem.acquire(ctx, int64(sw)*int64(sh)*7)
+	if err != nil {
+		return raster{}, 0, err
+	}
+	img, err := jpegturbo.Decode(b, jpegturbo.Options{Format: jpegturbo.RGB, MinSide: TurboMinSide, MaxPixels: h.lim.MaxPixels}, s.gray)
+	if err == nil && img.Warning != "" {
+		// A truncated or damaged file that libjpeg-turbo would pad with
+		// gray: hash what image/jpeg makes of it instead (usually an
+		// error), so both builds give the same answer.
+		err = fmt.Errorf("jpegturbo: %s", img.Warning)
+	}
+	if err != nil {
+		h.mem.release(n)
+		if errors.Is(err, jpegturbo.ErrTooLarge) {
+			return raster{}, 0, Errorf(ETOOLARGE, "%v", err)
+		}
+		return raster{}, 0, Errorf(EINVALID, "%v", err)
+	}
+	s.gray = img.Pix[:0]
+	s.luma = pdq.LumaFromRGB(img.Pix, img.Width, img.Height, img.Stride, s.luma)
+	dec := "libjpeg-turbo"
+	if img.Width != hdr.Width {
+		dec = fmt.Sprintf("libjpeg-turbo %dx%d", img.Width, img.Height)
+	}
+	return raster{luma: s.luma, w: img.Width, h: img.Height, srcW: hdr.Width, srcH: hdr.Height, decoder: dec}, n, nil
+}
+
+// turboScaledSize predicts the size of libjpeg-turbo's scaled decode, whose
+// down-scaling factors are k/8 for k = 1..8 and whose output sides are
+// rounded up, so that memory can be reserved before decoding.
+func turboScaledSize(w, h, minSide int) (int, int) {
+	for k := 1; k < 8; k++ {
+		sw, sh := (w*k+7)/8, (h*k+7)/8
+		if min(sw, sh) >= minSide {
+			return sw, sh
+		}
+	}
+	return w, h
+}
+
+// smallSide is the size of the thumbnail the 64-bit hashes are computed
+// from (see hashLuma).
+const smallSide = 64
+
+// hashLuma computes the perceptual hashes from a luma plane.
+//
+// pHash, dHash and aHash: the plane is box-averaged to 64x64 (each output
+// pixel the mean of the input pixels whose index scales into it, aspect
+// ratio not kept), rounded to 8-bit gray, and handed to goimagehash, whose
+// own resize is then the identity (pHash) or a small 64x64 -> 9x8 / 8x8
+// bilinear step (dHash, aHash). Feeding goimagehash the full image instead
+// would cost ~35 MB of allocation per 12 MP photo.
+//
+// PDQ runs last because it blurs the plane in place.
+func (h *Hasher) hashLuma(fp *Fingerprint, ras raster, s *scratch) {
+	if h.algos&AlgoSet(AlgoPHash|AlgoDHash|AlgoAHash) != 0 {
+		small := boxGray(ras.luma, ras.w, ras.h, smallSide)
+		if h.algos.Has(AlgoPHash) {
+			if v, err := goimagehash.PerceptionHash(small); err == nil {
+				fp.PHash = PHash(v.GetHash())
+			}
+		}
+		if h.algos.Has(AlgoDHash) {
+			if v, err := goimagehash.DifferenceHash(small); err == nil {
+				fp.DHash = DHash(v.GetHash())
+			}
+		}
+		if h.algos.Has(AlgoAHash) {
+			if v, err := goimagehash.AverageHash(small); err == nil {
+				fp.AHash = AHash(v.GetHash())
+			}
+		}
+	}
+	switch {
+	case h.algos.Has(AlgoPDQDihedral):
+		hs, q := s.pdq.HashDihedral(ras.luma, ras.w, ras.h)
+		for i := range hs {
+			fp.PDQDihedral[i] = PDQ(hs[i])
+		}
+		fp.PDQ, fp.PDQQuality = fp.PDQDihedral[0], q
+	case h.algos.Has(AlgoPDQ):
+		v, q := s.pdq.Hash(ras.luma, ras.w, ras.h)
+		fp.PDQ, fp.PDQQuality = PDQ(v), q
+	}
+}
+
+// boxGray averages a w x h luma plane down to an n x n 8-bit gray image.
+// Output pixel (x, y) is the mean of the input pixels (i, j) with
+// i*n/w == x and j*n/h == y; when a side is shorter than n, input pixels are
+// repeated (nearest neighbour) instead.
+func boxGray(luma []float32, w, h, n int) *image.Gray {
+	img := image.NewGray(image.Rect(0, 0, n, n))
+	sums := make([]float64, n)
+	counts := make([]int, n)
+	x0 := make([]int, n+1) // column span of each output column
+	for x := 0; x <= n; x++ {
+		x0[x] = (x*w + n - 1) / n
+	}
+	for y := 0; y < n; y++ {
+		ya, yb := (y*h+n-1)/n, ((y+1)*h+n-1)/n
+		if yb <= ya { // upscaling: nearest row
+			ya, yb = y*h/n, y*h/n+1
+		}
+		clear(sums)
+		clear(counts)
+		for j := ya; j < yb; j++ {
+			row := luma[j*w : (j+1)*w]
+			for x := 0; x < n; x++ {
+				xa, xb := x0[x], x0[x+1]
+				if xb <= xa {
+					xa, xb = x*w/n, x*w/n+1
+				}
+				var sum float64
+				for _, v := range row[xa:xb] {
+					sum += float64(v)
+				}
+				sums[x] += sum
+				counts[x] += xb - xa
+			}
+		}
+		for x := 0; x < n; x++ {
+			v := sums[x]/float64(counts[x]) + 0.5
+			img.Pix[y*img.Stride+x] = uint8(min(255, max(0, v)))
+		}
+	}
+	return img
+}

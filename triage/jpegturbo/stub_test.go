@@ -1,0 +1,5 @@
+//go:build !turbojpeg || !cgo
+
+package jpegturbo
+
+const wantAvailable = false
