@@ -19,34 +19,47 @@ import (
 
 var (
 	photo12Once sync.Once
-	photo12     []byte
+	photo12     [][]byte
 )
 
-// photo12MP is a generated 4000x3000 baseline 4:2:0 JPEG at quality 90,
-// about 2.9 MB: the size and shape of a phone camera photo.
-func photo12MP() []byte {
-	photo12Once.Do(func() { photo12 = triagetest.PhotoJPEG(4000, 3000, 12, 90) })
+// photos12MP are generated 4000x3000 baseline 4:2:0 JPEGs at quality 90,
+// about 2.8 MB each: the size and shape of phone camera photos. Benchmarks
+// cycle through several distinct files, as a seizure would, so that caches
+// and branch predictors do not flatter the figures.
+func photos12MP() [][]byte {
+	photo12Once.Do(func() {
+		photo12 = make([][]byte, 4)
+		var wg sync.WaitGroup
+		for i := range photo12 {
+			wg.Go(func() { photo12[i] = triagetest.PhotoJPEG(4000, 3000, uint64(12+i), 90) })
+		}
+		wg.Wait()
+	})
 	return photo12
 }
+
+func photo12MP() []byte { return photos12MP()[0] }
 
 // BenchmarkPipeline12MP is the full pipeline (MD5 + SHA-1 + SHA-256 + sniff
 // + decode + PDQ + pHash + dHash) on one 12 MP JPEG. Run with -cpu 1 to
 // measure images per second per core. The "fast" variant uses libjpeg-turbo
 // when built with -tags turbojpeg; "go" forces image/jpeg.
 func BenchmarkPipeline12MP(b *testing.B) {
-	data := photo12MP()
+	photos := photos12MP()
 	for _, v := range []struct {
 		name    string
 		noTurbo bool
 	}{{"fast", false}, {"go", true}} {
 		b.Run(v.name, func(b *testing.B) {
 			h := NewHasher(HasherOptions{NoFastJPEG: v.noTurbo})
-			b.SetBytes(int64(len(data)))
+			b.SetBytes(int64(len(photos[0])))
 			b.ReportAllocs()
+			i := 0
 			for b.Loop() {
-				if fp := h.HashBytes(context.Background(), data); fp.Err != nil {
+				if fp := h.HashBytes(context.Background(), photos[i%len(photos)]); fp.Err != nil {
 					b.Fatal(fp.Err)
 				}
+				i++
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
 		})

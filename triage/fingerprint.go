@@ -3,6 +3,7 @@ package triage
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -67,6 +68,10 @@ type Hasher struct {
 	mem     *memBudget
 	scratch sync.Pool // *scratch
 	turbo   bool
+	// turboMinSide and turboGray tune the libjpeg-turbo path; they are
+	// fields (not constants) so the scale benchmark can sweep them.
+	turboMinSide int
+	turboGray    bool
 }
 
 // HasherOptions configure a Hasher.
@@ -75,6 +80,10 @@ type HasherOptions struct {
 	Limits Limits
 	// NoFastJPEG turns the libjpeg-turbo path off even when it was built in.
 	NoFastJPEG bool
+	// JPEGMinSide overrides TurboMinSide: libjpeg-turbo decodes at the
+	// smallest scale k/8 whose shorter side is at least this many pixels.
+	// Larger is closer to the full-size convention and slower.
+	JPEGMinSide int
 }
 
 // NewHasher returns a Hasher.
@@ -88,6 +97,9 @@ func NewHasher(opt HasherOptions) *Hasher {
 		lim:   lim,
 		mem:   newMemBudget(lim.DecodeMemory),
 		turbo: jpegturbo.Available && !opt.NoFastJPEG,
+
+		turboMinSide: cmp.Or(opt.JPEGMinSide, TurboMinSide),
+		turboGray:    true,
 	}
 }
 
@@ -337,10 +349,14 @@ func (h *Hasher) decodeLuma(ctx context.Context, mt MediaType, b []byte, r io.Re
 	return raster{luma: s.luma, w: bd.Dx(), h: bd.Dy(), srcW: bd.Dx(), srcH: bd.Dy(), decoder: "go"}, n, nil
 }
 
-// TurboMinSide is the shortest side, in pixels, that libjpeg-turbo's scaled
-// decode keeps: it picks the smallest DCT scale factor whose output is at
-// least this large. Chosen by measurement (see README, "Fast JPEG path").
-const TurboMinSide = 512
+// TurboMinSide is the default shortest side, in pixels, that
+// libjpeg-turbo's scaled decode keeps: it picks the smallest DCT scale
+// factor whose output is at least this large (a 12 MP photo decodes at 1/8,
+// 500x375). Chosen by measurement with BenchmarkTurboScale: on 12 MP photos
+// 256 gives 29 images/s per core with PDQ a mean 4.3 (max 8) bits from the
+// full-size decode; 512 gives 21 images/s at 2.3 (max 4) bits. See README,
+// "Fast JPEG path".
+const TurboMinSide = 256
 
 func (h *Hasher) decodeTurbo(ctx context.Context, b []byte, s *scratch) (raster, int64, error) {
 	hdr, err := jpegturbo.DecodeHeader(b)
@@ -352,12 +368,20 @@ func (h *Hasher) decodeTurbo(ctx context.Context, b []byte, s *scratch) (raster,
 	}
 	// The scaled plane is at most full size: reserve for the worst case of
 	// one gray byte and one float per pixel at the chosen scale.
-	sw, sh := turboScaledSize(hdr.Width, hdr.Height, TurboMinSide)
-	n, err := h.mem.acquire(ctx, int64(sw)*int64(sh)*7)
+	sw, sh := turboScaledSize(hdr.Width, hdr.Height, h.turboMinSide)
+	// Images decoded at full size are decoded to RGB and converted to luma
+	// exactly as the reference does, which makes their PDQ bit-exact with
+	// the reference tools (same libjpeg-turbo pixels). Scaled decodes go
+	// straight to the Y channel: the same weighting, no chroma work.
+	format := jpegturbo.RGB
+	if h.turboGray && (sw != hdr.Width || sh != hdr.Height) {
+		format = jpegturbo.Gray
+	}
+	n, err := h.mem.acquire(ctx, int64(sw)*int64(sh)*int64(4+format.BytesPerPixel()))
 	if err != nil {
 		return raster{}, 0, err
 	}
-	img, err := jpegturbo.Decode(b, jpegturbo.Options{Format: jpegturbo.RGB, MinSide: TurboMinSide, MaxPixels: h.lim.MaxPixels}, s.gray)
+	img, err := jpegturbo.Decode(b, jpegturbo.Options{Format: format, MinSide: h.turboMinSide, MaxPixels: h.lim.MaxPixels}, s.gray)
 	if err == nil && img.Warning != "" {
 		// A truncated or damaged file that libjpeg-turbo would pad with
 		// gray: hash what image/jpeg makes of it instead (usually an
@@ -372,7 +396,11 @@ func (h *Hasher) decodeTurbo(ctx context.Context, b []byte, s *scratch) (raster,
 		return raster{}, 0, Errorf(EINVALID, "%v", err)
 	}
 	s.gray = img.Pix[:0]
-	s.luma = pdq.LumaFromRGB(img.Pix, img.Width, img.Height, img.Stride, s.luma)
+	if img.Format == jpegturbo.Gray {
+		s.luma = pdq.LumaFromGray(img.Pix, img.Width, img.Height, img.Stride, s.luma)
+	} else {
+		s.luma = pdq.LumaFromRGB(img.Pix, img.Width, img.Height, img.Stride, s.luma)
+	}
 	dec := "libjpeg-turbo"
 	if img.Width != hdr.Width {
 		dec = fmt.Sprintf("libjpeg-turbo %dx%d", img.Width, img.Height)

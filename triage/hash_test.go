@@ -139,3 +139,33 @@ func TestDigestStreamMatchesBytes(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseHashes(f *testing.F) {
+	f.Add("d41d8cd98f00b204e9800998ecf8427e")
+	f.Add("f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22")
+	f.Add("00ff00ff00ff00ff")
+	f.Add(" DA39A3EE5E6B4B0D3255BFEF95601890AFD80709\r\n")
+	f.Add("zz")
+	f.Fuzz(func(t *testing.T, s string) {
+		check := func(kind string, str string, err error) {
+			if err == nil && str != strings.ToLower(strings.TrimSpace(s)) {
+				t.Fatalf("%s: parse(%q).String() = %q", kind, s, str)
+			}
+			if err != nil && ErrorCode(err) != EINVALID {
+				t.Fatalf("%s: error %v has code %s", kind, err, ErrorCode(err))
+			}
+		}
+		m, err := ParseMD5(s)
+		check("md5", m.String(), err)
+		s1, err := ParseSHA1(s)
+		check("sha1", s1.String(), err)
+		s2, err := ParseSHA256(s)
+		check("sha256", s2.String(), err)
+		p, err := ParsePDQ(s)
+		check("pdq", p.String(), err)
+		ph, err := ParsePHash(s)
+		check("phash", ph.String(), err)
+		dh, err := ParseDHash(s)
+		check("dhash", dh.String(), err)
+	})
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -50,6 +51,7 @@ type hashConfig struct {
 	followSymlinks bool
 	limits         triage.Limits
 	noFastJPEG     bool
+	jpegMinSide    int
 }
 
 func runHash(ctx context.Context, e *env, args []string) error {
@@ -64,9 +66,18 @@ func runHash(ctx context.Context, e *env, args []string) error {
 	bufferMiB := fs.Int64("buffer-mib", triage.DefaultLimits.BufferBytes>>20, "files up to this many MiB are read into memory once; larger ones are streamed")
 	decodeMiB := fs.Int64("decode-memory-mib", triage.DefaultLimits.DecodeMemory>>20, "memory all concurrent decodes may hold together, in MiB")
 	noFast := fs.Bool("no-fast-jpeg", false, "decode JPEGs with Go's image/jpeg even when libjpeg-turbo is built in")
+	jpegMinSide := fs.Int("jpeg-min-side", triage.TurboMinSide, "libjpeg-turbo decodes JPEGs at the smallest scale k/8 keeping the shorter side at least this long (larger: closer to full-size hashes, slower)")
+	cpuprofile := fs.String("cpuprofile", "", "write a Go CPU profile of the run to this file (for performance work)")
 	paths, err := parseArgs(fs, args)
 	if err != nil {
 		return err
+	}
+	if *cpuprofile != "" {
+		stop, err := startCPUProfile(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	if len(paths) == 0 {
 		fmt.Fprintln(e.stderr, "winnow hash: no PATH given")
@@ -84,6 +95,7 @@ func runHash(ctx context.Context, e *env, args []string) error {
 		progress:       e.stderrTerminal && !*noProgress,
 		followSymlinks: *follow,
 		noFastJPEG:     *noFast,
+		jpegMinSide:    *jpegMinSide,
 		limits: triage.Limits{
 			MaxPixels:     int64(*maxMP * 1e6),
 			MaxImageBytes: *maxImageMiB << 20,
@@ -94,10 +106,27 @@ func runHash(ctx context.Context, e *env, args []string) error {
 	if err := cfg.validate(); err != nil {
 		return &exitError{2, err}
 	}
+	setMemoryLimit(e, cfg)
 	return hashPaths(ctx, e, cfg, paths)
 }
 
+// setMemoryLimit gives the Go runtime a soft memory limit of 64 MiB plus
+// 80 MiB a worker: room for a 12 MP photo decoded at full size by the
+// pure-Go path (YCbCr planes and a float luma plane) and its file buffer.
+// The collector then runs before garbage doubles the heap; larger images
+// still get their memory (the limit is soft, and the decode budget is what
+// bounds them). GOMEMLIMIT, when set, wins.
+func setMemoryLimit(e *env, cfg hashConfig) {
+	if e.getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(64<<20 + int64(cfg.workers)*80<<20)
+}
+
 func (c hashConfig) validate() error {
+	if c.jpegMinSide < 1 {
+		return fmt.Errorf("--jpeg-min-side must be at least 1")
+	}
 	if c.workers < 1 {
 		return fmt.Errorf("--workers must be at least 1")
 	}
@@ -213,7 +242,7 @@ func (s *hashStats) add(fp triage.Fingerprint) {
 // hashPaths walks the paths, hashes with a worker pool and prints records in
 // walk order.
 func hashPaths(ctx context.Context, e *env, cfg hashConfig, paths []string) error {
-	h := triage.NewHasher(triage.HasherOptions{Algos: cfg.algos, Limits: cfg.limits, NoFastJPEG: cfg.noFastJPEG})
+	h := triage.NewHasher(triage.HasherOptions{Algos: cfg.algos, Limits: cfg.limits, NoFastJPEG: cfg.noFastJPEG, JPEGMinSide: cfg.jpegMinSide})
 	st := &hashStats{decoders: map[string]int{}}
 	start := time.Now()
 
