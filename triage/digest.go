@@ -75,10 +75,12 @@ func (d *digester) sumBytes(b []byte) Digests {
 	return d.sums()
 }
 
-// streamChunk is the unit of work in sumStream; refs counts the digests that
-// still have to consume it.
+// streamChunk is the unit of work in sumStream: buf[:n] holds data; refs
+// counts the digests that still have to consume it. Only the reading
+// goroutine writes buf and n, and only while the chunk is free.
 type streamChunk struct {
 	buf  []byte
+	n    int
 	refs atomic.Int32
 }
 
@@ -114,9 +116,8 @@ func (d *digester) sumStream(r io.Reader, tee io.Writer) (int64, Digests, error)
 		work[i] = make(chan *streamChunk, streamChunks)
 		wg.Go(func() {
 			for c := range work[i] {
-				h.Write(c.buf)
+				h.Write(c.buf[:c.n])
 				if c.refs.Add(-1) == 0 {
-					c.buf = c.buf[:cap(c.buf)]
 					free <- c
 				}
 			}
@@ -128,14 +129,14 @@ func (d *digester) sumStream(r io.Reader, tee io.Writer) (int64, Digests, error)
 		c := <-free
 		k, err := io.ReadFull(r, c.buf)
 		if k > 0 {
-			c.buf = c.buf[:k]
+			c.n = k
 			n += int64(k)
 			c.refs.Store(int32(len(d.hs)))
 			for _, ch := range work {
 				ch <- c
 			}
 			if tee != nil {
-				sw.Write(c.buf)
+				sw.Write(c.buf[:k])
 			}
 		} else {
 			free <- c
