@@ -259,12 +259,8 @@ func hashPaths(ctx context.Context, e *env, cfg hashConfig, paths []string) erro
 			case <-ctx.Done():
 				return false
 			}
-			select {
-			case jobs <- j:
-			case <-ctx.Done():
-				return false
-			}
-			return true
+			jobs <- j // always: the printer waits for every job in order
+			return ctx.Err() == nil
 		})
 	}()
 
@@ -300,13 +296,16 @@ func hashPaths(ctx context.Context, e *env, cfg hashConfig, paths []string) erro
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
 	var werr error
+	lastFlush := time.Now()
 	for j := range order {
 		rec := <-j.done
 		if werr == nil {
 			werr = enc.Encode(rec)
-			if len(order) == 0 && werr == nil {
-				werr = out.Flush() // keep output flowing for pipes
-			}
+		}
+		// Keep records flowing to a pipe without a write per line.
+		if werr == nil && time.Since(lastFlush) > 200*time.Millisecond {
+			werr = out.Flush()
+			lastFlush = time.Now()
 		}
 	}
 	wg.Wait()

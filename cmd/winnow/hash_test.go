@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/winnow-forensics/winnow/triage/triagetest"
 )
@@ -146,5 +148,33 @@ func TestVersionAndHelp(t *testing.T) {
 	}
 	if code, _, _ := runWinnow(t, "frobnicate"); code != 2 {
 		t.Errorf("unknown command: exit %d, want 2", code)
+	}
+}
+
+// TestHashInterrupted cancels a run midway: it must end promptly with exit
+// status 130, and every line it printed must be a complete record.
+func TestHashInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 16 {
+		writeFile(t, filepath.Join(dir, fmt.Sprintf("p%02d.jpg", i)), triagetest.PhotoJPEG(200, 150, uint64(i), 80))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb bytes.Buffer
+	e := &env{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	done := make(chan int)
+	go func() { done <- run(ctx, e, []string{"hash", "--workers", "2", dir}) }()
+	time.Sleep(50 * time.Millisecond) // some files hashed, some in flight, some not started
+	cancel()
+	select {
+	case code := <-done:
+		if code != 130 {
+			t.Errorf("exit %d, want 130; stderr %q", code, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("interrupted run did not finish")
+	}
+	recs := decodeLines(t, out.String())
+	if len(recs) > 16 {
+		t.Errorf("%d records for 16 files", len(recs))
 	}
 }
