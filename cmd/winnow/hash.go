@@ -296,14 +296,16 @@ func hashPaths(ctx context.Context, e *env, cfg hashConfig, paths []string) erro
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
 	var werr error
-	lastFlush := time.Now()
+	lastFlush, first := time.Now(), true
 	for j := range order {
 		rec := <-j.done
 		if werr == nil {
 			werr = enc.Encode(rec)
 		}
-		// Keep records flowing to a pipe without a write per line.
-		if werr == nil && time.Since(lastFlush) > 200*time.Millisecond {
+		// Keep records flowing to a pipe without a write per line; the
+		// first goes out at once so a user sees the run has started.
+		if werr == nil && (time.Since(lastFlush) > 200*time.Millisecond || first) {
+			first = false
 			werr = out.Flush()
 			lastFlush = time.Now()
 		}

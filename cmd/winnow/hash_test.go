@@ -160,11 +160,11 @@ func TestHashInterrupted(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errb bytes.Buffer
-	e := &env{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	// Interrupt as soon as the first record reaches stdout.
+	stdout := writerFunc(func(p []byte) (int, error) { cancel(); return out.Write(p) })
+	e := &env{stdout: stdout, stderr: &errb, getenv: func(string) string { return "" }}
 	done := make(chan int)
 	go func() { done <- run(ctx, e, []string{"hash", "--workers", "2", dir}) }()
-	time.Sleep(50 * time.Millisecond) // some files hashed, some in flight, some not started
-	cancel()
 	select {
 	case code := <-done:
 		if code != 130 {
@@ -178,3 +178,7 @@ func TestHashInterrupted(t *testing.T) {
 		t.Errorf("%d records for 16 files", len(recs))
 	}
 }
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
