@@ -1,0 +1,191 @@
+package triage
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Entry is one record of a hash set: the hashes that identify one piece of
+// content, and what the set's source says about it. Readers fill in what
+// their format carries and keep every other field verbatim in Extra, so
+// that nothing a source said is lost.
+type Entry struct {
+	MD5    MD5
+	SHA1   SHA1
+	SHA256 SHA256
+	PDQ    PDQ
+	PHash  PHash
+	// Algos says which of the hashes above are present.
+	Algos AlgoSet
+	// PDQQuality is the PDQ quality (0-100) when the source gives it, else -1.
+	PDQQuality int
+	// PhotoDNA is a PhotoDNA hash exactly as the source spelled it (base64
+	// or hex). Winnow does not compute PhotoDNA; it carries it through.
+	PhotoDNA string
+
+	// Size is the file size in bytes, or -1 when unknown.
+	Size int64
+	// Name is the file name or path the source records, if any.
+	Name string
+	// ID is the source's own record identifier (VICS MediaID, NCMEC id,
+	// NSRL product code, ...), if any.
+	ID string
+	// Category is the classification, in a named scheme; zero means
+	// uncategorised.
+	Category Category
+	// Series is the series (victim or set of images) the source assigns.
+	Series string
+	Tags   []string
+	Flags  EntryFlags
+	// Extra holds every other field of the source record, keyed by the
+	// source's field name; nested values are kept as JSON text.
+	Extra map[string]string
+
+	// Pos is the 1-based line or record number of the entry in its source,
+	// for error messages and provenance.
+	Pos int64
+}
+
+// NewEntry returns an empty entry with the unknown markers set.
+func NewEntry() Entry { return Entry{PDQQuality: -1, Size: -1} }
+
+// HasHash reports whether the entry carries at least one hash Winnow can match on.
+func (e *Entry) HasHash() bool { return e.Algos&(AlgosCrypto|AlgoSet(AlgoPDQ|AlgoPHash)) != 0 }
+
+// SetExtra records a source field that has no place of its own.
+func (e *Entry) SetExtra(key, value string) {
+	if e.Extra == nil {
+		e.Extra = map[string]string{}
+	}
+	e.Extra[key] = value
+}
+
+// Validate reports an entry that cannot be imported.
+func (e *Entry) Validate() error {
+	if !e.HasHash() {
+		return Errorf(EINVALID, "no usable hash")
+	}
+	if e.Algos.Has(AlgoMD5) && e.MD5 == emptyMD5 || e.Algos.Has(AlgoSHA1) && e.SHA1 == emptySHA1 ||
+		e.Algos.Has(AlgoSHA256) && e.SHA256 == emptySHA256 {
+		return Errorf(EINVALID, "hash of the empty file: it matches every zero-byte file")
+	}
+	if e.PDQQuality > 100 || e.PDQQuality < -1 {
+		return Errorf(EINVALID, "PDQ quality %d out of range 0-100", e.PDQQuality)
+	}
+	return nil
+}
+
+// Digests of the empty input, which a hash set must never match on.
+var (
+	emptyMD5    = MD5{0xd4, 0x1d, 0x8c, 0xd9, 0x8f, 0x00, 0xb2, 0x04, 0xe9, 0x80, 0x09, 0x98, 0xec, 0xf8, 0x42, 0x7e}
+	emptySHA1   = SHA1{0xda, 0x39, 0xa3, 0xee, 0x5e, 0x6b, 0x4b, 0x0d, 0x32, 0x55, 0xbf, 0xef, 0x95, 0x60, 0x18, 0x90, 0xaf, 0xd8, 0x07, 0x09}
+	emptySHA256 = SHA256{0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55}
+)
+
+// EntryFlags are the yes/no facts hash-set sources record about content.
+type EntryFlags uint16
+
+// Entry flags, named after their VICS fields.
+const (
+	FlagVictimIdentified EntryFlags = 1 << iota
+	FlagOffenderIdentified
+	FlagDistributed
+	FlagPrecategorized
+	FlagSuspected
+	FlagBaseline // known-good baseline material
+)
+
+var flagNames = []struct {
+	f    EntryFlags
+	name string
+}{
+	{FlagVictimIdentified, "victim-identified"},
+	{FlagOffenderIdentified, "offender-identified"},
+	{FlagDistributed, "distributed"},
+	{FlagPrecategorized, "precategorized"},
+	{FlagSuspected, "suspected"},
+	{FlagBaseline, "baseline"},
+}
+
+// Has reports whether f includes g.
+func (f EntryFlags) Has(g EntryFlags) bool { return f&g != 0 }
+
+// String lists the flags, comma-separated.
+func (f EntryFlags) String() string {
+	var s []string
+	for _, n := range flagNames {
+		if f.Has(n.f) {
+			s = append(s, n.name)
+		}
+	}
+	return strings.Join(s, ",")
+}
+
+// ParseEntryFlags parses a comma-separated list of flag names.
+func ParseEntryFlags(s string) (EntryFlags, error) {
+	var f EntryFlags
+	for _, name := range strings.Split(s, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		found := false
+		for _, n := range flagNames {
+			if n.name == name {
+				f |= n.f
+				found = true
+			}
+		}
+		if !found {
+			return 0, Errorf(EINVALID, "unknown flag %q", name)
+		}
+	}
+	return f, nil
+}
+
+// EntryReader streams the entries of one hash-set source.
+type EntryReader interface {
+	// Next returns the next entry, or io.EOF after the last one. A malformed
+	// record gives a *RecordError; the reader stays usable and the next call
+	// continues with the following record. Any other error is fatal.
+	Next() (Entry, error)
+}
+
+// RecordError is a malformed record in a hash-set source: where it is and
+// what is wrong. Imports report it and go on.
+type RecordError struct {
+	Pos   int64  // 1-based line or record number
+	Field string // the offending field, if known
+	Err   error
+}
+
+// Error implements error.
+func (e *RecordError) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("record %d: %s: %v", e.Pos, e.Field, e.Err)
+	}
+	return fmt.Sprintf("record %d: %v", e.Pos, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *RecordError) Unwrap() error { return e.Err }
+
+// IsRecordError reports whether err is a skippable per-record error.
+func IsRecordError(err error) bool {
+	var re *RecordError
+	return errors.As(err, &re)
+}
+
+// ImportStats counts what an import did with its source records.
+type ImportStats struct {
+	Read      int64 `json:"read"`      // records seen
+	Imported  int64 `json:"imported"`  // entries added
+	Duplicate int64 `json:"duplicate"` // records identical to an earlier one, merged
+	Rejected  int64 `json:"rejected"`  // malformed records, skipped
+}
+
+// String summarises the counts.
+func (s ImportStats) String() string {
+	return fmt.Sprintf("%d read, %d imported, %d duplicate, %d rejected", s.Read, s.Imported, s.Duplicate, s.Rejected)
+}
