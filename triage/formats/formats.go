@@ -146,7 +146,9 @@ func Detect(head []byte, name string) (Format, error) {
 	for _, f := range registry {
 		fs = append(fs, f)
 	}
-	sort.Slice(fs, func(i, j int) bool { return fs[i].rank < fs[j].rank || fs[i].rank == fs[j].rank && fs[i].name < fs[j].name })
+	sort.Slice(fs, func(i, j int) bool {
+		return fs[i].rank < fs[j].rank || fs[i].rank == fs[j].rank && fs[i].name < fs[j].name
+	})
 	for _, f := range fs {
 		if f.sniff != nil && f.sniff(head, filepath.Base(name)) {
 			return f.name, nil
