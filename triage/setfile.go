@@ -1,0 +1,728 @@
+package triage
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/md5"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math"
+	"os"
+	"sort"
+	"strings"
+	"time"
+	"unsafe"
+)
+
+// A compiled hash set is one file that holds a whole set ready for
+// matching: every entry's hashes in columns that load straight into the
+// matching index, and every entry's provenance (set, source record id,
+// category, series, flags, tags, the source's other fields).
+//
+// Layout (all integers little-endian):
+//
+//	header   "WINNOWHS" | version u32 | section count u32 | entry count u64
+//	table    per section: kind u32 | reserved u32 | offset u64 | length u64 | CRC-32C u32 | reserved u32
+//	sections meta (JSON SetMeta), categories (JSON array of SCHEME:CODE, index 0 = none),
+//	         records (per entry: algos u16, flags u16, category u16, pdq quality i8, pad u8, size i64),
+//	         one column per hash type (entry ids u32..., then the hashes, in entry order),
+//	         strings (per entry offset u64..., then varint-prefixed ID, Name, Series, PhotoDNA,
+//	         tags joined by U+001F, Extra as JSON)
+//
+// Every section has a CRC-32C checked on load, so a damaged file is refused
+// with a clear error instead of matching wrongly. The format is versioned:
+// a reader refuses versions it does not know.
+
+// SetFileVersion is the compiled hash-set format version this code writes.
+const SetFileVersion = 1
+
+var setMagic = [8]byte{'W', 'I', 'N', 'N', 'O', 'W', 'H', 'S'}
+
+const (
+	secMeta uint32 = iota + 1
+	secCategories
+	secRecords
+	secMD5
+	secSHA1
+	secSHA256
+	secPDQ
+	secPHash
+	secStrings
+)
+
+const recordSize = 16
+
+// Set kinds.
+const (
+	KindAlert     = "alert"      // known material: a match is "known" or "variant"
+	KindKnownGood = "known-good" // known-benign (NSRL and the like): a match is "ignorable"
+)
+
+// SetMeta describes a compiled hash set.
+type SetMeta struct {
+	Name        string    `json:"name"`
+	Version     string    `json:"version"`
+	Kind        string    `json:"kind"`
+	Description string    `json:"description,omitempty"`
+	Created     time.Time `json:"created"`
+	// PDQRadius and PHashRadius override the matcher's default radius for
+	// this set; zero means the default.
+	PDQRadius   int         `json:"pdq_radius,omitempty"`
+	PHashRadius int         `json:"phash_radius,omitempty"`
+	Sources     []SetSource `json:"sources,omitempty"`
+	Stats       ImportStats `json:"stats"`
+}
+
+// SetSource records one input a set was built from.
+type SetSource struct {
+	Path   string            `json:"path"`
+	Format string            `json:"format"`
+	Meta   map[string]string `json:"meta,omitempty"`
+	Stats  ImportStats       `json:"stats"`
+}
+
+// Validate reports metadata that cannot be written.
+func (m *SetMeta) Validate() error {
+	switch {
+	case strings.TrimSpace(m.Name) == "":
+		return Errorf(EINVALID, "hash set needs a name")
+	case m.Kind != KindAlert && m.Kind != KindKnownGood:
+		return Errorf(EINVALID, "hash set kind %q: want %s or %s", m.Kind, KindAlert, KindKnownGood)
+	case m.PDQRadius < 0 || m.PDQRadius > 256 || m.PHashRadius < 0 || m.PHashRadius > 64:
+		return Errorf(EINVALID, "hash set radius out of range")
+	}
+	return nil
+}
+
+// HashSetBuilder accumulates entries for a compiled hash set. Exact
+// duplicate records (every field equal) are merged and counted.
+type HashSetBuilder struct {
+	Meta SetMeta
+
+	cats    []Category
+	catIdx  map[Category]uint16
+	records []byte
+	md5     column[MD5]
+	sha1    column[SHA1]
+	sha256  column[SHA256]
+	pdq     column[PDQ]
+	phash   column[PHash]
+	strs    []byte
+	strOffs []uint64
+	seen    map[[16]byte]struct{}
+	n       uint32
+	scratch []byte
+}
+
+type column[H any] struct {
+	ids    []uint32
+	hashes []H
+}
+
+func (c *column[H]) add(id uint32, h H) {
+	c.ids = append(c.ids, id)
+	c.hashes = append(c.hashes, h)
+}
+
+// NewHashSetBuilder returns an empty builder.
+func NewHashSetBuilder(meta SetMeta) *HashSetBuilder {
+	return &HashSetBuilder{
+		Meta:   meta,
+		cats:   []Category{{}},
+		catIdx: map[Category]uint16{{}: 0},
+		seen:   map[[16]byte]struct{}{},
+	}
+}
+
+// Len returns the number of entries added.
+func (b *HashSetBuilder) Len() int { return int(b.n) }
+
+// Add adds an entry. It returns false, and adds nothing, if an identical
+// entry was added before. It returns an error for an entry that cannot be
+// stored (no hash, too many distinct categories, set too large).
+func (b *HashSetBuilder) Add(e Entry) (bool, error) {
+	if err := e.Validate(); err != nil {
+		return false, err
+	}
+	if b.n == math.MaxUint32 {
+		return false, Errorf(ETOOLARGE, "hash set holds the maximum of %d entries", uint32(math.MaxUint32))
+	}
+	strs, err := encodeStrings(b.scratch[:0], &e)
+	if err != nil {
+		return false, err
+	}
+	b.scratch = strs
+	var rec [recordSize]byte
+	ci, ok := b.catIdx[e.Category]
+	if !ok {
+		if len(b.cats) == math.MaxUint16 {
+			return false, Errorf(ETOOLARGE, "more than %d distinct categories", math.MaxUint16-1)
+		}
+		ci = uint16(len(b.cats))
+		b.cats = append(b.cats, e.Category)
+		b.catIdx[e.Category] = ci
+	}
+	binary.LittleEndian.PutUint16(rec[0:], uint16(e.Algos))
+	binary.LittleEndian.PutUint16(rec[2:], uint16(e.Flags))
+	binary.LittleEndian.PutUint16(rec[4:], ci)
+	rec[6] = byte(int8(max(-1, min(100, e.PDQQuality))))
+	binary.LittleEndian.PutUint64(rec[8:], uint64(e.Size))
+
+	// The duplicate key covers every stored field.
+	d := md5.New()
+	d.Write(rec[:])
+	d.Write(e.MD5[:])
+	d.Write(e.SHA1[:])
+	d.Write(e.SHA256[:])
+	d.Write(e.PDQ[:])
+	binary.Write(d, binary.LittleEndian, uint64(e.PHash))
+	d.Write([]byte(e.Category.String()))
+	d.Write(strs)
+	var key [16]byte
+	d.Sum(key[:0])
+	if _, dup := b.seen[key]; dup {
+		return false, nil
+	}
+	b.seen[key] = struct{}{}
+
+	id := b.n
+	b.n++
+	b.records = append(b.records, rec[:]...)
+	if e.Algos.Has(AlgoMD5) {
+		b.md5.add(id, e.MD5)
+	}
+	if e.Algos.Has(AlgoSHA1) {
+		b.sha1.add(id, e.SHA1)
+	}
+	if e.Algos.Has(AlgoSHA256) {
+		b.sha256.add(id, e.SHA256)
+	}
+	if e.Algos.Has(AlgoPDQ) {
+		b.pdq.add(id, e.PDQ)
+	}
+	if e.Algos.Has(AlgoPHash) {
+		b.phash.add(id, e.PHash)
+	}
+	b.strOffs = append(b.strOffs, uint64(len(b.strs)))
+	b.strs = append(b.strs, strs...)
+	return true, nil
+}
+
+// maxStringField bounds one string of an entry in a compiled set.
+const maxStringField = 1 << 20
+
+// encodeStrings appends the variable-length fields of e.
+func encodeStrings(dst []byte, e *Entry) ([]byte, error) {
+	extra := ""
+	if len(e.Extra) > 0 {
+		b, err := json.Marshal(e.Extra) // map keys are sorted: deterministic
+		if err != nil {
+			return nil, Errorf(EINVALID, "extra fields: %v", err)
+		}
+		extra = string(b)
+	}
+	for _, t := range e.Tags {
+		if strings.ContainsRune(t, tagSep) {
+			return nil, Errorf(EINVALID, "tag %q contains U+001F", t)
+		}
+	}
+	for _, s := range []string{e.ID, e.Name, e.Series, e.PhotoDNA, strings.Join(e.Tags, string(tagSep)), extra} {
+		if len(s) > maxStringField {
+			return nil, Errorf(ETOOLARGE, "a field of %d bytes, over the %d-byte limit", len(s), maxStringField)
+		}
+		dst = binary.AppendUvarint(dst, uint64(len(s)))
+		dst = append(dst, s...)
+	}
+	return dst, nil
+}
+
+const tagSep = '\x1f'
+
+type section struct {
+	kind uint32
+	data [][]byte // concatenated
+}
+
+func (s section) len() int {
+	n := 0
+	for _, d := range s.data {
+		n += len(d)
+	}
+	return n
+}
+
+func columnSection[H any](kind uint32, c column[H]) section {
+	var zero H
+	size := int(unsafe.Sizeof(zero))
+	ids := u32Bytes(c.ids)
+	var hashes []byte
+	if len(c.hashes) > 0 {
+		hashes = unsafe.Slice((*byte)(unsafe.Pointer(&c.hashes[0])), len(c.hashes)*size)
+	}
+	count := binary.LittleEndian.AppendUint64(nil, uint64(len(c.ids)))
+	return section{kind, [][]byte{count, ids, hashes}}
+}
+
+// u32Bytes returns the little-endian bytes of v.
+func u32Bytes(v []uint32) []byte {
+	b := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], x)
+	}
+	return b
+}
+
+// WriteTo writes the compiled set. The builder stays usable.
+func (b *HashSetBuilder) WriteTo(w io.Writer) (int64, error) {
+	if err := b.Meta.Validate(); err != nil {
+		return 0, err
+	}
+	meta, err := json.Marshal(b.Meta)
+	if err != nil {
+		return 0, err
+	}
+	cats := make([]string, len(b.cats))
+	for i, c := range b.cats {
+		cats[i] = c.String()
+	}
+	catJSON, _ := json.Marshal(cats)
+	offs := make([]byte, 8*len(b.strOffs))
+	for i, o := range b.strOffs {
+		binary.LittleEndian.PutUint64(offs[8*i:], o)
+	}
+	secs := []section{
+		{secMeta, [][]byte{meta}},
+		{secCategories, [][]byte{catJSON}},
+		{secRecords, [][]byte{b.records}},
+		columnSection(secMD5, b.md5),
+		columnSection(secSHA1, b.sha1),
+		columnSection(secSHA256, b.sha256),
+		columnSection(secPDQ, b.pdq),
+		phashSection(b.phash),
+		{secStrings, [][]byte{offs, b.strs}},
+	}
+	const entrySize = 40
+	hdrLen := 8 + 4 + 4 + 8 + entrySize*len(secs)
+	hdr := make([]byte, hdrLen)
+	copy(hdr, setMagic[:])
+	binary.LittleEndian.PutUint32(hdr[8:], SetFileVersion)
+	binary.LittleEndian.PutUint32(hdr[12:], uint32(len(secs)))
+	binary.LittleEndian.PutUint64(hdr[16:], uint64(b.n))
+	off := uint64(hdrLen)
+	table := castagnoli
+	for i, s := range secs {
+		p := hdr[24+entrySize*i:]
+		crc := uint32(0)
+		for _, d := range s.data {
+			crc = crc32.Update(crc, table, d)
+		}
+		binary.LittleEndian.PutUint32(p[0:], s.kind)
+		binary.LittleEndian.PutUint64(p[8:], off)
+		binary.LittleEndian.PutUint64(p[16:], uint64(s.len()))
+		binary.LittleEndian.PutUint32(p[24:], crc)
+		off += uint64(s.len())
+	}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	var n int64
+	write := func(p []byte) error {
+		k, err := bw.Write(p)
+		n += int64(k)
+		return err
+	}
+	if err := write(hdr); err != nil {
+		return n, err
+	}
+	for _, s := range secs {
+		for _, d := range s.data {
+			if err := write(d); err != nil {
+				return n, err
+			}
+		}
+	}
+	return n, bw.Flush()
+}
+
+// phashSection stores pHashes as little-endian uint64 like the ids.
+func phashSection(c column[PHash]) section {
+	hashes := make([]byte, 8*len(c.hashes))
+	for i, h := range c.hashes {
+		binary.LittleEndian.PutUint64(hashes[8*i:], uint64(h))
+	}
+	count := binary.LittleEndian.AppendUint64(nil, uint64(len(c.ids)))
+	return section{secPHash, [][]byte{count, u32Bytes(c.ids), hashes}}
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// WriteFile writes the compiled set to path atomically (a temporary file in
+// the same directory, renamed into place).
+func (b *HashSetBuilder) WriteFile(path string) error {
+	f, err := os.CreateTemp(dirOf(path), ".winnow-set-*")
+	if err != nil {
+		return fmt.Errorf("write hash set: %w", err)
+	}
+	defer os.Remove(f.Name())
+	if _, err := b.WriteTo(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write hash set: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("write hash set: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write hash set: %w", err)
+	}
+	return os.Rename(f.Name(), path)
+}
+
+func dirOf(path string) string {
+	if i := strings.LastIndexByte(path, os.PathSeparator); i >= 0 {
+		return path[:i+1]
+	}
+	return "."
+}
+
+// HashSet is a loaded compiled hash set. Its columns point into one buffer
+// read from the file; it is read-only and safe for concurrent use.
+type HashSet struct {
+	Meta SetMeta
+
+	n       int
+	cats    []Category
+	records []byte
+	md5     hashColumn[MD5]
+	sha1    hashColumn[SHA1]
+	sha256  hashColumn[SHA256]
+	pdq     hashColumn[PDQ]
+	phashID []uint32
+	phash   []PHash
+	strOffs []byte
+	strs    []byte
+}
+
+type hashColumn[H any] struct {
+	ids    []uint32
+	hashes []H
+}
+
+// Len returns the number of entries.
+func (s *HashSet) Len() int { return s.n }
+
+// MD5s returns the MD5 column: ids[i] is the entry holding hashes[i]. The
+// slices must not be modified.
+func (s *HashSet) MD5s() (ids []uint32, hashes []MD5) { return s.md5.ids, s.md5.hashes }
+
+// SHA1s returns the SHA-1 column (see MD5s).
+func (s *HashSet) SHA1s() (ids []uint32, hashes []SHA1) { return s.sha1.ids, s.sha1.hashes }
+
+// SHA256s returns the SHA-256 column (see MD5s).
+func (s *HashSet) SHA256s() (ids []uint32, hashes []SHA256) { return s.sha256.ids, s.sha256.hashes }
+
+// PDQs returns the PDQ column (see MD5s).
+func (s *HashSet) PDQs() (ids []uint32, hashes []PDQ) { return s.pdq.ids, s.pdq.hashes }
+
+// PHashes returns the pHash column (see MD5s).
+func (s *HashSet) PHashes() (ids []uint32, hashes []PHash) { return s.phashID, s.phash }
+
+// Category returns entry i's category without materialising the entry.
+func (s *HashSet) Category(i int) Category {
+	return s.cats[binary.LittleEndian.Uint16(s.records[i*recordSize+4:])]
+}
+
+// Entry materialises entry i (0 <= i < Len) with all its fields. Pos is
+// the entry's index plus one.
+func (s *HashSet) Entry(i int) Entry {
+	r := s.records[i*recordSize:][:recordSize]
+	e := Entry{
+		Algos:      AlgoSet(binary.LittleEndian.Uint16(r[0:])),
+		Flags:      EntryFlags(binary.LittleEndian.Uint16(r[2:])),
+		Category:   s.cats[binary.LittleEndian.Uint16(r[4:])],
+		PDQQuality: int(int8(r[6])),
+		Size:       int64(binary.LittleEndian.Uint64(r[8:])),
+		Pos:        int64(i) + 1,
+	}
+	id := uint32(i)
+	if e.Algos.Has(AlgoMD5) {
+		e.MD5 = s.md5.find(id)
+	}
+	if e.Algos.Has(AlgoSHA1) {
+		e.SHA1 = s.sha1.find(id)
+	}
+	if e.Algos.Has(AlgoSHA256) {
+		e.SHA256 = s.sha256.find(id)
+	}
+	if e.Algos.Has(AlgoPDQ) {
+		e.PDQ = s.pdq.find(id)
+	}
+	if e.Algos.Has(AlgoPHash) {
+		if k, ok := sort.Find(len(s.phashID), func(k int) int { return cmpU32(id, s.phashID[k]) }); ok {
+			e.PHash = s.phash[k]
+		}
+	}
+	off := binary.LittleEndian.Uint64(s.strOffs[8*i:])
+	b := s.strs[off:]
+	fields := make([]string, 6)
+	for k := range fields {
+		n, w := binary.Uvarint(b)
+		fields[k] = string(b[w : w+int(n)])
+		b = b[w+int(n):]
+	}
+	e.ID, e.Name, e.Series, e.PhotoDNA = fields[0], fields[1], fields[2], fields[3]
+	if fields[4] != "" {
+		e.Tags = strings.Split(fields[4], string(tagSep))
+	}
+	if fields[5] != "" {
+		json.Unmarshal([]byte(fields[5]), &e.Extra) // validated on load
+	}
+	return e
+}
+
+func cmpU32(a, b uint32) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// find returns the hash of entry id; ids are ascending.
+func (c *hashColumn[H]) find(id uint32) H {
+	k, ok := sort.Find(len(c.ids), func(k int) int { return cmpU32(id, c.ids[k]) })
+	if !ok {
+		var zero H
+		return zero
+	}
+	return c.hashes[k]
+}
+
+// Entries calls yield with every entry in order, stopping when it returns false.
+func (s *HashSet) Entries(yield func(Entry) bool) {
+	for i := 0; i < s.n; i++ {
+		if !yield(s.Entry(i)) {
+			return
+		}
+	}
+}
+
+// ErrCorruptSet is returned (wrapped) when a compiled set fails its checks.
+var ErrCorruptSet = errors.New("compiled hash set is damaged")
+
+func corrupt(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrCorruptSet, fmt.Sprintf(format, args...))
+}
+
+// ReadHashSetFile loads a compiled set from path.
+func ReadHashSetFile(path string) (*HashSet, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, Errorf(EINVALID, "open hash set: %v", pathErr(err))
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	buf := make([]byte, fi.Size())
+	if _, err := io.ReadFull(f, buf); err != nil {
+		return nil, fmt.Errorf("read hash set %s: %w", path, err)
+	}
+	s, err := ParseHashSet(buf)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}
+
+// ParseHashSet loads a compiled set from its bytes, which it keeps (the
+// caller must not modify buf afterwards). Every section's checksum and
+// every offset is checked: a damaged or hostile file gives an error
+// wrapping ErrCorruptSet, never a panic or a wrong answer later.
+func ParseHashSet(buf []byte) (*HashSet, error) {
+	if len(buf) < 24 || !bytes.Equal(buf[:8], setMagic[:]) {
+		return nil, Errorf(EINVALID, "not a compiled Winnow hash set (build one with `winnow hashset build`)")
+	}
+	if v := binary.LittleEndian.Uint32(buf[8:]); v != SetFileVersion {
+		return nil, Errorf(EUNSUPPORTED, "compiled hash set version %d; this Winnow reads version %d (rebuild the set, or upgrade Winnow)", v, SetFileVersion)
+	}
+	nsec := int(binary.LittleEndian.Uint32(buf[12:]))
+	count := binary.LittleEndian.Uint64(buf[16:])
+	if nsec > 64 || 24+40*nsec > len(buf) {
+		return nil, corrupt("section table out of bounds")
+	}
+	if count > math.MaxUint32 || count*recordSize > uint64(len(buf)) {
+		return nil, corrupt("entry count %d does not fit the file", count)
+	}
+	s := &HashSet{n: int(count)}
+	got := map[uint32][]byte{}
+	for i := 0; i < nsec; i++ {
+		p := buf[24+40*i:]
+		kind := binary.LittleEndian.Uint32(p[0:])
+		off := binary.LittleEndian.Uint64(p[8:])
+		n := binary.LittleEndian.Uint64(p[16:])
+		crc := binary.LittleEndian.Uint32(p[24:])
+		if off > uint64(len(buf)) || n > uint64(len(buf))-off {
+			return nil, corrupt("section %d out of bounds", kind)
+		}
+		data := buf[off : off+n]
+		if crc32.Checksum(data, castagnoli) != crc {
+			return nil, corrupt("section %d checksum mismatch", kind)
+		}
+		if kind < secMeta || kind > secStrings || got[kind] != nil {
+			return nil, corrupt("unknown or repeated section %d", kind)
+		}
+		got[kind] = data
+	}
+	for _, k := range []uint32{secMeta, secCategories, secRecords, secStrings} {
+		if got[k] == nil && !(k == secRecords && count == 0) {
+			return nil, corrupt("section %d missing", k)
+		}
+	}
+	if err := json.Unmarshal(got[secMeta], &s.Meta); err != nil {
+		return nil, corrupt("metadata: %v", err)
+	}
+	var cats []string
+	if err := json.Unmarshal(got[secCategories], &cats); err != nil || len(cats) == 0 || cats[0] != "" {
+		return nil, corrupt("category table")
+	}
+	s.cats = make([]Category, len(cats))
+	for i, c := range cats[1:] {
+		scheme, code, ok := strings.Cut(c, ":")
+		if !ok {
+			return nil, corrupt("category %q", c)
+		}
+		s.cats[i+1] = Category{scheme, code}
+	}
+	s.records = got[secRecords]
+	if uint64(len(s.records)) != count*recordSize {
+		return nil, corrupt("record section size")
+	}
+	for i := 0; i < s.n; i++ {
+		r := s.records[i*recordSize:]
+		if int(binary.LittleEndian.Uint16(r[4:])) >= len(s.cats) {
+			return nil, corrupt("entry %d: category index out of range", i)
+		}
+	}
+	var err error
+	if s.md5.ids, s.md5.hashes, err = parseColumn[MD5](got[secMD5], s.n); err != nil {
+		return nil, err
+	}
+	if s.sha1.ids, s.sha1.hashes, err = parseColumn[SHA1](got[secSHA1], s.n); err != nil {
+		return nil, err
+	}
+	if s.sha256.ids, s.sha256.hashes, err = parseColumn[SHA256](got[secSHA256], s.n); err != nil {
+		return nil, err
+	}
+	if s.pdq.ids, s.pdq.hashes, err = parseColumn[PDQ](got[secPDQ], s.n); err != nil {
+		return nil, err
+	}
+	var raw [][8]byte // byte arrays: no alignment assumption on buf
+	if s.phashID, raw, err = parseColumn[[8]byte](got[secPHash], s.n); err != nil {
+		return nil, err
+	}
+	s.phash = make([]PHash, len(raw))
+	for i := range raw {
+		s.phash[i] = PHash(binary.LittleEndian.Uint64(raw[i][:]))
+	}
+	if err := s.checkColumns(); err != nil {
+		return nil, err
+	}
+	str := got[secStrings]
+	if uint64(len(str)) < 8*count {
+		return nil, corrupt("string offsets")
+	}
+	s.strOffs, s.strs = str[:8*count], str[8*count:]
+	if err := s.checkStrings(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// checkColumns verifies that the hash columns hold exactly the entries
+// whose records say they have that hash.
+func (s *HashSet) checkColumns() error {
+	cols := [...]struct {
+		a   Algo
+		ids []uint32
+		n   int
+	}{{AlgoMD5, s.md5.ids, 0}, {AlgoSHA1, s.sha1.ids, 0}, {AlgoSHA256, s.sha256.ids, 0}, {AlgoPDQ, s.pdq.ids, 0}, {AlgoPHash, s.phashID, 0}}
+	for i := 0; i < s.n; i++ {
+		algos := AlgoSet(binary.LittleEndian.Uint16(s.records[i*recordSize:]))
+		for k := range cols {
+			c := &cols[k]
+			if algos.Has(c.a) {
+				if c.n >= len(c.ids) || c.ids[c.n] != uint32(i) {
+					return corrupt("%s column does not match entry %d", c.a, i)
+				}
+				c.n++
+			}
+		}
+	}
+	for _, c := range cols {
+		if c.n != len(c.ids) {
+			return corrupt("%s column has %d hashes for %d entries", c.a, len(c.ids), c.n)
+		}
+	}
+	return nil
+}
+
+// checkStrings verifies every entry's string block so that Entry cannot
+// run out of bounds later.
+func (s *HashSet) checkStrings() error {
+	for i := 0; i < s.n; i++ {
+		off := binary.LittleEndian.Uint64(s.strOffs[8*i:])
+		if off > uint64(len(s.strs)) {
+			return corrupt("entry %d: string offset", i)
+		}
+		b := s.strs[off:]
+		for k := 0; k < 6; k++ {
+			n, w := binary.Uvarint(b)
+			if w <= 0 || n > uint64(len(b)-w) {
+				return corrupt("entry %d: string field %d", i, k)
+			}
+			if k == 5 && n > 0 && !json.Valid(b[w:w+int(n)]) {
+				return corrupt("entry %d: extra fields", i)
+			}
+			b = b[w+int(n):]
+		}
+	}
+	return nil
+}
+
+// parseColumn reads a hash column: count u64, ids u32 ascending, hashes.
+// The hashes alias data; H must be a byte array type (alignment 1).
+func parseColumn[H any](data []byte, entries int) ([]uint32, []H, error) {
+	if data == nil {
+		return nil, nil, nil
+	}
+	var zero H
+	size := int(unsafe.Sizeof(zero))
+	if len(data) < 8 {
+		return nil, nil, corrupt("column header")
+	}
+	n := binary.LittleEndian.Uint64(data)
+	if n > uint64(entries) || uint64(len(data)-8) != n*uint64(4+size) {
+		return nil, nil, corrupt("column size")
+	}
+	ids := make([]uint32, n)
+	prev := int64(-1)
+	for i := range ids {
+		ids[i] = binary.LittleEndian.Uint32(data[8+4*i:])
+		if int64(ids[i]) <= prev || int(ids[i]) >= entries {
+			return nil, nil, corrupt("column ids not ascending or out of range")
+		}
+		prev = int64(ids[i])
+	}
+	hb := data[8+4*n:]
+	var hashes []H
+	if n > 0 {
+		hashes = unsafe.Slice((*H)(unsafe.Pointer(&hb[0])), n)
+	}
+	return ids, hashes, nil
+}

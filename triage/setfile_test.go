@@ -1,0 +1,200 @@
+package triage
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+)
+
+func testEntries(n int, seed uint64) []Entry {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	cats := []Category{{}, MustParseCategory("vic-us:1"), MustParseCategory("caid:A"), MustParseCategory("vic-us:0")}
+	var es []Entry
+	for i := 0; i < n; i++ {
+		e := NewEntry()
+		e.Pos = int64(i + 1)
+		switch i % 4 {
+		case 0:
+			e.Algos = AlgosCrypto
+			for k := range e.MD5 {
+				e.MD5[k] = byte(rng.Uint32())
+			}
+			for k := range e.SHA1 {
+				e.SHA1[k] = byte(rng.Uint32())
+			}
+			for k := range e.SHA256 {
+				e.SHA256[k] = byte(rng.Uint32())
+			}
+			e.Size = int64(rng.IntN(1 << 30))
+		case 1:
+			e.Algos = AlgoSet(AlgoPDQ)
+			for k := range e.PDQ {
+				e.PDQ[k] = byte(rng.Uint32())
+			}
+			e.PDQQuality = rng.IntN(101)
+		case 2:
+			e.Algos = AlgoSet(AlgoPHash | AlgoMD5)
+			e.PHash = PHash(rng.Uint64())
+			e.MD5[0], e.MD5[1] = byte(i), byte(i>>8)
+			e.PhotoDNA = "AAEC"
+		default:
+			e.Algos = AlgoSet(AlgoSHA256 | AlgoPDQ)
+			e.SHA256[0], e.SHA256[5] = byte(i), 7
+			e.PDQ[3] = byte(i)
+		}
+		e.Category = cats[i%len(cats)]
+		e.ID = fmt.Sprint(1000 + i)
+		if i%3 == 0 {
+			e.Name = fmt.Sprintf("dir/ñame,%d \"q\".jpg", i)
+			e.Series = "Series " + fmt.Sprint(i%5)
+			e.Tags = []string{"a", "b c"}
+			e.Flags = FlagVictimIdentified | FlagDistributed
+			e.Extra = map[string]string{"IsPrecategorized": "true", "Nested": `{"x":[1,2]}`}
+		}
+		es = append(es, e)
+	}
+	return es
+}
+
+func TestHashSetRoundTrip(t *testing.T) {
+	meta := SetMeta{Name: "benign test set", Version: "3", Kind: KindAlert, Created: time.Unix(1700000000, 0).UTC(), PDQRadius: 28}
+	b := NewHashSetBuilder(meta)
+	es := testEntries(1000, 1)
+	for _, e := range es {
+		if ok, err := b.Add(e); !ok || err != nil {
+			t.Fatalf("add %d: %v %v", e.Pos, ok, err)
+		}
+	}
+	if ok, err := b.Add(es[7]); ok || err != nil {
+		t.Errorf("duplicate add = %v, %v; want false, nil", ok, err)
+	}
+	var buf bytes.Buffer
+	if _, err := b.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	s, err := ParseHashSet(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Len() != len(es) || !reflect.DeepEqual(s.Meta, meta) {
+		t.Fatalf("loaded %d entries, meta %+v", s.Len(), s.Meta)
+	}
+	for i, want := range es {
+		got := s.Entry(i)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("entry %d:\n got %+v\nwant %+v", i, got, want)
+		}
+		if s.Category(i) != want.Category {
+			t.Fatalf("Category(%d) = %v", i, s.Category(i))
+		}
+	}
+	ids, md5s := s.MD5s()
+	n := 0
+	for _, e := range es {
+		if e.Algos.Has(AlgoMD5) {
+			if md5s[n] != e.MD5 || ids[n] != uint32(e.Pos-1) {
+				t.Fatalf("md5 column %d wrong", n)
+			}
+			n++
+		}
+	}
+	if n != len(ids) {
+		t.Errorf("md5 column has %d, want %d", len(ids), n)
+	}
+
+	// Atomic file write and load.
+	path := filepath.Join(t.TempDir(), "set.wset")
+	if err := b.WriteFile(path); err != nil {
+		t.Fatal(err)
+	}
+	if s2, err := ReadHashSetFile(path); err != nil || s2.Len() != len(es) {
+		t.Fatalf("ReadHashSetFile: %v", err)
+	}
+}
+
+func TestHashSetRejectsDamage(t *testing.T) {
+	b := NewHashSetBuilder(SetMeta{Name: "x", Kind: KindKnownGood})
+	for _, e := range testEntries(50, 2) {
+		b.Add(e)
+	}
+	var buf bytes.Buffer
+	b.WriteTo(&buf)
+	good := buf.Bytes()
+	// Flip one bit in every byte position past the header: each must be
+	// refused (checksums) or, for the reserved header bytes, harmless.
+	for off := 24; off < len(good); off += 7 {
+		bad := bytes.Clone(good)
+		bad[off] ^= 0x10
+		s, err := ParseHashSet(bad)
+		if err == nil {
+			// Only the reserved fields of the section table may change freely.
+			if rel := (off - 24) % 40; off < 24+40*9 && (rel >= 4 && rel < 8 || rel >= 28) {
+				continue
+			}
+			t.Fatalf("flipped byte %d: loaded %d entries without error", off, s.Len())
+		}
+		if !errors.Is(err, ErrCorruptSet) && ErrorCode(err) == EINTERNAL {
+			t.Fatalf("flipped byte %d: unexpected error %v", off, err)
+		}
+	}
+	for _, bad := range [][]byte{nil, []byte("WINNOWHS"), good[:len(good)/2], []byte("not a set at all, just text....")} {
+		if _, err := ParseHashSet(bad); err == nil {
+			t.Errorf("ParseHashSet(%d bytes) succeeded", len(bad))
+		}
+	}
+	v2 := bytes.Clone(good)
+	v2[8] = 2
+	if _, err := ParseHashSet(v2); ErrorCode(err) != EUNSUPPORTED {
+		t.Errorf("future version: %v", err)
+	}
+}
+
+func TestSetMetaValidate(t *testing.T) {
+	for _, m := range []SetMeta{{Kind: KindAlert}, {Name: "x", Kind: "bad"}, {Name: "x", Kind: KindAlert, PDQRadius: 300}} {
+		if m.Validate() == nil {
+			t.Errorf("%+v: no error", m)
+		}
+	}
+}
+
+func FuzzParseHashSet(f *testing.F) {
+	b := NewHashSetBuilder(SetMeta{Name: "fuzz", Kind: KindAlert})
+	for _, e := range testEntries(8, 3) {
+		b.Add(e)
+	}
+	var buf bytes.Buffer
+	b.WriteTo(&buf)
+	f.Add(buf.Bytes())
+	f.Add([]byte("WINNOWHS\x01\x00\x00\x00"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := ParseHashSet(data)
+		if err != nil {
+			return
+		}
+		for i := 0; i < s.Len(); i++ {
+			s.Entry(i)
+		}
+	})
+}
+
+// BenchmarkLoadHashSet measures loading a compiled set of 1M entries
+// (scale linearly for the 10M figure in the README).
+func BenchmarkLoadHashSet(b *testing.B) {
+	bld := NewHashSetBuilder(SetMeta{Name: "bench", Kind: KindAlert})
+	for _, e := range testEntries(1_000_000, 4) {
+		bld.Add(e)
+	}
+	var buf bytes.Buffer
+	bld.WriteTo(&buf)
+	b.SetBytes(int64(buf.Len()))
+	for b.Loop() {
+		if _, err := ParseHashSet(buf.Bytes()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
