@@ -25,8 +25,9 @@ type Error struct {
 	Message string
 }
 
-// Error implements the error interface.
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
+// Error implements the error interface. It returns the message alone, which
+// is written for the user; the code is for programs (ErrorCode).
+func (e *Error) Error() string { return e.Message }
 
 // Errorf returns an *Error with the given code and formatted message.
 func Errorf(code, format string, args ...any) *Error {

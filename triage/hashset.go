@@ -93,7 +93,7 @@ const (
 	FlagDistributed
 	FlagPrecategorized
 	FlagSuspected
-	FlagBaseline // known-good baseline material
+	FlagBaseline // INTERPOL "baseline": material illegal in every member country (not known-good)
 )
 
 var flagNames = []struct {

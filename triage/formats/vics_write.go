@@ -1,0 +1,449 @@
+package formats
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"iter"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/winnow-forensics/winnow/triage"
+)
+
+// VICSOptions control WriteVICS.
+type VICSOptions struct {
+	// Shape is "hashset" (value holds Media records; the default) or "case"
+	// (value holds one Case whose Media array holds the records).
+	Shape string
+	// Profile is the VICS 2.0 regional profile: "US" (categories in the
+	// vic-us scheme), "UK" (caid) or "Default" (vic-us; the default).
+	Profile string
+	// Case holds the case header fields (CaseID, CaseNumber, ContactName,
+	// SourceApplicationName, ...) for the case shape. Values are written as
+	// strings, but TotalMediaFiles and TotalPrecategorized as numbers.
+	Case map[string]string
+	// Compat writes numbers and booleans as strings ("18", "true"), for
+	// consumers that expect the 1.x style.
+	Compat bool
+	// UpperHex writes hashes in upper-case hex, as NIST- and CAID-style
+	// consumers expect. Lower case is the default.
+	UpperHex bool
+}
+
+// vicsProfiles maps the profiles WriteVICS writes to their category
+// schemes.
+var vicsProfiles = []struct{ profile, scheme string }{
+	{"US", triage.SchemeVICUS},
+	{"UK", triage.SchemeCAID},
+	{"Default", triage.SchemeVICUS},
+}
+
+// vicsCaseOrder is the order of the well-known case header fields; others
+// follow sorted by name.
+var vicsCaseOrder = []string{
+	"CaseID", "CaseNumber", "ContactName", "ContactTitle", "ContactOrganization", "ContactPhone", "ContactEmail",
+	"SourceApplicationName", "SourceApplicationVersion", "TotalMediaFiles", "TotalPrecategorized",
+}
+
+// WriteVICS writes entries as a VICS 2.0 JSON document: UTF-8 without a
+// byte-order mark, an @odata.context naming the profile and the shape,
+// integers as JSON numbers, booleans as JSON booleans (or both as strings
+// with Compat) and hex in lower case (upper with UpperHex). It streams: one
+// Media record is written per entry as the sequence yields it.
+//
+// Each entry becomes a Media record: ID -> MediaID (as a number when it is a
+// decimal integer, as a string otherwise, the entry's 1-based position when
+// empty), Category -> Category, MD5, SHA1, PhotoDNA, Size -> MediaSize,
+// Series, Tags (a comma-separated string, or an array when a tag holds a
+// comma or surrounding blanks), the true flags (VictimIdentified,
+// OffenderIdentified, IsDistributed, IsPrecategorized, IsSuspected), Name
+// -> FileName (left out when it is the FileName of the first MediaFiles
+// instance, which the reader takes it from), then every Extra field under
+// its own key in sorted order: JSON text (MediaFiles, Exifs, numbers,
+// booleans) as JSON, everything else as a string. Extra keys that would be
+// read back as one of the typed fields above are left out. Hashes and
+// fields VICS has no key for are written as Winnow extensions that the VICS
+// reader reads back: SHA256, PDQ, PDQQuality, PHash and Baseline. Reading
+// the output with the VICS reader gives back the entries written (an empty
+// ID comes back as the entry's position).
+//
+// Categories are written as the profile's integers (Scheme.ToInt). An entry
+// whose category belongs to another scheme than the profile's, or has no
+// integer in it, is an EINVALID error that names the entry and the
+// category, and the document is left unfinished: a category is never
+// dropped or silently converted. Convert or clear such categories first, or
+// pick the profile that matches.
+func WriteVICS(w io.Writer, entries iter.Seq[triage.Entry], opt VICSOptions) error {
+	profile, scheme, err := opt.profile()
+	if err != nil {
+		return err
+	}
+	shape, fragment := "hashset", "Media"
+	switch strings.ToLower(opt.Shape) {
+	case "", "hashset":
+	case "case":
+		shape, fragment = "case", "Cases"
+	default:
+		return triage.Errorf(triage.EINVALID, "vics: unknown shape %q (hashset or case)", opt.Shape)
+	}
+	if shape == "hashset" && len(opt.Case) > 0 {
+		return triage.Errorf(triage.EINVALID, "vics: case fields given for the hashset shape")
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	b := make([]byte, 0, 4096)
+	b = append(b, "{\n  \"@odata.context\": "...)
+	b = appendJSONString(b, "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/"+profile+"/$metadata#"+fragment)
+	b = append(b, ",\n  \"value\": ["...)
+	indent := "\n    "
+	if shape == "case" {
+		if b, err = opt.appendCase(b); err != nil {
+			return err
+		}
+		indent = "\n        "
+	}
+	if _, err := bw.Write(b); err != nil {
+		return err
+	}
+	w2 := vicsWriter{opt: opt, scheme: scheme, profile: profile}
+	n := 0
+	for e := range entries {
+		n++
+		b = b[:0]
+		if n > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, indent...)
+		if b, err = w2.appendMedia(b, &e, n); err != nil {
+			return err
+		}
+		if _, err = bw.Write(b); err != nil {
+			return err
+		}
+	}
+	b = b[:0]
+	if shape == "case" {
+		if n > 0 {
+			b = append(b, "\n      "...)
+		}
+		b = append(b, "]\n    }\n  ]\n}\n"...)
+	} else {
+		if n > 0 {
+			b = append(b, "\n  "...)
+		}
+		b = append(b, "]\n}\n"...)
+	}
+	if _, err := bw.Write(b); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// profile resolves the profile's canonical spelling and scheme.
+func (opt VICSOptions) profile() (string, *triage.Scheme, error) {
+	p := opt.Profile
+	if p == "" {
+		p = "Default"
+	}
+	for _, vp := range vicsProfiles {
+		if strings.EqualFold(p, vp.profile) {
+			s, ok := triage.LookupScheme(vp.scheme)
+			if !ok {
+				return "", nil, triage.Errorf(triage.EINTERNAL, "vics: category scheme %s is not registered", vp.scheme)
+			}
+			return vp.profile, s, nil
+		}
+	}
+	return "", nil, triage.Errorf(triage.EINVALID, "vics: unknown profile %q (US, UK or Default)", opt.Profile)
+}
+
+// appendCase appends the case object up to its Media array.
+func (opt VICSOptions) appendCase(b []byte) ([]byte, error) {
+	keys := make([]string, 0, len(opt.Case))
+	for k := range opt.Case {
+		if strings.EqualFold(k, "Media") {
+			return nil, triage.Errorf(triage.EINVALID, "vics: case field %q is reserved for the records", k)
+		}
+		keys = append(keys, k)
+	}
+	rank := func(k string) int {
+		if i := slices.Index(vicsCaseOrder, k); i >= 0 {
+			return i
+		}
+		return len(vicsCaseOrder)
+	}
+	slices.SortFunc(keys, func(x, y string) int {
+		if rx, ry := rank(x), rank(y); rx != ry {
+			return rx - ry
+		}
+		return strings.Compare(x, y)
+	})
+	b = append(b, "\n    {"...)
+	for _, k := range keys {
+		v := opt.Case[k]
+		b = append(b, "\n      "...)
+		b = appendJSONString(b, k)
+		b = append(b, ": "...)
+		if (k == "TotalMediaFiles" || k == "TotalPrecategorized") && !opt.Compat && isJSONInt(v) {
+			b = append(b, v...)
+		} else {
+			b = appendJSONString(b, v)
+		}
+		b = append(b, ',')
+	}
+	return append(b, "\n      \"Media\": ["...), nil
+}
+
+type vicsWriter struct {
+	opt     VICSOptions
+	scheme  *triage.Scheme
+	profile string
+	keys    []string
+}
+
+// appendMedia appends one Media record; n is its 1-based position.
+func (w *vicsWriter) appendMedia(b []byte, e *triage.Entry, n int) ([]byte, error) {
+	b = append(b, '{')
+	first := true
+	key := func(k string) {
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+	}
+	num := func(k, v string) {
+		key(k)
+		if w.opt.Compat {
+			b = appendJSONString(b, v)
+		} else {
+			b = append(b, v...)
+		}
+	}
+	str := func(k, v string) {
+		key(k)
+		b = appendJSONString(b, v)
+	}
+	hex := func(k, v string) {
+		if w.opt.UpperHex {
+			v = strings.ToUpper(v)
+		}
+		str(k, v)
+	}
+
+	switch {
+	case e.ID == "":
+		num("MediaID", strconv.Itoa(n))
+	case isJSONInt(e.ID):
+		num("MediaID", e.ID)
+	default:
+		str("MediaID", e.ID)
+	}
+	if !e.Category.IsZero() {
+		if e.Category.Scheme != w.scheme.Name {
+			return nil, triage.Errorf(triage.EINVALID,
+				"vics: entry %d (%s): category %s is in scheme %s, but the %s profile writes %s categories: convert or clear it, or choose the matching profile",
+				n, entryLabel(e), e.Category, e.Category.Scheme, w.profile, w.scheme.Name)
+		}
+		i, ok := w.scheme.ToInt(e.Category.Code)
+		if !ok {
+			return nil, triage.Errorf(triage.EINVALID, "vics: entry %d (%s): category %s has no VICS integer in scheme %s",
+				n, entryLabel(e), e.Category, w.scheme.Name)
+		}
+		num("Category", strconv.Itoa(i))
+	}
+	if e.Algos.Has(triage.AlgoMD5) {
+		hex("MD5", e.MD5.String())
+	}
+	if e.Algos.Has(triage.AlgoSHA1) {
+		hex("SHA1", e.SHA1.String())
+	}
+	if e.Algos.Has(triage.AlgoSHA256) {
+		hex("SHA256", e.SHA256.String())
+	}
+	if e.PhotoDNA != "" {
+		str("PhotoDNA", e.PhotoDNA)
+	}
+	if e.Algos.Has(triage.AlgoPDQ) {
+		hex("PDQ", e.PDQ.String())
+	}
+	if e.PDQQuality >= 0 {
+		num("PDQQuality", strconv.Itoa(e.PDQQuality))
+	}
+	if e.Algos.Has(triage.AlgoPHash) {
+		hex("PHash", e.PHash.String())
+	}
+	if e.Size >= 0 {
+		num("MediaSize", strconv.FormatInt(e.Size, 10))
+	}
+
+	// Extra keys, sorted; Series, Name and MediaFiles are looked at first.
+	w.keys = w.keys[:0]
+	seriesKey, hasNameKey := "", false
+	var mediaFiles string
+	for k, v := range e.Extra {
+		switch f := vicsField([]byte(k)); {
+		case isODataAnnotation([]byte(k)):
+			continue
+		case f == vfSeries:
+			if seriesKey == "" && jsonKind([]byte(v)) == '{' && json.Valid([]byte(v)) && seriesName([]byte(v)) == e.Series {
+				seriesKey = k
+			}
+			continue
+		case f == vfName:
+			hasNameKey = true
+		case f == vfMediaFiles:
+			if mediaFiles == "" || k < mediaFiles {
+				mediaFiles = k
+			}
+		case f == vfAltHashes:
+		case f != vfNone:
+			continue // would be read back as a typed field
+		}
+		w.keys = append(w.keys, k)
+	}
+	slices.Sort(w.keys)
+
+	// The reader takes Name from FileName when the key is there, else from
+	// a non-empty Name key (which then stays out of Extra), else from the
+	// first MediaFiles instance. An Extra Name key therefore needs FileName
+	// written, whatever Name is.
+	if hasNameKey {
+		str("FileName", e.Name)
+	} else {
+		derived := ""
+		if mf := e.Extra[mediaFiles]; mediaFiles != "" && jsonKind([]byte(mf)) == '[' && json.Valid([]byte(mf)) {
+			derived = firstFileName([]byte(mf))
+		}
+		if e.Name != derived {
+			str("FileName", e.Name)
+		}
+	}
+	switch {
+	case seriesKey != "":
+		key(seriesKey)
+		b = append(b, e.Extra[seriesKey]...)
+	case e.Series != "":
+		str("Series", e.Series)
+	}
+	if len(e.Tags) > 0 {
+		key("Tags")
+		if tagsAsString(e.Tags) {
+			b = appendJSONString(b, strings.Join(e.Tags, ","))
+		} else {
+			b = append(b, '[')
+			for i, t := range e.Tags {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendJSONString(b, t)
+			}
+			b = append(b, ']')
+		}
+	}
+	for _, f := range vicsFlagOrder {
+		if e.Flags.Has(f.flag) {
+			key(f.key)
+			if w.opt.Compat {
+				b = append(b, `"true"`...)
+			} else {
+				b = append(b, "true"...)
+			}
+		}
+	}
+	for _, k := range w.keys {
+		key(k)
+		b = w.appendExtra(b, k, e.Extra[k])
+	}
+	return append(b, '}'), nil
+}
+
+// vicsFlagOrder lists the flags in the order they are written.
+var vicsFlagOrder = []struct {
+	flag triage.EntryFlags
+	key  string
+}{
+	{triage.FlagVictimIdentified, "VictimIdentified"},
+	{triage.FlagOffenderIdentified, "OffenderIdentified"},
+	{triage.FlagDistributed, "IsDistributed"},
+	{triage.FlagPrecategorized, "IsPrecategorized"},
+	{triage.FlagSuspected, "IsSuspected"},
+	{triage.FlagBaseline, "Baseline"},
+}
+
+// vicsStringFields are the VICS Media fields whose values are strings
+// whatever they look like.
+var vicsStringFields = map[string]bool{
+	"comments": true, "dateupdated": true, "mimetype": true, "relativefilepath": true,
+	"precategorizationsource": true, "name": true,
+}
+
+// appendExtra appends an Extra value: JSON text (an array, an object, a
+// number, a boolean or null, in compact form) as itself, anything else as a
+// string. Compat writes numbers and booleans as strings.
+func (w *vicsWriter) appendExtra(b []byte, k, v string) []byte {
+	if vicsStringFields[strings.ToLower(k)] || !isCompactJSON(v) {
+		return appendJSONString(b, v)
+	}
+	switch v[0] {
+	case '{', '[', 'n':
+		return append(b, v...)
+	}
+	if w.opt.Compat {
+		return appendJSONString(b, v)
+	}
+	return append(b, v...)
+}
+
+// isCompactJSON reports whether s is one JSON value other than a string,
+// written exactly as json.Compact would write it.
+func isCompactJSON(s string) bool {
+	if s == "" || s[0] == '"' || !json.Valid([]byte(s)) {
+		return false
+	}
+	switch s[0] {
+	case '{', '[':
+		var buf bytes.Buffer
+		if json.Compact(&buf, []byte(s)) != nil {
+			return false
+		}
+		return buf.String() == s
+	}
+	return strings.TrimSpace(s) == s
+}
+
+// isJSONInt reports whether s is a decimal integer written the way a JSON
+// number would be, within int64.
+func isJSONInt(s string) bool {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return err == nil && strconv.FormatInt(n, 10) == s
+}
+
+// tagsAsString reports whether tags survive being joined with commas and
+// split again.
+func tagsAsString(tags []string) bool {
+	for _, t := range tags {
+		if t == "" || strings.Contains(t, ",") || strings.TrimSpace(t) != t {
+			return false
+		}
+	}
+	return true
+}
+
+// entryLabel names an entry in messages by its first hash.
+func entryLabel(e *triage.Entry) string {
+	switch {
+	case e.Algos.Has(triage.AlgoMD5):
+		return "md5 " + e.MD5.String()
+	case e.Algos.Has(triage.AlgoSHA1):
+		return "sha1 " + e.SHA1.String()
+	case e.Algos.Has(triage.AlgoSHA256):
+		return "sha256 " + e.SHA256.String()
+	case e.Algos.Has(triage.AlgoPDQ):
+		return "pdq " + e.PDQ.String()
+	}
+	return "id " + strconv.Quote(e.ID)
+}
