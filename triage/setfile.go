@@ -434,6 +434,22 @@ func (s *HashSet) Category(i int) Category {
 	return s.cats[binary.LittleEndian.Uint16(s.records[i*recordSize+4:])]
 }
 
+// pdqQuality returns entry i's PDQ quality (-1 if unknown).
+func (s *HashSet) pdqQuality(i int) int { return int(int8(s.records[i*recordSize+6])) }
+
+// idAndSeries returns entry i's source record id and series without
+// materialising the rest of the entry.
+func (s *HashSet) idAndSeries(i int) (id, series string) {
+	b := s.strs[binary.LittleEndian.Uint64(s.strOffs[8*i:]):]
+	var f [3]string
+	for k := range f {
+		n, w := binary.Uvarint(b)
+		f[k] = string(b[w : w+int(n)])
+		b = b[w+int(n):]
+	}
+	return f[0], f[2]
+}
+
 // Entry materialises entry i (0 <= i < Len) with all its fields. Pos is
 // the entry's index plus one.
 func (s *HashSet) Entry(i int) Entry {

@@ -1,0 +1,505 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/formats"
+	"github.com/winnow-forensics/winnow/triage/formats/rds3"
+)
+
+const hashsetDescription = `
+Work with compiled hash sets, the files Winnow matches against.
+
+  winnow hashset build --out FILE [flags] INPUT...   compile hash-set files and media folders
+  winnow hashset info [--json] FILE                  counts per algorithm and category
+  winnow hashset export [flags] FILE                 write a set as VICS 2.0, a plain list or CSV
+
+Run "winnow hashset SUBCOMMAND -h" for the flags of each.`
+
+func runHashset(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		fmt.Fprintf(e.stderr, "Usage: winnow hashset SUBCOMMAND [flags] [arguments]\n%s\n", hashsetDescription)
+		if len(args) == 0 {
+			return errUsage
+		}
+		return nil
+	}
+	switch args[0] {
+	case "build":
+		return runHashsetBuild(ctx, e, args[1:])
+	case "info":
+		return runHashsetInfo(ctx, e, args[1:])
+	case "export":
+		return runHashsetExport(ctx, e, args[1:])
+	}
+	fmt.Fprintf(e.stderr, "winnow hashset: unknown subcommand %q\n%s\n", args[0], hashsetDescription)
+	return errUsage
+}
+
+const hashsetBuildDescription = `
+Compile one hash set from INPUTs. An INPUT is a hash-set file in any
+supported format (detected from its content, or --format), a zip holding
+one (NSRL RDS 2.x), an NSRL RDS v3 SQLite database, or a folder of media,
+which is hashed (MD5, SHA-1, SHA-256, PDQ, pHash) so that a lab can turn
+reviewed material into a set.
+
+Formats: %s.
+
+A malformed record is reported with its file and line or record number
+and skipped; the build goes on and ends with counts of records read,
+imported, duplicate and rejected. Exact duplicate records are merged.
+Categories are (scheme, code) pairs, written SCHEME:CODE (schemes: %s;
+more with --schemes FILE). --category applies to entries that have no
+category of their own (media folders, plain lists).
+
+The set's kind decides what a match means: "alert" (known material:
+verdict known or variant) or "known-good" (NSRL and the like: verdict
+ignorable). By default it is taken from the inputs (NSRL is known-good)
+and is "alert" otherwise.`
+
+func runHashsetBuild(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "hashset build", "--out FILE [flags] INPUT...",
+		fmt.Sprintf(hashsetBuildDescription, formatNames(), strings.Join(triage.SchemeNames(), ", ")))
+	out := fs.String("out", "", "the compiled set to write (required)")
+	name := fs.String("name", "", "set name (default: from the input, else the output file name)")
+	version := fs.String("version", "", "set version (default: the build date)")
+	kind := fs.String("kind", "", "alert or known-good (default: from the inputs)")
+	category := fs.String("category", "", "SCHEME:CODE for entries without a category")
+	format := fs.String("format", "", "force the input format instead of detecting it")
+	algo := fs.String("algo", "", "hash type of an ambiguous plain list (64 hex digits: sha256 or pdq)")
+	scheme := fs.String("scheme", "", "category scheme for integer categories (default: from the file's profile)")
+	schemesFile := fs.String("schemes", "", "JSON file of custom category schemes")
+	pdqRadius := fs.Int("pdq-radius", 0, "PDQ match radius for this set (0: the matcher's default, 31)")
+	phashRadius := fs.Int("phash-radius", 0, "pHash match radius for this set (0: the matcher's default)")
+	description := fs.String("description", "", "free-text description stored in the set")
+	showErrors := fs.Int("show-errors", 20, "rejected records to print per input (the rest are counted)")
+	inputs, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if *out == "" || len(inputs) == 0 {
+		fmt.Fprintln(e.stderr, "winnow hashset build: need --out and at least one INPUT")
+		fs.Usage()
+		return errUsage
+	}
+	if *schemesFile != "" {
+		if err := loadSchemes(*schemesFile); err != nil {
+			return &exitError{2, err}
+		}
+	}
+	opt := formats.Options{Scheme: *scheme}
+	if *format != "" {
+		if opt.Format, err = formats.ParseFormat(*format); err != nil {
+			return &exitError{2, err}
+		}
+	}
+	if *algo != "" {
+		set, err := triage.ParseAlgoSet(*algo)
+		if err != nil {
+			return &exitError{2, err}
+		}
+		opt.Algo = triage.Algo(set)
+	}
+	if *scheme != "" {
+		if _, ok := triage.LookupScheme(*scheme); !ok {
+			return &exitError{2, fmt.Errorf("unknown category scheme %q (known: %s)", *scheme, strings.Join(triage.SchemeNames(), ", "))}
+		}
+	}
+	var defCat triage.Category
+	if *category != "" {
+		if defCat, err = triage.ParseCategory(*category); err != nil {
+			return &exitError{2, err}
+		}
+	}
+	if *kind != "" && *kind != triage.KindAlert && *kind != triage.KindKnownGood {
+		return &exitError{2, fmt.Errorf("--kind %q: want %s or %s", *kind, triage.KindAlert, triage.KindKnownGood)}
+	}
+
+	start := time.Now()
+	b := triage.NewHashSetBuilder(triage.SetMeta{
+		Name: *name, Version: *version, Kind: *kind, Description: *description,
+		Created: time.Now().UTC().Truncate(time.Second), PDQRadius: *pdqRadius, PHashRadius: *phashRadius,
+	})
+	kinds := map[string]bool{}
+	for _, in := range inputs {
+		src, err := importInput(ctx, e, b, in, opt, defCat, *showErrors)
+		if err != nil {
+			return err
+		}
+		b.Meta.Sources = append(b.Meta.Sources, src)
+		b.Meta.Stats.Read += src.Stats.Read
+		b.Meta.Stats.Imported += src.Stats.Imported
+		b.Meta.Stats.Duplicate += src.Stats.Duplicate
+		b.Meta.Stats.Rejected += src.Stats.Rejected
+		kinds[src.Meta["kind"]] = true
+		if b.Meta.Name == "" && src.Meta["name"] != "" {
+			b.Meta.Name = src.Meta["name"]
+		}
+		fmt.Fprintf(e.stderr, "%s (%s): %s\n", in, src.Format, src.Stats)
+		if ctx.Err() != nil {
+			return &exitError{130, fmt.Errorf("interrupted; %s not written", *out)}
+		}
+	}
+	if b.Meta.Kind == "" {
+		b.Meta.Kind = triage.KindAlert
+		if len(kinds) == 1 && kinds[triage.KindKnownGood] {
+			b.Meta.Kind = triage.KindKnownGood
+		}
+	}
+	if b.Meta.Name == "" {
+		b.Meta.Name = strings.TrimSuffix(filepath.Base(*out), filepath.Ext(*out))
+	}
+	if b.Meta.Version == "" {
+		b.Meta.Version = b.Meta.Created.Format("2006-01-02")
+	}
+	if b.Len() == 0 {
+		return fmt.Errorf("no entries imported; %s not written", *out)
+	}
+	if err := b.WriteFile(*out); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "wrote %s: set %q version %q (%s), %d entries; %s; %.2f s\n",
+		*out, b.Meta.Name, b.Meta.Version, b.Meta.Kind, b.Len(), b.Meta.Stats, time.Since(start).Seconds())
+	return nil
+}
+
+func formatNames() string {
+	var s []string
+	for _, f := range formats.Formats() {
+		s = append(s, string(f))
+	}
+	return strings.Join(append(s, string(formats.NSRL3)), ", ")
+}
+
+func loadSchemes(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("--schemes: %w", err)
+	}
+	defer f.Close()
+	_, err = triage.LoadSchemes(f)
+	return err
+}
+
+// importInput adds one INPUT to the builder: a media folder or a hash-set file.
+func importInput(ctx context.Context, e *env, b *triage.HashSetBuilder, in string, opt formats.Options, defCat triage.Category, showErrors int) (triage.SetSource, error) {
+	fi, err := os.Stat(in)
+	if err != nil {
+		return triage.SetSource{}, fmt.Errorf("cannot read %s: %w", in, unwrapPathErr(err))
+	}
+	if fi.IsDir() {
+		return importMedia(ctx, e, b, in, defCat, showErrors)
+	}
+	var src formats.Source
+	if opt.Format == formats.NSRL3 || opt.Format == "" && isSQLite(in) {
+		src, err = rds3.Open(in, opt)
+	} else {
+		src, err = formats.Open(in, opt)
+	}
+	if err != nil {
+		return triage.SetSource{}, fmt.Errorf("%s: %w", in, err)
+	}
+	defer src.Close()
+	rec := triage.SetSource{Path: in, Format: string(src.Format())}
+	shown, deletions := 0, 0
+	for {
+		if ctx.Err() != nil {
+			return rec, nil
+		}
+		ent, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if !triage.IsRecordError(err) {
+				return rec, fmt.Errorf("%s: %w", in, err)
+			}
+			rec.Stats.Read++
+			rec.Stats.Rejected++
+			if shown < showErrors {
+				fmt.Fprintf(e.stderr, "%s: %v (skipped)\n", in, err)
+				shown++
+			}
+			continue
+		}
+		rec.Stats.Read++
+		if formats.IsDeletion(&ent) {
+			// A source's tombstone (NCMEC deletedImage, StopNCII withdrawn):
+			// a fresh build has nothing to remove, so it is only counted.
+			deletions++
+			continue
+		}
+		if ent.Category.IsZero() {
+			ent.Category = defCat
+		}
+		added, err := b.Add(ent)
+		switch {
+		case err != nil:
+			rec.Stats.Rejected++
+			if shown < showErrors {
+				fmt.Fprintf(e.stderr, "%s: record %d: %v (skipped)\n", in, ent.Pos, triage.ErrorMessage(err))
+				shown++
+			}
+		case added:
+			rec.Stats.Imported++
+		default:
+			rec.Stats.Duplicate++
+		}
+	}
+	if rec.Stats.Rejected > int64(shown) {
+		fmt.Fprintf(e.stderr, "%s: %d more rejected records not shown\n", in, rec.Stats.Rejected-int64(shown))
+	}
+	if deletions > 0 {
+		fmt.Fprintf(e.stderr, "%s: %d deletion records (withdrawn hashes) skipped\n", in, deletions)
+	}
+	rec.Meta = src.Meta() // final only after the last record
+	return rec, nil
+}
+
+func isSQLite(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 16)
+	n, _ := io.ReadFull(f, head)
+	return string(head[:n]) == "SQLite format 3\x00"
+}
+
+// importMedia hashes every file under dir and adds one entry per file.
+func importMedia(ctx context.Context, e *env, b *triage.HashSetBuilder, dir string, cat triage.Category, showErrors int) (triage.SetSource, error) {
+	rec := triage.SetSource{Path: dir, Format: "media"}
+	h := triage.NewHasher(triage.HasherOptions{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash)})
+	type result struct {
+		rel string
+		fp  triage.Fingerprint
+	}
+	paths := make(chan string)
+	results := make(chan result)
+	var wg sync.WaitGroup
+	for range runtime.NumCPU() {
+		wg.Go(func() {
+			for p := range paths {
+				rel, _ := filepath.Rel(dir, p)
+				results <- result{filepath.ToSlash(rel), h.HashFile(ctx, p)}
+			}
+		})
+	}
+	go func() {
+		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if ctx.Err() != nil {
+				return filepath.SkipAll
+			}
+			if err == nil && d.Type().IsRegular() {
+				paths <- p
+			}
+			return nil
+		})
+		close(paths)
+		wg.Wait()
+		close(results)
+	}()
+	// Collect, then add in path order so the set does not depend on timing.
+	var rs []result
+	for r := range results {
+		rs = append(rs, r)
+	}
+	sort.Slice(rs, func(i, j int) bool { return rs[i].rel < rs[j].rel })
+	shown := 0
+	for i, r := range rs {
+		rec.Stats.Read++
+		if r.fp.Size == 0 && r.fp.Err == nil {
+			rec.Stats.Rejected++ // the empty file would match every empty file
+			continue
+		}
+		ent := triage.NewEntry()
+		ent.Pos = int64(i + 1)
+		ent.Name = r.rel
+		ent.Size = r.fp.Size
+		ent.Category = cat
+		ent.MD5, ent.SHA1, ent.SHA256 = r.fp.MD5, r.fp.SHA1, r.fp.SHA256
+		ent.Algos = triage.AlgosCrypto
+		if r.fp.Perceptual {
+			ent.PDQ, ent.PDQQuality, ent.PHash = r.fp.PDQ, r.fp.PDQQuality, r.fp.PHash
+			ent.Algos |= triage.AlgoSet(triage.AlgoPDQ | triage.AlgoPHash)
+		}
+		if r.fp.Err != nil && r.fp.Type.MIME == "" {
+			rec.Stats.Rejected++
+			if shown < showErrors {
+				fmt.Fprintf(e.stderr, "%s: %s: %s (skipped)\n", dir, r.rel, triage.ErrorMessage(r.fp.Err))
+				shown++
+			}
+			continue
+		}
+		added, err := b.Add(ent)
+		switch {
+		case err != nil:
+			rec.Stats.Rejected++
+		case added:
+			rec.Stats.Imported++
+		default:
+			rec.Stats.Duplicate++
+		}
+	}
+	return rec, nil
+}
+
+func runHashsetInfo(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "hashset info", "[--json] FILE", "Show a compiled hash set's metadata and its entry counts per algorithm and per category.")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	files, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	s, err := triage.ReadHashSetFile(files[0])
+	if err != nil {
+		return err
+	}
+	perAlgo := map[string]int{}
+	for _, c := range []struct {
+		name string
+		n    int
+	}{
+		{"md5", len(first(s.MD5s()))}, {"sha1", len(first(s.SHA1s()))}, {"sha256", len(first(s.SHA256s()))},
+		{"pdq", len(first(s.PDQs()))}, {"phash", len(first(s.PHashes()))},
+	} {
+		if c.n > 0 {
+			perAlgo[c.name] = c.n
+		}
+	}
+	perCat := map[string]int{}
+	for i := 0; i < s.Len(); i++ {
+		c := s.Category(i).String()
+		if c == "" {
+			c = "none"
+		}
+		perCat[c]++
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{
+			"name": s.Meta.Name, "version": s.Meta.Version, "kind": s.Meta.Kind, "created": s.Meta.Created,
+			"entries": s.Len(), "algorithms": perAlgo, "categories": perCat, "meta": s.Meta,
+		})
+	}
+	w := e.stdout
+	fmt.Fprintf(w, "set:      %s\nversion:  %s\nkind:     %s\ncreated:  %s\nentries:  %d\n", s.Meta.Name, s.Meta.Version, s.Meta.Kind, s.Meta.Created.Format(time.RFC3339), s.Len())
+	if s.Meta.Description != "" {
+		fmt.Fprintf(w, "about:    %s\n", s.Meta.Description)
+	}
+	if s.Meta.PDQRadius != 0 || s.Meta.PHashRadius != 0 {
+		fmt.Fprintf(w, "radius:   pdq %d, phash %d (0 = matcher default)\n", s.Meta.PDQRadius, s.Meta.PHashRadius)
+	}
+	fmt.Fprintf(w, "algorithms:\n")
+	for _, k := range sortedKeys(perAlgo) {
+		fmt.Fprintf(w, "  %-8s %d\n", k, perAlgo[k])
+	}
+	fmt.Fprintf(w, "categories:\n")
+	for _, k := range sortedKeys(perCat) {
+		label := ""
+		if c, err := triage.ParseCategory(k); err == nil {
+			label = "  " + c.Label()
+		}
+		fmt.Fprintf(w, "  %-14s %d%s\n", k, perCat[k], label)
+	}
+	fmt.Fprintf(w, "sources:\n")
+	for _, src := range s.Meta.Sources {
+		fmt.Fprintf(w, "  %s (%s): %s\n", src.Path, src.Format, src.Stats)
+	}
+	return nil
+}
+
+func first[A, B any](a A, _ B) A { return a }
+
+func sortedKeys(m map[string]int) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+func runHashsetExport(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "hashset export", "--format vics|plain|csv [flags] FILE",
+		"Write a compiled hash set in an interchange format: VICS 2.0 JSON (hash-set or case shape), a plain list of one hash type, or CSV with every field.")
+	format := fs.String("format", "vics", "vics, plain or csv")
+	algo := fs.String("algo", "md5", "with --format plain: the hash type to list")
+	profile := fs.String("profile", "", "with --format vics: US, UK or Default (default: from the categories)")
+	shape := fs.String("shape", "hashset", "with --format vics: hashset or case")
+	out := fs.String("out", "", "write here instead of stdout")
+	files, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	s, err := triage.ReadHashSetFile(files[0])
+	if err != nil {
+		return err
+	}
+	var w io.Writer = e.stdout
+	var f *os.File
+	if *out != "" {
+		if f, err = os.Create(*out); err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	switch *format {
+	case "vics":
+		p := *profile
+		if p == "" {
+			p = vicsProfileFor(s)
+		}
+		err = formats.WriteVICS(w, s.Entries, formats.VICSOptions{Shape: *shape, Profile: p})
+	case "plain":
+		set, perr := triage.ParseAlgoSet(*algo)
+		if perr != nil {
+			return &exitError{2, perr}
+		}
+		err = formats.WritePlain(w, s.Entries, triage.Algo(set))
+	case "csv":
+		err = formats.WriteCSV(w, s.Entries)
+	default:
+		return &exitError{2, fmt.Errorf("--format %q: want vics, plain or csv", *format)}
+	}
+	if err == nil && f != nil {
+		err = f.Close()
+	}
+	return err
+}
+
+// vicsProfileFor picks the VICS profile matching the set's categories.
+func vicsProfileFor(s *triage.HashSet) string {
+	for i := 0; i < s.Len(); i++ {
+		switch s.Category(i).Scheme {
+		case triage.SchemeCAID:
+			return "UK"
+		case triage.SchemeVICUS:
+			return "US"
+		}
+	}
+	return "US"
+}
