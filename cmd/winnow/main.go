@@ -28,6 +28,7 @@ type command struct {
 // commands lists every subcommand; each lives in its own file.
 var commands = []command{
 	{"hash", "fingerprint files: MD5, SHA-1, SHA-256, PDQ, pHash, dHash as JSON Lines", runHash},
+	{"match", "find every query/index hash pair within a Hamming distance (pdq, phash)", runMatch},
 	{"hashset", "build, inspect and export compiled hash sets", runHashset},
 	{"version", "print the version and the active decoders", runVersion},
 }
