@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/hex"
@@ -233,19 +232,25 @@ func matchAll(ctx context.Context, w io.Writer, qs *hashList, workers int, query
 	for range workers {
 		wg.Go(func() {
 			var dst []index.Match
+			var keys []uint64 // index line << 16 | distance, to sort by line
 			for b := range jobs {
 				var out []byte
 				n := 0
 				for i := b.lo; i < b.hi; i++ {
 					dst = query(i, dst[:0])
-					slices.SortFunc(dst, func(a, b index.Match) int { return cmp.Compare(a.ID, b.ID) })
-					ql := strconv.AppendUint(nil, uint64(qs.lines[i]), 10)
+					keys = keys[:0]
 					for _, m := range dst {
+						keys = append(keys, uint64(m.ID)<<16|uint64(m.Distance))
+					}
+					slices.Sort(keys)
+					var qb [20]byte
+					ql := strconv.AppendUint(qb[:0], uint64(qs.lines[i]), 10)
+					for _, k := range keys {
 						out = append(out, ql...)
 						out = append(out, '\t')
-						out = strconv.AppendUint(out, uint64(m.ID), 10)
+						out = strconv.AppendUint(out, k>>16, 10)
 						out = append(out, '\t')
-						out = strconv.AppendInt(out, int64(m.Distance), 10)
+						out = strconv.AppendUint(out, k&0xffff, 10)
 						out = append(out, '\n')
 					}
 					n += len(dst)

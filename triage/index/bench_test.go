@@ -165,12 +165,28 @@ func BenchmarkNear256Add(b *testing.B) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds()), "p50-ns")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds()), "p99-ns")
+	b.ReportMetric(float64(lat[len(lat)*999/1000].Nanoseconds()), "p99.9-ns")
+	slow := 0
+	for _, l := range lat {
+		if l > time.Millisecond {
+			slow++
+		}
+	}
+	b.ReportMetric(float64(slow), "adds>1ms")
 	b.ReportMetric(float64(lat[len(lat)-1].Nanoseconds()), "max-ns")
 	x.st.waitIdle()
 	// A query right after the adds: the new entries are found.
 	if m := x.Query(hs[0], 0, nil); len(m) == 0 {
 		b.Fatal("added entry not found")
 	}
+	// Query speed with the added entries in their (merged) segments.
+	qs := benchQueries(hs, false)
+	t0 := time.Now()
+	for _, q := range qs {
+		x.Query(q, DefaultRadius256, nil)
+	}
+	b.ReportMetric(float64(len(qs))/time.Since(t0).Seconds(), "queries/s-after")
+	b.ReportMetric(float64(len(x.st.load().segs)), "segments")
 }
 
 // BenchmarkNear256Layouts compares table layouts (run it explicitly:
@@ -187,7 +203,7 @@ func BenchmarkNear256Layouts(b *testing.B) {
 					set := benchSet("random", n)
 					x := &Near256{}
 					build := fixedPlan{m: m, nb: nb}.build(4)
-					x.st.init(4, nearDeltaCap, build, build(src256{set, nil}))
+					x.st.init(4, nearDeltaCap, build, build(src256{set, nil}, runtime.GOMAXPROCS(0)))
 					qs := benchQueries(set, false)
 					runQueries(b, x, qs, DefaultRadius256)
 					reportMemory(b, x, n)
@@ -267,12 +283,18 @@ func BenchmarkExactLookup(b *testing.B) {
 			}
 			x := BuildExact(16, keys, nil)
 			r := newRand(5)
+			const np = 1 << 20            // more keys than the caches hold
+			probes := make([]byte, 16*np) // keys of random entries
+			for i := 0; i < np; i++ {
+				j := r.IntN(n)
+				copy(probes[16*i:], keys[16*j:16*j+16])
+			}
 			var dst []uint32
 			found := 0
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				j := r.IntN(n)
-				dst = x.Lookup(keys[16*j:16*j+16], dst[:0])
+				j := i % np
+				dst = x.Lookup(probes[16*j:16*j+16], dst[:0])
 				found += len(dst)
 			}
 			if found < b.N {

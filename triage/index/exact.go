@@ -3,6 +3,7 @@ package index
 import (
 	"encoding/binary"
 	"fmt"
+	"runtime"
 )
 
 // Entries an Exact index appends to its open delta segment before sealing
@@ -42,8 +43,8 @@ func BuildExact(keyLen int, keys []byte, ids []uint32) *Exact {
 	}
 	x := &Exact{keyLen: keyLen}
 	w := (keyLen + 7) / 8
-	x.st.init(w, exactDeltaCap, func(src source) *segment { return buildSorted(w, src) },
-		buildSorted(w, srcBytes{keyLen, keys, ids}))
+	x.st.init(w, exactDeltaCap, func(src source, procs int) *segment { return buildSorted(w, src, procs) },
+		buildSorted(w, srcBytes{keyLen, keys, ids}, runtime.GOMAXPROCS(0)))
 	return x
 }
 
@@ -120,12 +121,18 @@ func (x *Exact) Lookup(key []byte, dst []uint32) []uint32 {
 }
 
 func lookupExact(g *segment, k []uint64, dst []uint32) []uint32 {
-	lo, hi := 0, g.len()
 	if g.srt != nil {
-		lo, hi = g.srt.equalRange(g, k)
+		lo, hi := g.srt.equalRange(g, k)
+		anyDead := g.anyDead.Load()
+		for i := lo; i < hi; i++ {
+			if !anyDead || !g.dead.has(i) {
+				dst = append(dst, g.ids[i])
+			}
+		}
+		return dst
 	}
-	for i := lo; i < hi; i++ {
-		if (g.srt != nil || equalKey(g.key(i), k)) && !g.dead.has(i) {
+	for i := 0; i < g.len(); i++ {
+		if equalKey(g.key(i), k) && !g.dead.has(i) {
 			dst = append(dst, g.ids[i])
 		}
 	}

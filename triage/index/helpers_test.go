@@ -127,11 +127,11 @@ func queries64(set []uint64, n int, seed uint64) []uint64 {
 }
 
 func dist256(a, b [32]byte) int {
-	n := 0
-	for i := range a {
-		n += bits.OnesCount8(a[i] ^ b[i])
-	}
-	return n
+	var x, y [4]uint64
+	words256(&a, x[:])
+	words256(&b, y[:])
+	return bits.OnesCount64(x[0]^y[0]) + bits.OnesCount64(x[1]^y[1]) +
+		bits.OnesCount64(x[2]^y[2]) + bits.OnesCount64(x[3]^y[3])
 }
 
 // model256 is the reference: a multiset of (hash, id) searched by brute
@@ -164,6 +164,17 @@ func (m *model256) query(q [32]byte, r int) []Match {
 		}
 	}
 	return sortedMatches(out)
+}
+
+// within filters matches (sorted) to those at distance <= r.
+func within(all []Match, r int) []Match {
+	var out []Match
+	for _, x := range all {
+		if x.Distance <= r {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func (m *model256) len() int {
@@ -258,14 +269,14 @@ type fixedPlan struct {
 
 func (p fixedPlan) String() string { return fmt.Sprintf("m=%d,nb=%d", p.m, p.nb) }
 
-func (p fixedPlan) build(w int) func(source) *segment {
-	return func(src source) *segment {
+func (p fixedPlan) build(w int) func(source, int) *segment {
+	return func(src source, procs int) *segment {
 		s := buildMIH(w, src, func(n int) (int, uint) {
 			if n < p.minN {
 				return 0, 0
 			}
 			return p.m, uint(p.nb)
-		})
+		}, procs)
 		if s.mih != nil {
 			s.mih.enumerate = p.enumerate
 		}
@@ -277,15 +288,31 @@ func (p fixedPlan) build(w int) func(source) *segment {
 func newNear256With(p fixedPlan, deltaCap int, hashes [][32]byte) *Near256 {
 	x := &Near256{}
 	b := p.build(4)
-	x.st.init(4, deltaCap, b, b(src256{hashes, nil}))
+	x.st.init(4, deltaCap, b, b(src256{hashes, nil}, 2))
 	return x
 }
 
 func newNear64With(p fixedPlan, deltaCap int, hashes []uint64) *Near64 {
 	x := &Near64{}
 	b := p.build(1)
-	x.st.init(1, deltaCap, b, b(src64{hashes, nil}))
+	x.st.init(1, deltaCap, b, b(src64{hashes, nil}, 2))
 	return x
+}
+
+// quick reports whether the property tests should run a sample only
+// (-short, or under the race detector).
+func quick() bool { return raceEnabled || testing.Short() }
+
+// sample returns every k-th element of xs (all of them unless quick()).
+func sample[T any](xs []T, k int) []T {
+	if !quick() {
+		return xs
+	}
+	var out []T
+	for i := 0; i < len(xs); i += k {
+		out = append(out, xs[i])
+	}
+	return out
 }
 
 func mustSettle(tb testing.TB, st *store) {

@@ -2,7 +2,6 @@ package index
 
 import (
 	"math/bits"
-	"runtime"
 	"sync"
 	"unsafe"
 )
@@ -67,23 +66,55 @@ func (d *dir) span(k uint32) (uint32, uint32) { return d.off(k), d.off(k + 1) }
 
 // newDir encodes plain offsets (len(offs) = buckets + 1).
 func newDir(offs []uint32) dir {
-	nk := len(offs) - 1
-	d := dir{base: make([]uint32, nk>>6+1), rel: make([]uint8, len(offs))}
-	adviseHuge(d.rel)
-	for g := range d.base {
-		lo, hi := g<<6, min(g<<6+63, nk)
-		if offs[hi]-offs[lo] <= 0xff {
-			d.base[g] = offs[lo]
-			for k := lo; k <= hi; k++ {
-				d.rel[k] = uint8(offs[k] - offs[lo])
-			}
-			continue
-		}
-		d.base[g] = wideGroup | uint32(len(d.wide)>>6)
-		d.wide = append(d.wide, make([]uint32, 64)...)
-		copy(d.wide[len(d.wide)-64:], offs[lo:hi+1])
+	b := newDirBuilder(len(offs) - 1)
+	for _, o := range offs {
+		b.add(o)
 	}
-	return d
+	return b.finish()
+}
+
+// dirBuilder encodes a dir from its offsets given in order.
+type dirBuilder struct {
+	d   dir
+	buf [64]uint32 // offsets of the current group of 64 buckets
+	k   int        // offsets added
+}
+
+func newDirBuilder(buckets int) *dirBuilder {
+	b := &dirBuilder{d: dir{base: make([]uint32, buckets>>6+1), rel: make([]uint8, buckets+1)}}
+	adviseHuge(b.d.rel)
+	return b
+}
+
+func (b *dirBuilder) add(off uint32) {
+	b.buf[b.k&63] = off
+	b.k++
+	if b.k&63 == 0 {
+		b.flush(64)
+	}
+}
+
+// flush encodes the group holding the last n offsets added.
+func (b *dirBuilder) flush(n int) {
+	g := (b.k - 1) >> 6
+	lo := b.buf[0]
+	if b.buf[n-1]-lo <= 0xff {
+		b.d.base[g] = lo
+		rel := b.d.rel[g<<6 : g<<6+n]
+		for i := range rel {
+			rel[i] = uint8(b.buf[i] - lo)
+		}
+		return
+	}
+	b.d.base[g] = wideGroup | uint32(len(b.d.wide)>>6)
+	b.d.wide = append(b.d.wide, b.buf[:]...)
+}
+
+func (b *dirBuilder) finish() dir {
+	if n := b.k & 63; n > 0 {
+		b.flush(n)
+	}
+	return b.d
 }
 
 func (d *dir) bytes() int64 {
@@ -195,13 +226,17 @@ func tableProbes(m, nb, r int) int {
 }
 
 // buildMIH returns a segment holding src's entries with the MIH table set
-// that pl chooses (none for small segments).
-func buildMIH(w int, src source, pl planFunc) *segment {
+// that pl chooses (none for small segments), using up to procs goroutines.
+func buildMIH(w int, src source, pl planFunc, procs int) *segment {
 	n := src.len()
+	if n >= 1<<31 {
+		panic("index: more than 2^31 entries in one segment")
+	}
 	m, nb := pl(n)
 	keys := make([]uint64, n*w)
 	adviseHuge(keys)
 	ids := make([]uint32, n)
+	adviseHuge(ids)
 	if m == 0 {
 		for i := 0; i < n; i++ {
 			src.key(i, keys[i*w:(i+1)*w])
@@ -213,69 +248,30 @@ func buildMIH(w int, src source, pl planFunc) *segment {
 	for t := 0; t < m; t++ {
 		x.lo[t] = uint16(t * 64 * w / m)
 	}
-	nk := 1 << nb
 
-	// Table 0: counting sort of the entries themselves.
-	d0 := make([]uint32, nk+1)
-	var tmp [8]uint64
-	k := tmp[:w]
-	for i := 0; i < n; i++ {
-		src.key(i, k)
-		d0[bitsAt(k, uint(x.lo[0]), nb)+1]++
-	}
-	for i := 1; i <= nk; i++ {
-		d0[i] += d0[i-1]
-	}
-	for i := 0; i < n; i++ {
-		src.key(i, k)
-		b := bitsAt(k, uint(x.lo[0]), nb)
-		p := int(d0[b])
-		d0[b]++
-		copy(keys[p*w:(p+1)*w], k)
-		ids[p] = src.id(i)
-	}
-	unshift(d0)
+	// Table 0 orders the entries themselves; the other tables order
+	// positions, in parallel.
+	d0 := sortEntries(w, src, field{uint(x.lo[0]), nb}, keys, ids, procs)
 	x.dirs[0] = newDir(d0)
-
-	// Tables 1..m-1: directories over positions, built in parallel.
 	pw := packedBits(n)
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	work := make(chan int, m)
 	for t := 1; t < m; t++ {
-		sem <- struct{}{}
+		work <- t
+	}
+	close(work)
+	var wg sync.WaitGroup
+	for range min(max(procs, 1), m-1) {
 		wg.Go(func() {
-			defer func() { <-sem }()
-			lo := uint(x.lo[t])
-			d := make([]uint32, nk+1)
-			for p := 0; p < n; p++ {
-				d[bitsAt(keys[p*w:(p+1)*w], lo, nb)+1]++
+			var o positionOrder
+			for t := range work {
+				x.pos[t], x.dirs[t] = o.sortPositions(w, keys, field{uint(x.lo[t]), nb}, pw)
 			}
-			for i := 1; i <= nk; i++ {
-				d[i] += d[i-1]
-			}
-			pos := newPacked(n, pw)
-			adviseHuge(pos.b)
-			for p := 0; p < n; p++ {
-				b := bitsAt(keys[p*w:(p+1)*w], lo, nb)
-				pos.set(int(d[b]), uint32(p))
-				d[b]++
-			}
-			unshift(d)
-			x.dirs[t] = newDir(d)
-			x.pos[t] = pos
 		})
 	}
 	wg.Wait()
 	s := newSegment(w, keys, ids)
 	s.mih = x
 	return s
-}
-
-// unshift turns bucket end offsets (after a counting-sort scatter) back
-// into start offsets.
-func unshift(d []uint32) {
-	copy(d[1:], d[:len(d)-1])
-	d[0] = 0
 }
 
 // exactRange is the run of entries whose table-0 bits equal key's.
@@ -312,7 +308,7 @@ type scratch struct {
 // times the average, the query is in a dense cluster, where an entry turns
 // up in most tables; it then checks each entry once (a bit set of the
 // positions seen) instead of once per table.
-const denseFactor = 8
+const denseFactor = 2
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 

@@ -1,6 +1,9 @@
 package index
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"runtime"
+)
 
 // Match is an index entry within the search radius of a query.
 type Match struct {
@@ -38,13 +41,13 @@ func BuildNear256(hashes [][32]byte, ids []uint32) *Near256 {
 		panic("index: BuildNear256: len(ids) != len(hashes)")
 	}
 	x := &Near256{}
-	x.st.init(4, nearDeltaCap, build256, build256(src256{hashes, ids}))
+	x.st.init(4, nearDeltaCap, build256, build256(src256{hashes, ids}, runtime.GOMAXPROCS(0)))
 	return x
 }
 
 var plan256 = defaultPlan(4, DefaultRadius256)
 
-func build256(src source) *segment { return buildMIH(4, src, plan256) }
+func build256(src source, procs int) *segment { return buildMIH(4, src, plan256, procs) }
 
 type src256 struct {
 	h   [][32]byte
@@ -129,13 +132,13 @@ func BuildNear64(hashes []uint64, ids []uint32) *Near64 {
 		panic("index: BuildNear64: len(ids) != len(hashes)")
 	}
 	x := &Near64{}
-	x.st.init(1, nearDeltaCap, build64, build64(src64{hashes, ids}))
+	x.st.init(1, nearDeltaCap, build64, build64(src64{hashes, ids}, runtime.GOMAXPROCS(0)))
 	return x
 }
 
 var plan64 = defaultPlan(1, DefaultRadius64)
 
-func build64(src source) *segment { return buildMIH(1, src, plan64) }
+func build64(src source, procs int) *segment { return buildMIH(1, src, plan64, procs) }
 
 type src64 struct {
 	h   []uint64

@@ -17,6 +17,9 @@ type segment struct {
 	keys []uint64
 	ids  []uint32
 	dead bitset
+	// anyDead is set (before the first tombstone) once an entry is
+	// removed: lookups skip the tombstone check until then.
+	anyDead atomic.Bool
 
 	// Guarded by the owning store's mutex.
 	ndead   int
@@ -47,6 +50,7 @@ func (s *segment) live() int { return s.len() - s.ndead }
 
 // kill marks entry i removed; callers hold the store's lock.
 func (s *segment) kill(i int) {
+	s.anyDead.Store(true)
 	s.dead.add(i)
 	s.ndead++
 	s.removed = append(s.removed, uint32(i))

@@ -2,7 +2,6 @@ package index
 
 import (
 	"math/bits"
-	"runtime"
 	"sort"
 	"sync"
 	"unsafe"
@@ -24,8 +23,16 @@ func (x *sorted) bytes() int64 { return int64(len(x.dir))*4 + int64(unsafe.Sizeo
 func (x *sorted) equalRange(s *segment, key []uint64) (int, int) {
 	b := key[0] >> x.shift
 	lo, hi := int(x.dir[b]), int(x.dir[b+1])
-	// First entry >= key, then first entry > key.
-	i := lo + sort.Search(hi-lo, func(j int) bool { return compareKeys(s.key(lo+j), key) >= 0 })
+	// First entry >= key (buckets hold a few keys: a linear scan unless
+	// the keys are not digests), then first entry > key.
+	i := lo
+	if hi-lo > 16 {
+		i += sort.Search(hi-lo, func(j int) bool { return compareKeys(s.key(lo+j), key) >= 0 })
+	} else {
+		for i < hi && compareKeys(s.key(i), key) < 0 {
+			i++
+		}
+	}
 	j := i
 	for j < hi && equalKey(s.key(j), key) {
 		j++
@@ -48,53 +55,39 @@ func compareKeys(a, b []uint64) int {
 // maxSortedDirBits caps the directory at 16M buckets (64 MiB).
 const maxSortedDirBits = 24
 
-// buildSorted returns an exact segment holding src's entries: a counting
-// sort on the top bits of the key (one pass to count, one to place each
-// entry where it belongs), then a sort of each small bucket.
-func buildSorted(w int, src source) *segment {
+// buildSorted returns an exact segment holding src's entries: a radix sort
+// on the top bits of the key (see radix.go), which also gives the
+// directory, then an insertion sort of each (tiny) bucket; up to procs
+// goroutines.
+func buildSorted(w int, src source, procs int) *segment {
 	n := src.len()
-	db := min(max(bits.Len(uint(n))-3, 0), maxSortedDirBits)
-	shift := uint(64 - db)
-	nk := 1 << db
-	d := make([]uint32, nk+1)
-	var tmp [8]uint64
-	k := tmp[:w]
-	// With db == 0 the shift is 64 and every key lands in bucket 0.
-	top := func(k []uint64) uint64 { return k[0] >> shift }
-	for i := 0; i < n; i++ {
-		src.key(i, k)
-		d[top(k)+1]++
+	if n >= 1<<32-1 {
+		panic("index: more than 2^32-2 entries in one segment")
 	}
-	for i := 1; i <= nk; i++ {
-		d[i] += d[i-1]
+	procs = max(procs, 1)
+	db := uint(min(max(bits.Len(uint(n))-3, 0), maxSortedDirBits))
+	f := field{64 - db, db}
+	if db == 0 {
+		f = field{0, 0}
 	}
 	keys := make([]uint64, n*w)
 	adviseHuge(keys)
 	ids := make([]uint32, n)
-	for i := 0; i < n; i++ {
-		src.key(i, k)
-		b := top(k)
-		p := int(d[b])
-		d[b]++
-		copy(keys[p*w:(p+1)*w], k)
-		ids[p] = src.id(i)
-	}
-	unshift(d)
+	adviseHuge(ids)
+	d := sortEntries(w, src, f, keys, ids, procs)
 	s := newSegment(w, keys, ids)
-
-	// Sort the buckets, split between the cores.
-	workers := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
-	for c := 0; c < workers; c++ {
-		from, to := nk*c/workers, nk*(c+1)/workers
+	nk := 1 << db
+	for c := 0; c < procs; c++ {
 		wg.Go(func() {
-			for b := from; b < to; b++ {
+			for b := nk * c / procs; b < nk*(c+1)/procs; b++ {
 				sortRun(s, int(d[b]), int(d[b+1]))
 			}
 		})
 	}
 	wg.Wait()
-	s.srt = &sorted{shift: shift, dir: d}
+	// With db == 0 the shift is 64 and every key lands in bucket 0.
+	s.srt = &sorted{shift: 64 - db, dir: d}
 	return s
 }
 
@@ -107,8 +100,17 @@ func sortRun(s *segment, lo, hi int) {
 		sort.Sort(runSorter{s, lo, hi - lo})
 		return
 	}
+	keys, w := s.keys, s.w
 	for i := lo + 1; i < hi; i++ {
-		for j := i; j > lo && compareKeys(s.key(j), s.key(j-1)) < 0; j-- {
+		for j := i; j > lo; j-- {
+			a, b := keys[j*w:(j+1)*w], keys[(j-1)*w:j*w]
+			x := 0
+			for x < w && a[x] == b[x] {
+				x++
+			}
+			if x == w || a[x] > b[x] {
+				break
+			}
 			swapEntries(s, j, j-1)
 		}
 	}

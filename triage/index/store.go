@@ -3,6 +3,7 @@ package index
 import (
 	"fmt"
 	"math/bits"
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -29,7 +30,7 @@ import (
 type store struct {
 	w        int // words per key
 	deltaCap int
-	build    func(src source) *segment
+	build    func(src source, procs int) *segment
 
 	mu      sync.Mutex
 	cur     atomic.Pointer[state]
@@ -48,7 +49,7 @@ type state struct {
 // it once their total reaches 1/mergeRatio of its size.
 const mergeRatio = 4
 
-func (st *store) init(w, deltaCap int, build func(source) *segment, first *segment) {
+func (st *store) init(w, deltaCap int, build func(source, int) *segment, first *segment) {
 	st.w, st.deltaCap, st.build = w, deltaCap, build
 	s := &state{delta: newDelta(w, deltaCap)}
 	if first != nil && first.len() > 0 {
@@ -152,7 +153,8 @@ func (st *store) mergeLoop() {
 		if i == j {
 			break
 		}
-		st.mergeLocked(i, j)
+		// One core: background merges leave the others to the caller.
+		st.mergeLocked(i, j, 1)
 	}
 	st.merging = false
 	close(st.idle)
@@ -168,9 +170,10 @@ type mergeJob struct {
 }
 
 // mergeLocked replaces segments [i, j) of the current state with one new
-// segment. It is called with mu held, releases it while building and holds
-// it again on return. Only one merge runs at a time.
-func (st *store) mergeLocked(i, j int) {
+// segment built by procs goroutines. It is called with mu held, releases it
+// while building and holds it again on return. Only one merge runs at a
+// time.
+func (st *store) mergeLocked(i, j, procs int) {
 	s := st.load()
 	job := mergeJob{segs: append([]*segment(nil), s.segs[i:j]...)}
 	for _, g := range job.segs {
@@ -178,7 +181,7 @@ func (st *store) mergeLocked(i, j int) {
 		job.logLen = append(job.logLen, len(g.removed))
 	}
 	st.mu.Unlock()
-	ng := st.build(job.source(st.w))
+	ng := st.build(job.source(st.w), procs)
 	st.mu.Lock()
 
 	// Entries removed while the new segment was built are still live in
@@ -238,7 +241,7 @@ func (st *store) compact() {
 	}
 	st.merging = true
 	st.idle = make(chan struct{})
-	st.mergeLocked(0, len(s.segs))
+	st.mergeLocked(0, len(s.segs), runtime.GOMAXPROCS(0))
 	st.merging = false
 	close(st.idle)
 	st.kickLocked()
@@ -254,8 +257,11 @@ func (st *store) waitIdleLocked() {
 	}
 }
 
-// bytes is the memory held by the current state.
+// bytes is the memory held by the current state (it takes the writers'
+// lock: the removal logs grow under it).
 func (st *store) bytes() int64 {
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	s := st.load()
 	n := s.delta.bytes()
 	for _, g := range s.segs {
