@@ -4,13 +4,13 @@ go 1.26.0
 
 require (
 	github.com/corona10/goimagehash v1.1.0
+	github.com/google/go-cmp v0.7.0
 	golang.org/x/image v0.48.0
 	modernc.org/sqlite v1.62.0
 )
 
 require (
 	github.com/dustin/go-humanize v1.1.0 // indirect
-	github.com/google/go-cmp v0.7.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/mattn/go-isatty v0.0.24 // indirect
 	github.com/ncruces/go-strftime v1.1.0 // indirect
