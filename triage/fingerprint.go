@@ -41,6 +41,9 @@ type Fingerprint struct {
 	// Digests are valid whenever Size bytes were read, even with an Err.
 	Err   error
 	Times StageTimes
+	// Thumb is a small grayscale thumbnail of an image hashed perceptually,
+	// when HasherOptions.ThumbSide asks for one.
+	Thumb *image.Gray
 }
 
 // StageTimes is the time one item spent in each stage. Digest runs
@@ -72,12 +75,18 @@ type Hasher struct {
 	// fields (not constants) so the scale benchmark can sweep them.
 	turboMinSide int
 	turboGray    bool
+	thumbSide    int
 }
 
 // HasherOptions configure a Hasher.
 type HasherOptions struct {
 	Algos  AlgoSet // zero means AlgosDefault
 	Limits Limits
+	// ThumbSide, when positive, makes images hashed perceptually also get
+	// Fingerprint.Thumb, at most this many pixels on its longer side. It is
+	// box-averaged from the luma plane the hashes are computed from (no
+	// second decode), so it is grayscale.
+	ThumbSide int
 	// NoFastJPEG turns the libjpeg-turbo path off even when it was built in.
 	NoFastJPEG bool
 	// JPEGMinSide overrides TurboMinSide: libjpeg-turbo decodes at the
@@ -100,6 +109,7 @@ func NewHasher(opt HasherOptions) *Hasher {
 
 		turboMinSide: cmp.Or(opt.JPEGMinSide, TurboMinSide),
 		turboGray:    true,
+		thumbSide:    opt.ThumbSide,
 	}
 }
 
@@ -306,6 +316,9 @@ func (h *Hasher) perceptual(ctx context.Context, fp *Fingerprint, b []byte, r io
 			ras.srcW, ras.srcH, h.lim.MinSide)
 	}
 	t1 := time.Now()
+	if h.thumbSide > 0 {
+		fp.Thumb = thumbGray(ras.luma, ras.w, ras.h, h.thumbSide)
+	}
 	h.hashLuma(fp, ras, s)
 	fp.Times.Hash = time.Since(t1)
 	fp.Perceptual = true
