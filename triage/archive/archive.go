@@ -134,8 +134,12 @@ type Member struct {
 	// backslashes, control or bidirectional-override characters, invalid
 	// UTF-8). Empty otherwise.
 	RawName string
-	// Index is the member's position in its own archive (0-based).
-	Index int
+	// Index is the member's position in its own archive (0-based), and
+	// Indexes the positions of the member and of each archive above it,
+	// outermost first: with duplicate names, the only way to tell two
+	// members apart.
+	Index   int
+	Indexes []int
 	// Depth is 1 for members of the outermost archive, 2 one level down.
 	Depth int
 	// Size is the size the archive declares, or -1 when it declares none
@@ -205,9 +209,9 @@ func Walk(ctx context.Context, r io.ReaderAt, size int64, opt Options, visit Vis
 	case f == "":
 		return w.stats, triage.Errorf(triage.EINVALID, "not an archive Winnow expands (zip, tar, gzip, bzip2)")
 	case f == Zip:
-		err = w.walkZip(r, size, "", 1)
+		err = w.walkZip(r, size, loc{depth: 1})
 	default:
-		err = w.walkStream(io.NewSectionReader(r, 0, size), f, "", 1, opt.Name)
+		err = w.walkStream(io.NewSectionReader(r, 0, size), f, loc{depth: 1}, opt.Name)
 	}
 	return w.stats, unwrapFatal(err)
 }
@@ -266,14 +270,26 @@ func (w *walker) canceled() error {
 	return nil
 }
 
+// loc is where an archive's members go: their inner path prefix, depth
+// and the indexes of the archives above them.
+type loc struct {
+	prefix  string
+	depth   int
+	indexes []int
+}
+
+// inside returns the location of the members of archive member m.
+func inside(m *Member) loc { return loc{m.Inner + "!/", m.Depth + 1, m.Indexes} }
+
 // newMember starts a member record from its stored name.
-func (w *walker) newMember(prefix, raw string, index, depth int) *Member {
+func (w *walker) newMember(at loc, raw string, index int) *Member {
 	name, changed := CleanName(raw)
 	if name == "" {
 		name = fmt.Sprintf("unnamed-%d", index+1)
 		changed = true
 	}
-	m := &Member{Name: name, Inner: prefix + name, Index: index, Depth: depth, Size: -1}
+	m := &Member{Name: name, Inner: at.prefix + name, Index: index, Depth: at.depth, Size: -1,
+		Indexes: append(at.indexes[:len(at.indexes):len(at.indexes)], index)}
 	if changed {
 		m.RawName = quote(raw)
 	}
@@ -327,7 +343,7 @@ func (w *walker) nestedZip(m *Member, r io.Reader) error {
 	w.nested += int64(len(buf))
 	defer func() { w.nested -= int64(len(buf)) }()
 	m.Size = int64(len(buf))
-	err = w.walkZip(bytesReader(buf), int64(len(buf)), m.Inner+"!/", m.Depth+1)
+	err = w.walkZip(bytesReader(buf), int64(len(buf)), inside(m))
 	if isFatal(err) {
 		return err
 	}
@@ -340,7 +356,7 @@ func (w *walker) nestedZip(m *Member, r io.Reader) error {
 func (w *walker) nestedStream(m *Member, r io.Reader, f Format) error {
 	d := newDigests()
 	tee := io.TeeReader(r, d)
-	err := w.walkStream(tee, f, m.Inner+"!/", m.Depth+1, path.Base(m.Name))
+	err := w.walkStream(tee, f, inside(m), path.Base(m.Name))
 	if isFatal(err) {
 		return err
 	}
@@ -355,13 +371,13 @@ func (w *walker) nestedStream(m *Member, r io.Reader, f Format) error {
 }
 
 // walkStream expands a tar, gzip or bzip2 stream.
-func (w *walker) walkStream(r io.Reader, f Format, prefix string, depth int, name string) error {
+func (w *walker) walkStream(r io.Reader, f Format, at loc, name string) error {
 	w.stats.Archives++
 	switch f {
 	case Tar:
-		return w.walkTar(r, prefix, depth)
+		return w.walkTar(r, at)
 	case Gzip, Bzip2:
-		return w.walkCompressed(r, f, prefix, depth, name)
+		return w.walkCompressed(r, f, at, name)
 	}
 	return triage.Errorf(triage.EINTERNAL, "archive: cannot stream %s", f)
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // walkTar expands a tar stream.
-func (w *walker) walkTar(r io.Reader, prefix string, depth int) error {
+func (w *walker) walkTar(r io.Reader, at loc) error {
 	tr := tar.NewReader(r)
 	for i := 0; ; i++ {
 		if err := w.canceled(); err != nil {
@@ -35,7 +35,7 @@ func (w *walker) walkTar(r io.Reader, prefix string, depth int) error {
 		if hdr.Typeflag == tar.TypeDir {
 			continue
 		}
-		m := w.newMember(prefix, hdr.Name, i, depth)
+		m := w.newMember(at, hdr.Name, i)
 		m.ModTime = hdr.ModTime
 		m.Size = hdr.Size
 		switch hdr.Typeflag {
@@ -69,7 +69,7 @@ func (w *walker) walkTar(r io.Reader, prefix string, depth int) error {
 // walkCompressed expands a gzip or bzip2 stream: a tar inside is expanded
 // as the archive's members (a .tar.gz is one archive); anything else is
 // the stream's one member.
-func (w *walker) walkCompressed(r io.Reader, f Format, prefix string, depth int, name string) error {
+func (w *walker) walkCompressed(r io.Reader, f Format, at loc, name string) error {
 	in := &countReader{r: r}
 	var dr io.Reader
 	member := stripExt(name, f)
@@ -90,7 +90,7 @@ func (w *walker) walkCompressed(r io.Reader, f Format, prefix string, depth int,
 	br := bufio.NewReaderSize(out, triage.SniffLen)
 	head, _ := br.Peek(triage.SniffLen)
 	if triage.Sniff(head).MIME == "application/x-tar" {
-		return w.walkTar(br, prefix, depth)
+		return w.walkTar(br, at)
 	}
 	if w.lim.MaxEntries < 1 {
 		return tooManyMembers(w.lim.MaxEntries)
@@ -98,7 +98,7 @@ func (w *walker) walkCompressed(r io.Reader, f Format, prefix string, depth int,
 	if member == "" {
 		member = "content"
 	}
-	m := w.newMember(prefix, member, 0, depth)
+	m := w.newMember(at, member, 0)
 	return w.member(m, br, -1)
 }
 

@@ -23,7 +23,7 @@ var zipMethodNames = map[uint16]string{
 }
 
 // walkZip expands a zip archive.
-func (w *walker) walkZip(r io.ReaderAt, size int64, prefix string, depth int) error {
+func (w *walker) walkZip(r io.ReaderAt, size int64, at loc) error {
 	w.stats.Archives++
 	if err := checkZipDirectory(r, size, w.lim.MaxEntries); err != nil {
 		return err
@@ -41,7 +41,7 @@ func (w *walker) walkZip(r io.ReaderAt, size int64, prefix string, depth int) er
 		if f.Mode().IsDir() {
 			continue
 		}
-		m := w.newMember(prefix, f.Name, i, depth)
+		m := w.newMember(at, f.Name, i)
 		m.ModTime = f.Modified
 		if f.UncompressedSize64 <= math.MaxInt64 {
 			m.Size = int64(f.UncompressedSize64)

@@ -31,7 +31,7 @@ type pending struct {
 
 // Add adds an item. key orders the report: items are sorted by key, then
 // by path. group carries its hashes for grouping (its Cluster field is
-// ignored: new and variant items are clustered, see Clusters). thumb is an encoded thumbnail for the HTML report, or
+// ignored: see Clusters). thumb is an encoded thumbnail for the HTML report, or
 // nil.
 func (b *Builder) Add(it Item, key string, group triage.GroupItem, thumb []byte) {
 	b.mu.Lock()
@@ -45,7 +45,7 @@ func (b *Builder) Add(it Item, key string, group triage.GroupItem, thumb []byte)
 	}
 	b.thumbBytes += len(thumb)
 	p := pending{item: it, key: key, sha: group.SHA256, thumb: thumb}
-	if Clusters(it.Verdict) {
+	if Clusters(&it) {
 		p.near = &group
 	}
 	b.items = append(b.items, p)
@@ -58,14 +58,16 @@ func (b *Builder) Len() int {
 	return len(b.items)
 }
 
-// Clusters reports whether an item of this verdict takes part in
-// near-duplicate series: new and variant items do.
-func Clusters(v string) bool {
-	return v == string(triage.VerdictNew) || v == string(triage.VerdictVariant)
+// Clusters reports whether an item takes part in near-duplicate series:
+// new and variant images and videos do. Other new files (documents,
+// archives, unknown data) are listed, not grouped.
+func Clusters(it *Item) bool {
+	media := it.Kind == triage.KindImage.String() || it.Kind == triage.KindVideo.String()
+	return media && (it.Verdict == string(triage.VerdictNew) || it.Verdict == string(triage.VerdictVariant))
 }
 
 // Build sorts the items, numbers them from 1, stacks identical files,
-// clusters new and variant items into series with opt, and fills in
+// clusters new and variant media into series with opt, and fills in
 // r.Items, Duplicates, Groups and Counts (items, bytes, verdicts, groups,
 // duplicates). It returns the thumbnails by item id. The Builder is empty
 // afterwards.

@@ -83,6 +83,13 @@ func WriteHTML(w io.Writer, r *Report, thumbs map[int][]byte, opt HTMLOptions) e
 	}
 	slices.SortStableFunc(gs, func(a, b *Group) int { return b.Size - a.Size })
 	d.NewItems = len(byVerdict["new"])
+	var other []*Item
+	for _, it := range byVerdict["new"] {
+		if it.Group == 0 {
+			other = append(other, it)
+		}
+	}
+	d.OtherNew, d.OtherNewMore = d.rows(other, false)
 	for k, g := range gs {
 		if k == opt.Rows {
 			d.NewMore = len(gs) - k
@@ -122,6 +129,8 @@ type htmlData struct {
 	KnownMore, VariantsMore, IgnorableMore, ErrorsMore int
 	NewGroups                                          []htmlGroup
 	NewItems, NewMore                                  int
+	OtherNew                                           []htmlRow
+	OtherNewMore                                       int
 	Dups                                               []htmlStack
 	DupMore                                            int
 

@@ -113,13 +113,12 @@ func TestBuild(t *testing.T) {
 	wantGroups := []Group{
 		{ID: 1, Representative: 2, Size: 3, Distinct: 2, Verdicts: map[string]int{"new": 3}, Items: []int{2, 3, 4}},
 		{ID: 2, Representative: 5, Size: 2, Distinct: 2, Verdicts: map[string]int{"new": 1, "variant": 1}, Items: []int{5, 8}},
-		{ID: 3, Representative: 6, Size: 1, Distinct: 1, Verdicts: map[string]int{"new": 1}, Items: []int{6}},
 	}
 	if diff := cmp.Diff(wantGroups, r.Groups); diff != "" {
 		t.Errorf("groups (-want +got):\n%s", diff)
 	}
 	wantCounts := Counts{Items: 8, Bytes: 11, Verdicts: map[string]int{"known": 1, "variant": 1, "ignorable": 0, "new": 5, "error": 1},
-		Groups: 3, Duplicates: 1, DuplicateItems: 2}
+		Groups: 2, Duplicates: 1, DuplicateItems: 2} // the new zip (item 6) is not media: no series
 	if diff := cmp.Diff(wantCounts, r.Counts); diff != "" {
 		t.Errorf("counts (-want +got):\n%s", diff)
 	}
@@ -236,6 +235,7 @@ func TestWriteHTML(t *testing.T) {
 		`<img src="data:image/jpeg;base64,dGh1bWJBMg=="`, // the representative of the a series
 		`<img src="data:image/jpeg;base64,dGh1bWJW"`,     // the variant's
 		"&lt;script&gt;alert(1)&lt;/script&gt;",
+		"Other new files", "application/zip",
 		`id="known"`, `id="variant"`, `id="new"`, `id="ignorable"`, `id="error"`, `id="duplicates"`,
 	} {
 		if !strings.Contains(page, want) {
