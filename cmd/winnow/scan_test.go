@@ -303,11 +303,11 @@ func TestScanHostile(t *testing.T) {
 		}
 	}
 	want := map[string]string{
-		"bomb.zip!/zeros.bin":                      "zip bomb",
+		"bomb.zip!/zeros.bin":                       "zip bomb",
 		"deep.zip!/level.zip!/level.zip!/level.zip": "not expanded",
-		"loop/back":                                "loop",
-		"escape":                                   "outside the scanned folder",
-		"fifo":                                     "named pipe",
+		"loop/back": "loop",
+		"escape":    "outside the scanned folder",
+		"fifo":      "named pipe",
 	}
 	for p, w := range want {
 		if !strings.Contains(errs[p], w) {
