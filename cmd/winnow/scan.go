@@ -9,7 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"image/jpeg"
+	"image"
 	"io"
 	"log/slog"
 	"os"
@@ -86,7 +86,7 @@ type scanConfig struct {
 }
 
 // thumbSide is the longer side of the thumbnails in report.html.
-const thumbSide = 160
+const thumbSide = 128
 
 // multiFlag collects a repeated string flag.
 type multiFlag []string
@@ -106,7 +106,9 @@ func runScan(ctx context.Context, e *env, args []string) error {
 		}
 		defer stop()
 	}
-	setMemoryLimit(e, hashConfig{workers: cfg.workers})
+	// No soft memory limit, unlike winnow hash: the report grows with the
+	// scan, and a live heap over a soft limit would make the collector run
+	// without pause. GOMEMLIMIT still applies if set.
 	return scan(ctx, e, cfg, paths)
 }
 
@@ -277,7 +279,7 @@ func prepareOut(dir string, force bool) error {
 }
 
 // writeReports writes the four report files, each atomically.
-func writeReports(cfg scanConfig, r *report.Report, thumbs map[int][]byte) error {
+func writeReports(cfg scanConfig, r *report.Report, thumbs map[int]*image.Gray) error {
 	caseID := make([]byte, 16)
 	rand.Read(caseID)
 	caseID[6], caseID[8] = caseID[6]&0x0f|0x40, caseID[8]&0x3f|0x80 // a version 4 UUID
@@ -581,14 +583,7 @@ func (s *scanner) record(j *job, fp *triage.Fingerprint) {
 		mod := j.mod.UTC()
 		it.Modified = &mod
 	}
-	var thumb []byte
-	if fp.Thumb != nil && report.Clusters(&it) {
-		var b bytes.Buffer
-		if jpeg.Encode(&b, fp.Thumb, &jpeg.Options{Quality: 75}) == nil {
-			thumb = b.Bytes()
-		}
-	}
-	s.builder.Add(it, j.key, triage.GroupItemOf(fp, false), thumb)
+	s.builder.Add(it, j.key, triage.GroupItemOf(fp, false), fp.Thumb)
 
 	s.bytes.Add(fp.Size)
 	if fp.Err != nil {

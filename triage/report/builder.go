@@ -2,6 +2,7 @@ package report
 
 import (
 	"cmp"
+	"image"
 	"slices"
 	"strings"
 	"sync"
@@ -12,8 +13,10 @@ import (
 // Builder collects the items of a scan, in any order, and makes the
 // Report. It is safe for concurrent use.
 type Builder struct {
-	// ThumbBytes bounds the memory thumbnails may hold (0: 64 MiB); items
-	// added once it is full keep no thumbnail.
+	// ThumbBytes bounds the memory thumbnails may hold (0: 128 MiB, some
+	// 10,000 thumbnails of 128 pixels); items added once it is full keep no
+	// thumbnail. Thumbnails are kept as pixels and encoded only if the HTML
+	// report shows them.
 	ThumbBytes int
 
 	mu         sync.Mutex
@@ -26,27 +29,27 @@ type pending struct {
 	key   string
 	sha   triage.SHA256
 	near  *triage.GroupItem // kept for items that are clustered only
-	thumb []byte
+	thumb *image.Gray
 }
 
 // Add adds an item. key orders the report: items are sorted by key, then
 // by path. group carries its hashes for grouping (its Cluster field is
-// ignored: see Clusters). thumb is an encoded thumbnail for the HTML report, or
-// nil.
-func (b *Builder) Add(it Item, key string, group triage.GroupItem, thumb []byte) {
+// ignored: see Clusters). thumb is a thumbnail for the HTML report, or nil;
+// only those of items that Clusters are kept.
+func (b *Builder) Add(it Item, key string, group triage.GroupItem, thumb *image.Gray) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	limit := b.ThumbBytes
 	if limit == 0 {
-		limit = 64 << 20
+		limit = 128 << 20
 	}
-	if b.thumbBytes+len(thumb) > limit {
-		thumb = nil
-	}
-	b.thumbBytes += len(thumb)
-	p := pending{item: it, key: key, sha: group.SHA256, thumb: thumb}
+	p := pending{item: it, key: key, sha: group.SHA256}
 	if Clusters(&it) {
 		p.near = &group
+		if thumb != nil && b.thumbBytes+len(thumb.Pix) <= limit {
+			p.thumb = thumb
+			b.thumbBytes += len(thumb.Pix)
+		}
 	}
 	b.items = append(b.items, p)
 }
@@ -71,7 +74,7 @@ func Clusters(it *Item) bool {
 // r.Items, Duplicates, Groups and Counts (items, bytes, verdicts, groups,
 // duplicates). It returns the thumbnails by item id. The Builder is empty
 // afterwards.
-func (b *Builder) Build(r *Report, opt triage.SeriesOptions) map[int][]byte {
+func (b *Builder) Build(r *Report, opt triage.SeriesOptions) map[int]*image.Gray {
 	b.mu.Lock()
 	ps := b.items
 	b.items, b.thumbBytes = nil, 0
@@ -80,7 +83,7 @@ func (b *Builder) Build(r *Report, opt triage.SeriesOptions) map[int][]byte {
 	slices.SortStableFunc(ps, func(x, y pending) int {
 		return cmp.Or(strings.Compare(x.key, y.key), strings.Compare(x.item.Path, y.item.Path))
 	})
-	thumbs := map[int][]byte{}
+	thumbs := map[int]*image.Gray{}
 	groups := make([]triage.GroupItem, len(ps))
 	r.Items = make([]Item, len(ps))
 	verdicts := map[string]int{}

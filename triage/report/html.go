@@ -1,10 +1,13 @@
 package report
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/base64"
 	"fmt"
 	"html/template"
+	"image"
+	"image/jpeg"
 	"io"
 	"slices"
 	"time"
@@ -49,11 +52,11 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 
 // WriteHTML writes report.html: one self-contained page (inline CSS, no
 // script, nothing loaded from elsewhere) with the summary counts, the hash
-// sets, and a table per verdict. Thumbnails (JPEG bytes by item id) of
-// variant items and of the representatives of new series are shown
-// grayscale and blurred; clicking one reveals it (a CSS checkbox, so it
-// works with scripts disabled). Known items are never shown as images.
-func WriteHTML(w io.Writer, r *Report, thumbs map[int][]byte, opt HTMLOptions) error {
+// sets, and a table per verdict. Thumbnails (by item id) of variant items
+// and of the representatives of new series are embedded as small JPEGs and
+// shown grayscale and blurred; clicking one reveals it (a CSS checkbox, so
+// it works with scripts disabled). Known items are never shown as images.
+func WriteHTML(w io.Writer, r *Report, thumbs map[int]*image.Gray, opt HTMLOptions) error {
 	if opt.Thumbnails == 0 {
 		opt.Thumbnails = DefaultHTMLOptions.Thumbnails
 	}
@@ -134,7 +137,7 @@ type htmlData struct {
 	Dups                                               []htmlStack
 	DupMore                                            int
 
-	thumbs map[int][]byte
+	thumbs map[int]*image.Gray
 	shown  int // thumbnails placed so far
 }
 
@@ -174,10 +177,13 @@ func (d *htmlData) rows(items []*Item, thumbs bool) ([]htmlRow, int) {
 
 func (d *htmlData) row(it *Item, thumb bool) htmlRow {
 	r := htmlRow{It: it}
-	if b := d.thumbs[it.ID]; thumb && b != nil && d.shown < d.Opt.Thumbnails {
-		d.shown++
-		// Safe by construction: base64 of JPEG bytes Winnow encoded.
-		r.Thumb = template.URL("data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(b))
+	if img := d.thumbs[it.ID]; thumb && img != nil && d.shown < d.Opt.Thumbnails {
+		var b bytes.Buffer
+		if jpeg.Encode(&b, img, &jpeg.Options{Quality: 80}) == nil {
+			d.shown++
+			// Safe by construction: base64 of a JPEG Winnow encoded.
+			r.Thumb = template.URL("data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(b.Bytes()))
+		}
 	}
 	return r
 }

@@ -2,12 +2,16 @@ package report
 
 import (
 	"bytes"
+	"html"
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"image"
+	"image/jpeg"
 	"io"
 	"regexp"
 	"strings"
@@ -48,12 +52,21 @@ type testItem struct {
 	pdq     triage.PDQ
 	d       triage.Decision
 	ms      []triage.Match
-	thumb   []byte
+	thumb   *image.Gray
+}
+
+// grayThumb returns a small thumbnail of one shade (to tell them apart).
+func grayThumb(shade uint8) *image.Gray {
+	g := image.NewGray(image.Rect(0, 0, 16, 12))
+	for i := range g.Pix {
+		g.Pix[i] = shade
+	}
+	return g
 }
 
 // mustReport builds a report of the items, added in reverse to check
 // that the order does not matter.
-func mustReport(t *testing.T, items []testItem) (*Report, map[int][]byte) {
+func mustReport(t *testing.T, items []testItem) (*Report, map[int]*image.Gray) {
 	t.Helper()
 	var b Builder
 	for i := len(items) - 1; i >= 0; i-- {
@@ -84,12 +97,12 @@ func variant() triage.Decision {
 func newD() triage.Decision { return triage.Decision{Verdict: triage.VerdictNew, Reason: "no match"} }
 
 var sampleItems = []testItem{
-	{path: "s/a.jpg", content: "A", w: 100, h: 80, pdq: pdqA, d: newD(), thumb: []byte("thumbA")},
+	{path: "s/a.jpg", content: "A", w: 100, h: 80, pdq: pdqA, d: newD(), thumb: grayThumb(10)},
 	{path: "s/a-copy.jpg", content: "A", w: 100, h: 80, pdq: pdqA, d: newD()},
-	{path: "s/a-big.jpg", content: "A2", w: 400, h: 320, pdq: pdqA2, d: newD(), thumb: []byte("thumbA2")},
+	{path: "s/a-big.jpg", content: "A2", w: 400, h: 320, pdq: pdqA2, d: newD(), thumb: grayThumb(20)},
 	{path: "s/b.jpg", content: "B", w: 100, h: 80, pdq: pdqB, d: newD()},
 	{path: "s/k.zip!/in/known.jpg", content: "K", w: 50, h: 50, d: known(), ms: []triage.Match{nearM, exactM}},
-	{path: "s/v.jpg", content: "V", w: 60, h: 60, pdq: pdqB, d: variant(), ms: []triage.Match{nearM}, thumb: []byte("thumbV")},
+	{path: "s/v.jpg", content: "V", w: 60, h: 60, pdq: pdqB, d: variant(), ms: []triage.Match{nearM}, thumb: grayThumb(30)},
 	{path: "s/=cmd|' /C calc'!A0.jpg", content: "X", d: triage.Decision{Verdict: triage.VerdictError, Reason: "broken"}},
 	{path: "s/k.zip", content: "ZIP", d: newD()},
 }
@@ -122,7 +135,7 @@ func TestBuild(t *testing.T) {
 	if diff := cmp.Diff(wantCounts, r.Counts); diff != "" {
 		t.Errorf("counts (-want +got):\n%s", diff)
 	}
-	if len(thumbs) != 3 || string(thumbs[2]) != "thumbA2" {
+	if len(thumbs) != 3 || thumbs[2].Pix[0] != 20 {
 		t.Errorf("thumbnails %v", thumbs)
 	}
 	known := r.Items[6]
@@ -224,17 +237,20 @@ func TestWriteHTML(t *testing.T) {
 	if err := WriteHTML(&buf, r, thumbs, HTMLOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	page := buf.String()
-	// Nothing is loaded from elsewhere, and there is no script.
-	if loc := regexp.MustCompile(`(?i)(src|href)\s*=\s*"(https?:|//)|url\(|@import|<script|<link`).FindString(page); loc != "" {
+	raw := buf.String()
+	page := html.UnescapeString(raw) // attributes may spell "+" as &#43;
+	// Nothing is loaded from elsewhere, there is no script, and names are escaped.
+	if loc := regexp.MustCompile(`(?i)(src|href)\s*=\s*"(https?:|//)|url\(|@import|<script|<link`).FindString(raw); loc != "" {
 		t.Errorf("page refers outside itself or runs script: %q", loc)
+	}
+	if !strings.Contains(raw, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Errorf("a hostile file name is not escaped")
 	}
 	for _, want := range []string{
 		"Incomplete scan", "interrupted by the user",
 		`filter:grayscale(1) blur(12px)`, `.thumb input:checked+img{filter:none}`,
-		`<img src="data:image/jpeg;base64,dGh1bWJBMg=="`, // the representative of the a series
-		`<img src="data:image/jpeg;base64,dGh1bWJW"`,     // the variant's
-		"&lt;script&gt;alert(1)&lt;/script&gt;",
+		`<img src="data:image/jpeg;base64,` + thumbB64(t, 20) + `"`, // the representative of the a series
+		`<img src="data:image/jpeg;base64,` + thumbB64(t, 30) + `"`, // the variant's
 		"Other new files", "application/zip",
 		`id="known"`, `id="variant"`, `id="new"`, `id="ignorable"`, `id="error"`, `id="duplicates"`,
 	} {
@@ -242,7 +258,7 @@ func TestWriteHTML(t *testing.T) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
-	if strings.Contains(page, "dGh1bWJB\"") || strings.Count(page, "<img ") != 2 {
+	if strings.Contains(page, thumbB64(t, 10)) || strings.Count(page, "<img ") != 2 {
 		t.Errorf("want exactly the series representative's and the variant's thumbnails, got %d images", strings.Count(page, "<img "))
 	}
 	// Caps.
@@ -253,6 +269,15 @@ func TestWriteHTML(t *testing.T) {
 	if n := strings.Count(buf.String(), "<img "); n != 1 || !strings.Contains(buf.String(), "more series") {
 		t.Errorf("caps not applied: %d images", n)
 	}
+}
+
+// thumbB64 is how WriteHTML embeds grayThumb(shade).
+func thumbB64(t *testing.T, shade uint8) string {
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, grayThumb(shade), &jpeg.Options{Quality: 80}); err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(b.Bytes())
 }
 
 func slicesClone[T any](s []T) []T { return append([]T(nil), s...) }
