@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"html"
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -10,6 +9,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"html"
 	"image"
 	"image/jpeg"
 	"io"
