@@ -137,7 +137,7 @@ func parseScanArgs(e *env, args []string) (scanConfig, []string, error) {
 	maxExpandedGiB := fs.Int64("max-expanded-gib", archive.DefaultLimits.MaxTotalBytes>>30, "most bytes expanded from one archive, nested ones included, in GiB")
 	maxRatio := fs.Int64("max-archive-ratio", archive.DefaultLimits.MaxRatio, "most an archive, member or stream may expand over its compressed size (zip bombs)")
 	maxNestedMiB := fs.Int64("max-nested-mib", archive.DefaultLimits.MaxNestedBytes>>20, "memory for zips nested in other archives (they are never written to disk), in MiB")
-	thumbs := fs.Int("html-thumbnails", report.DefaultHTMLOptions.Thumbnails, "most thumbnails in report.html")
+	thumbs := fs.Int("html-thumbnails", report.DefaultHTMLOptions.Thumbnails, "most thumbnails in report.html (0: none)")
 	rows := fs.Int("html-rows", report.DefaultHTMLOptions.Rows, "most rows of one table in report.html (the JSON and CSV list everything)")
 	caseNumber := fs.String("case", "", "case number for the VICS export")
 	examiner := fs.String("examiner", "", "examiner's name for the VICS export")
@@ -192,8 +192,10 @@ func (c scanConfig) validate() error {
 func scan(ctx context.Context, e *env, cfg scanConfig, paths []string) error {
 	start := time.Now()
 	log := slog.New(slog.NewTextHandler(e.stderr, nil)).With("cmd", "scan")
-	if err := prepareOut(cfg.out, cfg.force); err != nil {
-		return err
+	for _, p := range paths {
+		if inside(cfg.out, p) {
+			return &exitError{2, fmt.Errorf("--out %s is inside the scanned folder %s: write the report elsewhere", cfg.out, p)}
+		}
 	}
 	m := triage.NewMatcher(triage.MatcherOptions{})
 	var setInfo []report.HashSet
@@ -213,6 +215,9 @@ func scan(ctx context.Context, e *env, cfg scanConfig, paths []string) error {
 	if len(cfg.hashsets) == 0 {
 		fmt.Fprintln(e.stderr, "winnow scan: no --hashset given: nothing can be known or variant, every image will be new")
 	}
+	if err := prepareOut(cfg.out, cfg.force); err != nil {
+		return err
+	}
 
 	s := newScanner(cfg, m)
 	s.log = log
@@ -231,7 +236,7 @@ func scan(ctx context.Context, e *env, cfg scanConfig, paths []string) error {
 		r.HashSets = []report.HashSet{}
 	}
 	if !r.Complete {
-		r.IncompleteReason = fmt.Sprintf("interrupted after %d items (%d of %s top-level files done)",
+		r.IncompleteReason = fmt.Sprintf("interrupted (Ctrl-C or a termination signal) after %d items (%d of %s top-level files done)",
 			s.items.Load(), s.topDone.Load(), s.totalFilesText())
 	}
 	t0 := time.Now()
@@ -258,6 +263,36 @@ func scan(ctx context.Context, e *env, cfg scanConfig, paths []string) error {
 		return fmt.Errorf("cannot read %s (the report covers the other paths)", strings.Join(missing, ", "))
 	}
 	return nil
+}
+
+// inside reports whether path dir lies in or at folder root (a file root
+// holds nothing).
+func inside(dir, root string) bool {
+	fi, err := os.Stat(root)
+	if err != nil || !fi.IsDir() {
+		return false
+	}
+	d, err1 := filepath.Abs(dir)
+	r, err2 := filepath.Abs(root)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	if rr, err := filepath.EvalSymlinks(r); err == nil {
+		r = rr
+	}
+	// The report folder may not exist yet: resolve its nearest parent.
+	for p := d; ; p = filepath.Dir(p) {
+		if rp, err := filepath.EvalSymlinks(p); err == nil {
+			rel, _ := filepath.Rel(p, d)
+			d = filepath.Join(rp, rel)
+			break
+		}
+		if filepath.Dir(p) == p {
+			break
+		}
+	}
+	rel, err := filepath.Rel(r, d)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // prepareOut creates the report folder and checks that it can be written
@@ -293,7 +328,11 @@ func writeReports(cfg scanConfig, r *report.Report, thumbs map[int]*image.Gray) 
 		{"report.json", func(w io.Writer) error { return report.WriteJSON(w, r) }},
 		{"report.csv", func(w io.Writer) error { return report.WriteCSV(w, r) }},
 		{"report.html", func(w io.Writer) error {
-			return report.WriteHTML(w, r, thumbs, report.HTMLOptions{Thumbnails: cfg.thumbnails, Rows: cfg.rows})
+			opt := report.HTMLOptions{Thumbnails: cfg.thumbnails, Rows: cfg.rows}
+			if opt.Thumbnails == 0 {
+				opt.Thumbnails = -1 // none
+			}
+			return report.WriteHTML(w, r, thumbs, opt)
 		}},
 		{"report-vics.json", func(w io.Writer) error { return report.WriteVICS(w, r, vc) }},
 	}

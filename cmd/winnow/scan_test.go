@@ -358,6 +358,7 @@ func TestScanCommandLine(t *testing.T) {
 		{"bad limit", []string{"scan", "--max-archive-depth", "0", "--out", filepath.Join(dir, "o4"), in}, 2, "archive limits"},
 		{"missing path", []string{"scan", "--out", filepath.Join(dir, "o5"), in, filepath.Join(dir, "missing")}, 1, "missing"},
 		{"no set", []string{"scan", "--out", filepath.Join(dir, "o6"), in}, 0, "no --hashset"},
+		{"out inside input", []string{"scan", "--out", filepath.Join(in, "report"), in}, 2, "inside the scanned folder"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

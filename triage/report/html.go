@@ -18,8 +18,9 @@ import (
 // HTMLOptions bound the HTML report, which is for people: the complete
 // lists are in report.json and report.csv.
 type HTMLOptions struct {
-	// Thumbnails is the most thumbnails shown (0: 300): variant items
-	// first, then the representatives of new series, largest series first.
+	// Thumbnails is the most thumbnails shown (0: 300; negative: none):
+	// variant items first, then the representatives of new series, largest
+	// series first.
 	Thumbnails int
 	// Rows is the most rows of one table, and of series listed (0: 1000).
 	Rows int
@@ -60,6 +61,7 @@ func WriteHTML(w io.Writer, r *Report, thumbs map[int]*image.Gray, opt HTMLOptio
 	if opt.Thumbnails == 0 {
 		opt.Thumbnails = DefaultHTMLOptions.Thumbnails
 	}
+	opt.Thumbnails = max(opt.Thumbnails, 0)
 	if opt.Rows == 0 {
 		opt.Rows = DefaultHTMLOptions.Rows
 	}
