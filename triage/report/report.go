@@ -289,14 +289,15 @@ func NewItem(fp *triage.Fingerprint, d triage.Decision, matches []triage.Match) 
 	return it
 }
 
-// rankAlgo orders exact digests before perceptual hashes.
+// rankAlgo orders exact digests (MD5, SHA-1, SHA-256, as the rules cite
+// them) before perceptual hashes.
 func rankAlgo(a triage.Algo) int {
 	switch a {
-	case triage.AlgoSHA256:
+	case triage.AlgoMD5:
 		return 0
 	case triage.AlgoSHA1:
 		return 1
-	case triage.AlgoMD5:
+	case triage.AlgoSHA256:
 		return 2
 	}
 	return 3
