@@ -2,6 +2,7 @@ package triage
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/winnow-forensics/winnow/triage/triagetest"
@@ -44,5 +45,19 @@ func TestHasherThumb(t *testing.T) {
 	}
 	if fp := NewHasher(HasherOptions{}).HashBytes(context.Background(), triagetest.PhotoJPEG(64, 64, 7, 85)); fp.Thumb != nil {
 		t.Errorf("thumbnail made without ThumbSide")
+	}
+}
+
+func BenchmarkThumbGray(b *testing.B) {
+	for _, sz := range [][2]int{{500, 375}, {4000, 3000}} {
+		luma := make([]float32, sz[0]*sz[1])
+		for i := range luma {
+			luma[i] = float32(i % 251)
+		}
+		b.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(b *testing.B) {
+			for b.Loop() {
+				thumbGray(luma, sz[0], sz[1], 128)
+			}
+		})
 	}
 }

@@ -6,9 +6,11 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html"
 	"image"
 	"image/jpeg"
@@ -331,5 +333,48 @@ func TestWriteVICSRoundTrip(t *testing.T) {
 	}
 	if src.Meta()["case_id"] == "" && !strings.Contains(buf.String(), `"CaseNumber": "C-1"`) {
 		t.Errorf("case header missing:\n%s", buf.String()[:300])
+	}
+}
+
+// BenchmarkBuildAndWrite builds and writes the JSON, CSV and HTML reports
+// of 10,000 items (new images in series of 5, with thumbnails).
+func BenchmarkBuildAndWrite(b *testing.B) {
+	items := make([]Item, 10_000)
+	groups := make([]triage.GroupItem, len(items))
+	var centre triage.PDQ
+	for i := range items {
+		if i%5 == 0 { // a new series: a fresh random centre
+			c := sha256.Sum256([]byte(fmt.Sprint("series", i)))
+			centre = triage.PDQ(c)
+		}
+		pdq := centre
+		pdq[i%32] ^= 0x0f // a near copy
+		fp := fakeFP(fmt.Sprint(i), 400, 300, pdq)
+		fp.PHash = triage.PHash(binary.LittleEndian.Uint64(centre[:8]))
+		items[i] = NewItem(&fp, newD(), nil)
+		items[i].Path = fmt.Sprintf("seizure/dir%03d/img%05d.jpg", i%100, i)
+		groups[i] = triage.GroupItemOf(&fp, false)
+	}
+	thumb := grayThumb(80)
+	var r *Report
+	for b.Loop() {
+		var bl Builder
+		for i := range items {
+			bl.Add(items[i], "0", groups[i], thumb)
+		}
+		r = &Report{}
+		thumbs := bl.Build(r, triage.SeriesOptions{})
+		for _, w := range []func(io.Writer) error{
+			func(w io.Writer) error { return WriteJSON(w, r) },
+			func(w io.Writer) error { return WriteCSV(w, r) },
+			func(w io.Writer) error { return WriteHTML(w, r, thumbs, HTMLOptions{}) },
+		} {
+			if err := w(io.Discard); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if len(r.Groups) != len(items)/5 {
+		b.Fatalf("%d series, want %d", len(r.Groups), len(items)/5)
 	}
 }
