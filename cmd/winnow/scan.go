@@ -480,11 +480,12 @@ func newScanner(cfg scanConfig, m *triage.Matcher) *scanner {
 			Algos:  triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPDQDihedral|triage.AlgoPHash|triage.AlgoDHash),
 			Limits: cfg.limits, NoFastJPEG: cfg.noFastJPEG, JPEGMinSide: cfg.jpegMinSide, ThumbSide: thumbSide,
 		}),
-		rules:  triage.Rules{MinSide: cfg.minSide},
 		jobs:   make(chan *job, cfg.workers*4),
 		expand: newQueue[*expansion](),
 		budget: newByteBudget(max(256<<20, 2*cfg.limits.BufferBytes)),
 	}
+	s.rules = triage.DefaultRules()
+	s.rules.MinSide = cfg.minSide
 	s.totalFiles.Store(-1)
 	s.totalBytes.Store(-1)
 	return s

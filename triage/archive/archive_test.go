@@ -240,3 +240,23 @@ func TestWalkGzipMultistream(t *testing.T) {
 		t.Errorf("got %+v, %v; want one member \"one two\"", got, err)
 	}
 }
+
+// TestMemberIndexes: members with the same name in two nested archives of
+// the same name are told apart by their index paths.
+func TestMemberIndexes(t *testing.T) {
+	inner := mustZip(t, file{"x.txt", []byte("x")})
+	b := mustZip(t, file{"a.zip", inner}, file{"a.zip", inner})
+	var got [][]int
+	_, err := Walk(context.Background(), bytes.NewReader(b), int64(len(b)), Options{}, func(m *Member, r io.Reader) error {
+		if m.Inner == "a.zip!/x.txt" {
+			got = append(got, m.Indexes)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([][]int{{0, 0}, {1, 0}}, got); diff != "" {
+		t.Errorf("indexes (-want +got):\n%s", diff)
+	}
+}
