@@ -789,7 +789,7 @@ func (s *scanner) options() report.Options {
 		ImageLimits: report.ImageLimits{MaxPixels: l.MaxPixels, MaxImageBytes: l.MaxImageBytes, BufferBytes: l.BufferBytes,
 			DecodeMemory: l.DecodeMemory, MinSide: d.MinSide},
 		ArchiveLimits: report.ArchiveLimits{MaxDepth: al.MaxDepth, MaxEntries: al.MaxEntries, MaxMemberBytes: al.MaxMemberBytes,
-			MaxTotalBytes: al.MaxTotalBytes, MaxRatio: al.MaxRatio, MaxNestedBytes: al.MaxNestedBytes},
+			MaxTotalBytes: al.MaxTotalBytes, MaxRatio: al.MaxRatio, RatioFloor: archive.DefaultLimits.RatioFloor, MaxNestedBytes: al.MaxNestedBytes},
 		Series:     report.SeriesOptions{PDQRadius: so.PDQRadius, PHashRadius: so.PHashRadius, PHashPDQRadius: so.PHashPDQRadius, MinPDQQuality: so.MinPDQQuality},
 		Thumbnails: s.cfg.thumbnails, HTMLRows: s.cfg.rows,
 	}

@@ -273,7 +273,7 @@ func TestScanHostile(t *testing.T) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in")
 	photo := triagetest.PhotoJPEG(120, 90, 9, 80)
-	writeFile(t, filepath.Join(in, "bomb.zip"), zipBytes(t, map[string][]byte{"zeros.bin": make([]byte, 24<<20), "ok.jpg": photo}))
+	writeFile(t, filepath.Join(in, "bomb.zip"), zipBytes(t, map[string][]byte{"zeros.bin": make([]byte, 17<<20), "ok.jpg": photo}))
 	writeFile(t, filepath.Join(in, "traversal.zip"), zipBytes(t, map[string][]byte{"../../../etc/evil.jpg": photo, `C:\Windows\x.jpg`: photo}))
 	deep := zipBytes(t, map[string][]byte{"leaf.jpg": photo})
 	for range 4 {

@@ -74,19 +74,16 @@ type Limits struct {
 	// at all depths together.
 	MaxTotalBytes int64
 	// MaxRatio bounds expansion: expanded bytes over compressed bytes, per
-	// member, per compressed stream and for the input as a whole. It is
-	// checked once more than RatioFloor bytes have been expanded, so small
-	// highly compressible files pass.
+	// member, per compressed stream and for the input as a whole.
 	MaxRatio int64
+	// RatioFloor is how many bytes must have been expanded before MaxRatio
+	// applies, so that small, highly compressible files pass.
+	RatioFloor int64
 	// MaxNestedBytes bounds the memory that zips nested inside other
 	// archives may hold at once (they need random access and are never
 	// written to disk); a nested zip that does not fit is not expanded.
 	MaxNestedBytes int64
 }
-
-// RatioFloor is how many bytes must have been expanded before the ratio
-// limit applies.
-const RatioFloor = 16 << 20
 
 // DefaultLimits are the limits used where a field is zero.
 var DefaultLimits = Limits{
@@ -95,6 +92,7 @@ var DefaultLimits = Limits{
 	MaxMemberBytes: 64 << 30,
 	MaxTotalBytes:  1 << 40,
 	MaxRatio:       1000,
+	RatioFloor:     16 << 20,
 	MaxNestedBytes: 256 << 20,
 }
 
@@ -114,6 +112,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxRatio > 0 {
 		d.MaxRatio = l.MaxRatio
+	}
+	if l.RatioFloor > 0 {
+		d.RatioFloor = l.RatioFloor
 	}
 	if l.MaxNestedBytes > 0 {
 		d.MaxNestedBytes = l.MaxNestedBytes
@@ -414,14 +415,14 @@ func (c *memberReader) check() error {
 		return triage.Errorf(triage.EINVALID, "member holds more than the %d bytes its header declares (damaged or hostile archive)", c.declared)
 	case c.n > l.MaxMemberBytes:
 		return triage.Errorf(triage.ETOOLARGE, "member expands to more than %s, the limit for one member", fmtBytes(l.MaxMemberBytes))
-	case c.compressed >= 0 && c.n > RatioFloor && c.n/max(c.compressed, 1) > l.MaxRatio:
+	case c.compressed >= 0 && c.n > l.RatioFloor && c.n/max(c.compressed, 1) > l.MaxRatio:
 		return triage.Errorf(triage.ETOOLARGE, "member expands more than %d times its compressed size (zip bomb?): not read further", l.MaxRatio)
 	}
 	if w.stop == nil {
 		switch total := w.stats.Bytes; {
 		case total > l.MaxTotalBytes:
 			w.stop = triage.Errorf(triage.ETOOLARGE, "archive expands to more than %s in all: the rest is not expanded (raise the limit to go on)", fmtBytes(l.MaxTotalBytes))
-		case total > RatioFloor && total/max(w.inputSize, 1) > l.MaxRatio:
+		case total > l.RatioFloor && total/max(w.inputSize, 1) > l.MaxRatio:
 			w.stop = triage.Errorf(triage.ETOOLARGE, "archive expands to more than %d times its size (zip bomb?): the rest is not expanded", l.MaxRatio)
 		}
 	}

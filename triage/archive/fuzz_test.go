@@ -11,7 +11,7 @@ import (
 )
 
 // fuzzLimits keep each fuzz run small.
-var fuzzLimits = Limits{MaxDepth: 4, MaxEntries: 64, MaxMemberBytes: 1 << 20, MaxTotalBytes: 4 << 20, MaxRatio: 50, MaxNestedBytes: 1 << 20}
+var fuzzLimits = Limits{MaxDepth: 4, MaxEntries: 64, MaxMemberBytes: 1 << 20, MaxTotalBytes: 4 << 20, MaxRatio: 50, RatioFloor: 256 << 10, MaxNestedBytes: 1 << 20}
 
 // fuzzWalk walks b and checks what every walk must guarantee, whatever
 // the input: no panic, bounded output, safe names.

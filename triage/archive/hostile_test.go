@@ -17,8 +17,8 @@ import (
 func zeros(n int) []byte { return make([]byte, n) }
 
 func TestZipBombDeclared(t *testing.T) {
-	b := mustZip(t, file{"ok.txt", []byte("fine")}, file{"bomb.bin", zeros(20 << 20)})
-	got, _, err := walkAll(t, b, Options{Limits: Limits{MaxRatio: 10}})
+	b := mustZip(t, file{"ok.txt", []byte("fine")}, file{"bomb.bin", zeros(2 << 20)})
+	got, _, err := walkAll(t, b, Options{Limits: Limits{MaxRatio: 10, RatioFloor: 1 << 20}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,13 +75,13 @@ func TestGzipBomb(t *testing.T) {
 	for i := range noise {
 		noise[i] = byte(i*7919 + i>>9)
 	}
-	b := mustTar(t, reg("noise.bin", noise), reg("bomb.gz", mustGzip(t, "", zeros(40<<20))))
-	got, _, err := walkAll(t, b, Options{Limits: Limits{MaxRatio: 100}})
+	b := mustTar(t, reg("noise.bin", noise), reg("bomb.gz", mustGzip(t, "", zeros(8<<20))))
+	got, _, err := walkAll(t, b, Options{Limits: Limits{MaxRatio: 100, RatioFloor: 1 << 20}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := byInner(got)
-	if s := m["bomb.gz!/bomb"]; !strings.Contains(s.readErr, "expands more than 100 times") || len(s.data) > 20<<20 {
+	if s := m["bomb.gz!/bomb"]; !strings.Contains(s.readErr, "expands more than 100 times") || len(s.data) > 4<<20 {
 		t.Errorf("bomb member: %d bytes, read error %q; want the stream ratio error soon after the floor", len(s.data), s.readErr)
 	}
 }
@@ -91,10 +91,10 @@ func TestGzipBomb(t *testing.T) {
 func TestInputRatio(t *testing.T) {
 	var files []file
 	for _, n := range []string{"a", "b", "c", "d", "e"} {
-		files = append(files, file{n, zeros(6 << 20)})
+		files = append(files, file{n, zeros(1 << 19)})
 	}
 	b := mustZip(t, files...)
-	got, _, err := walkAll(t, b, Options{Limits: Limits{MaxRatio: 50}})
+	got, _, err := walkAll(t, b, Options{Limits: Limits{MaxRatio: 50, RatioFloor: 1 << 20}})
 	if err == nil || !strings.Contains(err.Error(), "times its size") {
 		t.Fatalf("Walk error %v, want the input ratio error", err)
 	}

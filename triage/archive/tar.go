@@ -130,7 +130,7 @@ func (c *ratioReader) Read(p []byte) (int, error) {
 	}
 	n, err := c.r.Read(p)
 	c.n += int64(n)
-	if c.n > RatioFloor && c.n/max(c.in.n, 1) > c.w.lim.MaxRatio {
+	if c.n > c.w.lim.RatioFloor && c.n/max(c.in.n, 1) > c.w.lim.MaxRatio {
 		c.err = triage.Errorf(triage.ETOOLARGE, "%s stream expands more than %d times (compression bomb?): not read further", c.f, c.w.lim.MaxRatio)
 		return n, c.err
 	}

@@ -95,7 +95,7 @@ func (w *walker) zipMemberProblem(f *zip.File, overlaps error) error {
 		return overlaps
 	case f.UncompressedSize64 > uint64(w.lim.MaxMemberBytes):
 		return triage.Errorf(triage.ETOOLARGE, "member declares %s, over the limit of %s for one member: not read", fmtBytes(clampInt64(f.UncompressedSize64)), fmtBytes(w.lim.MaxMemberBytes))
-	case f.UncompressedSize64 > RatioFloor && f.UncompressedSize64/max(f.CompressedSize64, 1) > uint64(w.lim.MaxRatio):
+	case f.UncompressedSize64 > uint64(w.lim.RatioFloor) && f.UncompressedSize64/max(f.CompressedSize64, 1) > uint64(w.lim.MaxRatio):
 		return triage.Errorf(triage.ETOOLARGE, "member declares %s from %s compressed, more than %d times (zip bomb?): not read",
 			fmtBytes(clampInt64(f.UncompressedSize64)), fmtBytes(clampInt64(f.CompressedSize64)), w.lim.MaxRatio)
 	}

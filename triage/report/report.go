@@ -105,6 +105,7 @@ type ArchiveLimits struct {
 	MaxMemberBytes int64 `json:"max_member_bytes"`
 	MaxTotalBytes  int64 `json:"max_total_bytes"`
 	MaxRatio       int64 `json:"max_ratio"`
+	RatioFloor     int64 `json:"ratio_floor_bytes"`
 	MaxNestedBytes int64 `json:"max_nested_bytes"`
 }
 
