@@ -23,6 +23,7 @@ import (
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/archive"
 	"github.com/winnow-forensics/winnow/triage/formats"
+	"github.com/winnow-forensics/winnow/triage/index"
 	"github.com/winnow-forensics/winnow/triage/report"
 )
 
@@ -785,7 +786,9 @@ func (s *scanner) options() report.Options {
 	return report.Options{
 		Workers: s.cfg.workers, Algorithms: s.hasher.Algos().String(), FollowSymlinks: s.cfg.followSymlinks, FastJPEG: s.hasher.FastJPEG(),
 		Rules:    map[string]any{"min_side": s.rules.MinSide},
-		Matching: report.MatchingOptions{PDQRadius: 31, PHashRadius: 10, MinPDQQuality: 50},
+		// The Matcher's defaults (NewMatcher with zero options); a set may
+		// override the radii (hash_sets[].pdq_radius, phash_radius).
+		Matching: report.MatchingOptions{PDQRadius: index.DefaultRadius256, PHashRadius: index.DefaultRadius64, MinPDQQuality: 50},
 		ImageLimits: report.ImageLimits{MaxPixels: l.MaxPixels, MaxImageBytes: l.MaxImageBytes, BufferBytes: l.BufferBytes,
 			DecodeMemory: l.DecodeMemory, MinSide: d.MinSide},
 		ArchiveLimits: report.ArchiveLimits{MaxDepth: al.MaxDepth, MaxEntries: al.MaxEntries, MaxMemberBytes: al.MaxMemberBytes,
