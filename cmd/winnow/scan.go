@@ -785,7 +785,7 @@ func (s *scanner) options() report.Options {
 	so := triage.DefaultSeriesOptions
 	return report.Options{
 		Workers: s.cfg.workers, Algorithms: s.hasher.Algos().String(), FollowSymlinks: s.cfg.followSymlinks, FastJPEG: s.hasher.FastJPEG(),
-		Rules:    map[string]any{"min_side": s.rules.MinSide},
+		Rules: map[string]any{"min_side": s.rules.MinSide},
 		// The Matcher's defaults (NewMatcher with zero options); a set may
 		// override the radii (hash_sets[].pdq_radius, phash_radius).
 		Matching: report.MatchingOptions{PDQRadius: index.DefaultRadius256, PHashRadius: index.DefaultRadius64, MinPDQQuality: 50},
