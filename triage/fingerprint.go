@@ -35,6 +35,11 @@ type Fingerprint struct {
 	PHash       PHash
 	DHash       DHash
 	AHash       AHash
+	// Trim is the content found inside uniform borders (letterboxing,
+	// padding, a screenshot's plain canvas) and its own PDQ and pHash, when
+	// the image has a meaningful border; the hashes above stay those of the
+	// whole image. See HasherOptions.NoTrim.
+	Trim Trim
 	// Decoder names the decoder that produced the pixels, e.g. "libjpeg-turbo 1/4".
 	Decoder string
 	// Err is the per-item error: nil, or why something could not be computed.
@@ -42,6 +47,24 @@ type Fingerprint struct {
 	Err   error
 	Times StageTimes
 }
+
+// Trim is the content of an image inside uniform borders, and the
+// perceptual hashes of that content alone. The Matcher queries them as well
+// as the whole image's, so a padded, letterboxed or screenshotted copy
+// still matches its original.
+type Trim struct {
+	// Rect is the content rectangle in the image's own pixel coordinates;
+	// empty when no meaningful border was found.
+	Rect        image.Rectangle
+	PDQ         PDQ
+	PDQQuality  int
+	PDQDihedral [8]PDQ // as Fingerprint.PDQDihedral, when that is computed
+	PHash       PHash
+}
+
+// Found reports whether a meaningful border was found (and the hashes of
+// the content inside it computed).
+func (t *Trim) Found() bool { return !t.Rect.Empty() }
 
 // StageTimes is the time one item spent in each stage. Digest runs
 // concurrently with Decode and Hash, so the stages overlap in wall time.
@@ -68,6 +91,7 @@ type Hasher struct {
 	mem     *memBudget
 	scratch sync.Pool // *scratch
 	turbo   bool
+	trim    bool
 	// turboMinSide and turboGray tune the libjpeg-turbo path; they are
 	// fields (not constants) so the scale benchmark can sweep them.
 	turboMinSide int
@@ -84,6 +108,11 @@ type HasherOptions struct {
 	// smallest scale k/8 whose shorter side is at least this many pixels.
 	// Larger is closer to the full-size convention and slower.
 	JPEGMinSide int
+	// NoTrim turns border trimming off: Fingerprint.Trim stays empty.
+	// Trimming looks for uniform borders on the decoded plane (microseconds)
+	// and, only for images that have one, computes PDQ and pHash of the
+	// content a second time.
+	NoTrim bool
 }
 
 // NewHasher returns a Hasher.
@@ -97,6 +126,7 @@ func NewHasher(opt HasherOptions) *Hasher {
 		lim:   lim,
 		mem:   newMemBudget(lim.DecodeMemory),
 		turbo: jpegturbo.Available && !opt.NoFastJPEG,
+		trim:  !opt.NoTrim,
 
 		turboMinSide: cmp.Or(opt.JPEGMinSide, TurboMinSide),
 		turboGray:    true,
@@ -115,6 +145,7 @@ type scratch struct {
 	file []byte
 	luma []float32
 	gray []byte
+	trim []float32 // the trimmed content's plane
 	pdq  pdq.Hasher
 }
 
@@ -434,37 +465,78 @@ const smallSide = 64
 // bilinear step (dHash, aHash). Feeding goimagehash the full image instead
 // would cost ~35 MB of allocation per 12 MP photo.
 //
-// PDQ runs last because it blurs the plane in place.
+// PDQ runs last because it blurs the plane in place. Border trimming
+// therefore looks at the plane first and copies the content out; its
+// hashes are computed the same way from that copy.
 func (h *Hasher) hashLuma(fp *Fingerprint, ras raster, s *scratch) {
-	if h.algos&AlgoSet(AlgoPHash|AlgoDHash|AlgoAHash) != 0 {
-		small := boxGray(ras.luma, ras.w, ras.h, smallSide)
-		if h.algos.Has(AlgoPHash) {
-			if v, err := goimagehash.PerceptionHash(small); err == nil {
-				fp.PHash = PHash(v.GetHash())
-			}
-		}
-		if h.algos.Has(AlgoDHash) {
-			if v, err := goimagehash.DifferenceHash(small); err == nil {
-				fp.DHash = DHash(v.GetHash())
-			}
-		}
-		if h.algos.Has(AlgoAHash) {
-			if v, err := goimagehash.AverageHash(small); err == nil {
-				fp.AHash = AHash(v.GetHash())
-			}
+	trimmed := false
+	var tw, th int
+	if h.trim && h.algos&AlgoSet(AlgoPDQ|AlgoPDQDihedral|AlgoPHash) != 0 {
+		if r, ok := findContent(ras.luma, ras.w, ras.h); ok {
+			s.trim, tw, th = cropPlane(s.trim[:0], ras.luma, ras.w, r)
+			fp.Trim.Rect = scaleRect(r, ras.w, ras.h, ras.srcW, ras.srcH)
+			trimmed = true
 		}
 	}
+	h.hash64(fp, ras.luma, ras.w, ras.h)
+	h.hashPDQ(&fp.PDQ, &fp.PDQQuality, &fp.PDQDihedral, ras.luma, ras.w, ras.h, s)
+	if trimmed {
+		if h.algos.Has(AlgoPHash) {
+			if v, err := goimagehash.PerceptionHash(boxGray(s.trim, tw, th, smallSide)); err == nil {
+				fp.Trim.PHash = PHash(v.GetHash())
+			}
+		}
+		h.hashPDQ(&fp.Trim.PDQ, &fp.Trim.PDQQuality, &fp.Trim.PDQDihedral, s.trim, tw, th, s)
+	}
+}
+
+// hash64 computes the 64-bit hashes the Hasher is asked for from a luma plane.
+func (h *Hasher) hash64(fp *Fingerprint, luma []float32, w, hgt int) {
+	if h.algos&AlgoSet(AlgoPHash|AlgoDHash|AlgoAHash) == 0 {
+		return
+	}
+	small := boxGray(luma, w, hgt, smallSide)
+	if h.algos.Has(AlgoPHash) {
+		if v, err := goimagehash.PerceptionHash(small); err == nil {
+			fp.PHash = PHash(v.GetHash())
+		}
+	}
+	if h.algos.Has(AlgoDHash) {
+		if v, err := goimagehash.DifferenceHash(small); err == nil {
+			fp.DHash = DHash(v.GetHash())
+		}
+	}
+	if h.algos.Has(AlgoAHash) {
+		if v, err := goimagehash.AverageHash(small); err == nil {
+			fp.AHash = AHash(v.GetHash())
+		}
+	}
+}
+
+// hashPDQ computes PDQ (or the dihedral set, whose first is PDQ) of a
+// luma plane, blurring it in place.
+func (h *Hasher) hashPDQ(dst *PDQ, quality *int, dih *[8]PDQ, luma []float32, w, hgt int, s *scratch) {
 	switch {
 	case h.algos.Has(AlgoPDQDihedral):
-		hs, q := s.pdq.HashDihedral(ras.luma, ras.w, ras.h)
+		hs, q := s.pdq.HashDihedral(luma, w, hgt)
 		for i := range hs {
-			fp.PDQDihedral[i] = PDQ(hs[i])
+			dih[i] = PDQ(hs[i])
 		}
-		fp.PDQ, fp.PDQQuality = fp.PDQDihedral[0], q
+		*dst, *quality = dih[0], q
 	case h.algos.Has(AlgoPDQ):
-		v, q := s.pdq.Hash(ras.luma, ras.w, ras.h)
-		fp.PDQ, fp.PDQQuality = PDQ(v), q
+		v, q := s.pdq.Hash(luma, w, hgt)
+		*dst, *quality = PDQ(v), q
 	}
+}
+
+// scaleRect maps a rectangle of a w x h plane to the coordinates of the
+// sw x sh image it was decoded from (a scaled JPEG decode), rounding
+// outwards.
+func scaleRect(r image.Rectangle, w, h, sw, sh int) image.Rectangle {
+	if w == sw && h == sh {
+		return r
+	}
+	return image.Rect(r.Min.X*sw/w, r.Min.Y*sh/h, min(sw, (r.Max.X*sw+w-1)/w), min(sh, (r.Max.Y*sh+h-1)/h))
 }
 
 // boxGray averages a w x h luma plane down to an n x n 8-bit gray image.
