@@ -35,11 +35,14 @@ type Fingerprint struct {
 	PHash       PHash
 	DHash       DHash
 	AHash       AHash
-	// Trim is the content found inside uniform borders (letterboxing,
-	// padding, a screenshot's plain canvas) and its own PDQ and pHash, when
-	// the image has a meaningful border; the hashes above stay those of the
-	// whole image. See HasherOptions.NoTrim.
-	Trim Trim
+	// PHashDihedral are the pHashes of the 8 dihedral transforms, in the
+	// order of PDQDihedral (element 0 is PHash); computed with PDQDihedral
+	// and PHash.
+	PHashDihedral [8]PHash
+	// Views are other views of the image, hashed for matching only: the
+	// content inside a uniform border, and a guess at the whole of a
+	// cropped image (see View). The hashes above stay the whole image's.
+	Views []View
 	// Decoder names the decoder that produced the pixels, e.g. "libjpeg-turbo 1/4".
 	Decoder string
 	// Err is the per-item error: nil, or why something could not be computed.
@@ -48,23 +51,54 @@ type Fingerprint struct {
 	Times StageTimes
 }
 
-// Trim is the content of an image inside uniform borders, and the
-// perceptual hashes of that content alone. The Matcher queries them as well
-// as the whole image's, so a padded, letterboxed or screenshotted copy
-// still matches its original.
-type Trim struct {
-	// Rect is the content rectangle in the image's own pixel coordinates;
-	// empty when no meaningful border was found.
-	Rect        image.Rectangle
-	PDQ         PDQ
-	PDQQuality  int
-	PDQDihedral [8]PDQ // as Fingerprint.PDQDihedral, when that is computed
-	PHash       PHash
+// ViewKind names a derived view of an image.
+type ViewKind string
+
+// The views the Hasher derives.
+const (
+	// ViewTrimmed is the content inside a uniform border: letterboxing,
+	// padding, a screenshot's plain canvas, a frame (see trim.go). Only
+	// images with a meaningful border have one.
+	ViewTrimmed ViewKind = "trimmed"
+	// ViewUncropped is the image padded back by mirroring its edges, 1/18
+	// of each side (so an image cropped by 5% on every side regains its
+	// original geometry): a guess at the original of a cropped copy. Every
+	// image has one.
+	ViewUncropped ViewKind = "uncropped"
+	// ViewDeskewed is the picture of an image rotated by a few degrees on
+	// a flat canvas, rotated back (see deskew.go) and trimmed of the fill
+	// around it. Only images with such a canvas have one.
+	ViewDeskewed ViewKind = "deskewed"
+)
+
+// View is one derived view of an image and its perceptual hashes. The
+// Matcher queries views as well as the whole image, so a padded,
+// screenshotted or cropped copy still matches its original; the set's
+// rules say which views count (SetRules).
+type View struct {
+	Kind ViewKind
+	// Rect is the part of the image the view shows, in the image's own
+	// pixel coordinates (for ViewUncropped and ViewDeskewed, the whole
+	// image).
+	Rect image.Rectangle
+	// Angle is the rotation ViewDeskewed undid, in degrees counter-clockwise.
+	Angle         float64
+	PDQ           PDQ
+	PDQQuality    int
+	PDQDihedral   [8]PDQ   // as Fingerprint.PDQDihedral, when that is computed
+	PHash         PHash    // zero when pHash is not computed
+	PHashDihedral [8]PHash // as Fingerprint.PHashDihedral
 }
 
-// Found reports whether a meaningful border was found (and the hashes of
-// the content inside it computed).
-func (t *Trim) Found() bool { return !t.Rect.Empty() }
+// View returns the view of that kind, or nil.
+func (fp *Fingerprint) View(kind ViewKind) *View {
+	for i := range fp.Views {
+		if fp.Views[i].Kind == kind {
+			return &fp.Views[i]
+		}
+	}
+	return nil
+}
 
 // StageTimes is the time one item spent in each stage. Digest runs
 // concurrently with Decode and Hash, so the stages overlap in wall time.
@@ -91,7 +125,7 @@ type Hasher struct {
 	mem     *memBudget
 	scratch sync.Pool // *scratch
 	turbo   bool
-	trim    bool
+	views   bool
 	// turboMinSide and turboGray tune the libjpeg-turbo path; they are
 	// fields (not constants) so the scale benchmark can sweep them.
 	turboMinSide int
@@ -108,11 +142,12 @@ type HasherOptions struct {
 	// smallest scale k/8 whose shorter side is at least this many pixels.
 	// Larger is closer to the full-size convention and slower.
 	JPEGMinSide int
-	// NoTrim turns border trimming off: Fingerprint.Trim stays empty.
-	// Trimming looks for uniform borders on the decoded plane (microseconds)
-	// and, only for images that have one, computes PDQ and pHash of the
-	// content a second time.
-	NoTrim bool
+	// NoViews turns derived views off: Fingerprint.Views stays empty.
+	// Views cost one more PDQ and pHash of a plane of at most the hashed
+	// plane's size (downscaled when large) for the uncropped view, and, for
+	// images with a border, another for the trimmed content; looking for a
+	// border takes microseconds.
+	NoViews bool
 }
 
 // NewHasher returns a Hasher.
@@ -126,7 +161,7 @@ func NewHasher(opt HasherOptions) *Hasher {
 		lim:   lim,
 		mem:   newMemBudget(lim.DecodeMemory),
 		turbo: jpegturbo.Available && !opt.NoFastJPEG,
-		trim:  !opt.NoTrim,
+		views: !opt.NoViews,
 
 		turboMinSide: cmp.Or(opt.JPEGMinSide, TurboMinSide),
 		turboGray:    true,
@@ -142,11 +177,12 @@ func (h *Hasher) FastJPEG() bool { return h.turbo }
 // scratch is per-call working memory, pooled so that steady-state hashing
 // does not allocate large buffers.
 type scratch struct {
-	file []byte
-	luma []float32
-	gray []byte
-	trim []float32 // the trimmed content's plane
-	pdq  pdq.Hasher
+	file  []byte
+	luma  []float32
+	gray  []byte
+	view  []float32 // a derived view's plane
+	view2 []float32 // and a second one, for a view derived in two steps
+	pdq   pdq.Hasher
 }
 
 func (h *Hasher) getScratch() *scratch {
@@ -465,29 +501,56 @@ const smallSide = 64
 // bilinear step (dHash, aHash). Feeding goimagehash the full image instead
 // would cost ~35 MB of allocation per 12 MP photo.
 //
-// PDQ runs last because it blurs the plane in place. Border trimming
-// therefore looks at the plane first and copies the content out; its
-// hashes are computed the same way from that copy.
+// PDQ runs last because it blurs the plane in place; the derived views
+// (see View) are copied out of the plane and hashed before it.
 func (h *Hasher) hashLuma(fp *Fingerprint, ras raster, s *scratch) {
-	trimmed := false
-	var tw, th int
-	if h.trim && h.algos&AlgoSet(AlgoPDQ|AlgoPDQDihedral|AlgoPHash) != 0 {
-		if r, ok := findContent(ras.luma, ras.w, ras.h); ok {
-			s.trim, tw, th = cropPlane(s.trim[:0], ras.luma, ras.w, r)
-			fp.Trim.Rect = scaleRect(r, ras.w, ras.h, ras.srcW, ras.srcH)
-			trimmed = true
-		}
-	}
 	h.hash64(fp, ras.luma, ras.w, ras.h)
-	h.hashPDQ(&fp.PDQ, &fp.PDQQuality, &fp.PDQDihedral, ras.luma, ras.w, ras.h, s)
-	if trimmed {
-		if h.algos.Has(AlgoPHash) {
-			if v, err := goimagehash.PerceptionHash(boxGray(s.trim, tw, th, smallSide)); err == nil {
-				fp.Trim.PHash = PHash(v.GetHash())
-			}
+	if h.views && h.algos&AlgoSet(AlgoPDQ|AlgoPDQDihedral|AlgoPHash) != 0 {
+		full := image.Rect(0, 0, ras.srcW, ras.srcH)
+		if r, ok := findContent(ras.luma, ras.w, ras.h); ok {
+			var w, hh int
+			s.view, w, hh = cropPlane(s.view[:0], ras.luma, ras.w, r)
+			h.hashView(fp, View{Kind: ViewTrimmed, Rect: scaleRect(r, ras.w, ras.h, ras.srcW, ras.srcH)}, w, hh, s)
 		}
-		h.hashPDQ(&fp.Trim.PDQ, &fp.Trim.PDQQuality, &fp.Trim.PDQDihedral, s.trim, tw, th, s)
+		if deg, fill, ok := findSkew(ras.luma, ras.w, ras.h); ok {
+			var w, hh int
+			s.view, w, hh = deskewPlane(s.view[:0], ras.luma, ras.w, ras.h, deg, fill)
+			if r, ok := findContent(s.view, w, hh); ok { // the canvas grew to hold the picture
+				s.view2, w, hh = cropPlane(s.view2[:0], s.view, w, r)
+				s.view, s.view2 = s.view2, s.view
+			}
+			h.hashView(fp, View{Kind: ViewDeskewed, Rect: full, Angle: deg}, w, hh, s)
+		}
+		var w, hh int
+		s.view, w, hh = uncropPlane(s.view[:0], ras.luma, ras.w, ras.h)
+		h.hashView(fp, View{Kind: ViewUncropped, Rect: full}, w, hh, s)
 	}
+	h.hashPDQ(&fp.PDQ, &fp.PDQQuality, &fp.PDQDihedral, ras.luma, ras.w, ras.h, s)
+}
+
+// hashView computes v's hashes from the plane in s.view and adds it to fp.
+func (h *Hasher) hashView(fp *Fingerprint, v View, w, hgt int, s *scratch) {
+	if h.algos.Has(AlgoPHash) {
+		v.PHash, v.PHashDihedral = h.phash(boxGray(s.view, w, hgt, smallSide))
+	}
+	h.hashPDQ(&v.PDQ, &v.PDQQuality, &v.PDQDihedral, s.view, w, hgt, s)
+	fp.Views = append(fp.Views, v)
+}
+
+// phash returns pHash of a 64x64 thumbnail and, when the dihedral hashes
+// are asked for, its dihedral set (whose first element is the pHash).
+func (h *Hasher) phash(small *image.Gray) (PHash, [8]PHash) {
+	var dih [8]PHash
+	v, err := goimagehash.PerceptionHash(small)
+	if err != nil {
+		return 0, dih
+	}
+	ph := PHash(v.GetHash())
+	if h.algos.Has(AlgoPDQDihedral) {
+		dih = phashDihedral(small)
+		dih[0] = ph
+	}
+	return ph, dih
 }
 
 // hash64 computes the 64-bit hashes the Hasher is asked for from a luma plane.
@@ -497,9 +560,7 @@ func (h *Hasher) hash64(fp *Fingerprint, luma []float32, w, hgt int) {
 	}
 	small := boxGray(luma, w, hgt, smallSide)
 	if h.algos.Has(AlgoPHash) {
-		if v, err := goimagehash.PerceptionHash(small); err == nil {
-			fp.PHash = PHash(v.GetHash())
-		}
+		fp.PHash, fp.PHashDihedral = h.phash(small)
 	}
 	if h.algos.Has(AlgoDHash) {
 		if v, err := goimagehash.DifferenceHash(small); err == nil {

@@ -26,11 +26,11 @@ type Match struct {
 	Distance int // 0 for the cryptographic digests
 	// Dihedral is the transform of the query that matched (0 = as is,
 	// 1-7 = rot90, rot180, rot270, flipx, flipy, flipp, flipm, as in
-	// DihedralNames); PDQ only.
+	// DihedralNames).
 	Dihedral int
-	// Trimmed: the hash of the content inside the image's uniform border
-	// (Fingerprint.Trim) matched, not the whole image's.
-	Trimmed bool
+	// View is the derived view of the query that matched (Fingerprint.Views),
+	// or "" for the whole image.
+	View ViewKind
 	// Borderline: the distance is beyond the set's radius for Algo but
 	// within its borderline zone, and the match counts because the other
 	// perceptual algorithm matched the same entry too (see AlgoRule).
@@ -260,10 +260,9 @@ func (m *Matcher) AddEntries(set string, entries []Entry) error {
 // rules. A PDQ or pHash match counts within the algorithm's radius, or
 // within its borderline zone when the other algorithm matches the same
 // entry within its own zone too (Match.Borderline). Every query variant
-// the rules allow is tried: the rotations and flips of PDQ when
-// PDQDihedral was computed, and the hashes of the trimmed content when
-// the image has a border (Fingerprint.Trim); each entry is reported once
-// per algorithm, at its smallest distance. PDQ hashes of low quality, on
+// the rules allow is tried: the rotations and flips when the dihedral
+// hashes were computed, and the derived views (Fingerprint.Views); each
+// entry is reported once per algorithm, at its smallest distance. PDQ hashes of low quality, on
 // either side, are not matched. Matches are ordered by set, then entry,
 // then algorithm.
 func (m *Matcher) Match(fp *Fingerprint) []Match {
@@ -314,8 +313,8 @@ func (m *Matcher) Match(fp *Fingerprint) []Match {
 }
 
 // queryVariants are the perceptual hashes of one fingerprint that may be
-// queried: the whole image's (with PDQ's rotations and flips when
-// computed) and the trimmed content's.
+// queried: the whole image's and its views', each with its rotations and
+// flips when computed.
 type queryVariants struct {
 	pdq   []pdqVariant
 	phash []phashVariant
@@ -324,40 +323,58 @@ type queryVariants struct {
 type pdqVariant struct {
 	h        PDQ
 	dihedral int
-	trimmed  bool
+	view     ViewKind
 }
 
 type phashVariant struct {
-	h       PHash
-	trimmed bool
+	h        PHash
+	dihedral int
+	view     ViewKind
 }
 
 // variants lists fp's query hashes; sets pick the ones their rules allow.
 func (m *Matcher) variants(fp *Fingerprint) queryVariants {
 	var q queryVariants
-	addPDQ := func(h PDQ, quality int, dih *[8]PDQ, trimmed bool) {
-		if quality < m.opt.MinPDQQuality {
-			return
+	add := func(view ViewKind, pdq PDQ, quality int, pdqDih *[8]PDQ, ph PHash, phDih *[8]PHash, hasPHash bool) {
+		if quality >= m.opt.MinPDQQuality {
+			q.pdq = append(q.pdq, pdqVariant{pdq, 0, view})
+			if pdqDih[1] != (PDQ{}) {
+				for d := 1; d < 8; d++ {
+					q.pdq = append(q.pdq, pdqVariant{pdqDih[d], d, view})
+				}
+			}
 		}
-		q.pdq = append(q.pdq, pdqVariant{h, 0, trimmed})
-		if dih[1] != (PDQ{}) {
-			for d := 1; d < 8; d++ {
-				q.pdq = append(q.pdq, pdqVariant{dih[d], d, trimmed})
+		if hasPHash {
+			q.phash = append(q.phash, phashVariant{ph, 0, view})
+			if phDih[1] != phDih[0] || phDih[2] != phDih[0] {
+				for d := 1; d < 8; d++ {
+					q.phash = append(q.phash, phashVariant{phDih[d], d, view})
+				}
 			}
 		}
 	}
-	addPDQ(fp.PDQ, fp.PDQQuality, &fp.PDQDihedral, false)
-	q.phash = append(q.phash, phashVariant{fp.PHash, false})
-	if fp.Trim.Found() {
-		addPDQ(fp.Trim.PDQ, fp.Trim.PDQQuality, &fp.Trim.PDQDihedral, true)
-		q.phash = append(q.phash, phashVariant{fp.Trim.PHash, true})
+	add("", fp.PDQ, fp.PDQQuality, &fp.PDQDihedral, fp.PHash, &fp.PHashDihedral, true)
+	for i := range fp.Views {
+		v := &fp.Views[i]
+		add(v.Kind, v.PDQ, v.PDQQuality, &v.PDQDihedral, v.PHash, &v.PHashDihedral, v.PHash != 0 || v.PHashDihedral[1] != 0)
 	}
 	return q
 }
 
 // allows reports whether the set's rules let a query variant count.
-func (ls *loadedSet) allows(dihedral int, trimmed bool) bool {
-	return (dihedral == 0 || ls.rules.Dihedral) && (!trimmed || ls.rules.Trimmed)
+func (ls *loadedSet) allows(dihedral int, view ViewKind) bool {
+	if dihedral != 0 && !ls.rules.Dihedral {
+		return false
+	}
+	switch view {
+	case ViewTrimmed:
+		return ls.rules.Trimmed
+	case ViewUncropped:
+		return ls.rules.Uncropped
+	case ViewDeskewed:
+		return ls.rules.Deskewed
+	}
+	return view == ""
 }
 
 // candidate is an entry near the query: its best distance per algorithm
@@ -365,8 +382,8 @@ func (ls *loadedSet) allows(dihedral int, trimmed bool) bool {
 type candidate struct {
 	id             uint32
 	pdq, ph        int
-	pdqDih         int
-	pdqTrim, pTrim bool
+	pdqDih, phDih  int
+	pdqView, pView ViewKind
 }
 
 // matchPerceptual appends to out the perceptual matches of q in the set.
@@ -389,26 +406,26 @@ func (ls *loadedSet) matchPerceptual(q *queryVariants, near []index.Match, out *
 	}
 	if ls.pdqRadius >= 0 {
 		for _, v := range q.pdq {
-			if !ls.allows(v.dihedral, v.trimmed) {
+			if !ls.allows(v.dihedral, v.view) {
 				continue
 			}
 			near = ls.pdq.Query(v.h, ls.pdqRadius, near[:0])
 			for _, nm := range near {
 				if c := get(nm.ID); c.pdq < 0 || nm.Distance < c.pdq {
-					c.pdq, c.pdqDih, c.pdqTrim = nm.Distance, v.dihedral, v.trimmed
+					c.pdq, c.pdqDih, c.pdqView = nm.Distance, v.dihedral, v.view
 				}
 			}
 		}
 	}
 	if ls.pBorder >= 0 {
 		for _, v := range q.phash {
-			if !ls.allows(0, v.trimmed) {
+			if !ls.allows(v.dihedral, v.view) {
 				continue
 			}
 			near = ls.phash.Query(uint64(v.h), ls.pBorder, near[:0])
 			for _, nm := range near {
 				if c := get(nm.ID); c.ph < 0 || nm.Distance < c.ph {
-					c.ph, c.pTrim = nm.Distance, v.trimmed
+					c.ph, c.phDih, c.pView = nm.Distance, v.dihedral, v.view
 				}
 			}
 		}
@@ -421,8 +438,8 @@ func (ls *loadedSet) matchPerceptual(q *queryVariants, near []index.Match, out *
 		if widePDQ && c.pdq < 0 {
 			if h, ok := ls.entryPDQ(c.id); ok {
 				for _, v := range q.pdq {
-					if d := h.Distance(v.h); ls.allows(v.dihedral, v.trimmed) && d <= ls.pdqBorder && (c.pdq < 0 || d < c.pdq) {
-						c.pdq, c.pdqDih, c.pdqTrim = d, v.dihedral, v.trimmed
+					if d := h.Distance(v.h); ls.allows(v.dihedral, v.view) && d <= ls.pdqBorder && (c.pdq < 0 || d < c.pdq) {
+						c.pdq, c.pdqDih, c.pdqView = d, v.dihedral, v.view
 					}
 				}
 			}
@@ -431,12 +448,12 @@ func (ls *loadedSet) matchPerceptual(q *queryVariants, near []index.Match, out *
 		phOK := c.ph >= 0 && c.ph <= ls.pBorder
 		if c.pdq >= 0 && (c.pdq <= ls.pdqRadius || pdqOK && phOK) {
 			mt := ls.match(c.id, AlgoPDQ, c.pdq, c.pdqDih)
-			mt.Trimmed, mt.Borderline = c.pdqTrim, c.pdq > ls.pdqRadius
+			mt.View, mt.Borderline = c.pdqView, c.pdq > ls.pdqRadius
 			*out = append(*out, mt)
 		}
 		if c.ph >= 0 && (c.ph <= ls.pRadius || pdqOK && phOK) {
-			mt := ls.match(c.id, AlgoPHash, c.ph, 0)
-			mt.Trimmed, mt.Borderline = c.pTrim, c.ph > ls.pRadius
+			mt := ls.match(c.id, AlgoPHash, c.ph, c.phDih)
+			mt.View, mt.Borderline = c.pView, c.ph > ls.pRadius
 			*out = append(*out, mt)
 		}
 	}

@@ -197,32 +197,79 @@ func uniformLine(luma []float32, start, step, n int, ref float32) bool {
 }
 
 // cropPlane copies the rectangle r of the w-wide luma plane into dst,
-// box-averaged down by an integer factor when the content is large (its
-// shorter side over 2*trimHashSide, or more than trimMaxPixels pixels), so
-// that hashing a trimmed 12 MP plane costs what hashing a 500-pixel one
-// does. PDQ blurs to a 64x64 grid and pHash averages to 64x64, so the
-// hashes barely move. It returns the copy and its size.
+// box-averaged down by an integer factor when the content is large (see
+// viewScale), and returns the copy and its size.
 func cropPlane(dst, luma []float32, w int, r image.Rectangle) ([]float32, int, int) {
-	f := max(1, min(r.Dx(), r.Dy())/(2*trimHashSide))
-	for (r.Dx()/f)*(r.Dy()/f) > trimMaxPixels {
+	f := viewScale(r.Dx(), r.Dy())
+	cw, ch := r.Dx()/f, r.Dy()/f
+	dst = grow(dst, cw*ch)
+	scaleInto(dst, cw, 0, 0, luma, w, r, f)
+	return dst, cw, ch
+}
+
+// uncropDiv: the uncropped view pads each side by 1/uncropDiv of it, which
+// restores the geometry of an image cropped by 5% on every side (0.9 *
+// (1 + 2/18) = 1).
+const uncropDiv = 18
+
+// uncropPlane returns the w x h luma plane (box-averaged down when large,
+// see viewScale) padded on every side by 1/uncropDiv of its size with the
+// mirror image of its edge, and the padded size.
+func uncropPlane(dst, luma []float32, w, h int) ([]float32, int, int) {
+	f := viewScale(w, h)
+	cw, ch := w/f, h/f
+	px, py := (cw+uncropDiv/2)/uncropDiv, (ch+uncropDiv/2)/uncropDiv
+	ow, oh := cw+2*px, ch+2*py
+	dst = grow(dst, ow*oh)
+	scaleInto(dst, ow, px, py, luma, w, image.Rect(0, 0, cw*f, ch*f), f)
+	for y := py; y < py+ch; y++ { // left and right, by mirroring
+		row := dst[y*ow : (y+1)*ow]
+		for x := range px {
+			row[px-1-x] = row[px+min(x, cw-1)]
+			row[px+cw+x] = row[px+cw-1-min(x, cw-1)]
+		}
+	}
+	for y := range py { // top and bottom, whole rows
+		copy(dst[(py-1-y)*ow:(py-y)*ow], dst[(py+min(y, ch-1))*ow:])
+		copy(dst[(py+ch+y)*ow:(py+ch+y+1)*ow], dst[(py+ch-1-min(y, ch-1))*ow:])
+	}
+	return dst, ow, oh
+}
+
+// viewScale returns the integer factor a view's w x h plane is
+// box-averaged down by: 1 unless its shorter side is over 2*viewHashSide
+// or it has more than viewMaxPixels pixels, so that a view of a 12 MP
+// plane costs what one of a 500-pixel plane does. PDQ blurs to a 64x64
+// grid and pHash averages to 64x64, so the hashes barely move.
+func viewScale(w, h int) int {
+	f := max(1, min(w, h)/(2*viewHashSide))
+	for (w/f)*(h/f) > viewMaxPixels {
 		f++
 	}
+	return f
+}
+
+// viewHashSide and viewMaxPixels bound a view's plane (see viewScale).
+const (
+	viewHashSide  = 256
+	viewMaxPixels = 4 << 20
+)
+
+// scaleInto writes the rectangle r of the w-wide luma plane, averaged over
+// f x f boxes, into dst (stride dstW) at (x0, y0).
+func scaleInto(dst []float32, dstW, x0, y0 int, luma []float32, w int, r image.Rectangle, f int) {
 	cw, ch := r.Dx()/f, r.Dy()/f
-	if cap(dst) < cw*ch {
-		dst = make([]float32, cw*ch)
-	}
-	dst = dst[:cw*ch]
 	if f == 1 {
 		for y := range ch {
-			row := (r.Min.Y+y)*w + r.Min.X
-			copy(dst[y*cw:(y+1)*cw], luma[row:row+cw])
+			src := (r.Min.Y+y)*w + r.Min.X
+			copy(dst[(y0+y)*dstW+x0:][:cw], luma[src:src+cw])
 		}
-		return dst, cw, ch
+		return
 	}
-	clear(dst)
 	inv := 1 / float32(f*f)
 	for y := range ch {
-		out := dst[y*cw : (y+1)*cw]
+		out := dst[(y0+y)*dstW+x0:][:cw]
+		clear(out)
 		for j := range f {
 			row := luma[(r.Min.Y+y*f+j)*w+r.Min.X:]
 			for x := range out {
@@ -237,12 +284,12 @@ func cropPlane(dst, luma []float32, w int, r image.Rectangle) ([]float32, int, i
 			out[x] *= inv
 		}
 	}
-	return dst, cw, ch
 }
 
-// trimHashSide and trimMaxPixels bound the plane the trimmed hashes are
-// computed from (see cropPlane).
-const (
-	trimHashSide  = 256
-	trimMaxPixels = 4 << 20
-)
+// grow returns buf resized to n, reallocated if too small.
+func grow(buf []float32, n int) []float32 {
+	if cap(buf) < n {
+		return make([]float32, n)
+	}
+	return buf[:n]
+}

@@ -108,12 +108,18 @@ type SetRules struct {
 	// Empty: agreement alone never does.
 	KnownWhenAgree []string `json:"known_when_agree"`
 	// Dihedral: matches of a rotated (90, 180, 270 degrees) or mirrored copy
-	// count. They are found when the fingerprint has PDQ's dihedral hashes
-	// (AlgoPDQDihedral); pHash is not rotation invariant.
+	// count. They are found when the fingerprint has the dihedral hashes
+	// (AlgoPDQDihedral, which also gives pHash's).
 	Dihedral bool `json:"dihedral"`
 	// Trimmed: matches of the content inside a uniform border (padding,
-	// letterboxing, a screenshot's canvas; see Fingerprint.Trim) count.
+	// letterboxing, a screenshot's canvas; ViewTrimmed) count.
 	Trimmed bool `json:"trimmed"`
+	// Uncropped: matches of the uncropped view (ViewUncropped: the image
+	// padded back as if it had been cropped by 5% a side) count.
+	Uncropped bool `json:"uncropped"`
+	// Deskewed: matches of the deskewed view (ViewDeskewed: a copy rotated
+	// by a few degrees on a flat canvas, rotated back) count.
+	Deskewed bool `json:"deskewed"`
 }
 
 // AlgoRule is how one perceptual algorithm matches in a set. Distances are
@@ -143,6 +149,8 @@ func DefaultSetRules() SetRules {
 		KnownWhenAgree: []string{"pdq", "phash"},
 		Dihedral:       true,
 		Trimmed:        true,
+		Uncropped:      true,
+		Deskewed:       true,
 	}
 }
 
@@ -161,7 +169,7 @@ func (r *Rules) ForSet(name string) SetRules {
 }
 
 func (sr *SetRules) isZero() bool {
-	return sr.PDQ == AlgoRule{} && sr.PHash == AlgoRule{} && len(sr.KnownWhenAgree) == 0 && !sr.Dihedral && !sr.Trimmed
+	return sr.PDQ == AlgoRule{} && sr.PHash == AlgoRule{} && len(sr.KnownWhenAgree) == 0 && !sr.Dihedral && !sr.Trimmed && !sr.Uncropped && !sr.Deskewed
 }
 
 // agreeMakesKnown reports whether PDQ and pHash matching one entry makes
@@ -227,7 +235,8 @@ func (sr *SetRules) validate(where string) error {
 //	{"min_side": 50,
 //	 "default": {"pdq":   {"radius": 31, "borderline": 52, "certain": 16},
 //	             "phash": {"radius": 10, "borderline": 16, "certain": -1},
-//	             "known_when_agree": ["pdq", "phash"], "dihedral": true, "trimmed": true},
+//	             "known_when_agree": ["pdq", "phash"],
+//	             "dihedral": true, "trimmed": true, "uncropped": true, "deskewed": true},
 //	 "sets": {"Lab known set": {"pdq": {"radius": 24}}}}
 //
 // Every field is optional: "default" starts from DefaultSetRules, and each
@@ -415,8 +424,8 @@ func (m *Match) describe() string {
 	if m.Dihedral > 0 {
 		how = append(how, DihedralNames[m.Dihedral])
 	}
-	if m.Trimmed {
-		how = append(how, "trimmed")
+	if m.View != "" {
+		how = append(how, string(m.View))
 	}
 	if m.Borderline {
 		how = append(how, "borderline, confirmed by agreement")

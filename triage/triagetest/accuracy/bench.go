@@ -55,7 +55,7 @@ const SetName = "benchmark-known"
 func Run(ctx context.Context, originals []Original, transforms []Transform, hasher *triage.Hasher, progress func(done, total int)) (*Result, error) {
 	r := &Result{Originals: originals, Transforms: transforms, Entry: make([]int, len(originals)), FastJPEG: hasher.FastJPEG()}
 	// The set is built as `winnow hashset build` builds one from media.
-	setHasher := triage.NewHasher(triage.HasherOptions{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash), NoTrim: true})
+	setHasher := triage.NewHasher(triage.HasherOptions{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash), NoViews: true})
 	b := triage.NewHashSetBuilder(triage.SetMeta{Name: SetName, Version: "1", Kind: triage.KindAlert})
 	for i, o := range originals {
 		r.Entry[i] = -1
@@ -177,11 +177,11 @@ type Eval struct {
 
 // FalseMatch is one query matched to the wrong entry.
 type FalseMatch struct {
-	Query     string // original name and transform
-	Entry     string // the entry it matched
-	Algo      string
-	Distance  int
-	Verdict   triage.Verdict
+	Query      string // original name and transform
+	Entry      string // the entry it matched
+	Algo       string
+	Distance   int
+	Verdict    triage.Verdict
 	Borderline bool
 }
 

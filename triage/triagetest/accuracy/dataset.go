@@ -292,28 +292,31 @@ func fileSize(path string) int64 {
 	return fi.Size()
 }
 
-// Dedup drops originals that are versions of an earlier one (the same
-// wallpaper in a light and a dark variant, at another resolution or crop,
-// with a logo added): any two whose PDQ hashes, over all rotations and
-// flips, are within pdqDist, or whose pHashes are within phashDist. Such a
-// pair split between the set and the distractors would be a true match
-// counted as a false one. It returns the kept originals and, for the
-// record, each dropped one with the one it duplicates.
-func Dedup(ctx context.Context, os []Original, pdqDist, phashDist int) (kept []Original, dropped [][2]string) {
-	h := triage.NewHasher(triage.HasherOptions{Algos: triage.AlgoSet(triage.AlgoPDQDihedral | triage.AlgoPHash), NoTrim: true})
+// Dedup drops originals that cannot serve the benchmark: images whose PDQ
+// quality is under 50 (flat gradients and near-uniform pictures, whose
+// PDQ bits are noise and which PDQ's own rule leaves unmatched), and
+// versions of an earlier original (the same wallpaper in a light and a
+// dark variant, at another resolution or crop, with a logo added): any two
+// whose PDQ hashes, over all rotations and flips, are within pdqDist, or
+// whose pHashes are within phashDist. Such a pair split between the set
+// and the distractors would be a true match counted as a false one. It
+// returns the kept originals and, for the record, why each other one was
+// dropped.
+func Dedup(ctx context.Context, os []Original, pdqDist, phashDist int) (kept []Original, dropped []string) {
+	h := triage.NewHasher(triage.HasherOptions{Algos: triage.AlgoSet(triage.AlgoPDQDihedral | triage.AlgoPHash), NoViews: true})
 	fps := make([]triage.Fingerprint, len(os))
 	parallel(len(os), func(i int) { fps[i] = h.HashBytes(ctx, os[i].File) })
 	var keptFP []triage.Fingerprint
 next:
 	for i, o := range os {
 		fp := &fps[i]
-		if !fp.Perceptual {
-			dropped = append(dropped, [2]string{o.Name, "(not decodable)"})
+		if !fp.Perceptual || fp.PDQQuality < 50 {
+			dropped = append(dropped, fmt.Sprintf("%s: PDQ quality %d", o.Name, fp.PDQQuality))
 			continue
 		}
 		for k, kf := range keptFP {
-			if minDihedral(fp, kf.PDQ) <= pdqDist || fp.PHash.Distance(kf.PHash) <= phashDist {
-				dropped = append(dropped, [2]string{o.Name, kept[k].Name})
+			if dp, dh := minDihedral(fp, kf.PDQ), fp.PHash.Distance(kf.PHash); dp <= pdqDist || dh <= phashDist {
+				dropped = append(dropped, fmt.Sprintf("%s: version of %s (PDQ %d, pHash %d)", o.Name, kept[k].Name, dp, dh))
 				continue next
 			}
 		}

@@ -20,12 +20,18 @@ func Configs() []Config {
 	dih.Dihedral = true
 	trim := dih
 	trim.Trimmed = true
+	uncrop := trim
+	uncrop.Uncropped = true
+	deskew := uncrop
+	deskew.Deskewed = true
 	rules := func(sr triage.SetRules) triage.Rules { return triage.Rules{MinSide: -1, Default: sr} }
 	return []Config{
 		{"PDQ 31", rules(plain)},
 		{"pHash 10", rules(phash)},
 		{"+dihedral", rules(dih)},
 		{"+trim", rules(trim)},
+		{"+uncrop", rules(uncrop)},
+		{"+deskew", rules(deskew)},
 		{"default rules", triage.DefaultRules()},
 	}
 }
@@ -111,20 +117,25 @@ func cmpOr(v, def int) int {
 // variants returns the query hashes of fp that sr lets count.
 func variants(fp *triage.Fingerprint, sr triage.SetRules) ([]triage.PDQ, []triage.PHash) {
 	var pdqs []triage.PDQ
-	add := func(h triage.PDQ, q int, dih *[8]triage.PDQ) {
-		if q < 50 {
-			return
+	var phs []triage.PHash
+	add := func(h triage.PDQ, q int, dih *[8]triage.PDQ, ph triage.PHash, phDih *[8]triage.PHash) {
+		if q >= 50 {
+			pdqs = append(pdqs, h)
+			if sr.Dihedral && dih[1] != (triage.PDQ{}) {
+				pdqs = append(pdqs, dih[1:]...)
+			}
 		}
-		pdqs = append(pdqs, h)
-		if sr.Dihedral && dih[1] != (triage.PDQ{}) {
-			pdqs = append(pdqs, dih[1:]...)
+		phs = append(phs, ph)
+		if sr.Dihedral && phDih[1] != 0 {
+			phs = append(phs, phDih[1:]...)
 		}
 	}
-	add(fp.PDQ, fp.PDQQuality, &fp.PDQDihedral)
-	phs := []triage.PHash{fp.PHash}
-	if sr.Trimmed && fp.Trim.Found() {
-		add(fp.Trim.PDQ, fp.Trim.PDQQuality, &fp.Trim.PDQDihedral)
-		phs = append(phs, fp.Trim.PHash)
+	add(fp.PDQ, fp.PDQQuality, &fp.PDQDihedral, fp.PHash, &fp.PHashDihedral)
+	for i := range fp.Views {
+		v := &fp.Views[i]
+		if v.Kind == triage.ViewTrimmed && sr.Trimmed || v.Kind == triage.ViewUncropped && sr.Uncropped || v.Kind == triage.ViewDeskewed && sr.Deskewed {
+			add(v.PDQ, v.PDQQuality, &v.PDQDihedral, v.PHash, &v.PHashDihedral)
+		}
 	}
 	return pdqs, phs
 }

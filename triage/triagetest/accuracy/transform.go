@@ -160,13 +160,14 @@ func blur2(img *image.RGBA, _ uint64) *image.RGBA {
 
 func clamp8(v float64) uint8 { return uint8(math.Max(0, math.Min(255, math.Round(v)))) }
 
-// watermark draws a large semi-transparent caption across the middle and
-// a small one in the bottom-left corner. The text is set in x/image's
+// watermark draws a semi-transparent caption (43% opaque white, 60% of the
+// width) across the middle and a small one in the bottom-left corner. The text is set in x/image's
 // 7x13 bitmap font and scaled up, so no font file is needed.
 func watermark(img *image.RGBA, _ uint64) *image.RGBA {
 	out := clone(img)
 	b := out.Bounds()
-	stamp(out, "SAMPLE PHOTO", image.Rect(b.Dx()/10, b.Dy()*2/5, b.Dx()*9/10, b.Dy()*2/5+b.Dx()/8), 140)
+	w := b.Dx() * 3 / 5
+	stamp(out, "SAMPLE PHOTO", image.Rect((b.Dx()-w)/2, b.Dy()/2-w/24, (b.Dx()+w)/2, b.Dy()/2+w/24), 110)
 	h := max(8, b.Dy()/24)
 	stamp(out, "(c) winnow-benchmark", image.Rect(b.Dx()/40, b.Dy()-b.Dy()/40-h, b.Dx()/40+h*20*7/13, b.Dy()-b.Dy()/40), 200)
 	return out

@@ -36,6 +36,10 @@ func main() {
 	}
 }
 
+// Originals this close to an earlier one are versions of it (see
+// accuracy.Dedup).
+const dupPDQ, dupPHash = 80, 12
+
 func run(ctx context.Context, generated int, refDir string, debian bool, cache string, verbose bool) error {
 	logf := func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) }
 	t0 := time.Now()
@@ -62,16 +66,16 @@ func run(ctx context.Context, generated int, refDir string, debian bool, cache s
 		}
 		all = append(all, deb...)
 	}
-	kept, dropped := accuracy.Dedup(ctx, all, 80, 8)
+	kept, dropped := accuracy.Dedup(ctx, all, dupPDQ, dupPHash)
 	counts := map[string]int{}
 	for _, o := range kept {
 		counts[strings.SplitN(o.Source, ":", 2)[0]]++
 	}
-	logf("originals: %d (%d generated, %d reference, %d from %d Debian packages); %d near-duplicates dropped; prepared in %s",
+	logf("originals: %d (%d generated, %d reference, %d from %d Debian packages); %d dropped (PDQ quality under 50, or a version of another); prepared in %s",
 		len(kept), counts["generated"], counts["reference"], counts["debian"], len(pkgs), len(dropped), time.Since(t0).Round(time.Second))
 	if verbose {
 		for _, d := range dropped {
-			logf("  dropped %s (duplicate of %s)", d[0], d[1])
+			logf("  dropped %s", d)
 		}
 	}
 	h := triage.NewHasher(triage.HasherOptions{Algos: triage.AlgosDefault | triage.AlgoSet(triage.AlgoPDQDihedral)})
