@@ -171,7 +171,7 @@ func resolveRadius(ar AlgoRule, setRadius, def int) (radius, border int) {
 		radius = cmp.Or(setRadius, def)
 	}
 	border = radius
-	if ar.Borderline > border {
+	if ar.Borderline > 0 && ar.Borderline > border {
 		border = ar.Borderline
 	}
 	return radius, border
@@ -346,7 +346,7 @@ func (m *Matcher) variants(fp *Fingerprint) queryVariants {
 		}
 		if hasPHash {
 			q.phash = append(q.phash, phashVariant{ph, 0, view})
-			if phDih[1] != phDih[0] || phDih[2] != phDih[0] {
+			if *phDih != ([8]PHash{}) {
 				for d := 1; d < 8; d++ {
 					q.phash = append(q.phash, phashVariant{phDih[d], d, view})
 				}

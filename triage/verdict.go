@@ -250,7 +250,7 @@ func ParseRules(rd io.Reader) (Rules, error) {
 		Sets    map[string]json.RawMessage `json:"sets"`
 	}
 	if err := decodeStrict(rd, &raw); err != nil {
-		return Rules{}, err
+		return Rules{}, Errorf(EINVALID, "rules: %s", ErrorMessage(err))
 	}
 	r := DefaultRules()
 	if raw.MinSide != nil {
@@ -288,16 +288,18 @@ func decodeStrict(rd io.Reader, v any) error {
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &se):
-			return Errorf(EINVALID, "rules: not valid JSON at byte %d: %v", se.Offset, err)
+			return Errorf(EINVALID, "not valid JSON at byte %d: %s", se.Offset, strings.TrimPrefix(err.Error(), "json: "))
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return Errorf(EINVALID, "not valid JSON: the input ends inside a value")
 		case errors.As(err, &te):
-			return Errorf(EINVALID, "rules: field %q: want a %s, not %s", te.Field, te.Type, te.Value)
+			return Errorf(EINVALID, "field %q: want a %s, not %s", te.Field, te.Type, te.Value)
 		case err == io.EOF:
-			return Errorf(EINVALID, "rules: empty input (want a JSON object)")
+			return Errorf(EINVALID, "empty input (want a JSON object)")
 		}
-		return Errorf(EINVALID, "rules: %v", err)
+		return Errorf(EINVALID, "%s", strings.TrimPrefix(err.Error(), "json: "))
 	}
 	if dec.More() {
-		return Errorf(EINVALID, "rules: data after the JSON object")
+		return Errorf(EINVALID, "data after the JSON object")
 	}
 	return nil
 }

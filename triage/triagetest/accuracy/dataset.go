@@ -69,20 +69,17 @@ func newOriginal(name, source string, img image.Image) (Original, error) {
 // several sizes and aspect ratios, from seeds seed, seed+1, ...
 func Generated(n int, seed uint64, maxSide int) ([]Original, error) {
 	sizes := [][2]int{{4, 3}, {3, 4}, {16, 9}, {1, 1}, {3, 2}}
-	var out []Original
-	for i := range n {
+	out := make([]Original, n)
+	errs := make([]error, n)
+	parallel(n, func(i int) {
 		sz := sizes[i%len(sizes)]
 		w, h := maxSide, maxSide*sz[1]/sz[0]
 		if sz[1] > sz[0] {
 			w, h = maxSide*sz[0]/sz[1], maxSide
 		}
-		o, err := newOriginal(fmt.Sprintf("generated/%04d", i), "generated", triagetest.Photo(w, h, seed+uint64(i)))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, nil
+		out[i], errs[i] = newOriginal(fmt.Sprintf("generated/%04d", i), "generated", triagetest.Photo(w, h, seed+uint64(i)))
+	})
+	return out, errors.Join(errs...)
 }
 
 // ReferenceFiles are the distinct photos among Meta's PDQ reference

@@ -95,6 +95,16 @@ func run(ctx context.Context, generated int, refDir string, debian bool, cache s
 	for _, c := range accuracy.Configs() {
 		evals = append(evals, res.Evaluate(c))
 	}
+	if verbose {
+		// What pHash matches on their own add to the default rules.
+		r := triage.DefaultRules()
+		r.Default.PHash.Radius = -1
+		e := res.Evaluate(accuracy.Config{Name: "default, no pHash alone", Rules: r})
+		defer func() {
+			fmt.Printf("\nwithout pHash matches on their own (default rules, pHash radius -1):\n")
+			accuracy.WriteTable(os.Stdout, res, []accuracy.Eval{evals[len(evals)-1], e})
+		}()
+	}
 	inSet := 0
 	for _, e := range res.Entry {
 		if e >= 0 {
