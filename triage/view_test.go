@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	xdraw "golang.org/x/image/draw"
@@ -348,4 +349,75 @@ func FuzzViews(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkViews is the cost of the derived views: the same files hashed
+// with views on and off (NoViews), perceptual hashes only (with the
+// dihedral set a scan asks for), so that the difference is not hidden by
+// the digests. cpu-ms/op is the CPU time of the benchmark's thread, which
+// other load on a shared machine does not inflate. "12MP" is a camera JPEG (the fast path decodes it at 1/8),
+// "1MP" a web-sized JPEG, "bordered" a 1 MP photo on a black border (PNG),
+// where the trimmed view is hashed too, and "rotated" a photo rotated by 4
+// degrees (JPEG), which also gets the deskewed view.
+func BenchmarkViews(b *testing.B) {
+	photo := triagetest.Photo(1024, 768, 61)
+	files := []struct {
+		name string
+		data []byte
+	}{
+		{"12MP", photo12MP()},
+		{"1MP", encodeJPEG(b, photo, 85)},
+		{"bordered", encodePNG(b, framed(photo, 1434, 1076, 205, 154, color.Black, 0, nil))},
+		{"rotated", encodeJPEG(b, rotated(photo, 4, false, color.Black), 85)},
+	}
+	for _, f := range files {
+		for _, views := range []bool{false, true} {
+			name := f.name + "/noviews"
+			if views {
+				name = f.name + "/views"
+			}
+			b.Run(name, func(b *testing.B) {
+				h := NewHasher(HasherOptions{Algos: AlgoSet(AlgoPDQDihedral | AlgoPHash | AlgoDHash), NoViews: !views})
+				b.ReportAllocs()
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				c0 := threadCPU()
+				for b.Loop() {
+					if fp := h.HashBytes(context.Background(), f.data); fp.Err != nil {
+						b.Fatal(fp.Err)
+					}
+				}
+				b.ReportMetric((threadCPU()-c0)*1e3/float64(b.N), "cpu-ms/op")
+			})
+		}
+	}
+}
+
+// BenchmarkHashLumaViews is the hashing stage alone (no decode, no
+// digests) on a 384x288 plane, the size the fast path decodes a 1 MP JPEG
+// to: what views add to the perceptual work itself.
+func BenchmarkHashLumaViews(b *testing.B) {
+	photo := triagetest.Photo(384, 288, 62)
+	luma := pdq.Luma(photo, nil)
+	for _, views := range []bool{false, true} {
+		name := "noviews"
+		if views {
+			name = "views"
+		}
+		b.Run(name, func(b *testing.B) {
+			h := NewHasher(HasherOptions{Algos: AlgosDefault | AlgoSet(AlgoPDQDihedral), NoViews: !views})
+			s := h.getScratch()
+			buf := make([]float32, len(luma))
+			b.ReportAllocs()
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			c0 := threadCPU()
+			for b.Loop() {
+				copy(buf, luma)
+				var fp Fingerprint
+				h.hashLuma(&fp, raster{luma: buf, w: 384, h: 288, srcW: 384, srcH: 288}, s)
+			}
+			b.ReportMetric((threadCPU()-c0)*1e3/float64(b.N), "cpu-ms/op")
+		})
+	}
 }
