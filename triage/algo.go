@@ -52,7 +52,7 @@ const (
 	// and the dihedral hashes, so that rotated and mirrored copies match.
 	// Scans and the lab service hash with it.
 	AlgosMatch = AlgosDefault | AlgoSet(AlgoPDQDihedral)
-	AlgosAll     = AlgosCrypto | AlgosPerceptual
+	AlgosAll   = AlgosCrypto | AlgosPerceptual
 )
 
 // Has reports whether a is in the set.
