@@ -74,7 +74,9 @@ const (
 // View is one derived view of an image and its perceptual hashes. The
 // Matcher queries views as well as the whole image, so a padded,
 // screenshotted or cropped copy still matches its original; the set's
-// rules say which views count (SetRules).
+// rules say which views count (SetRules). Views have no dihedral hashes:
+// a copy both rotated by 90 degrees and padded is rare, and every variant
+// queried costs a search of every set.
 type View struct {
 	Kind ViewKind
 	// Rect is the part of the image the view shows, in the image's own
@@ -82,12 +84,10 @@ type View struct {
 	// image).
 	Rect image.Rectangle
 	// Angle is the rotation ViewDeskewed undid, in degrees counter-clockwise.
-	Angle         float64
-	PDQ           PDQ
-	PDQQuality    int
-	PDQDihedral   [8]PDQ   // as Fingerprint.PDQDihedral, when that is computed
-	PHash         PHash    // zero when pHash is not computed
-	PHashDihedral [8]PHash // as Fingerprint.PHashDihedral
+	Angle      float64
+	PDQ        PDQ
+	PDQQuality int
+	PHash      PHash // zero when pHash is not computed
 }
 
 // View returns the view of that kind, or nil.
@@ -534,13 +534,12 @@ func (h *Hasher) hashLuma(fp *Fingerprint, ras raster, s *scratch) {
 // tie at the median): views are only matched, never reported.
 func (h *Hasher) hashView(fp *Fingerprint, v View, w, hgt int, s *scratch) {
 	if h.algos.Has(AlgoPHash) {
-		dih := phashDihedral(boxGray(s.view, w, hgt, smallSide))
-		v.PHash = dih[0]
-		if h.algos.Has(AlgoPDQDihedral) {
-			v.PHashDihedral = dih
-		}
+		v.PHash = phashDihedral(boxGray(s.view, w, hgt, smallSide))[0]
 	}
-	h.hashPDQ(&v.PDQ, &v.PDQQuality, &v.PDQDihedral, s.view, w, hgt, s)
+	if h.algos&AlgoSet(AlgoPDQ|AlgoPDQDihedral) != 0 {
+		q, quality := s.pdq.Hash(s.view, w, hgt)
+		v.PDQ, v.PDQQuality = PDQ(q), quality
+	}
 	fp.Views = append(fp.Views, v)
 }
 

@@ -335,28 +335,25 @@ type phashVariant struct {
 // variants lists fp's query hashes; sets pick the ones their rules allow.
 func (m *Matcher) variants(fp *Fingerprint) queryVariants {
 	var q queryVariants
-	add := func(view ViewKind, pdq PDQ, quality int, pdqDih *[8]PDQ, ph PHash, phDih *[8]PHash, hasPHash bool) {
-		if quality >= m.opt.MinPDQQuality {
-			q.pdq = append(q.pdq, pdqVariant{pdq, 0, view})
-			if pdqDih[1] != (PDQ{}) {
-				for d := 1; d < 8; d++ {
-					q.pdq = append(q.pdq, pdqVariant{pdqDih[d], d, view})
-				}
-			}
-		}
-		if hasPHash {
-			q.phash = append(q.phash, phashVariant{ph, 0, view})
-			if *phDih != ([8]PHash{}) {
-				for d := 1; d < 8; d++ {
-					q.phash = append(q.phash, phashVariant{phDih[d], d, view})
-				}
+	if fp.PDQQuality >= m.opt.MinPDQQuality {
+		q.pdq = append(q.pdq, pdqVariant{fp.PDQ, 0, ""})
+		if fp.PDQDihedral[1] != (PDQ{}) {
+			for d := 1; d < 8; d++ {
+				q.pdq = append(q.pdq, pdqVariant{fp.PDQDihedral[d], d, ""})
 			}
 		}
 	}
-	add("", fp.PDQ, fp.PDQQuality, &fp.PDQDihedral, fp.PHash, &fp.PHashDihedral, true)
-	for i := range fp.Views {
-		v := &fp.Views[i]
-		add(v.Kind, v.PDQ, v.PDQQuality, &v.PDQDihedral, v.PHash, &v.PHashDihedral, v.PHash != 0 || v.PHashDihedral[1] != 0)
+	q.phash = append(q.phash, phashVariant{fp.PHash, 0, ""})
+	if fp.PHashDihedral != ([8]PHash{}) {
+		for d := 1; d < 8; d++ {
+			q.phash = append(q.phash, phashVariant{fp.PHashDihedral[d], d, ""})
+		}
+	}
+	for _, v := range fp.Views {
+		if v.PDQQuality >= m.opt.MinPDQQuality {
+			q.pdq = append(q.pdq, pdqVariant{v.PDQ, 0, v.Kind})
+		}
+		q.phash = append(q.phash, phashVariant{v.PHash, 0, v.Kind})
 	}
 	return q
 }
@@ -417,12 +414,16 @@ func (ls *loadedSet) matchPerceptual(q *queryVariants, near []index.Match, out *
 			}
 		}
 	}
-	if ls.pBorder >= 0 {
-		for _, v := range q.phash {
-			if !ls.allows(v.dihedral, v.view) {
-				continue
-			}
-			near = ls.phash.Query(uint64(v.h), ls.pBorder, near[:0])
+	for _, v := range q.phash {
+		// Rotated and mirrored pHashes are queried within the radius only:
+		// seven more searches of the borderline zone would cost more than
+		// all the other queries together.
+		r := ls.pBorder
+		if v.dihedral != 0 {
+			r = ls.pRadius
+		}
+		if r >= 0 && ls.allows(v.dihedral, v.view) {
+			near = ls.phash.Query(uint64(v.h), r, near[:0])
 			for _, nm := range near {
 				if c := get(nm.ID); c.ph < 0 || nm.Distance < c.ph {
 					c.ph, c.phDih, c.pView = nm.Distance, v.dihedral, v.view

@@ -2,6 +2,7 @@ package triage
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"testing"
 )
@@ -89,6 +90,9 @@ func BenchmarkMatch(b *testing.B) {
 			m := NewMatcher(MatcherOptions{Rules: &c.rules})
 			m.AddSet(set)
 			b.ReportAllocs()
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			c0 := threadCPU()
 			i := 0
 			for b.Loop() {
 				if len(m.Match(&fps[i%len(fps)])) == 0 {
@@ -96,6 +100,7 @@ func BenchmarkMatch(b *testing.B) {
 				}
 				i++
 			}
+			b.ReportMetric((threadCPU()-c0)*1e3/float64(b.N), "cpu-ms/op")
 		})
 	}
 }

@@ -178,8 +178,15 @@ func TestMatcherRulesBruteForce(t *testing.T) {
 			check := func(p PDQ, h PHash) {
 				dp, dh = min(dp, p.Distance(se.PDQ)), min(dh, h.Distance(se.PHash))
 			}
+			dhRot := 65 // rotated and mirrored pHashes count within the radius only
 			for d := range 8 {
-				check(fp.PDQDihedral[d], fp.PHashDihedral[d])
+				check(fp.PDQDihedral[d], fp.PHash)
+				if d > 0 {
+					dhRot = min(dhRot, fp.PHashDihedral[d].Distance(se.PHash))
+				}
+			}
+			if dhRot <= 10 {
+				dh = min(dh, dhRot)
 			}
 			for _, v := range fp.Views {
 				check(v.PDQ, v.PHash)

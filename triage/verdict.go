@@ -145,7 +145,7 @@ type AlgoRule struct {
 func DefaultSetRules() SetRules {
 	return SetRules{
 		PDQ:            AlgoRule{Radius: 0, Borderline: 52, Certain: 16},
-		PHash:          AlgoRule{Radius: 0, Borderline: 16, Certain: -1},
+		PHash:          AlgoRule{Radius: 0, Borderline: 15, Certain: -1},
 		KnownWhenAgree: []string{"pdq", "phash"},
 		Dihedral:       true,
 		Trimmed:        true,
@@ -234,7 +234,7 @@ func (sr *SetRules) validate(where string) error {
 //
 //	{"min_side": 50,
 //	 "default": {"pdq":   {"radius": 31, "borderline": 52, "certain": 16},
-//	             "phash": {"radius": 10, "borderline": 16, "certain": -1},
+//	             "phash": {"radius": 10, "borderline": 15, "certain": -1},
 //	             "known_when_agree": ["pdq", "phash"],
 //	             "dihedral": true, "trimmed": true, "uncropped": true, "deskewed": true},
 //	 "sets": {"Lab known set": {"pdq": {"radius": 24}}}}

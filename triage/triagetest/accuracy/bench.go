@@ -12,8 +12,10 @@ package accuracy
 import (
 	"bytes"
 	"context"
+	"encoding/gob"
 	"fmt"
 	"hash/fnv"
+	"os"
 	"runtime"
 	"slices"
 	"sync"
@@ -43,6 +45,7 @@ type Result struct {
 	Queries []Query
 	// FastJPEG reports whether the queries went through libjpeg-turbo.
 	FastJPEG bool
+	setBytes []byte
 }
 
 // SetName is the name of the benchmark's hash set.
@@ -84,7 +87,7 @@ func Run(ctx context.Context, originals []Original, transforms []Transform, hash
 	if err != nil {
 		return nil, err
 	}
-	r.Set = set
+	r.Set, r.setBytes = set, buf.Bytes()
 
 	per := len(transforms) + 1
 	r.Queries = make([]Query, len(originals)*per)
@@ -247,4 +250,57 @@ func (r *Result) origOfEntry(entry int) int {
 		}
 	}
 	return -1
+}
+
+// savedResult is what Save writes: a Result with the set as its compiled
+// bytes.
+type savedResult struct {
+	Originals  []Original
+	Transforms []string
+	Entry      []int
+	Set        []byte
+	Queries    []Query
+	FastJPEG   bool
+}
+
+func init() { gob.Register(&triage.Error{}) }
+
+// Save writes the result (every fingerprint) to path, so that rules can be
+// evaluated again without hashing (benchaccuracy -reuse).
+func (r *Result) Save(path string) error {
+	sr := savedResult{Originals: r.Originals, Entry: r.Entry, Set: r.setBytes, Queries: r.Queries, FastJPEG: r.FastJPEG}
+	for _, t := range r.Transforms {
+		sr.Transforms = append(sr.Transforms, t.Name)
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(&sr); err != nil {
+		return err
+	}
+	return os.WriteFile(path, buf.Bytes(), 0o644)
+}
+
+// Load reads a result written by Save; transforms must be the ones it was
+// made with.
+func Load(path string, transforms []Transform) (*Result, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var sr savedResult
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&sr); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(sr.Transforms) != len(transforms) {
+		return nil, fmt.Errorf("%s: made with other transforms", path)
+	}
+	for i, t := range transforms {
+		if sr.Transforms[i] != t.Name {
+			return nil, fmt.Errorf("%s: made with other transforms", path)
+		}
+	}
+	set, err := triage.ParseHashSet(sr.Set)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Originals: sr.Originals, Transforms: transforms, Entry: sr.Entry, Set: set, Queries: sr.Queries, FastJPEG: sr.FastJPEG, setBytes: sr.Set}, nil
 }

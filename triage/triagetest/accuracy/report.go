@@ -134,7 +134,7 @@ func variants(fp *triage.Fingerprint, sr triage.SetRules) ([]triage.PDQ, []triag
 	for i := range fp.Views {
 		v := &fp.Views[i]
 		if v.Kind == triage.ViewTrimmed && sr.Trimmed || v.Kind == triage.ViewUncropped && sr.Uncropped || v.Kind == triage.ViewDeskewed && sr.Deskewed {
-			add(v.PDQ, v.PDQQuality, &v.PDQDihedral, v.PHash, &v.PHashDihedral)
+			add(v.PDQ, v.PDQQuality, &[8]triage.PDQ{}, v.PHash, &[8]triage.PHash{})
 		}
 	}
 	return pdqs, phs

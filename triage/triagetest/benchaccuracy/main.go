@@ -27,7 +27,10 @@ func main() {
 	debian := flag.Bool("debian", true, "use wallpapers and sample images from Debian packages (apt-get download)")
 	cache := flag.String("cache", ".cache/bench-accuracy", "where Debian packages are downloaded and extracted")
 	verbose := flag.Bool("v", false, "list every false match, the dropped duplicates and genuine distance percentiles")
+	reuse := flag.String("reuse", "", "evaluate the fingerprints saved in this file instead of hashing (written by -save)")
+	save := flag.String("save", "", "save every fingerprint to this file, for -reuse")
 	flag.Parse()
+	saveFile, reuseFile = *save, *reuse
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, *generated, *refDir, *debian, *cache, *verbose); err != nil {
@@ -36,6 +39,8 @@ func main() {
 	}
 }
 
+var saveFile, reuseFile string
+
 // Originals this close to an earlier one are versions of it (see
 // accuracy.Dedup).
 const dupPDQ, dupPHash = 80, 12
@@ -43,6 +48,13 @@ const dupPDQ, dupPHash = 80, 12
 func run(ctx context.Context, generated int, refDir string, debian bool, cache string, verbose bool) error {
 	logf := func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) }
 	t0 := time.Now()
+	if reuseFile != "" {
+		res, err := accuracy.Load(reuseFile, accuracy.Transforms())
+		if err != nil {
+			return err
+		}
+		return report(res, nil, verbose, 0)
+	}
 	var all []accuracy.Original
 	gen, err := accuracy.Generated(generated, 1, 1024)
 	if err != nil {
@@ -91,6 +103,30 @@ func run(ctx context.Context, generated int, refDir string, debian bool, cache s
 		return err
 	}
 	hashTime := time.Since(t1)
+	if saveFile != "" {
+		if err := res.Save(saveFile); err != nil {
+			return err
+		}
+	}
+	return report(res, pkgs, verbose, hashTime)
+}
+
+// report evaluates every configuration on res and prints the table.
+func report(res *accuracy.Result, pkgs []string, verbose bool, hashTime time.Duration) error {
+	counts := map[string]int{}
+	for _, o := range res.Originals {
+		counts[strings.SplitN(o.Source, ":", 2)[0]]++
+	}
+	kept := res.Originals
+	if pkgs == nil {
+		seen := map[string]bool{}
+		for _, o := range res.Originals {
+			if p, ok := strings.CutPrefix(o.Source, "debian:"); ok && !seen[p] {
+				seen[p] = true
+				pkgs = append(pkgs, p)
+			}
+		}
+	}
 	var evals []accuracy.Eval
 	for _, c := range accuracy.Configs() {
 		evals = append(evals, res.Evaluate(c))
