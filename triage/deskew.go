@@ -107,40 +107,53 @@ func findSkew(luma []float32, w, h int) (deg float64, fill float32, ok bool) {
 	return m, fill, true
 }
 
+// skewSamples is how many positions along a side the fill depth is
+// measured at: enough for the slope, few enough that a plane with a wide
+// border (whose corners are all fill) costs microseconds.
+const skewSamples = 96
+
 // legSlope finds, along a side of n positions whose fill depth at i is
 // depth(i), the longest run of positions with fill (depth at least 2)
 // that starts at either end, and returns the slope of the depth along it
 // (Theil-Sen over pairs half the run apart, which shrugs off content that
-// happens to match the fill). ok is false when the run is shorter than
-// skewMinLeg of the side.
+// happens to match the fill). Depth is measured at skewSamples positions.
+// ok is false when the run is shorter than skewMinLeg of the side.
 func legSlope(depth func(int) int, n int) (float64, bool) {
-	p := make([]int, n)
-	for i := range p {
-		p[i] = depth(i)
+	m := min(n, skewSamples)
+	if m < 8 {
+		return 0, false
+	}
+	var pos, p [skewSamples]int
+	for k := range m {
+		pos[k] = k * (n - 1) / (m - 1)
+		p[k] = depth(pos[k])
 	}
 	lo := 0 // run from the start
-	for lo < n && p[lo] >= 2 {
+	for lo < m && p[lo] >= 2 {
 		lo++
 	}
-	hi := n // run to the end
+	hi := m // run to the end
 	for hi > 0 && p[hi-1] >= 2 {
 		hi--
 	}
 	start, end := 0, lo
-	if n-hi > lo {
-		start, end = hi, n
+	if m-hi > lo {
+		start, end = hi, m
 	}
 	l := end - start
-	if l < int(float64(n)*skewMinLeg) || l < 8 {
+	if l < 6 || float64(pos[end-1]-pos[start]) < float64(n)*skewMinLeg {
 		return 0, false
 	}
 	d := l / 2
-	slopes := make([]float64, 0, l-d)
+	var slopes [skewSamples]float64
+	ns := 0
 	for i := start; i+d < end; i++ {
-		slopes = append(slopes, float64(p[i+d]-p[i])/float64(d))
+		slopes[ns] = float64(p[i+d]-p[i]) / float64(pos[i+d]-pos[i])
+		ns++
 	}
-	slices.Sort(slopes)
-	return slopes[len(slopes)/2], true
+	sl := slopes[:ns]
+	slices.Sort(sl)
+	return sl[ns/2], true
 }
 
 // deskewPlane returns the w x h plane (box-averaged down when large, see

@@ -237,12 +237,13 @@ func uncropPlane(dst, luma []float32, w, h int) ([]float32, int, int) {
 }
 
 // viewScale returns the integer factor a view's w x h plane is
-// box-averaged down by: 1 unless its shorter side is over 2*viewHashSide
-// or it has more than viewMaxPixels pixels, so that a view of a 12 MP
-// plane costs what one of a 500-pixel plane does. PDQ blurs to a 64x64
-// grid and pHash averages to 64x64, so the hashes barely move.
+// box-averaged down by: the largest that keeps its shorter side at least
+// viewHashSide (the size the fast JPEG path hashes at), and enough to keep
+// it under viewMaxPixels, so that a view of a full-size 12 MP plane costs
+// what one of a 300-pixel plane does. PDQ blurs to a 64x64 grid and pHash
+// averages to 64x64, so the hashes move by a few bits.
 func viewScale(w, h int) int {
-	f := max(1, min(w, h)/(2*viewHashSide))
+	f := max(1, min(w, h)/viewHashSide)
 	for (w/f)*(h/f) > viewMaxPixels {
 		f++
 	}
