@@ -142,12 +142,14 @@ type HasherOptions struct {
 	// smallest scale k/8 whose shorter side is at least this many pixels.
 	// Larger is closer to the full-size convention and slower.
 	JPEGMinSide int
-	// NoViews turns derived views off: Fingerprint.Views stays empty.
-	// Views cost one more PDQ and pHash of a plane of at most the hashed
-	// plane's size (downscaled when large) for the uncropped view, and, for
-	// images with a border, another for the trimmed content; looking for a
-	// border takes microseconds.
-	NoViews bool
+	// Views turns on the derived views (Fingerprint.Views) that matching
+	// queries: hash with it to match against sets (scans, the lab
+	// service); `winnow hash` and hash-set building leave it off. Views
+	// cost one more PDQ and pHash, of a plane downscaled to the fast JPEG
+	// path's size, for the uncropped view of every image, and another for
+	// each image with a border or a skew; looking for them takes
+	// microseconds. See README, "Verdict rules", for the figures.
+	Views bool
 }
 
 // NewHasher returns a Hasher.
@@ -161,7 +163,7 @@ func NewHasher(opt HasherOptions) *Hasher {
 		lim:   lim,
 		mem:   newMemBudget(lim.DecodeMemory),
 		turbo: jpegturbo.Available && !opt.NoFastJPEG,
-		views: !opt.NoViews,
+		views: opt.Views,
 
 		turboMinSide: cmp.Or(opt.JPEGMinSide, TurboMinSide),
 		turboGray:    true,

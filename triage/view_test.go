@@ -152,7 +152,7 @@ func TestTrim(t *testing.T) {
 		{"one-pixel line", encodePNG(t, framed(photo, 400, 301, 0, 1, color.Black, 0, nil)), image.Rectangle{}, 0},
 		{"flat gray", encodePNG(t, framed(image.NewRGBA(image.Rect(0, 0, 1, 1)), 300, 300, 0, 0, gray, 0, nil)), image.Rectangle{}, 0},
 	}
-	h := NewHasher(HasherOptions{Algos: AlgosDefault, NoFastJPEG: true})
+	h := NewHasher(HasherOptions{Algos: AlgosDefault, NoFastJPEG: true, Views: true})
 	ref := h.HashBytes(context.Background(), encodePNG(t, photo))
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -227,7 +227,7 @@ func TestDeskew(t *testing.T) {
 		{"black border", framed(photo, 560, 440, 40, 40, color.Black, 0, nil), 0},
 		{"dark at an edge", nightSky(480, 360), 0},
 	}
-	h := NewHasher(HasherOptions{Algos: AlgosDefault, NoFastJPEG: true})
+	h := NewHasher(HasherOptions{Algos: AlgosDefault, NoFastJPEG: true, Views: true})
 	ref := h.HashBytes(context.Background(), encodePNG(t, photo))
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -278,7 +278,7 @@ func TestUncrop(t *testing.T) {
 	photo := triagetest.Photo(540, 360, 41)
 	crop := image.NewRGBA(image.Rect(0, 0, 486, 324))
 	draw.Draw(crop, crop.Bounds(), photo, image.Pt(27, 18), draw.Src)
-	hs := NewHasher(HasherOptions{Algos: AlgosDefault, NoFastJPEG: true})
+	hs := NewHasher(HasherOptions{Algos: AlgosDefault, NoFastJPEG: true, Views: true})
 	ref := hs.HashBytes(context.Background(), encodePNG(t, photo))
 	fp := hs.HashBytes(context.Background(), encodeJPEG(t, crop, 90))
 	v := fp.View(ViewUncropped)
@@ -356,7 +356,7 @@ func FuzzViews(f *testing.F) {
 }
 
 // BenchmarkViews is the cost of the derived views: the same files hashed
-// with views on and off (NoViews), perceptual hashes only (with the
+// with views on and off (HasherOptions.Views), perceptual hashes only (with the
 // dihedral set a scan asks for), so that the difference is not hidden by
 // the digests. cpu-ms/op is the CPU time of the benchmark's thread, which
 // other load on a shared machine does not inflate. "12MP" is a camera JPEG (the fast path decodes it at 1/8),
@@ -381,7 +381,7 @@ func BenchmarkViews(b *testing.B) {
 				name = f.name + "/views"
 			}
 			b.Run(name, func(b *testing.B) {
-				h := NewHasher(HasherOptions{Algos: AlgoSet(AlgoPDQDihedral | AlgoPHash | AlgoDHash), NoViews: !views})
+				h := NewHasher(HasherOptions{Algos: AlgoSet(AlgoPDQDihedral | AlgoPHash | AlgoDHash), Views: views})
 				b.ReportAllocs()
 				runtime.LockOSThread()
 				defer runtime.UnlockOSThread()
@@ -409,7 +409,7 @@ func BenchmarkHashLumaViews(b *testing.B) {
 			name = "views"
 		}
 		b.Run(name, func(b *testing.B) {
-			h := NewHasher(HasherOptions{Algos: AlgosDefault | AlgoSet(AlgoPDQDihedral), NoViews: !views})
+			h := NewHasher(HasherOptions{Algos: AlgosDefault | AlgoSet(AlgoPDQDihedral), Views: views})
 			s := h.getScratch()
 			buf := make([]float32, len(luma))
 			b.ReportAllocs()

@@ -21,7 +21,7 @@ func TestSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := triage.NewHasher(triage.HasherOptions{Algos: triage.AlgosDefault | triage.AlgoSet(triage.AlgoPDQDihedral)})
+	h := triage.NewHasher(triage.HasherOptions{Algos: triage.AlgosMatch, Views: true})
 	res, err := Run(context.Background(), originals, Transforms(), h, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -58,7 +58,7 @@ const SetName = "benchmark-known"
 func Run(ctx context.Context, originals []Original, transforms []Transform, hasher *triage.Hasher, progress func(done, total int)) (*Result, error) {
 	r := &Result{Originals: originals, Transforms: transforms, Entry: make([]int, len(originals)), FastJPEG: hasher.FastJPEG()}
 	// The set is built as `winnow hashset build` builds one from media.
-	setHasher := triage.NewHasher(triage.HasherOptions{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash), NoViews: true})
+	setHasher := triage.NewHasher(triage.HasherOptions{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash)})
 	b := triage.NewHashSetBuilder(triage.SetMeta{Name: SetName, Version: "1", Kind: triage.KindAlert})
 	for i, o := range originals {
 		r.Entry[i] = -1

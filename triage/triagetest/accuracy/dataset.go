@@ -300,7 +300,7 @@ func fileSize(path string) int64 {
 // returns the kept originals and, for the record, why each other one was
 // dropped.
 func Dedup(ctx context.Context, os []Original, pdqDist, phashDist int) (kept []Original, dropped []string) {
-	h := triage.NewHasher(triage.HasherOptions{Algos: triage.AlgoSet(triage.AlgoPDQDihedral | triage.AlgoPHash), NoViews: true})
+	h := triage.NewHasher(triage.HasherOptions{Algos: triage.AlgoSet(triage.AlgoPDQDihedral | triage.AlgoPHash)})
 	fps := make([]triage.Fingerprint, len(os))
 	parallel(len(os), func(i int) { fps[i] = h.HashBytes(ctx, os[i].File) })
 	var keptFP []triage.Fingerprint

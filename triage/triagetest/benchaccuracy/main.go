@@ -90,7 +90,7 @@ func run(ctx context.Context, generated int, refDir string, debian bool, cache s
 			logf("  dropped %s", d)
 		}
 	}
-	h := triage.NewHasher(triage.HasherOptions{Algos: triage.AlgosDefault | triage.AlgoSet(triage.AlgoPDQDihedral)})
+	h := triage.NewHasher(triage.HasherOptions{Algos: triage.AlgosMatch, Views: true})
 	t1 := time.Now()
 	last := time.Now()
 	res, err := accuracy.Run(ctx, kept, accuracy.Transforms(), h, func(done, total int) {
