@@ -123,9 +123,10 @@ func NewMatcher(opt MatcherOptions) *Matcher {
 // AddSet indexes a set and makes it available to queries. A set with the
 // same name is replaced atomically (queries see the old or the new one).
 func (m *Matcher) AddSet(s *HashSet) {
-	ls := &loadedSet{set: s, rules: m.opt.Rules.ForSet(s.Meta.Name), minQuality: m.opt.MinPDQQuality}
-	ls.pdqRadius, ls.pdqBorder = resolveRadius(ls.rules.PDQ, s.Meta.PDQRadius, m.opt.PDQRadius)
-	ls.pRadius, ls.pBorder = resolveRadius(ls.rules.PHash, s.Meta.PHashRadius, m.opt.PHashRadius)
+	sr, named := m.opt.Rules.forSet(s.Meta.Name)
+	ls := &loadedSet{set: s, rules: sr, minQuality: m.opt.MinPDQQuality}
+	ls.pdqRadius, ls.pdqBorder = resolveRadius(sr.PDQ, named, s.Meta.PDQRadius, m.opt.PDQRadius)
+	ls.pRadius, ls.pBorder = resolveRadius(sr.PHash, named, s.Meta.PHashRadius, m.opt.PHashRadius)
 	ids, md5s := s.MD5s()
 	ls.md5 = index.BuildExact(len(MD5{}), flat(md5s), ids)
 	ids, sha1s := s.SHA1s()
@@ -163,11 +164,12 @@ func (m *Matcher) AddSet(s *HashSet) {
 }
 
 // resolveRadius returns the radius (-1: never alone) and the borderline
-// limit (-1: none) of one algorithm in a set: the rule's own radius, else the set's,
-// else the matcher's default.
-func resolveRadius(ar AlgoRule, setRadius, def int) (radius, border int) {
+// limit (-1: none) of one algorithm in a set: the radius of rules written
+// for the set, else the set's own, else the default rules', else the
+// matcher's default.
+func resolveRadius(ar AlgoRule, named bool, setRadius, def int) (radius, border int) {
 	radius = ar.Radius
-	if radius == 0 {
+	if !named && setRadius > 0 || radius == 0 {
 		radius = cmp.Or(setRadius, def)
 	}
 	border = radius

@@ -98,7 +98,8 @@ func TestMatcherRules(t *testing.T) {
 	}{
 		{"pdq within radius", def, fpAt(20, 40), []matchKey{{"pdq", 20, 0, "", false}}},
 		{"both within radius", def, fpAt(20, 5), []matchKey{{"pdq", 20, 0, "", false}, {"phash", 5, 0, "", false}}},
-		{"phash alone", def, fpAt(90, 9), []matchKey{{"phash", 9, 0, "", false}}},
+		{"phash alone", def, fpAt(90, 8), []matchKey{{"phash", 8, 0, "", false}}},
+		{"phash just beyond its radius", def, fpAt(90, 9), nil},
 		{"borderline pair agrees", def, fpAt(45, 14), []matchKey{{"pdq", 45, 0, "", true}, {"phash", 14, 0, "", true}}},
 		{"borderline pdq, phash within radius", def, fpAt(50, 8), []matchKey{{"pdq", 50, 0, "", true}, {"phash", 8, 0, "", false}}},
 		{"borderline pdq alone", def, fpAt(45, 30), nil},
@@ -185,17 +186,17 @@ func TestMatcherRulesBruteForce(t *testing.T) {
 					dhRot = min(dhRot, fp.PHashDihedral[d].Distance(se.PHash))
 				}
 			}
-			if dhRot <= 10 {
+			if dhRot <= sr.PHash.Radius {
 				dh = min(dh, dhRot)
 			}
 			for _, v := range fp.Views {
 				check(v.PDQ, v.PHash)
 			}
-			agree := dp <= max(31, sr.PDQ.Borderline) && dh <= max(10, sr.PHash.Borderline)
-			if dp <= 31 || agree {
+			agree := dp <= max(sr.PDQ.Radius, sr.PDQ.Borderline) && dh <= max(sr.PHash.Radius, sr.PHash.Borderline)
+			if dp <= sr.PDQ.Radius || agree {
 				want[fmt.Sprintf("%d/pdq", i)] = dp
 			}
-			if dh <= 10 || agree {
+			if dh <= sr.PHash.Radius || agree {
 				want[fmt.Sprintf("%d/phash", i)] = dh
 			}
 		}
@@ -348,4 +349,24 @@ func isEmpty(v any) bool {
 		return len(x) == 0
 	}
 	return false
+}
+
+// TestRadiusPrecedence: a set's own radius replaces the default rules'
+// radius, and rules written for the set replace the set's own.
+func TestRadiusPrecedence(t *testing.T) {
+	set, es := agreementSet(t, SetMeta{Name: "Own", Kind: KindAlert, PDQRadius: 12})
+	fp := Fingerprint{Perceptual: true, PDQ: pdqAt(es[0].PDQ, 20), PDQQuality: 100, PHash: phashAt(es[0].PHash, 40)}
+	named := DefaultRules()
+	named.Sets = map[string]SetRules{"Own": DefaultSetRules()} // radius 31, written for the set
+	for _, tc := range []struct {
+		name  string
+		rules Rules
+		want  int
+	}{{"default rules: the set's radius 12", DefaultRules(), 0}, {"rules for the set: radius 31", named, 1}} {
+		m := NewMatcher(MatcherOptions{Rules: &tc.rules})
+		m.AddSet(set)
+		if got := len(m.Match(&fp)); got != tc.want {
+			t.Errorf("%s: %d matches at PDQ distance 20, want %d", tc.name, got, tc.want)
+		}
+	}
 }

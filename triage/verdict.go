@@ -125,10 +125,12 @@ type SetRules struct {
 // AlgoRule is how one perceptual algorithm matches in a set. Distances are
 // Hamming distances: 0-256 for PDQ, 0-64 for pHash.
 type AlgoRule struct {
-	// Radius: a match within this distance counts on its own. 0 means the
-	// set's own radius (hashset build --pdq-radius, --phash-radius), else
-	// the Matcher's default (31 for PDQ, 10 for pHash); -1: the algorithm
-	// never counts on its own, only in agreement.
+	// Radius: a match within this distance counts on its own; -1: the
+	// algorithm never counts on its own, only in agreement. A set's own
+	// radius (hashset build --pdq-radius, --phash-radius) replaces the
+	// radius of Rules.Default, but not that of rules written for the set in
+	// Rules.Sets. 0 means the set's own radius, else the Matcher's default
+	// (MatcherOptions: 31 for PDQ, 10 for pHash).
 	Radius int `json:"radius"`
 	// Borderline: a match beyond Radius but within Borderline counts when
 	// the other algorithm matches the same entry within its own Borderline
@@ -144,8 +146,8 @@ type AlgoRule struct {
 // chosen with the accuracy benchmark (see the README, "Verdict rules").
 func DefaultSetRules() SetRules {
 	return SetRules{
-		PDQ:            AlgoRule{Radius: 0, Borderline: 52, Certain: 16},
-		PHash:          AlgoRule{Radius: 0, Borderline: 15, Certain: -1},
+		PDQ:            AlgoRule{Radius: 31, Borderline: 52, Certain: 16},
+		PHash:          AlgoRule{Radius: 8, Borderline: 15, Certain: -1},
 		KnownWhenAgree: []string{"pdq", "phash"},
 		Dihedral:       true,
 		Trimmed:        true,
@@ -159,13 +161,20 @@ func DefaultRules() Rules { return Rules{MinSide: 50, Default: DefaultSetRules()
 
 // ForSet returns the rules of the named set.
 func (r *Rules) ForSet(name string) SetRules {
+	sr, _ := r.forSet(name)
+	return sr
+}
+
+// forSet returns the rules of the named set and whether they were written
+// for it (in Sets) rather than the default.
+func (r *Rules) forSet(name string) (SetRules, bool) {
 	if sr, ok := r.Sets[name]; ok {
-		return sr
+		return sr, true
 	}
 	if r.Default.isZero() {
-		return DefaultSetRules()
+		return DefaultSetRules(), false
 	}
-	return r.Default
+	return r.Default, false
 }
 
 func (sr *SetRules) isZero() bool {
@@ -234,7 +243,7 @@ func (sr *SetRules) validate(where string) error {
 //
 //	{"min_side": 50,
 //	 "default": {"pdq":   {"radius": 31, "borderline": 52, "certain": 16},
-//	             "phash": {"radius": 10, "borderline": 15, "certain": -1},
+//	             "phash": {"radius": 8, "borderline": 15, "certain": -1},
 //	             "known_when_agree": ["pdq", "phash"],
 //	             "dihedral": true, "trimmed": true, "uncropped": true, "deskewed": true},
 //	 "sets": {"Lab known set": {"pdq": {"radius": 24}}}}
