@@ -146,8 +146,8 @@ type AlgoRule struct {
 // chosen with the accuracy benchmark (see the README, "Verdict rules").
 func DefaultSetRules() SetRules {
 	return SetRules{
-		PDQ:            AlgoRule{Radius: 31, Borderline: 52, Certain: 16},
-		PHash:          AlgoRule{Radius: 8, Borderline: 15, Certain: -1},
+		PDQ:            AlgoRule{Radius: 31, Borderline: 56, Certain: 16},
+		PHash:          AlgoRule{Radius: 8, Borderline: 13, Certain: -1},
 		KnownWhenAgree: []string{"pdq", "phash"},
 		Dihedral:       true,
 		Trimmed:        true,
@@ -242,8 +242,8 @@ func (sr *SetRules) validate(where string) error {
 // ParseRules reads rules as JSON:
 //
 //	{"min_side": 50,
-//	 "default": {"pdq":   {"radius": 31, "borderline": 52, "certain": 16},
-//	             "phash": {"radius": 8, "borderline": 15, "certain": -1},
+//	 "default": {"pdq":   {"radius": 31, "borderline": 56, "certain": 16},
+//	             "phash": {"radius": 8, "borderline": 13, "certain": -1},
 //	             "known_when_agree": ["pdq", "phash"],
 //	             "dihedral": true, "trimmed": true, "uncropped": true, "deskewed": true},
 //	 "sets": {"Lab known set": {"pdq": {"radius": 24}}}}
