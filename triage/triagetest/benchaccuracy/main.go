@@ -152,12 +152,16 @@ func report(res *accuracy.Result, pkgs []string, verbose bool, hashTime time.Dur
 		dec = "libjpeg-turbo fast JPEG path"
 	}
 	fmt.Printf("Winnow accuracy benchmark, %s, %s/%s, %d CPUs, %s\n", time.Now().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), dec)
+	from := strings.Join(pkgs, ", ")
+	if from == "" {
+		from = "no package"
+	}
 	hashed := fmt.Sprintf("hashed in %s", hashTime.Round(time.Second))
 	if hashTime == 0 {
 		hashed = "fingerprints reused from " + reuseFile
 	}
 	fmt.Printf("dataset: %d originals (%d generated, %d reference photos, %d Debian wallpapers/sample images from %s): %d in the set, %d distractors; %d files %s\n\n",
-		len(kept), counts["generated"], counts["reference"], counts["debian"], strings.Join(pkgs, ", "), inSet, len(kept)-inSet, len(res.Queries), hashed)
+		len(kept), counts["generated"], counts["reference"], counts["debian"], from, inSet, len(kept)-inSet, len(res.Queries), hashed)
 	accuracy.WriteTable(os.Stdout, res, evals)
 	def := triage.DefaultSetRules()
 	mg := res.Margins(def)
