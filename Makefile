@@ -11,7 +11,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 60s
 BENCHTIME ?= 1s
 
-.PHONY: build test test-short test-pure lint bench fuzz clean demo
+.PHONY: build test test-short test-pure lint bench fuzz clean demo bench-accuracy
 
 build:
 	$(GO) build $(GOFLAGS_TAGS) -ldflags '$(LDFLAGS)' -o bin/winnow ./cmd/winnow
@@ -43,6 +43,7 @@ fuzz:
 	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz '^FuzzHashBytes$$' -fuzztime $(FUZZTIME) ./triage
 	$(GO) test -run '^$$' -fuzz '^FuzzParseHashes$$' -fuzztime $(FUZZTIME) ./triage
 	$(GO) test -run '^$$' -fuzz '^FuzzHash$$' -fuzztime $(FUZZTIME) ./triage/pdq
+	$(GO) test -run '^$$' -fuzz '^FuzzViews$$' -fuzztime $(FUZZTIME) ./triage
 	$(if $(TAGS),$(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./triage/jpegturbo,)
 	$(GO) test -run '^$$' -fuzz '^FuzzZip$$' -fuzztime $(FUZZTIME) ./triage/archive
 	$(GO) test -run '^$$' -fuzz '^FuzzTar$$' -fuzztime $(FUZZTIME) ./triage/archive
@@ -52,6 +53,14 @@ fuzz:
 DEMO_OUT ?= /tmp/winnow-demo
 demo: build
 	bin/winnow scan --hashset demo/known.json --hashset demo/known-good.txt --out $(DEMO_OUT) --force demo/seizure
+
+# The matching-accuracy benchmark: prints the recall table (README,
+# "Verdict rules"). Downloads Debian wallpaper packages into .cache/ the
+# first time (apt-get download); ACCURACY_FLAGS=-debian=false runs on
+# generated images alone, -v lists every false match.
+ACCURACY_FLAGS ?=
+bench-accuracy:
+	$(GO) run $(GOFLAGS_TAGS) ./triage/triagetest/benchaccuracy $(ACCURACY_FLAGS)
 
 clean:
 	rm -rf bin
