@@ -215,7 +215,7 @@ func formatError(err error) error {
 type unavailable struct{ err error }
 
 func (u *unavailable) Error() string {
-	return "the metadata database is unavailable; retry later"
+	return "the metadata database is unavailable: " + u.err.Error()
 }
 func (u *unavailable) Unwrap() []error {
 	return []error{u.err, triage.Errorf(triage.EUNAVAILABLE, "the metadata database is unavailable; retry later")}

@@ -8,7 +8,7 @@ import (
 	"github.com/winnow-forensics/winnow/storage/postgres"
 	"github.com/winnow-forensics/winnow/storage/servicetest"
 	"github.com/winnow-forensics/winnow/triage"
-	"github.com/winnow-forensics/winnow/triage/triagetest"
+	"github.com/winnow-forensics/winnow/triage/triagetest/storetest"
 )
 
 func TestMain(m *testing.M) { servicetest.Main(m) }
@@ -26,9 +26,9 @@ func MustOpen(tb testing.TB) *postgres.Store {
 }
 
 func TestStores(t *testing.T) {
-	triagetest.TestStores(t, func(t *testing.T) triagetest.Stores {
+	storetest.TestStores(t, func(t *testing.T) storetest.Stores {
 		s := MustOpen(t)
-		return triagetest.Stores{Cases: s, Items: s, Users: s, Audit: s, Sets: s}
+		return storetest.Stores{Cases: s, Items: s, Users: s, Audit: s, Sets: s}
 	})
 }
 

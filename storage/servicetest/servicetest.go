@@ -360,6 +360,10 @@ type MinIO struct {
 	Bucket    string
 	// KMS reports whether the server has a KMS key, so SSE-S3 works.
 	KMS bool
+	// Secure is set for a TLS server; Transport then trusts its
+	// certificate.
+	Secure    bool
+	Transport http.RoundTripper
 }
 
 const (
@@ -407,7 +411,7 @@ func MinIOServer(tb testing.TB) MinIO {
 			sharedMinIO = MinIO{Endpoint: pu.Host, AccessKey: pu.User.Username(), SecretKey: sec, KMS: pu.Query().Get("kms") != ""}
 			return
 		}
-		p, m, err := newMinIO(tb, "")
+		p, m, err := newMinIO(tb, false)
 		if err == nil {
 			register(p)
 			sharedMinIO = m
@@ -432,12 +436,12 @@ func MustMinIO(tb testing.TB) MinIO {
 }
 
 // StartMinIO starts a private MinIO server for one test (for tests that
-// stop it) and stops it at cleanup. dir keeps its data across Stop and
-// Start; "" makes a temporary one.
-func StartMinIO(tb testing.TB) (*Process, MinIO) {
+// stop it, or need TLS, which SSE-C requires) and stops it at cleanup. Its
+// data survives Stop and Start.
+func StartMinIO(tb testing.TB, tls bool) (*Process, MinIO) {
 	tb.Helper()
 	skipIfAsked(tb)
-	p, m, err := newMinIO(tb, "")
+	p, m, err := newMinIO(tb, tls)
 	if err != nil {
 		tb.Fatalf("minio: %v", err)
 	}
@@ -446,12 +450,12 @@ func StartMinIO(tb testing.TB) (*Process, MinIO) {
 	return p, m
 }
 
-func newMinIO(tb testing.TB, dir string) (*Process, MinIO, error) {
+func newMinIO(tb testing.TB, tls bool) (*Process, MinIO, error) {
 	bin, err := MinIOBinary()
 	if err != nil {
 		return nil, MinIO{}, err
 	}
-	p := newProcess(tb, "minio", dir)
+	p := newProcess(tb, "minio", "")
 	port, cport := FreePort(tb), FreePort(tb)
 	p.Addr = fmt.Sprintf("127.0.0.1:%d", port)
 	var key [32]byte
@@ -462,19 +466,17 @@ func newMinIO(tb testing.TB, dir string) (*Process, MinIO, error) {
 		"MINIO_KMS_SECRET_KEY=winnow-test-key:" + base64.StdEncoding.EncodeToString(key[:]),
 		"MINIO_BROWSER=off", "MINIO_UPDATE=off", "MINIO_CALLHOME_ENABLE=off",
 	}
-	p.ready = func(ctx context.Context) error {
-		req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+p.Addr+"/minio/health/ready", nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			return fmt.Errorf("status %d", resp.StatusCode)
-		}
-		return nil
-	}
 	m := MinIO{Endpoint: p.Addr, AccessKey: minioUser, SecretKey: minioSecret, KMS: true}
+	if tls {
+		certs := filepath.Join(p.dir, "certs")
+		tr, err := writeCert(certs)
+		if err != nil {
+			return nil, m, err
+		}
+		p.args = append(p.args, "--certs-dir", certs)
+		m.Secure, m.Transport = true, tr
+	}
+	p.ready = func(ctx context.Context) error { return minioReady(ctx, m) }
 	return p, m, p.Start()
 }
 

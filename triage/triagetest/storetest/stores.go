@@ -1,4 +1,9 @@
-package triagetest
+// Package storetest holds the conformance suites of the storage contracts in
+// package triage, run against every implementation (storage/postgres,
+// storage/minio), like Perkeep's storagetest. It lives apart from
+// triagetest because it imports triage, and triage's own tests import
+// triagetest.
+package storetest
 
 import (
 	"context"
