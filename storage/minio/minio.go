@@ -10,6 +10,7 @@ package minio
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -66,6 +67,9 @@ type Config struct {
 	// bucket must have object lock enabled.
 	Retention     string
 	RetentionDays int
+	// MaxRetries bounds minio-go's retries of a failed request (0: 3), so
+	// that a store that is down gives a prompt, retryable error.
+	MaxRetries int
 	// Transport overrides the HTTP transport (tests).
 	Transport http.RoundTripper
 }
@@ -126,8 +130,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	c, err := mgo.New(cfg.Endpoint, &mgo.Options{
 		Creds:     credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
 		Secure:    cfg.Secure,
-		Region:    cfg.Region,
-		Transport: cfg.Transport,
+		Region:     cfg.Region,
+		Transport:  cfg.Transport,
+		MaxRetries: cmp.Or(cfg.MaxRetries, 3),
 	})
 	if err != nil {
 		return nil, triage.Errorf(triage.EINVALID, "minio: %v", err)

@@ -350,3 +350,22 @@ func (s *Store) FinalTransitions(ctx context.Context, exhibitID int64) (map[int6
 	}
 	return out, formatError(rows.Err())
 }
+
+// ItemStateCounts counts every item per state (for the metrics).
+func (s *Store) ItemStateCounts(ctx context.Context) (map[triage.ItemState]int64, error) {
+	rows, err := s.pool.Query(ctx, `SELECT state, count(*) FROM items GROUP BY state`)
+	if err != nil {
+		return nil, fmt.Errorf("item state counts: %w", formatError(err))
+	}
+	defer rows.Close()
+	out := map[triage.ItemState]int64{}
+	for rows.Next() {
+		var st string
+		var n int64
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, formatError(err)
+		}
+		out[triage.ItemState(st)] = n
+	}
+	return out, formatError(rows.Err())
+}
