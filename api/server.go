@@ -97,8 +97,12 @@ func New(cfg Config) *Server {
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
 	e.Use(s.recoverer, s.observe)
-	e.NoRoute(func(c *gin.Context) { s.fail(c, triage.Errorf(triage.ENOTFOUND, "no such endpoint: %s %s", c.Request.Method, c.Request.URL.Path)) })
-	e.NoMethod(func(c *gin.Context) { s.fail(c, triage.Errorf(triage.EINVALID, "method %s is not allowed on %s", c.Request.Method, c.Request.URL.Path)) })
+	e.NoRoute(func(c *gin.Context) {
+		s.fail(c, triage.Errorf(triage.ENOTFOUND, "no such endpoint: %s %s", c.Request.Method, c.Request.URL.Path))
+	})
+	e.NoMethod(func(c *gin.Context) {
+		s.fail(c, triage.Errorf(triage.EINVALID, "method %s is not allowed on %s", c.Request.Method, c.Request.URL.Path))
+	})
 	for _, r := range s.routes() {
 		hs := []gin.HandlerFunc{}
 		if r.perm != "" {

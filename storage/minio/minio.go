@@ -128,8 +128,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		cfg.PartSize = DefaultPartSize
 	}
 	c, err := mgo.New(cfg.Endpoint, &mgo.Options{
-		Creds:     credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
-		Secure:    cfg.Secure,
+		Creds:      credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+		Secure:     cfg.Secure,
 		Region:     cfg.Region,
 		Transport:  cfg.Transport,
 		MaxRetries: cmp.Or(cfg.MaxRetries, 3),
