@@ -31,6 +31,10 @@ var commands = []command{
 	{"match", "find every query/index hash pair within a Hamming distance (pdq, phash)", runMatch},
 	{"hashset", "build, inspect and export compiled hash sets", runHashset},
 	{"version", "print the version and the active decoders", runVersion},
+	{"serve", "run the lab service's HTTP API", runServe},
+	{"worker", "run a lab worker (analysis, hash-set import, reconciler)", runWorker},
+	{"submit", "upload files to a lab service and optionally wait for their verdicts", runSubmit},
+	{"admin", "manage lab users and tokens", runAdmin},
 }
 
 // helpCommand is kept out of the table because it reads the table.
