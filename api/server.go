@@ -156,9 +156,13 @@ func (s *Server) fail(c *gin.Context, err error) {
 	if u, ok := UserFromContext(c.Request.Context()); ok {
 		attrs = append(attrs, "user", u.Name)
 	}
-	if status >= 500 {
+	switch {
+	case status >= 500:
 		s.log.ErrorContext(c.Request.Context(), "request failed", append(attrs, "err", err.Error())...)
-	} else {
+	case status == http.StatusNotFound && c.Request.Method == http.MethodHead:
+		// An evidence lookup that misses is the normal answer.
+		s.log.DebugContext(c.Request.Context(), "not found", attrs...)
+	default:
 		s.log.WarnContext(c.Request.Context(), "request refused", append(attrs, "err", body.Error.Message)...)
 	}
 	if status == http.StatusServiceUnavailable {

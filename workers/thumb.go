@@ -66,4 +66,3 @@ func shrink(img image.Image, limit int) *image.RGBA {
 	}
 	return out
 }
-
