@@ -129,6 +129,15 @@ func (s *SetSync) load(ctx context.Context, st triage.StoredSet) (*loadedSet, er
 
 // readSet reads and checks a stored set's compiled file.
 func readSet(ctx context.Context, files triage.EvidenceFetcher, st triage.StoredSet, limit int64) (*triage.HashSet, error) {
+	buf, err := fetchSet(ctx, files, st, limit)
+	if err != nil {
+		return nil, err
+	}
+	return triage.ParseHashSet(buf)
+}
+
+// fetchSet reads a stored set's compiled file, verified against its SHA-256.
+func fetchSet(ctx context.Context, files triage.EvidenceFetcher, st triage.StoredSet, limit int64) ([]byte, error) {
 	if limit <= 0 {
 		limit = 4 << 30
 	}
@@ -145,7 +154,7 @@ func readSet(ctx context.Context, files triage.EvidenceFetcher, st triage.Stored
 	if err != nil {
 		return nil, fmt.Errorf("hash set %s: %w", st.Name, err)
 	}
-	return triage.ParseHashSet(buf)
+	return buf, nil
 }
 
 func readAllInto(r io.Reader, buf []byte) ([]byte, error) {

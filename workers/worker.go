@@ -216,17 +216,21 @@ func (w *Worker) handleImport(ctx context.Context, t *asynq.Task) error {
 		return nil // superseded or done
 	}
 	log := w.log.With("set", st.Name, "rev", st.Rev)
-	hs, err := readSet(ctx, w.cfg.SetFiles, st, 0)
+	buf, err := fetchSet(ctx, w.cfg.SetFiles, st, 0)
 	var importErr error
+	var hs *triage.HashSet
 	switch {
-	case errors.Is(err, triage.ErrCorruptSet) || errors.Is(err, triage.ErrCorruptEvidence):
-		importErr = triage.Errorf(triage.EINVALID, "the pushed file is not a valid compiled hash set: %v", err)
-	case triage.ErrorCode(err) == triage.ETOOLARGE || triage.ErrorCode(err) == triage.EINVALID:
+	case errors.Is(err, triage.ErrCorruptEvidence) || triage.ErrorCode(err) == triage.ETOOLARGE:
 		importErr = err
 	case err != nil:
 		return err // retry: the store may be back soon
-	case hs.Meta.Name != st.Name:
-		importErr = triage.Errorf(triage.EINVALID, "the file is hash set %q but was pushed as %q", hs.Meta.Name, st.Name)
+	default:
+		hs, err = triage.ParseHashSet(buf)
+		if err != nil {
+			importErr = triage.Errorf(triage.EINVALID, "the pushed file is not a valid compiled hash set: %v", err)
+		} else if hs.Meta.Name != st.Name {
+			importErr = triage.Errorf(triage.EINVALID, "the file is hash set %q but was pushed as %q", hs.Meta.Name, st.Name)
+		}
 	}
 	if importErr != nil {
 		log.WarnContext(ctx, "hash set import failed", "err", importErr)
