@@ -11,7 +11,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 60s
 BENCHTIME ?= 1s
 
-.PHONY: build test test-short test-pure lint bench fuzz clean
+.PHONY: build test test-short test-pure lint bench fuzz clean compose-check
 
 build:
 	$(GO) build $(GOFLAGS_TAGS) -ldflags '$(LDFLAGS)' -o bin/winnow ./cmd/winnow
@@ -44,6 +44,10 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseHashes$$' -fuzztime $(FUZZTIME) ./triage
 	$(GO) test -run '^$$' -fuzz '^FuzzHash$$' -fuzztime $(FUZZTIME) ./triage/pdq
 	$(if $(TAGS),$(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./triage/jpegturbo,)
+
+# docker-compose.yml must parse (there is no container engine here to run it).
+compose-check:
+	POSTGRES_PASSWORD=x MINIO_ROOT_PASSWORD=x MINIO_KMS_SECRET_KEY=k:eA== docker-compose -f docker-compose.yml config -q
 
 clean:
 	rm -rf bin

@@ -9,7 +9,9 @@ import (
 	"image/png"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -333,4 +335,29 @@ func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) t
 		time.Sleep(50 * time.Millisecond)
 	}
 	return time.Since(start)
+}
+
+// TestComposeInStep checks that docker-compose.yml sets only WINNOW_*
+// variables that the binary reads, and that its commands exist.
+func TestComposeInStep(t *testing.T) {
+	b, err := os.ReadFile("../../docker-compose.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := labEnvHelp + serveEnvHelp + workerEnvHelp
+	for _, v := range regexp.MustCompile(`WINNOW_[A-Z_]+`).FindAllString(string(b), -1) {
+		if !strings.Contains(known, v+" ") {
+			t.Errorf("docker-compose.yml sets %s, which winnow does not read", v)
+		}
+	}
+	for _, cmd := range []string{`["serve"]`, `["worker"]`} {
+		if !strings.Contains(string(b), "command: "+cmd) {
+			t.Errorf("docker-compose.yml has no service running %s", cmd)
+		}
+	}
+	for _, want := range []string{"--appendonly", "noeviction", "--with-lock", "service_healthy"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("docker-compose.yml lacks %s", want)
+		}
+	}
 }
