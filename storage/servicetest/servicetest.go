@@ -41,12 +41,21 @@ import (
 	"time"
 )
 
-// Main runs the tests and then stops every server this package started.
+// Main runs the tests and then stops every server this package started
+// and runs the AtExit functions.
 func Main(m *testing.M) {
 	code := m.Run()
 	stopAll()
+	for _, f := range atExit {
+		f()
+	}
 	os.Exit(code)
 }
+
+var atExit []func()
+
+// AtExit registers f to run when Main ends (after every test).
+func AtExit(f func()) { atExit = append(atExit, f) }
 
 var (
 	procMu sync.Mutex
@@ -557,4 +566,35 @@ func pgBinDir() (string, error) {
 		return "", fmt.Errorf("no PostgreSQL server binaries in /usr/lib/postgresql: apt-get install postgresql")
 	}
 	return filepath.Dir(ms[len(ms)-1]), nil
+}
+
+// Command starts a program of the test's own (winnow serve, winnow worker)
+// as a process with the given extra environment, waits until ready
+// answers nil, and stops it at cleanup. Its output goes to a log file,
+// shown by Log.
+func Command(tb testing.TB, name string, env []string, ready func(ctx context.Context) error, args ...string) *Process {
+	tb.Helper()
+	p := newProcess(tb, name, tb.TempDir())
+	p.args, p.env, p.ready = args, env, ready
+	if p.ready == nil {
+		p.ready = func(context.Context) error { return nil }
+	}
+	if err := p.Start(); err != nil {
+		tb.Fatalf("%s: %v", name, err)
+	}
+	tb.Cleanup(p.Stop)
+	return p
+}
+
+// Log returns the end of the process's output.
+func (p *Process) Log() string { return tail(p.log.Name()) }
+
+// Pid returns the running process's id (0 if stopped).
+func (p *Process) Pid() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
 }
