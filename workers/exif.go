@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
-	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -24,18 +23,12 @@ const (
 	exifMaxValue  = 256       // characters kept of one value
 )
 
-// exifFields are the tags kept in an item's EXIF summary: what a reviewer
-// uses to group a series (camera, time, place, software).
-var exifFields = []string{
-	"Make", "Model", "LensModel", "SerialNumber", "InternalSerialNumber", "Software",
-	"DateTimeOriginal", "CreateDate", "ModifyDate", "OffsetTimeOriginal",
-	"GPSLatitude", "GPSLongitude", "GPSAltitude", "GPSDateStamp",
-	"Orientation", "ImageWidth", "ImageHeight", "Artist", "Copyright", "ImageUniqueID", "OwnerName",
-}
-
-// EXIF reads an image's metadata with exiftool, run as a subprocess that
-// gets the bytes on stdin (never a file), under a timeout and an output
-// cap. The zero value uses "exiftool" from PATH.
+// EXIF reads an image's metadata summary (triage.EXIFFields). JPEG and
+// TIFF-based files are read in process (triage.ReadEXIF, fuzzed); other
+// images go to exiftool, run as a subprocess that gets the bytes on stdin
+// (never a file), under a timeout and an output cap: it costs about 200 ms
+// of CPU per call, so it is kept for the formats Winnow does not parse. The
+// zero value uses "exiftool" from PATH.
 type EXIF struct {
 	// Path is the exiftool binary ("" for PATH).
 	Path string
@@ -45,6 +38,14 @@ type EXIF struct {
 // An image over the input limit gets nil. A failure of exiftool itself is
 // an error (EUNAVAILABLE if it cannot be run at all).
 func (x EXIF) Summary(ctx context.Context, b []byte) (map[string]string, error) {
+	if m, ok := triage.ReadEXIF(b); ok {
+		return m, nil
+	}
+	return x.exiftool(ctx, b)
+}
+
+// exiftool runs exiftool on b.
+func (x EXIF) exiftool(ctx context.Context, b []byte) (map[string]string, error) {
 	if len(b) > exifMaxInput {
 		return nil, nil
 	}
@@ -55,7 +56,7 @@ func (x EXIF) Summary(ctx context.Context, b []byte) (map[string]string, error) 
 	ctx, cancel := context.WithTimeout(ctx, exifTimeout)
 	defer cancel()
 	args := []string{"-j", "-n", "-fast", "-m", "-q", "-charset", "utf8", "-api", "LargeFileSupport=0"}
-	for _, f := range exifFields {
+	for _, f := range triage.EXIFFields {
 		args = append(args, "-"+f)
 	}
 	cmd := exec.CommandContext(ctx, path, append(args, "-")...)
@@ -98,7 +99,7 @@ func ParseEXIF(b []byte) (map[string]string, error) {
 		return nil, nil
 	}
 	out := map[string]string{}
-	for _, f := range exifFields {
+	for _, f := range triage.EXIFFields {
 		raw, ok := recs[0][f]
 		if !ok {
 			continue
@@ -128,13 +129,6 @@ func ParseEXIF(b []byte) (map[string]string, error) {
 		return nil, nil
 	}
 	return out, nil
-}
-
-// EXIFFieldNames lists the summary's fields, sorted.
-func EXIFFieldNames() []string {
-	s := append([]string(nil), exifFields...)
-	sort.Strings(s)
-	return s
 }
 
 type limitedBuffer struct {

@@ -1,12 +1,16 @@
 package workers
 
 import (
+	"bytes"
 	"context"
+	pngenc "image/png"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/triagetest"
 )
 
@@ -48,7 +52,7 @@ func FuzzParseEXIF(f *testing.F) {
 			return
 		}
 		known := map[string]bool{}
-		for _, k := range exifFields {
+		for _, k := range triage.EXIFFields {
 			known[k] = true
 		}
 		for k, v := range m {
@@ -82,8 +86,14 @@ func TestEXIFSummary(t *testing.T) {
 			t.Errorf("Summary of %d bytes of junk: %v", len(b), err)
 		}
 	}
-	if _, err := (EXIF{Path: "/nonexistent/exiftool"}).Summary(context.Background(), j); err == nil {
+	// Formats not read in process go to exiftool; without it, an error.
+	var png bytes.Buffer
+	pngenc.Encode(&png, triagetest.Photo(16, 16, 1))
+	if _, err := (EXIF{Path: "/nonexistent/exiftool"}).Summary(context.Background(), png.Bytes()); err == nil {
 		t.Errorf("missing exiftool: no error")
+	}
+	if m, err := (EXIF{}).Summary(context.Background(), png.Bytes()); err != nil || m != nil {
+		t.Errorf("PNG without metadata through exiftool: %v, %v", m, err)
 	}
 }
 
@@ -93,6 +103,31 @@ func TestShrink(t *testing.T) {
 		got := shrink(img, ThumbSize).Bounds()
 		if got.Dx() != tc.tw || got.Dy() != tc.th {
 			t.Errorf("shrink %dx%d = %dx%d, want %dx%d", tc.w, tc.h, got.Dx(), got.Dy(), tc.tw, tc.th)
+		}
+	}
+}
+
+// TestReadEXIFAgreesWithExiftool compares the in-process reader with
+// exiftool on a real camera photo and a generated one.
+func TestReadEXIFAgreesWithExiftool(t *testing.T) {
+	photo, err := os.ReadFile("../triage/testdata/pdq-reference/images/exif-rotn-6.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range map[string][]byte{
+		"exif-rotn-6.jpg": photo,
+		"generated":       triagetest.WithEXIF(triagetest.PhotoJPEG(64, 48, 1, 90), "WinnowTestCam", "Model Seven"),
+	} {
+		got, ok := triage.ReadEXIF(b)
+		if !ok {
+			t.Fatalf("%s: not read in process", name)
+		}
+		want, err := EXIF{}.exiftool(context.Background(), b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: in-process EXIF differs from exiftool's (-exiftool +ours):\n%s", name, diff)
 		}
 	}
 }

@@ -134,7 +134,7 @@ func (l *procLab) clientEnv() map[string]string {
 // photos writes n benign generated photos of about mp megapixels.
 func photos(t *testing.T, dir string, n int, mp float64) {
 	t.Helper()
-	w := int(math.Sqrt(mp*1e6*4/3)) // 4:3
+	w := int(math.Sqrt(mp * 1e6 * 4 / 3)) // 4:3
 	for i := range n {
 		writeFile(t, filepath.Join(dir, fmt.Sprintf("img-%03d.jpg", i)), triagetest.PhotoJPEG(w, w*3/4, uint64(1000+i), 85))
 	}
@@ -282,7 +282,9 @@ func (l *testLab) putRaw(t *testing.T, path string, body io.Reader, size int64) 
 		return 0, err.Error()
 	}
 	defer resp.Body.Close()
-	var eb struct{ Error struct{ Code, Message string } }
+	var eb struct {
+		Error struct{ Code, Message string }
+	}
 	json.NewDecoder(resp.Body).Decode(&eb)
 	return resp.StatusCode, eb.Error.Code + ": " + eb.Error.Message
 }
