@@ -41,6 +41,10 @@ type Fingerprint struct {
 	// Digests are valid whenever Size bytes were read, even with an Err.
 	Err   error
 	Times StageTimes
+	// Thumbnail, when HasherOptions.Thumbnail is set, is a small grayscale
+	// image made from the luma plane the hashes were computed from (no
+	// second decode); nil when the image was not decoded.
+	Thumbnail *image.Gray
 }
 
 // StageTimes is the time one item spent in each stage. Digest runs
@@ -72,6 +76,7 @@ type Hasher struct {
 	// fields (not constants) so the scale benchmark can sweep them.
 	turboMinSide int
 	turboGray    bool
+	thumb        int
 }
 
 // HasherOptions configure a Hasher.
@@ -84,6 +89,11 @@ type HasherOptions struct {
 	// smallest scale k/8 whose shorter side is at least this many pixels.
 	// Larger is closer to the full-size convention and slower.
 	JPEGMinSide int
+	// Thumbnail, if positive, makes the Hasher return a grayscale
+	// thumbnail of decoded images (Fingerprint.Thumbnail) whose longer side
+	// is at most this many pixels. It costs no second decode and does not
+	// change any hash.
+	Thumbnail int
 }
 
 // NewHasher returns a Hasher.
@@ -100,6 +110,7 @@ func NewHasher(opt HasherOptions) *Hasher {
 
 		turboMinSide: cmp.Or(opt.JPEGMinSide, TurboMinSide),
 		turboGray:    true,
+		thumb:        opt.Thumbnail,
 	}
 }
 
@@ -436,6 +447,9 @@ const smallSide = 64
 //
 // PDQ runs last because it blurs the plane in place.
 func (h *Hasher) hashLuma(fp *Fingerprint, ras raster, s *scratch) {
+	if h.thumb > 0 {
+		fp.Thumbnail = lumaThumb(ras.luma, ras.w, ras.h, h.thumb)
+	}
 	if h.algos&AlgoSet(AlgoPHash|AlgoDHash|AlgoAHash) != 0 {
 		small := boxGray(ras.luma, ras.w, ras.h, smallSide)
 		if h.algos.Has(AlgoPHash) {
@@ -504,6 +518,34 @@ func boxGray(luma []float32, w, h, n int) *image.Gray {
 		for x := 0; x < n; x++ {
 			v := sums[x]/float64(counts[x]) + 0.5
 			img.Pix[y*img.Stride+x] = uint8(min(255, max(0, v)))
+		}
+	}
+	return img
+}
+
+// lumaThumb box-averages a w x h luma plane to a gray image whose longer
+// side is at most side pixels, keeping the aspect ratio.
+func lumaThumb(luma []float32, w, h, side int) *image.Gray {
+	tw, th := w, h
+	if w >= h && w > side {
+		tw, th = side, max(1, (h*side+w/2)/w)
+	} else if h > w && h > side {
+		tw, th = max(1, (w*side+h/2)/h), side
+	}
+	img := image.NewGray(image.Rect(0, 0, tw, th))
+	for ty := range th {
+		y0, y1 := ty*h/th, max((ty+1)*h/th, ty*h/th+1)
+		for tx := range tw {
+			x0, x1 := tx*w/tw, max((tx+1)*w/tw, tx*w/tw+1)
+			var sum float32
+			for y := y0; y < y1; y++ {
+				row := luma[y*w : y*w+w]
+				for x := x0; x < x1; x++ {
+					sum += row[x]
+				}
+			}
+			v := sum / float32((y1-y0)*(x1-x0))
+			img.Pix[ty*img.Stride+tx] = uint8(min(max(v+0.5, 0), 255))
 		}
 	}
 	return img

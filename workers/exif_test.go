@@ -97,15 +97,6 @@ func TestEXIFSummary(t *testing.T) {
 	}
 }
 
-func TestShrink(t *testing.T) {
-	for _, tc := range []struct{ w, h, tw, th int }{{4000, 3000, 256, 192}, {300, 4000, 19, 256}, {100, 50, 100, 50}, {5000, 1, 256, 1}} {
-		img := triagetest.Photo(tc.w, tc.h, 3)
-		got := shrink(img, ThumbSize).Bounds()
-		if got.Dx() != tc.tw || got.Dy() != tc.th {
-			t.Errorf("shrink %dx%d = %dx%d, want %dx%d", tc.w, tc.h, got.Dx(), got.Dy(), tc.tw, tc.th)
-		}
-	}
-}
 
 // TestReadEXIFAgreesWithExiftool compares the in-process reader with
 // exiftool on a real camera photo and a generated one.

@@ -1,6 +1,8 @@
 package workers
 
 import (
+	"bytes"
+	"image/jpeg"
 	"context"
 	"encoding/json"
 	"errors"
@@ -27,7 +29,9 @@ type Config struct {
 	SetFiles    triage.EvidenceFetcher
 	Blobs       triage.BlobStore
 	// Hasher, Matcher options and Rules are those of winnow scan, so both
-	// give the same hashes, matches and verdicts.
+	// give the same hashes, matches and verdicts. The Hasher should make
+	// thumbnails (HasherOptions.Thumbnail, ThumbSize): they are grayscale,
+	// from the luma plane the hashes use, so they cost no second decode.
 	Hasher  *triage.Hasher
 	Matcher triage.MatcherOptions
 	Rules   triage.Rules
@@ -87,7 +91,7 @@ func New(cfg Config) *Worker {
 		cfg.Registry = prometheus.NewRegistry()
 	}
 	if cfg.Hasher == nil {
-		cfg.Hasher = triage.NewHasher(triage.HasherOptions{})
+		cfg.Hasher = triage.NewHasher(triage.HasherOptions{Thumbnail: ThumbSize})
 	}
 	log := cfg.Logger.With("component", "worker")
 	w := &Worker{cfg: cfg, log: log, matcher: triage.NewMatcher(cfg.Matcher), client: NewClient(cfg.Redis)}
@@ -328,20 +332,24 @@ func (w *Worker) analyze(ctx context.Context, it *triage.Item) (triage.ItemResul
 		} else {
 			w.log.DebugContext(ctx, "no EXIF summary", "item_id", it.ID, "err", err)
 		}
-		if fp.Err == nil && fp.Type.Decodable() {
-			if th, err := thumbnail(ctx, w.cfg.Hasher, b); err == nil {
-				key := thumbnailKey(it.SHA256)
-				if err := w.cfg.Blobs.PutBlob(ctx, key, th, "image/jpeg"); err != nil {
-					return triage.ItemResult{}, err
-				}
-				res.ThumbnailKey = key
+	}
+	if fp.Thumbnail != nil {
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, fp.Thumbnail, &jpeg.Options{Quality: 80}); err == nil {
+			key := thumbnailKey(it.SHA256)
+			if err := w.cfg.Blobs.PutBlob(ctx, key, buf.Bytes(), "image/jpeg"); err != nil {
+				return triage.ItemResult{}, err
 			}
+			res.ThumbnailKey = key
 		}
 	}
 	res.Matches = w.matcher.Match(&fp)
 	res.Decision = w.cfg.Rules.Decide(&fp, res.Matches)
 	return res, nil
 }
+
+// ThumbSize is the longer side of a thumbnail, in pixels.
+const ThumbSize = 256
 
 // thumbnailKey is where an item's thumbnail is kept: derived from the
 // content, so every item with that content shares it.
