@@ -32,16 +32,20 @@ func (s *Server) upload(c *gin.Context, ex triage.Exhibit, path string, body io.
 			return ItemJSON{}, false, err
 		}
 		if info.MD5.IsZero() || info.SHA1.IsZero() {
-			return ItemJSON{}, false, triage.Errorf(triage.ENOTFOUND, "stored evidence %s has no recorded digests: upload the content", sum)
+			d, err := s.cfg.Items.DigestsOf(ctx, sum)
+			if err != nil {
+				if triage.ErrorCode(err) == triage.ENOTFOUND {
+					err = triage.Errorf(triage.ENOTFOUND, "stored evidence %s has no recorded digests: upload the content", sum)
+				}
+				return ItemJSON{}, false, err
+			}
+			info.Digests = d
 		}
 	} else {
-		if info, err = s.cfg.Evidence.Put(ctx, body, size); err != nil {
+		if info, err = s.cfg.Evidence.Put(ctx, body, size, sum); err != nil {
 			return ItemJSON{}, false, err
 		}
 		s.metrics.uploadBytes.Add(float64(info.Size))
-		if !sum.IsZero() && info.SHA256 != sum {
-			return ItemJSON{}, false, triage.Errorf(triage.EINVALID, "the content's SHA-256 is %s, not %s as the request says", info.SHA256, sum)
-		}
 	}
 	u, _ := UserFromContext(ctx)
 	it := triage.Item{ExhibitID: ex.ID, Path: path, SubmitterID: u.ID, Size: info.Size, Digests: info.Digests}

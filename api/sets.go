@@ -62,7 +62,7 @@ func (s *Server) handlePutSet(c *gin.Context) {
 		return
 	}
 	body := http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxSetBytes)
-	info, err := s.cfg.SetFiles.Put(c.Request.Context(), body, c.Request.ContentLength)
+	info, err := s.cfg.SetFiles.Put(c.Request.Context(), body, c.Request.ContentLength, triage.SHA256{})
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -80,4 +80,4 @@ printf 'CPU seconds: serve %s, worker %s\n' "$(cputime $SERVE)" "$(cputime $WORK
 
 # 2-4: client-side loops in Go (cmd/winnow/benchlab_test.go).
 kill $WORKER; wait $WORKER 2>/dev/null || true
-WINNOW_BENCH_DIR=$PH WINNOW_BENCH_SERVE_PID=$SERVE go test -count=1 -run '^TestBenchLab' -timeout 60m -v ./cmd/winnow 2>&1 | grep -E '^\s+benchlab_test.go|^(ok|FAIL|---)'
+WINNOW_BENCH_DIR=$PH WINNOW_BENCH_SERVE_PID=$SERVE go test -count=1 -run "${BENCH_TESTS:-^TestBenchLab}" -timeout 60m -v ./cmd/winnow 2>&1 | grep -E '^\s+benchlab_test.go|^(ok|FAIL|---)'

@@ -16,9 +16,11 @@ import (
 type EvidencePutter interface {
 	// Put streams r into the store under its SHA-256, computing MD5, SHA-1
 	// and SHA-256 in the same pass. size is r's length, or -1 if unknown.
+	// want, if not zero, is the SHA-256 the caller expects: content that
+	// hashes to anything else is refused (EINVALID) and not stored.
 	// Content already stored is not stored twice (Created is false). A
 	// failed Put leaves no evidence object behind.
-	Put(ctx context.Context, r io.Reader, size int64) (EvidenceInfo, error)
+	Put(ctx context.Context, r io.Reader, size int64, want SHA256) (EvidenceInfo, error)
 }
 
 // EvidenceFetcher reads evidence objects.
@@ -33,8 +35,9 @@ type EvidenceFetcher interface {
 
 // EvidenceStatter reports whether evidence is stored.
 type EvidenceStatter interface {
-	// Stat returns the stored object's size (digests other than SHA-256
-	// may be zero); ENOTFOUND if there is none.
+	// Stat returns the stored object's size (its MD5 and SHA-1 may be
+	// zero: they are recorded with the object only when the store computed
+	// them itself); ENOTFOUND if there is none.
 	Stat(ctx context.Context, sum SHA256) (EvidenceInfo, error)
 }
 
@@ -101,6 +104,9 @@ type ItemStore interface {
 	// task cannot finish an item twice. New and variant items are queued
 	// for review.
 	FinishItem(ctx context.Context, id int64, r ItemResult) (finished bool, err error)
+	// DigestsOf returns the digests recorded for content with SHA-256 sum
+	// by any item; ENOTFOUND if no item has that content.
+	DigestsOf(ctx context.Context, sum SHA256) (Digests, error)
 	// Matches returns an item's matches.
 	Matches(ctx context.Context, itemID int64) ([]MatchRecord, error)
 	// StuckItems returns up to limit items that are received and older

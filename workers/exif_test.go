@@ -97,7 +97,6 @@ func TestEXIFSummary(t *testing.T) {
 	}
 }
 
-
 // TestReadEXIFAgreesWithExiftool compares the in-process reader with
 // exiftool on a real camera photo and a generated one.
 func TestReadEXIFAgreesWithExiftool(t *testing.T) {

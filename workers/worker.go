@@ -2,11 +2,11 @@ package workers
 
 import (
 	"bytes"
-	"image/jpeg"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image/jpeg"
 	"io"
 	"log/slog"
 	"math/rand/v2"

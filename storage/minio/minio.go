@@ -127,11 +127,22 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.PartSize == 0 {
 		cfg.PartSize = DefaultPartSize
 	}
+	tr := cfg.Transport
+	if tr == nil {
+		// Server-side copies of large objects answer only when done: no
+		// response-header timeout shorter than the request's own context.
+		t, err := mgo.DefaultTransport(cfg.Secure)
+		if err != nil {
+			return nil, triage.Errorf(triage.EINVALID, "minio: %v", err)
+		}
+		t.ResponseHeaderTimeout = 0
+		tr = t
+	}
 	c, err := mgo.New(cfg.Endpoint, &mgo.Options{
 		Creds:      credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
 		Secure:     cfg.Secure,
 		Region:     cfg.Region,
-		Transport:  cfg.Transport,
+		Transport:  tr,
 		MaxRetries: cmp.Or(cfg.MaxRetries, 3),
 	})
 	if err != nil {
@@ -201,26 +212,27 @@ func (s *Store) statOpts() mgo.StatObjectOptions {
 	return mgo.StatObjectOptions(s.getOpts())
 }
 
-// Put implements triage.EvidencePutter. The upload goes to a temporary key
-// under incoming/ (its SHA-256 is known only at the end), is then copied on
-// the server to its final key if that key is absent, and the temporary
-// object is deleted. A Put that fails leaves no evidence object.
-func (s *Store) Put(ctx context.Context, r io.Reader, size int64) (triage.EvidenceInfo, error) {
+// Put implements triage.EvidencePutter.
+//
+// When the caller knows the SHA-256 (want), the content streams straight
+// to its final key and is checked at the end: a mismatch deletes what was
+// written and fails, and retention is set only on verified content. If
+// the key exists, the stream is only digested (and checked), not stored.
+//
+// Otherwise the upload goes to a temporary key under incoming/, is copied
+// on the server to its final key if that key is absent, and the temporary
+// object is deleted. This costs a second write of the data, which is why
+// clients that can hash first (winnow submit) say what they send.
+//
+// Either way, a Put that fails leaves no evidence object.
+func (s *Store) Put(ctx context.Context, r io.Reader, size int64, want triage.SHA256) (triage.EvidenceInfo, error) {
+	if !want.IsZero() {
+		return s.putKnown(ctx, r, size, want)
+	}
 	var info triage.EvidenceInfo
 	tmp := IncomingPrefix + randomID()
 	dr := &digestReader{r: r, d: triage.NewStreamDigests()}
-	opts := mgo.PutObjectOptions{
-		ContentType:          "application/octet-stream",
-		PartSize:             s.cfg.PartSize,
-		NumThreads:           1,
-		ServerSideEncryption: s.sse,
-		DisableContentSha256: true,
-	}
-	putSize := int64(-1)
-	if size >= 0 && size <= int64(s.cfg.PartSize) {
-		putSize = size // one streamed PUT, no part buffer
-	}
-	up, err := s.c.PutObject(ctx, s.cfg.Bucket, tmp, dr, putSize, opts)
+	up, err := s.c.PutObject(ctx, s.cfg.Bucket, tmp, dr, s.putSize(size), s.putOpts(nil))
 	if dr.err != nil {
 		s.remove(tmp, up.VersionID)
 		return info, dr.err
@@ -235,10 +247,8 @@ func (s *Store) Put(ctx context.Context, r io.Reader, size int64) (triage.Eviden
 		return info, triage.Errorf(triage.EINVALID, "upload ended after %d of %d bytes", dr.n, size)
 	}
 	key := s.Key(info.SHA256)
-	if _, err := s.c.StatObject(ctx, s.cfg.Bucket, key, s.statOpts()); err == nil {
-		return info, nil
-	} else if code := triage.ErrorCode(formatError(err)); code != triage.ENOTFOUND {
-		return info, fmt.Errorf("store evidence: %w", formatError(err))
+	if exists, err := s.exists(ctx, key); err != nil || exists {
+		return info, err
 	}
 	src := mgo.CopySrcOptions{Bucket: s.cfg.Bucket, Object: tmp, VersionID: up.VersionID}
 	dst := mgo.CopyDestOptions{
@@ -251,13 +261,99 @@ func (s *Store) Put(ctx context.Context, r io.Reader, size int64) (triage.Eviden
 	}
 	if s.cfg.Retention != "" {
 		dst.Mode = mgo.RetentionMode(s.cfg.Retention)
-		dst.RetainUntilDate = time.Now().Add(time.Duration(s.cfg.RetentionDays) * 24 * time.Hour).UTC()
+		dst.RetainUntilDate = s.retainUntil()
 	}
 	if _, err := s.c.ComposeObject(ctx, dst, src); err != nil {
 		return info, fmt.Errorf("store evidence: %w", formatError(err))
 	}
 	info.Created = true
 	return info, nil
+}
+
+// putKnown stores content whose SHA-256 the caller gave.
+func (s *Store) putKnown(ctx context.Context, r io.Reader, size int64, want triage.SHA256) (triage.EvidenceInfo, error) {
+	var info triage.EvidenceInfo
+	key := s.Key(want)
+	dr := &digestReader{r: r, d: triage.NewStreamDigests()}
+	check := func() error {
+		info.Size, info.Digests = dr.n, dr.d.Sum()
+		if size >= 0 && dr.n != size {
+			return triage.Errorf(triage.EINVALID, "upload ended after %d of %d bytes", dr.n, size)
+		}
+		if info.SHA256 != want {
+			return triage.Errorf(triage.EINVALID, "the content's SHA-256 is %s, not %s as the request says", info.SHA256, want)
+		}
+		return nil
+	}
+	exists, err := s.exists(ctx, key)
+	if err != nil {
+		return info, err
+	}
+	if exists {
+		if _, err := io.CopyBuffer(io.Discard, dr, make([]byte, 256<<10)); err != nil {
+			return info, sourceError(err)
+		}
+		return info, check()
+	}
+	up, err := s.c.PutObject(ctx, s.cfg.Bucket, key, dr, s.putSize(size), s.putOpts(nil))
+	if dr.err != nil || err != nil {
+		s.remove(key, up.VersionID)
+		if dr.err != nil {
+			return info, dr.err
+		}
+		return info, fmt.Errorf("store evidence: %w", formatError(err))
+	}
+	if err := check(); err != nil {
+		s.remove(key, up.VersionID)
+		return info, err
+	}
+	if s.cfg.Retention != "" {
+		mode := mgo.RetentionMode(s.cfg.Retention)
+		until := s.retainUntil()
+		if err := s.c.PutObjectRetention(ctx, s.cfg.Bucket, key, mgo.PutObjectRetentionOptions{
+			Mode: &mode, RetainUntilDate: &until, VersionID: up.VersionID}); err != nil {
+			return info, fmt.Errorf("store evidence: retention: %w", formatError(err))
+		}
+	}
+	info.Created = true
+	return info, nil
+}
+
+func (s *Store) retainUntil() time.Time {
+	return time.Now().Add(time.Duration(s.cfg.RetentionDays) * 24 * time.Hour).UTC()
+}
+
+// putSize is the size given to PutObject: known sizes up to one part go in
+// one streamed PUT (no part buffer); anything else as multipart with the
+// configured part size, one part in memory at a time.
+func (s *Store) putSize(size int64) int64 {
+	if size >= 0 && size <= int64(s.cfg.PartSize) {
+		return size
+	}
+	return -1
+}
+
+func (s *Store) putOpts(meta map[string]string) mgo.PutObjectOptions {
+	return mgo.PutObjectOptions{
+		ContentType:          "application/octet-stream",
+		PartSize:             s.cfg.PartSize,
+		NumThreads:           1,
+		ServerSideEncryption: s.sse,
+		DisableContentSha256: true,
+		UserMetadata:         meta,
+	}
+}
+
+// exists reports whether key is stored.
+func (s *Store) exists(ctx context.Context, key string) (bool, error) {
+	_, err := s.c.StatObject(ctx, s.cfg.Bucket, key, s.statOpts())
+	if err == nil {
+		return true, nil
+	}
+	if err = formatError(err); triage.ErrorCode(err) == triage.ENOTFOUND {
+		return false, nil
+	}
+	return false, fmt.Errorf("store evidence: %w", err)
 }
 
 // remove deletes a temporary object, whatever the request's context.

@@ -3,6 +3,7 @@ package minio_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"io"
 	"strings"
 	"testing"
@@ -58,7 +59,7 @@ func TestEvidence(t *testing.T) {
 func TestSSES3(t *testing.T) {
 	s, m := MustOpen(t, minio.Config{SSE: "s3"})
 	storetest.TestEvidenceStore(t, s, nil)
-	info, err := s.Put(context.Background(), strings.NewReader("sse-s3 evidence"), -1)
+	info, err := s.Put(context.Background(), strings.NewReader("sse-s3 evidence"), -1, triage.SHA256{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +78,7 @@ func TestSSEC(t *testing.T) {
 	s, m := mustOpenOn(t, srv, minio.Config{SSE: "c", SSECKey: key})
 	sse, _ := encrypt.NewSSEC(key)
 	storetest.TestEvidenceStore(t, s, corrupter(t, s, m, sse))
-	info, err := s.Put(context.Background(), strings.NewReader("sse-c evidence"), -1)
+	info, err := s.Put(context.Background(), strings.NewReader("sse-c evidence"), -1, triage.SHA256{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,12 +100,22 @@ func TestSSEC(t *testing.T) {
 
 func TestRetention(t *testing.T) {
 	s, m := MustOpen(t, minio.Config{Retention: "GOVERNANCE", RetentionDays: 1})
-	info, err := s.Put(context.Background(), strings.NewReader("locked evidence"), -1)
+	c := m.Client(t)
+	ctx := context.Background()
+	direct := "locked evidence, SHA-256 given"
+	dinfo, err := s.Put(ctx, strings.NewReader(direct), int64(len(direct)), sha256.Sum256([]byte(direct)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := m.Client(t)
-	ctx := context.Background()
+	if mode, _, err := c.GetObjectRetention(ctx, m.Bucket, s.Key(dinfo.SHA256), ""); err != nil || mode == nil || *mode != mgo.Governance {
+		t.Errorf("retention of directly stored evidence = %v, %v", mode, err)
+	}
+	doi, _ := c.StatObject(ctx, m.Bucket, s.Key(dinfo.SHA256), mgo.StatObjectOptions{})
+	c.RemoveObject(ctx, m.Bucket, s.Key(dinfo.SHA256), mgo.RemoveObjectOptions{VersionID: doi.VersionID, GovernanceBypass: true})
+	info, err := s.Put(context.Background(), strings.NewReader("locked evidence"), -1, triage.SHA256{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	mode, until, err := c.GetObjectRetention(ctx, m.Bucket, s.Key(info.SHA256), "")
 	if err != nil || mode == nil || *mode != mgo.Governance || until == nil {
 		t.Fatalf("retention = %v, %v, %v; want GOVERNANCE", mode, until, err)
@@ -159,14 +170,14 @@ func TestUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.Kill()
-	_, err = s.Put(context.Background(), strings.NewReader("x"), 1)
+	_, err = s.Put(context.Background(), strings.NewReader("x"), 1, triage.SHA256{})
 	if triage.ErrorCode(err) != triage.EUNAVAILABLE {
 		t.Errorf("Put with MinIO down: %v (code %q), want EUNAVAILABLE", err, triage.ErrorCode(err))
 	}
 	if err := p.Start(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Put(context.Background(), strings.NewReader("x"), 1); err != nil {
+	if _, err := s.Put(context.Background(), strings.NewReader("x"), 1, triage.SHA256{}); err != nil {
 		t.Errorf("Put after restart: %v", err)
 	}
 }

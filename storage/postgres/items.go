@@ -369,3 +369,20 @@ func (s *Store) ItemStateCounts(ctx context.Context) (map[triage.ItemState]int64
 	}
 	return out, formatError(rows.Err())
 }
+
+// DigestsOf implements triage.ItemStore.
+func (s *Store) DigestsOf(ctx context.Context, sum triage.SHA256) (triage.Digests, error) {
+	var d triage.Digests
+	var md5, sha1 []byte
+	err := s.pool.QueryRow(ctx, `SELECT md5, sha1 FROM items WHERE sha256 = $1 LIMIT 1`, sum[:]).Scan(&md5, &sha1)
+	if err != nil {
+		if err = formatError(err); triage.ErrorCode(err) == triage.ENOTFOUND {
+			return d, triage.Errorf(triage.ENOTFOUND, "no item with SHA-256 %s", sum)
+		}
+		return d, fmt.Errorf("digests: %w", err)
+	}
+	copy(d.MD5[:], md5)
+	copy(d.SHA1[:], sha1)
+	d.SHA256 = sum
+	return d, nil
+}

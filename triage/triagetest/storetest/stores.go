@@ -156,6 +156,11 @@ func testItemsIdempotent(t *testing.T, s Stores) {
 	wantCode(t, err, triage.EINVALID)
 	_, err = s.Items.Item(ctx, 123456789)
 	wantCode(t, err, triage.ENOTFOUND)
+	if d, err := s.Items.DigestsOf(ctx, it.SHA256); err != nil || d != it.Digests {
+		t.Errorf("DigestsOf = %+v, %v; want %+v", d, err, it.Digests)
+	}
+	_, err = s.Items.DigestsOf(ctx, triage.SHA256{9, 9})
+	wantCode(t, err, triage.ENOTFOUND)
 
 	// Concurrent uploads of the same file give one item.
 	var wg sync.WaitGroup
