@@ -27,13 +27,28 @@ func (s *Server) caseOf(c *gin.Context) (triage.Case, error) {
 	return s.cfg.Cases.Case(c.Request.Context(), c.Param("case"))
 }
 
+// exhibitOf resolves the route's case and exhibit. Cases and exhibits are
+// never renamed or deleted, so a resolution is cached for the server's life.
 func (s *Server) exhibitOf(c *gin.Context) (triage.Case, triage.Exhibit, error) {
+	key := c.Param("case") + "\x00" + c.Param("exhibit")
+	if v, ok := s.exhibits.Load(key); ok {
+		ce := v.(caseExhibit)
+		return ce.c, ce.e, nil
+	}
 	cs, err := s.caseOf(c)
 	if err != nil {
 		return cs, triage.Exhibit{}, err
 	}
 	ex, err := s.cfg.Cases.Exhibit(c.Request.Context(), cs.ID, c.Param("exhibit"))
+	if err == nil {
+		s.exhibits.Store(key, caseExhibit{cs, ex})
+	}
 	return cs, ex, err
+}
+
+type caseExhibit struct {
+	c triage.Case
+	e triage.Exhibit
 }
 
 // handleListCases lists cases.

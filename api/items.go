@@ -24,28 +24,38 @@ func (s *Server) upload(c *gin.Context, ex triage.Exhibit, path string, body io.
 	}
 	var info triage.EvidenceInfo
 	var err error
-	if body == nil {
-		if info, err = s.cfg.Evidence.Stat(ctx, sum); err != nil {
-			if triage.ErrorCode(err) == triage.ENOTFOUND {
-				err = triage.Errorf(triage.ENOTFOUND, "no stored evidence with SHA-256 %s: upload the content", sum)
-			}
-			return ItemJSON{}, false, err
-		}
-		if info.MD5.IsZero() || info.SHA1.IsZero() {
-			d, err := s.cfg.Items.DigestsOf(ctx, sum)
-			if err != nil {
-				if triage.ErrorCode(err) == triage.ENOTFOUND {
-					err = triage.Errorf(triage.ENOTFOUND, "stored evidence %s has no recorded digests: upload the content", sum)
-				}
-				return ItemJSON{}, false, err
-			}
-			info.Digests = d
-		}
-	} else {
+	if body != nil {
+		// With the SHA-256 given and the content already stored, Put does
+		// not read the body (with "Expect: 100-continue" it is never sent).
 		if info, err = s.cfg.Evidence.Put(ctx, body, size, sum); err != nil {
 			return ItemJSON{}, false, err
 		}
-		s.metrics.uploadBytes.Add(float64(info.Size))
+		if !info.Skipped {
+			s.metrics.uploadBytes.Add(float64(info.Size))
+		}
+	} else if info, err = s.cfg.Evidence.Stat(ctx, sum); err != nil {
+		if triage.ErrorCode(err) == triage.ENOTFOUND {
+			err = triage.Errorf(triage.ENOTFOUND, "no stored evidence with SHA-256 %s: upload the content", sum)
+		}
+		return ItemJSON{}, false, err
+	}
+	stored := body == nil || info.Skipped
+	if stored && (info.MD5.IsZero() || info.SHA1.IsZero()) {
+		d, err := s.cfg.Items.DigestsOf(ctx, sum)
+		switch {
+		case err == nil:
+			info.Digests = d
+		case triage.ErrorCode(err) == triage.ENOTFOUND && body != nil:
+			// Stored but never recorded (the database failed after the
+			// upload): digest the body, which must match.
+			if info, err = digestBody(body, size, sum); err != nil {
+				return ItemJSON{}, false, err
+			}
+		case triage.ErrorCode(err) == triage.ENOTFOUND:
+			return ItemJSON{}, false, triage.Errorf(triage.ENOTFOUND, "stored evidence %s has no recorded digests: upload the content", sum)
+		default:
+			return ItemJSON{}, false, err
+		}
 	}
 	u, _ := UserFromContext(ctx)
 	it := triage.Item{ExhibitID: ex.ID, Path: path, SubmitterID: u.ID, Size: info.Size, Digests: info.Digests}
@@ -64,8 +74,12 @@ func (s *Server) upload(c *gin.Context, ex triage.Exhibit, path string, body io.
 		}
 	}
 	j := itemJSON(&it)
-	j.UploadResult = "existing"
-	if created {
+	switch {
+	case !created:
+		j.UploadResult = "existing"
+	case stored:
+		j.UploadResult = "stored"
+	default:
 		j.UploadResult = "created"
 	}
 	return j, created, nil
@@ -73,9 +87,10 @@ func (s *Server) upload(c *gin.Context, ex triage.Exhibit, path string, body io.
 
 // handlePutItem receives one file as the raw request body, streamed to the
 // evidence store. Query: path (required: the file's original path), sha256
-// (optional: checked against the content; with an empty body it records
-// already-stored evidence without uploading it again). 201 for a new item,
-// 200 when the same content was already recorded at this path.
+// (optional: checked against the content; if that content is already
+// stored the body is not read, so a client sending "Expect: 100-continue"
+// never uploads it, and an empty body records stored evidence). 201 for a
+// new item, 200 when the same content was already recorded at this path.
 //
 //	PUT /api/v1/cases/{case}/exhibits/{exhibit}/items
 func (s *Server) handlePutItem(c *gin.Context) {
@@ -316,4 +331,21 @@ func (s *Server) handleEvidenceLookup(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"sha256": sum.String(), "size": info.Size, "md5": info.MD5.String(), "sha1": info.SHA1.String()})
+}
+
+// digestBody reads a body to compute its digests, which must give want.
+func digestBody(body io.Reader, size int64, want triage.SHA256) (triage.EvidenceInfo, error) {
+	d := triage.NewStreamDigests()
+	n, err := io.CopyBuffer(d, body, make([]byte, 256<<10))
+	if err != nil {
+		return triage.EvidenceInfo{}, triage.Errorf(triage.EINVALID, "upload interrupted: %v", err)
+	}
+	info := triage.EvidenceInfo{Digests: d.Sum(), Size: n}
+	if size >= 0 && n != size {
+		return info, triage.Errorf(triage.EINVALID, "upload ended after %d of %d bytes", n, size)
+	}
+	if info.SHA256 != want {
+		return info, triage.Errorf(triage.EINVALID, "the content's SHA-256 is %s, not %s as the request says", info.SHA256, want)
+	}
+	return info, nil
 }

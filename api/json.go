@@ -39,7 +39,10 @@ type ItemJSON struct {
 	Attempts     int               `json:"attempts"`
 	FinishedAt   *time.Time        `json:"finished_at,omitempty"`
 	Matches      []MatchJSON       `json:"matches,omitempty"`
-	UploadResult string            `json:"upload,omitempty"` // "created" or "existing", on upload
+	// UploadResult, on upload: "created" (content received and stored),
+	// "stored" (new item for content the service already had, not sent
+	// again) or "existing" (this item was already recorded).
+	UploadResult string `json:"upload,omitempty"`
 }
 
 // MatchJSON is a stored match as the API shows it.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -74,6 +75,20 @@ type Server struct {
 	log     *slog.Logger
 	engine  *gin.Engine
 	metrics *metrics
+	// exhibits caches case/exhibit name resolution; tokens caches
+	// authenticated tokens for TokenCacheTTL.
+	exhibits sync.Map // string -> caseExhibit
+	tokens   sync.Map // triage.SHA256 -> cachedToken
+}
+
+// TokenCacheTTL is how long an authenticated token is trusted without
+// asking the database again: a revoked token or disabled user stops working
+// within this time.
+const TokenCacheTTL = 5 * time.Second
+
+type cachedToken struct {
+	user    triage.User
+	expires time.Time
 }
 
 // New returns a server with every route of the route table registered.
@@ -224,10 +239,24 @@ func (s *Server) authenticate(perm triage.Permission) gin.HandlerFunc {
 			s.fail(c, triage.ErrBadToken)
 			return
 		}
-		u, _, err := s.cfg.Users.Authenticate(c.Request.Context(), triage.HashTokenSecret(strings.TrimSpace(secret)))
-		if err != nil {
-			s.fail(c, err)
-			return
+		hash := triage.HashTokenSecret(strings.TrimSpace(secret))
+		var u triage.User
+		if v, ok := s.tokens.Load(hash); ok && time.Now().Before(v.(cachedToken).expires) {
+			u = v.(cachedToken).user
+		} else {
+			var tok triage.Token
+			var err error
+			u, tok, err = s.cfg.Users.Authenticate(c.Request.Context(), hash)
+			if err != nil {
+				s.tokens.Delete(hash)
+				s.fail(c, err)
+				return
+			}
+			exp := time.Now().Add(TokenCacheTTL)
+			if !tok.ExpiresAt.IsZero() && tok.ExpiresAt.Before(exp) {
+				exp = tok.ExpiresAt
+			}
+			s.tokens.Store(hash, cachedToken{user: u, expires: exp})
 		}
 		if !u.Role.Can(perm) {
 			s.fail(c, triage.Errorf(triage.EFORBIDDEN, "role %s may not do this (needs permission %q)", u.Role, perm))

@@ -45,7 +45,7 @@ MINIO_PORT=19100; API_PORT=19101; REDIS_PORT=19102; WMETRICS=19103
 mkdir -p "$B/minio" "$B/redis"
 MINIO_ROOT_USER=bench MINIO_ROOT_PASSWORD=bench-secret-key MINIO_BROWSER=off MINIO_UPDATE=off \
 	"$(scripts/services.sh minio-bin)" server --quiet --address 127.0.0.1:$MINIO_PORT --console-address 127.0.0.1:$((MINIO_PORT + 10)) "$B/minio" >"$B/minio.log" 2>&1 &
-PIDS+=($!)
+MINIO=$!; PIDS+=($MINIO)
 redis-server --bind 127.0.0.1 --port $REDIS_PORT --save "" --appendonly no --dir "$B/redis" >"$B/redis.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 100); do curl -fsS -o /dev/null http://127.0.0.1:$MINIO_PORT/minio/health/ready 2>/dev/null && break; sleep 0.2; done
@@ -76,7 +76,7 @@ t1=$(date +%s.%N)
 submit_fps=$(echo "$N / ($t1 - $t0)" | bc -l)
 printf 'winnow hash:           %7.1f files/s\n' "$hash_fps"
 printf 'winnow submit --wait:  %7.1f files/s  (%.0f%% of winnow hash)  %s\n' "$submit_fps" "$(echo "100 * $submit_fps / $hash_fps" | bc -l)" "$(cat "$B/submit.json")"
-printf 'CPU seconds: serve %s, worker %s\n' "$(cputime $SERVE)" "$(cputime $WORKER)"
+printf 'CPU seconds so far: serve %s, worker %s, minio %s\n' "$(cputime $SERVE)" "$(cputime $WORKER)" "$(cputime $MINIO)"
 
 # 2-4: client-side loops in Go (cmd/winnow/benchlab_test.go).
 kill $WORKER; wait $WORKER 2>/dev/null || true

@@ -428,4 +428,8 @@ type EvidenceInfo struct {
 	// Created reports, for Put, whether this call stored the object (false:
 	// it was already there, and the upload was discarded).
 	Created bool
+	// Skipped reports, for Put with a known SHA-256, that the content was
+	// already stored and the reader was not read at all: MD5 and SHA-1 are
+	// then those recorded with the object, possibly zero.
+	Skipped bool
 }

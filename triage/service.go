@@ -17,7 +17,8 @@ type EvidencePutter interface {
 	// Put streams r into the store under its SHA-256, computing MD5, SHA-1
 	// and SHA-256 in the same pass. size is r's length, or -1 if unknown.
 	// want, if not zero, is the SHA-256 the caller expects: content that
-	// hashes to anything else is refused (EINVALID) and not stored.
+	// hashes to anything else is refused (EINVALID) and not stored, and if
+	// that content is already stored, r is not read (Skipped).
 	// Content already stored is not stored twice (Created is false). A
 	// failed Put leaves no evidence object behind.
 	Put(ctx context.Context, r io.Reader, size int64, want SHA256) (EvidenceInfo, error)

@@ -44,6 +44,7 @@ func newLabClient(server, token string, retries int) (*labClient, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 64
 	tr.ResponseHeaderTimeout = 10 * time.Minute
+	tr.ExpectContinueTimeout = 10 * time.Second
 	return &labClient{base: strings.TrimRight(server, "/"), token: token, hc: &http.Client{Transport: tr}, retries: retries,
 		sleep: func(ctx context.Context, d time.Duration) error {
 			select {
@@ -63,6 +64,9 @@ type request struct {
 	query  url.Values
 	body   func() (io.ReadCloser, int64, error)
 	ctype  string
+	// expect sends "Expect: 100-continue", so the body is sent only if the
+	// service asks for it.
+	expect bool
 }
 
 // apiError is an error answer of the service.
@@ -131,6 +135,9 @@ func (c *labClient) once(ctx context.Context, r request, out any) (int, error) {
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	if r.ctype != "" {
 		req.Header.Set("Content-Type", r.ctype)
+	}
+	if r.expect && size > 0 {
+		req.Header.Set("Expect", "100-continue")
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {

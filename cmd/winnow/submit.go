@@ -309,18 +309,11 @@ func submitOne(ctx context.Context, c *labClient, ep string, f submitFile) fileR
 	}
 	r.SHA256 = sum.String()
 	q := url.Values{"path": {f.label}, "sha256": {r.SHA256}}
-	stored := false
-	if _, err := c.do(ctx, request{method: http.MethodHead, path: "/api/v1/evidence/" + r.SHA256}, nil); err == nil {
-		stored = true
-	} else if triage.ErrorCode(err) != triage.ENOTFOUND {
-		r.Error = err.Error()
-		return r
-	}
+	// One request: with Expect: 100-continue, the service answers before
+	// the body is sent when it already stores this content.
 	var it api.ItemJSON
-	req := request{method: http.MethodPut, path: ep + "/items", query: q}
-	if !stored {
-		req.ctype = "application/octet-stream"
-		req.body = func() (io.ReadCloser, int64, error) {
+	req := request{method: http.MethodPut, path: ep + "/items", query: q, ctype: "application/octet-stream", expect: true,
+		body: func() (io.ReadCloser, int64, error) {
 			fh, err := os.Open(f.local)
 			if err != nil {
 				return nil, 0, err
@@ -331,22 +324,16 @@ func submitOne(ctx context.Context, c *labClient, ep string, f submitFile) fileR
 				return nil, 0, err
 			}
 			return fh, st.Size(), nil
-		}
-	}
-	_, err = c.do(ctx, req, &it)
-	if err != nil && stored && triage.ErrorCode(err) == triage.ENOTFOUND {
-		// Evidence gone between the lookup and the record: upload it.
-		return submitOne(ctx, c, ep, f)
-	}
-	if err != nil {
+		}}
+	if _, err := c.do(ctx, req, &it); err != nil {
 		r.Error = err.Error()
 		return r
 	}
 	r.ItemID = it.ID
-	switch {
-	case it.UploadResult == "existing":
+	switch it.UploadResult {
+	case "existing":
 		r.Result = "existing"
-	case stored:
+	case "stored":
 		r.Result = "already_stored"
 	default:
 		r.Result = "uploaded"

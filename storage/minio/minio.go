@@ -217,7 +217,7 @@ func (s *Store) statOpts() mgo.StatObjectOptions {
 // When the caller knows the SHA-256 (want), the content streams straight
 // to its final key and is checked at the end: a mismatch deletes what was
 // written and fails, and retention is set only on verified content. If
-// the key exists, the stream is only digested (and checked), not stored.
+// the key exists, r is not read at all (Skipped).
 //
 // Otherwise the upload goes to a temporary key under incoming/, is copied
 // on the server to its final key if that key is absent, and the temporary
@@ -285,15 +285,12 @@ func (s *Store) putKnown(ctx context.Context, r io.Reader, size int64, want tria
 		}
 		return nil
 	}
-	exists, err := s.exists(ctx, key)
-	if err != nil {
-		return info, err
-	}
-	if exists {
-		if _, err := io.CopyBuffer(io.Discard, dr, make([]byte, 256<<10)); err != nil {
-			return info, sourceError(err)
-		}
-		return info, check()
+	if oi, err := s.c.StatObject(ctx, s.cfg.Bucket, key, s.statOpts()); err == nil {
+		info = infoOf(want, oi)
+		info.Skipped = true
+		return info, nil
+	} else if err = formatError(err); triage.ErrorCode(err) != triage.ENOTFOUND {
+		return info, fmt.Errorf("store evidence: %w", err)
 	}
 	up, err := s.c.PutObject(ctx, s.cfg.Bucket, key, dr, s.putSize(size), s.putOpts(nil))
 	if dr.err != nil || err != nil {
