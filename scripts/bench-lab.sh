@@ -78,6 +78,8 @@ printf 'winnow hash:           %7.1f files/s\n' "$hash_fps"
 printf 'winnow submit --wait:  %7.1f files/s  (%.0f%% of winnow hash)  %s\n' "$submit_fps" "$(echo "100 * $submit_fps / $hash_fps" | bc -l)" "$(cat "$B/submit.json")"
 printf 'CPU seconds so far: serve %s, worker %s, minio %s\n' "$(cputime $SERVE)" "$(cputime $WORKER)" "$(cputime $MINIO)"
 
+curl -fsS http://127.0.0.1:$WMETRICS/metrics | grep -E '^winnow_worker_analyze_seconds_(sum|count)' | tr '\n' ' '; echo
+
 # 2-4: client-side loops in Go (cmd/winnow/benchlab_test.go).
 kill $WORKER; wait $WORKER 2>/dev/null || true
 WINNOW_BENCH_DIR=$PH WINNOW_BENCH_SERVE_PID=$SERVE go test -count=1 -run "${BENCH_TESTS:-^TestBenchLab}" -timeout 60m -v ./cmd/winnow 2>&1 | grep -E '^\s+benchlab_test.go|^(ok|FAIL|---)'

@@ -47,7 +47,7 @@ func TestBenchLabUploadPath(t *testing.T) {
 		total += int64(len(b))
 	}
 	files, _ := collectFiles([]string{copies})
-	const conc = 4
+	conc := 8
 	mc, err := mgo.New(os.Getenv("WINNOW_MINIO_ENDPOINT"), &mgo.Options{Creds: credentials.NewStaticV4(os.Getenv("WINNOW_MINIO_ACCESS_KEY"), os.Getenv("WINNOW_MINIO_SECRET_KEY"), "")})
 	if err != nil {
 		t.Fatal(err)

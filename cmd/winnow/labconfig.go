@@ -74,7 +74,7 @@ const serveEnvHelp = `  WINNOW_LISTEN              address of the API [127.0.0.1
   WINNOW_MAX_UPLOAD_MIB      largest file accepted [65536]
 `
 
-const workerEnvHelp = `  WINNOW_WORKER_CONCURRENCY  tasks at once [number of cores]
+const workerEnvHelp = `  WINNOW_WORKER_CONCURRENCY  tasks at once [twice the number of cores: tasks wait on I/O]
   WINNOW_WORKER_METRICS      address for the worker's /metrics and /healthz [] (off)
   WINNOW_WORKER_LEASE        how long an item may stay processing [10m]
   WINNOW_SET_SYNC_EVERY      how often hash-set changes are picked up [2s]
@@ -226,7 +226,7 @@ func ReadServeConfig(getenv func(string) string) (ServeConfig, error) {
 func ReadWorkerConfig(getenv func(string) string, cores int) (WorkerConfig, error) {
 	r := &envReader{get: getenv}
 	c := WorkerConfig{LabConfig: readLabConfig(r)}
-	c.Concurrency = r.int("WINNOW_WORKER_CONCURRENCY", cores, 1, 1024)
+	c.Concurrency = r.int("WINNOW_WORKER_CONCURRENCY", 2*cores, 1, 1024)
 	c.MetricsListen = r.str("WINNOW_WORKER_METRICS", "")
 	c.Lease = r.duration("WINNOW_WORKER_LEASE", 10*time.Minute)
 	c.SyncEvery = r.duration("WINNOW_SET_SYNC_EVERY", 2*time.Second)

@@ -88,7 +88,7 @@ func runSubmit(ctx context.Context, e *env, args []string) error {
 	exhibit := fs.String("exhibit", "", "exhibit name (created if missing)")
 	wait := fs.Bool("wait", false, "wait until every item has a verdict")
 	asJSON := fs.Bool("json", false, "JSON lines on stdout, summary last")
-	conc := fs.Int("concurrency", 4, "files uploaded at once")
+	conc := fs.Int("concurrency", 8, "files uploaded at once")
 	retries := fs.Int("retries", 8, "retries of a retryable failure, with backoff")
 	timeout := fs.Duration("wait-timeout", 24*time.Hour, "give up waiting after this long")
 	noProgress := fs.Bool("no-progress", false, "no progress bar (it is shown only on a terminal)")
