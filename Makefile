@@ -44,6 +44,10 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseHashes$$' -fuzztime $(FUZZTIME) ./triage
 	$(GO) test -run '^$$' -fuzz '^FuzzHash$$' -fuzztime $(FUZZTIME) ./triage/pdq
 	$(if $(TAGS),$(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./triage/jpegturbo,)
+	$(GO) test -run '^$$' -fuzz '^FuzzReadEXIF$$' -fuzztime $(FUZZTIME) ./triage
+	$(GO) test -run '^$$' -fuzz '^FuzzParseEXIF$$' -fuzztime $(FUZZTIME) ./workers
+	$(GO) test -run '^$$' -fuzz '^FuzzPartPath$$' -fuzztime $(FUZZTIME) ./api
+	$(GO) test -run '^$$' -fuzz '^FuzzReadConfig$$' -fuzztime $(FUZZTIME) ./cmd/winnow
 
 # docker-compose.yml must parse (there is no container engine here to run it).
 compose-check:
