@@ -79,6 +79,16 @@ type Server struct {
 	// authenticated tokens for TokenCacheTTL.
 	exhibits sync.Map // string -> caseExhibit
 	tokens   sync.Map // triage.SHA256 -> cachedToken
+	status   sync.Map // exhibit id -> cachedStatus
+}
+
+// StatusCacheTTL is how stale an exhibit's status may be: many clients
+// polling one exhibit cost one database query per TTL.
+const StatusCacheTTL = 500 * time.Millisecond
+
+type cachedStatus struct {
+	st triage.ExhibitStatus
+	at time.Time
 }
 
 // TokenCacheTTL is how long an authenticated token is trusted without
