@@ -11,7 +11,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 60s
 BENCHTIME ?= 1s
 
-.PHONY: build test test-short test-pure lint bench fuzz clean demo bench-accuracy
+.PHONY: build test test-short test-pure lint bench fuzz clean demo bench-accuracy compose-check
 
 build:
 	$(GO) build $(GOFLAGS_TAGS) -ldflags '$(LDFLAGS)' -o bin/winnow ./cmd/winnow
@@ -45,6 +45,10 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzHash$$' -fuzztime $(FUZZTIME) ./triage/pdq
 	$(GO) test -run '^$$' -fuzz '^FuzzViews$$' -fuzztime $(FUZZTIME) ./triage
 	$(if $(TAGS),$(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./triage/jpegturbo,)
+	$(GO) test -run '^$$' -fuzz '^FuzzReadEXIF$$' -fuzztime $(FUZZTIME) ./triage
+	$(GO) test -run '^$$' -fuzz '^FuzzParseEXIF$$' -fuzztime $(FUZZTIME) ./workers
+	$(GO) test -run '^$$' -fuzz '^FuzzPartPath$$' -fuzztime $(FUZZTIME) ./api
+	$(GO) test -run '^$$' -fuzz '^FuzzReadConfig$$' -fuzztime $(FUZZTIME) ./cmd/winnow
 	$(GO) test -run '^$$' -fuzz '^FuzzZip$$' -fuzztime $(FUZZTIME) ./triage/archive
 	$(GO) test -run '^$$' -fuzz '^FuzzTar$$' -fuzztime $(FUZZTIME) ./triage/archive
 	$(GO) test -run '^$$' -fuzz '^FuzzCleanName$$' -fuzztime $(FUZZTIME) ./triage/archive
@@ -61,6 +65,10 @@ demo: build
 ACCURACY_FLAGS ?=
 bench-accuracy:
 	$(GO) run $(GOFLAGS_TAGS) ./triage/triagetest/benchaccuracy $(ACCURACY_FLAGS)
+
+# docker-compose.yml must parse (there is no container engine here to run it).
+compose-check:
+	POSTGRES_PASSWORD=x MINIO_ROOT_PASSWORD=x MINIO_KMS_SECRET_KEY=k:eA== docker-compose -f docker-compose.yml config -q
 
 clean:
 	rm -rf bin

@@ -168,3 +168,37 @@ func (s *softWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// StreamDigests computes MD5, SHA-1 and SHA-256 of a stream written to it
+// in pieces, such as an upload on its way to the evidence store. Large
+// writes are digested by the three hashes concurrently. It is not safe for
+// concurrent use.
+type StreamDigests struct {
+	d *digester
+}
+
+// NewStreamDigests returns digests over an empty stream.
+func NewStreamDigests() *StreamDigests { return &StreamDigests{d: newDigester(AlgosCrypto)} }
+
+// parallelMin is the write size from which the digests run concurrently.
+const parallelMin = 64 << 10
+
+// Write adds p to the stream. It never fails.
+func (s *StreamDigests) Write(p []byte) (int, error) {
+	if len(p) < parallelMin {
+		for _, h := range s.d.hs {
+			h.Write(p)
+		}
+		return len(p), nil
+	}
+	var wg sync.WaitGroup
+	for _, h := range s.d.hs[1:] {
+		wg.Go(func() { h.Write(p) })
+	}
+	s.d.hs[0].Write(p)
+	wg.Wait()
+	return len(p), nil
+}
+
+// Sum returns the digests of everything written so far.
+func (s *StreamDigests) Sum() Digests { return s.d.sums() }

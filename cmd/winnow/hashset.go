@@ -25,6 +25,7 @@ Work with compiled hash sets, the files Winnow matches against.
   winnow hashset build --out FILE [flags] INPUT...   compile hash-set files and media folders
   winnow hashset info [--json] FILE                  counts per algorithm and category
   winnow hashset export [flags] FILE                 write a set as VICS 2.0, a plain list or CSV
+  winnow hashset push --server URL --token T FILE    load a set into a running lab service
 
 Run "winnow hashset SUBCOMMAND -h" for the flags of each.`
 
@@ -43,6 +44,8 @@ func runHashset(ctx context.Context, e *env, args []string) error {
 		return runHashsetInfo(ctx, e, args[1:])
 	case "export":
 		return runHashsetExport(ctx, e, args[1:])
+	case "push":
+		return runHashsetPush(ctx, e, args[1:])
 	}
 	fmt.Fprintf(e.stderr, "winnow hashset: unknown subcommand %q\n%s\n", args[0], hashsetDescription)
 	return errUsage

@@ -32,6 +32,10 @@ var commands = []command{
 	{"hashset", "build, inspect and export compiled hash sets", runHashset},
 	{"scan", "triage folders and archives offline against hash sets; writes a report", runScan},
 	{"version", "print the version and the active decoders", runVersion},
+	{"serve", "run the lab service's HTTP API", runServe},
+	{"worker", "run a lab worker (analysis, hash-set import, reconciler)", runWorker},
+	{"submit", "upload files to a lab service and optionally wait for their verdicts", runSubmit},
+	{"admin", "manage lab users and tokens", runAdmin},
 }
 
 // helpCommand is kept out of the table because it reads the table.

@@ -1,0 +1,76 @@
+package api
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/winnow-forensics/winnow/triage"
+)
+
+type metrics struct {
+	requests    *prometheus.CounterVec
+	duration    *prometheus.HistogramVec
+	uploadBytes prometheus.Counter
+}
+
+func newMetrics(reg *prometheus.Registry, states StateCounter, queue QueueDepther) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "winnow_http_requests_total", Help: "HTTP requests by route, method and status.",
+		}, []string{"route", "method", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "winnow_http_request_duration_seconds", Help: "HTTP request duration by route.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300},
+		}, []string{"route", "method"}),
+		uploadBytes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "winnow_upload_bytes_total", Help: "Evidence bytes received.",
+		}),
+	}
+	reg.MustRegister(m.requests, m.duration, m.uploadBytes,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if states != nil || queue != nil {
+		reg.MustRegister(&gauges{states: states, queue: queue})
+	}
+	return m
+}
+
+func (m *metrics) observe(route, method string, status int, d time.Duration) {
+	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	m.duration.WithLabelValues(route, method).Observe(d.Seconds())
+}
+
+// gauges reads items per state and the queue depth at scrape time.
+type gauges struct {
+	states StateCounter
+	queue  QueueDepther
+}
+
+var (
+	itemsDesc = prometheus.NewDesc("winnow_items", "Items per state.", []string{"state"}, nil)
+	queueDesc = prometheus.NewDesc("winnow_queue_tasks", "Tasks in the queue per state (pending, active, retry, ...).", []string{"state"}, nil)
+)
+
+func (g *gauges) Describe(ch chan<- *prometheus.Desc) { ch <- itemsDesc; ch <- queueDesc }
+
+func (g *gauges) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if g.states != nil {
+		if counts, err := g.states.ItemStateCounts(ctx); err == nil {
+			for _, st := range triage.ItemStates {
+				ch <- prometheus.MustNewConstMetric(itemsDesc, prometheus.GaugeValue, float64(counts[st]), string(st))
+			}
+		}
+	}
+	if g.queue != nil {
+		if depth, err := g.queue.QueueDepth(ctx); err == nil {
+			for st, n := range depth {
+				ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, float64(n), st)
+			}
+		}
+	}
+}

@@ -1,0 +1,58 @@
+package api
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"github.com/winnow-forensics/winnow/triage"
+)
+
+// route is one endpoint: method, gin path, the permission it needs ("" for
+// the unauthenticated health endpoints) and its handler.
+type route struct {
+	method  string
+	path    string
+	perm    triage.Permission
+	handler gin.HandlerFunc
+}
+
+// routes is every endpoint of the service, in one table. The OpenAPI
+// document (openapi.json) lists exactly these; a test keeps them equal.
+func (s *Server) routes() []route {
+	return []route{
+		{"GET", "/healthz", "", s.handleHealthz},
+		{"GET", "/readyz", "", s.handleReadyz},
+		{"GET", "/metrics", triage.PermAudit, s.handleMetrics},
+		{"GET", "/api/v1/openapi.json", triage.PermAnyRole, s.handleOpenAPI},
+		{"GET", "/api/v1/me", triage.PermAnyRole, s.handleMe},
+
+		{"GET", "/api/v1/cases", triage.PermRead, s.handleListCases},
+		{"GET", "/api/v1/cases/:case", triage.PermRead, s.handleGetCase},
+		{"PUT", "/api/v1/cases/:case", triage.PermUpload, s.handlePutCase},
+		{"GET", "/api/v1/cases/:case/exhibits", triage.PermRead, s.handleListExhibits},
+		{"GET", "/api/v1/cases/:case/exhibits/:exhibit", triage.PermRead, s.handleGetExhibit},
+		{"PUT", "/api/v1/cases/:case/exhibits/:exhibit", triage.PermUpload, s.handlePutExhibit},
+		{"GET", "/api/v1/cases/:case/exhibits/:exhibit/status", triage.PermRead, s.handleExhibitStatus},
+		{"GET", "/api/v1/cases/:case/exhibits/:exhibit/items", triage.PermRead, s.handleListItems},
+		{"PUT", "/api/v1/cases/:case/exhibits/:exhibit/items", triage.PermUpload, s.handlePutItem},
+		{"POST", "/api/v1/cases/:case/exhibits/:exhibit/items", triage.PermUpload, s.handlePostItems},
+		{"GET", "/api/v1/cases/:case/exhibits/:exhibit/report", triage.PermExport, s.handleExhibitReport},
+
+		{"GET", "/api/v1/items/:id", triage.PermRead, s.handleGetItem},
+		{"GET", "/api/v1/items/:id/content", triage.PermMedia, s.handleItemContent},
+		{"GET", "/api/v1/items/:id/thumbnail", triage.PermMedia, s.handleItemThumbnail},
+		{"HEAD", "/api/v1/evidence/:sha256", triage.PermRead, s.handleEvidenceLookup},
+		{"GET", "/api/v1/evidence/:sha256", triage.PermRead, s.handleEvidenceLookup},
+
+		{"GET", "/api/v1/hashsets", triage.PermRead, s.handleListSets},
+		{"GET", "/api/v1/hashsets/:name", triage.PermRead, s.handleGetSet},
+		{"PUT", "/api/v1/hashsets/:name", triage.PermSets, s.handlePutSet},
+		{"PATCH", "/api/v1/hashsets/:name", triage.PermSets, s.handlePatchSet},
+		{"POST", "/api/v1/hashsets/:name/entries", triage.PermSets, s.handleAddSetEntries},
+
+		{"GET", "/api/v1/users", triage.PermAdmin, s.handleListUsers},
+		{"POST", "/api/v1/users", triage.PermAdmin, s.handleCreateUser},
+		{"POST", "/api/v1/users/:name/tokens", triage.PermAdmin, s.handleCreateToken},
+		{"DELETE", "/api/v1/tokens/:id", triage.PermAdmin, s.handleRevokeToken},
+		{"GET", "/api/v1/audit", triage.PermAudit, s.handleListAudit},
+	}
+}

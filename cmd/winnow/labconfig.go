@@ -1,0 +1,282 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/winnow-forensics/winnow/storage/minio"
+	"github.com/winnow-forensics/winnow/storage/postgres"
+	"github.com/winnow-forensics/winnow/workers"
+)
+
+// LabConfig is the configuration winnow serve, winnow worker and winnow
+// admin share, read from WINNOW_* environment variables (see
+// labEnvHelp). Defaults suit scripts/dev.sh on loopback.
+type LabConfig struct {
+	PostgresURL    string
+	PostgresSchema string
+	Redis          workers.RedisConfig
+	MinIO          minio.Config
+	LogLevel       slog.Level
+	LogJSON        bool
+}
+
+// ServeConfig is winnow serve's configuration.
+type ServeConfig struct {
+	LabConfig
+	Listen         string
+	MaxUploadBytes int64
+	ShutdownWait   time.Duration
+}
+
+// WorkerConfig is winnow worker's configuration.
+type WorkerConfig struct {
+	LabConfig
+	Concurrency    int
+	MetricsListen  string
+	Lease          time.Duration
+	SyncEvery      time.Duration
+	ReconcileEvery time.Duration
+	Grace          time.Duration
+	Exiftool       string
+}
+
+const labEnvHelp = `
+Configuration (environment variables; defaults in brackets):
+
+  WINNOW_PG_URL              PostgreSQL URL [postgres://postgres@127.0.0.1:5432/winnow?sslmode=disable]
+  WINNOW_PG_SCHEMA           schema to work in [public]
+  WINNOW_REDIS_ADDR          Redis host:port for the task queue [127.0.0.1:6379]
+  WINNOW_REDIS_DB            Redis database number [0]
+  WINNOW_REDIS_PASSWORD      Redis password []
+  WINNOW_MINIO_ENDPOINT      MinIO host:port [127.0.0.1:9000]
+  WINNOW_MINIO_ACCESS_KEY    MinIO access key (required)
+  WINNOW_MINIO_SECRET_KEY    MinIO secret key (required)
+  WINNOW_MINIO_BUCKET        bucket for evidence, thumbnails and hash sets [winnow]
+  WINNOW_MINIO_SECURE        true for HTTPS [false]
+  WINNOW_MINIO_CREATE_BUCKET create the bucket if missing [true]
+  WINNOW_MINIO_PART_SIZE_MIB upload part size, >= 5 [8]
+  WINNOW_MINIO_SSE           server-side encryption: none, s3 (MinIO needs a KMS) or c [none]
+  WINNOW_MINIO_SSEC_KEY      SSE-C key, 32 bytes in base64 (with WINNOW_MINIO_SSE=c)
+  WINNOW_MINIO_RETENTION     object lock on evidence: GOVERNANCE or COMPLIANCE []
+  WINNOW_MINIO_RETENTION_DAYS days of retention [0]
+  WINNOW_LOG_LEVEL           debug, info, warn or error [info]
+  WINNOW_LOG_FORMAT          text or json [text]
+`
+
+const serveEnvHelp = `  WINNOW_LISTEN              address of the API [127.0.0.1:8080]
+  WINNOW_MAX_UPLOAD_MIB      largest file accepted [65536]
+`
+
+const workerEnvHelp = `  WINNOW_WORKER_CONCURRENCY  tasks at once [twice the number of cores: tasks wait on I/O]
+  WINNOW_WORKER_METRICS      address for the worker's /metrics and /healthz [] (off)
+  WINNOW_WORKER_LEASE        how long an item may stay processing [10m]
+  WINNOW_SET_SYNC_EVERY      how often hash-set changes are picked up [2s]
+  WINNOW_RECONCILE_EVERY     how often stuck items are re-enqueued [15s]
+  WINNOW_RECONCILE_GRACE     age of a received item that counts as stuck [30s]
+  WINNOW_EXIFTOOL            exiftool binary [exiftool]
+`
+
+// envReader reads typed values and collects every problem, so one run
+// reports all of them.
+type envReader struct {
+	get  func(string) string
+	errs []string
+}
+
+func (r *envReader) str(name, def string) string {
+	if v := strings.TrimSpace(r.get(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (r *envReader) int(name string, def, lo, hi int) int {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		r.errs = append(r.errs, fmt.Sprintf("%s=%q: want a whole number from %d to %d", name, v, lo, hi))
+		return def
+	}
+	return n
+}
+
+func (r *envReader) bool(name string, def bool) bool {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		r.errs = append(r.errs, fmt.Sprintf("%s=%q: want true or false", name, v))
+		return def
+	}
+	return b
+}
+
+func (r *envReader) duration(name string, def time.Duration) time.Duration {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 || d > 24*time.Hour {
+		r.errs = append(r.errs, fmt.Sprintf("%s=%q: want a duration such as 30s or 5m, at most 24h", name, v))
+		return def
+	}
+	return d
+}
+
+func (r *envReader) err() error {
+	if len(r.errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("configuration:\n  %s", strings.Join(r.errs, "\n  "))
+}
+
+// readLabConfig reads and validates the shared configuration.
+func readLabConfig(r *envReader) LabConfig {
+	c := LabConfig{
+		PostgresURL:    r.str("WINNOW_PG_URL", "postgres://postgres@127.0.0.1:5432/winnow?sslmode=disable"),
+		PostgresSchema: r.str("WINNOW_PG_SCHEMA", ""),
+		Redis: workers.RedisConfig{
+			Addr:     r.str("WINNOW_REDIS_ADDR", "127.0.0.1:6379"),
+			DB:       r.int("WINNOW_REDIS_DB", 0, 0, 15),
+			Password: r.str("WINNOW_REDIS_PASSWORD", ""),
+		},
+		MinIO: minio.Config{
+			Endpoint:      r.str("WINNOW_MINIO_ENDPOINT", "127.0.0.1:9000"),
+			AccessKey:     r.str("WINNOW_MINIO_ACCESS_KEY", ""),
+			SecretKey:     r.str("WINNOW_MINIO_SECRET_KEY", ""),
+			Bucket:        r.str("WINNOW_MINIO_BUCKET", "winnow"),
+			Secure:        r.bool("WINNOW_MINIO_SECURE", false),
+			CreateBucket:  r.bool("WINNOW_MINIO_CREATE_BUCKET", true),
+			PartSize:      uint64(r.int("WINNOW_MINIO_PART_SIZE_MIB", 8, 5, 5120)) << 20,
+			Retention:     strings.ToUpper(r.str("WINNOW_MINIO_RETENTION", "")),
+			RetentionDays: r.int("WINNOW_MINIO_RETENTION_DAYS", 0, 0, 36500),
+		},
+	}
+	if !strings.HasPrefix(c.PostgresURL, "postgres://") && !strings.HasPrefix(c.PostgresURL, "postgresql://") {
+		r.errs = append(r.errs, fmt.Sprintf("WINNOW_PG_URL=%q: want postgres://user@host:port/database", c.PostgresURL))
+	}
+	if c.MinIO.AccessKey == "" || c.MinIO.SecretKey == "" {
+		r.errs = append(r.errs, "WINNOW_MINIO_ACCESS_KEY and WINNOW_MINIO_SECRET_KEY are required")
+	}
+	switch sse := r.str("WINNOW_MINIO_SSE", "none"); sse {
+	case "none":
+	case "s3":
+		c.MinIO.SSE = "s3"
+	case "c":
+		c.MinIO.SSE = "c"
+		key, err := base64.StdEncoding.DecodeString(r.str("WINNOW_MINIO_SSEC_KEY", ""))
+		if err != nil || len(key) != 32 {
+			r.errs = append(r.errs, "WINNOW_MINIO_SSEC_KEY: want 32 bytes in base64 (head -c32 /dev/urandom | base64) with WINNOW_MINIO_SSE=c")
+		}
+		c.MinIO.SSECKey = key
+	default:
+		r.errs = append(r.errs, fmt.Sprintf("WINNOW_MINIO_SSE=%q: want none, s3 or c", sse))
+	}
+	if c.MinIO.AccessKey != "" {
+		if err := c.MinIO.Validate(); err != nil {
+			r.errs = append(r.errs, err.Error())
+		}
+	}
+	switch lv := strings.ToLower(r.str("WINNOW_LOG_LEVEL", "info")); lv {
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "info":
+		c.LogLevel = slog.LevelInfo
+	case "warn":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		r.errs = append(r.errs, fmt.Sprintf("WINNOW_LOG_LEVEL=%q: want debug, info, warn or error", lv))
+	}
+	switch f := r.str("WINNOW_LOG_FORMAT", "text"); f {
+	case "text":
+	case "json":
+		c.LogJSON = true
+	default:
+		r.errs = append(r.errs, fmt.Sprintf("WINNOW_LOG_FORMAT=%q: want text or json", f))
+	}
+	return c
+}
+
+// ReadServeConfig reads winnow serve's configuration from getenv.
+func ReadServeConfig(getenv func(string) string) (ServeConfig, error) {
+	r := &envReader{get: getenv}
+	c := ServeConfig{LabConfig: readLabConfig(r)}
+	c.Listen = r.str("WINNOW_LISTEN", "127.0.0.1:8080")
+	c.MaxUploadBytes = int64(r.int("WINNOW_MAX_UPLOAD_MIB", 65536, 1, 1<<24)) << 20
+	c.ShutdownWait = 20 * time.Second
+	return c, r.err()
+}
+
+// ReadWorkerConfig reads winnow worker's configuration from getenv.
+func ReadWorkerConfig(getenv func(string) string, cores int) (WorkerConfig, error) {
+	r := &envReader{get: getenv}
+	c := WorkerConfig{LabConfig: readLabConfig(r)}
+	c.Concurrency = r.int("WINNOW_WORKER_CONCURRENCY", 2*cores, 1, 1024)
+	c.MetricsListen = r.str("WINNOW_WORKER_METRICS", "")
+	c.Lease = r.duration("WINNOW_WORKER_LEASE", 10*time.Minute)
+	c.SyncEvery = r.duration("WINNOW_SET_SYNC_EVERY", 2*time.Second)
+	c.ReconcileEvery = r.duration("WINNOW_RECONCILE_EVERY", 15*time.Second)
+	c.Grace = r.duration("WINNOW_RECONCILE_GRACE", 30*time.Second)
+	c.Exiftool = r.str("WINNOW_EXIFTOOL", "exiftool")
+	if c.SyncEvery > 10*time.Second {
+		r.errs = append(r.errs, "WINNOW_SET_SYNC_EVERY: at most 10s, so that new hash-set entries match within 10 s")
+	}
+	return c, r.err()
+}
+
+// newLogger builds the one logger of a process.
+func newLogger(w io.Writer, c LabConfig) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogJSON {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStores connects to PostgreSQL and MinIO, retrying for up to wait
+// while they come up (compose starts everything at once).
+func openStores(ctx context.Context, c LabConfig, log *slog.Logger, wait time.Duration) (*postgres.Store, *minio.Store, error) {
+	deadline := time.Now().Add(wait)
+	var pg *postgres.Store
+	var err error
+	for {
+		pg, err = postgres.Open(ctx, postgres.Config{URL: c.PostgresURL, Schema: c.PostgresSchema})
+		if err == nil || time.Now().After(deadline) || ctx.Err() != nil {
+			break
+		}
+		log.WarnContext(ctx, "waiting for PostgreSQL", "err", err)
+		time.Sleep(time.Second)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("postgres: %w", err)
+	}
+	var mc *minio.Store
+	for {
+		mc, err = minio.Open(ctx, c.MinIO)
+		if err == nil || time.Now().After(deadline) || ctx.Err() != nil {
+			break
+		}
+		log.WarnContext(ctx, "waiting for MinIO", "err", err)
+		time.Sleep(time.Second)
+	}
+	if err != nil {
+		pg.Close()
+		return nil, nil, fmt.Errorf("minio: %w", err)
+	}
+	return pg, mc, nil
+}

@@ -1,0 +1,504 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/winnow-forensics/winnow/api"
+	"github.com/winnow-forensics/winnow/storage/postgres"
+	"github.com/winnow-forensics/winnow/storage/servicetest"
+	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/triagetest"
+)
+
+// The robustness tests run the real program: winnow serve and winnow
+// worker as separate processes on real services, killed and restarted.
+// They take minutes, so -short skips them; make test runs them in its
+// full pass.
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// winnowBin builds the binary once per test run.
+func winnowBin(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("robustness test on real processes: skipped with -short (make test runs it in its full pass)")
+	}
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "winnow-bin-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		servicetest.AtExit(func() { os.RemoveAll(dir) })
+		binPath = filepath.Join(dir, "winnow")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+func envList(m map[string]string) []string {
+	var out []string
+	for k, v := range m {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+func httpReady(url string) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("%s: %d", url, resp.StatusCode)
+		}
+		return nil
+	}
+}
+
+// procLab is a lab service whose serve and workers are processes.
+type procLab struct {
+	testLab
+	bin   string
+	serve *servicetest.Process
+}
+
+func startProcLab(t *testing.T, env map[string]string) *procLab {
+	t.Helper()
+	bin := winnowBin(t)
+	port := servicetest.FreePort(t)
+	env["WINNOW_LISTEN"] = fmt.Sprintf("127.0.0.1:%d", port)
+	l := &procLab{bin: bin}
+	l.Env = env
+	l.URL = "http://" + env["WINNOW_LISTEN"]
+	l.serve = servicetest.Command(t, "serve", envList(env), httpReady(l.URL+"/readyz"), bin, "serve")
+	code, out, errs := runWinnowEnv(t, env, "admin", "bootstrap", "--name", "admin")
+	if code != 0 {
+		t.Fatalf("bootstrap: %s", errs)
+	}
+	l.Token = strings.TrimSpace(out)
+	pg, err := postgres.Open(context.Background(), postgres.Config{URL: env["WINNOW_PG_URL"], Schema: env["WINNOW_PG_SCHEMA"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pg.Close)
+	l.PG = pg
+	return l
+}
+
+// startWorker starts one worker process.
+func (l *procLab) startWorker(t *testing.T, name string) *servicetest.Process {
+	t.Helper()
+	env := map[string]string{}
+	for k, v := range l.Env {
+		env[k] = v
+	}
+	mport := servicetest.FreePort(t)
+	env["WINNOW_WORKER_METRICS"] = fmt.Sprintf("127.0.0.1:%d", mport)
+	return servicetest.Command(t, name, envList(env), httpReady(fmt.Sprintf("http://127.0.0.1:%d/healthz", mport)), l.bin, "worker")
+}
+
+func (l *procLab) clientEnv() map[string]string {
+	return map[string]string{"WINNOW_SERVER": l.URL, "WINNOW_TOKEN": l.Token}
+}
+
+// photos writes n benign generated photos of about mp megapixels.
+func photos(t *testing.T, dir string, n int, mp float64) {
+	t.Helper()
+	w := int(math.Sqrt(mp * 1e6 * 4 / 3)) // 4:3
+	for i := range n {
+		writeFile(t, filepath.Join(dir, fmt.Sprintf("img-%03d.jpg", i)), triagetest.PhotoJPEG(w, w*3/4, uint64(1000+i), 85))
+	}
+}
+
+// exhibitID looks an exhibit up in the database.
+func (l *testLab) exhibitID(t *testing.T, c, e string) int64 {
+	t.Helper()
+	cs, err := l.PG.Case(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := l.PG.Exhibit(context.Background(), cs.ID, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ex.ID
+}
+
+// checkExactlyOnce checks that the exhibit has want items, each final,
+// each finished exactly once.
+func (l *testLab) checkExactlyOnce(t *testing.T, c, e string, want int) {
+	t.Helper()
+	id := l.exhibitID(t, c, e)
+	tr, err := l.PG.FinalTransitions(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tr) != want {
+		t.Errorf("exhibit has %d items, want %d", len(tr), want)
+	}
+	for item, n := range tr {
+		if n != 1 {
+			t.Errorf("item %d reached a final state %d times, want once", item, n)
+		}
+	}
+	st, err := l.PG.ExhibitStatus(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Done != int64(want) {
+		t.Errorf("status = %+v, want %d final", st, want)
+	}
+}
+
+func waitState(t *testing.T, l *testLab, c, e string, limit time.Duration, cond func(triage.ExhibitStatus) bool) {
+	t.Helper()
+	waitFor(t, limit, "exhibit state", func() bool {
+		cs, err := l.PG.Case(context.Background(), c)
+		if err != nil {
+			return false
+		}
+		ex, err := l.PG.Exhibit(context.Background(), cs.ID, e)
+		if err != nil {
+			return false
+		}
+		st, err := l.PG.ExhibitStatus(context.Background(), ex.ID)
+		return err == nil && cond(st)
+	})
+}
+
+// TestRobustWorkerKilled kills a worker with SIGKILL while it analyses a
+// submission and starts another: every item still finishes exactly once.
+func TestRobustWorkerKilled(t *testing.T) {
+	env := labEnv(t)
+	l := startProcLab(t, env)
+	w1 := l.startWorker(t, "worker-1")
+	dir := t.TempDir()
+	photos(t, dir, 30, 3)
+	done := make(chan struct{})
+	var out, errs string
+	var code int
+	go func() {
+		defer close(done)
+		code, out, errs = runWinnowEnv(t, l.clientEnv(), "submit", "--case", "k", "--exhibit", "e", "--wait", "--json", "--concurrency", "2", dir)
+	}()
+	waitState(t, &l.testLab, "k", "e", 60*time.Second, func(s triage.ExhibitStatus) bool {
+		return s.States[triage.StateProcessing] > 0 && s.Done >= 3
+	})
+	w1.Kill()
+	t.Logf("worker-1 killed with SIGKILL")
+	l.startWorker(t, "worker-2")
+	select {
+	case <-done:
+	case <-time.After(4 * time.Minute):
+		t.Fatalf("submission did not finish after the worker was killed")
+	}
+	if code != 0 {
+		t.Fatalf("submit: exit %d\n%s\n%s", code, out, errs)
+	}
+	if s := summaryOf(t, out); s.Items != 30 || s.Verdicts[triage.VerdictNew] != 30 {
+		t.Errorf("summary = %+v", s)
+	}
+	l.checkExactlyOnce(t, "k", "e", 30)
+}
+
+// TestRobustRedisRestartedEmpty restarts Redis with nothing in it in the
+// middle of a submission: queued tasks are lost, the reconciler finds the
+// items in the database and every item finishes exactly once.
+func TestRobustRedisRestartedEmpty(t *testing.T) {
+	env := labEnv(t)
+	rp := servicetest.StartRedis(t, false)
+	env["WINNOW_REDIS_ADDR"], env["WINNOW_REDIS_DB"] = rp.Addr, "0"
+	l := startProcLab(t, env)
+	l.startWorker(t, "worker")
+	dir := t.TempDir()
+	photos(t, dir, 40, 2)
+	done := make(chan struct{})
+	var out, errs string
+	var code int
+	go func() {
+		defer close(done)
+		code, out, errs = runWinnowEnv(t, l.clientEnv(), "submit", "--case", "r", "--exhibit", "e", "--wait", "--json", "--concurrency", "2", dir)
+	}()
+	waitState(t, &l.testLab, "r", "e", 60*time.Second, func(s triage.ExhibitStatus) bool { return s.Items >= 10 })
+	rp.Kill()
+	t.Logf("redis killed")
+	time.Sleep(time.Second) // uploads go on: items are recorded, enqueues fail
+	if err := rp.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("redis restarted empty")
+	select {
+	case <-done:
+	case <-time.After(3 * time.Minute):
+		t.Fatalf("submission did not finish after Redis restarted empty")
+	}
+	if code != 0 {
+		t.Fatalf("submit: exit %d\n%s\n%s", code, out, errs)
+	}
+	if s := summaryOf(t, out); s.Items != 40 {
+		t.Errorf("summary = %+v", s)
+	}
+	l.checkExactlyOnce(t, "r", "e", 40)
+}
+
+// putRaw uploads body to path and returns the status and error code.
+func (l *testLab) putRaw(t *testing.T, path string, body io.Reader, size int64) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("PUT", l.URL+"/api/v1/cases/d/exhibits/e/items?path="+path, body)
+	req.ContentLength = size
+	req.Header.Set("Authorization", "Bearer "+l.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	var eb struct {
+		Error struct{ Code, Message string }
+	}
+	json.NewDecoder(resp.Body).Decode(&eb)
+	return resp.StatusCode, eb.Error.Code + ": " + eb.Error.Message
+}
+
+// TestRobustMinIODown stops MinIO before and during an upload: the client
+// gets a retryable 503, no item is recorded, and after MinIO is back the
+// retried submission completes.
+func TestRobustMinIODown(t *testing.T) {
+	env := labEnv(t)
+	mp, mn := servicetest.StartMinIO(t, false)
+	env["WINNOW_MINIO_ENDPOINT"], env["WINNOW_MINIO_BUCKET"] = mn.Endpoint, mn.Bucket
+	env["WINNOW_MINIO_ACCESS_KEY"], env["WINNOW_MINIO_SECRET_KEY"] = mn.AccessKey, mn.SecretKey
+	l := startProcLab(t, env)
+	l.startWorker(t, "worker")
+	l.call(t, "", "PUT", "/api/v1/cases/d", nil, nil)
+	l.call(t, "", "PUT", "/api/v1/cases/d/exhibits/e", nil, nil)
+
+	// Down before the upload.
+	mp.Kill()
+	img := triagetest.PhotoJPEG(400, 300, 9, 90)
+	st, msg := l.putRaw(t, "a.jpg", strings.NewReader(string(img)), int64(len(img)))
+	if st != 503 || !strings.HasPrefix(msg, "unavailable") {
+		t.Errorf("upload with MinIO down: %d %s, want 503 unavailable", st, msg)
+	}
+	// Down in the middle of a 300 MB upload.
+	if err := mp.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		buf := make([]byte, 1<<20)
+		for i := 0; i < 300; i++ {
+			rand.Read(buf)
+			if _, err := pw.Write(buf); err != nil {
+				return
+			}
+			if i == 40 {
+				mp.Kill()
+			}
+		}
+		pw.Close()
+	}()
+	st, msg = l.putRaw(t, "big.bin", pr, 300<<20)
+	pr.CloseWithError(io.ErrClosedPipe)
+	if st != 503 {
+		t.Errorf("upload cut by MinIO going down: %d %s, want 503", st, msg)
+	}
+	if items, _ := l.PG.Items(context.Background(), triage.ItemFilter{ExhibitID: l.exhibitID(t, "d", "e")}); len(items) != 0 {
+		t.Errorf("a failed upload left %d items recorded", len(items))
+	}
+	// Back: the submission, with its retries, completes.
+	if err := mp.Start(); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "s", "a.jpg"), img)
+	code, out, errs := runWinnowEnv(t, l.clientEnv(), "submit", "--case", "d", "--exhibit", "e", "--wait", "--json", filepath.Join(dir, "s"))
+	if code != 0 {
+		t.Fatalf("submit after recovery: %d %s %s", code, out, errs)
+	}
+	l.checkExactlyOnce(t, "d", "e", 1)
+}
+
+// TestRobustPostgresDown stops PostgreSQL: uploads get a retryable 503
+// and record nothing; once it is back, a submission that was retrying
+// completes.
+func TestRobustPostgresDown(t *testing.T) {
+	env := labEnv(t)
+	pp, pg := servicetest.StartPostgres(t)
+	env["WINNOW_PG_URL"], env["WINNOW_PG_SCHEMA"] = pg.URL, pg.Schema
+	l := startProcLab(t, env)
+	l.startWorker(t, "worker")
+	l.call(t, "", "PUT", "/api/v1/cases/d", nil, nil)
+	l.call(t, "", "PUT", "/api/v1/cases/d/exhibits/e", nil, nil)
+	exID := l.exhibitID(t, "d", "e")
+
+	pp.Kill()
+	img := triagetest.PhotoJPEG(400, 300, 11, 90)
+	st, msg := l.putRaw(t, "a.jpg", strings.NewReader(string(img)), int64(len(img)))
+	if st != 503 && st != 401 {
+		t.Errorf("upload with PostgreSQL down: %d %s, want 503", st, msg)
+	}
+	if st == 401 {
+		t.Errorf("PostgreSQL down must not look like a bad token: %s", msg)
+	}
+	// A submission started while the database is down retries until it
+	// is back.
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "s", "a.jpg"), img)
+	done := make(chan struct{})
+	var code int
+	var out, errs string
+	go func() {
+		defer close(done)
+		code, out, errs = runWinnowEnv(t, l.clientEnv(), "submit", "--case", "d", "--exhibit", "e", "--wait", "--json", "--retries", "20", filepath.Join(dir, "s"))
+	}()
+	time.Sleep(3 * time.Second)
+	if err := pp.Start(); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	if code != 0 {
+		t.Fatalf("submit across the outage: %d %s %s", code, out, errs)
+	}
+	items, err := l.PG.Items(context.Background(), triage.ItemFilter{ExhibitID: exID})
+	if err != nil || len(items) != 1 || items[0].Path != "s/a.jpg" {
+		t.Errorf("items after recovery: %+v %v", items, err)
+	}
+	l.checkExactlyOnce(t, "d", "e", 1)
+}
+
+// rssKiB returns a process's peak resident set (VmHWM) in KiB.
+func rssKiB(t *testing.T, pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			n, _ := strconv.Atoi(f[1])
+			return n
+		}
+	}
+	return 0
+}
+
+// TestRobustHostileUploads sends hostile files: each becomes a per-item
+// result, the service stays up, and the API's memory stays bounded while
+// 1 GB of random bytes (generated on the fly, never stored on disk here)
+// streams through it.
+func TestRobustHostileUploads(t *testing.T) {
+	env := labEnv(t)
+	l := startProcLab(t, env)
+	l.startWorker(t, "worker")
+	dir := t.TempDir()
+	s := filepath.Join(dir, "hostile")
+	hostile, _ := filepath.Glob("../../triage/testdata/hostile/*")
+	for _, h := range hostile {
+		b, _ := os.ReadFile(h)
+		writeFile(t, filepath.Join(s, "corpus", filepath.Base(h)), b)
+	}
+	writeFile(t, filepath.Join(s, "bomb.zip"), zipBomb(t))
+	writeFile(t, filepath.Join(s, "traversal.zip"), traversalZip(t))
+	writeFile(t, filepath.Join(s, "truncated.jpg"), triagetest.PhotoJPEG(1200, 900, 5, 90)[:20000])
+	writeFile(t, filepath.Join(s, "empty.bin"), nil)
+
+	l.call(t, "", "PUT", "/api/v1/cases/d", nil, nil)
+	l.call(t, "", "PUT", "/api/v1/cases/d/exhibits/e", nil, nil)
+	before := rssKiB(t, l.serve.Pid())
+	st, msg := l.putRaw(t, "random-1g.bin", io.LimitReader(rand.Reader, 1<<30), 1<<30)
+	if st != 201 {
+		t.Fatalf("1 GB upload: %d %s", st, msg)
+	}
+	peak := rssKiB(t, l.serve.Pid())
+	t.Logf("API peak RSS: %d MiB before, %d MiB after streaming 1 GiB", before/1024, peak/1024)
+	if peak > 200<<10 {
+		t.Errorf("API peak RSS %d MiB while streaming 1 GiB, want < 200 MiB", peak/1024)
+	}
+
+	code, out, errs := runWinnowEnv(t, l.clientEnv(), "submit", "--case", "d", "--exhibit", "e", "--wait", "--json", s)
+	if code != 0 && code != 3 {
+		t.Fatalf("submit hostile: %d %s %s", code, out, errs)
+	}
+	sum := summaryOf(t, out)
+	if sum.Failed != 0 || sum.Items != len(hostile)+4 {
+		t.Errorf("hostile summary = %+v (want %d items, none failed to submit)", sum, len(hostile)+4)
+	}
+	waitState(t, &l.testLab, "d", "e", 3*time.Minute, func(s triage.ExhibitStatus) bool { return s.Items == s.Done })
+	if st := l.call(t, "-", "GET", "/readyz", nil, nil); st != 200 {
+		t.Errorf("service not ready after hostile uploads: %d", st)
+	}
+	var page struct{ Items []api.ItemJSON }
+	l.call(t, "", "GET", "/api/v1/cases/d/exhibits/e/items?limit=1000", nil, &page)
+	for _, it := range page.Items {
+		t.Logf("%-40s %-9s %-8s %s", it.Path, it.State, it.Verdict, it.Error)
+		if it.Path == "hostile/truncated.jpg" && it.Verdict != triage.VerdictError {
+			t.Errorf("truncated JPEG: verdict %s, want error", it.Verdict)
+		}
+		if it.Path == "random-1g.bin" && (it.State != triage.StateDone || it.Size != 1<<30) {
+			t.Errorf("1 GB random item: %+v", it)
+		}
+	}
+	l.checkExactlyOnce(t, "d", "e", len(hostile)+5)
+}
+
+// zipBomb returns a small zip that expands to 512 MiB of zeros.
+func zipBomb(t *testing.T) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	zero := make([]byte, 1<<20)
+	for i := range 4 {
+		w, err := zw.Create(fmt.Sprintf("zeros-%d.bin", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 128 {
+			w.Write(zero)
+		}
+	}
+	zw.Close()
+	return buf.Bytes()
+}
+
+// traversalZip returns a zip whose entry names climb out of any folder.
+func traversalZip(t *testing.T) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, name := range []string{"../../../../etc/cron.d/evil", "/etc/passwd", "a/../../b.jpg", "C:\\Windows\\x.jpg"} {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(triagetest.PhotoJPEG(64, 64, 1, 80))
+	}
+	zw.Close()
+	return buf.Bytes()
+}

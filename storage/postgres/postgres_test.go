@@ -1,0 +1,88 @@
+package postgres_test
+
+import (
+	"context"
+	"strconv"
+	"testing"
+
+	"github.com/winnow-forensics/winnow/storage/postgres"
+	"github.com/winnow-forensics/winnow/storage/servicetest"
+	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/triagetest/storetest"
+)
+
+func TestMain(m *testing.M) { servicetest.Main(m) }
+
+// MustOpen opens a store on a fresh schema, closed at cleanup.
+func MustOpen(tb testing.TB) *postgres.Store {
+	tb.Helper()
+	pg := servicetest.MustPostgres(tb)
+	s, err := postgres.Open(context.Background(), postgres.Config{URL: pg.URL, Schema: pg.Schema})
+	if err != nil {
+		tb.Fatalf("open: %v", err)
+	}
+	tb.Cleanup(s.Close)
+	return s
+}
+
+func TestStores(t *testing.T) {
+	storetest.TestStores(t, func(t *testing.T) storetest.Stores {
+		s := MustOpen(t)
+		return storetest.Stores{Cases: s, Items: s, Users: s, Audit: s, Sets: s}
+	})
+}
+
+func TestMigrateTwice(t *testing.T) {
+	pg := servicetest.MustPostgres(t)
+	ctx := context.Background()
+	for range 2 {
+		s, err := postgres.Open(ctx, postgres.Config{URL: pg.URL, Schema: pg.Schema})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, err := s.SchemaVersion(ctx); err != nil || v != 1 {
+			t.Errorf("SchemaVersion = %d, %v; want 1", v, err)
+		}
+		s.Close()
+	}
+}
+
+func TestUnavailable(t *testing.T) {
+	port := servicetest.FreePort(t)
+	_, err := postgres.Open(context.Background(), postgres.Config{URL: "postgres://postgres@127.0.0.1:" + strconv.Itoa(port) + "/test"})
+	if got := triage.ErrorCode(err); got != triage.EUNAVAILABLE {
+		t.Errorf("Open on a closed port: code %q (%v), want %q", got, err, triage.EUNAVAILABLE)
+	}
+}
+
+// BenchmarkExhibitStatus is what every status poll costs, on an exhibit of
+// 2,000 items.
+func BenchmarkExhibitStatus(b *testing.B) {
+	s := MustOpen(b)
+	ex := storetest.MustExhibit(b, s, "c", "e")
+	ctx := context.Background()
+	for i := range 2000 {
+		if _, err := s.CreateItem(ctx, storetest.ItemFor(ex, "f"+strconv.Itoa(i), i+1)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		if st, err := s.ExhibitStatus(ctx, ex.ID); err != nil || st.Items != 2000 {
+			b.Fatal(st, err)
+		}
+	}
+}
+
+// BenchmarkCreateItem is the database part of one upload.
+func BenchmarkCreateItem(b *testing.B) {
+	s := MustOpen(b)
+	ex := storetest.MustExhibit(b, s, "c", "e")
+	ctx := context.Background()
+	i := 0
+	for b.Loop() {
+		i++
+		if _, err := s.CreateItem(ctx, storetest.ItemFor(ex, "f"+strconv.Itoa(i), i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

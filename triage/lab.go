@@ -1,0 +1,435 @@
+package triage
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// The lab service's nouns. A Case holds Exhibits (one seized device, one
+// folder, one upload batch); an Exhibit holds Items, one per file received
+// or expanded from an archive. Items carry their chain of custody, their
+// fingerprint, their state in the pipeline and, once analysed, a verdict.
+
+// Case is one investigation. Name is the short identifier clients use in
+// URLs and on the command line ("2026-0412"); it is unique.
+type Case struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	Title     string    `json:"title,omitempty"`
+	CreatedBy int64     `json:"created_by,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Exhibit is one piece of evidence in a case (a phone, a disk image, a
+// folder). Name is unique within the case.
+type Exhibit struct {
+	ID          int64     `json:"id"`
+	CaseID      int64     `json:"case_id"`
+	Name        string    `json:"name"`
+	Description string    `json:"description,omitempty"`
+	CreatedBy   int64     `json:"created_by,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+
+// ValidateName reports whether s can name a case, an exhibit, a user or a
+// hash set: 1-128 letters, digits, '.', '_' or '-', not starting with a
+// punctuation mark. what names the thing for the message.
+func ValidateName(what, s string) error {
+	if !nameRE.MatchString(s) {
+		return Errorf(EINVALID, "%s name %q is not valid: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit", what, s)
+	}
+	return nil
+}
+
+// Validate reports a case that cannot be stored.
+func (c *Case) Validate() error {
+	if err := ValidateName("case", c.Name); err != nil {
+		return err
+	}
+	if len(c.Title) > 1000 {
+		return Errorf(EINVALID, "case title is longer than 1000 characters")
+	}
+	return nil
+}
+
+// Validate reports an exhibit that cannot be stored.
+func (e *Exhibit) Validate() error {
+	if err := ValidateName("exhibit", e.Name); err != nil {
+		return err
+	}
+	if len(e.Description) > 4000 {
+		return Errorf(EINVALID, "exhibit description is longer than 4000 characters")
+	}
+	return nil
+}
+
+// ItemState is where an item is in the pipeline. received and processing
+// are transient; done and failed are final, and an item reaches one of them
+// exactly once.
+type ItemState string
+
+// Item states.
+const (
+	StateReceived   ItemState = "received"   // stored and recorded, waiting for a worker
+	StateProcessing ItemState = "processing" // a worker holds a lease on it
+	StateDone       ItemState = "done"       // analysed; Verdict is set
+	StateFailed     ItemState = "failed"     // could not be analysed; Verdict is error, Error says why
+)
+
+// ItemStates lists every state in pipeline order.
+var ItemStates = []ItemState{StateReceived, StateProcessing, StateDone, StateFailed}
+
+// Final reports whether s is a final state.
+func (s ItemState) Final() bool { return s == StateDone || s == StateFailed }
+
+// ParseItemState parses a state name.
+func ParseItemState(s string) (ItemState, error) {
+	for _, st := range ItemStates {
+		if string(st) == s {
+			return st, nil
+		}
+	}
+	return "", Errorf(EINVALID, "unknown item state %q (want received, processing, done or failed)", s)
+}
+
+// MaxPathLen bounds an item's path and inner path.
+const MaxPathLen = 4096
+
+// Item is one file received by the lab: its chain of custody (where it came
+// from, who submitted it, when), everything the hashing engine learnt about
+// it, and its place in the pipeline.
+type Item struct {
+	ID        int64 `json:"id"`
+	CaseID    int64 `json:"case_id"`
+	ExhibitID int64 `json:"exhibit_id"`
+	// ParentID is the archive item this one was expanded from (0: none);
+	// InnerPath is its path inside that archive.
+	ParentID  int64  `json:"parent_id,omitempty"`
+	Path      string `json:"path"`
+	InnerPath string `json:"inner_path,omitempty"`
+	// SubmitterID is the user who uploaded the item (or its archive).
+	SubmitterID int64     `json:"submitter_id,omitempty"`
+	ReceivedAt  time.Time `json:"received_at"`
+	Size        int64     `json:"size"`
+	Digests
+	MIME         string            `json:"mime,omitempty"`
+	Kind         string            `json:"kind,omitempty"`
+	Width        int               `json:"width,omitempty"`
+	Height       int               `json:"height,omitempty"`
+	PDQ          PDQ               `json:"-"`
+	PDQQuality   int               `json:"pdq_quality,omitempty"`
+	PHash        PHash             `json:"-"`
+	DHash        DHash             `json:"-"`
+	Perceptual   bool              `json:"perceptual,omitempty"`
+	EXIF         map[string]string `json:"exif,omitempty"`
+	ThumbnailKey string            `json:"thumbnail_key,omitempty"`
+	State        ItemState         `json:"state"`
+	Verdict      Verdict           `json:"verdict,omitempty"`
+	Reason       string            `json:"verdict_reason,omitempty"`
+	Category     Category          `json:"-"`
+	ErrorCode    string            `json:"error_code,omitempty"`
+	Error        string            `json:"error,omitempty"`
+	Attempts     int               `json:"attempts"`
+	FinishedAt   time.Time         `json:"finished_at,omitzero"`
+}
+
+// Validate reports an item that cannot be recorded.
+func (it *Item) Validate() error {
+	switch {
+	case it.ExhibitID == 0:
+		return Errorf(EINVALID, "item has no exhibit")
+	case it.Path == "":
+		return Errorf(EINVALID, "item has no path")
+	case len(it.Path) > MaxPathLen || len(it.InnerPath) > MaxPathLen:
+		return Errorf(EINVALID, "item path is longer than %d bytes", MaxPathLen)
+	case strings.ContainsRune(it.Path, 0) || strings.ContainsRune(it.InnerPath, 0):
+		return Errorf(EINVALID, "item path contains a NUL byte")
+	case it.SHA256.IsZero():
+		return Errorf(EINVALID, "item has no SHA-256")
+	case it.Size < 0:
+		return Errorf(EINVALID, "item size is negative")
+	}
+	return nil
+}
+
+// ApplyFingerprint copies what the hashing engine found into the item.
+func (it *Item) ApplyFingerprint(fp *Fingerprint) {
+	it.MIME, it.Kind = fp.Type.MIME, fp.Type.Kind.String()
+	it.Width, it.Height = fp.Width, fp.Height
+	it.Perceptual = fp.Perceptual
+	if fp.Perceptual {
+		it.PDQ, it.PDQQuality, it.PHash, it.DHash = fp.PDQ, fp.PDQQuality, fp.PHash, fp.DHash
+	}
+}
+
+// MatchRecord is a stored match: the item and the hash-set entry it matched,
+// with the entry's provenance.
+type MatchRecord struct {
+	ItemID int64 `json:"item_id"`
+	Match
+}
+
+// ItemResult is what a worker records when it finishes an item.
+type ItemResult struct {
+	Fingerprint  *Fingerprint
+	Decision     Decision
+	Matches      []Match
+	EXIF         map[string]string
+	ThumbnailKey string
+	// Err, when set, fails the item (state failed, verdict error) with
+	// this error's code and user-safe message.
+	Err error
+}
+
+// ItemFilter selects items of one exhibit. Items come in id order; After
+// is the last id of the previous page (keyset pagination).
+type ItemFilter struct {
+	ExhibitID int64
+	State     ItemState // "" for any
+	Verdict   Verdict   // "" for any
+	ParentID  int64     // 0 for any
+	After     int64
+	Limit     int // 0 means 100; at most 1000
+}
+
+// ExhibitStatus counts an exhibit's items by state and verdict.
+type ExhibitStatus struct {
+	Items    int64               `json:"items"`
+	States   map[ItemState]int64 `json:"states"`
+	Verdicts map[Verdict]int64   `json:"verdicts"`
+	Bytes    int64               `json:"bytes"`
+	// Done counts items in a final state; Progress is Done/Items (1 when
+	// there are no items).
+	Done     int64   `json:"done"`
+	Progress float64 `json:"progress"`
+}
+
+// Role is what a user may do.
+type Role string
+
+// Roles.
+const (
+	RoleAdmin     Role = "admin"     // everything, including users, tokens and hash sets
+	RoleExaminer  Role = "examiner"  // cases, uploads, results, media, exports
+	RoleReviewer  Role = "reviewer"  // results, media, review decisions
+	RoleSubmitter Role = "submitter" // uploads and their status (automation)
+	RoleAuditor   Role = "auditor"   // results and the audit log, no media
+)
+
+// Roles lists every role.
+var Roles = []Role{RoleAdmin, RoleExaminer, RoleReviewer, RoleSubmitter, RoleAuditor}
+
+// ParseRole parses a role name.
+func ParseRole(s string) (Role, error) {
+	for _, r := range Roles {
+		if string(r) == s {
+			return r, nil
+		}
+	}
+	return "", Errorf(EINVALID, "unknown role %q (want admin, examiner, reviewer, submitter or auditor)", s)
+}
+
+// Permission is one kind of action a route needs.
+type Permission string
+
+// Permissions.
+const (
+	PermRead    Permission = "read"     // cases, exhibits, item metadata, status
+	PermUpload  Permission = "upload"   // create cases and exhibits, upload items
+	PermMedia   Permission = "media"    // item content and thumbnails
+	PermReview  Permission = "review"   // review decisions
+	PermExport  Permission = "export"   // reports and exports
+	PermSets    Permission = "hashsets" // push and configure hash sets
+	PermAdmin   Permission = "admin"    // users and tokens
+	PermAudit   Permission = "audit"    // the audit log and metrics
+	PermAnyRole Permission = "any"      // any authenticated user
+)
+
+var rolePerms = map[Role][]Permission{
+	RoleAdmin:     {PermRead, PermUpload, PermMedia, PermReview, PermExport, PermSets, PermAdmin, PermAudit},
+	RoleExaminer:  {PermRead, PermUpload, PermMedia, PermExport},
+	RoleReviewer:  {PermRead, PermMedia, PermReview},
+	RoleSubmitter: {PermRead, PermUpload},
+	RoleAuditor:   {PermRead, PermAudit},
+}
+
+// Can reports whether the role grants p.
+func (r Role) Can(p Permission) bool {
+	if p == PermAnyRole {
+		_, ok := rolePerms[r]
+		return ok
+	}
+	for _, q := range rolePerms[r] {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+// User is a person or a script that uses the lab service.
+type User struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	Role      Role      `json:"role"`
+	Disabled  bool      `json:"disabled,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Validate reports a user that cannot be stored.
+func (u *User) Validate() error {
+	if err := ValidateName("user", u.Name); err != nil {
+		return err
+	}
+	_, err := ParseRole(string(u.Role))
+	return err
+}
+
+// TokenPrefix starts every token secret, so leaked tokens are recognisable.
+const TokenPrefix = "wnw_"
+
+// Token is a bearer token. Only the SHA-256 of its secret is stored; the
+// secret itself is shown once, when the token is made.
+type Token struct {
+	ID        int64     `json:"id"`
+	UserID    int64     `json:"user_id"`
+	Name      string    `json:"name,omitempty"`
+	Hash      SHA256    `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+}
+
+// NewTokenSecret returns a fresh random token secret and its hash.
+func NewTokenSecret() (secret string, hash SHA256) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err)) // never fails on supported platforms
+	}
+	secret = TokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	return secret, HashTokenSecret(secret)
+}
+
+// HashTokenSecret returns the stored form of a token secret.
+func HashTokenSecret(secret string) SHA256 { return sha256.Sum256([]byte(secret)) }
+
+// ErrBadToken is the error for a missing, unknown, expired or revoked
+// token; it says no more, on purpose.
+var ErrBadToken = Errorf(EUNAUTHORIZED, "missing or invalid bearer token: pass \"Authorization: Bearer TOKEN\" with a token from \"winnow admin token create\"")
+
+// AuditEvent records who did what to which object, for the chain of
+// custody: uploads, media access, decisions, exports and admin actions.
+type AuditEvent struct {
+	ID       int64             `json:"id"`
+	At       time.Time         `json:"at"`
+	UserID   int64             `json:"user_id,omitempty"`
+	UserName string            `json:"user,omitempty"`
+	Action   string            `json:"action"`
+	Target   string            `json:"target"`
+	Detail   map[string]string `json:"detail,omitempty"`
+	Remote   string            `json:"remote,omitempty"`
+}
+
+// Audit actions.
+const (
+	AuditUpload       = "item.upload"
+	AuditMediaAccess  = "item.media"
+	AuditDecision     = "item.decision"
+	AuditExport       = "exhibit.export"
+	AuditUserCreate   = "user.create"
+	AuditTokenCreate  = "token.create"
+	AuditTokenRevoke  = "token.revoke"
+	AuditHashSetPush  = "hashset.push"
+	AuditHashSetEdit  = "hashset.update"
+	AuditHashSetEntry = "hashset.entries"
+	AuditCaseCreate   = "case.create"
+)
+
+// AuditFilter selects audit events, newest first.
+type AuditFilter struct {
+	Action string // "" for any
+	Target string // "" for any
+	Before int64  // id of the last event of the previous page; 0 for the start
+	Limit  int    // 0 means 100; at most 1000
+}
+
+// StoredSetState is where a pushed hash set is in its import.
+type StoredSetState string
+
+// Stored set states.
+const (
+	SetImporting StoredSetState = "importing"
+	SetReady     StoredSetState = "ready"
+	SetFailed    StoredSetState = "failed"
+)
+
+// StoredSet is a compiled hash set pushed to the lab service. Its file is
+// kept in the object store under its SHA-256; its entries are recorded in
+// the database by the hashset:import task, and entries added later are
+// numbered after the compiled ones (Entries counts both).
+type StoredSet struct {
+	ID          int64          `json:"id"`
+	Name        string         `json:"name"`
+	Version     string         `json:"version"`
+	Kind        string         `json:"kind"`
+	Description string         `json:"description,omitempty"`
+	SHA256      SHA256         `json:"-"`
+	Size        int64          `json:"size"`
+	Enabled     bool           `json:"enabled"`
+	PDQRadius   int            `json:"pdq_radius"`
+	PHashRadius int            `json:"phash_radius"`
+	State       StoredSetState `json:"state"`
+	Error       string         `json:"error,omitempty"`
+	// BaseEntries is the compiled file's entry count; Entries adds the
+	// entries added since.
+	BaseEntries int64 `json:"base_entries"`
+	Entries     int64 `json:"entries"`
+	// Rev changes whenever the set must be reloaded (new file, enabled,
+	// radius); adding entries does not change it.
+	Rev       int64     `json:"rev"`
+	PushedBy  int64     `json:"pushed_by,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// SetUpdate changes a stored set's settings; nil fields stay as they are.
+type SetUpdate struct {
+	Enabled     *bool `json:"enabled,omitempty"`
+	PDQRadius   *int  `json:"pdq_radius,omitempty"`
+	PHashRadius *int  `json:"phash_radius,omitempty"`
+}
+
+// Validate reports settings that cannot work.
+func (u *SetUpdate) Validate() error {
+	if u.PDQRadius != nil && (*u.PDQRadius < 0 || *u.PDQRadius > 128) {
+		return Errorf(EINVALID, "pdq_radius %d is out of range 0-128 (0 means the default, 31)", *u.PDQRadius)
+	}
+	if u.PHashRadius != nil && (*u.PHashRadius < 0 || *u.PHashRadius > 32) {
+		return Errorf(EINVALID, "phash_radius %d is out of range 0-32 (0 means the default, 10)", *u.PHashRadius)
+	}
+	return nil
+}
+
+// ErrCorruptEvidence is returned (wrapped) when an evidence object's bytes
+// do not hash to the SHA-256 it is stored under.
+var ErrCorruptEvidence = errors.New("evidence object is damaged: its content does not match its SHA-256")
+
+// EvidenceInfo describes a stored evidence object.
+type EvidenceInfo struct {
+	Digests
+	Size int64
+	// Created reports, for Put, whether this call stored the object (false:
+	// it was already there, and the upload was discarded).
+	Created bool
+	// Skipped reports, for Put with a known SHA-256, that the content was
+	// already stored and the reader was not read at all: MD5 and SHA-1 are
+	// then those recorded with the object, possibly zero.
+	Skipped bool
+}

@@ -1,0 +1,465 @@
+// Package storetest holds the conformance suites of the storage contracts in
+// package triage, run against every implementation (storage/postgres,
+// storage/minio), like Perkeep's storagetest. It lives apart from
+// triagetest because it imports triage, and triage's own tests import
+// triagetest.
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/winnow-forensics/winnow/triage"
+)
+
+// Stores is one backend's implementation of the metadata interfaces.
+type Stores struct {
+	Cases triage.CaseStore
+	Items triage.ItemStore
+	Users triage.UserStore
+	Audit triage.AuditStore
+	Sets  triage.SetStore
+}
+
+// TestStores runs the metadata contract against stores that open returns,
+// fresh and empty for each subtest.
+func TestStores(t *testing.T, open func(t *testing.T) Stores) {
+	t.Run("Cases", func(t *testing.T) { testCases(t, open(t)) })
+	t.Run("ItemsIdempotent", func(t *testing.T) { testItemsIdempotent(t, open(t)) })
+	t.Run("ItemLifecycle", func(t *testing.T) { testItemLifecycle(t, open(t)) })
+	t.Run("FinishOnce", func(t *testing.T) { testFinishOnce(t, open(t)) })
+	t.Run("ItemsFilter", func(t *testing.T) { testItemsFilter(t, open(t)) })
+	t.Run("Users", func(t *testing.T) { testUsers(t, open(t)) })
+	t.Run("Audit", func(t *testing.T) { testAudit(t, open(t)) })
+	t.Run("Sets", func(t *testing.T) { testSets(t, open(t)) })
+}
+
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := triage.ErrorCode(err); got != code {
+		t.Fatalf("error %v: code %q, want %q", err, got, code)
+	}
+}
+
+// MustExhibit creates case c and exhibit e and returns the exhibit.
+func MustExhibit(t testing.TB, cs triage.CaseStore, c, e string) triage.Exhibit {
+	t.Helper()
+	ctx := context.Background()
+	cc := triage.Case{Name: c}
+	if _, err := cs.EnsureCase(ctx, &cc); err != nil {
+		t.Fatalf("EnsureCase: %v", err)
+	}
+	ex := triage.Exhibit{CaseID: cc.ID, Name: e}
+	if _, err := cs.EnsureExhibit(ctx, &ex); err != nil {
+		t.Fatalf("EnsureExhibit: %v", err)
+	}
+	return ex
+}
+
+// ItemFor returns an unsaved item of exhibit ex whose digests derive from n.
+func ItemFor(ex triage.Exhibit, path string, n int) *triage.Item {
+	it := &triage.Item{ExhibitID: ex.ID, Path: path, Size: int64(n)}
+	it.SHA256[0], it.SHA256[1], it.SHA256[2] = byte(n), byte(n>>8), 0xaa
+	it.MD5[0], it.SHA1[0] = byte(n), byte(n)
+	return it
+}
+
+func testCases(t *testing.T, s Stores) {
+	ctx := context.Background()
+	c := triage.Case{Name: "2026-0001", Title: "Test case"}
+	if err := s.Cases.CreateCase(ctx, &c); err != nil {
+		t.Fatalf("CreateCase: %v", err)
+	}
+	if c.ID == 0 || c.CreatedAt.IsZero() {
+		t.Fatalf("CreateCase did not set ID and CreatedAt: %+v", c)
+	}
+	wantCode(t, s.Cases.CreateCase(ctx, &triage.Case{Name: "2026-0001"}), triage.ECONFLICT)
+	wantCode(t, s.Cases.CreateCase(ctx, &triage.Case{Name: "../x"}), triage.EINVALID)
+	again := triage.Case{Name: "2026-0001"}
+	created, err := s.Cases.EnsureCase(ctx, &again)
+	if err != nil || created || again.ID != c.ID || again.Title != "Test case" {
+		t.Fatalf("EnsureCase existing = %v, %v, %+v; want the existing case", created, err, again)
+	}
+	got, err := s.Cases.Case(ctx, "2026-0001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(c.ID, got.ID); diff != "" {
+		t.Errorf("Case (-want +got):\n%s", diff)
+	}
+	_, err = s.Cases.Case(ctx, "nope")
+	wantCode(t, err, triage.ENOTFOUND)
+
+	_, err = s.Cases.EnsureExhibit(ctx, &triage.Exhibit{CaseID: 999999, Name: "phone"})
+	wantCode(t, err, triage.ENOTFOUND)
+	var wg sync.WaitGroup
+	var createdN atomic.Int32
+	ids := make([]int64, 8)
+	for i := range ids {
+		wg.Go(func() {
+			e := triage.Exhibit{CaseID: c.ID, Name: "phone"}
+			cr, err := s.Cases.EnsureExhibit(ctx, &e)
+			if err != nil {
+				t.Errorf("concurrent EnsureExhibit: %v", err)
+			}
+			if cr {
+				createdN.Add(1)
+			}
+			ids[i] = e.ID
+		})
+	}
+	wg.Wait()
+	if createdN.Load() != 1 {
+		t.Errorf("concurrent EnsureExhibit created %d exhibits, want 1", createdN.Load())
+	}
+	for _, id := range ids {
+		if id != ids[0] {
+			t.Errorf("concurrent EnsureExhibit ids %v differ", ids)
+		}
+	}
+	exs, err := s.Cases.Exhibits(ctx, c.ID)
+	if err != nil || len(exs) != 1 || exs[0].Name != "phone" {
+		t.Errorf("Exhibits = %+v, %v", exs, err)
+	}
+	cases, err := s.Cases.Cases(ctx)
+	if err != nil || len(cases) != 1 {
+		t.Errorf("Cases = %+v, %v", cases, err)
+	}
+}
+
+func testItemsIdempotent(t *testing.T, s Stores) {
+	ctx := context.Background()
+	ex := MustExhibit(t, s.Cases, "c1", "e1")
+	it := ItemFor(ex, "dcim/a.jpg", 1)
+	created, err := s.Items.CreateItem(ctx, it)
+	if err != nil || !created || it.ID == 0 || it.State != triage.StateReceived || it.CaseID != ex.CaseID {
+		t.Fatalf("CreateItem = %v, %v, %+v", created, err, it)
+	}
+	again := ItemFor(ex, "dcim/a.jpg", 1)
+	created, err = s.Items.CreateItem(ctx, again)
+	if err != nil || created || again.ID != it.ID {
+		t.Fatalf("CreateItem again = %v, %v, id %d; want the existing item %d", created, err, again.ID, it.ID)
+	}
+	other := ItemFor(ex, "dcim/b.jpg", 1)
+	if created, err := s.Items.CreateItem(ctx, other); err != nil || !created || other.ID == it.ID {
+		t.Fatalf("same content at another path = %v, %v; want a new item", created, err)
+	}
+	_, err = s.Items.CreateItem(ctx, ItemFor(triage.Exhibit{ID: 987654}, "x", 2))
+	wantCode(t, err, triage.ENOTFOUND)
+	_, err = s.Items.CreateItem(ctx, &triage.Item{ExhibitID: ex.ID, Path: "x"})
+	wantCode(t, err, triage.EINVALID)
+	_, err = s.Items.Item(ctx, 123456789)
+	wantCode(t, err, triage.ENOTFOUND)
+	if d, err := s.Items.DigestsOf(ctx, it.SHA256); err != nil || d != it.Digests {
+		t.Errorf("DigestsOf = %+v, %v; want %+v", d, err, it.Digests)
+	}
+	_, err = s.Items.DigestsOf(ctx, triage.SHA256{9, 9})
+	wantCode(t, err, triage.ENOTFOUND)
+
+	// Concurrent uploads of the same file give one item.
+	var wg sync.WaitGroup
+	var n atomic.Int32
+	for range 8 {
+		wg.Go(func() {
+			if cr, err := s.Items.CreateItem(ctx, ItemFor(ex, "dup.bin", 7)); err != nil {
+				t.Errorf("concurrent CreateItem: %v", err)
+			} else if cr {
+				n.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if n.Load() != 1 {
+		t.Errorf("concurrent CreateItem created %d items, want 1", n.Load())
+	}
+}
+
+func testItemLifecycle(t *testing.T, s Stores) {
+	ctx := context.Background()
+	ex := MustExhibit(t, s.Cases, "c1", "e1")
+	it := ItemFor(ex, "a.jpg", 1)
+	if _, err := s.Items.CreateItem(ctx, it); err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := s.Items.ClaimItem(ctx, it.ID, time.Minute)
+	if err != nil || claimed.State != triage.StateProcessing || claimed.Attempts != 1 {
+		t.Fatalf("ClaimItem = %+v, %v", claimed, err)
+	}
+	fp := &triage.Fingerprint{Size: 1, Type: triage.MediaType{MIME: triage.MIMEJPEG, Kind: triage.KindImage},
+		Width: 640, Height: 480, Perceptual: true, PDQ: triage.PDQ{1, 2, 3}, PDQQuality: 90, PHash: 0x1234, DHash: 0x5678}
+	cat := triage.MustParseCategory("vic-us:1")
+	m := triage.Match{Set: "known", SetVersion: "1", SetKind: triage.KindAlert, Entry: 3, EntryID: "m-3",
+		Algo: triage.AlgoPDQ, Distance: 12, Category: cat, Series: "s1"}
+	dec := triage.Decision{Verdict: triage.VerdictVariant, Category: cat, Matches: []triage.Match{m}, Reason: "pdq distance 12 in known"}
+	fin, err := s.Items.FinishItem(ctx, it.ID, triage.ItemResult{Fingerprint: fp, Decision: dec, Matches: []triage.Match{m},
+		EXIF: map[string]string{"Make": "Test"}, ThumbnailKey: "thumbnails/x.jpg"})
+	if err != nil || !fin {
+		t.Fatalf("FinishItem = %v, %v", fin, err)
+	}
+	got, err := s.Items.Item(ctx, it.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := *it
+	want.State, want.Verdict, want.Reason, want.Category = triage.StateDone, triage.VerdictVariant, dec.Reason, cat
+	want.MIME, want.Kind, want.Width, want.Height, want.Perceptual = triage.MIMEJPEG, "image", 640, 480, true
+	want.PDQ, want.PDQQuality, want.PHash, want.DHash = fp.PDQ, 90, 0x1234, 0x5678
+	want.EXIF, want.ThumbnailKey, want.Attempts = map[string]string{"Make": "Test"}, "thumbnails/x.jpg", 1
+	if diff := cmp.Diff(want, got, cmp.FilterPath(func(p cmp.Path) bool {
+		return p.Last().String() == ".FinishedAt" || p.Last().String() == ".ReceivedAt"
+	}, cmp.Ignore())); diff != "" {
+		t.Errorf("item after FinishItem (-want +got):\n%s", diff)
+	}
+	if got.FinishedAt.IsZero() {
+		t.Errorf("FinishedAt not set")
+	}
+	ms, err := s.Items.Matches(ctx, it.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]triage.MatchRecord{{ItemID: it.ID, Match: m}}, ms); diff != "" {
+		t.Errorf("Matches (-want +got):\n%s", diff)
+	}
+	_, err = s.Items.ClaimItem(ctx, it.ID, time.Minute)
+	wantCode(t, err, triage.ECONFLICT)
+	fin, err = s.Items.FinishItem(ctx, it.ID, triage.ItemResult{Decision: triage.Decision{Verdict: triage.VerdictNew}})
+	if err != nil || fin {
+		t.Errorf("second FinishItem = %v, %v; want false, nil", fin, err)
+	}
+
+	bad := ItemFor(ex, "b.jpg", 2)
+	s.Items.CreateItem(ctx, bad)
+	s.Items.ClaimItem(ctx, bad.ID, time.Minute)
+	if _, err := s.Items.FinishItem(ctx, bad.ID, triage.ItemResult{Err: triage.Errorf(triage.EINVALID, "truncated JPEG")}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.Items.Item(ctx, bad.ID)
+	if got.State != triage.StateFailed || got.Verdict != triage.VerdictError || got.Error != "truncated JPEG" || got.ErrorCode != triage.EINVALID {
+		t.Errorf("failed item = %+v", got)
+	}
+
+	st, err := s.Items.ExhibitStatus(ctx, ex.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Items != 2 || st.Done != 2 || st.Progress != 1 || st.States[triage.StateDone] != 1 || st.States[triage.StateFailed] != 1 ||
+		st.Verdicts[triage.VerdictVariant] != 1 || st.Verdicts[triage.VerdictError] != 1 || st.Bytes != 3 {
+		t.Errorf("ExhibitStatus = %+v", st)
+	}
+}
+
+func testFinishOnce(t *testing.T, s Stores) {
+	ctx := context.Background()
+	ex := MustExhibit(t, s.Cases, "c1", "e1")
+	it := ItemFor(ex, "a.jpg", 1)
+	s.Items.CreateItem(ctx, it)
+	stuck, err := s.Items.StuckItems(ctx, -time.Hour, 10)
+	if err != nil || len(stuck) != 1 || stuck[0] != it.ID {
+		t.Errorf("StuckItems (received) = %v, %v", stuck, err)
+	}
+	if stuck, _ := s.Items.StuckItems(ctx, time.Hour, 10); len(stuck) != 0 {
+		t.Errorf("StuckItems within grace = %v, want none", stuck)
+	}
+	s.Items.ClaimItem(ctx, it.ID, -time.Second) // lease already run out
+	if stuck, _ := s.Items.StuckItems(ctx, time.Hour, 10); len(stuck) != 1 {
+		t.Errorf("StuckItems (lease out) = %v, want the item", stuck)
+	}
+	s.Items.ClaimItem(ctx, it.ID, time.Hour)
+	if stuck, _ := s.Items.StuckItems(ctx, time.Hour, 10); len(stuck) != 0 {
+		t.Errorf("StuckItems (leased) = %v, want none", stuck)
+	}
+	var wg sync.WaitGroup
+	var n atomic.Int32
+	for range 8 {
+		wg.Go(func() {
+			fin, err := s.Items.FinishItem(ctx, it.ID, triage.ItemResult{Decision: triage.Decision{Verdict: triage.VerdictNew}})
+			if err != nil {
+				t.Errorf("FinishItem: %v", err)
+			}
+			if fin {
+				n.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if n.Load() != 1 {
+		t.Errorf("8 concurrent FinishItem finished the item %d times, want 1", n.Load())
+	}
+}
+
+func testItemsFilter(t *testing.T, s Stores) {
+	ctx := context.Background()
+	ex := MustExhibit(t, s.Cases, "c1", "e1")
+	var ids []int64
+	for i := range 25 {
+		it := ItemFor(ex, fmt.Sprintf("f%02d", i), i+1)
+		s.Items.CreateItem(ctx, it)
+		ids = append(ids, it.ID)
+		if i%5 == 0 {
+			s.Items.ClaimItem(ctx, it.ID, time.Minute)
+			s.Items.FinishItem(ctx, it.ID, triage.ItemResult{Decision: triage.Decision{Verdict: triage.VerdictNew}})
+		}
+	}
+	var got []int64
+	for after := int64(0); ; {
+		page, err := s.Items.Items(ctx, triage.ItemFilter{ExhibitID: ex.ID, After: after, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, it := range page {
+			got = append(got, it.ID)
+		}
+		after = page[len(page)-1].ID
+	}
+	if diff := cmp.Diff(ids, got); diff != "" {
+		t.Errorf("paged Items (-want +got):\n%s", diff)
+	}
+	done, _ := s.Items.Items(ctx, triage.ItemFilter{ExhibitID: ex.ID, State: triage.StateDone})
+	news, _ := s.Items.Items(ctx, triage.ItemFilter{ExhibitID: ex.ID, Verdict: triage.VerdictNew})
+	if len(done) != 5 || len(news) != 5 {
+		t.Errorf("filters: %d done, %d new; want 5 and 5", len(done), len(news))
+	}
+}
+
+func testUsers(t *testing.T, s Stores) {
+	ctx := context.Background()
+	u := triage.User{Name: "alice", Role: triage.RoleExaminer}
+	if err := s.Users.CreateUser(ctx, &u); err != nil || u.ID == 0 {
+		t.Fatalf("CreateUser = %v, %+v", err, u)
+	}
+	wantCode(t, s.Users.CreateUser(ctx, &triage.User{Name: "alice", Role: triage.RoleAdmin}), triage.ECONFLICT)
+	wantCode(t, s.Users.CreateUser(ctx, &triage.User{Name: "bob", Role: "root"}), triage.EINVALID)
+	secret, hash := triage.NewTokenSecret()
+	tok := triage.Token{UserID: u.ID, Name: "laptop", Hash: hash}
+	if err := s.Users.CreateToken(ctx, &tok); err != nil {
+		t.Fatal(err)
+	}
+	gu, gt, err := s.Users.Authenticate(ctx, triage.HashTokenSecret(secret))
+	if err != nil || gu.ID != u.ID || gu.Role != triage.RoleExaminer || gt.ID != tok.ID {
+		t.Fatalf("Authenticate = %+v, %+v, %v", gu, gt, err)
+	}
+	_, _, err = s.Users.Authenticate(ctx, triage.HashTokenSecret(secret+"x"))
+	wantCode(t, err, triage.EUNAUTHORIZED)
+	_, h2 := triage.NewTokenSecret()
+	expired := triage.Token{UserID: u.ID, Hash: h2, ExpiresAt: time.Now().Add(-time.Minute)}
+	s.Users.CreateToken(ctx, &expired)
+	_, _, err = s.Users.Authenticate(ctx, h2)
+	wantCode(t, err, triage.EUNAUTHORIZED)
+	if err := s.Users.RevokeToken(ctx, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = s.Users.Authenticate(ctx, hash)
+	wantCode(t, err, triage.EUNAUTHORIZED)
+	wantCode(t, s.Users.RevokeToken(ctx, tok.ID), triage.ENOTFOUND)
+	if us, err := s.Users.Users(ctx); err != nil || len(us) != 1 {
+		t.Errorf("Users = %+v, %v", us, err)
+	}
+}
+
+func testAudit(t *testing.T, s Stores) {
+	ctx := context.Background()
+	for i := range 5 {
+		e := triage.AuditEvent{UserName: "alice", Action: triage.AuditUpload, Target: fmt.Sprintf("item/%d", i%2), Detail: map[string]string{"n": fmt.Sprint(i)}}
+		if err := s.Audit.RecordAudit(ctx, &e); err != nil || e.ID == 0 {
+			t.Fatalf("RecordAudit = %v", err)
+		}
+	}
+	evs, err := s.Audit.AuditEvents(ctx, triage.AuditFilter{Target: "item/0"})
+	if err != nil || len(evs) != 3 || evs[0].Detail["n"] != "4" {
+		t.Errorf("AuditEvents = %+v, %v; want 3 newest first", evs, err)
+	}
+	page, _ := s.Audit.AuditEvents(ctx, triage.AuditFilter{Limit: 2})
+	next, _ := s.Audit.AuditEvents(ctx, triage.AuditFilter{Limit: 10, Before: page[1].ID})
+	if len(page) != 2 || len(next) != 3 {
+		t.Errorf("audit pages %d + %d, want 2 + 3", len(page), len(next))
+	}
+}
+
+func testSets(t *testing.T, s Stores) {
+	ctx := context.Background()
+	st := triage.StoredSet{Name: "known", Version: "1", Kind: triage.KindAlert, SHA256: triage.SHA256{1}, Size: 100}
+	created, err := s.Sets.PutSet(ctx, &st)
+	if err != nil || !created || st.State != triage.SetImporting || st.Rev != 1 || !st.Enabled {
+		t.Fatalf("PutSet = %v, %v, %+v", created, err, st)
+	}
+	same := triage.StoredSet{Name: "known", Version: "1", Kind: triage.KindAlert, SHA256: triage.SHA256{1}, Size: 100}
+	if created, err := s.Sets.PutSet(ctx, &same); err != nil || created || same.ID != st.ID {
+		t.Errorf("PutSet same file = %v, %v; want the existing set", created, err)
+	}
+	_, err = s.Sets.AddSetEntries(ctx, "known", []triage.Entry{entry(1)})
+	wantCode(t, err, triage.ECONFLICT)
+	if stuck, _ := s.Sets.StuckSets(ctx, -time.Hour); len(stuck) != 1 {
+		t.Errorf("StuckSets = %v, want the importing set", stuck)
+	}
+	base := []triage.Entry{entry(1), entry(2), entry(3)}
+	meta := triage.SetMeta{Name: "known", Version: "1", Kind: triage.KindAlert}
+	wantCode(t, s.Sets.ImportSet(ctx, st.ID, st.Rev+1, meta, slicesSeq(base), nil), triage.ECONFLICT)
+	if err := s.Sets.ImportSet(ctx, st.ID, st.Rev, meta, slicesSeq(base), nil); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Sets.Set(ctx, "known")
+	if got.State != triage.SetReady || got.BaseEntries != 3 || got.Entries != 3 {
+		t.Errorf("after import: %+v", got)
+	}
+	n, err := s.Sets.AddSetEntries(ctx, "known", []triage.Entry{entry(4), entry(5)})
+	if err != nil || n != 5 {
+		t.Fatalf("AddSetEntries = %d, %v", n, err)
+	}
+	es, err := s.Sets.SetEntries(ctx, st.ID, 3, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]triage.Entry{entry(4), entry(5)}, es); diff != "" {
+		t.Errorf("SetEntries (-want +got):\n%s", diff)
+	}
+	off, r := false, 20
+	up, err := s.Sets.UpdateSet(ctx, "known", triage.SetUpdate{Enabled: &off, PDQRadius: &r})
+	if err != nil || up.Enabled || up.PDQRadius != 20 || up.Rev != st.Rev+1 {
+		t.Errorf("UpdateSet = %+v, %v", up, err)
+	}
+	bad := 500
+	_, err = s.Sets.UpdateSet(ctx, "known", triage.SetUpdate{PDQRadius: &bad})
+	wantCode(t, err, triage.EINVALID)
+	_, err = s.Sets.UpdateSet(ctx, "nope", triage.SetUpdate{Enabled: &off})
+	wantCode(t, err, triage.ENOTFOUND)
+	// A new file under the same name replaces the set.
+	v2 := triage.StoredSet{Name: "known", Version: "2", Kind: triage.KindAlert, SHA256: triage.SHA256{2}, Size: 200}
+	if created, err := s.Sets.PutSet(ctx, &v2); err != nil || !created || v2.ID != st.ID || v2.Rev <= up.Rev || v2.Entries != 0 {
+		t.Errorf("PutSet new version = %v, %v, %+v", created, err, v2)
+	}
+	sets, _ := s.Sets.Sets(ctx)
+	if len(sets) != 1 {
+		t.Errorf("Sets = %+v", sets)
+	}
+}
+
+func entry(n int) triage.Entry {
+	e := triage.NewEntry()
+	e.MD5[0], e.MD5[1] = 0x5e, byte(n)
+	e.PDQ[0], e.PDQ[1] = 0x70, byte(n)
+	e.PDQQuality = 100
+	e.Algos = triage.AlgoSet(triage.AlgoMD5 | triage.AlgoPDQ)
+	e.ID = fmt.Sprintf("id-%d", n)
+	e.Category = triage.MustParseCategory("vic-us:1")
+	e.Series = "series-a"
+	return e
+}
+
+func slicesSeq(es []triage.Entry) func(yield func(triage.Entry) bool) {
+	return func(yield func(triage.Entry) bool) {
+		for _, e := range es {
+			if !yield(e) {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,39 @@
+package workers
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/winnow-forensics/winnow/triage"
+)
+
+type workerMetrics struct {
+	items      *prometheus.CounterVec
+	bytes      prometheus.Counter
+	seconds    prometheus.Histogram
+	reconciled prometheus.Counter
+}
+
+func newWorkerMetrics(reg *prometheus.Registry, m *triage.Matcher) *workerMetrics {
+	wm := &workerMetrics{
+		items: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "winnow_worker_items_total", Help: "Items analysed, by verdict.",
+		}, []string{"verdict"}),
+		bytes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "winnow_worker_hashed_bytes_total", Help: "Bytes of evidence hashed.",
+		}),
+		seconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "winnow_worker_analyze_seconds", Help: "Time to analyse one item.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14),
+		}),
+		reconciled: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "winnow_worker_reconciled_total", Help: "Stuck items and sets enqueued again by the reconciler.",
+		}),
+	}
+	sets := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "winnow_worker_hash_sets", Help: "Hash sets loaded in the matcher.",
+	}, func() float64 { return float64(len(m.Sets())) })
+	reg.MustRegister(wm.items, wm.bytes, wm.seconds, wm.reconciled, sets,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return wm
+}

@@ -1,0 +1,190 @@
+package workers
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/winnow-forensics/winnow/triage"
+)
+
+// SetSync keeps a Matcher in step with the hash sets in the database:
+// sets that become ready are loaded (from their compiled file), sets that
+// are disabled or replaced are unloaded or reloaded, and entries added to a
+// loaded set are added to its index without a rebuild. Sync is cheap when
+// nothing changed (one small query), so workers call it every few seconds.
+type SetSync struct {
+	Sets    triage.SetStore
+	Files   triage.EvidenceFetcher
+	Matcher *triage.Matcher
+	Logger  *slog.Logger
+	// MaxSetBytes bounds a compiled file read into memory (0: 4 GiB).
+	MaxSetBytes int64
+
+	mu     sync.Mutex
+	loaded map[int64]*loadedSet
+}
+
+type loadedSet struct {
+	name    string
+	rev     int64
+	entries int64
+}
+
+// Sync brings the Matcher up to date with the database.
+func (s *SetSync) Sync(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.loaded == nil {
+		s.loaded = map[int64]*loadedSet{}
+	}
+	sets, err := s.Sets.Sets(ctx)
+	if err != nil {
+		return fmt.Errorf("sync hash sets: %w", err)
+	}
+	seen := map[int64]bool{}
+	var errs []error
+	for _, st := range sets {
+		seen[st.ID] = true
+		l := s.loaded[st.ID]
+		if !st.Enabled || st.State != triage.SetReady {
+			if l != nil {
+				s.Matcher.RemoveSet(l.name)
+				delete(s.loaded, st.ID)
+				s.Logger.InfoContext(ctx, "hash set unloaded", "set", st.Name, "enabled", st.Enabled, "state", st.State)
+			}
+			continue
+		}
+		if l == nil || l.rev != st.Rev || l.name != st.Name {
+			if l != nil && l.name != st.Name {
+				s.Matcher.RemoveSet(l.name)
+			}
+			nl, err := s.load(ctx, st)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			s.loaded[st.ID] = nl
+			continue
+		}
+		if st.Entries > l.entries {
+			es, err := s.Sets.SetEntries(ctx, st.ID, l.entries, st.Entries)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if err := s.Matcher.AddEntries(st.Name, es); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			l.entries += int64(len(es))
+			s.Logger.InfoContext(ctx, "hash set entries added", "set", st.Name, "added", len(es), "entries", l.entries)
+		}
+	}
+	for id, l := range s.loaded {
+		if !seen[id] {
+			s.Matcher.RemoveSet(l.name)
+			delete(s.loaded, id)
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("sync hash sets: %w", errs[0])
+	}
+	return nil
+}
+
+// load reads a set's compiled file, applies the database's settings, indexes
+// it and adds the entries added since it was pushed.
+func (s *SetSync) load(ctx context.Context, st triage.StoredSet) (*loadedSet, error) {
+	start := time.Now()
+	hs, err := readSet(ctx, s.Files, st, s.MaxSetBytes)
+	if err != nil {
+		return nil, err
+	}
+	hs.Meta.Name, hs.Meta.Version, hs.Meta.Kind = st.Name, st.Version, st.Kind
+	if st.PDQRadius > 0 {
+		hs.Meta.PDQRadius = st.PDQRadius
+	}
+	if st.PHashRadius > 0 {
+		hs.Meta.PHashRadius = st.PHashRadius
+	}
+	s.Matcher.AddSet(hs)
+	l := &loadedSet{name: st.Name, rev: st.Rev, entries: int64(hs.Len())}
+	if st.Entries > l.entries {
+		es, err := s.Sets.SetEntries(ctx, st.ID, l.entries, st.Entries)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.Matcher.AddEntries(st.Name, es); err != nil {
+			return nil, err
+		}
+		l.entries += int64(len(es))
+	}
+	s.Logger.InfoContext(ctx, "hash set loaded", "set", st.Name, "version", st.Version, "rev", st.Rev, "entries", l.entries, "took", time.Since(start))
+	return l, nil
+}
+
+// readSet reads and checks a stored set's compiled file.
+func readSet(ctx context.Context, files triage.EvidenceFetcher, st triage.StoredSet, limit int64) (*triage.HashSet, error) {
+	buf, err := fetchSet(ctx, files, st, limit)
+	if err != nil {
+		return nil, err
+	}
+	return triage.ParseHashSet(buf)
+}
+
+// fetchSet reads a stored set's compiled file, verified against its SHA-256.
+func fetchSet(ctx context.Context, files triage.EvidenceFetcher, st triage.StoredSet, limit int64) ([]byte, error) {
+	if limit <= 0 {
+		limit = 4 << 30
+	}
+	rc, info, err := files.Get(ctx, st.SHA256)
+	if err != nil {
+		return nil, fmt.Errorf("hash set %s: %w", st.Name, err)
+	}
+	defer rc.Close()
+	if info.Size > limit {
+		return nil, triage.Errorf(triage.ETOOLARGE, "hash set file is %d bytes, over the limit of %d", info.Size, limit)
+	}
+	buf := make([]byte, 0, info.Size)
+	buf, err = readAllInto(rc, buf)
+	if err != nil {
+		return nil, fmt.Errorf("hash set %s: %w", st.Name, err)
+	}
+	return buf, nil
+}
+
+func readAllInto(r io.Reader, buf []byte) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+// Run calls Sync every interval until ctx is done, logging failures.
+func (s *SetSync) Run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.Sync(ctx); err != nil && ctx.Err() == nil {
+				s.Logger.WarnContext(ctx, "hash set sync failed; will retry", "err", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,379 @@
+package workers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image/jpeg"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/winnow-forensics/winnow/triage"
+)
+
+// Config is what a worker is built from.
+type Config struct {
+	Logger      *slog.Logger
+	Redis       RedisConfig
+	Concurrency int // tasks at once (0: 2)
+	Items       triage.ItemStore
+	Sets        triage.SetStore
+	Evidence    triage.EvidenceFetcher
+	SetFiles    triage.EvidenceFetcher
+	Blobs       triage.BlobStore
+	// Hasher, Matcher options and Rules are those of winnow scan, so both
+	// give the same hashes, matches and verdicts. The Hasher should make
+	// thumbnails (HasherOptions.ThumbSide, ThumbSize): they are grayscale,
+	// from the luma plane the hashes use, so they cost no second decode.
+	Hasher  *triage.Hasher
+	Matcher triage.MatcherOptions
+	Rules   triage.Rules
+	EXIF    EXIF
+	// Lease is how long a claimed item may stay processing before the
+	// reconciler enqueues it again (0: 10 minutes).
+	Lease time.Duration
+	// SyncEvery is how often hash-set changes are picked up (0: 2 s).
+	SyncEvery time.Duration
+	// ReconcileEvery is how often items:reconcile is queued (0: 15 s), and
+	// Grace how old a received item must be to count as stuck (0: 30 s).
+	ReconcileEvery time.Duration
+	Grace          time.Duration
+	// BufferBytes: items up to this size are read into memory and get EXIF
+	// and a thumbnail; larger ones are streamed (0: 64 MiB).
+	BufferBytes int64
+	Registry    *prometheus.Registry
+}
+
+// Worker runs the task handlers.
+type Worker struct {
+	cfg     Config
+	log     *slog.Logger
+	srv     *asynq.Server
+	client  *Client
+	sync    *SetSync
+	matcher *triage.Matcher
+	m       *workerMetrics
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+// New returns a worker; Start runs it.
+func New(cfg Config) *Worker {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 2
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 10 * time.Minute
+	}
+	if cfg.SyncEvery <= 0 {
+		cfg.SyncEvery = 2 * time.Second
+	}
+	if cfg.ReconcileEvery <= 0 {
+		cfg.ReconcileEvery = 15 * time.Second
+	}
+	if cfg.Grace <= 0 {
+		cfg.Grace = 30 * time.Second
+	}
+	if cfg.BufferBytes <= 0 {
+		cfg.BufferBytes = 64 << 20
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	if cfg.Hasher == nil {
+		cfg.Hasher = triage.NewHasher(triage.HasherOptions{ThumbSide: ThumbSize})
+	}
+	log := cfg.Logger.With("component", "worker")
+	w := &Worker{cfg: cfg, log: log, matcher: triage.NewMatcher(cfg.Matcher), client: NewClient(cfg.Redis)}
+	w.sync = &SetSync{Sets: cfg.Sets, Files: cfg.SetFiles, Matcher: w.matcher, Logger: log}
+	w.m = newWorkerMetrics(cfg.Registry, w.matcher)
+	return w
+}
+
+// Matcher returns the worker's in-memory matcher.
+func (w *Worker) Matcher() *triage.Matcher { return w.matcher }
+
+// Start loads the hash sets (it returns an error if it cannot: a worker that
+// matched against nothing would call known material new), then starts
+// the task server, the set sync and the reconcile ticker.
+func (w *Worker) Start(ctx context.Context) error {
+	if err := w.sync.Sync(ctx); err != nil {
+		return fmt.Errorf("worker: initial hash-set load: %w", err)
+	}
+	w.srv = asynq.NewServer(w.cfg.Redis.opt(), asynq.Config{
+		Concurrency:     w.cfg.Concurrency,
+		Queues:          map[string]int{Queue: 1},
+		Logger:          asynqLogger{w.log.With("part", "asynq")},
+		LogLevel:        asynq.WarnLevel,
+		ShutdownTimeout: 20 * time.Second,
+		RetryDelayFunc: func(n int, _ error, _ *asynq.Task) time.Duration {
+			d := time.Duration(1<<min(n, 6)) * time.Second // 2 s, 4 s, ... at most 64 s
+			return d + time.Duration(rand.Int64N(int64(d)/2+1))
+		},
+		TaskCheckInterval:        200 * time.Millisecond,
+		DelayedTaskCheckInterval: time.Second,
+	})
+	mux := asynq.NewServeMux()
+	mux.HandleFunc(TypeItemAnalyze, w.handleAnalyze)
+	mux.HandleFunc(TypeHashSetImport, w.handleImport)
+	mux.HandleFunc(TypeItemsReconcile, w.handleReconcile)
+	if err := w.srv.Start(mux); err != nil {
+		return fmt.Errorf("worker: %w", queueError(err))
+	}
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	w.cancel, w.done = cancel, make(chan struct{})
+	go func() {
+		defer close(w.done)
+		go w.sync.Run(bg, w.cfg.SyncEvery)
+		t := time.NewTicker(w.cfg.ReconcileEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-bg.Done():
+				return
+			case <-t.C:
+				if _, err := w.client.c.EnqueueContext(bg, NewReconcileTask()); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+					w.log.WarnContext(bg, "cannot queue items:reconcile", "err", err)
+				}
+			}
+		}
+	}()
+	w.log.InfoContext(ctx, "worker started", "concurrency", w.cfg.Concurrency, "hash_sets", len(w.matcher.Sets()))
+	return nil
+}
+
+// Shutdown stops taking tasks, waits for running ones (up to 20 s; the
+// rest go back to the queue) and stops the background loops.
+func (w *Worker) Shutdown() {
+	if w.srv != nil {
+		w.srv.Shutdown()
+	}
+	if w.cancel != nil {
+		w.cancel()
+		<-w.done
+	}
+	w.client.Close()
+}
+
+// Reconcile enqueues every item stuck in a non-final state, and every set
+// stuck importing. It returns how many it enqueued.
+func (w *Worker) Reconcile(ctx context.Context) (int, error) {
+	n := 0
+	ids, err := w.cfg.Items.StuckItems(ctx, w.cfg.Grace, 10000)
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		if err := w.client.EnqueueAnalyze(ctx, id); err != nil {
+			return n, err
+		}
+		n++
+	}
+	sets, err := w.cfg.Sets.StuckSets(ctx, w.cfg.Grace)
+	if err != nil {
+		return n, err
+	}
+	for _, id := range sets {
+		st, err := w.cfg.Sets.SetByID(ctx, id)
+		if err != nil {
+			continue
+		}
+		if err := w.client.EnqueueImport(ctx, id, st.Rev); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+func (w *Worker) handleReconcile(ctx context.Context, t *asynq.Task) error {
+	n, err := w.Reconcile(ctx)
+	if n > 0 {
+		w.log.InfoContext(ctx, "reconciler re-enqueued stuck work", "count", n)
+	}
+	w.m.reconciled.Add(float64(n))
+	return err
+}
+
+func (w *Worker) handleImport(ctx context.Context, t *asynq.Task) error {
+	var p ImportPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return fmt.Errorf("hashset:import payload: %v: %w", err, asynq.SkipRetry)
+	}
+	st, err := w.cfg.Sets.SetByID(ctx, p.SetID)
+	if triage.ErrorCode(err) == triage.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if st.Rev != p.Rev || st.State != triage.SetImporting {
+		return nil // superseded or done
+	}
+	log := w.log.With("set", st.Name, "rev", st.Rev)
+	buf, err := fetchSet(ctx, w.cfg.SetFiles, st, 0)
+	var importErr error
+	var hs *triage.HashSet
+	switch {
+	case errors.Is(err, triage.ErrCorruptEvidence) || triage.ErrorCode(err) == triage.ETOOLARGE:
+		importErr = err
+	case err != nil:
+		return err // retry: the store may be back soon
+	default:
+		hs, err = triage.ParseHashSet(buf)
+		if err != nil {
+			importErr = triage.Errorf(triage.EINVALID, "the pushed file is not a valid compiled hash set: %v", err)
+		} else if hs.Meta.Name != st.Name {
+			importErr = triage.Errorf(triage.EINVALID, "the file is hash set %q but was pushed as %q", hs.Meta.Name, st.Name)
+		}
+	}
+	if importErr != nil {
+		log.WarnContext(ctx, "hash set import failed", "err", importErr)
+		return w.cfg.Sets.ImportSet(ctx, st.ID, st.Rev, triage.SetMeta{}, nil, importErr)
+	}
+	meta := hs.Meta
+	if st.Version != "" {
+		meta.Version = st.Version
+	}
+	if err := w.cfg.Sets.ImportSet(ctx, st.ID, st.Rev, meta, hs.Entries, nil); err != nil {
+		if triage.ErrorCode(err) == triage.ECONFLICT {
+			return nil
+		}
+		return err
+	}
+	log.InfoContext(ctx, "hash set imported", "entries", hs.Len())
+	return w.sync.Sync(ctx)
+}
+
+func (w *Worker) handleAnalyze(ctx context.Context, t *asynq.Task) error {
+	var p AnalyzePayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.ItemID <= 0 {
+		return fmt.Errorf("item:analyze payload %q: %w", t.Payload(), asynq.SkipRetry)
+	}
+	log := w.log.With("task_id", AnalyzeTaskID(p.ItemID), "item_id", p.ItemID)
+	it, err := w.cfg.Items.ClaimItem(ctx, p.ItemID, w.cfg.Lease)
+	switch triage.ErrorCode(err) {
+	case "":
+	case triage.ECONFLICT:
+		return nil // already final: nothing to do
+	case triage.ENOTFOUND:
+		return fmt.Errorf("item %d: %w", p.ItemID, asynq.SkipRetry)
+	default:
+		return err
+	}
+	start := time.Now()
+	res, err := w.analyze(ctx, &it)
+	if err != nil {
+		log.WarnContext(ctx, "analysis interrupted; will retry", "err", err)
+		return err
+	}
+	fin, err := w.cfg.Items.FinishItem(ctx, it.ID, res)
+	if err != nil {
+		return err
+	}
+	if fin {
+		w.m.items.WithLabelValues(string(verdictOf(res))).Inc()
+		w.m.bytes.Add(float64(it.Size))
+		w.m.seconds.Observe(time.Since(start).Seconds())
+		log.DebugContext(ctx, "item analysed", "verdict", verdictOf(res), "took", time.Since(start))
+	}
+	return nil
+}
+
+// analyze fingerprints, matches and decides one claimed item. A problem of
+// the item itself (damaged, malformed, over a limit) is in the result; an
+// error return means the infrastructure failed and the task should retry.
+func (w *Worker) analyze(ctx context.Context, it *triage.Item) (triage.ItemResult, error) {
+	rc, _, err := w.cfg.Evidence.Get(ctx, it.SHA256)
+	if triage.ErrorCode(err) == triage.ENOTFOUND {
+		return triage.ItemResult{Err: triage.Errorf(triage.ENOTFOUND, "the evidence object is missing from the store")}, nil
+	} else if err != nil {
+		return triage.ItemResult{}, err
+	}
+	defer rc.Close()
+	tr := &trackReader{r: rc}
+	var fp triage.Fingerprint
+	var b []byte
+	if it.Size <= w.cfg.BufferBytes {
+		b = make([]byte, 0, it.Size)
+		b, err = readAllInto(tr, b)
+		if err == nil {
+			fp = w.cfg.Hasher.HashBytes(ctx, b)
+		}
+	} else {
+		fp = w.cfg.Hasher.HashReader(ctx, tr, it.Size)
+		err = tr.err
+	}
+	switch {
+	case errors.Is(err, triage.ErrCorruptEvidence):
+		return triage.ItemResult{Err: triage.Errorf(triage.EINTERNAL, "the stored evidence object does not match its SHA-256; it must be re-acquired")}, nil
+	case err != nil:
+		return triage.ItemResult{}, err
+	case ctx.Err() != nil:
+		return triage.ItemResult{}, ctx.Err()
+	case fp.SHA256 != it.SHA256:
+		return triage.ItemResult{Err: triage.Errorf(triage.EINTERNAL, "the evidence read back hashes to %s", fp.SHA256)}, nil
+	}
+	res := triage.ItemResult{Fingerprint: &fp}
+	if b != nil && fp.Type.Kind == triage.KindImage {
+		if ex, err := w.cfg.EXIF.Summary(ctx, b); err == nil {
+			res.EXIF = ex
+		} else if triage.ErrorCode(err) == triage.EUNAVAILABLE {
+			return triage.ItemResult{}, err
+		} else {
+			w.log.DebugContext(ctx, "no EXIF summary", "item_id", it.ID, "err", err)
+		}
+	}
+	if fp.Thumb != nil {
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, fp.Thumb, &jpeg.Options{Quality: 80}); err == nil {
+			key := thumbnailKey(it.SHA256)
+			if err := w.cfg.Blobs.PutBlob(ctx, key, buf.Bytes(), "image/jpeg"); err != nil {
+				return triage.ItemResult{}, err
+			}
+			res.ThumbnailKey = key
+		}
+	}
+	res.Matches = w.matcher.Match(&fp)
+	res.Decision = w.cfg.Rules.Decide(&fp, res.Matches)
+	return res, nil
+}
+
+// ThumbSize is the longer side of a thumbnail, in pixels.
+const ThumbSize = 256
+
+// thumbnailKey is where an item's thumbnail is kept: derived from the
+// content, so every item with that content shares it.
+func thumbnailKey(sum triage.SHA256) string { return "thumbnails/" + sum.String() + ".jpg" }
+
+// trackReader keeps the first error of the evidence stream, which the
+// hashing engine would otherwise fold into a per-item error.
+type trackReader struct {
+	r   io.Reader
+	err error
+}
+
+func (t *trackReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if err != nil && err != io.EOF && t.err == nil {
+		t.err = err
+	}
+	return n, err
+}
+
+// verdictOf is the verdict FinishItem records for res.
+func verdictOf(res triage.ItemResult) triage.Verdict {
+	if res.Err != nil {
+		return triage.VerdictError
+	}
+	return res.Decision.Verdict
+}
