@@ -473,7 +473,7 @@ func (ls *loadedSet) entryPDQ(id uint32) (PDQ, bool) {
 		if q := s.pdqQuality(int(id)); q >= 0 && q < ls.minQuality {
 			return PDQ{}, false
 		}
-		return s.pdq.find(id), true
+		return s.pdq.find(id, s.n), true
 	}
 	ls.addedMu.RLock()
 	e := ls.added[int(id)-s.Len()]

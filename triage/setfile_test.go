@@ -93,18 +93,24 @@ func TestHashSetRoundTrip(t *testing.T) {
 			t.Fatalf("Category(%d) = %v", i, s.Category(i))
 		}
 	}
+	// The MD5 column: every entry with an MD5 once, in hash order.
 	ids, md5s := s.MD5s()
 	n := 0
 	for _, e := range es {
 		if e.Algos.Has(AlgoMD5) {
-			if md5s[n] != e.MD5 || ids[n] != uint32(e.Pos-1) {
-				t.Fatalf("md5 column %d wrong", n)
-			}
 			n++
 		}
 	}
 	if n != len(ids) {
 		t.Errorf("md5 column has %d, want %d", len(ids), n)
+	}
+	for k, id := range ids {
+		if md5s[k] != es[id].MD5 || !es[id].Algos.Has(AlgoMD5) {
+			t.Fatalf("md5 column position %d: entry %d, hash %v", k, id, md5s[k])
+		}
+		if k > 0 && bytes.Compare(md5s[k-1][:], md5s[k][:]) > 0 {
+			t.Fatalf("md5 column not in hash order at %d", k)
+		}
 	}
 
 	// Atomic file write and load.
@@ -195,6 +201,40 @@ func BenchmarkLoadHashSet(b *testing.B) {
 	for b.Loop() {
 		if _, err := ParseHashSet(buf.Bytes()); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestHashSetEntryOrderColumns reads a set written before the digest
+// columns were sorted (testdata/set-entry-order.wset: testEntries(120, 9),
+// columns in entry order): it must load, give the same entries, and
+// match through every column.
+func TestHashSetEntryOrderColumns(t *testing.T) {
+	s, err := ReadHashSetFile(filepath.Join("testdata", "set-entry-order.wset"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	es := testEntries(120, 9)
+	if s.Len() != len(es) {
+		t.Fatalf("Len() = %d, want %d", s.Len(), len(es))
+	}
+	if s.md5.byHash || s.sha1.byHash || s.sha256.byHash {
+		t.Fatalf("an entry-order column read as hash order")
+	}
+	for i, want := range es {
+		if got := s.Entry(i); !reflect.DeepEqual(got, want) {
+			t.Fatalf("entry %d:\n got %+v\nwant %+v", i, got, want)
+		}
+	}
+	m := NewMatcher(MatcherOptions{})
+	m.AddSet(s)
+	for i, e := range es {
+		if !e.Algos.Has(AlgoMD5) {
+			continue
+		}
+		fp := Fingerprint{Digests: Digests{MD5: e.MD5}}
+		if ms := m.Match(&fp); len(ms) != 1 || ms[0].Entry != i {
+			t.Fatalf("MD5 of entry %d: matches %+v", i, ms)
 		}
 	}
 }

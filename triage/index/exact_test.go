@@ -3,6 +3,7 @@ package index
 import (
 	"bytes"
 	"fmt"
+	"math/bits"
 	"slices"
 	"testing"
 )
@@ -199,4 +200,68 @@ func ExampleExact() {
 	x.Add(md5s[:16], 11) // the same digest in another set
 	fmt.Println(sortedIDs(x.Lookup(md5s[:16], nil)), x.Lookup([]byte("not in the index"), nil))
 	// Output: [7 11] []
+}
+
+// TestExactSortedInput: input already in key order (compiled sets store
+// their digest columns sorted) takes the build's no-sort path; input out
+// of order only at its very end must fall back to the sort. Both must
+// answer like the model, duplicates and empty directory buckets included.
+func TestExactSortedInput(t *testing.T) {
+	for _, keyLen := range []int{3, 16, 20, 32} {
+		for _, n := range []int{1, 2, 100, 20000, 70000} { // 70000: in parallel pieces
+			keys := randKeys(n, keyLen, uint64(n+keyLen))
+			for i := 0; i+1 < n; i += 5 {
+				copy(keys[(i+1)*keyLen:(i+2)*keyLen], keys[i*keyLen:(i+1)*keyLen])
+			}
+			order := make([]int, n)
+			for i := range order {
+				order[i] = i
+			}
+			slices.SortStableFunc(order, func(a, b int) int {
+				return bytes.Compare(keys[a*keyLen:(a+1)*keyLen], keys[b*keyLen:(b+1)*keyLen])
+			})
+			sortedKeys := make([]byte, 0, len(keys))
+			ids := make([]uint32, n)
+			for j, i := range order {
+				sortedKeys = append(sortedKeys, keys[i*keyLen:(i+1)*keyLen]...)
+				ids[j] = uint32(i)
+			}
+			// The same input with its last two keys swapped: out of order
+			// only at the end.
+			late := slices.Clone(sortedKeys)
+			lateIDs := slices.Clone(ids)
+			if n >= 2 && !bytes.Equal(late[(n-2)*keyLen:(n-1)*keyLen], late[(n-1)*keyLen:]) {
+				a := slices.Clone(late[(n-2)*keyLen : (n-1)*keyLen])
+				copy(late[(n-2)*keyLen:], late[(n-1)*keyLen:])
+				copy(late[(n-1)*keyLen:], a)
+				lateIDs[n-2], lateIDs[n-1] = lateIDs[n-1], lateIDs[n-2]
+			}
+			ref := map[string][]uint32{}
+			for i := 0; i < n; i++ {
+				k := string(keys[i*keyLen : (i+1)*keyLen])
+				ref[k] = append(ref[k], uint32(i))
+			}
+			w := (keyLen + 7) / 8
+			db := uint(min(max(bits.Len(uint(n))-3, 0), maxSortedDirBits))
+			f := field{64 - db, db}
+			if db == 0 {
+				f = field{0, 0}
+			}
+			if _, ok := copySorted(w, srcBytes{keyLen, sortedKeys, ids}, f, make([]uint64, n*w), make([]uint32, n), 3); !ok {
+				t.Fatalf("len %d n %d: sorted input not taken as sorted", keyLen, n)
+			}
+			if _, ok := copySorted(w, srcBytes{keyLen, late, lateIDs}, f, make([]uint64, n*w), make([]uint32, n), 3); ok && !slices.Equal(late, sortedKeys) {
+				t.Fatalf("len %d n %d: input out of order taken as sorted", keyLen, n)
+			}
+			for name, x := range map[string]*Exact{"sorted": BuildExact(keyLen, sortedKeys, ids), "late": BuildExact(keyLen, late, lateIDs)} {
+				probes := append(randKeys(20, keyLen, 5), keys...)
+				for i := 0; i < len(probes); i += keyLen {
+					k := probes[i : i+keyLen]
+					if got, want := sortedIDs(x.Lookup(k, nil)), ref[string(k)]; !slices.Equal(got, want) {
+						t.Fatalf("len %d n %d %s: Lookup(%x) = %v, want %v", keyLen, n, name, k, got, want)
+					}
+				}
+			}
+		}
+	}
 }

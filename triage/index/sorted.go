@@ -2,6 +2,7 @@ package index
 
 import (
 	"math/bits"
+	"slices"
 	"sort"
 	"sync"
 	"unsafe"
@@ -74,6 +75,11 @@ func buildSorted(w int, src source, procs int) *segment {
 	adviseHuge(keys)
 	ids := make([]uint32, n)
 	adviseHuge(ids)
+	if d, ok := copySorted(w, src, f, keys, ids, procs); ok {
+		s := newSegment(w, keys, ids)
+		s.srt = &sorted{shift: 64 - db, dir: d}
+		return s
+	}
 	d := sortEntries(w, src, f, keys, ids, procs)
 	s := newSegment(w, keys, ids)
 	var wg sync.WaitGroup
@@ -89,6 +95,61 @@ func buildSorted(w int, src source, procs int) *segment {
 	// With db == 0 the shift is 64 and every key lands in bucket 0.
 	s.srt = &sorted{shift: 64 - db, dir: d}
 	return s
+}
+
+// copySorted is the build of input already in key order (compiled hash
+// sets store their digest columns sorted): the entries are copied and the
+// directory written in one sequential pass, split between procs
+// goroutines, with no sort. It gives up, returning false, when a key is
+// out of order (for unsorted input, almost at once); keys and ids are then
+// overwritten by the sort.
+func copySorted(w int, src source, f field, keys []uint64, ids []uint32, procs int) ([]uint32, bool) {
+	n := src.len()
+	d := make([]uint32, 1<<f.nb+1)
+	if n < 1<<16 {
+		procs = 1
+	}
+	sorted := make([]bool, procs)
+	var wg sync.WaitGroup
+	for c := range procs {
+		wg.Go(func() {
+			lo, hi := n*c/procs, n*(c+1)/procs
+			// Piece c writes the directory entries of the buckets after
+			// the one of the entry before it, up to its last entry's.
+			var tmp [MaxKeyLen / 8]uint64
+			prev := tmp[:w]
+			b := 0
+			if lo > 0 {
+				src.key(lo-1, prev)
+				b = int(f.of(prev)) + 1
+			}
+			for i := lo; i < hi; i++ {
+				k := keys[i*w : (i+1)*w : (i+1)*w]
+				src.key(i, k)
+				if i > lo {
+					prev = keys[(i-1)*w : i*w]
+				}
+				if i > 0 && compareKeys(prev, k) > 0 {
+					return
+				}
+				ids[i] = src.id(i)
+				for v := int(f.of(k)); b <= v; b++ {
+					d[b] = uint32(i)
+				}
+			}
+			if c == procs-1 {
+				for ; b < len(d); b++ {
+					d[b] = uint32(n)
+				}
+			}
+			sorted[c] = true
+		})
+	}
+	wg.Wait()
+	if slices.Contains(sorted, false) {
+		return nil, false
+	}
+	return d, true
 }
 
 // sortRun sorts entries [lo, hi) of s by key (ids follow their keys).
