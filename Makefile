@@ -11,7 +11,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 60s
 BENCHTIME ?= 1s
 
-.PHONY: build test test-short test-pure lint bench fuzz clean compose-check
+.PHONY: build test test-short test-pure lint bench fuzz clean compose-check demo
 
 build:
 	$(GO) build $(GOFLAGS_TAGS) -ldflags '$(LDFLAGS)' -o bin/winnow ./cmd/winnow
@@ -48,10 +48,18 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseEXIF$$' -fuzztime $(FUZZTIME) ./workers
 	$(GO) test -run '^$$' -fuzz '^FuzzPartPath$$' -fuzztime $(FUZZTIME) ./api
 	$(GO) test -run '^$$' -fuzz '^FuzzReadConfig$$' -fuzztime $(FUZZTIME) ./cmd/winnow
+	$(GO) test -run '^$$' -fuzz '^FuzzZip$$' -fuzztime $(FUZZTIME) ./triage/archive
+	$(GO) test -run '^$$' -fuzz '^FuzzTar$$' -fuzztime $(FUZZTIME) ./triage/archive
+	$(GO) test -run '^$$' -fuzz '^FuzzCleanName$$' -fuzztime $(FUZZTIME) ./triage/archive
 
 # docker-compose.yml must parse (there is no container engine here to run it).
 compose-check:
 	POSTGRES_PASSWORD=x MINIO_ROOT_PASSWORD=x MINIO_KMS_SECRET_KEY=k:eA== docker-compose -f docker-compose.yml config -q
+
+# The README's first command: scan the demo seizure (demo/README.md).
+DEMO_OUT ?= /tmp/winnow-demo
+demo: build
+	bin/winnow scan --hashset demo/known.json --hashset demo/known-good.txt --out $(DEMO_OUT) --force demo/seizure
 
 clean:
 	rm -rf bin

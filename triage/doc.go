@@ -23,6 +23,11 @@
 // never a crash or a lost batch. Errors carry a code (EINVALID, ETOOLARGE,
 // ...) and a message that is safe to show a user; see Error.
 //
+// Matcher finds the hash-set entries a fingerprint matches and Rules turn
+// them into a Verdict. Stacks and Series group what a scan found: identical
+// files, and near-duplicate series of new material found through the same
+// matching index, so that a reviewer sees one series rather than every copy.
+//
 // The package imports the standard library, goimagehash and x/image only;
 // storage, queues and HTTP live in other packages and depend on this one.
 package triage

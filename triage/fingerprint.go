@@ -41,10 +41,9 @@ type Fingerprint struct {
 	// Digests are valid whenever Size bytes were read, even with an Err.
 	Err   error
 	Times StageTimes
-	// Thumbnail, when HasherOptions.Thumbnail is set, is a small grayscale
-	// image made from the luma plane the hashes were computed from (no
-	// second decode); nil when the image was not decoded.
-	Thumbnail *image.Gray
+	// Thumb is a small grayscale thumbnail of an image hashed perceptually,
+	// when HasherOptions.ThumbSide asks for one.
+	Thumb *image.Gray
 }
 
 // StageTimes is the time one item spent in each stage. Digest runs
@@ -76,24 +75,24 @@ type Hasher struct {
 	// fields (not constants) so the scale benchmark can sweep them.
 	turboMinSide int
 	turboGray    bool
-	thumb        int
+	thumbSide    int
 }
 
 // HasherOptions configure a Hasher.
 type HasherOptions struct {
 	Algos  AlgoSet // zero means AlgosDefault
 	Limits Limits
+	// ThumbSide, when positive, makes images hashed perceptually also get
+	// Fingerprint.Thumb, at most this many pixels on its longer side. It is
+	// box-averaged from the luma plane the hashes are computed from (no
+	// second decode), so it is grayscale.
+	ThumbSide int
 	// NoFastJPEG turns the libjpeg-turbo path off even when it was built in.
 	NoFastJPEG bool
 	// JPEGMinSide overrides TurboMinSide: libjpeg-turbo decodes at the
 	// smallest scale k/8 whose shorter side is at least this many pixels.
 	// Larger is closer to the full-size convention and slower.
 	JPEGMinSide int
-	// Thumbnail, if positive, makes the Hasher return a grayscale
-	// thumbnail of decoded images (Fingerprint.Thumbnail) whose longer side
-	// is at most this many pixels. It costs no second decode and does not
-	// change any hash.
-	Thumbnail int
 }
 
 // NewHasher returns a Hasher.
@@ -110,7 +109,7 @@ func NewHasher(opt HasherOptions) *Hasher {
 
 		turboMinSide: cmp.Or(opt.JPEGMinSide, TurboMinSide),
 		turboGray:    true,
-		thumb:        opt.Thumbnail,
+		thumbSide:    opt.ThumbSide,
 	}
 }
 
@@ -317,6 +316,9 @@ func (h *Hasher) perceptual(ctx context.Context, fp *Fingerprint, b []byte, r io
 			ras.srcW, ras.srcH, h.lim.MinSide)
 	}
 	t1 := time.Now()
+	if h.thumbSide > 0 {
+		fp.Thumb = thumbGray(ras.luma, ras.w, ras.h, h.thumbSide)
+	}
 	h.hashLuma(fp, ras, s)
 	fp.Times.Hash = time.Since(t1)
 	fp.Perceptual = true
@@ -447,9 +449,6 @@ const smallSide = 64
 //
 // PDQ runs last because it blurs the plane in place.
 func (h *Hasher) hashLuma(fp *Fingerprint, ras raster, s *scratch) {
-	if h.thumb > 0 {
-		fp.Thumbnail = lumaThumb(ras.luma, ras.w, ras.h, h.thumb)
-	}
 	if h.algos&AlgoSet(AlgoPHash|AlgoDHash|AlgoAHash) != 0 {
 		small := boxGray(ras.luma, ras.w, ras.h, smallSide)
 		if h.algos.Has(AlgoPHash) {
@@ -518,34 +517,6 @@ func boxGray(luma []float32, w, h, n int) *image.Gray {
 		for x := 0; x < n; x++ {
 			v := sums[x]/float64(counts[x]) + 0.5
 			img.Pix[y*img.Stride+x] = uint8(min(255, max(0, v)))
-		}
-	}
-	return img
-}
-
-// lumaThumb box-averages a w x h luma plane to a gray image whose longer
-// side is at most side pixels, keeping the aspect ratio.
-func lumaThumb(luma []float32, w, h, side int) *image.Gray {
-	tw, th := w, h
-	if w >= h && w > side {
-		tw, th = side, max(1, (h*side+w/2)/w)
-	} else if h > w && h > side {
-		tw, th = max(1, (w*side+h/2)/h), side
-	}
-	img := image.NewGray(image.Rect(0, 0, tw, th))
-	for ty := range th {
-		y0, y1 := ty*h/th, max((ty+1)*h/th, ty*h/th+1)
-		for tx := range tw {
-			x0, x1 := tx*w/tw, max((tx+1)*w/tw, tx*w/tw+1)
-			var sum float32
-			for y := y0; y < y1; y++ {
-				row := luma[y*w : y*w+w]
-				for x := x0; x < x1; x++ {
-					sum += row[x]
-				}
-			}
-			v := sum / float32((y1-y0)*(x1-x0))
-			img.Pix[ty*img.Stride+tx] = uint8(min(max(v+0.5, 0), 255))
 		}
 	}
 	return img

@@ -30,7 +30,7 @@ type Config struct {
 	Blobs       triage.BlobStore
 	// Hasher, Matcher options and Rules are those of winnow scan, so both
 	// give the same hashes, matches and verdicts. The Hasher should make
-	// thumbnails (HasherOptions.Thumbnail, ThumbSize): they are grayscale,
+	// thumbnails (HasherOptions.ThumbSide = ThumbSize): they are grayscale,
 	// from the luma plane the hashes use, so they cost no second decode.
 	Hasher  *triage.Hasher
 	Matcher triage.MatcherOptions
@@ -91,7 +91,7 @@ func New(cfg Config) *Worker {
 		cfg.Registry = prometheus.NewRegistry()
 	}
 	if cfg.Hasher == nil {
-		cfg.Hasher = triage.NewHasher(triage.HasherOptions{Thumbnail: ThumbSize})
+		cfg.Hasher = triage.NewHasher(triage.HasherOptions{ThumbSide: ThumbSize})
 	}
 	log := cfg.Logger.With("component", "worker")
 	w := &Worker{cfg: cfg, log: log, matcher: triage.NewMatcher(cfg.Matcher), client: NewClient(cfg.Redis)}
@@ -333,9 +333,9 @@ func (w *Worker) analyze(ctx context.Context, it *triage.Item) (triage.ItemResul
 			w.log.DebugContext(ctx, "no EXIF summary", "item_id", it.ID, "err", err)
 		}
 	}
-	if fp.Thumbnail != nil {
+	if fp.Thumb != nil {
 		var buf bytes.Buffer
-		if err := jpeg.Encode(&buf, fp.Thumbnail, &jpeg.Options{Quality: 80}); err == nil {
+		if err := jpeg.Encode(&buf, fp.Thumb, &jpeg.Options{Quality: 80}); err == nil {
 			key := thumbnailKey(it.SHA256)
 			if err := w.cfg.Blobs.PutBlob(ctx, key, buf.Bytes(), "image/jpeg"); err != nil {
 				return triage.ItemResult{}, err

@@ -30,6 +30,7 @@ var commands = []command{
 	{"hash", "fingerprint files: MD5, SHA-1, SHA-256, PDQ, pHash, dHash as JSON Lines", runHash},
 	{"match", "find every query/index hash pair within a Hamming distance (pdq, phash)", runMatch},
 	{"hashset", "build, inspect and export compiled hash sets", runHashset},
+	{"scan", "triage folders and archives offline against hash sets; writes a report", runScan},
 	{"version", "print the version and the active decoders", runVersion},
 	{"serve", "run the lab service's HTTP API", runServe},
 	{"worker", "run a lab worker (analysis, hash-set import, reconciler)", runWorker},

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"strings"
 	"sync"
 	"time"
 )
@@ -55,4 +56,29 @@ func startCPUProfile(path string) (func(), error) {
 		pprof.StopCPUProfile()
 		f.Close()
 	}, nil
+}
+
+// progressBar renders "[=====>    ]  45%" for done of total, or a
+// placeholder when the total is not known yet.
+func progressBar(done, total int64, width int) string {
+	if total <= 0 {
+		return "[" + strings.Repeat("·", width) + "]   ?%"
+	}
+	frac := min(1, float64(done)/float64(total))
+	n := int(frac * float64(width))
+	bar := strings.Repeat("=", n)
+	if n < width {
+		bar += ">" + strings.Repeat(" ", width-n-1)
+	}
+	return fmt.Sprintf("[%s] %3.0f%%", bar, 100*frac)
+}
+
+// eta estimates the time left from the work done in elapsed, or "" when
+// it cannot.
+func eta(done, total int64, elapsed time.Duration) string {
+	if total <= 0 || done <= 0 || done >= total || elapsed < time.Second {
+		return ""
+	}
+	left := time.Duration(float64(elapsed) * float64(total-done) / float64(done))
+	return left.Round(time.Second).String()
 }

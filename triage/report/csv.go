@@ -1,0 +1,92 @@
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// CSVColumns are the columns of report.csv, in order.
+var CSVColumns = []string{
+	"id", "path", "outer_path", "inner_path", "size", "verdict", "reason", "category", "category_label",
+	"md5", "sha1", "sha256", "mime", "kind", "width", "height", "pdq", "pdq_quality", "phash",
+	"match_set", "match_entry_id", "match_algorithm", "match_distance", "matches",
+	"group", "duplicate_stack", "error",
+}
+
+// WriteCSV writes one row per item (RFC 4180, with a header of
+// CSVColumns); the match_ columns describe the item's best match, matches
+// counts them all. A cell starting with =, +, -, @, a tab or a carriage
+// return gets a leading apostrophe, so that a spreadsheet shows a file
+// named "=HYPERLINK(...)" as text instead of running it (the exact names
+// are in report.json).
+func WriteCSV(w io.Writer, r *Report) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(CSVColumns); err != nil {
+		return err
+	}
+	row := make([]string, len(CSVColumns))
+	for i := range r.Items {
+		it := &r.Items[i]
+		var ms, me, ma, md string
+		if len(it.Matches) > 0 {
+			m := it.Matches[0]
+			ms, me, ma, md = m.Set, m.EntryID, m.Algorithm, strconv.Itoa(m.Distance)
+		}
+		row = append(row[:0],
+			strconv.Itoa(it.ID), it.Path, it.OuterPath, it.InnerPath, strconv.FormatInt(it.Size, 10),
+			it.Verdict, it.Reason, it.Category, it.CategoryLabel,
+			deref(it.MD5), deref(it.SHA1), deref(it.SHA256), it.MIME, it.Kind, itoa0(it.Width), itoa0(it.Height),
+			deref(it.PDQ), intp(it.PDQQuality), deref(it.PHash),
+			ms, me, ma, md, strconv.Itoa(len(it.Matches)+it.MatchesOmitted),
+			itoa0(it.Group), itoa0(it.Stack), deref(it.Error),
+		)
+		for k, c := range row {
+			row[k] = defuse(c)
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// defuse keeps a spreadsheet from reading a cell as a formula.
+func defuse(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func intp(v *int) string {
+	if v == nil {
+		return ""
+	}
+	return strconv.Itoa(*v)
+}
+
+func itoa0(v int) string {
+	if v == 0 {
+		return ""
+	}
+	return strconv.Itoa(v)
+}
+
+// WriteJSON writes the report as report.json: one JSON object, indented.
+func WriteJSON(w io.Writer, r *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", " ")
+	return enc.Encode(r)
+}
