@@ -110,6 +110,7 @@ async function start() {
 }
 
 async function loggedIn(s) {
+  if (document.activeElement) document.activeElement.blur();
   state.user = s.user;
   state.csrf = s.csrf_token || "";
   $("who").textContent = `${s.user.name} (${s.user.role})`;
