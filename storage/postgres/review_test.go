@@ -2,6 +2,8 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -42,7 +44,7 @@ type reviewFixture struct {
 	users map[string]triage.User
 }
 
-func mustReview(t *testing.T) *reviewFixture {
+func mustReview(t testing.TB) *reviewFixture {
 	t.Helper()
 	pg := servicetest.MustPostgres(t)
 	c := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
@@ -487,5 +489,78 @@ func TestSessionsAndWellness(t *testing.T) {
 	}
 	if e, _ = f.s.TakeBreak(ctx, ann.ID); e.BreakDue || e.SinceBreak != 0 || e.Total != 3 {
 		t.Errorf("after break %+v", e)
+	}
+}
+
+// benchItems finishes n items with random, unrelated PDQ hashes (plus
+// one near copy of every tenth), so the queue holds about n groups.
+func benchItems(b *testing.B, f *reviewFixture, n int, seed uint64, verdict triage.Verdict) time.Duration {
+	ctx := context.Background()
+	c := triage.Case{Name: "bench"}
+	f.s.EnsureCase(ctx, &c)
+	f.s.AddCaseMember(ctx, c.ID, f.users["ann"].ID)
+	e := triage.Exhibit{CaseID: c.ID, Name: "e"}
+	f.s.EnsureExhibit(ctx, &e)
+	rng := rand.New(rand.NewPCG(seed, 1))
+	var spent time.Duration
+	var prev triage.PDQ
+	for i := range n {
+		var pdq triage.PDQ
+		for k := range pdq {
+			pdq[k] = byte(rng.Uint32())
+		}
+		if i%10 == 9 {
+			pdq = flip(prev, 0, 8)
+		}
+		prev = pdq
+		fp := triage.Fingerprint{Size: 1000, Type: triage.MediaType{MIME: "image/jpeg", Kind: triage.KindImage},
+			Width: 800, Height: 600, Perceptual: true, PDQ: pdq, PDQQuality: 100, PHash: triage.PHash(rng.Uint64())}
+		fp.PDQDihedral[0] = pdq
+		for k := range fp.SHA256 {
+			fp.SHA256[k] = byte(rng.Uint32())
+		}
+		it := triage.Item{ExhibitID: e.ID, Path: fmt.Sprintf("p%d.jpg", i), Size: fp.Size, Digests: fp.Digests}
+		if _, err := f.s.CreateItem(ctx, &it); err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		if _, err := f.s.FinishItem(ctx, it.ID, triage.ItemResult{Fingerprint: &fp, Decision: triage.Decision{Verdict: verdict}}); err != nil {
+			b.Fatal(err)
+		}
+		spent += time.Since(start)
+	}
+	return spent
+}
+
+// BenchmarkFinishItemReview measures FinishItem of a new image, grouping
+// for review included (lock, index catch-up, link search, inserts), on
+// top of 2000 items already in review.
+func BenchmarkFinishItemReview(b *testing.B) {
+	f := mustReview(b)
+	benchItems(b, f, 2000, 1, triage.VerdictNew)
+	for _, v := range []triage.Verdict{triage.VerdictNew, triage.VerdictIgnorable} { // ignorable: not grouped, the baseline
+		b.Run(string(v), func(b *testing.B) {
+			spent := benchItems(b, f, b.N, uint64(b.N)+7, v)
+			b.ReportMetric(float64(spent.Microseconds())/float64(b.N)/1000, "ms/item")
+		})
+	}
+}
+
+// BenchmarkReviewQueue measures listing and scoring a queue of about
+// 1800 groups as a reviewer sees it.
+func BenchmarkReviewQueue(b *testing.B) {
+	f := mustReview(b)
+	benchItems(b, f, 2000, 1, triage.VerdictNew)
+	v := f.viewer("ann")
+	w := triage.DefaultPriorityWeights()
+	b.ResetTimer()
+	for b.Loop() {
+		gs, err := f.s.ReviewQueue(context.Background(), v)
+		if err != nil || len(gs) < 1000 {
+			b.Fatalf("%d groups, %v", len(gs), err)
+		}
+		for i := range gs {
+			gs[i].Priority = w.Score(gs[i].Features, time.Now())
+		}
 	}
 }
