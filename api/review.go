@@ -533,14 +533,15 @@ func (s *Server) handleMemberVotes(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	vs, err := s.cfg.Reviews.MemberVotes(c.Request.Context(), id)
+	_, v := viewer(c)
+	vs, err := s.cfg.Reviews.MemberVotes(c.Request.Context(), v, id)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	out := make([]VoteJSON, len(vs))
-	for i, v := range vs {
-		out[i] = VoteJSON{Vote: v, Category: v.Category.String()}
+	for i, vt := range vs {
+		out[i] = VoteJSON{Vote: vt, Category: vt.Category.String()}
 	}
 	c.JSON(http.StatusOK, gin.H{"votes": out})
 }

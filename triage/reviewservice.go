@@ -176,8 +176,9 @@ type ReviewStore interface {
 	// it confirms into the local set, all in one transaction. A reviewer
 	// voting twice on a member is ECONFLICT.
 	Decide(ctx context.Context, r DecideRequest) (DecideResult, error)
-	// MemberVotes returns every vote on a member; ENOTFOUND if none such.
-	MemberVotes(ctx context.Context, memberID int64) ([]Vote, error)
+	// MemberVotes returns every vote on a member the viewer may see
+	// (ENOTFOUND otherwise).
+	MemberVotes(ctx context.Context, v Viewer, memberID int64) ([]Vote, error)
 	// ReviewItem returns the item view; ENOTFOUND if the viewer may not
 	// see the item's case.
 	ReviewItem(ctx context.Context, v Viewer, itemID int64) (ReviewItemView, error)

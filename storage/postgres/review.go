@@ -508,7 +508,15 @@ func (s *Store) ReleaseGroup(ctx context.Context, v triage.Viewer, groupID int64
 }
 
 // MemberVotes implements triage.ReviewStore.
-func (s *Store) MemberVotes(ctx context.Context, memberID int64) ([]triage.Vote, error) {
+func (s *Store) MemberVotes(ctx context.Context, v triage.Viewer, memberID int64) ([]triage.Vote, error) {
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM review_items ri WHERE ri.member_id = $3 AND `+visible,
+		v.UserID, v.All, memberID).Scan(&n); err != nil {
+		return nil, fmt.Errorf("member votes: %w", formatError(err))
+	}
+	if n == 0 {
+		return nil, triage.Errorf(triage.ENOTFOUND, "no review member %d that you may see", memberID)
+	}
 	vs, err := s.votes(ctx, `v.member_id = $1 AND $2`, memberID, true)
 	if err != nil {
 		return nil, fmt.Errorf("member votes: %w", formatError(err))

@@ -400,9 +400,12 @@ func TestReviewVotesAndAdjudication(t *testing.T) {
 	if err != nil || res.Outcomes[0].Status != triage.MemberConfirmed || res.Outcomes[0].Entry != 0 || res.Version != 1 {
 		t.Fatalf("adjudication: %+v %v", res, err)
 	}
-	votes, _ := f.s.MemberVotes(ctx, g.MemberList[0].ID)
+	votes, _ := f.s.MemberVotes(ctx, f.viewer("judge"), g.MemberList[0].ID)
 	if len(votes) != 2 {
 		t.Errorf("votes %+v", votes)
+	}
+	if _, err := f.s.MemberVotes(ctx, f.viewer("outsider"), g.MemberList[0].ID); triage.ErrorCode(err) != triage.ENOTFOUND {
+		t.Errorf("outsider reads votes: %v", err)
 	}
 	// Promoted with provenance.
 	st, _ := f.s.Set(ctx, "local")
