@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -138,7 +139,7 @@ func (s *Server) handleGetExhibit(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	st, err := s.cfg.Items.ExhibitStatus(c.Request.Context(), ex.ID)
+	st, err := s.exhibitStatus(c, ex.ID)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -178,7 +179,7 @@ func (s *Server) handlePutExhibit(c *gin.Context) {
 }
 
 // handleExhibitStatus counts an exhibit's items by state and verdict, with
-// its progress (final items / all items).
+// its progress (final items / all items), at most half a second old.
 //
 //	GET /api/v1/cases/{case}/exhibits/{exhibit}/status
 func (s *Server) handleExhibitStatus(c *gin.Context) {
@@ -187,12 +188,24 @@ func (s *Server) handleExhibitStatus(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	st, err := s.cfg.Items.ExhibitStatus(c.Request.Context(), ex.ID)
+	st, err := s.exhibitStatus(c, ex.ID)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, st)
+}
+
+// exhibitStatus returns an exhibit's status, at most StatusCacheTTL old.
+func (s *Server) exhibitStatus(c *gin.Context, id int64) (triage.ExhibitStatus, error) {
+	if v, ok := s.status.Load(id); ok && time.Since(v.(cachedStatus).at) < StatusCacheTTL {
+		return v.(cachedStatus).st, nil
+	}
+	st, err := s.cfg.Items.ExhibitStatus(c.Request.Context(), id)
+	if err == nil {
+		s.status.Store(id, cachedStatus{st: st, at: time.Now()})
+	}
+	return st, err
 }
 
 // itemFilter reads the item-list query: state, verdict, parent, after, limit.

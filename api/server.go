@@ -87,11 +87,21 @@ type Server struct {
 	// authenticated tokens for TokenCacheTTL.
 	exhibits sync.Map // string -> caseExhibit
 	tokens   sync.Map // triage.SHA256 -> cachedToken
+	status   sync.Map // exhibit id -> cachedStatus
 	// throttle and loginSem bound password guessing and argon2's memory.
 	throttle loginThrottle
 	loginSem chan struct{}
 	// localSet is set once the local hash set exists.
 	localSet atomic.Bool
+}
+
+// StatusCacheTTL is how stale an exhibit's status may be: many clients
+// polling one exhibit cost one database query per TTL.
+const StatusCacheTTL = 500 * time.Millisecond
+
+type cachedStatus struct {
+	st triage.ExhibitStatus
+	at time.Time
 }
 
 // TokenCacheTTL is how long an authenticated token is trusted without

@@ -2,6 +2,7 @@ package triage
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 
 	"github.com/winnow-forensics/winnow/triage/triagetest"
@@ -69,5 +70,34 @@ func TestThumbnailKeepsHashes(t *testing.T) {
 	}
 	if b := withThumb.Thumb.Bounds(); b.Dx() != 256 || b.Dy() != 192 {
 		t.Errorf("thumbnail is %v, want 256x192", b)
+	}
+}
+
+func BenchmarkReadEXIF(b *testing.B) {
+	j := triagetest.WithEXIF(triagetest.PhotoJPEG(640, 480, 1, 90), "WinnowTestCam", "Model Seven")
+	b.SetBytes(int64(len(j)))
+	for b.Loop() {
+		if m, _ := ReadEXIF(j); m["Make"] == "" {
+			b.Fatal("no EXIF")
+		}
+	}
+}
+
+// BenchmarkStreamDigests is the upload path's digest cost per MB, in the
+// 32 KiB writes an HTTP body gives and in 1 MiB writes.
+func BenchmarkStreamDigests(b *testing.B) {
+	buf := triagetest.PhotoJPEG(64, 64, 1, 90)
+	data := bytes.Repeat(buf, (8<<20)/len(buf))
+	for _, chunk := range []int{32 << 10, 1 << 20} {
+		b.Run(fmt.Sprintf("write=%dKiB", chunk>>10), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				d := NewStreamDigests()
+				for i := 0; i < len(data); i += chunk {
+					d.Write(data[i:min(i+chunk, len(data))])
+				}
+				d.Sum()
+			}
+		})
 	}
 }

@@ -471,7 +471,16 @@ type digestReader struct {
 }
 
 func (d *digestReader) Read(p []byte) (int, error) {
-	n, err := d.r.Read(p)
+	// Gather up to 1 MiB before digesting: HTTP bodies come in small
+	// reads, and large writes let the three digests run in parallel.
+	want := min(len(p), 1<<20)
+	n := 0
+	var err error
+	for n < want && err == nil {
+		var k int
+		k, err = d.r.Read(p[n:want])
+		n += k
+	}
 	if n > 0 {
 		d.d.Write(p[:n])
 		d.n += int64(n)

@@ -54,3 +54,35 @@ func TestUnavailable(t *testing.T) {
 		t.Errorf("Open on a closed port: code %q (%v), want %q", got, err, triage.EUNAVAILABLE)
 	}
 }
+
+// BenchmarkExhibitStatus is what every status poll costs, on an exhibit of
+// 2,000 items.
+func BenchmarkExhibitStatus(b *testing.B) {
+	s := MustOpen(b)
+	ex := storetest.MustExhibit(b, s, "c", "e")
+	ctx := context.Background()
+	for i := range 2000 {
+		if _, err := s.CreateItem(ctx, storetest.ItemFor(ex, "f"+strconv.Itoa(i), i+1)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		if st, err := s.ExhibitStatus(ctx, ex.ID); err != nil || st.Items != 2000 {
+			b.Fatal(st, err)
+		}
+	}
+}
+
+// BenchmarkCreateItem is the database part of one upload.
+func BenchmarkCreateItem(b *testing.B) {
+	s := MustOpen(b)
+	ex := storetest.MustExhibit(b, s, "c", "e")
+	ctx := context.Background()
+	i := 0
+	for b.Loop() {
+		i++
+		if _, err := s.CreateItem(ctx, storetest.ItemFor(ex, "f"+strconv.Itoa(i), i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -296,7 +296,7 @@ func StartRedis(tb testing.TB, aof bool) *Process {
 	if err != nil {
 		tb.Fatalf("redis: %v", err)
 	}
-	tb.Cleanup(p.Stop)
+	tb.Cleanup(func() { p.Stop(); os.RemoveAll(p.dir) })
 	return p
 }
 
