@@ -43,7 +43,10 @@ query line, then index line; the output does not depend on --workers.
 At the end one JSON object goes to stderr: load_s (reading and parsing
 both files), build_s (building the index), query_s (searching and writing
 the pairs), qps (queries per second of query_s), index_entries, queries,
-pairs, index_bytes (memory held by the index) and workers.
+pairs, index_bytes (memory held by the index) and workers; where the
+platform tells, also query_cpu_s (CPU time of the query phase, all
+threads) and qps_cpu (queries per CPU second, which other load on the
+machine does not distort).
 
 Exit status: 0 on success, 1 when a file cannot be read or holds a
 malformed line, 2 for a bad command line, 130 when interrupted.`
@@ -141,6 +144,8 @@ type matchStats struct {
 	BuildS       float64 `json:"build_s"`
 	QueryS       float64 `json:"query_s"`
 	QPS          float64 `json:"qps"`
+	QueryCPUS    float64 `json:"query_cpu_s,omitempty"`
+	QPSCPU       float64 `json:"qps_cpu,omitempty"`
 	IndexEntries int     `json:"index_entries"`
 	Queries      int     `json:"queries"`
 	Pairs        int64   `json:"pairs"`
@@ -176,12 +181,16 @@ func match(ctx context.Context, e *env, cfg matchConfig) error {
 	}
 	st.BuildS = since(t1)
 
-	t2 := time.Now()
+	t2, c2 := time.Now(), processCPU()
 	pairs, err := matchAll(ctx, e.stdout, qs, cfg.workers, query)
 	st.QueryS = since(t2)
 	st.Pairs = pairs
 	if st.QueryS > 0 {
 		st.QPS = math.Round(float64(st.Queries)/st.QueryS*10) / 10
+	}
+	if c := processCPU() - c2; c2 > 0 && c > 0 {
+		st.QueryCPUS = math.Round(c*1e4) / 1e4
+		st.QPSCPU = math.Round(float64(st.Queries)/c*10) / 10
 	}
 	if err != nil {
 		return err
