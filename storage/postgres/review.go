@@ -406,7 +406,7 @@ type querier interface {
 func (s *Store) votesIn(ctx context.Context, q querier, cond string, a1, a2 any) ([]memberVote, error) {
 	rows, err := q.Query(ctx, `SELECT v.member_id, m.sha256, v.reviewer_id, u.name, v.category, v.series, v.flags, v.tags, v.notes, v.at
 		FROM review_votes v JOIN users u ON u.id = v.reviewer_id JOIN review_members m ON m.id = v.member_id
-		WHERE `+cond+` ORDER BY v.at, v.reviewer_id`, a1, a2)
+		WHERE `+cond+` ORDER BY v.seq`, a1, a2)
 	if err != nil {
 		return nil, err
 	}

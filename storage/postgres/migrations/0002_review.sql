@@ -78,6 +78,7 @@ CREATE INDEX review_items_case ON review_items (case_id, member_id);
 
 -- One reviewer's vote on one member: a reviewer votes once (primary key).
 CREATE TABLE review_votes (
+	seq         bigserial, -- the order votes were cast in
 	member_id   bigint NOT NULL REFERENCES review_members(id),
 	reviewer_id bigint NOT NULL REFERENCES users(id),
 	category    text NOT NULL,
