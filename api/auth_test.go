@@ -1,6 +1,8 @@
 package api
 
 import (
+	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -149,5 +151,34 @@ func TestReviewConfigDefaults(t *testing.T) {
 	r := ReviewConfig{}.withDefaults()
 	if r.RequiredVotes != 1 || r.Keys.Scheme != triage.SchemeVICUS || r.LocalSet != "winnow-local" || r.Weights.GPS != 3 || r.Lease == 0 {
 		t.Errorf("defaults %+v", r)
+	}
+}
+
+// TestUIHeaders: the UI is served from the binary with a strict CSP;
+// everything but its static files is no-store.
+func TestUIHeaders(t *testing.T) {
+	s := New(Config{})
+	for _, tc := range []struct {
+		path, status, cache, ctype string
+	}{
+		{"/ui/", "200", "no-store", "text/html"},
+		{"/ui/static/app.js", "200", "no-cache", "text/javascript"},
+		{"/ui/static/style.css", "200", "no-cache", "text/css"},
+		{"/ui/static/nope.js", "404", "no-cache", ""},
+		{"/ui/static/../../auth.go", "200", "no-store", "text/html"}, // cleaned to the app page, never a source file
+		{"/healthz", "200", "no-store", "application/json"},
+	} {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest("GET", tc.path, nil))
+		h := rec.Header()
+		if fmt.Sprint(rec.Code) != tc.status || h.Get("Cache-Control") != tc.cache || !strings.HasPrefix(h.Get("Content-Type"), tc.ctype) ||
+			h.Get("Content-Security-Policy") != ContentSecurityPolicy || h.Get("X-Frame-Options") != "DENY" {
+			t.Errorf("%s: %d %v", tc.path, rec.Code, h)
+		}
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if rec.Code != 302 || rec.Header().Get("Location") != "/ui/" {
+		t.Errorf("/: %d %v", rec.Code, rec.Header())
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -86,7 +87,7 @@ func securityHeaders(c *gin.Context) {
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	h.Set("Cross-Origin-Resource-Policy", "same-origin")
-	if strings.HasPrefix(c.Request.URL.Path, "/ui/static/") {
+	if strings.HasPrefix(path.Clean(c.Request.URL.Path), "/ui/static/") {
 		h.Set("Cache-Control", "no-cache")
 	} else {
 		h.Set("Cache-Control", "no-store")
