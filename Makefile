@@ -11,7 +11,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 60s
 BENCHTIME ?= 1s
 
-.PHONY: build test test-short test-pure lint bench fuzz clean compose-check demo
+.PHONY: build test test-short test-pure lint bench fuzz clean demo bench-accuracy compose-check
 
 build:
 	$(GO) build $(GOFLAGS_TAGS) -ldflags '$(LDFLAGS)' -o bin/winnow ./cmd/winnow
@@ -43,6 +43,7 @@ fuzz:
 	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz '^FuzzHashBytes$$' -fuzztime $(FUZZTIME) ./triage
 	$(GO) test -run '^$$' -fuzz '^FuzzParseHashes$$' -fuzztime $(FUZZTIME) ./triage
 	$(GO) test -run '^$$' -fuzz '^FuzzHash$$' -fuzztime $(FUZZTIME) ./triage/pdq
+	$(GO) test -run '^$$' -fuzz '^FuzzViews$$' -fuzztime $(FUZZTIME) ./triage
 	$(if $(TAGS),$(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./triage/jpegturbo,)
 	$(GO) test -run '^$$' -fuzz '^FuzzReadEXIF$$' -fuzztime $(FUZZTIME) ./triage
 	$(GO) test -run '^$$' -fuzz '^FuzzParseEXIF$$' -fuzztime $(FUZZTIME) ./workers
@@ -54,14 +55,22 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParsePasswordHash$$' -fuzztime $(FUZZTIME) ./api
 	$(GO) test -run '^$$' -fuzz '^FuzzParseDecision$$' -fuzztime $(FUZZTIME) ./api
 
-# docker-compose.yml must parse (there is no container engine here to run it).
-compose-check:
-	POSTGRES_PASSWORD=x MINIO_ROOT_PASSWORD=x MINIO_KMS_SECRET_KEY=k:eA== docker-compose -f docker-compose.yml config -q
-
 # The README's first command: scan the demo seizure (demo/README.md).
 DEMO_OUT ?= /tmp/winnow-demo
 demo: build
 	bin/winnow scan --hashset demo/known.json --hashset demo/known-good.txt --out $(DEMO_OUT) --force demo/seizure
+
+# The matching-accuracy benchmark: prints the recall table (README,
+# "Verdict rules"). Downloads Debian wallpaper packages into .cache/ the
+# first time (apt-get download); ACCURACY_FLAGS=-debian=false runs on
+# generated images alone, -v lists every false match.
+ACCURACY_FLAGS ?=
+bench-accuracy:
+	$(GO) run $(GOFLAGS_TAGS) ./triage/triagetest/benchaccuracy $(ACCURACY_FLAGS)
+
+# docker-compose.yml must parse (there is no container engine here to run it).
+compose-check:
+	POSTGRES_PASSWORD=x MINIO_ROOT_PASSWORD=x MINIO_KMS_SECRET_KEY=k:eA== docker-compose -f docker-compose.yml config -q
 
 clean:
 	rm -rf bin

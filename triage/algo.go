@@ -48,7 +48,11 @@ const (
 	AlgosPerceptual = AlgoSet(AlgoPDQ | AlgoPDQDihedral | AlgoPHash | AlgoDHash | AlgoAHash)
 	// AlgosDefault is what `winnow hash` computes unless told otherwise.
 	AlgosDefault = AlgosCrypto | AlgoSet(AlgoPDQ|AlgoPHash|AlgoDHash)
-	AlgosAll     = AlgosCrypto | AlgosPerceptual
+	// AlgosMatch is what matching against hash sets needs: the defaults
+	// and the dihedral hashes, so that rotated and mirrored copies match.
+	// Scans and the lab service hash with it.
+	AlgosMatch = AlgosDefault | AlgoSet(AlgoPDQDihedral)
+	AlgosAll   = AlgosCrypto | AlgosPerceptual
 )
 
 // Has reports whether a is in the set.

@@ -14,6 +14,15 @@
 // JPEGs, the bulk of any seizure, go through libjpeg-turbo's DCT-domain
 // scaled decode when the binary is built with it (package jpegturbo).
 //
+// Matching is more than a hash compare: re-posted copies are rotated,
+// mirrored, padded, screenshotted, cropped and straightened. The Hasher
+// therefore also derives views of an image (the content inside a uniform
+// border, a guessed uncrop, a rotation undone; see View) and the dihedral
+// hashes of PDQ and pHash, and the Matcher queries all of them under each
+// set's Rules, which also let a borderline PDQ match count when pHash
+// agrees on the same entry (and the reverse). Rules.Decide turns the
+// matches into a Verdict.
+//
 // Hashes are comparable fixed-size values (MD5, SHA1, SHA256, PDQ, PHash,
 // DHash, AHash) with Parse functions and String methods in lowercase hex, so
 // they serve as map keys and compare with ==.

@@ -56,23 +56,6 @@ func FuzzReadEXIF(f *testing.F) {
 	})
 }
 
-// TestThumbnailKeepsHashes checks that asking for thumbnails changes no
-// hash and gives a thumbnail of the right shape.
-func TestThumbnailKeepsHashes(t *testing.T) {
-	j := triagetest.PhotoJPEG(800, 600, 3, 90)
-	plain := NewHasher(HasherOptions{}).HashBytes(t.Context(), j)
-	withThumb := NewHasher(HasherOptions{ThumbSide: 256}).HashBytes(t.Context(), j)
-	if plain.PDQ != withThumb.PDQ || plain.PHash != withThumb.PHash || plain.DHash != withThumb.DHash || plain.SHA256 != withThumb.SHA256 {
-		t.Errorf("hashes changed with thumbnails on")
-	}
-	if plain.Thumb != nil {
-		t.Errorf("thumbnail made without being asked for")
-	}
-	if b := withThumb.Thumb.Bounds(); b.Dx() != 256 || b.Dy() != 192 {
-		t.Errorf("thumbnail is %v, want 256x192", b)
-	}
-}
-
 func BenchmarkReadEXIF(b *testing.B) {
 	j := triagetest.WithEXIF(triagetest.PhotoJPEG(640, 480, 1, 90), "WinnowTestCam", "Model Seven")
 	b.SetBytes(int64(len(j)))

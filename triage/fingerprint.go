@@ -35,6 +35,14 @@ type Fingerprint struct {
 	PHash       PHash
 	DHash       DHash
 	AHash       AHash
+	// PHashDihedral are the pHashes of the 8 dihedral transforms, in the
+	// order of PDQDihedral (element 0 is PHash); computed with PDQDihedral
+	// and PHash.
+	PHashDihedral [8]PHash
+	// Views are other views of the image, hashed for matching only: the
+	// content inside a uniform border, and a guess at the whole of a
+	// cropped image (see View). The hashes above stay the whole image's.
+	Views []View
 	// Decoder names the decoder that produced the pixels, e.g. "libjpeg-turbo 1/4".
 	Decoder string
 	// Err is the per-item error: nil, or why something could not be computed.
@@ -44,6 +52,55 @@ type Fingerprint struct {
 	// Thumb is a small grayscale thumbnail of an image hashed perceptually,
 	// when HasherOptions.ThumbSide asks for one.
 	Thumb *image.Gray
+}
+
+// ViewKind names a derived view of an image.
+type ViewKind string
+
+// The views the Hasher derives.
+const (
+	// ViewTrimmed is the content inside a uniform border: letterboxing,
+	// padding, a screenshot's plain canvas, a frame (see trim.go). Only
+	// images with a meaningful border have one.
+	ViewTrimmed ViewKind = "trimmed"
+	// ViewUncropped is the image padded back by mirroring its edges, 1/18
+	// of each side (so an image cropped by 5% on every side regains its
+	// original geometry): a guess at the original of a cropped copy. Every
+	// image has one.
+	ViewUncropped ViewKind = "uncropped"
+	// ViewDeskewed is the picture of an image rotated by a few degrees on
+	// a flat canvas, rotated back (see deskew.go) and trimmed of the fill
+	// around it. Only images with such a canvas have one.
+	ViewDeskewed ViewKind = "deskewed"
+)
+
+// View is one derived view of an image and its perceptual hashes. The
+// Matcher queries views as well as the whole image, so a padded,
+// screenshotted or cropped copy still matches its original; the set's
+// rules say which views count (SetRules). Views have no dihedral hashes:
+// a copy both rotated by 90 degrees and padded is rare, and every variant
+// queried costs a search of every set.
+type View struct {
+	Kind ViewKind
+	// Rect is the part of the image the view shows, in the image's own
+	// pixel coordinates (for ViewUncropped and ViewDeskewed, the whole
+	// image).
+	Rect image.Rectangle
+	// Angle is the rotation ViewDeskewed undid, in degrees counter-clockwise.
+	Angle      float64
+	PDQ        PDQ
+	PDQQuality int
+	PHash      PHash // zero when pHash is not computed
+}
+
+// View returns the view of that kind, or nil.
+func (fp *Fingerprint) View(kind ViewKind) *View {
+	for i := range fp.Views {
+		if fp.Views[i].Kind == kind {
+			return &fp.Views[i]
+		}
+	}
+	return nil
 }
 
 // StageTimes is the time one item spent in each stage. Digest runs
@@ -71,6 +128,7 @@ type Hasher struct {
 	mem     *memBudget
 	scratch sync.Pool // *scratch
 	turbo   bool
+	views   bool
 	// turboMinSide and turboGray tune the libjpeg-turbo path; they are
 	// fields (not constants) so the scale benchmark can sweep them.
 	turboMinSide int
@@ -93,6 +151,14 @@ type HasherOptions struct {
 	// smallest scale k/8 whose shorter side is at least this many pixels.
 	// Larger is closer to the full-size convention and slower.
 	JPEGMinSide int
+	// Views turns on the derived views (Fingerprint.Views) that matching
+	// queries: hash with it to match against sets (scans, the lab
+	// service); `winnow hash` and hash-set building leave it off. Views
+	// cost one more PDQ and pHash, of a plane downscaled to the fast JPEG
+	// path's size, for the uncropped view of every image, and another for
+	// each image with a border or a skew; looking for them takes
+	// microseconds. See README, "Verdict rules", for the figures.
+	Views bool
 }
 
 // NewHasher returns a Hasher.
@@ -106,6 +172,7 @@ func NewHasher(opt HasherOptions) *Hasher {
 		lim:   lim,
 		mem:   newMemBudget(lim.DecodeMemory),
 		turbo: jpegturbo.Available && !opt.NoFastJPEG,
+		views: opt.Views,
 
 		turboMinSide: cmp.Or(opt.JPEGMinSide, TurboMinSide),
 		turboGray:    true,
@@ -122,10 +189,12 @@ func (h *Hasher) FastJPEG() bool { return h.turbo }
 // scratch is per-call working memory, pooled so that steady-state hashing
 // does not allocate large buffers.
 type scratch struct {
-	file []byte
-	luma []float32
-	gray []byte
-	pdq  pdq.Hasher
+	file  []byte
+	luma  []float32
+	gray  []byte
+	view  []float32 // a derived view's plane
+	view2 []float32 // and a second one, for a view derived in two steps
+	pdq   pdq.Hasher
 }
 
 func (h *Hasher) getScratch() *scratch {
@@ -447,37 +516,109 @@ const smallSide = 64
 // bilinear step (dHash, aHash). Feeding goimagehash the full image instead
 // would cost ~35 MB of allocation per 12 MP photo.
 //
-// PDQ runs last because it blurs the plane in place.
+// PDQ runs last because it blurs the plane in place; the derived views
+// (see View) are copied out of the plane and hashed before it.
 func (h *Hasher) hashLuma(fp *Fingerprint, ras raster, s *scratch) {
-	if h.algos&AlgoSet(AlgoPHash|AlgoDHash|AlgoAHash) != 0 {
-		small := boxGray(ras.luma, ras.w, ras.h, smallSide)
-		if h.algos.Has(AlgoPHash) {
-			if v, err := goimagehash.PerceptionHash(small); err == nil {
-				fp.PHash = PHash(v.GetHash())
-			}
+	h.hash64(fp, ras.luma, ras.w, ras.h)
+	if h.views && h.algos&AlgoSet(AlgoPDQ|AlgoPDQDihedral|AlgoPHash) != 0 {
+		full := image.Rect(0, 0, ras.srcW, ras.srcH)
+		if r, ok := findContent(ras.luma, ras.w, ras.h); ok {
+			var w, hh int
+			s.view, w, hh = cropPlane(s.view[:0], ras.luma, ras.w, r)
+			h.hashView(fp, View{Kind: ViewTrimmed, Rect: scaleRect(r, ras.w, ras.h, ras.srcW, ras.srcH)}, w, hh, s)
 		}
-		if h.algos.Has(AlgoDHash) {
-			if v, err := goimagehash.DifferenceHash(small); err == nil {
-				fp.DHash = DHash(v.GetHash())
+		if deg, fill, ok := findSkew(ras.luma, ras.w, ras.h); ok {
+			var w, hh int
+			s.view, w, hh = deskewPlane(s.view[:0], ras.luma, ras.w, ras.h, deg, fill)
+			if r, ok := findContent(s.view, w, hh); ok { // the canvas grew to hold the picture
+				s.view2, w, hh = cropPlane(s.view2[:0], s.view, w, r)
+				s.view, s.view2 = s.view2, s.view
 			}
+			h.hashView(fp, View{Kind: ViewDeskewed, Rect: full, Angle: deg}, w, hh, s)
 		}
-		if h.algos.Has(AlgoAHash) {
-			if v, err := goimagehash.AverageHash(small); err == nil {
-				fp.AHash = AHash(v.GetHash())
-			}
+		var w, hh int
+		s.view, w, hh = uncropPlane(s.view[:0], ras.luma, ras.w, ras.h)
+		h.hashView(fp, View{Kind: ViewUncropped, Rect: full}, w, hh, s)
+	}
+	h.hashPDQ(&fp.PDQ, &fp.PDQQuality, &fp.PDQDihedral, ras.luma, ras.w, ras.h, s)
+}
+
+// hashView computes v's hashes from the plane in s.view and adds it to fp.
+// A view's pHash comes from phashDihedral's own DCT rather than
+// goimagehash (which takes 20 times as long for the same bits, bar a rare
+// tie at the median): views are only matched, never reported.
+func (h *Hasher) hashView(fp *Fingerprint, v View, w, hgt int, s *scratch) {
+	if h.algos.Has(AlgoPHash) {
+		v.PHash = phashDihedral(boxGray(s.view, w, hgt, smallSide))[0]
+	}
+	if h.algos&AlgoSet(AlgoPDQ|AlgoPDQDihedral) != 0 {
+		q, quality := s.pdq.Hash(s.view, w, hgt)
+		v.PDQ, v.PDQQuality = PDQ(q), quality
+	}
+	fp.Views = append(fp.Views, v)
+}
+
+// phash returns pHash of a 64x64 thumbnail and, when the dihedral hashes
+// are asked for, its dihedral set (whose first element is the pHash).
+func (h *Hasher) phash(small *image.Gray) (PHash, [8]PHash) {
+	var dih [8]PHash
+	v, err := goimagehash.PerceptionHash(small)
+	if err != nil {
+		return 0, dih
+	}
+	ph := PHash(v.GetHash())
+	if h.algos.Has(AlgoPDQDihedral) {
+		dih = phashDihedral(small)
+		dih[0] = ph
+	}
+	return ph, dih
+}
+
+// hash64 computes the 64-bit hashes the Hasher is asked for from a luma plane.
+func (h *Hasher) hash64(fp *Fingerprint, luma []float32, w, hgt int) {
+	if h.algos&AlgoSet(AlgoPHash|AlgoDHash|AlgoAHash) == 0 {
+		return
+	}
+	small := boxGray(luma, w, hgt, smallSide)
+	if h.algos.Has(AlgoPHash) {
+		fp.PHash, fp.PHashDihedral = h.phash(small)
+	}
+	if h.algos.Has(AlgoDHash) {
+		if v, err := goimagehash.DifferenceHash(small); err == nil {
+			fp.DHash = DHash(v.GetHash())
 		}
 	}
+	if h.algos.Has(AlgoAHash) {
+		if v, err := goimagehash.AverageHash(small); err == nil {
+			fp.AHash = AHash(v.GetHash())
+		}
+	}
+}
+
+// hashPDQ computes PDQ (or the dihedral set, whose first is PDQ) of a
+// luma plane, blurring it in place.
+func (h *Hasher) hashPDQ(dst *PDQ, quality *int, dih *[8]PDQ, luma []float32, w, hgt int, s *scratch) {
 	switch {
 	case h.algos.Has(AlgoPDQDihedral):
-		hs, q := s.pdq.HashDihedral(ras.luma, ras.w, ras.h)
+		hs, q := s.pdq.HashDihedral(luma, w, hgt)
 		for i := range hs {
-			fp.PDQDihedral[i] = PDQ(hs[i])
+			dih[i] = PDQ(hs[i])
 		}
-		fp.PDQ, fp.PDQQuality = fp.PDQDihedral[0], q
+		*dst, *quality = dih[0], q
 	case h.algos.Has(AlgoPDQ):
-		v, q := s.pdq.Hash(ras.luma, ras.w, ras.h)
-		fp.PDQ, fp.PDQQuality = PDQ(v), q
+		v, q := s.pdq.Hash(luma, w, hgt)
+		*dst, *quality = PDQ(v), q
 	}
+}
+
+// scaleRect maps a rectangle of a w x h plane to the coordinates of the
+// sw x sh image it was decoded from (a scaled JPEG decode), rounding
+// outwards.
+func scaleRect(r image.Rectangle, w, h, sw, sh int) image.Rectangle {
+	if w == sw && h == sh {
+		return r
+	}
+	return image.Rect(r.Min.X*sw/w, r.Min.Y*sh/h, min(sw, (r.Max.X*sw+w-1)/w), min(sh, (r.Max.Y*sh+h-1)/h))
 }
 
 // boxGray averages a w x h luma plane down to an n x n 8-bit gray image.

@@ -125,11 +125,13 @@ func patchBMPSize(b []byte, w, h int) []byte {
 }
 
 // hashers returns the Hasher configurations under test: the default (fast
-// JPEG path when built in) and the pure-Go path.
+// JPEG path when built in), the pure-Go path, and the default with the
+// derived views matching uses.
 func hashers(lim Limits) map[string]*Hasher {
 	return map[string]*Hasher{
 		"default": NewHasher(HasherOptions{Algos: AlgosAll, Limits: lim}),
 		"pure-go": NewHasher(HasherOptions{Algos: AlgosAll, Limits: lim, NoFastJPEG: true}),
+		"views":   NewHasher(HasherOptions{Algos: AlgosAll, Limits: lim, Views: true}),
 	}
 }
 
@@ -273,7 +275,7 @@ func FuzzHashBytes(f *testing.F) {
 	var p bytes.Buffer
 	png.Encode(&p, triagetest.Photo(40, 30, 2))
 	f.Add(p.Bytes())
-	h := NewHasher(HasherOptions{Algos: AlgosAll, Limits: Limits{MaxPixels: 4 << 20, DecodeMemory: 256 << 20}})
+	h := NewHasher(HasherOptions{Algos: AlgosAll, Views: true, Limits: Limits{MaxPixels: 4 << 20, DecodeMemory: 256 << 20}})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fp := h.HashBytes(context.Background(), b)
 		if fp.SHA256 != sha256.Sum256(b) {

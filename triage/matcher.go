@@ -1,6 +1,7 @@
 package triage
 
 import (
+	"cmp"
 	"slices"
 	"sort"
 	"sync"
@@ -24,11 +25,23 @@ type Match struct {
 	Algo     Algo
 	Distance int // 0 for the cryptographic digests
 	// Dihedral is the transform of the query that matched (0 = as is,
-	// 1-7 = rot90, rot180, rot270, flipx, flipy, flipp, flipm); PDQ only.
+	// 1-7 = rot90, rot180, rot270, flipx, flipy, flipp, flipm, as in
+	// DihedralNames).
 	Dihedral int
-	Category Category
-	Series   string
+	// View is the derived view of the query that matched (Fingerprint.Views),
+	// or "" for the whole image.
+	View ViewKind
+	// Borderline: the distance is beyond the set's radius for Algo but
+	// within its borderline zone, and the match counts because the other
+	// perceptual algorithm matched the same entry too (see AlgoRule).
+	Borderline bool
+	Category   Category
+	Series     string
 }
+
+// DihedralNames names the dihedral transforms by Match.Dihedral, in the
+// order of Fingerprint.PDQDihedral.
+var DihedralNames = [8]string{"orig", "rot90", "rot180", "rot270", "flipx", "flipy", "flipp", "flipm"}
 
 // MatcherOptions configure a Matcher.
 type MatcherOptions struct {
@@ -41,10 +54,17 @@ type MatcherOptions struct {
 	// matched (0: 50, the reference recommendation). Near-flat images give
 	// low-quality hashes whose bits are noise.
 	MinPDQQuality int
+	// Rules say, per set, what counts as a perceptual match: radius and
+	// borderline zone per algorithm, and whether dihedral and trimmed
+	// hashes are queried. nil means DefaultRules(). A radius of 0 in the
+	// rules means the set's own radius, else PDQRadius or PHashRadius.
+	Rules *Rules
 }
 
 // Matcher matches fingerprints against loaded hash sets: exact lookups of
-// MD5, SHA-1 and SHA-256, and exact radius search of PDQ and pHash. Each
+// MD5, SHA-1 and SHA-256, and exact radius search of PDQ and pHash under
+// each set's Rules (dihedral and trimmed hashes, borderline matches that
+// count when PDQ and pHash agree on an entry). Each
 // set has its own indexes, so sets are added, replaced and removed as
 // units, entries can be added to a loaded set without a rebuild, and a
 // set's own radius applies to it. A Matcher is safe for concurrent use:
@@ -69,6 +89,11 @@ type loadedSet struct {
 	pdq                *index.Near256
 	phash              *index.Near64
 	pdqRadius, pRadius int
+	rules              SetRules
+	minQuality         int // MatcherOptions.MinPDQQuality
+	// pdqBorder and pBorder are the largest distances that count for each
+	// algorithm in agreement with the other (at least the radius).
+	pdqBorder, pBorder int
 	// added holds entries added after loading (AddEntries), with ids
 	// set.Len(), set.Len()+1, ...
 	addedMu sync.RWMutex
@@ -86,6 +111,10 @@ func NewMatcher(opt MatcherOptions) *Matcher {
 	if opt.MinPDQQuality == 0 {
 		opt.MinPDQQuality = 50
 	}
+	if opt.Rules == nil {
+		r := DefaultRules()
+		opt.Rules = &r
+	}
 	m := &Matcher{opt: opt}
 	m.sets.store(nil)
 	return m
@@ -94,13 +123,10 @@ func NewMatcher(opt MatcherOptions) *Matcher {
 // AddSet indexes a set and makes it available to queries. A set with the
 // same name is replaced atomically (queries see the old or the new one).
 func (m *Matcher) AddSet(s *HashSet) {
-	ls := &loadedSet{set: s, pdqRadius: m.opt.PDQRadius, pRadius: m.opt.PHashRadius}
-	if s.Meta.PDQRadius > 0 {
-		ls.pdqRadius = s.Meta.PDQRadius
-	}
-	if s.Meta.PHashRadius > 0 {
-		ls.pRadius = s.Meta.PHashRadius
-	}
+	sr, named := m.opt.Rules.forSet(s.Meta.Name)
+	ls := &loadedSet{set: s, rules: sr, minQuality: m.opt.MinPDQQuality}
+	ls.pdqRadius, ls.pdqBorder = resolveRadius(sr.PDQ, named, s.Meta.PDQRadius, m.opt.PDQRadius)
+	ls.pRadius, ls.pBorder = resolveRadius(sr.PHash, named, s.Meta.PHashRadius, m.opt.PHashRadius)
 	ids, md5s := s.MD5s()
 	ls.md5 = index.BuildExact(len(MD5{}), flat(md5s), ids)
 	ids, sha1s := s.SHA1s()
@@ -135,6 +161,22 @@ func (m *Matcher) AddSet(s *HashSet) {
 	next = append(next, ls)
 	sort.Slice(next, func(i, j int) bool { return next[i].set.Meta.Name < next[j].set.Meta.Name })
 	m.sets.store(next)
+}
+
+// resolveRadius returns the radius (-1: never alone) and the borderline
+// limit (-1: none) of one algorithm in a set: the radius of rules written
+// for the set, else the set's own, else the default rules', else the
+// matcher's default.
+func resolveRadius(ar AlgoRule, named bool, setRadius, def int) (radius, border int) {
+	radius = ar.Radius
+	if !named && setRadius > 0 || radius == 0 {
+		radius = cmp.Or(setRadius, def)
+	}
+	border = radius
+	if ar.Borderline > 0 && ar.Borderline > border {
+		border = ar.Borderline
+	}
+	return radius, border
 }
 
 func (m *Matcher) lowQuality(s *HashSet, ids []uint32) bool {
@@ -216,14 +258,23 @@ func (m *Matcher) AddEntries(set string, entries []Entry) error {
 }
 
 // Match returns every entry of every loaded set that fp matches: exact
-// digest matches and perceptual matches within each set's radius (PDQ
-// only when fp's quality is high enough; with PDQDihedral computed, every
-// rotation and flip of the query is tried). Matches are ordered by set,
-// then entry, then algorithm.
+// digest matches, and the perceptual matches that count under the set's
+// rules. A PDQ or pHash match counts within the algorithm's radius, or
+// within its borderline zone when the other algorithm matches the same
+// entry within its own zone too (Match.Borderline). Every query variant
+// the rules allow is tried: the rotations and flips when the dihedral
+// hashes were computed, and the derived views (Fingerprint.Views); each
+// entry is reported once per algorithm, at its smallest distance. PDQ hashes of low quality, on
+// either side, are not matched. Matches are ordered by set, then entry,
+// then algorithm.
 func (m *Matcher) Match(fp *Fingerprint) []Match {
 	var out []Match
 	var buf []uint32
 	var near []index.Match
+	var q queryVariants
+	if fp.Perceptual {
+		q = m.variants(fp)
+	}
 	for _, ls := range m.sets.load() {
 		add := func(id uint32, a Algo, dist, dih int) {
 			out = append(out, ls.match(id, a, dist, dih))
@@ -246,30 +297,8 @@ func (m *Matcher) Match(fp *Fingerprint) []Match {
 				add(id, AlgoSHA256, 0, 0)
 			}
 		}
-		if fp.Perceptual && fp.PDQQuality >= m.opt.MinPDQQuality {
-			queries := []PDQ{fp.PDQ}
-			if fp.PDQDihedral[1] != (PDQ{}) {
-				queries = fp.PDQDihedral[:]
-			}
-			best := map[uint32]index.Match{}
-			bestDih := map[uint32]int{}
-			for d, q := range queries {
-				near = ls.pdq.Query(q, ls.pdqRadius, near[:0])
-				for _, nm := range near {
-					if b, ok := best[nm.ID]; !ok || nm.Distance < b.Distance {
-						best[nm.ID], bestDih[nm.ID] = nm, d
-					}
-				}
-			}
-			for id, nm := range best {
-				add(id, AlgoPDQ, nm.Distance, bestDih[id])
-			}
-		}
 		if fp.Perceptual {
-			near = ls.phash.Query(uint64(fp.PHash), ls.pRadius, near[:0])
-			for _, nm := range near {
-				add(nm.ID, AlgoPHash, nm.Distance, 0)
-			}
+			near = ls.matchPerceptual(&q, near, &out)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -283,6 +312,174 @@ func (m *Matcher) Match(fp *Fingerprint) []Match {
 		return a.Algo < b.Algo
 	})
 	return out
+}
+
+// queryVariants are the perceptual hashes of one fingerprint that may be
+// queried: the whole image's and its views', each with its rotations and
+// flips when computed.
+type queryVariants struct {
+	pdq   []pdqVariant
+	phash []phashVariant
+}
+
+type pdqVariant struct {
+	h        PDQ
+	dihedral int
+	view     ViewKind
+}
+
+type phashVariant struct {
+	h        PHash
+	dihedral int
+	view     ViewKind
+}
+
+// variants lists fp's query hashes; sets pick the ones their rules allow.
+func (m *Matcher) variants(fp *Fingerprint) queryVariants {
+	var q queryVariants
+	if fp.PDQQuality >= m.opt.MinPDQQuality {
+		q.pdq = append(q.pdq, pdqVariant{fp.PDQ, 0, ""})
+		if fp.PDQDihedral[1] != (PDQ{}) {
+			for d := 1; d < 8; d++ {
+				q.pdq = append(q.pdq, pdqVariant{fp.PDQDihedral[d], d, ""})
+			}
+		}
+	}
+	q.phash = append(q.phash, phashVariant{fp.PHash, 0, ""})
+	if fp.PHashDihedral != ([8]PHash{}) {
+		for d := 1; d < 8; d++ {
+			q.phash = append(q.phash, phashVariant{fp.PHashDihedral[d], d, ""})
+		}
+	}
+	for _, v := range fp.Views {
+		if v.PDQQuality >= m.opt.MinPDQQuality {
+			q.pdq = append(q.pdq, pdqVariant{v.PDQ, 0, v.Kind})
+		}
+		q.phash = append(q.phash, phashVariant{v.PHash, 0, v.Kind})
+	}
+	return q
+}
+
+// allows reports whether the set's rules let a query variant count.
+func (ls *loadedSet) allows(dihedral int, view ViewKind) bool {
+	if dihedral != 0 && !ls.rules.Dihedral {
+		return false
+	}
+	switch view {
+	case ViewTrimmed:
+		return ls.rules.Trimmed
+	case ViewUncropped:
+		return ls.rules.Uncropped
+	case ViewDeskewed:
+		return ls.rules.Deskewed
+	}
+	return view == ""
+}
+
+// candidate is an entry near the query: its best distance per algorithm
+// (-1: not within reach) and the variant that gave it.
+type candidate struct {
+	id             uint32
+	pdq, ph        int
+	pdqDih, phDih  int
+	pdqView, pView ViewKind
+}
+
+// matchPerceptual appends to out the perceptual matches of q in the set.
+//
+// PDQ is queried within its radius and pHash within its borderline zone,
+// both over every allowed variant. Every entry that can match in
+// agreement is within pHash's zone, so the other algorithm's distance of
+// each candidate is then computed directly from the entry's own hash,
+// which is exact without a wide (slow) PDQ query.
+func (ls *loadedSet) matchPerceptual(q *queryVariants, near []index.Match, out *[]Match) []index.Match {
+	var cands []candidate
+	pos := map[uint32]int{}
+	get := func(id uint32) *candidate {
+		if i, ok := pos[id]; ok {
+			return &cands[i]
+		}
+		pos[id] = len(cands)
+		cands = append(cands, candidate{id: id, pdq: -1, ph: -1})
+		return &cands[len(cands)-1]
+	}
+	if ls.pdqRadius >= 0 {
+		for _, v := range q.pdq {
+			if !ls.allows(v.dihedral, v.view) {
+				continue
+			}
+			near = ls.pdq.Query(v.h, ls.pdqRadius, near[:0])
+			for _, nm := range near {
+				if c := get(nm.ID); c.pdq < 0 || nm.Distance < c.pdq {
+					c.pdq, c.pdqDih, c.pdqView = nm.Distance, v.dihedral, v.view
+				}
+			}
+		}
+	}
+	for _, v := range q.phash {
+		// Rotated and mirrored pHashes are queried within the radius only:
+		// seven more searches of the borderline zone would cost more than
+		// all the other queries together.
+		r := ls.pBorder
+		if v.dihedral != 0 {
+			r = ls.pRadius
+		}
+		if r >= 0 && ls.allows(v.dihedral, v.view) {
+			near = ls.phash.Query(uint64(v.h), r, near[:0])
+			for _, nm := range near {
+				if c := get(nm.ID); c.ph < 0 || nm.Distance < c.ph {
+					c.ph, c.phDih, c.pView = nm.Distance, v.dihedral, v.view
+				}
+			}
+		}
+	}
+	// PDQ's borderline zone is wider than its query: measure the pHash
+	// candidates' PDQ directly. (pHash was queried over its whole zone.)
+	widePDQ := ls.pdqBorder > ls.pdqRadius
+	for i := range cands {
+		c := &cands[i]
+		if widePDQ && c.pdq < 0 {
+			if h, ok := ls.entryPDQ(c.id); ok {
+				for _, v := range q.pdq {
+					if d := h.Distance(v.h); ls.allows(v.dihedral, v.view) && d <= ls.pdqBorder && (c.pdq < 0 || d < c.pdq) {
+						c.pdq, c.pdqDih, c.pdqView = d, v.dihedral, v.view
+					}
+				}
+			}
+		}
+		pdqOK := c.pdq >= 0 && c.pdq <= ls.pdqBorder
+		phOK := c.ph >= 0 && c.ph <= ls.pBorder
+		if c.pdq >= 0 && (c.pdq <= ls.pdqRadius || pdqOK && phOK) {
+			mt := ls.match(c.id, AlgoPDQ, c.pdq, c.pdqDih)
+			mt.View, mt.Borderline = c.pdqView, c.pdq > ls.pdqRadius
+			*out = append(*out, mt)
+		}
+		if c.ph >= 0 && (c.ph <= ls.pRadius || pdqOK && phOK) {
+			mt := ls.match(c.id, AlgoPHash, c.ph, c.phDih)
+			mt.View, mt.Borderline = c.pView, c.ph > ls.pRadius
+			*out = append(*out, mt)
+		}
+	}
+	return near
+}
+
+// entryPDQ returns the PDQ hash of entry id, if it has one of usable quality.
+func (ls *loadedSet) entryPDQ(id uint32) (PDQ, bool) {
+	s := ls.set
+	if int(id) < s.Len() {
+		if !s.hasAlgo(int(id), AlgoPDQ) {
+			return PDQ{}, false
+		}
+		if q := s.pdqQuality(int(id)); q >= 0 && q < ls.minQuality {
+			return PDQ{}, false
+		}
+		return s.pdq.find(id), true
+	}
+	ls.addedMu.RLock()
+	e := ls.added[int(id)-s.Len()]
+	ls.addedMu.RUnlock()
+	ok := e.Algos.Has(AlgoPDQ) && (e.PDQQuality < 0 || e.PDQQuality >= ls.minQuality)
+	return e.PDQ, ok
 }
 
 // match builds the Match for entry id of the set.

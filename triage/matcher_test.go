@@ -41,7 +41,9 @@ func TestMatcherAgainstBruteForce(t *testing.T) {
 	es := testEntries(2000, 9)
 	setA := buildSet(t, SetMeta{Name: "A", Version: "1", Kind: KindAlert}, es[:1000])
 	setB := buildSet(t, SetMeta{Name: "B", Version: "2", Kind: KindKnownGood, PDQRadius: 12, PHashRadius: 4}, es[1000:])
-	m := NewMatcher(MatcherOptions{})
+	// Plain radius rules: the matcher's default radii, no borderline zones.
+	plain := Rules{Default: SetRules{PDQ: AlgoRule{Certain: -1}, PHash: AlgoRule{Certain: -1}}}
+	m := NewMatcher(MatcherOptions{Rules: &plain})
 	m.AddSet(setA)
 	m.AddSet(setB)
 

@@ -434,6 +434,11 @@ func (s *HashSet) Category(i int) Category {
 	return s.cats[binary.LittleEndian.Uint16(s.records[i*recordSize+4:])]
 }
 
+// hasAlgo reports whether entry i carries a hash of algorithm a.
+func (s *HashSet) hasAlgo(i int, a Algo) bool {
+	return AlgoSet(binary.LittleEndian.Uint16(s.records[i*recordSize:])).Has(a)
+}
+
 // pdqQuality returns entry i's PDQ quality (-1 if unknown).
 func (s *HashSet) pdqQuality(i int) int { return int(int8(s.records[i*recordSize+6])) }
 

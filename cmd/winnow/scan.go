@@ -76,6 +76,7 @@ type scanConfig struct {
 	noFastJPEG     bool
 	jpegMinSide    int
 	minSide        int
+	rules          triage.Rules
 	thumbnails     int
 	rows           int
 	caseNumber     string
@@ -131,7 +132,8 @@ func parseScanArgs(e *env, args []string) (scanConfig, []string, error) {
 	decodeMiB := fs.Int64("decode-memory-mib", triage.DefaultLimits.DecodeMemory>>20, "memory all concurrent decodes may hold together, in MiB")
 	noFast := fs.Bool("no-fast-jpeg", false, "decode JPEGs with Go's image/jpeg even when libjpeg-turbo is built in")
 	jpegMinSide := fs.Int("jpeg-min-side", triage.TurboMinSide, "libjpeg-turbo decodes JPEGs at the smallest scale k/8 keeping the shorter side at least this long")
-	minSide := fs.Int("min-side", 50, "images whose shorter side is under this many pixels are ignorable (-1: off)")
+	minSide := fs.Int("min-side", 0, "images whose shorter side is under this many pixels are ignorable (-1: off; default: the rules' min_side, 50)")
+	rulesFile := fs.String("rules", "", "matching and verdict rules, JSON (README, \"Verdict rules\"); default: the built-in rules")
 	maxDepth := fs.Int("max-archive-depth", archive.DefaultLimits.MaxDepth, "archives nested deeper than this are reported, not expanded")
 	maxMembers := fs.Int("max-archive-members", archive.DefaultLimits.MaxEntries, "members of one archive expanded at most")
 	maxMemberGiB := fs.Int64("max-member-gib", archive.DefaultLimits.MaxMemberBytes>>30, "largest archive member read, in GiB")
@@ -152,7 +154,23 @@ func parseScanArgs(e *env, args []string) (scanConfig, []string, error) {
 		fs.Usage()
 		return scanConfig{}, nil, errUsage
 	}
+	rules := triage.DefaultRules()
+	if *rulesFile != "" {
+		f, err := os.Open(*rulesFile)
+		if err != nil {
+			return scanConfig{}, nil, &exitError{2, fmt.Errorf("--rules: %w", err)}
+		}
+		rules, err = triage.ParseRules(f)
+		f.Close()
+		if err != nil {
+			return scanConfig{}, nil, &exitError{2, fmt.Errorf("--rules %s: %v", *rulesFile, err)}
+		}
+	}
+	if *minSide != 0 {
+		rules.MinSide = *minSide
+	}
 	cfg := scanConfig{
+		rules:    rules,
 		hashsets: sets, out: *out, force: *force, workers: *workers, stats: *stats,
 		progress: e.stderrTerminal && !*noProgress, logEvery: *logEvery, followSymlinks: *follow,
 		limits: triage.Limits{
@@ -183,8 +201,11 @@ func (c scanConfig) validate() error {
 		return fmt.Errorf("archive limits must be positive")
 	case c.thumbnails < 0 || c.rows < 1:
 		return fmt.Errorf("--html-thumbnails must not be negative and --html-rows must be at least 1")
-	case c.minSide == 0 || c.minSide < -1:
+	case c.minSide < -1:
 		return fmt.Errorf("--min-side must be positive, or -1 to turn the rule off")
+	}
+	if err := c.rules.Validate(); err != nil {
+		return err
 	}
 	return c.limits.Validate()
 }
@@ -198,7 +219,7 @@ func scan(ctx context.Context, e *env, cfg scanConfig, paths []string) error {
 			return &exitError{2, fmt.Errorf("--out %s is inside the scanned folder %s: write the report elsewhere", cfg.out, p)}
 		}
 	}
-	m := triage.NewMatcher(triage.MatcherOptions{})
+	m := triage.NewMatcher(triage.MatcherOptions{Rules: &cfg.rules})
 	var setInfo []report.HashSet
 	for _, p := range cfg.hashsets {
 		s, info, err := loadScanSet(ctx, e, p)
@@ -480,13 +501,13 @@ func newScanner(cfg scanConfig, m *triage.Matcher) *scanner {
 		hasher: triage.NewHasher(triage.HasherOptions{
 			Algos:  triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPDQDihedral|triage.AlgoPHash|triage.AlgoDHash),
 			Limits: cfg.limits, NoFastJPEG: cfg.noFastJPEG, JPEGMinSide: cfg.jpegMinSide, ThumbSide: thumbSide,
+			Views: true,
 		}),
 		jobs:   make(chan *job, cfg.workers*4),
 		expand: newQueue[*expansion](),
 		budget: newByteBudget(max(256<<20, 2*cfg.limits.BufferBytes)),
 	}
-	s.rules = triage.DefaultRules()
-	s.rules.MinSide = cfg.minSide
+	s.rules = cfg.rules
 	s.totalFiles.Store(-1)
 	s.totalBytes.Store(-1)
 	return s
@@ -785,7 +806,7 @@ func (s *scanner) options() report.Options {
 	so := triage.DefaultSeriesOptions
 	return report.Options{
 		Workers: s.cfg.workers, Algorithms: s.hasher.Algos().String(), FollowSymlinks: s.cfg.followSymlinks, FastJPEG: s.hasher.FastJPEG(),
-		Rules: map[string]any{"min_side": s.rules.MinSide},
+		Rules: s.rules,
 		// The Matcher's defaults (NewMatcher with zero options); a set may
 		// override the radii (hash_sets[].pdq_radius, phash_radius).
 		Matching: report.MatchingOptions{PDQRadius: index.DefaultRadius256, PHashRadius: index.DefaultRadius64, MinPDQQuality: 50},

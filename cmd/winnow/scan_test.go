@@ -64,7 +64,7 @@ func TestScanDemo(t *testing.T) {
 	if want := "report: " + filepath.Join(out, "report.html"); !strings.Contains(stderr, want) {
 		t.Errorf("stderr lacks %q:\n%s", want, stderr)
 	}
-	for _, want := range []string{"items/s", "grouping", "6 known, 3 variant, 3 ignorable"} {
+	for _, want := range []string{"items/s", "grouping", "10 known, 1 variant, 3 ignorable"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
@@ -94,9 +94,14 @@ func TestScanDemo(t *testing.T) {
 		{"seizure/Downloads/holiday.zip!/holiday/day1.jpg", "known", "vic-us:1"},
 		{"seizure/Downloads/holiday.zip!/holiday/extras.zip!/extras/day1-again.jpg", "known", "vic-us:1"},
 		{"seizure/backup/old-phone.tar.gz!/sdcard/DCIM/IMG_0101.jpg", "known", "vic-us:3"},
-		{"seizure/Pictures/edited/resized.jpg", "variant", "vic-us:2"},
-		{"seizure/Pictures/edited/recompressed.jpg", "variant", "vic-us:2"},
-		{"seizure/Pictures/edited/flipped.jpg", "variant", "vic-us:1"},
+		// Edited copies: the default rules call a PDQ match within 16, or
+		// PDQ and pHash agreeing on one entry, certain (known); a match
+		// that only a borderline agreement finds is a variant.
+		{"seizure/Pictures/edited/resized.jpg", "known", "vic-us:2"},
+		{"seizure/Pictures/edited/recompressed.jpg", "known", "vic-us:2"},
+		{"seizure/Pictures/edited/flipped.jpg", "known", "vic-us:1"},
+		{"seizure/Pictures/edited/letterboxed.jpg", "known", "vic-us:1"},
+		{"seizure/Pictures/edited/cropped.jpg", "variant", "vic-us:3"},
 		{"seizure/Pictures/series/beach-01.jpg", "new", ""},
 		{"seizure/DCIM/100DEMO/IMG_0003.jpg", "new", ""},
 		{"seizure/System/wallpaper.jpg", "ignorable", ""},
@@ -116,9 +121,14 @@ func TestScanDemo(t *testing.T) {
 			t.Errorf("%s: verdict %s category %q (%s), want %s %q", tt.path, it.Verdict, it.Category, it.Reason, tt.verdict, tt.category)
 		}
 	}
+	// The mirrored copy is found through a dihedral (transformed) PDQ hash.
 	flipped := byPath(r, "flipped.jpg")
-	if len(flipped.Matches) == 0 || flipped.Matches[0].Algorithm != "pdq" || flipped.Matches[0].Transform == "" {
-		t.Errorf("flipped.jpg matches: %+v", flipped.Matches)
+	dihedral := false
+	for _, m := range flipped.Matches {
+		dihedral = dihedral || m.Algorithm == "pdq" && m.Transform != ""
+	}
+	if !dihedral {
+		t.Errorf("flipped.jpg: no dihedral PDQ match: %+v", flipped.Matches)
 	}
 	nested := byPath(r, "extras.zip!/extras/night.jpg")
 	if nested.OuterPath != filepath.Join(demoDir, "seizure/Downloads/holiday.zip") || nested.InnerPath != "holiday/extras.zip!/extras/night.jpg" {
@@ -144,7 +154,7 @@ func TestScanDemo(t *testing.T) {
 			t.Errorf("%s is in series %d, want %d with IMG_0003 (rotated or resized copy)", p, it.Group, n1.Group)
 		}
 	}
-	if r.Counts.Archives != 3 || r.Counts.Items != len(r.Items) || r.Counts.Verdicts["variant"] != 3 {
+	if r.Counts.Archives != 3 || r.Counts.Items != len(r.Items) || r.Counts.Verdicts["variant"] != 1 {
 		t.Errorf("counts: %+v", r.Counts)
 	}
 
@@ -399,5 +409,45 @@ func TestProgressBar(t *testing.T) {
 	}
 	if got := eta(0, 100, 10*time.Second); got != "" {
 		t.Errorf("eta with nothing done = %q, want none", got)
+	}
+}
+
+// TestScanRules checks that --rules reaches both the Matcher and the
+// verdicts: with nothing perceptual called certain, the edited copies the
+// default rules call known become variants; the trimmed view turned off
+// loses the letterboxed copy; a bad file is a usage error naming the field.
+func TestScanRules(t *testing.T) {
+	dir := t.TempDir()
+	rules := filepath.Join(dir, "rules.json")
+	os.WriteFile(rules, []byte(`{"default": {"pdq": {"certain": -1}, "known_when_agree": [], "trimmed": false}}`), 0o644)
+	out := filepath.Join(dir, "out")
+	code, _, stderr := runWinnow(t, "scan", "--rules", rules, "--hashset", filepath.Join(demoDir, "known.json"),
+		"--out", out, filepath.Join(demoDir, "seizure"))
+	if code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	r, raw := readReport(t, out)
+	for _, tt := range []struct{ path, verdict string }{
+		{"Pictures/edited/resized.jpg", "variant"},
+		{"Pictures/edited/recompressed.jpg", "variant"},
+		{"Pictures/edited/flipped.jpg", "variant"},
+		{"DCIM/100DEMO/IMG_0001.jpg", "known"}, // exact digests are always known
+	} {
+		if it := byPath(r, tt.path); it == nil || it.Verdict != tt.verdict {
+			t.Errorf("%s: %+v, want %s", tt.path, it, tt.verdict)
+		}
+	}
+	if it := byPath(r, "Pictures/edited/letterboxed.jpg"); it == nil || it.Verdict == "known" {
+		t.Errorf("letterboxed.jpg with trimmed views off: %+v", it)
+	}
+	opts, _ := raw["options"].(map[string]any)
+	if rr, _ := opts["rules"].(map[string]any); rr == nil || rr["default"] == nil {
+		t.Errorf("report options.rules = %v, want the rules used", opts["rules"])
+	}
+
+	os.WriteFile(rules, []byte(`{"default": {"pdq": {"radius": 300}}}`), 0o644)
+	code, _, stderr = runWinnow(t, "scan", "--rules", rules, "--out", filepath.Join(dir, "out2"), filepath.Join(demoDir, "seizure"))
+	if code != 2 || !strings.Contains(stderr, "pdq.radius") {
+		t.Errorf("bad rules: exit %d, stderr %q; want 2 naming pdq.radius", code, stderr)
 	}
 }

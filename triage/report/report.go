@@ -73,7 +73,7 @@ type Options struct {
 	Algorithms     string          `json:"algorithms"`
 	FollowSymlinks bool            `json:"follow_symlinks"`
 	FastJPEG       bool            `json:"fast_jpeg"`
-	Rules          map[string]any  `json:"rules"`
+	Rules          any             `json:"rules"`
 	Matching       MatchingOptions `json:"matching"`
 	ImageLimits    ImageLimits     `json:"image_limits"`
 	ArchiveLimits  ArchiveLimits   `json:"archive_limits"`

@@ -1,0 +1,230 @@
+package accuracy
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/winnow-forensics/winnow/triage"
+)
+
+// Configs returns the rule configurations the table compares: plain PDQ
+// and plain pHash at their usual thresholds, then the default rules built
+// up one rule at a time, ending with the default rules themselves.
+func Configs() []Config {
+	off := triage.AlgoRule{Radius: -1, Certain: -1}
+	plain := triage.SetRules{PDQ: triage.AlgoRule{Radius: 31, Certain: -1}, PHash: off}
+	phash := triage.SetRules{PDQ: off, PHash: triage.AlgoRule{Radius: 10, Certain: -1}}
+	dih := plain
+	dih.Dihedral = true
+	trim := dih
+	trim.Trimmed = true
+	uncrop := trim
+	uncrop.Uncropped = true
+	deskew := uncrop
+	deskew.Deskewed = true
+	rules := func(sr triage.SetRules) triage.Rules { return triage.Rules{MinSide: -1, Default: sr} }
+	return []Config{
+		{"PDQ 31", rules(plain)},
+		{"pHash 10", rules(phash)},
+		{"+dihedral", rules(dih)},
+		{"+trim", rules(trim)},
+		{"+uncrop", rules(uncrop)},
+		{"+deskew", rules(deskew)},
+		{"default rules", triage.DefaultRules()},
+	}
+}
+
+// Margin summarises how close the benchmark's impostor pairs (a query and
+// a set entry that is not its original) come to matching: the smallest
+// PDQ and pHash distances over every query variant the rules allow.
+type Margin struct {
+	Pairs int
+	// MinPDQ and MinPHash are the smallest distances of any impostor pair,
+	// with the pair.
+	MinPDQ, MinPHash         int
+	MinPDQPair, MinPHashPair string
+	// MinPDQInPHashZone is the smallest PDQ distance among impostor pairs
+	// whose pHash is within the borderline zone, and MinPHashInPDQZone the
+	// converse: how far agreement is from a false match.
+	MinPDQInPHashZone, MinPHashInPDQZone int
+	// Zones are the borderline limits the two figures above refer to.
+	PDQZone, PHashZone int
+}
+
+// Margins computes the Margin under the set rules sr, by brute force.
+func (r *Result) Margins(sr triage.SetRules) Margin {
+	type ent struct {
+		pdq   triage.PDQ
+		okPDQ bool
+		ph    triage.PHash
+	}
+	ents := make([]ent, r.Set.Len())
+	for i := range ents {
+		e := r.Set.Entry(i)
+		ents[i] = ent{e.PDQ, e.PDQQuality < 0 || e.PDQQuality >= 50, e.PHash}
+	}
+	mg := Margin{MinPDQ: 257, MinPHash: 65, MinPDQInPHashZone: 257, MinPHashInPDQZone: 65,
+		PDQZone: max(cmpOr(sr.PDQ.Radius, 31), sr.PDQ.Borderline), PHashZone: max(cmpOr(sr.PHash.Radius, 10), sr.PHash.Borderline)}
+	for qi := range r.Queries {
+		q := &r.Queries[qi]
+		if !q.FP.Perceptual {
+			continue
+		}
+		pdqs, phs := variants(&q.FP, sr)
+		own := r.Entry[q.Orig]
+		for e := range ents {
+			if e == own {
+				continue
+			}
+			mg.Pairs++
+			dp := 257
+			if ents[e].okPDQ {
+				for _, h := range pdqs {
+					dp = min(dp, h.Distance(ents[e].pdq))
+				}
+			}
+			dh := 65
+			for _, h := range phs {
+				dh = min(dh, h.Distance(ents[e].ph))
+			}
+			name := func() string { return r.queryName(q) + " ~ " + r.Originals[r.origOfEntry(e)].Name }
+			if dp < mg.MinPDQ {
+				mg.MinPDQ, mg.MinPDQPair = dp, name()
+			}
+			if dh < mg.MinPHash {
+				mg.MinPHash, mg.MinPHashPair = dh, name()
+			}
+			if dh <= mg.PHashZone {
+				mg.MinPDQInPHashZone = min(mg.MinPDQInPHashZone, dp)
+			}
+			if dp <= mg.PDQZone {
+				mg.MinPHashInPDQZone = min(mg.MinPHashInPDQZone, dh)
+			}
+		}
+	}
+	return mg
+}
+
+func cmpOr(v, def int) int {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+// variants returns the query hashes of fp that sr lets count.
+func variants(fp *triage.Fingerprint, sr triage.SetRules) ([]triage.PDQ, []triage.PHash) {
+	var pdqs []triage.PDQ
+	var phs []triage.PHash
+	add := func(h triage.PDQ, q int, dih *[8]triage.PDQ, ph triage.PHash, phDih *[8]triage.PHash) {
+		if q >= 50 {
+			pdqs = append(pdqs, h)
+			if sr.Dihedral && dih[1] != (triage.PDQ{}) {
+				pdqs = append(pdqs, dih[1:]...)
+			}
+		}
+		phs = append(phs, ph)
+		if sr.Dihedral && phDih[1] != 0 {
+			phs = append(phs, phDih[1:]...)
+		}
+	}
+	add(fp.PDQ, fp.PDQQuality, &fp.PDQDihedral, fp.PHash, &fp.PHashDihedral)
+	for i := range fp.Views {
+		v := &fp.Views[i]
+		if v.Kind == triage.ViewTrimmed && sr.Trimmed || v.Kind == triage.ViewUncropped && sr.Uncropped || v.Kind == triage.ViewDeskewed && sr.Deskewed {
+			add(v.PDQ, v.PDQQuality, &[8]triage.PDQ{}, v.PHash, &[8]triage.PHash{})
+		}
+	}
+	return pdqs, phs
+}
+
+// Genuine returns, per transform, the distances of the set's queries to
+// their own entry (the smallest over the variants sr allows): sorted PDQ
+// and pHash distances, 257 and 65 where a hash was not usable.
+func (r *Result) Genuine(sr triage.SetRules) (pdq, ph [][]int) {
+	nt := len(r.Transforms) + 1
+	pdq, ph = make([][]int, nt), make([][]int, nt)
+	for qi := range r.Queries {
+		q := &r.Queries[qi]
+		own := r.Entry[q.Orig]
+		if own < 0 {
+			continue
+		}
+		t := q.Transform
+		if t < 0 {
+			t = nt - 1
+		}
+		e := r.Set.Entry(own)
+		dp, dh := 257, 65
+		if q.FP.Perceptual {
+			pdqs, phs := variants(&q.FP, sr)
+			for _, h := range pdqs {
+				dp = min(dp, h.Distance(e.PDQ))
+			}
+			for _, h := range phs {
+				dh = min(dh, h.Distance(e.PHash))
+			}
+		}
+		pdq[t], ph[t] = append(pdq[t], dp), append(ph[t], dh)
+	}
+	for t := range pdq {
+		slices.Sort(pdq[t])
+		slices.Sort(ph[t])
+	}
+	return pdq, ph
+}
+
+// WriteTable writes the recall table (Markdown) of evals over r: one row
+// per transform, one column per configuration, then the false matches of
+// each configuration.
+func WriteTable(w io.Writer, r *Result, evals []Eval) {
+	fmt.Fprint(w, "| edit | target |")
+	for _, e := range evals {
+		fmt.Fprintf(w, " %s |", e.Config.Name)
+	}
+	fmt.Fprint(w, " known |\n| --- | --- |")
+	for range evals {
+		fmt.Fprint(w, " --- |")
+	}
+	fmt.Fprint(w, " --- |\n")
+	last := &evals[len(evals)-1]
+	row := func(name string, target float64, t int) {
+		tg := ""
+		if target > 0 {
+			tg = fmt.Sprintf(">= %.0f%%", target)
+		}
+		fmt.Fprintf(w, "| %s | %s |", name, tg)
+		for i := range evals {
+			e := &evals[i]
+			s := fmt.Sprintf(" %.1f%%", e.Recall(t))
+			if i == len(evals)-1 {
+				s = " **" + strings.TrimSpace(s) + "**"
+				if target > 0 && e.Recall(t) < target {
+					s += " (below target)"
+				}
+			}
+			fmt.Fprintf(w, "%s |", s)
+		}
+		fmt.Fprintf(w, " %.1f%% |\n", 100*float64(last.Known[t])/float64(max(1, last.Total[t])))
+	}
+	row("original file", 0, len(r.Transforms))
+	for t, tr := range r.Transforms {
+		row(tr.Name, tr.Target, t)
+	}
+	fmt.Fprint(w, "| **false matches** | 0 |")
+	for i := range evals {
+		fmt.Fprintf(w, " %d |", len(evals[i].False))
+	}
+	fmt.Fprint(w, " |\n")
+}
+
+// Percentile returns the p-th percentile (0-100) of sorted values.
+func Percentile(sorted []int, p float64) int {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(p / 100 * float64(len(sorted)-1))
+	return sorted[i]
+}

@@ -1,0 +1,285 @@
+package accuracy
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"math"
+	"math/rand/v2"
+
+	"golang.org/x/image/draw"
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/math/f64"
+	"golang.org/x/image/math/fixed"
+)
+
+// Transform is one edit of the benchmark: what re-posted copies of an
+// image go through. Apply never modifies its input.
+type Transform struct {
+	Name string
+	// Target is the recall the issue asks for, in percent (0: none).
+	Target float64
+	// Apply edits the image; seed makes random edits (noise) repeatable.
+	Apply func(img *image.RGBA, seed uint64) *image.RGBA
+	// PNG: the result is saved as PNG (screenshots are); otherwise as JPEG
+	// at Quality.
+	PNG     bool
+	Quality int
+}
+
+// Encode applies t to img and encodes the result as the file a scan would
+// find.
+func (t Transform) Encode(img *image.RGBA, seed uint64) ([]byte, error) {
+	out := t.Apply(img, seed)
+	var buf bytes.Buffer
+	var err error
+	if t.PNG {
+		err = (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, out)
+	} else {
+		err = jpeg.Encode(&buf, out, &jpeg.Options{Quality: t.Quality})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: encode: %w", t.Name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// saveQuality is the JPEG quality edited copies are saved at, as image
+// editors and sharing sites commonly do.
+const saveQuality = 85
+
+// Transforms returns the issue's edits, in the order the table lists them.
+func Transforms() []Transform {
+	return []Transform{
+		{Name: "jpeg q50", Target: 98, Apply: identity, Quality: 50},
+		{Name: "half size", Target: 98, Apply: halfSize, Quality: saveQuality},
+		{Name: "grayscale", Target: 98, Apply: grayscale, Quality: saveQuality},
+		{Name: "gamma 2", Target: 98, Apply: gamma2, Quality: saveQuality},
+		{Name: "blur sigma 2", Target: 98, Apply: blur2, Quality: saveQuality},
+		{Name: "watermark", Target: 98, Apply: watermark, Quality: saveQuality},
+		{Name: "mirror", Target: 98, Apply: mirror, Quality: saveQuality},
+		{Name: "rotate 90", Target: 98, Apply: rotate90, Quality: saveQuality},
+		{Name: "noise", Target: 98, Apply: noise, Quality: saveQuality},
+		{Name: "20% black border", Target: 90, Apply: border20, Quality: saveQuality},
+		{Name: "screenshot", Target: 90, Apply: screenshot, PNG: true},
+		{Name: "crop 5%", Target: 75, Apply: crop5, Quality: saveQuality},
+		{Name: "rotate 4 deg", Target: 70, Apply: rotate4, Quality: saveQuality},
+	}
+}
+
+func identity(img *image.RGBA, _ uint64) *image.RGBA { return img }
+
+func newRGBA(w, h int) *image.RGBA { return image.NewRGBA(image.Rect(0, 0, w, h)) }
+
+// halfSize scales to half the width and height (bilinear, as most tools).
+func halfSize(img *image.RGBA, _ uint64) *image.RGBA {
+	b := img.Bounds()
+	out := newRGBA(max(1, b.Dx()/2), max(1, b.Dy()/2))
+	draw.BiLinear.Scale(out, out.Bounds(), img, b, draw.Src, nil)
+	return out
+}
+
+// grayscale keeps only luma (Rec. 601 weights), saved as a colour image.
+func grayscale(img *image.RGBA, _ uint64) *image.RGBA {
+	out := clone(img)
+	for i := 0; i < len(out.Pix); i += 4 {
+		p := out.Pix[i : i+3 : i+3]
+		y := uint8(math.Round(0.299*float64(p[0]) + 0.587*float64(p[1]) + 0.114*float64(p[2])))
+		p[0], p[1], p[2] = y, y, y
+	}
+	return out
+}
+
+// gamma2 applies gamma 2 the way ImageMagick's -gamma 2 does:
+// out = in^(1/2), which lifts the shadows.
+func gamma2(img *image.RGBA, _ uint64) *image.RGBA {
+	var lut [256]uint8
+	for v := range lut {
+		lut[v] = uint8(math.Round(255 * math.Pow(float64(v)/255, 0.5)))
+	}
+	out := clone(img)
+	for i := 0; i < len(out.Pix); i += 4 {
+		out.Pix[i], out.Pix[i+1], out.Pix[i+2] = lut[out.Pix[i]], lut[out.Pix[i+1]], lut[out.Pix[i+2]]
+	}
+	return out
+}
+
+// blur2 is a Gaussian blur with sigma 2 pixels (separable, kernel radius
+// 3 sigma, edges clamped).
+func blur2(img *image.RGBA, _ uint64) *image.RGBA {
+	const sigma = 2.0
+	r := int(math.Ceil(3 * sigma))
+	k := make([]float64, 2*r+1)
+	var sum float64
+	for i := range k {
+		x := float64(i - r)
+		k[i] = math.Exp(-x * x / (2 * sigma * sigma))
+		sum += k[i]
+	}
+	for i := range k {
+		k[i] /= sum
+	}
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	tmp := make([]float64, w*h*3)
+	src := clone(img)
+	for y := range h {
+		for x := range w {
+			var acc [3]float64
+			for i, kv := range k {
+				xx := min(w-1, max(0, x+i-r))
+				p := src.Pix[y*src.Stride+4*xx:]
+				acc[0] += kv * float64(p[0])
+				acc[1] += kv * float64(p[1])
+				acc[2] += kv * float64(p[2])
+			}
+			copy(tmp[(y*w+x)*3:], acc[:])
+		}
+	}
+	out := newRGBA(w, h)
+	for y := range h {
+		for x := range w {
+			var acc [3]float64
+			for i, kv := range k {
+				yy := min(h-1, max(0, y+i-r))
+				t := tmp[(yy*w+x)*3:]
+				acc[0] += kv * t[0]
+				acc[1] += kv * t[1]
+				acc[2] += kv * t[2]
+			}
+			p := out.Pix[y*out.Stride+4*x:]
+			p[0], p[1], p[2], p[3] = clamp8(acc[0]), clamp8(acc[1]), clamp8(acc[2]), 255
+		}
+	}
+	return out
+}
+
+func clamp8(v float64) uint8 { return uint8(math.Max(0, math.Min(255, math.Round(v)))) }
+
+// watermark draws a semi-transparent caption (43% opaque white, 60% of the
+// width) across the middle and a small one in the bottom-left corner. The text is set in x/image's
+// 7x13 bitmap font and scaled up, so no font file is needed.
+func watermark(img *image.RGBA, _ uint64) *image.RGBA {
+	out := clone(img)
+	b := out.Bounds()
+	w := b.Dx() * 3 / 5
+	stamp(out, "SAMPLE PHOTO", image.Rect((b.Dx()-w)/2, b.Dy()/2-w/24, (b.Dx()+w)/2, b.Dy()/2+w/24), 110)
+	h := max(8, b.Dy()/24)
+	stamp(out, "(c) winnow-benchmark", image.Rect(b.Dx()/40, b.Dy()-b.Dy()/40-h, b.Dx()/40+h*20*7/13, b.Dy()-b.Dy()/40), 200)
+	return out
+}
+
+// stamp renders text in white with the given opacity (0-255), scaled to
+// fill r.
+func stamp(dst *image.RGBA, text string, r image.Rectangle, alpha uint8) {
+	face := basicfont.Face7x13
+	mask := image.NewAlpha(image.Rect(0, 0, 7*len(text), 13))
+	d := font.Drawer{Dst: mask, Src: image.NewUniform(color.Alpha{alpha}), Face: face, Dot: fixed.P(0, 11)}
+	d.DrawString(text)
+	big := image.NewAlpha(image.Rect(0, 0, r.Dx(), r.Dy()))
+	draw.BiLinear.Scale(big, big.Bounds(), mask, mask.Bounds(), draw.Src, nil)
+	draw.DrawMask(dst, r, image.White, image.Point{}, big, image.Point{}, draw.Over)
+}
+
+// mirror flips left to right.
+func mirror(img *image.RGBA, _ uint64) *image.RGBA {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	out := newRGBA(w, h)
+	for y := range h {
+		for x := range w {
+			copy(out.Pix[y*out.Stride+4*(w-1-x):][:4], img.Pix[y*img.Stride+4*x:][:4])
+		}
+	}
+	return out
+}
+
+// rotate90 rotates a quarter turn clockwise.
+func rotate90(img *image.RGBA, _ uint64) *image.RGBA {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	out := newRGBA(h, w)
+	for y := range h {
+		for x := range w {
+			copy(out.Pix[x*out.Stride+4*(h-1-y):][:4], img.Pix[y*img.Stride+4*x:][:4])
+		}
+	}
+	return out
+}
+
+// noise adds Gaussian noise of standard deviation 12 levels to every
+// channel.
+func noise(img *image.RGBA, seed uint64) *image.RGBA {
+	rng := rand.New(rand.NewPCG(seed, 0x6e6f697365))
+	out := clone(img)
+	for i := 0; i < len(out.Pix); i += 4 {
+		for c := range 3 {
+			out.Pix[i+c] = clamp8(float64(out.Pix[i+c]) + 12*rng.NormFloat64())
+		}
+	}
+	return out
+}
+
+// border20 pads with black: 20% of the width on the left and on the right,
+// 20% of the height above and below.
+func border20(img *image.RGBA, _ uint64) *image.RGBA {
+	b := img.Bounds()
+	px, py := b.Dx()/5, b.Dy()/5
+	out := newRGBA(b.Dx()+2*px, b.Dy()+2*py)
+	draw.Draw(out, out.Bounds(), image.Black, image.Point{}, draw.Src)
+	draw.Draw(out, b.Add(image.Pt(px, py)), img, b.Min, draw.Src)
+	return out
+}
+
+// screenshot is the image shown at 90% size on a white page, off centre,
+// inside a 2-pixel light-gray frame: a screenshot of a web page or a
+// viewer, saved as PNG.
+func screenshot(img *image.RGBA, _ uint64) *image.RGBA {
+	b := img.Bounds()
+	w, h := b.Dx()*9/10, b.Dy()*9/10
+	cw, ch := b.Dx()*5/4, b.Dy()*8/5
+	out := newRGBA(cw, ch)
+	draw.Draw(out, out.Bounds(), image.White, image.Point{}, draw.Src)
+	x0, y0 := cw/12, ch/4
+	const frame = 2
+	draw.Draw(out, image.Rect(x0-frame, y0-frame, x0+w+frame, y0+h+frame), image.NewUniform(color.Gray{200}), image.Point{}, draw.Src)
+	draw.BiLinear.Scale(out, image.Rect(x0, y0, x0+w, y0+h), img, b, draw.Src, nil)
+	return out
+}
+
+// crop5 cuts 5% of the width and height off every side.
+func crop5(img *image.RGBA, _ uint64) *image.RGBA {
+	b := img.Bounds()
+	dx, dy := b.Dx()/20, b.Dy()/20
+	r := image.Rect(b.Min.X+dx, b.Min.Y+dy, b.Max.X-dx, b.Max.Y-dy)
+	out := newRGBA(r.Dx(), r.Dy())
+	draw.Draw(out, out.Bounds(), img, r.Min, draw.Src)
+	return out
+}
+
+// rotate4 rotates 4 degrees counter-clockwise about the centre, keeping
+// the canvas size; the corners that come into view are black.
+func rotate4(img *image.RGBA, _ uint64) *image.RGBA {
+	b := img.Bounds()
+	out := newRGBA(b.Dx(), b.Dy())
+	draw.Draw(out, out.Bounds(), image.Black, image.Point{}, draw.Src)
+	th := 4 * math.Pi / 180
+	c, s := math.Cos(th), math.Sin(th)
+	cx, cy := float64(b.Dx())/2, float64(b.Dy())/2
+	// dst = R * (src - centre) + centre
+	m := f64.Aff3{c, s, cx - c*cx - s*cy, -s, c, cy + s*cx - c*cy}
+	draw.BiLinear.Transform(out, m, img, b, draw.Over, nil)
+	return out
+}
+
+// clone copies img into a new RGBA with bounds at the origin.
+func clone(img *image.RGBA) *image.RGBA {
+	b := img.Bounds()
+	out := newRGBA(b.Dx(), b.Dy())
+	draw.Draw(out, out.Bounds(), img, b.Min, draw.Src)
+	return out
+}
