@@ -5,6 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/jpeg"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -157,13 +161,13 @@ func TestReviewPromotion(t *testing.T) {
 	t.Logf("promoted entries matched by the worker %s after the decision", took.Round(time.Millisecond))
 
 	writeFile(t, filepath.Join(dirB, "copy/p1.jpg"), p1)
-	writeFile(t, filepath.Join(dirB, "copy/p2-small.jpg"), triagetest.PhotoJPEG(600, 450, 302, 50)) // near-duplicate
+	writeFile(t, filepath.Join(dirB, "copy/p2-marked.jpg"), markedCopy(600, 450, 302)) // near-duplicate
 	writeFile(t, filepath.Join(dirB, "copy/p3.jpg"), triagetest.PhotoJPEG(500, 500, 303, 90))
 	s := l.submitDir(t, "case-b", "laptop", dirB)
 	items := l.itemsOf(t, "case-b", "laptop")
 	for path, want := range map[string]struct{ verdict, category string }{
 		filepath.Base(dirB) + "/copy/p1.jpg":       {"known", "vic-us:1"},
-		filepath.Base(dirB) + "/copy/p2-small.jpg": {"variant", "vic-us:1"},
+		filepath.Base(dirB) + "/copy/p2-marked.jpg": {"variant", "vic-us:1"},
 		filepath.Base(dirB) + "/copy/p3.jpg":       {"new", ""},
 	} {
 		it, ok := items[path]
@@ -192,6 +196,20 @@ func TestReviewPromotion(t *testing.T) {
 	if ls.Entries != 2 || len(ls.Versions) != 2 || ls.Versions[0].By != "admin" {
 		t.Errorf("local set: %+v", ls)
 	}
+}
+
+// markedCopy is a generated photo with a red block over about 4% of it: a
+// near-duplicate that the default rules call a variant, not known (PDQ 24
+// bits and pHash 12 bits from the unmarked photo, in both builds; the
+// rules call PDQ within 16, or PDQ and pHash both within their radius,
+// certain).
+func markedCopy(w, h int, seed uint64) []byte {
+	img := triagetest.Photo(w, h, seed)
+	side := w * 24 / 100
+	draw.Draw(img, image.Rect(40, 40, 40+side, 40+side*3/4), &image.Uniform{color.RGBA{200, 40, 40, 255}}, image.Point{}, draw.Src)
+	var b bytes.Buffer
+	jpeg.Encode(&b, img, &jpeg.Options{Quality: 90})
+	return b.Bytes()
 }
 
 // reviewer makes a user with a token and a password, allowed on cases.
