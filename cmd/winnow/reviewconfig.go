@@ -41,7 +41,14 @@ func readReviewConfig(r *envReader) api.ReviewConfig {
 	}
 	c.Keys = keys
 	w := triage.DefaultPriorityWeights()
-	w.RecencyHalfLife = r.duration("WINNOW_REVIEW_RECENCY_HALF_LIFE", w.RecencyHalfLife)
+	if v := strings.TrimSpace(r.get("WINNOW_REVIEW_RECENCY_HALF_LIFE")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Hour || d > 100*365*24*time.Hour {
+			r.errs = append(r.errs, fmt.Sprintf("WINNOW_REVIEW_RECENCY_HALF_LIFE=%q: want a duration from 1h to 100 years, e.g. 8760h for one year", v))
+		} else {
+			w.RecencyHalfLife = d
+		}
+	}
 	if v := strings.TrimSpace(r.get("WINNOW_REVIEW_WEIGHTS")); v != "" {
 		if err := parseWeights(v, &w); err != nil {
 			r.errs = append(r.errs, "WINNOW_REVIEW_WEIGHTS: "+err.Error())
