@@ -166,9 +166,9 @@ func TestReviewPromotion(t *testing.T) {
 	s := l.submitDir(t, "case-b", "laptop", dirB)
 	items := l.itemsOf(t, "case-b", "laptop")
 	for path, want := range map[string]struct{ verdict, category string }{
-		filepath.Base(dirB) + "/copy/p1.jpg":       {"known", "vic-us:1"},
+		filepath.Base(dirB) + "/copy/p1.jpg":        {"known", "vic-us:1"},
 		filepath.Base(dirB) + "/copy/p2-marked.jpg": {"variant", "vic-us:1"},
-		filepath.Base(dirB) + "/copy/p3.jpg":       {"new", ""},
+		filepath.Base(dirB) + "/copy/p3.jpg":        {"new", ""},
 	} {
 		it, ok := items[path]
 		if !ok {
