@@ -203,7 +203,8 @@ func artifactDir(t *testing.T) string {
 }
 
 // TestReviewBrowser drives the UI in headless Chromium: log in, claim a
-// group from the queue with the keyboard, categorise it with a key, then
+// group from the queue with the keyboard, reveal and hide an image (the
+// exposure counter counts it), categorise the group with a key, then
 // check the decision, the audit events and the promotion into the local
 // hash set, and save a screenshot.
 func TestReviewBrowser(t *testing.T) {
@@ -259,6 +260,12 @@ func TestReviewBrowser(t *testing.T) {
 		chromedp.KeyEvent("c"),
 		chromedp.WaitVisible(chromedp.CSS("#group-view")),
 		poll(`document.getElementById("claim-status").textContent === "claimed by you"`),
+		// Space reveals the selected image and counts the exposure.
+		chromedp.KeyEvent(" "),
+		poll(`getComputedStyle(document.querySelector(".tile.selected img")).filter === "none"`),
+		poll(`document.getElementById("exposure").textContent.includes("revealed today 1")`),
+		chromedp.KeyEvent(" "), // and hides it again
+		poll(`getComputedStyle(document.querySelector(".tile.selected img")).filter.includes("blur(")`),
 		chromedp.KeyEvent("1"),
 		poll(`document.getElementById("decision-status").textContent.includes("promoted")`),
 	)
