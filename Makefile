@@ -52,6 +52,9 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzZip$$' -fuzztime $(FUZZTIME) ./triage/archive
 	$(GO) test -run '^$$' -fuzz '^FuzzTar$$' -fuzztime $(FUZZTIME) ./triage/archive
 	$(GO) test -run '^$$' -fuzz '^FuzzCleanName$$' -fuzztime $(FUZZTIME) ./triage/archive
+	$(GO) test -run '^$$' -fuzz '^FuzzParsePasswordHash$$' -fuzztime $(FUZZTIME) ./api
+	$(GO) test -run '^$$' -fuzz '^FuzzParseDecision$$' -fuzztime $(FUZZTIME) ./api
+	$(GO) test -run '^$$' -fuzz '^FuzzReadReviewConfig$$' -fuzztime $(FUZZTIME) ./cmd/winnow
 
 # The README's first command: scan the demo seizure (demo/README.md).
 DEMO_OUT ?= /tmp/winnow-demo

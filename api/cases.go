@@ -104,6 +104,11 @@ func (s *Server) handlePutCase(c *gin.Context) {
 	if created {
 		status = http.StatusCreated
 		s.audit(c, triage.AuditCaseCreate, "case/"+cs.Name, nil)
+		// The creator may see the case's media.
+		if err := s.cfg.Access.AddCaseMember(c.Request.Context(), cs.ID, u.ID); err != nil {
+			s.fail(c, err)
+			return
+		}
 	}
 	c.JSON(status, cs)
 }

@@ -261,6 +261,10 @@ func (s *Server) handleItemContent(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	if err := s.checkCase(c, it.CaseID); err != nil {
+		s.fail(c, err)
+		return
+	}
 	rc, info, err := s.cfg.Evidence.Get(c.Request.Context(), it.SHA256)
 	if err != nil {
 		s.fail(c, err)
@@ -291,6 +295,10 @@ func (s *Server) handleItemContent(c *gin.Context) {
 func (s *Server) handleItemThumbnail(c *gin.Context) {
 	it, err := s.itemOf(c)
 	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.checkCase(c, it.CaseID); err != nil {
 		s.fail(c, err)
 		return
 	}

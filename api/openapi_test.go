@@ -29,7 +29,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			documented = append(documented, strings.ToUpper(method)+" "+path)
 		}
 	}
-	param := regexp.MustCompile(`:([a-z0-9]+)`)
+	param := regexp.MustCompile(`[:*]([a-z0-9]+)`)
 	var served []string
 	for _, r := range New(Config{}).routes() {
 		served = append(served, r.method+" "+param.ReplaceAllString(r.path, "{$1}"))

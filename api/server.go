@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -67,6 +68,13 @@ type Config struct {
 	MaxSetBytes int64
 	// Registry receives the server's metrics (nil: a new registry).
 	Registry *prometheus.Registry
+	// The review queue and the web UI (review.go, auth.go): their stores
+	// and settings.
+	Review   ReviewConfig
+	Reviews  triage.ReviewStore
+	Access   triage.AccessStore
+	Sessions triage.SessionStore
+	Wellness triage.WellnessStore
 }
 
 // Server is the lab service's HTTP API.
@@ -80,6 +88,11 @@ type Server struct {
 	exhibits sync.Map // string -> caseExhibit
 	tokens   sync.Map // triage.SHA256 -> cachedToken
 	status   sync.Map // exhibit id -> cachedStatus
+	// throttle and loginSem bound password guessing and argon2's memory.
+	throttle loginThrottle
+	loginSem chan struct{}
+	// localSet is set once the local hash set exists.
+	localSet atomic.Bool
 }
 
 // StatusCacheTTL is how stale an exhibit's status may be: many clients
@@ -115,13 +128,14 @@ func New(cfg Config) *Server {
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
+	cfg.Review = cfg.Review.withDefaults()
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "api")}
+	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "api"), loginSem: make(chan struct{}, 2)}
 	s.metrics = newMetrics(cfg.Registry, cfg.States, cfg.Queue)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
-	e.Use(s.recoverer, s.observe)
+	e.Use(s.recoverer, s.observe, securityHeaders)
 	e.NoRoute(func(c *gin.Context) {
 		s.fail(c, triage.Errorf(triage.ENOTFOUND, "no such endpoint: %s %s", c.Request.Method, c.Request.URL.Path))
 	})
@@ -244,6 +258,10 @@ func (s *Server) observe(c *gin.Context) {
 func (s *Server) authenticate(perm triage.Permission) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		h := c.GetHeader("Authorization")
+		if ck, err := c.Request.Cookie(SessionCookie); h == "" && err == nil && ck.Value != "" {
+			s.authenticateSession(c, ck.Value, perm)
+			return
+		}
 		secret, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || !strings.HasPrefix(secret, triage.TokenPrefix) {
 			s.fail(c, triage.ErrBadToken)

@@ -3,7 +3,8 @@
 #
 #   scripts/dev.sh up     start Redis and PostgreSQL (if stopped), MinIO (installed with
 #                         go install if missing), winnow serve and one winnow worker, and
-#                         write .dev/env with WINNOW_SERVER and WINNOW_TOKEN (an admin)
+#                         write .dev/env with WINNOW_SERVER and WINNOW_TOKEN (an admin),
+#                         and .dev/ui-password, the admin's password for the review UI
 #   scripts/dev.sh down   stop what "up" started
 #
 # Then:  . .dev/env && bin/winnow submit --case C --exhibit E --wait PATH...
@@ -72,6 +73,10 @@ ENV
 	wait_http "http://127.0.0.1:$API_PORT/readyz" "winnow serve"
 	start_bg worker bin/winnow worker
 	token=$(bin/winnow admin bootstrap --name admin)
+	# A web UI login for the admin (the review queue): a random password,
+	# given on stdin, never on a command line.
+	[ -f "$DEV/ui-password" ] || { head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$DEV/ui-password"; chmod 600 "$DEV/ui-password"; }
+	bin/winnow admin user password --name admin <"$DEV/ui-password"
 	cat >"$DEV/env" <<ENV
 WINNOW_SERVER=http://127.0.0.1:$API_PORT
 WINNOW_TOKEN=$token
@@ -79,6 +84,7 @@ export WINNOW_SERVER WINNOW_TOKEN
 ENV
 	chmod 600 "$DEV/env"
 	echo "dev: lab service up at http://127.0.0.1:$API_PORT; credentials in $DEV/env (. $DEV/env)"
+	echo "dev: review UI at http://localhost:$API_PORT/ui/ (user admin, password in $DEV/ui-password)"
 }
 
 stop_pid() {

@@ -217,15 +217,17 @@ type Role string
 
 // Roles.
 const (
-	RoleAdmin     Role = "admin"     // everything, including users, tokens and hash sets
-	RoleExaminer  Role = "examiner"  // cases, uploads, results, media, exports
-	RoleReviewer  Role = "reviewer"  // results, media, review decisions
-	RoleSubmitter Role = "submitter" // uploads and their status (automation)
-	RoleAuditor   Role = "auditor"   // results and the audit log, no media
+	RoleAdmin    Role = "admin"    // everything, including users, tokens and hash sets
+	RoleExaminer Role = "examiner" // cases, uploads, results, media, exports
+	RoleReviewer Role = "reviewer" // results, media, review decisions
+	// RoleAdjudicator is a reviewer who also resolves disagreements.
+	RoleAdjudicator Role = "adjudicator"
+	RoleSubmitter   Role = "submitter" // uploads and their status (automation)
+	RoleAuditor     Role = "auditor"   // results and the audit log, no media
 )
 
 // Roles lists every role.
-var Roles = []Role{RoleAdmin, RoleExaminer, RoleReviewer, RoleSubmitter, RoleAuditor}
+var Roles = []Role{RoleAdmin, RoleExaminer, RoleReviewer, RoleAdjudicator, RoleSubmitter, RoleAuditor}
 
 // ParseRole parses a role name.
 func ParseRole(s string) (Role, error) {
@@ -234,7 +236,7 @@ func ParseRole(s string) (Role, error) {
 			return r, nil
 		}
 	}
-	return "", Errorf(EINVALID, "unknown role %q (want admin, examiner, reviewer, submitter or auditor)", s)
+	return "", Errorf(EINVALID, "unknown role %q (want admin, examiner, reviewer, adjudicator, submitter or auditor)", s)
 }
 
 // Permission is one kind of action a route needs.
@@ -242,23 +244,26 @@ type Permission string
 
 // Permissions.
 const (
-	PermRead    Permission = "read"     // cases, exhibits, item metadata, status
-	PermUpload  Permission = "upload"   // create cases and exhibits, upload items
-	PermMedia   Permission = "media"    // item content and thumbnails
-	PermReview  Permission = "review"   // review decisions
-	PermExport  Permission = "export"   // reports and exports
-	PermSets    Permission = "hashsets" // push and configure hash sets
-	PermAdmin   Permission = "admin"    // users and tokens
-	PermAudit   Permission = "audit"    // the audit log and metrics
-	PermAnyRole Permission = "any"      // any authenticated user
+	PermRead   Permission = "read"   // cases, exhibits, item metadata, status
+	PermUpload Permission = "upload" // create cases and exhibits, upload items
+	PermMedia  Permission = "media"  // item content and thumbnails
+	PermReview Permission = "review" // review decisions
+	// PermAdjudicate resolves reviewers' disagreements.
+	PermAdjudicate Permission = "adjudicate"
+	PermExport     Permission = "export"   // reports and exports
+	PermSets       Permission = "hashsets" // push and configure hash sets
+	PermAdmin      Permission = "admin"    // users and tokens
+	PermAudit      Permission = "audit"    // the audit log and metrics
+	PermAnyRole    Permission = "any"      // any authenticated user
 )
 
 var rolePerms = map[Role][]Permission{
-	RoleAdmin:     {PermRead, PermUpload, PermMedia, PermReview, PermExport, PermSets, PermAdmin, PermAudit},
-	RoleExaminer:  {PermRead, PermUpload, PermMedia, PermExport},
-	RoleReviewer:  {PermRead, PermMedia, PermReview},
-	RoleSubmitter: {PermRead, PermUpload},
-	RoleAuditor:   {PermRead, PermAudit},
+	RoleAdmin:       {PermRead, PermUpload, PermMedia, PermReview, PermAdjudicate, PermExport, PermSets, PermAdmin, PermAudit},
+	RoleAdjudicator: {PermRead, PermMedia, PermReview, PermAdjudicate, PermExport},
+	RoleExaminer:    {PermRead, PermUpload, PermMedia, PermExport},
+	RoleReviewer:    {PermRead, PermMedia, PermReview},
+	RoleSubmitter:   {PermRead, PermUpload},
+	RoleAuditor:     {PermRead, PermAudit},
 }
 
 // Can reports whether the role grants p.
@@ -350,6 +355,16 @@ const (
 	AuditHashSetEdit  = "hashset.update"
 	AuditHashSetEntry = "hashset.entries"
 	AuditCaseCreate   = "case.create"
+	AuditCaseMember   = "case.member"
+	AuditReviewClaim  = "review.claim"
+	AuditReviewVote   = "review.vote"
+	AuditAdjudicate   = "review.adjudicate"
+	AuditPromote      = "review.promote"
+	AuditReviewExport = "case.review_export"
+	AuditLogin        = "session.login"
+	AuditLoginFailed  = "session.login_failed"
+	AuditLogout       = "session.logout"
+	AuditPassword     = "user.password"
 )
 
 // AuditFilter selects audit events, newest first.

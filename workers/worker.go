@@ -30,7 +30,7 @@ type Config struct {
 	Blobs       triage.BlobStore
 	// Hasher, Matcher options and Rules are those of winnow scan, so both
 	// give the same hashes, matches and verdicts. The Hasher should make
-	// thumbnails (HasherOptions.ThumbSide, ThumbSize): they are grayscale,
+	// thumbnails (HasherOptions.ThumbSide = ThumbSize): they are grayscale,
 	// from the luma plane the hashes use, so they cost no second decode.
 	Hasher  *triage.Hasher
 	Matcher triage.MatcherOptions
@@ -91,7 +91,7 @@ func New(cfg Config) *Worker {
 		cfg.Registry = prometheus.NewRegistry()
 	}
 	if cfg.Hasher == nil {
-		cfg.Hasher = triage.NewHasher(triage.HasherOptions{ThumbSide: ThumbSize})
+		cfg.Hasher = triage.NewHasher(HasherOptions())
 	}
 	log := cfg.Logger.With("component", "worker")
 	w := &Worker{cfg: cfg, log: log, matcher: triage.NewMatcher(cfg.Matcher), client: NewClient(cfg.Redis)}
@@ -350,6 +350,16 @@ func (w *Worker) analyze(ctx context.Context, it *triage.Item) (triage.ItemResul
 
 // ThumbSize is the longer side of a thumbnail, in pixels.
 const ThumbSize = 256
+
+// Algos are the hashes a worker computes: winnow scan's, the PDQ hashes of
+// the rotations and flips included, so that both match rotated copies and
+// group the review queue the same way (about 0.4 ms more per image).
+const Algos = triage.AlgosDefault | triage.AlgoSet(triage.AlgoPDQDihedral)
+
+// HasherOptions are a worker's hashing options: Algos and thumbnails.
+func HasherOptions() triage.HasherOptions {
+	return triage.HasherOptions{Algos: Algos, ThumbSide: ThumbSize}
+}
 
 // thumbnailKey is where an item's thumbnail is kept: derived from the
 // content, so every item with that content shares it.

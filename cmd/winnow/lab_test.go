@@ -21,6 +21,7 @@ import (
 	"github.com/winnow-forensics/winnow/storage/servicetest"
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/triagetest"
+	"github.com/winnow-forensics/winnow/workers"
 )
 
 func TestMain(m *testing.M) { servicetest.Main(m) }
@@ -232,7 +233,7 @@ func TestLabEndToEnd(t *testing.T) {
 	// The same verdicts, matches and hashes as the engine run directly.
 	m := triage.NewMatcher(triage.MatcherOptions{})
 	m.AddSet(hs)
-	h := triage.NewHasher(triage.HasherOptions{})
+	h := triage.NewHasher(triage.HasherOptions{Algos: workers.Algos})
 	var page struct{ Items []api.ItemJSON }
 	l.call(t, "", "GET", "/api/v1/cases/c-2026-1/exhibits/phone/items", nil, &page)
 	for _, it := range page.Items {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/winnow-forensics/winnow/api"
 	"github.com/winnow-forensics/winnow/storage/minio"
 	"github.com/winnow-forensics/winnow/storage/postgres"
 	"github.com/winnow-forensics/winnow/workers"
@@ -33,6 +34,8 @@ type ServeConfig struct {
 	Listen         string
 	MaxUploadBytes int64
 	ShutdownWait   time.Duration
+	// Review configures the review queue and the web UI (reviewconfig.go).
+	Review api.ReviewConfig
 }
 
 // WorkerConfig is winnow worker's configuration.
@@ -72,7 +75,7 @@ Configuration (environment variables; defaults in brackets):
 
 const serveEnvHelp = `  WINNOW_LISTEN              address of the API [127.0.0.1:8080]
   WINNOW_MAX_UPLOAD_MIB      largest file accepted [65536]
-`
+` + reviewEnvHelp
 
 const workerEnvHelp = `  WINNOW_WORKER_CONCURRENCY  tasks at once [twice the number of cores: tasks wait on I/O]
   WINNOW_WORKER_METRICS      address for the worker's /metrics and /healthz [] (off)
@@ -219,6 +222,7 @@ func ReadServeConfig(getenv func(string) string) (ServeConfig, error) {
 	c.Listen = r.str("WINNOW_LISTEN", "127.0.0.1:8080")
 	c.MaxUploadBytes = int64(r.int("WINNOW_MAX_UPLOAD_MIB", 65536, 1, 1<<24)) << 20
 	c.ShutdownWait = 20 * time.Second
+	c.Review = readReviewConfig(r)
 	return c, r.err()
 }
 

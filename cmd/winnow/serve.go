@@ -70,6 +70,7 @@ func (m *ServeMain) Open(ctx context.Context) error {
 		Enqueuer: m.queue, States: pg, Queue: m.queue,
 		Ready:          map[string]api.Pinger{"postgres": pg, "redis": m.queue, "minio": mc},
 		MaxUploadBytes: m.Config.MaxUploadBytes, Registry: reg,
+		Review: m.Config.Review, Reviews: pg, Access: pg, Sessions: pg, Wellness: pg,
 	})
 	ln, err := net.Listen("tcp", m.Config.Listen)
 	if err != nil {

@@ -278,6 +278,9 @@ func (s *Store) FinishItem(ctx context.Context, id int64, r triage.ItemResult) (
 				return err
 			}
 		}
+		if state == triage.StateDone {
+			return s.groupForReview(ctx, tx, id, verdict, r)
+		}
 		return nil
 	})
 	if err != nil {

@@ -44,18 +44,26 @@ type Config struct {
 }
 
 // Store is the PostgreSQL store. It implements triage.CaseStore,
-// triage.ItemStore, triage.UserStore, triage.AuditStore and triage.SetStore.
+// triage.ItemStore, triage.UserStore, triage.AuditStore, triage.SetStore
+// and the review queue's triage.ReviewStore, AccessStore, SessionStore and
+// WellnessStore.
 type Store struct {
 	pool *pgxpool.Pool
 	now  func() time.Time
+	// review is the review queue's series index (review.go).
+	review reviewIndex
 }
 
 var (
-	_ triage.CaseStore  = (*Store)(nil)
-	_ triage.ItemStore  = (*Store)(nil)
-	_ triage.UserStore  = (*Store)(nil)
-	_ triage.AuditStore = (*Store)(nil)
-	_ triage.SetStore   = (*Store)(nil)
+	_ triage.CaseStore     = (*Store)(nil)
+	_ triage.ItemStore     = (*Store)(nil)
+	_ triage.UserStore     = (*Store)(nil)
+	_ triage.AuditStore    = (*Store)(nil)
+	_ triage.SetStore      = (*Store)(nil)
+	_ triage.ReviewStore   = (*Store)(nil)
+	_ triage.AccessStore   = (*Store)(nil)
+	_ triage.SessionStore  = (*Store)(nil)
+	_ triage.WellnessStore = (*Store)(nil)
 )
 
 // Open connects, applies any pending migrations and returns the store.

@@ -1,0 +1,1008 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/winnow-forensics/winnow/triage"
+)
+
+// The review queue: groups, members (one per distinct content), the items
+// carrying them, claims, votes, decisions and promotion into the local
+// hash set.
+//
+// Grouping happens in FinishItem's transaction, so an item is finished and
+// queued together or not at all, and a retried task cannot group an item
+// twice. Every grouping takes one transaction-level advisory lock: while a
+// process holds it, every member ever committed is visible, so its
+// in-memory series index (caught up from review_members ids above the last
+// it saw) is complete, and two workers cannot put two near-duplicates into
+// two groups at the same moment. The index holds the eight PDQ hashes and
+// the pHash of each member (about 400 bytes with the index's overhead), so
+// a lab with a million distinct contents in review needs about 400 MB per
+// worker; a SQL search over hash prefixes would need hundreds of index
+// probes per item for PDQ radius 31, and could not check the rotations.
+
+// reviewLockKey is the advisory lock key of grouping.
+const reviewLockKey = 0x77696e6e6f77 // "winnow"
+
+// reviewIndex is a process's series index over review_members.
+type reviewIndex struct {
+	mu   sync.Mutex
+	idx  *triage.SeriesIndex
+	last int64
+}
+
+// visible is the SQL condition that a review_items row ri is in a case the
+// viewer ($1 user id, $2 sees everything) may see.
+const visible = `($2 OR ri.case_id IN (SELECT cm.case_id FROM case_members cm WHERE cm.user_id = $1))`
+
+func pdq8Bytes(p [8]triage.PDQ) []byte {
+	b := make([]byte, 0, 8*32)
+	for _, h := range p {
+		b = append(b, h[:]...)
+	}
+	return b
+}
+
+func pdq8Of(b []byte) [8]triage.PDQ {
+	var p [8]triage.PDQ
+	for i := range p {
+		if len(b) >= (i+1)*32 {
+			copy(p[i][:], b[i*32:])
+		}
+	}
+	return p
+}
+
+// seriesIndex catches the process's index up with the committed members.
+// The caller holds the grouping lock.
+func (s *Store) seriesIndex(ctx context.Context, tx pgx.Tx) (*triage.SeriesIndex, error) {
+	r := &s.review
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.idx == nil {
+		r.idx = triage.NewSeriesIndex(triage.SeriesOptions{})
+	}
+	rows, err := tx.Query(ctx, `SELECT id, sha256, pdq8, pdq_quality, phash FROM review_members
+		WHERE perceptual AND id > $1 ORDER BY id`, r.last)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, ph int64
+		var sum, pdq []byte
+		g := triage.GroupItem{Cluster: true, Perceptual: true}
+		if err := rows.Scan(&id, &sum, &pdq, &g.PDQQuality, &ph); err != nil {
+			return nil, err
+		}
+		copy(g.SHA256[:], sum)
+		g.PDQ, g.PHash = pdq8Of(pdq), triage.PHash(uint64(ph))
+		r.idx.Add(id, g)
+		r.last = id
+	}
+	return r.idx, rows.Err()
+}
+
+// groupForReview puts a finished new or variant image or video into the
+// review queue, inside FinishItem's transaction: its content's member if
+// the content is already in review, else a new member in the group of the
+// members it links to (merging their groups), or in a new group.
+func (s *Store) groupForReview(ctx context.Context, tx pgx.Tx, itemID int64, verdict triage.Verdict, r triage.ItemResult) error {
+	fp := r.Fingerprint
+	if fp == nil || (verdict != triage.VerdictNew && verdict != triage.VerdictVariant) ||
+		(fp.Type.Kind != triage.KindImage && fp.Type.Kind != triage.KindVideo) {
+		return nil
+	}
+	var caseID, exhibitID int64
+	if err := tx.QueryRow(ctx, `SELECT e.case_id, i.exhibit_id FROM items i JOIN exhibits e ON e.id = i.exhibit_id WHERE i.id = $1`,
+		itemID).Scan(&caseID, &exhibitID); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(reviewLockKey)); err != nil {
+		return err
+	}
+	now := s.now()
+	var memberID, groupID int64
+	err := tx.QueryRow(ctx, `SELECT id, group_id FROM review_members WHERE sha256 = $1`, fp.SHA256[:]).Scan(&memberID, &groupID)
+	if err == nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO review_items (item_id, member_id, case_id, exhibit_id) VALUES ($1, $2, $3, $4)
+			ON CONFLICT DO NOTHING`, itemID, memberID, caseID, exhibitID); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE review_groups SET updated_at = $2 WHERE id = $1`, groupID, now)
+		return err
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return err
+	}
+	g := triage.GroupItemOf(fp, true)
+	idx, err := s.seriesIndex(ctx, tx)
+	if err != nil {
+		return err
+	}
+	var groups []int64
+	if linked := idx.Linked(g); len(linked) > 0 {
+		rows, err := tx.Query(ctx, `SELECT id FROM review_groups WHERE id IN
+			(SELECT DISTINCT group_id FROM review_members WHERE id = ANY($1)) ORDER BY id FOR UPDATE`, linked)
+		if err != nil {
+			return err
+		}
+		if groups, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+			return err
+		}
+	}
+	switch {
+	case len(groups) == 0:
+		if err := tx.QueryRow(ctx, `INSERT INTO review_groups (created_at, updated_at) VALUES ($1, $1) RETURNING id`, now).Scan(&groupID); err != nil {
+			return err
+		}
+	default:
+		groupID = groups[0]
+		if err := s.mergeGroups(ctx, tx, groupID, groups[1:], now); err != nil {
+			return err
+		}
+	}
+	lane, suggested := triage.LaneNew, ""
+	if verdict == triage.VerdictVariant {
+		lane, suggested = triage.LaneVariant, r.Decision.Category.String()
+	}
+	camera, gps, captured := triage.EXIFFeatures(r.EXIF)
+	var capturedAt *time.Time
+	if !captured.IsZero() {
+		capturedAt = &captured
+	}
+	var pdq []byte
+	var phash *int64
+	if fp.Perceptual {
+		pdq = pdq8Bytes(g.PDQ)
+		p := int64(fp.PHash)
+		phash = &p
+	}
+	if err := tx.QueryRow(ctx, `INSERT INTO review_members (group_id, sha256, lane, suggested, kind, perceptual, pdq8, pdq_quality, phash,
+			width, height, camera_original, gps, captured_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+		groupID, fp.SHA256[:], string(lane), suggested, fp.Type.Kind.String(), fp.Perceptual, pdq, fp.PDQQuality, phash,
+		fp.Width, fp.Height, camera, gps, capturedAt, now).Scan(&memberID); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO review_items (item_id, member_id, case_id, exhibit_id) VALUES ($1, $2, $3, $4)`,
+		itemID, memberID, caseID, exhibitID); err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `UPDATE review_groups SET updated_at = $2 WHERE id = $1`, groupID, now)
+	return err
+}
+
+// mergeGroups moves the members of others into target (the oldest). A
+// live claim moves with them when target has none; other claims end.
+func (s *Store) mergeGroups(ctx context.Context, tx pgx.Tx, target int64, others []int64, now time.Time) error {
+	if len(others) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE review_members SET group_id = $1 WHERE group_id = ANY($2)`, target, others); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE review_groups t SET claimed_by = o.claimed_by, lease_expires = o.lease_expires
+		FROM (SELECT claimed_by, lease_expires FROM review_groups WHERE id = ANY($2) AND lease_expires > $3 ORDER BY id LIMIT 1) o
+		WHERE t.id = $1 AND (t.lease_expires IS NULL OR t.lease_expires <= $3)`, target, others, now); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `UPDATE review_groups SET merged_into = $1, claimed_by = NULL, lease_expires = NULL, updated_at = $3
+		WHERE id = ANY($2)`, target, others, now)
+	return err
+}
+
+// queueSQL lists live groups with what the viewer ($1, $2) may see of
+// them; $3 is now, $4 a group id (0: all).
+const queueSQL = `SELECT g.id, g.created_at, coalesce(u.name, ''), g.lease_expires,
+	count(DISTINCT m.id),
+	count(DISTINCT m.id) FILTER (WHERE m.status = 'pending' AND m.lane = 'new' AND NOT EXISTS
+		(SELECT 1 FROM review_votes v WHERE v.member_id = m.id AND v.reviewer_id = $1)),
+	count(DISTINCT m.id) FILTER (WHERE m.status = 'pending' AND m.lane = 'variant' AND NOT EXISTS
+		(SELECT 1 FROM review_votes v WHERE v.member_id = m.id AND v.reviewer_id = $1)),
+	count(DISTINCT m.id) FILTER (WHERE m.status = 'adjudication'),
+	count(DISTINCT m.id) FILTER (WHERE m.status = 'confirmed'),
+	count(DISTINCT m.id) FILTER (WHERE m.camera_original),
+	count(DISTINCT m.id) FILTER (WHERE m.gps),
+	count(DISTINCT ri.exhibit_id), count(DISTINCT ri.case_id),
+	coalesce(max(m.width::bigint * m.height), 0), max(m.captured_at),
+	(array_agg(ri.item_id ORDER BY m.width::bigint * m.height DESC, ri.item_id))[1]
+FROM review_groups g
+JOIN review_members m ON m.group_id = g.id
+JOIN review_items ri ON ri.member_id = m.id
+LEFT JOIN users u ON u.id = g.claimed_by AND g.lease_expires > $3
+WHERE g.merged_into IS NULL AND ($4 = 0 OR g.id = $4) AND ` + visible + `
+GROUP BY g.id, u.name`
+
+func (s *Store) queue(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, v triage.Viewer, groupID int64) ([]triage.ReviewGroup, error) {
+	now := s.now()
+	rows, err := q.Query(ctx, queueSQL, v.UserID, v.All, now, groupID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (triage.ReviewGroup, error) {
+		var g triage.ReviewGroup
+		var lease, captured *time.Time
+		var pendNew, pendVar int
+		f := &g.Features
+		err := r.Scan(&g.ID, &g.CreatedAt, &g.ClaimedBy, &lease, &g.Members, &pendNew, &pendVar, &g.Adjudication, &g.Confirmed,
+			&f.CameraOriginal, &f.GPS, &f.Exhibits, &f.Cases, &f.MaxPixels, &captured, &g.Representative)
+		f.Members = g.Members
+		if captured != nil {
+			f.NewestCapture = *captured
+		}
+		if lease != nil && lease.After(now) && g.ClaimedBy != "" {
+			g.LeaseExpires = *lease
+		} else {
+			g.ClaimedBy = ""
+		}
+		g.Pending = pendNew + pendVar
+		g.Lanes = []triage.Lane{}
+		if pendNew > 0 {
+			g.Lanes = append(g.Lanes, triage.LaneNew)
+		}
+		if pendVar > 0 {
+			g.Lanes = append(g.Lanes, triage.LaneVariant)
+		}
+		if g.Adjudication > 0 && v.Adjudicator {
+			g.Lanes = append(g.Lanes, triage.LaneAdjudication)
+		}
+		return g, err
+	})
+}
+
+// ReviewQueue implements triage.ReviewStore.
+func (s *Store) ReviewQueue(ctx context.Context, v triage.Viewer) ([]triage.ReviewGroup, error) {
+	gs, err := s.queue(ctx, s.pool, v, 0)
+	if err != nil {
+		return nil, fmt.Errorf("review queue: %w", formatError(err))
+	}
+	return gs, nil
+}
+
+// liveGroup follows merges to the group id holds now.
+func (s *Store) liveGroup(ctx context.Context, id int64) (int64, error) {
+	for range 100 {
+		var into *int64
+		if err := s.pool.QueryRow(ctx, `SELECT merged_into FROM review_groups WHERE id = $1`, id).Scan(&into); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return 0, triage.Errorf(triage.ENOTFOUND, "no review group %d", id)
+			}
+			return 0, formatError(err)
+		}
+		if into == nil {
+			return id, nil
+		}
+		id = *into
+	}
+	return 0, triage.Errorf(triage.EINTERNAL, "review group %d: merge chain too long", id)
+}
+
+// ReviewGroup implements triage.ReviewStore.
+func (s *Store) ReviewGroup(ctx context.Context, v triage.Viewer, id int64) (triage.ReviewGroupDetail, error) {
+	var d triage.ReviewGroupDetail
+	live, err := s.liveGroup(ctx, id)
+	if err != nil {
+		return d, err
+	}
+	if live != id {
+		return d, triage.Errorf(triage.ENOTFOUND, "review group %d was merged into group %d", id, live)
+	}
+	gs, err := s.queue(ctx, s.pool, v, id)
+	if err != nil {
+		return d, fmt.Errorf("review group: %w", formatError(err))
+	}
+	if len(gs) == 0 {
+		return d, triage.Errorf(triage.ENOTFOUND, "no review group %d that you may see", id)
+	}
+	d.ReviewGroup = gs[0]
+	d.MemberList, err = s.members(ctx, v, `m.group_id = $3`, id)
+	if err != nil {
+		return d, fmt.Errorf("review group: %w", formatError(err))
+	}
+	return d, nil
+}
+
+// members returns the members matching cond (on m, with $3 its argument)
+// that the viewer may see, with their visible items, the viewer's vote and
+// the decision.
+func (s *Store) members(ctx context.Context, v triage.Viewer, cond string, arg any) ([]triage.ReviewMember, error) {
+	var out []triage.ReviewMember
+	byID := map[int64]int{}
+	rows, err := s.pool.Query(ctx, `SELECT m.id, m.sha256, m.lane, m.status, m.suggested, m.width, m.height, m.kind,
+			(SELECT count(*) FROM review_votes rv WHERE rv.member_id = m.id),
+			ri.item_id, c.name, e.name, i.path, i.inner_path
+		FROM review_members m
+		JOIN review_items ri ON ri.member_id = m.id
+		JOIN items i ON i.id = ri.item_id
+		JOIN exhibits e ON e.id = ri.exhibit_id
+		JOIN cases c ON c.id = ri.case_id
+		WHERE `+cond+` AND `+visible+`
+		ORDER BY m.id, ri.item_id`, v.UserID, v.All, arg)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m triage.ReviewMember
+		var sum []byte
+		var lane, status, suggested string
+		var ref triage.ReviewItemRef
+		if err := rows.Scan(&m.ID, &sum, &lane, &status, &suggested, &m.Width, &m.Height, &m.Kind, &m.Votes,
+			&ref.ItemID, &ref.Case, &ref.Exhibit, &ref.Path, &ref.InnerPath); err != nil {
+			return nil, err
+		}
+		k, ok := byID[m.ID]
+		if !ok {
+			copy(m.SHA256[:], sum)
+			m.Lane, m.Status = triage.Lane(lane), triage.MemberStatus(status)
+			if suggested != "" {
+				m.Suggested, _ = triage.ParseCategory(suggested)
+			}
+			k = len(out)
+			byID[m.ID] = k
+			out = append(out, m)
+		}
+		out[k].Items = append(out[k].Items, ref)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, len(out))
+	for i := range out {
+		ids[i] = out[i].ID
+	}
+	votes, err := s.votes(ctx, `member_id = ANY($1) AND reviewer_id = $2`, ids, v.UserID)
+	if err != nil {
+		return nil, err
+	}
+	for _, vt := range votes {
+		vt := vt
+		out[byID[vt.memberID]].MyVote = &vt.Vote
+	}
+	decs, err := s.decisions(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for id, d := range decs {
+		d := d
+		out[byID[id]].Decision = &d
+	}
+	return out, nil
+}
+
+type memberVote struct {
+	memberID int64
+	triage.Vote
+}
+
+// votes returns votes matching cond ($1, $2 its arguments), in the order
+// they were cast.
+func (s *Store) votes(ctx context.Context, cond string, a1, a2 any) ([]memberVote, error) {
+	return s.votesIn(ctx, s.pool, cond, a1, a2)
+}
+
+type querier interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}
+
+func (s *Store) votesIn(ctx context.Context, q querier, cond string, a1, a2 any) ([]memberVote, error) {
+	rows, err := q.Query(ctx, `SELECT v.member_id, m.sha256, v.reviewer_id, u.name, v.category, v.series, v.flags, v.tags, v.notes, v.at
+		FROM review_votes v JOIN users u ON u.id = v.reviewer_id JOIN review_members m ON m.id = v.member_id
+		WHERE `+cond+` ORDER BY v.seq`, a1, a2)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (memberVote, error) {
+		var v memberVote
+		var sum []byte
+		var cat string
+		err := r.Scan(&v.memberID, &sum, &v.ReviewerID, &v.Reviewer, &cat, &v.Series, &v.Flags, &v.Tags, &v.Notes, &v.At)
+		copy(v.SHA256[:], sum)
+		v.Category, _ = triage.ParseCategory(cat)
+		return v, err
+	})
+}
+
+func (s *Store) decisions(ctx context.Context, ids []int64) (map[int64]triage.ReviewDecision, error) {
+	rows, err := s.pool.Query(ctx, `SELECT d.member_id, m.sha256, d.category, d.series, d.flags, d.tags, d.notes, d.reviewers, d.adjudicator, d.decided_at
+		FROM review_decisions d JOIN review_members m ON m.id = d.member_id WHERE d.member_id = ANY($1)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]triage.ReviewDecision{}
+	for rows.Next() {
+		var id int64
+		var d triage.ReviewDecision
+		var sum []byte
+		var cat string
+		if err := rows.Scan(&id, &sum, &cat, &d.Series, &d.Flags, &d.Tags, &d.Notes, &d.Reviewers, &d.Adjudicator, &d.DecidedAt); err != nil {
+			return nil, err
+		}
+		copy(d.SHA256[:], sum)
+		d.Category, _ = triage.ParseCategory(cat)
+		out[id] = d
+	}
+	return out, rows.Err()
+}
+
+// ClaimGroup implements triage.ReviewStore. The claim is one guarded
+// UPDATE, so of two reviewers racing for a group exactly one gets a row.
+func (s *Store) ClaimGroup(ctx context.Context, v triage.Viewer, groupID int64, lease time.Duration) (triage.Claim, error) {
+	now := s.now()
+	c := triage.Claim{GroupID: groupID, ReviewerID: v.UserID, Reviewer: v.Name}
+	// The viewer must see something of the group.
+	if _, err := s.ReviewGroup(ctx, v, groupID); err != nil {
+		return c, err
+	}
+	err := s.pool.QueryRow(ctx, `UPDATE review_groups SET claimed_by = $2, lease_expires = $3, updated_at = $4
+		WHERE id = $1 AND merged_into IS NULL AND (claimed_by IS NULL OR claimed_by = $2 OR lease_expires <= $4)
+		RETURNING lease_expires`, groupID, v.UserID, now.Add(lease), now).Scan(&c.LeaseExpires)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, fmt.Errorf("claim group %d: %w", groupID, triage.ErrGroupClaimed)
+	}
+	if err != nil {
+		return c, fmt.Errorf("claim group: %w", formatError(err))
+	}
+	return c, nil
+}
+
+// ExtendClaim implements triage.ReviewStore.
+func (s *Store) ExtendClaim(ctx context.Context, v triage.Viewer, groupID int64, lease time.Duration) (triage.Claim, error) {
+	now := s.now()
+	c := triage.Claim{GroupID: groupID, ReviewerID: v.UserID, Reviewer: v.Name}
+	err := s.pool.QueryRow(ctx, `UPDATE review_groups SET lease_expires = $3, updated_at = $4
+		WHERE id = $1 AND merged_into IS NULL AND claimed_by = $2 AND lease_expires > $4 RETURNING lease_expires`,
+		groupID, v.UserID, now.Add(lease), now).Scan(&c.LeaseExpires)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, s.notHolding(ctx, groupID)
+	}
+	if err != nil {
+		return c, fmt.Errorf("extend claim: %w", formatError(err))
+	}
+	return c, nil
+}
+
+// notHolding explains why a reviewer does not hold a group.
+func (s *Store) notHolding(ctx context.Context, groupID int64) error {
+	live, err := s.liveGroup(ctx, groupID)
+	if err != nil {
+		return err
+	}
+	if live != groupID {
+		return triage.Errorf(triage.ECONFLICT, "review group %d was merged into group %d: claim that one", groupID, live)
+	}
+	return triage.Errorf(triage.ECONFLICT, "you do not hold review group %d (never claimed, released, or the lease ran out): claim it first", groupID)
+}
+
+// ReleaseGroup implements triage.ReviewStore.
+func (s *Store) ReleaseGroup(ctx context.Context, v triage.Viewer, groupID int64) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE review_groups SET claimed_by = NULL, lease_expires = NULL, updated_at = $3
+		WHERE id = $1 AND claimed_by IS NOT NULL AND (claimed_by = $2 OR $4) AND lease_expires > $3`,
+		groupID, v.UserID, s.now(), v.All)
+	if err != nil {
+		return fmt.Errorf("release group: %w", formatError(err))
+	}
+	if tag.RowsAffected() == 0 {
+		return s.notHolding(ctx, groupID)
+	}
+	return nil
+}
+
+// MemberVotes implements triage.ReviewStore.
+func (s *Store) MemberVotes(ctx context.Context, v triage.Viewer, memberID int64) ([]triage.Vote, error) {
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM review_items ri WHERE ri.member_id = $3 AND `+visible,
+		v.UserID, v.All, memberID).Scan(&n); err != nil {
+		return nil, fmt.Errorf("member votes: %w", formatError(err))
+	}
+	if n == 0 {
+		return nil, triage.Errorf(triage.ENOTFOUND, "no review member %d that you may see", memberID)
+	}
+	vs, err := s.votes(ctx, `v.member_id = $1 AND $2`, memberID, true)
+	if err != nil {
+		return nil, fmt.Errorf("member votes: %w", formatError(err))
+	}
+	out := make([]triage.Vote, len(vs))
+	for i := range vs {
+		out[i] = vs[i].Vote
+	}
+	return out, nil
+}
+
+type decideMember struct {
+	id     int64
+	sha    triage.SHA256
+	status triage.MemberStatus
+}
+
+// Decide implements triage.ReviewStore.
+func (s *Store) Decide(ctx context.Context, r triage.DecideRequest) (triage.DecideResult, error) {
+	var res triage.DecideResult
+	v := triage.ViewerOf(r.Reviewer)
+	if r.Adjudicate && !v.Adjudicator {
+		return res, triage.Errorf(triage.EFORBIDDEN, "only adjudicators and administrators resolve disagreements")
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		res = triage.DecideResult{}
+		now := s.now()
+		var claimedBy *int64
+		var lease *time.Time
+		var merged *int64
+		err := tx.QueryRow(ctx, `SELECT claimed_by, lease_expires, merged_into FROM review_groups WHERE id = $1 FOR UPDATE`, r.GroupID).
+			Scan(&claimedBy, &lease, &merged)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return triage.Errorf(triage.ENOTFOUND, "no review group %d", r.GroupID)
+		} else if err != nil {
+			return err
+		}
+		if merged != nil || claimedBy == nil || *claimedBy != v.UserID || lease == nil || !lease.After(now) {
+			return s.notHolding(ctx, r.GroupID)
+		}
+		rows, err := tx.Query(ctx, `SELECT m.id, m.sha256, m.status FROM review_members m
+			WHERE m.group_id = $3 AND EXISTS (SELECT 1 FROM review_items ri WHERE ri.member_id = m.id AND `+visible+`)
+			ORDER BY m.id FOR UPDATE OF m`, v.UserID, v.All, r.GroupID)
+		if err != nil {
+			return err
+		}
+		all, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (decideMember, error) {
+			var m decideMember
+			var sum []byte
+			var st string
+			err := row.Scan(&m.id, &sum, &st)
+			copy(m.sha[:], sum)
+			m.status = triage.MemberStatus(st)
+			return m, err
+		})
+		if err != nil {
+			return err
+		}
+		var chosen []decideMember
+		if r.Members == nil {
+			for _, m := range all {
+				switch {
+				case r.Adjudicate && m.status == triage.MemberAdjudication:
+					chosen = append(chosen, m)
+				case !r.Adjudicate && m.status == triage.MemberPending:
+					var n int
+					if err := tx.QueryRow(ctx, `SELECT count(*) FROM review_votes WHERE member_id = $1 AND reviewer_id = $2`, m.id, v.UserID).Scan(&n); err != nil {
+						return err
+					}
+					if n == 0 {
+						chosen = append(chosen, m)
+					}
+				}
+			}
+		} else {
+			for _, sum := range r.Members {
+				k := slices.IndexFunc(all, func(m decideMember) bool { return m.sha == sum })
+				if k < 0 {
+					return triage.Errorf(triage.ENOTFOUND, "content %s is not a member of review group %d that you may see", sum, r.GroupID)
+				}
+				chosen = append(chosen, all[k])
+			}
+		}
+		if len(chosen) == 0 {
+			return triage.Errorf(triage.ECONFLICT, "nothing in review group %d is waiting for this decision", r.GroupID)
+		}
+		var confirmed []confirmedMember
+		for _, m := range chosen {
+			vote := r.Vote
+			vote.ReviewerID, vote.Reviewer, vote.At, vote.SHA256 = v.UserID, v.Name, now, m.sha
+			out := triage.MemberOutcome{MemberID: m.id, SHA256: m.sha, Status: m.status, Entry: -1}
+			votes, err := s.votesIn(ctx, tx, `v.member_id = $1 AND $2`, m.id, true)
+			if err != nil {
+				return err
+			}
+			plain := make([]triage.Vote, len(votes))
+			for i := range votes {
+				plain[i] = votes[i].Vote
+			}
+			if r.Adjudicate {
+				if m.status != triage.MemberAdjudication {
+					return triage.Errorf(triage.ECONFLICT, "content %s is %s, not in adjudication", m.sha, m.status)
+				}
+				confirmed = append(confirmed, confirmedMember{m.id, m.sha, triage.Adjudicate(plain, vote)})
+				out.Status = triage.MemberConfirmed
+			} else {
+				if m.status != triage.MemberPending {
+					return triage.Errorf(triage.ECONFLICT, "content %s is already %s", m.sha, m.status)
+				}
+				tag, err := tx.Exec(ctx, `INSERT INTO review_votes (member_id, reviewer_id, category, series, flags, tags, notes, at)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+					m.id, v.UserID, vote.Category.String(), vote.Series, vote.Flags, nonNilTags(vote.Tags), vote.Notes, now)
+				if err != nil {
+					return err
+				}
+				if tag.RowsAffected() == 0 {
+					return triage.Errorf(triage.ECONFLICT, "you have already voted on content %s: a reviewer votes once", m.sha)
+				}
+				o := triage.Tally(append(plain, vote), r.Required)
+				out.Status, out.Needed = o.Status, o.Needed
+				switch o.Status {
+				case triage.MemberConfirmed:
+					confirmed = append(confirmed, confirmedMember{m.id, m.sha, o.Decision})
+				case triage.MemberAdjudication:
+					if _, err := tx.Exec(ctx, `UPDATE review_members SET status = 'adjudication' WHERE id = $1`, m.id); err != nil {
+						return err
+					}
+				}
+			}
+			res.Outcomes = append(res.Outcomes, out)
+		}
+		if len(confirmed) > 0 {
+			entries, version, err := s.promote(ctx, tx, r.LocalSet, v.Name, confirmed)
+			if err != nil {
+				return err
+			}
+			res.Version = version
+			for i := range res.Outcomes {
+				if e, ok := entries[res.Outcomes[i].MemberID]; ok {
+					res.Outcomes[i].Entry = e
+				}
+			}
+		}
+		_, err = tx.Exec(ctx, `UPDATE review_groups SET updated_at = $2 WHERE id = $1`, r.GroupID, now)
+		return err
+	})
+	if err != nil {
+		return res, fmt.Errorf("decide: %w", formatError(err))
+	}
+	return res, nil
+}
+
+func nonNilTags(t []string) []string {
+	if t == nil {
+		return []string{}
+	}
+	return t
+}
+
+type confirmedMember struct {
+	id  int64
+	sha triage.SHA256
+	d   triage.ReviewDecision
+}
+
+// promote records the decisions and adds their contents to the local set
+// as one new version: every digest the lab holds for the content, its PDQ
+// and pHash (so near-duplicates match as variants), the category, series,
+// flags (as tags) and tags, and the provenance (cases, exhibits,
+// reviewers, adjudicator, decision time) in the entry's extra fields. The
+// workers pick the entries up within their set-sync interval.
+func (s *Store) promote(ctx context.Context, tx pgx.Tx, setName, by string, ms []confirmedMember) (map[int64]int64, int, error) {
+	var setID, total int64
+	var state, kind string
+	err := tx.QueryRow(ctx, `SELECT id, state, kind, entries FROM hash_sets WHERE name = $1 FOR UPDATE`, setName).Scan(&setID, &state, &kind, &total)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, 0, triage.Errorf(triage.EUNAVAILABLE, "the local hash set %q does not exist yet; retry", setName)
+	} else if err != nil {
+		return nil, 0, err
+	}
+	if state != string(triage.SetReady) || kind != triage.KindAlert {
+		return nil, 0, triage.Errorf(triage.ECONFLICT, "the local hash set %q is %s (%s); it must be a ready alert set", setName, state, kind)
+	}
+	var version int
+	if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) + 1 FROM local_set_versions WHERE set_id = $1`, setID).Scan(&version); err != nil {
+		return nil, 0, err
+	}
+	from := total
+	entries := map[int64]int64{}
+	var rows [][]any
+	for _, m := range ms {
+		e, err := s.entryOf(ctx, tx, m)
+		if err != nil {
+			return nil, 0, err
+		}
+		e.Extra["review_version"] = strconv.Itoa(version)
+		if _, err := tx.Exec(ctx, `INSERT INTO review_decisions (member_id, category, series, flags, tags, notes, reviewers, adjudicator,
+				decided_at, set_id, set_entry, set_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			m.id, m.d.Category.String(), m.d.Series, m.d.Flags, nonNilTags(m.d.Tags), m.d.Notes, nonNilTags(m.d.Reviewers), m.d.Adjudicator,
+			m.d.DecidedAt, setID, total, version); err != nil {
+			return nil, 0, err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE review_members SET status = 'confirmed' WHERE id = $1`, m.id); err != nil {
+			return nil, 0, err
+		}
+		rows = append(rows, entryValues(setID, total, &e))
+		entries[m.id] = total
+		total++
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"hashset_entries"}, entryColumns, pgx.CopyFromRows(rows)); err != nil {
+		return nil, 0, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE hash_sets SET entries = $2, updated_at = $3 WHERE id = $1`, setID, total, s.now()); err != nil {
+		return nil, 0, err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO local_set_versions (set_id, version, entries_from, entries_to, created_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, setID, version, from, total, by, s.now()); err != nil {
+		return nil, 0, err
+	}
+	return entries, version, nil
+}
+
+// entryOf builds the local set's entry for a confirmed member.
+func (s *Store) entryOf(ctx context.Context, tx pgx.Tx, m confirmedMember) (triage.Entry, error) {
+	e := triage.NewEntry()
+	var md5, sha1, pdq []byte
+	var perceptual bool
+	var quality int
+	var phash *int64
+	var p string
+	err := tx.QueryRow(ctx, `SELECT i.md5, i.sha1, i.size, i.path, m.perceptual, m.pdq8, m.pdq_quality, m.phash
+		FROM review_members m JOIN review_items ri ON ri.member_id = m.id JOIN items i ON i.id = ri.item_id
+		WHERE m.id = $1 ORDER BY i.id LIMIT 1`, m.id).Scan(&md5, &sha1, &e.Size, &p, &perceptual, &pdq, &quality, &phash)
+	if err != nil {
+		return e, err
+	}
+	copy(e.MD5[:], md5)
+	copy(e.SHA1[:], sha1)
+	e.SHA256 = m.sha
+	e.Algos = triage.AlgosCrypto
+	if perceptual && phash != nil {
+		e.PDQ, e.PDQQuality, e.PHash = pdq8Of(pdq)[0], quality, triage.PHash(uint64(*phash))
+		e.Algos |= triage.AlgoSet(triage.AlgoPDQ | triage.AlgoPHash)
+	}
+	e.Name = path.Base(p)
+	e.ID = "review-" + strconv.FormatInt(m.id, 10)
+	e.Category, e.Series = m.d.Category, m.d.Series
+	e.Tags = append(slices.Clone(m.d.Tags), m.d.Flags.Names()...)
+	var cases, exhibits []string
+	rows, err := tx.Query(ctx, `SELECT DISTINCT c.name, e.name FROM review_items ri JOIN cases c ON c.id = ri.case_id
+		JOIN exhibits e ON e.id = ri.exhibit_id WHERE ri.member_id = $1 ORDER BY 1, 2`, m.id)
+	if err != nil {
+		return e, err
+	}
+	for rows.Next() {
+		var c, x string
+		if err := rows.Scan(&c, &x); err != nil {
+			rows.Close()
+			return e, err
+		}
+		if !slices.Contains(cases, c) {
+			cases = append(cases, c)
+		}
+		exhibits = append(exhibits, c+"/"+x)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return e, err
+	}
+	e.Extra = map[string]string{
+		"review_cases":      strings.Join(cases, ","),
+		"review_exhibits":   strings.Join(exhibits, ","),
+		"review_reviewers":  strings.Join(m.d.Reviewers, ","),
+		"review_decided_at": m.d.DecidedAt.UTC().Format(time.RFC3339),
+	}
+	if m.d.Adjudicator != "" {
+		e.Extra["review_adjudicator"] = m.d.Adjudicator
+	}
+	if m.d.Notes != "" {
+		e.Extra["Comments"] = m.d.Notes
+	}
+	return e, e.Validate()
+}
+
+// EnsureLocalSet implements triage.ReviewStore.
+func (s *Store) EnsureLocalSet(ctx context.Context, st *triage.StoredSet) error {
+	if err := triage.ValidateName("hash set", st.Name); err != nil {
+		return err
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := scanSet(tx.QueryRow(ctx, `SELECT `+setCols+` FROM hash_sets WHERE name = $1 FOR UPDATE`, st.Name))
+		if err == nil {
+			if cur.Kind != triage.KindAlert {
+				return triage.Errorf(triage.ECONFLICT, "hash set %q exists and is %s; the local set must be an alert set: configure another name", st.Name, cur.Kind)
+			}
+			*st = cur
+			return nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		got, err := scanSet(tx.QueryRow(ctx, `INSERT INTO hash_sets (name, version, kind, description, sha256, size, state, created_at, updated_at)
+			VALUES ($1, $2, 'alert', $3, $4, $5, 'ready', $6, $6) RETURNING `+setCols,
+			st.Name, st.Version, st.Description, st.SHA256[:], st.Size, s.now()))
+		*st = got
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("ensure local set: %w", formatError(err))
+	}
+	return nil
+}
+
+// LocalSetVersions implements triage.ReviewStore.
+func (s *Store) LocalSetVersions(ctx context.Context, setName string) ([]triage.LocalSetVersion, error) {
+	rows, err := s.pool.Query(ctx, `SELECT v.version, v.entries_from, v.entries_to, v.created_by, v.created_at
+		FROM local_set_versions v JOIN hash_sets h ON h.id = v.set_id WHERE h.name = $1 ORDER BY v.version DESC`, setName)
+	if err != nil {
+		return nil, fmt.Errorf("local set versions: %w", formatError(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (triage.LocalSetVersion, error) {
+		var v triage.LocalSetVersion
+		return v, r.Scan(&v.Version, &v.From, &v.To, &v.By, &v.CreatedAt)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("local set versions: %w", formatError(err))
+	}
+	return out, nil
+}
+
+// CaseDecisions implements triage.ReviewStore.
+func (s *Store) CaseDecisions(ctx context.Context, caseID int64) ([]triage.CaseDecision, error) {
+	rows, err := s.pool.Query(ctx, `SELECT m.id, m.pdq8, m.pdq_quality, coalesce(m.phash, 0),
+			i.id, i.md5, i.sha1, i.sha256, i.size, c.name, e.name, i.path, i.inner_path
+		FROM review_decisions d JOIN review_members m ON m.id = d.member_id
+		JOIN review_items ri ON ri.member_id = m.id AND ri.case_id = $1
+		JOIN items i ON i.id = ri.item_id JOIN exhibits e ON e.id = ri.exhibit_id JOIN cases c ON c.id = ri.case_id
+		ORDER BY m.id, i.id`, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("case decisions: %w", formatError(err))
+	}
+	var out []triage.CaseDecision
+	var ids []int64
+	for rows.Next() {
+		var id, ph int64
+		var pdq, md5, sha1, sha []byte
+		var cd triage.CaseDecision
+		var ref triage.ReviewItemRef
+		if err := rows.Scan(&id, &pdq, &cd.PDQQual, &ph, &ref.ItemID, &md5, &sha1, &sha, &cd.Size, &ref.Case, &ref.Exhibit, &ref.Path, &ref.InnerPath); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("case decisions: %w", formatError(err))
+		}
+		if len(ids) == 0 || ids[len(ids)-1] != id {
+			ids = append(ids, id)
+			copy(cd.Digests.MD5[:], md5)
+			copy(cd.Digests.SHA1[:], sha1)
+			copy(cd.Digests.SHA256[:], sha)
+			cd.PDQ, cd.PHash = pdq8Of(pdq)[0], triage.PHash(uint64(ph))
+			out = append(out, cd)
+		}
+		out[len(out)-1].Items = append(out[len(out)-1].Items, ref)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("case decisions: %w", formatError(err))
+	}
+	decs, err := s.decisions(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("case decisions: %w", formatError(err))
+	}
+	for i, id := range ids {
+		out[i].Decision = decs[id]
+	}
+	return out, nil
+}
+
+// ReviewItem implements triage.ReviewStore.
+func (s *Store) ReviewItem(ctx context.Context, v triage.Viewer, itemID int64) (triage.ReviewItemView, error) {
+	var view triage.ReviewItemView
+	it, err := s.Item(ctx, itemID)
+	if err != nil {
+		return view, err
+	}
+	ok, err := s.CanSeeCase(ctx, v, it.CaseID)
+	if err != nil {
+		return view, err
+	}
+	if !ok {
+		return view, triage.Errorf(triage.ENOTFOUND, "no item %d in a case you may see", itemID)
+	}
+	view.Item = it
+	if err := s.pool.QueryRow(ctx, `SELECT c.name, e.name FROM exhibits e JOIN cases c ON c.id = e.case_id WHERE e.id = $1`,
+		it.ExhibitID).Scan(&view.Case, &view.Exhibit); err != nil {
+		return view, fmt.Errorf("review item: %w", formatError(err))
+	}
+	if view.Matches, err = s.Matches(ctx, itemID); err != nil {
+		return view, err
+	}
+	if view.Siblings, err = s.siblings(ctx, &it, view.Case, view.Exhibit); err != nil {
+		return view, fmt.Errorf("review item: %w", formatError(err))
+	}
+	var memberID int64
+	err = s.pool.QueryRow(ctx, `SELECT m.id, m.group_id FROM review_items ri JOIN review_members m ON m.id = ri.member_id WHERE ri.item_id = $1`,
+		itemID).Scan(&memberID, &view.GroupID)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return view, fmt.Errorf("review item: %w", formatError(err))
+	}
+	view.Series, view.Elsewhere = []triage.ReviewMember{}, []triage.Appearance{}
+	if memberID != 0 {
+		ms, err := s.members(ctx, v, `m.group_id = $3`, view.GroupID)
+		if err != nil {
+			return view, fmt.Errorf("review item: %w", formatError(err))
+		}
+		for i := range ms {
+			if ms[i].ID == memberID {
+				m := ms[i]
+				view.Member = &m
+				continue
+			}
+			view.Series = append(view.Series, ms[i])
+			for _, ref := range ms[i].Items {
+				view.Elsewhere = append(view.Elsewhere, triage.Appearance{ReviewItemRef: ref, Relation: "near", SHA256: ms[i].SHA256.String()})
+			}
+		}
+	}
+	// Identical content anywhere the viewer may look, in review or not.
+	rows, err := s.pool.Query(ctx, `SELECT i.id, c.name, e.name, i.path, i.inner_path
+		FROM items i JOIN exhibits e ON e.id = i.exhibit_id JOIN cases c ON c.id = e.case_id
+		WHERE i.sha256 = $3 AND i.id <> $4 AND ($2 OR e.case_id IN (SELECT cm.case_id FROM case_members cm WHERE cm.user_id = $1))
+		ORDER BY i.id LIMIT 1000`, v.UserID, v.All, it.SHA256[:], itemID)
+	if err != nil {
+		return view, fmt.Errorf("review item: %w", formatError(err))
+	}
+	same, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (triage.Appearance, error) {
+		a := triage.Appearance{Relation: "same", SHA256: it.SHA256.String()}
+		return a, r.Scan(&a.ItemID, &a.Case, &a.Exhibit, &a.Path, &a.InnerPath)
+	})
+	if err != nil {
+		return view, fmt.Errorf("review item: %w", formatError(err))
+	}
+	view.Elsewhere = append(same, view.Elsewhere...)
+	return view, nil
+}
+
+// siblings returns the other items of the item's folder: the same parent
+// archive and inner folder, or the same exhibit and folder.
+func (s *Store) siblings(ctx context.Context, it *triage.Item, caseName, exhibit string) ([]triage.ReviewItemRef, error) {
+	dirOf := func(p string) string {
+		if i := strings.LastIndexByte(p, '/'); i >= 0 {
+			return p[:i+1]
+		}
+		return ""
+	}
+	var rows pgx.Rows
+	var err error
+	var dir string
+	if it.ParentID != 0 {
+		dir = dirOf(it.InnerPath)
+		rows, err = s.pool.Query(ctx, `SELECT id, path, inner_path FROM items WHERE parent_id = $1 AND id <> $2 ORDER BY inner_path LIMIT 5000`,
+			it.ParentID, it.ID)
+	} else {
+		dir = dirOf(it.Path)
+		like := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(dir) + "%"
+		rows, err = s.pool.Query(ctx, `SELECT id, path, inner_path FROM items WHERE exhibit_id = $1 AND id <> $2 AND parent_id IS NULL
+			AND path LIKE $3 ORDER BY path LIMIT 5000`, it.ExhibitID, it.ID, like)
+	}
+	if err != nil {
+		return nil, err
+	}
+	refs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (triage.ReviewItemRef, error) {
+		ref := triage.ReviewItemRef{Case: caseName, Exhibit: exhibit}
+		return ref, r.Scan(&ref.ItemID, &ref.Path, &ref.InnerPath)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := []triage.ReviewItemRef{}
+	for _, r := range refs {
+		p := r.Path
+		if it.ParentID != 0 {
+			p = r.InnerPath
+		}
+		if dirOf(p) == dir && len(out) < 500 {
+			out = append(out, r)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Path+out[i].InnerPath < out[j].Path+out[j].InnerPath })
+	return out, nil
+}

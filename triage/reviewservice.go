@@ -1,0 +1,251 @@
+package triage
+
+import (
+	"context"
+	"time"
+)
+
+// The review queue's storage contracts, and the views the API shows.
+// storage/postgres implements them; the lab's tests run them on a real
+// PostgreSQL.
+
+// Viewer is who is looking: what they may see and do decides what the
+// review store returns.
+type Viewer struct {
+	UserID int64
+	Name   string
+	// All: the viewer sees every case (administrators).
+	All bool
+	// Adjudicator: the viewer works the adjudication lane.
+	Adjudicator bool
+}
+
+// ViewerOf returns the viewer of an authenticated user.
+func ViewerOf(u User) Viewer {
+	return Viewer{UserID: u.ID, Name: u.Name, All: u.Role == RoleAdmin, Adjudicator: u.Role.Can(PermAdjudicate)}
+}
+
+// ReviewItemRef is one item carrying a member's content, as a viewer
+// allowed on its case sees it.
+type ReviewItemRef struct {
+	ItemID    int64  `json:"item_id"`
+	Case      string `json:"case"`
+	Exhibit   string `json:"exhibit"`
+	Path      string `json:"path"`
+	InnerPath string `json:"inner_path,omitempty"`
+}
+
+// ReviewMember is one distinct content of a group.
+type ReviewMember struct {
+	ID     int64        `json:"id"`
+	SHA256 SHA256       `json:"-"`
+	Lane   Lane         `json:"lane"`
+	Status MemberStatus `json:"status"`
+	// Suggested is the category of the known material a variant is near.
+	Suggested Category `json:"-"`
+	Width     int      `json:"width"`
+	Height    int      `json:"height"`
+	Kind      string   `json:"kind"`
+	// Items are the items with this content the viewer may see; the
+	// first is the member's representative.
+	Items []ReviewItemRef `json:"items"`
+	// Votes counts the votes cast; MyVote is the viewer's, if any.
+	Votes    int             `json:"votes"`
+	MyVote   *Vote           `json:"my_vote,omitempty"`
+	Decision *ReviewDecision `json:"decision,omitempty"`
+}
+
+// ReviewGroupDetail is a group with its members.
+type ReviewGroupDetail struct {
+	ReviewGroup
+	MemberList []ReviewMember `json:"member_list"`
+}
+
+// DecideRequest is one reviewer's decision on members of one group.
+type DecideRequest struct {
+	GroupID  int64
+	Reviewer User
+	// Members are the contents decided (nil: every member of the group
+	// the reviewer may see that still needs their vote, or, adjudicating,
+	// every member in adjudication).
+	Members []SHA256
+	Vote    Vote
+	// Required is how many agreeing votes confirm a member.
+	Required int
+	// Adjudicate decides members in adjudication (the reviewer must be an
+	// adjudicator); otherwise the reviewer votes on pending members.
+	Adjudicate bool
+	// LocalSet is the local hash set confirmed members are promoted into.
+	LocalSet string
+}
+
+// MemberOutcome is what a decision did to one member.
+type MemberOutcome struct {
+	MemberID int64        `json:"member_id"`
+	SHA256   SHA256       `json:"-"`
+	Status   MemberStatus `json:"status"`
+	Needed   int          `json:"votes_needed,omitempty"`
+	// Entry is the local set's entry number a confirmed member was
+	// promoted as (-1: not promoted).
+	Entry int64 `json:"entry"`
+}
+
+// DecideResult is the outcome of a DecideRequest.
+type DecideResult struct {
+	Outcomes []MemberOutcome `json:"outcomes"`
+	// Version is the local set version the promotions were recorded in
+	// (0: nothing promoted).
+	Version int `json:"version,omitempty"`
+}
+
+// LocalSetVersion is one version of the local hash set: the entries one
+// decision promoted, with their provenance.
+type LocalSetVersion struct {
+	Version   int       `json:"version"`
+	From      int64     `json:"entries_from"`
+	To        int64     `json:"entries_to"`
+	By        string    `json:"by"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Appearance is another place a content or a near-duplicate of it was
+// seen.
+type Appearance struct {
+	ReviewItemRef
+	// Relation is "same" (identical content) or "near" (same series).
+	Relation string `json:"relation"`
+	SHA256   string `json:"sha256"`
+}
+
+// ReviewItemView is everything the victim-identification item view shows
+// of one item.
+type ReviewItemView struct {
+	Item    Item          `json:"-"`
+	Case    string        `json:"case"`
+	Exhibit string        `json:"exhibit"`
+	Matches []MatchRecord `json:"-"`
+	// Siblings are other items in the same folder (or archive) of the
+	// same exhibit, by path.
+	Siblings []ReviewItemRef `json:"siblings"`
+	// GroupID and Member are the item's place in the queue (0 and nil
+	// when the item is not in review).
+	GroupID int64         `json:"group_id,omitempty"`
+	Member  *ReviewMember `json:"member,omitempty"`
+	// Series lists the other members of the group the viewer may see.
+	Series []ReviewMember `json:"series"`
+	// Elsewhere lists every other place, in cases the viewer may see,
+	// where this content or a near-duplicate appeared.
+	Elsewhere []Appearance `json:"elsewhere"`
+}
+
+// CaseDecision is a confirmed member with the case's items holding it,
+// for exports.
+type CaseDecision struct {
+	Decision ReviewDecision
+	Digests  Digests
+	Size     int64
+	PDQ      PDQ
+	PDQQual  int
+	PHash    PHash
+	Items    []ReviewItemRef
+}
+
+// ReviewStore keeps the review queue.
+type ReviewStore interface {
+	// ReviewQueue returns every live group with a member the viewer may
+	// see, with its counts and priority features (Priority is left for
+	// the caller to score).
+	ReviewQueue(ctx context.Context, v Viewer) ([]ReviewGroup, error)
+	// ReviewGroup returns one group as the viewer sees it; ENOTFOUND if
+	// it does not exist or the viewer may see none of it; a group merged
+	// into another is ENOTFOUND with a message naming the other.
+	ReviewGroup(ctx context.Context, v Viewer, id int64) (ReviewGroupDetail, error)
+	// ClaimGroup gives the group to the reviewer until now+lease, if no
+	// one else holds a live claim (ErrGroupClaimed otherwise). Claiming a
+	// group one already holds extends the lease. Exactly one of two
+	// reviewers racing for a group wins.
+	ClaimGroup(ctx context.Context, v Viewer, groupID int64, lease time.Duration) (Claim, error)
+	// ExtendClaim moves the lease of the reviewer's live claim to
+	// now+lease; ECONFLICT if the reviewer does not hold the group.
+	ExtendClaim(ctx context.Context, v Viewer, groupID int64, lease time.Duration) (Claim, error)
+	// ReleaseGroup ends the reviewer's claim (an administrator may end
+	// anyone's); ECONFLICT if they do not hold it.
+	ReleaseGroup(ctx context.Context, v Viewer, groupID int64) error
+	// Decide records a decision on members of a group the reviewer holds
+	// (ECONFLICT otherwise), tallies the votes, and promotes the members
+	// it confirms into the local set, all in one transaction. A reviewer
+	// voting twice on a member is ECONFLICT.
+	Decide(ctx context.Context, r DecideRequest) (DecideResult, error)
+	// MemberVotes returns every vote on a member the viewer may see
+	// (ENOTFOUND otherwise).
+	MemberVotes(ctx context.Context, v Viewer, memberID int64) ([]Vote, error)
+	// ReviewItem returns the item view; ENOTFOUND if the viewer may not
+	// see the item's case.
+	ReviewItem(ctx context.Context, v Viewer, itemID int64) (ReviewItemView, error)
+	// EnsureLocalSet records the local hash set (an alert set whose file
+	// st.SHA256 is already stored) if it does not exist, ready for
+	// promotions.
+	EnsureLocalSet(ctx context.Context, st *StoredSet) error
+	// LocalSetVersions lists the versions of a local set, newest first.
+	LocalSetVersions(ctx context.Context, setName string) ([]LocalSetVersion, error)
+	// CaseDecisions returns every confirmed member with items in a case.
+	CaseDecisions(ctx context.Context, caseID int64) ([]CaseDecision, error)
+}
+
+// AccessStore keeps who may see which case.
+type AccessStore interface {
+	// CanSeeCase reports whether the viewer may see the case's media.
+	CanSeeCase(ctx context.Context, v Viewer, caseID int64) (bool, error)
+	// AddCaseMember lets a user see a case; adding twice is not an error.
+	AddCaseMember(ctx context.Context, caseID, userID int64) error
+	// RemoveCaseMember takes it back; ENOTFOUND if the user was not a member.
+	RemoveCaseMember(ctx context.Context, caseID, userID int64) error
+	// CaseMembers lists the users allowed on a case, by name.
+	CaseMembers(ctx context.Context, caseID int64) ([]User, error)
+}
+
+// Session is a logged-in browser. Only the SHA-256 of its secret is
+// stored, like a token's.
+type Session struct {
+	ID        int64
+	UserID    int64
+	Hash      SHA256
+	CSRF      string
+	CreatedAt time.Time
+	// IdleUntil moves on with use; ExpiresAt is fixed at login.
+	IdleUntil time.Time
+	ExpiresAt time.Time
+}
+
+// SessionStore keeps passwords and sessions.
+type SessionStore interface {
+	// SetPassword stores a user's password hash (PHC string);
+	// ENOTFOUND if there is no such user.
+	SetPassword(ctx context.Context, userID int64, hash string) error
+	// PasswordHash returns the user and their password hash ("" when they
+	// have none); ENOTFOUND if there is no such user.
+	PasswordHash(ctx context.Context, name string) (User, string, error)
+	// CreateSession stores s and sets its ID.
+	CreateSession(ctx context.Context, s *Session) error
+	// TouchSession returns the enabled user and the session whose secret
+	// hashes to hash, if it has not expired, and moves its idle expiry to
+	// now+idle (never past ExpiresAt). EUNAUTHORIZED otherwise.
+	TouchSession(ctx context.Context, hash SHA256, idle time.Duration) (User, Session, error)
+	// DeleteSession logs a session out.
+	DeleteSession(ctx context.Context, hash SHA256) error
+}
+
+// WellnessStore keeps reviewers' wellness settings and exposure counts.
+type WellnessStore interface {
+	// WellnessSettings returns a user's settings (the defaults if they
+	// never saved any).
+	WellnessSettings(ctx context.Context, userID int64) (WellnessSettings, error)
+	// SaveWellnessSettings stores a user's settings.
+	SaveWellnessSettings(ctx context.Context, userID int64, w WellnessSettings) error
+	// AddExposure counts n revealed items and returns the counts.
+	AddExposure(ctx context.Context, userID int64, n int) (Exposure, error)
+	// Exposure returns the counts.
+	Exposure(ctx context.Context, userID int64) (Exposure, error)
+	// TakeBreak records a break: the since-break count starts again.
+	TakeBreak(ctx context.Context, userID int64) (Exposure, error)
+}
