@@ -34,6 +34,21 @@ type EvidenceFetcher interface {
 	Get(ctx context.Context, sum SHA256) (io.ReadCloser, EvidenceInfo, error)
 }
 
+// ReadAtCloser is random access to a stored object.
+type ReadAtCloser interface {
+	io.ReaderAt
+	io.Closer
+}
+
+// EvidenceOpener opens evidence for random access: an archive's directory
+// is at its end, so expanding a large one needs it.
+type EvidenceOpener interface {
+	// OpenAt opens the object stored under sum and returns its size;
+	// ENOTFOUND if there is none. Reads are not verified: the caller has
+	// hashed the content through Get first.
+	OpenAt(ctx context.Context, sum SHA256) (ReadAtCloser, int64, error)
+}
+
 // EvidenceStatter reports whether evidence is stored.
 type EvidenceStatter interface {
 	// Stat returns the stored object's size (its MD5 and SHA-1 may be

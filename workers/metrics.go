@@ -12,6 +12,7 @@ type workerMetrics struct {
 	bytes      prometheus.Counter
 	seconds    prometheus.Histogram
 	reconciled prometheus.Counter
+	members    prometheus.Counter
 }
 
 func newWorkerMetrics(reg *prometheus.Registry, m *triage.Matcher) *workerMetrics {
@@ -29,11 +30,14 @@ func newWorkerMetrics(reg *prometheus.Registry, m *triage.Matcher) *workerMetric
 		reconciled: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "winnow_worker_reconciled_total", Help: "Stuck items and sets enqueued again by the reconciler.",
 		}),
+		members: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "winnow_worker_archive_members_total", Help: "Archive members recorded as child items.",
+		}),
 	}
 	sets := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "winnow_worker_hash_sets", Help: "Hash sets loaded in the matcher.",
 	}, func() float64 { return float64(len(m.Sets())) })
-	reg.MustRegister(wm.items, wm.bytes, wm.seconds, wm.reconciled, sets,
+	reg.MustRegister(wm.items, wm.bytes, wm.seconds, wm.reconciled, wm.members, sets,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return wm
 }

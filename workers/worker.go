@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/archive"
 )
 
 // Config is what a worker is built from.
@@ -29,8 +30,8 @@ type Config struct {
 	SetFiles    triage.EvidenceFetcher
 	Blobs       triage.BlobStore
 	// Hasher, Matcher options and Rules are those of winnow scan, so both
-	// give the same hashes, matches and verdicts. The Hasher should make
-	// thumbnails (HasherOptions.ThumbSide = ThumbSize): they are grayscale,
+	// give the same hashes, matches and verdicts (Matcher.Rules nil: Rules).
+	// The Hasher should make thumbnails (HasherOptions.ThumbSide = ThumbSize): they are grayscale,
 	// from the luma plane the hashes use, so they cost no second decode.
 	Hasher  *triage.Hasher
 	Matcher triage.MatcherOptions
@@ -48,7 +49,16 @@ type Config struct {
 	// BufferBytes: items up to this size are read into memory and get EXIF
 	// and a thumbnail; larger ones are streamed (0: 64 MiB).
 	BufferBytes int64
-	Registry    *prometheus.Registry
+	// Members stores the members of uploaded archives as evidence: with it
+	// an archive is expanded into child items (see expand.go); nil leaves
+	// archives hashed and matched as files. Archives larger than
+	// BufferBytes are read back through Evidence's OpenAt, when it has one
+	// (triage.EvidenceOpener).
+	Members triage.EvidencePutter
+	// Archive bounds an expansion: depth, members, expanded bytes,
+	// compression ratio (zero fields: the archive package's defaults).
+	Archive  archive.Limits
+	Registry *prometheus.Registry
 }
 
 // Worker runs the task handlers.
@@ -94,7 +104,12 @@ func New(cfg Config) *Worker {
 		cfg.Hasher = triage.NewHasher(HasherOptions())
 	}
 	log := cfg.Logger.With("component", "worker")
-	w := &Worker{cfg: cfg, log: log, matcher: triage.NewMatcher(cfg.Matcher), client: NewClient(cfg.Redis)}
+	w := &Worker{cfg: cfg, log: log, client: NewClient(cfg.Redis)}
+	if w.cfg.Matcher.Rules == nil {
+		// One set of rules both picks the hashes to query and decides.
+		w.cfg.Matcher.Rules = &w.cfg.Rules
+	}
+	w.matcher = triage.NewMatcher(w.cfg.Matcher)
 	w.sync = &SetSync{Sets: cfg.Sets, Files: cfg.SetFiles, Matcher: w.matcher, Logger: log}
 	w.m = newWorkerMetrics(cfg.Registry, w.matcher)
 	return w
@@ -324,6 +339,29 @@ func (w *Worker) analyze(ctx context.Context, it *triage.Item) (triage.ItemResul
 		return triage.ItemResult{Err: triage.Errorf(triage.EINTERNAL, "the evidence read back hashes to %s", fp.SHA256)}, nil
 	}
 	res := triage.ItemResult{Fingerprint: &fp}
+	if f, _ := archive.FormatOf(fp.Type); f != "" && it.ParentID == 0 && w.cfg.Members != nil {
+		var ra io.ReaderAt
+		size := it.Size
+		if b != nil {
+			ra = bytes.NewReader(b)
+		} else if op, ok := w.cfg.Evidence.(triage.EvidenceOpener); ok {
+			rac, n, err := op.OpenAt(ctx, it.SHA256)
+			if err != nil {
+				return triage.ItemResult{}, err
+			}
+			defer rac.Close()
+			ra, size = rac, n
+		}
+		if ra == nil {
+			res.Err = triage.Errorf(triage.EUNSUPPORTED, "archive over %d MiB not expanded: the evidence store gives no random access", w.cfg.BufferBytes>>20)
+			return res, nil
+		}
+		itemErr, err := w.expand(ctx, it, ra, size)
+		if err != nil {
+			return triage.ItemResult{}, err
+		}
+		res.Err = itemErr
+	}
 	if b != nil && fp.Type.Kind == triage.KindImage {
 		if ex, err := w.cfg.EXIF.Summary(ctx, b); err == nil {
 			res.EXIF = ex
@@ -351,14 +389,16 @@ func (w *Worker) analyze(ctx context.Context, it *triage.Item) (triage.ItemResul
 // ThumbSize is the longer side of a thumbnail, in pixels.
 const ThumbSize = 256
 
-// Algos are the hashes a worker computes: winnow scan's, the PDQ hashes of
-// the rotations and flips included, so that both match rotated copies and
-// group the review queue the same way (about 0.4 ms more per image).
-const Algos = triage.AlgosDefault | triage.AlgoSet(triage.AlgoPDQDihedral)
+// Algos are the hashes a worker computes: winnow scan's (triage.AlgosMatch,
+// the PDQ hashes of the rotations and flips included), so that both match
+// rotated copies and group the review queue the same way.
+const Algos = triage.AlgosMatch
 
-// HasherOptions are a worker's hashing options: Algos and thumbnails.
+// HasherOptions are a worker's hashing options: those of winnow scan (Algos,
+// and Views: the hashes of the image with uniform borders trimmed, which the
+// rules match letterboxed and padded copies with) and thumbnails.
 func HasherOptions() triage.HasherOptions {
-	return triage.HasherOptions{Algos: Algos, ThumbSide: ThumbSize}
+	return triage.HasherOptions{Algos: Algos, Views: true, ThumbSide: ThumbSize}
 }
 
 // thumbnailKey is where an item's thumbnail is kept: derived from the

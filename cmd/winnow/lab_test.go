@@ -1,17 +1,21 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"image"
+	"image/jpeg"
 	"image/png"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -148,22 +152,68 @@ func benignMedia(t *testing.T, dir string) (files map[string][]byte) {
 	files = map[string][]byte{
 		"seizure/DCIM/known-0.jpg":   triagetest.WithEXIF(triagetest.PhotoJPEG(640, 480, 100, 90), "WinnowTestCam", "Model Seven"),
 		"seizure/DCIM/known-1.jpg":   triagetest.PhotoJPEG(500, 500, 101, 90),
-		"seizure/DCIM/variant-2.jpg": triagetest.PhotoJPEG(800, 600, 102, 60),
+		"seizure/DCIM/variant-2.jpg": croppedJPEG(triagetest.Photo(800, 600, 102), 0.03),
 		"seizure/DCIM/new-3.jpg":     triagetest.PhotoJPEG(700, 500, 103, 90),
 		"seizure/broken.jpg":         triagetest.PhotoJPEG(600, 400, 104, 90)[:3000],
 	}
 	var icon bytes.Buffer
 	png.Encode(&icon, triagetest.Photo(20, 20, 105).SubImage(image.Rect(0, 0, 20, 20)))
 	files["seizure/icon.png"] = icon.Bytes()
+	// An archive with a copy of a known photo, a new one and a nested zip:
+	// the worker expands it into child items, keyed here "path!/inner".
+	inner := map[string][]byte{"deep/new-7.jpg": triagetest.PhotoJPEG(640, 400, 107, 90)}
+	innerZip := zipOf(t, inner)
+	members := map[string][]byte{
+		"copies/known-1.jpg": files["seizure/DCIM/known-1.jpg"],
+		"new-6.jpg":          triagetest.PhotoJPEG(600, 450, 106, 90),
+		"inner.zip":          innerZip,
+	}
+	files["seizure/Downloads/photos.zip"] = zipOf(t, members)
 	for name, b := range files {
 		writeFile(t, filepath.Join(dir, name), b)
+	}
+	for name, b := range members {
+		files["seizure/Downloads/photos.zip!/"+name] = b
+	}
+	for name, b := range inner {
+		files["seizure/Downloads/photos.zip!/inner.zip!/"+name] = b
 	}
 	return files
 }
 
+// zipOf returns a zip of the named files, in name order.
+func zipOf(t *testing.T, files map[string][]byte) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	names := slices.Sorted(maps.Keys(files))
+	for _, name := range names {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(files[name])
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// croppedJPEG is img with frac of each side cut away, at quality 85: a
+// near match that the default rules call a variant, not known.
+func croppedJPEG(img *image.RGBA, frac float64) []byte {
+	b := img.Bounds()
+	dx, dy := int(float64(b.Dx())*frac), int(float64(b.Dy())*frac)
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img.SubImage(image.Rect(dx, dy, b.Dx()-dx, b.Dy()-dy)), &jpeg.Options{Quality: 85}); err != nil {
+		panic(err)
+	}
+	return buf.Bytes()
+}
+
 // knownSet compiles a set labelled as known material from benign images:
 // the exact digests of known-0 and known-1 and the PDQ of the original
-// of variant-2 (quality 90, where the submitted one is quality 60).
+// of variant-2 (uncropped, where the submitted one is cropped 3% per side).
 func knownSet(t *testing.T, path string) *triage.HashSet {
 	h := triage.NewHasher(triage.HasherOptions{})
 	b := triage.NewHashSetBuilder(triage.SetMeta{Name: "test-known", Version: "1", Kind: triage.KindAlert, Created: time.Now()})
@@ -220,27 +270,43 @@ func TestLabEndToEnd(t *testing.T) {
 		t.Fatalf("submit exit %d, want 3 (one item in error):\n%s\n%s", code, out, errs)
 	}
 	sum := summaryOf(t, out)
-	want := map[triage.Verdict]int{triage.VerdictKnown: 2, triage.VerdictVariant: 1, triage.VerdictNew: 1, triage.VerdictError: 1, triage.VerdictIgnorable: 1}
+	// Known: known-0, known-1 and its copy in the zip; new: new-3, the two
+	// new photos in the archives and the two archives themselves.
+	want := map[triage.Verdict]int{triage.VerdictKnown: 3, triage.VerdictVariant: 1, triage.VerdictNew: 5, triage.VerdictError: 1, triage.VerdictIgnorable: 1}
 	for v, n := range want {
 		if sum.Verdicts[v] != n {
 			t.Errorf("verdict %s: %d items, want %d (summary %+v)", v, sum.Verdicts[v], n, sum)
 		}
 	}
-	if sum.Items != 6 || sum.Uploaded != 6 || sum.Failed != 0 {
+	if sum.Files != 7 || sum.Uploaded != 7 || sum.Failed != 0 {
 		t.Errorf("summary = %+v", sum)
 	}
 
 	// The same verdicts, matches and hashes as the engine run directly.
 	m := triage.NewMatcher(triage.MatcherOptions{})
 	m.AddSet(hs)
-	h := triage.NewHasher(triage.HasherOptions{Algos: workers.Algos})
+	h := triage.NewHasher(workers.HasherOptions())
 	var page struct{ Items []api.ItemJSON }
 	l.call(t, "", "GET", "/api/v1/cases/c-2026-1/exhibits/phone/items", nil, &page)
+	children := 0
 	for _, it := range page.Items {
-		fp := h.HashBytes(context.Background(), files[it.Path])
+		key := it.Path
+		if it.InnerPath != "" {
+			key += "!/" + it.InnerPath
+			children++
+			if it.ParentID == 0 {
+				t.Errorf("%s: archive member without a parent", key)
+			}
+		}
+		b, ok := files[key]
+		if !ok {
+			t.Errorf("unexpected item %s", key)
+			continue
+		}
+		fp := h.HashBytes(context.Background(), b)
 		dec := triage.DefaultRules().Decide(&fp, m.Match(&fp))
 		if it.Verdict != dec.Verdict || it.SHA256 != fp.SHA256.String() || it.MD5 != fp.MD5.String() {
-			t.Errorf("%s: lab says %s (%s), engine says %s (%s)", it.Path, it.Verdict, it.SHA256, dec.Verdict, fp.SHA256)
+			t.Errorf("%s: lab says %s (%s), engine says %s (%s)", key, it.Verdict, it.SHA256, dec.Verdict, fp.SHA256)
 		}
 		if fp.Perceptual && (it.PDQ != fp.PDQ.String() || it.PHash != fp.PHash.String()) {
 			t.Errorf("%s: perceptual hashes differ from the engine's", it.Path)
@@ -250,7 +316,18 @@ func TestLabEndToEnd(t *testing.T) {
 		if len(detail.Matches) != len(dec.Matches) && dec.Verdict != triage.VerdictIgnorable {
 			t.Errorf("%s: %d matches stored, engine found %d", it.Path, len(detail.Matches), len(dec.Matches))
 		}
-		switch it.Path {
+		switch key {
+		case "seizure/Downloads/photos.zip!/inner.zip!/deep/new-7.jpg", "seizure/Downloads/photos.zip!/copies/known-1.jpg":
+			var zipItem api.ItemJSON
+			l.call(t, "", "GET", fmt.Sprintf("/api/v1/items/%d", it.ParentID), nil, &zipItem)
+			if zipItem.Path != it.Path || zipItem.InnerPath != "" || zipItem.Kind != "archive" {
+				t.Errorf("%s: parent is %+v, want the uploaded zip", key, zipItem)
+			}
+			resp := l.raw(t, "GET", fmt.Sprintf("/api/v1/items/%d/content", it.ID))
+			got, _ := io.ReadAll(resp.Body)
+			if !bytes.Equal(got, b) {
+				t.Errorf("%s: stored content differs from the archive member", key)
+			}
 		case "seizure/DCIM/known-0.jpg":
 			if detail.EXIF["Make"] != "WinnowTestCam" || !detail.Thumbnail {
 				t.Errorf("known-0: EXIF %v, thumbnail %v", detail.EXIF, detail.Thumbnail)
@@ -274,18 +351,22 @@ func TestLabEndToEnd(t *testing.T) {
 		}
 	}
 
+	if children != 4 {
+		t.Errorf("%d archive members recorded, want 4 (two photos, a nested zip and its photo)", children)
+	}
+
 	// Submitting again changes nothing; into another exhibit uploads nothing.
 	code, out, _ = runWinnowEnv(t, env, "submit", "--case", "c-2026-1", "--exhibit", "phone", "--json", filepath.Join(dir, "seizure"))
-	if s := summaryOf(t, out); s.Existing != 6 || s.Items != 6 {
+	if s := summaryOf(t, out); s.Existing != 7 || s.Files != 7 {
 		t.Errorf("second submit: %+v", s)
 	}
 	code, out, _ = runWinnowEnv(t, env, "submit", "--case", "c-2026-1", "--exhibit", "copy", "--wait", "--json", filepath.Join(dir, "seizure"))
-	if s := summaryOf(t, out); s.Stored != 6 || s.Uploaded != 0 || s.Verdicts[triage.VerdictKnown] != 2 {
+	if s := summaryOf(t, out); s.Stored != 7 || s.Uploaded != 0 || s.Verdicts[triage.VerdictKnown] != 3 {
 		t.Errorf("submit to another exhibit: %+v", s)
 	}
 	var status triage.ExhibitStatus
 	l.call(t, "", "GET", "/api/v1/cases/c-2026-1/exhibits/copy/status", nil, &status)
-	if status.Items != 6 || status.Progress != 1 {
+	if status.Items != 11 || status.Progress != 1 {
 		t.Errorf("status = %+v", status)
 	}
 
@@ -296,7 +377,7 @@ func TestLabEndToEnd(t *testing.T) {
 	for _, e := range audit.Events {
 		counts[e.Action]++
 	}
-	if counts[triage.AuditUpload] != 12 || counts[triage.AuditMediaAccess] != 2 || counts[triage.AuditHashSetPush] != 1 {
+	if counts[triage.AuditUpload] != 14 || counts[triage.AuditMediaAccess] != 4 || counts[triage.AuditHashSetPush] != 1 {
 		t.Errorf("audit counts = %v", counts)
 	}
 	// Every item finished exactly once.

@@ -13,6 +13,8 @@ import (
 	"github.com/winnow-forensics/winnow/api"
 	"github.com/winnow-forensics/winnow/storage/minio"
 	"github.com/winnow-forensics/winnow/storage/postgres"
+	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/archive"
 	"github.com/winnow-forensics/winnow/workers"
 )
 
@@ -48,6 +50,11 @@ type WorkerConfig struct {
 	ReconcileEvery time.Duration
 	Grace          time.Duration
 	Exiftool       string
+	// Archive bounds the expansion of uploaded archives.
+	Archive archive.Limits
+	// Rules decide verdicts, as winnow scan --rules does (WINNOW_RULES:
+	// a rules file; empty: the built-in rules).
+	Rules triage.Rules
 }
 
 const labEnvHelp = `
@@ -84,6 +91,11 @@ const workerEnvHelp = `  WINNOW_WORKER_CONCURRENCY  tasks at once [twice the num
   WINNOW_RECONCILE_EVERY     how often stuck items are re-enqueued [15s]
   WINNOW_RECONCILE_GRACE     age of a received item that counts as stuck [30s]
   WINNOW_EXIFTOOL            exiftool binary [exiftool]
+  WINNOW_ARCHIVE_MAX_DEPTH   how deep nested archives are expanded [6]
+  WINNOW_ARCHIVE_MAX_MEMBERS members of one archive [250000]
+  WINNOW_ARCHIVE_MAX_GIB     bytes expanded from one archive, all members together [1024]
+  WINNOW_ARCHIVE_MAX_RATIO   expanded over compressed bytes, above which expansion stops [1000]
+  WINNOW_RULES               matching rules file, as for winnow scan --rules [] (built-in rules)
 `
 
 // envReader reads typed values and collects every problem, so one run
@@ -237,6 +249,21 @@ func ReadWorkerConfig(getenv func(string) string, cores int) (WorkerConfig, erro
 	c.ReconcileEvery = r.duration("WINNOW_RECONCILE_EVERY", 15*time.Second)
 	c.Grace = r.duration("WINNOW_RECONCILE_GRACE", 30*time.Second)
 	c.Exiftool = r.str("WINNOW_EXIFTOOL", "exiftool")
+	c.Archive = archive.Limits{
+		MaxDepth:      r.int("WINNOW_ARCHIVE_MAX_DEPTH", archive.DefaultLimits.MaxDepth, 1, 64),
+		MaxEntries:    r.int("WINNOW_ARCHIVE_MAX_MEMBERS", archive.DefaultLimits.MaxEntries, 1, 100_000_000),
+		MaxTotalBytes: int64(r.int("WINNOW_ARCHIVE_MAX_GIB", int(archive.DefaultLimits.MaxTotalBytes>>30), 1, 1<<20)) << 30,
+		MaxRatio:      int64(r.int("WINNOW_ARCHIVE_MAX_RATIO", int(archive.DefaultLimits.MaxRatio), 1, 1_000_000)),
+	}
+	c.Rules = triage.DefaultRules()
+	if path := r.str("WINNOW_RULES", ""); path != "" {
+		rules, err := readRulesFile(path)
+		if err != nil {
+			r.errs = append(r.errs, "WINNOW_RULES: "+err.Error())
+		} else {
+			c.Rules = rules
+		}
+	}
 	if c.SyncEvery > 10*time.Second {
 		r.errs = append(r.errs, "WINNOW_SET_SYNC_EVERY: at most 10s, so that new hash-set entries match within 10 s")
 	}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -196,14 +197,22 @@ func waitState(t *testing.T, l *testLab, c, e string, limit time.Duration, cond 
 	})
 }
 
-// TestRobustWorkerKilled kills a worker with SIGKILL while it analyses a
-// submission and starts another: every item still finishes exactly once.
+// TestRobustWorkerKilled kills a worker with SIGKILL while it expands an
+// archive, with photos still to analyse, and starts another: every item,
+// every archive member included, still finishes exactly once.
 func TestRobustWorkerKilled(t *testing.T) {
 	env := labEnv(t)
 	l := startProcLab(t, env)
 	w1 := l.startWorker(t, "worker-1")
 	dir := t.TempDir()
 	photos(t, dir, 30, 3)
+	const members = 200
+	zipped := map[string][]byte{}
+	for i := range members {
+		zipped[fmt.Sprintf("m-%03d.jpg", i)] = triagetest.PhotoJPEG(96, 72, uint64(5000+i), 80)
+	}
+	writeFile(t, filepath.Join(dir, "0-archive.zip"), zipOf(t, zipped)) // uploaded first
+	const files, total = 31, 31 + members
 	done := make(chan struct{})
 	var out, errs string
 	var code int
@@ -211,11 +220,15 @@ func TestRobustWorkerKilled(t *testing.T) {
 		defer close(done)
 		code, out, errs = runWinnowEnv(t, l.clientEnv(), "submit", "--case", "k", "--exhibit", "e", "--wait", "--json", "--concurrency", "2", dir)
 	}()
+	// More items than files means the archive has members recorded; fewer
+	// than all means its expansion is still running.
+	var at triage.ExhibitStatus
 	waitState(t, &l.testLab, "k", "e", 60*time.Second, func(s triage.ExhibitStatus) bool {
-		return s.States[triage.StateProcessing] > 0 && s.Done >= 3
+		at = s
+		return s.Items > files && s.Items < total
 	})
 	w1.Kill()
-	t.Logf("worker-1 killed with SIGKILL")
+	t.Logf("worker-1 killed with SIGKILL while expanding the archive: %d of %d items recorded, %d final", at.Items, total, at.Done)
 	l.startWorker(t, "worker-2")
 	select {
 	case <-done:
@@ -225,10 +238,10 @@ func TestRobustWorkerKilled(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("submit: exit %d\n%s\n%s", code, out, errs)
 	}
-	if s := summaryOf(t, out); s.Items != 30 || s.Verdicts[triage.VerdictNew] != 30 {
-		t.Errorf("summary = %+v", s)
+	if s := summaryOf(t, out); s.Files != files || s.Verdicts[triage.VerdictNew] != total {
+		t.Errorf("summary = %+v, want %d files and %d new items", s, files, total)
 	}
-	l.checkExactlyOnce(t, "k", "e", 30)
+	l.checkExactlyOnce(t, "k", "e", total)
 }
 
 // TestRobustRedisRestartedEmpty restarts Redis with nothing in it in the
@@ -449,8 +462,8 @@ func TestRobustHostileUploads(t *testing.T) {
 		t.Fatalf("submit hostile: %d %s %s", code, out, errs)
 	}
 	sum := summaryOf(t, out)
-	if sum.Failed != 0 || sum.Items != len(hostile)+4 {
-		t.Errorf("hostile summary = %+v (want %d items, none failed to submit)", sum, len(hostile)+4)
+	if sum.Failed != 0 || sum.Files != len(hostile)+4 {
+		t.Errorf("hostile summary = %+v (want %d files, none failed to submit)", sum, len(hostile)+4)
 	}
 	waitState(t, &l.testLab, "d", "e", 3*time.Minute, func(s triage.ExhibitStatus) bool { return s.Items == s.Done })
 	if st := l.call(t, "-", "GET", "/readyz", nil, nil); st != 200 {
@@ -458,8 +471,15 @@ func TestRobustHostileUploads(t *testing.T) {
 	}
 	var page struct{ Items []api.ItemJSON }
 	l.call(t, "", "GET", "/api/v1/cases/d/exhibits/e/items?limit=1000", nil, &page)
+	var members []string
 	for _, it := range page.Items {
-		t.Logf("%-40s %-9s %-8s %s", it.Path, it.State, it.Verdict, it.Error)
+		t.Logf("%-40s %-20s %-9s %-8s %s", it.Path, it.InnerPath, it.State, it.Verdict, it.Error)
+		if it.InnerPath != "" {
+			members = append(members, it.Path+"!/"+it.InnerPath)
+		}
+		if it.Path == "hostile/bomb.zip" && it.InnerPath == "" && (it.Verdict != triage.VerdictError || !strings.Contains(it.Error, "zip bomb")) {
+			t.Errorf("zip bomb: verdict %s, error %q; want an error naming the bomb", it.Verdict, it.Error)
+		}
 		if it.Path == "hostile/truncated.jpg" && it.Verdict != triage.VerdictError {
 			t.Errorf("truncated JPEG: verdict %s, want error", it.Verdict)
 		}
@@ -467,7 +487,14 @@ func TestRobustHostileUploads(t *testing.T) {
 			t.Errorf("1 GB random item: %+v", it)
 		}
 	}
-	l.checkExactlyOnce(t, "d", "e", len(hostile)+5)
+	// The traversal zip's members are recorded under their sanitised names,
+	// inside the archive; the bomb's are not expanded.
+	slices.Sort(members)
+	wantMembers := []string{"hostile/traversal.zip!/Windows/x.jpg", "hostile/traversal.zip!/a/b.jpg", "hostile/traversal.zip!/etc/cron.d/evil", "hostile/traversal.zip!/etc/passwd"}
+	if !slices.Equal(members, wantMembers) {
+		t.Errorf("archive members recorded = %q, want %q", members, wantMembers)
+	}
+	l.checkExactlyOnce(t, "d", "e", len(hostile)+5+len(wantMembers))
 }
 
 // zipBomb returns a small zip that expands to 512 MiB of zeros.

@@ -156,14 +156,9 @@ func parseScanArgs(e *env, args []string) (scanConfig, []string, error) {
 	}
 	rules := triage.DefaultRules()
 	if *rulesFile != "" {
-		f, err := os.Open(*rulesFile)
-		if err != nil {
-			return scanConfig{}, nil, &exitError{2, fmt.Errorf("--rules: %w", err)}
-		}
-		rules, err = triage.ParseRules(f)
-		f.Close()
-		if err != nil {
-			return scanConfig{}, nil, &exitError{2, fmt.Errorf("--rules %s: %v", *rulesFile, err)}
+		var err error
+		if rules, err = readRulesFile(*rulesFile); err != nil {
+			return scanConfig{}, nil, &exitError{2, fmt.Errorf("--rules: %v", err)}
 		}
 	}
 	if *minSide != 0 {
@@ -967,4 +962,19 @@ func (b *byteBudget) acquire(ctx context.Context, n int64) (func(), error) {
 			b.cond.Broadcast()
 		})
 	}, nil
+}
+
+// readRulesFile reads a matching rules file (winnow scan --rules,
+// WINNOW_RULES for the worker).
+func readRulesFile(path string) (triage.Rules, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return triage.Rules{}, err
+	}
+	defer f.Close()
+	rules, err := triage.ParseRules(f)
+	if err != nil {
+		return triage.Rules{}, fmt.Errorf("%s: %v", path, err)
+	}
+	return rules, nil
 }

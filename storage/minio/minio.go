@@ -399,6 +399,26 @@ func (s *Store) Get(ctx context.Context, sum triage.SHA256) (io.ReadCloser, tria
 	return &verifyReader{obj: obj, h: sha256.New(), want: sum, size: oi.Size}, infoOf(sum, oi), nil
 }
 
+// OpenAt opens the object stored under sum for random access (an archive's
+// directory is at its end): reads go to the store, nothing is buffered
+// whole. Unlike Get it does not verify the content, which the caller has
+// already hashed through Get. ENOTFOUND if there is no such object.
+func (s *Store) OpenAt(ctx context.Context, sum triage.SHA256) (triage.ReadAtCloser, int64, error) {
+	obj, err := s.c.GetObject(ctx, s.cfg.Bucket, s.Key(sum), s.getOpts())
+	if err != nil {
+		return nil, 0, fmt.Errorf("get evidence: %w", formatError(err))
+	}
+	oi, err := obj.Stat()
+	if err != nil {
+		obj.Close()
+		if err = formatError(err); triage.ErrorCode(err) == triage.ENOTFOUND {
+			return nil, 0, triage.Errorf(triage.ENOTFOUND, "no evidence with SHA-256 %s", sum)
+		}
+		return nil, 0, fmt.Errorf("get evidence: %w", err)
+	}
+	return obj, oi.Size, nil
+}
+
 // verifyReader hashes an object as it is read and fails the final read if
 // the bytes are not what the key promises.
 type verifyReader struct {

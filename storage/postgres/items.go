@@ -196,12 +196,6 @@ func (s *Store) ClaimItem(ctx context.Context, id int64, lease time.Duration) (t
 	return cur, triage.Errorf(triage.ECONFLICT, "item %d is already %s", id, cur.State)
 }
 
-// Review priorities: new material first, then variants.
-const (
-	priorityNew     = 1
-	priorityVariant = 2
-)
-
 // FinishItem implements triage.ItemStore.
 func (s *Store) FinishItem(ctx context.Context, id int64, r triage.ItemResult) (bool, error) {
 	state, verdict := triage.StateDone, r.Decision.Verdict
@@ -262,19 +256,6 @@ func (s *Store) FinishItem(ctx context.Context, id int64, r triage.ItemResult) (
 					id, m.Set, m.SetVersion, m.SetKind, m.Entry, m.EntryID, m.Algo.String(), m.Distance, m.Dihedral, m.Category.String(), m.Series)
 			}
 			if err := tx.SendBatch(ctx, b).Close(); err != nil {
-				return err
-			}
-		}
-		if verdict == triage.VerdictNew || verdict == triage.VerdictVariant {
-			prio, series := priorityNew, ""
-			if verdict == triage.VerdictVariant {
-				prio = priorityVariant
-				if len(r.Decision.Matches) > 0 {
-					series = r.Decision.Matches[0].Series
-				}
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO review_queue (item_id, verdict, priority, series, queued_at)
-				VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, id, string(verdict), prio, series, s.now()); err != nil {
 				return err
 			}
 		}

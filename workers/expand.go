@@ -1,0 +1,165 @@
+package workers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/archive"
+)
+
+// An uploaded archive (zip, tar, gzip, bzip2, nested) is expanded by the
+// task that analyses it: each member is stored as evidence of its own,
+// under its SHA-256, streamed from the archive (never to local disk), and
+// recorded as a child item (parent: the archive's item; inner path: the
+// member's sanitised path, nested archives joined with "!/"), which gets an
+// item:analyze task of its own. Members of nested archives are children of
+// the outermost archive too, so one walk with one set of limits (depth,
+// members, expanded bytes, compression ratio) covers the whole tree; child
+// items that are archives are hashed and matched but not expanded again.
+//
+// Every step is idempotent, so a task killed half-way and run again does
+// no harm: the store keeps content once, CreateItem returns the item a
+// previous attempt recorded (same exhibit, path, inner path and content),
+// and the analyze task id is the item's. A child recorded whose task was
+// never queued is found by the reconciler.
+
+// expansion counts one archive's members.
+type expansion struct {
+	items    int // child items recorded
+	skipped  int // nested archives expanded from a stream, not kept whole
+	problems []string
+}
+
+// expand walks the archive held in ra and records its members. An error
+// return is the infrastructure's (the task retries); problems of the
+// archive itself are in the returned error message for the item.
+func (w *Worker) expand(ctx context.Context, it *triage.Item, ra io.ReaderAt, size int64) (itemErr error, err error) {
+	var x expansion
+	_, walkErr := archive.Walk(ctx, ra, size, archive.Options{Limits: w.cfg.Archive, Name: baseName(it.Path)},
+		func(m *archive.Member, r io.Reader) error { return w.member(ctx, it, m, r, &x) })
+	var infra *infraError
+	switch {
+	case errors.As(walkErr, &infra):
+		return nil, infra.err
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	}
+	w.log.DebugContext(ctx, "archive expanded", "item_id", it.ID, "children", x.items,
+		"streamed_archives", x.skipped, "problems", len(x.problems))
+	w.m.members.Add(float64(x.items))
+	if walkErr != nil {
+		x.problems = append(x.problems, "archive not fully expanded: "+triage.ErrorMessage(walkErr))
+	}
+	if len(x.problems) == 0 {
+		return nil, nil
+	}
+	msg := x.problems[0]
+	if len(x.problems) > 1 {
+		msg = fmt.Sprintf("%s (and %d more problems)", msg, len(x.problems)-1)
+	}
+	return triage.Errorf(triage.EINVALID, "%d members recorded; %s", x.items, msg), nil
+}
+
+// infraError carries a store or queue failure out of archive.Walk.
+type infraError struct{ err error }
+
+func (e *infraError) Error() string { return e.err.Error() }
+
+// member stores one member and records its item.
+func (w *Worker) member(ctx context.Context, parent *triage.Item, m *archive.Member, r io.Reader, x *expansion) error {
+	var src *trackReader
+	switch {
+	case m.Data != nil:
+		src = &trackReader{r: bytes.NewReader(m.Data)}
+	case r != nil:
+		src = &trackReader{r: r}
+	case m.Digests != nil:
+		// A nested archive expanded from a stream: its members are
+		// recorded, its own bytes were not kept.
+		x.skipped++
+		return nil
+	default:
+		x.problems = append(x.problems, fmt.Sprintf("%s: %s", m.Inner, memberProblem(m.Err)))
+		return nil
+	}
+	// Small members go up in one request; larger ones (or ones whose
+	// header lies) stream in parts.
+	buf := make([]byte, 0, min(max(m.Size, 0), w.cfg.BufferBytes)+1)
+	buf, rerr := readUpTo(src, buf, w.cfg.BufferBytes)
+	if rerr != nil {
+		x.problems = append(x.problems, fmt.Sprintf("%s: %s", m.Inner, memberProblem(rerr)))
+		return nil
+	}
+	var body io.Reader = bytes.NewReader(buf)
+	n := int64(len(buf))
+	if n > w.cfg.BufferBytes {
+		body, n = io.MultiReader(body, src), -1
+	}
+	info, err := w.cfg.Members.Put(ctx, body, n, triage.SHA256{})
+	if err != nil {
+		if src.err != nil { // the member, not the store
+			x.problems = append(x.problems, fmt.Sprintf("%s: %s", m.Inner, memberProblem(src.err)))
+			return nil
+		}
+		return &infraError{fmt.Errorf("store archive member %s: %w", m.Inner, err)}
+	}
+	child := triage.Item{
+		ExhibitID: parent.ExhibitID, ParentID: parent.ID, Path: parent.Path, InnerPath: m.Inner,
+		SubmitterID: parent.SubmitterID, Size: info.Size, Digests: info.Digests,
+	}
+	created, err := w.cfg.Items.CreateItem(ctx, &child)
+	if triage.ErrorCode(err) == triage.EINVALID { // a path over the length limit
+		x.problems = append(x.problems, fmt.Sprintf("%s: %s", m.Inner, triage.ErrorMessage(err)))
+		return nil
+	} else if err != nil {
+		return &infraError{fmt.Errorf("record archive member %s: %w", m.Inner, err)}
+	}
+	x.items++
+	if created || !child.State.Final() {
+		if err := w.client.EnqueueAnalyze(ctx, child.ID); err != nil {
+			return &infraError{fmt.Errorf("queue archive member %s: %w", m.Inner, err)}
+		}
+	}
+	return nil
+}
+
+// memberProblem says why a member could not be stored.
+func memberProblem(err error) string {
+	if err == nil {
+		return "could not be read"
+	}
+	return triage.ErrorMessage(err)
+}
+
+// readUpTo reads r into buf until EOF or until buf holds more than limit
+// bytes.
+func readUpTo(r io.Reader, buf []byte, limit int64) ([]byte, error) {
+	for int64(len(buf)) <= limit {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
+}
+
+// baseName is the last element of a slash-separated path.
+func baseName(p string) string {
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] == '/' {
+			return p[i+1:]
+		}
+	}
+	return p
+}
