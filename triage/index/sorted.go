@@ -109,18 +109,33 @@ func copySorted(w int, src source, f field, keys []uint64, ids []uint32, procs i
 	if n < 1<<16 {
 		procs = 1
 	}
+	// Piece c writes the directory entries of the buckets after its
+	// predecessor's last entry, up to its own last entry's: ranges that do
+	// not overlap when the pieces' last keys are in order, which is
+	// checked first (and a piece stops at a key past its last one's
+	// bucket), so that unsorted input cannot make two pieces write one
+	// entry.
+	last := make([]uint64, procs*w)
+	for c := range procs {
+		if n == 0 {
+			break
+		}
+		src.key(n*(c+1)/procs-1, last[c*w:(c+1)*w])
+		if c > 0 && compareKeys(last[(c-1)*w:c*w], last[c*w:(c+1)*w]) > 0 {
+			return nil, false
+		}
+	}
 	sorted := make([]bool, procs)
 	var wg sync.WaitGroup
 	for c := range procs {
 		wg.Go(func() {
 			lo, hi := n*c/procs, n*(c+1)/procs
-			// Piece c writes the directory entries of the buckets after
-			// the one of the entry before it, up to its last entry's.
+			top := int(f.of(last[c*w : (c+1)*w]))
 			var tmp [MaxKeyLen / 8]uint64
 			prev := tmp[:w]
 			b := 0
 			if lo > 0 {
-				src.key(lo-1, prev)
+				copy(prev, last[(c-1)*w:c*w])
 				b = int(f.of(prev)) + 1
 			}
 			for i := lo; i < hi; i++ {
@@ -133,7 +148,11 @@ func copySorted(w int, src source, f field, keys []uint64, ids []uint32, procs i
 					return
 				}
 				ids[i] = src.id(i)
-				for v := int(f.of(k)); b <= v; b++ {
+				v := int(f.of(k))
+				if v > top {
+					return // past the piece's last key: out of order
+				}
+				for ; b <= v; b++ {
 					d[b] = uint32(i)
 				}
 			}
