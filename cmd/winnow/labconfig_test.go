@@ -1,9 +1,13 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/winnow-forensics/winnow/triage/archive"
 )
 
 func TestReadServeConfig(t *testing.T) {
@@ -48,6 +52,30 @@ func TestReadServeConfig(t *testing.T) {
 	if _, err := ReadWorkerConfig(get(map[string]string{"WINNOW_SET_SYNC_EVERY": "30s"}), 2); err == nil {
 		t.Errorf("sync every 30s accepted: new entries would not match within 10 s")
 	}
+	if w.Archive != (archive.Limits{MaxDepth: 6, MaxEntries: 250_000, MaxTotalBytes: 1 << 40, MaxRatio: 1000}) || w.Rules.MinSide != 50 {
+		t.Errorf("worker defaults: archive %+v, rules %+v", w.Archive, w.Rules)
+	}
+
+	// WINNOW_RULES is winnow scan --rules for the worker.
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "good.json"), filepath.Join(dir, "bad.json")
+	os.WriteFile(good, []byte(`{"min_side": 80, "default": {"trimmed": false}}`), 0o644)
+	os.WriteFile(bad, []byte(`{"default": {"pdq": {"radius": 300}}}`), 0o644)
+	w, err = ReadWorkerConfig(get(map[string]string{"WINNOW_RULES": good, "WINNOW_ARCHIVE_MAX_DEPTH": "2"}), 2)
+	if err != nil || w.Rules.MinSide != 80 || w.Rules.Default.Trimmed || w.Archive.MaxDepth != 2 {
+		t.Errorf("WINNOW_RULES=%s: %+v, %v", good, w.Rules, err)
+	}
+	for _, tc := range []struct{ env, want string }{
+		{bad, "WINNOW_RULES: " + bad},
+		{filepath.Join(dir, "missing.json"), "no such file"},
+	} {
+		if _, err := ReadWorkerConfig(get(map[string]string{"WINNOW_RULES": tc.env}), 2); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("WINNOW_RULES=%s: error %v, want it to say %q", tc.env, err, tc.want)
+		}
+	}
+	if _, err := ReadWorkerConfig(get(map[string]string{"WINNOW_ARCHIVE_MAX_RATIO": "0"}), 2); err == nil || !strings.Contains(err.Error(), "WINNOW_ARCHIVE_MAX_RATIO") {
+		t.Errorf("archive ratio 0: %v", err)
+	}
 }
 
 // FuzzReadConfig feeds arbitrary values to every variable: the result is
@@ -61,6 +89,7 @@ func FuzzReadConfig(f *testing.F) {
 			"WINNOW_REDIS_DB": n, "WINNOW_MINIO_SECURE": b, "WINNOW_MINIO_SSE": sse, "WINNOW_MINIO_SSEC_KEY": n + b,
 			"WINNOW_MINIO_RETENTION": ret, "WINNOW_MINIO_RETENTION_DAYS": days, "WINNOW_LOG_LEVEL": level,
 			"WINNOW_WORKER_LEASE": dur, "WINNOW_PG_URL": url, "WINNOW_MINIO_PART_SIZE_MIB": days, "WINNOW_MAX_UPLOAD_MIB": n,
+			"WINNOW_ARCHIVE_MAX_GIB": days, "WINNOW_ARCHIVE_MAX_RATIO": n, "WINNOW_ARCHIVE_MAX_DEPTH": n,
 		}
 		get := func(k string) string { return env[k] }
 		if c, err := ReadServeConfig(get); err == nil {
@@ -71,7 +100,8 @@ func FuzzReadConfig(f *testing.F) {
 				t.Fatalf("MaxUploadBytes %d", c.MaxUploadBytes)
 			}
 		}
-		if c, err := ReadWorkerConfig(get, 2); err == nil && (c.Lease <= 0 || c.Concurrency <= 0) {
+		if c, err := ReadWorkerConfig(get, 2); err == nil && (c.Lease <= 0 || c.Concurrency <= 0 ||
+			c.Archive.MaxDepth < 1 || c.Archive.MaxTotalBytes <= 0 || c.Archive.MaxRatio < 1) {
 			t.Fatalf("accepted %+v", c)
 		}
 	})
