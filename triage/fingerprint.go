@@ -183,6 +183,16 @@ func NewHasher(opt HasherOptions) *Hasher {
 // Algos returns the algorithms the Hasher computes.
 func (h *Hasher) Algos() AlgoSet { return h.algos }
 
+// WithAlgos returns a Hasher like h computing only algos, sharing h's
+// decode-memory budget (the lab worker uses it to skip digests the upload
+// already computed and the store verified).
+func (h *Hasher) WithAlgos(algos AlgoSet) *Hasher {
+	return &Hasher{
+		algos: algos, lim: h.lim, mem: h.mem, turbo: h.turbo, views: h.views,
+		turboMinSide: h.turboMinSide, turboGray: h.turboGray, thumbSide: h.thumbSide,
+	}
+}
+
 // FastJPEG reports whether JPEGs are decoded with libjpeg-turbo.
 func (h *Hasher) FastJPEG() bool { return h.turbo }
 

@@ -69,9 +69,12 @@ type Worker struct {
 	client  *Client
 	sync    *SetSync
 	matcher *triage.Matcher
-	m       *workerMetrics
-	cancel  context.CancelFunc
-	done    chan struct{}
+	// perceptual is cfg.Hasher without the digests, for content whose
+	// digests the upload recorded (see analyze).
+	perceptual *triage.Hasher
+	m          *workerMetrics
+	cancel     context.CancelFunc
+	done       chan struct{}
 }
 
 // New returns a worker; Start runs it.
@@ -110,6 +113,7 @@ func New(cfg Config) *Worker {
 		w.cfg.Matcher.Rules = &w.cfg.Rules
 	}
 	w.matcher = triage.NewMatcher(w.cfg.Matcher)
+	w.perceptual = w.cfg.Hasher.WithAlgos(w.cfg.Hasher.Algos() &^ triage.AlgosCrypto)
 	w.sync = &SetSync{Sets: cfg.Sets, Files: cfg.SetFiles, Matcher: w.matcher, Logger: log}
 	w.m = newWorkerMetrics(cfg.Registry, w.matcher)
 	return w
@@ -321,7 +325,15 @@ func (w *Worker) analyze(ctx context.Context, it *triage.Item) (triage.ItemResul
 	if it.Size <= w.cfg.BufferBytes {
 		b = make([]byte, 0, it.Size)
 		b, err = readAllInto(tr, b)
-		if err == nil {
+		switch {
+		case err != nil:
+		case !it.MD5.IsZero() && !it.SHA1.IsZero():
+			// Read to the end, the store's reader has verified the
+			// SHA-256; MD5 and SHA-1 are those the upload computed from
+			// the same bytes. Only the perceptual hashes are left to do.
+			fp = w.perceptual.HashBytes(ctx, b)
+			fp.Digests = it.Digests
+		default:
 			fp = w.cfg.Hasher.HashBytes(ctx, b)
 		}
 	} else {

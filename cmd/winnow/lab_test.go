@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -20,7 +21,11 @@ import (
 	"testing"
 	"time"
 
+	mgo "github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
 	"github.com/winnow-forensics/winnow/api"
+	"github.com/winnow-forensics/winnow/storage/minio"
 	"github.com/winnow-forensics/winnow/storage/postgres"
 	"github.com/winnow-forensics/winnow/storage/servicetest"
 	"github.com/winnow-forensics/winnow/triage"
@@ -441,5 +446,38 @@ func TestComposeInStep(t *testing.T) {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("docker-compose.yml lacks %s", want)
 		}
+	}
+}
+
+// TestLabDamagedEvidence damages a stored evidence object behind the
+// service's back: the next item with that content is failed, saying the
+// object must be re-acquired, and nothing is hashed from the bad bytes.
+func TestLabDamagedEvidence(t *testing.T) {
+	l := startLab(t, labEnv(t))
+	dir := t.TempDir()
+	photo := triagetest.PhotoJPEG(640, 480, 210, 90)
+	writeFile(t, filepath.Join(dir, "a", "photo.jpg"), photo)
+	env := map[string]string{"WINNOW_SERVER": l.URL, "WINNOW_TOKEN": l.Token}
+	if code, out, errs := runWinnowEnv(t, env, "submit", "--case", "d", "--exhibit", "first", "--wait", "--json", filepath.Join(dir, "a")); code != 0 {
+		t.Fatalf("first submit: %d %s %s", code, out, errs)
+	}
+	mc, err := mgo.New(l.Env["WINNOW_MINIO_ENDPOINT"], &mgo.Options{Creds: credentials.NewStaticV4(l.Env["WINNOW_MINIO_ACCESS_KEY"], l.Env["WINNOW_MINIO_SECRET_KEY"], "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := bytes.Clone(photo)
+	bad[len(bad)/2] ^= 1
+	sum := triage.SHA256(sha256.Sum256(photo))
+	if _, err := mc.PutObject(context.Background(), l.Env["WINNOW_MINIO_BUCKET"], minio.EvidencePrefix+sum.String(), bytes.NewReader(bad), int64(len(bad)), mgo.PutObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runWinnowEnv(t, env, "submit", "--case", "d", "--exhibit", "second", "--wait", "--json", filepath.Join(dir, "a"))
+	if s := summaryOf(t, out); code != 3 || s.Stored != 1 || s.Verdicts[triage.VerdictError] != 1 {
+		t.Fatalf("submit after the damage: exit %d, %+v; want the item failed", code, s)
+	}
+	var page struct{ Items []api.ItemJSON }
+	l.call(t, "", "GET", "/api/v1/cases/d/exhibits/second/items", nil, &page)
+	if len(page.Items) != 1 || page.Items[0].State != triage.StateFailed || !strings.Contains(page.Items[0].Error, "re-acquired") || page.Items[0].PDQ != "" {
+		t.Errorf("item from damaged evidence = %+v", page.Items)
 	}
 }
