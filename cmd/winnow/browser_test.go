@@ -268,6 +268,8 @@ func TestReviewBrowser(t *testing.T) {
 		poll(`getComputedStyle(document.querySelector(".tile.selected img")).filter.includes("blur(")`),
 		chromedp.KeyEvent("1"),
 		poll(`document.getElementById("decision-status").textContent.includes("promoted")`),
+		// The tiles show the decision, not the state before it.
+		poll(`[...document.querySelectorAll(".tile")].every((t) => t.querySelector(".meta:last-of-type").textContent.startsWith("confirmed: vic-us:1"))`),
 	)
 	claim, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#claim-status")))
 	status, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#decision-status")))
