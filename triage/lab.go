@@ -115,6 +115,10 @@ type Item struct {
 	ParentID  int64  `json:"parent_id,omitempty"`
 	Path      string `json:"path"`
 	InnerPath string `json:"inner_path,omitempty"`
+	// RawName is the member's name exactly as its archive stores it,
+	// Go-quoted, when sanitising InnerPath's last part changed it (absolute
+	// paths, "..", backslashes, control characters, invalid UTF-8).
+	RawName string `json:"raw_name,omitempty"`
 	// SubmitterID is the user who uploaded the item (or its archive).
 	SubmitterID int64     `json:"submitter_id,omitempty"`
 	ReceivedAt  time.Time `json:"received_at"`
@@ -148,7 +152,7 @@ func (it *Item) Validate() error {
 		return Errorf(EINVALID, "item has no exhibit")
 	case it.Path == "":
 		return Errorf(EINVALID, "item has no path")
-	case len(it.Path) > MaxPathLen || len(it.InnerPath) > MaxPathLen:
+	case len(it.Path) > MaxPathLen || len(it.InnerPath) > MaxPathLen || len(it.RawName) > 4*MaxPathLen:
 		return Errorf(EINVALID, "item path is longer than %d bytes", MaxPathLen)
 	case strings.ContainsRune(it.Path, 0) || strings.ContainsRune(it.InnerPath, 0):
 		return Errorf(EINVALID, "item path contains a NUL byte")

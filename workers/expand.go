@@ -108,7 +108,7 @@ func (w *Worker) member(ctx context.Context, parent *triage.Item, m *archive.Mem
 		return &infraError{fmt.Errorf("store archive member %s: %w", m.Inner, err)}
 	}
 	child := triage.Item{
-		ExhibitID: parent.ExhibitID, ParentID: parent.ID, Path: parent.Path, InnerPath: m.Inner,
+		ExhibitID: parent.ExhibitID, ParentID: parent.ID, Path: parent.Path, InnerPath: m.Inner, RawName: m.RawName,
 		SubmitterID: parent.SubmitterID, Size: info.Size, Digests: info.Digests,
 	}
 	created, err := w.cfg.Items.CreateItem(ctx, &child)

@@ -475,7 +475,7 @@ func TestRobustHostileUploads(t *testing.T) {
 	for _, it := range page.Items {
 		t.Logf("%-40s %-20s %-9s %-8s %s", it.Path, it.InnerPath, it.State, it.Verdict, it.Error)
 		if it.InnerPath != "" {
-			members = append(members, it.Path+"!/"+it.InnerPath)
+			members = append(members, it.Path+"!/"+it.InnerPath+" raw "+it.RawName)
 		}
 		if it.Path == "hostile/bomb.zip" && it.InnerPath == "" && (it.Verdict != triage.VerdictError || !strings.Contains(it.Error, "zip bomb")) {
 			t.Errorf("zip bomb: verdict %s, error %q; want an error naming the bomb", it.Verdict, it.Error)
@@ -488,9 +488,15 @@ func TestRobustHostileUploads(t *testing.T) {
 		}
 	}
 	// The traversal zip's members are recorded under their sanitised names,
-	// inside the archive; the bomb's are not expanded.
+	// inside the archive, with the names the archive gave them; the bomb's
+	// are not expanded.
 	slices.Sort(members)
-	wantMembers := []string{"hostile/traversal.zip!/Windows/x.jpg", "hostile/traversal.zip!/a/b.jpg", "hostile/traversal.zip!/etc/cron.d/evil", "hostile/traversal.zip!/etc/passwd"}
+	wantMembers := []string{
+		`hostile/traversal.zip!/Windows/x.jpg raw "C:\\Windows\\x.jpg"`,
+		`hostile/traversal.zip!/a/b.jpg raw "a/../../b.jpg"`,
+		`hostile/traversal.zip!/etc/cron.d/evil raw "../../../../etc/cron.d/evil"`,
+		`hostile/traversal.zip!/etc/passwd raw "/etc/passwd"`,
+	}
 	if !slices.Equal(members, wantMembers) {
 		t.Errorf("archive members recorded = %q, want %q", members, wantMembers)
 	}

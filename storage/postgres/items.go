@@ -14,7 +14,7 @@ import (
 const itemCols = `i.id, e.case_id, i.exhibit_id, i.parent_id, i.path, i.inner_path, i.submitter_id, i.received_at,
 	i.size, i.md5, i.sha1, i.sha256, i.mime, i.kind, i.width, i.height, i.perceptual, i.pdq, i.pdq_quality,
 	i.phash, i.dhash, i.exif, i.thumbnail_key, i.state, i.verdict, i.verdict_reason, i.category,
-	i.error_code, i.error, i.attempts, i.finished_at`
+	i.error_code, i.error, i.attempts, i.finished_at, i.raw_name`
 
 func scanItem(row pgx.Row) (triage.Item, error) {
 	var it triage.Item
@@ -28,7 +28,7 @@ func scanItem(row pgx.Row) (triage.Item, error) {
 	err := row.Scan(&it.ID, &it.CaseID, &it.ExhibitID, &parent, &it.Path, &it.InnerPath, &submitter, &it.ReceivedAt,
 		&it.Size, &md5, &sha1, &sha256, &it.MIME, &it.Kind, &it.Width, &it.Height, &it.Perceptual, &pdq, &pdqQ,
 		&phash, &dhash, &it.EXIF, &it.ThumbnailKey, &state, &verdict, &it.Reason, &category,
-		&it.ErrorCode, &it.Error, &it.Attempts, &finished)
+		&it.ErrorCode, &it.Error, &it.Attempts, &finished, &it.RawName)
 	if err != nil {
 		return it, err
 	}
@@ -68,15 +68,15 @@ func (s *Store) CreateItem(ctx context.Context, it *triage.Item) (bool, error) {
 	var got triage.Item
 	err := retryRace(func() error {
 		row := s.pool.QueryRow(ctx, `WITH ins AS (
-				INSERT INTO items (exhibit_id, parent_id, path, inner_path, submitter_id, received_at, size, md5, sha1, sha256)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+				INSERT INTO items (exhibit_id, parent_id, path, inner_path, submitter_id, received_at, size, md5, sha1, sha256, raw_name)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 				ON CONFLICT (exhibit_id, path, inner_path, sha256) DO NOTHING RETURNING *),
 			i AS (SELECT *, true AS created FROM ins
 				UNION ALL SELECT *, false FROM items WHERE exhibit_id = $1 AND path = $3 AND inner_path = $4 AND sha256 = $10
 				LIMIT 1)
 			SELECT `+itemCols+`, i.created FROM i JOIN exhibits e ON e.id = i.exhibit_id`,
 			it.ExhibitID, nullID(it.ParentID), it.Path, it.InnerPath, nullID(it.SubmitterID), s.now(), it.Size,
-			it.MD5[:], it.SHA1[:], it.SHA256[:])
+			it.MD5[:], it.SHA1[:], it.SHA256[:], it.RawName)
 		var err error
 		got, err = scanItem(scanTail{row, &created})
 		return err

@@ -40,8 +40,8 @@ func TestMigrateTwice(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v, err := s.SchemaVersion(ctx); err != nil || v != 3 {
-			t.Errorf("SchemaVersion = %d, %v; want 3 (one per file in migrations/)", v, err)
+		if v, err := s.SchemaVersion(ctx); err != nil || v != 4 {
+			t.Errorf("SchemaVersion = %d, %v; want 4 (one per file in migrations/)", v, err)
 		}
 		s.Close()
 	}
