@@ -202,3 +202,24 @@ func (s *StreamDigests) Write(p []byte) (int, error) {
 
 // Sum returns the digests of everything written so far.
 func (s *StreamDigests) Sum() Digests { return s.d.sums() }
+
+// ReadUpTo reads r into buf (appending, growing it as needed) until EOF
+// or until buf holds more than limit bytes, so that a caller can tell
+// "fits" (len(buf) <= limit) from "larger" and stream the rest of r
+// after the bytes read. A read error is returned with the bytes before it.
+func ReadUpTo(r io.Reader, buf []byte, limit int64) ([]byte, error) {
+	for int64(len(buf)) <= limit {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
+}

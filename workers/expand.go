@@ -89,7 +89,7 @@ func (w *Worker) member(ctx context.Context, parent *triage.Item, m *archive.Mem
 	// Small members go up in one request; larger ones (or ones whose
 	// header lies) stream in parts.
 	buf := make([]byte, 0, min(max(m.Size, 0), w.cfg.BufferBytes)+1)
-	buf, rerr := readUpTo(src, buf, w.cfg.BufferBytes)
+	buf, rerr := triage.ReadUpTo(src, buf, w.cfg.BufferBytes)
 	if rerr != nil {
 		x.problems = append(x.problems, fmt.Sprintf("%s: %s", m.Inner, memberProblem(rerr)))
 		return nil
@@ -133,25 +133,6 @@ func memberProblem(err error) string {
 		return "could not be read"
 	}
 	return triage.ErrorMessage(err)
-}
-
-// readUpTo reads r into buf until EOF or until buf holds more than limit
-// bytes.
-func readUpTo(r io.Reader, buf []byte, limit int64) ([]byte, error) {
-	for int64(len(buf)) <= limit {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
-	return buf, nil
 }
 
 // baseName is the last element of a slash-separated path.

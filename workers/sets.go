@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"sync"
 	"time"
 
@@ -150,27 +151,11 @@ func fetchSet(ctx context.Context, files triage.EvidenceFetcher, st triage.Store
 		return nil, triage.Errorf(triage.ETOOLARGE, "hash set file is %d bytes, over the limit of %d", info.Size, limit)
 	}
 	buf := make([]byte, 0, info.Size)
-	buf, err = readAllInto(rc, buf)
+	buf, err = readAll(rc, buf)
 	if err != nil {
 		return nil, fmt.Errorf("hash set %s: %w", st.Name, err)
 	}
 	return buf, nil
-}
-
-func readAllInto(r io.Reader, buf []byte) ([]byte, error) {
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
 }
 
 // Run calls Sync every interval until ctx is done, logging failures.
@@ -188,3 +173,6 @@ func (s *SetSync) Run(ctx context.Context, every time.Duration) {
 		}
 	}
 }
+
+// readAll reads r to its end into buf.
+func readAll(r io.Reader, buf []byte) ([]byte, error) { return triage.ReadUpTo(r, buf, math.MaxInt64) }

@@ -324,7 +324,7 @@ func (w *Worker) analyze(ctx context.Context, it *triage.Item) (triage.ItemResul
 	var b []byte
 	if it.Size <= w.cfg.BufferBytes {
 		b = make([]byte, 0, it.Size)
-		b, err = readAllInto(tr, b)
+		b, err = readAll(tr, b)
 		switch {
 		case err != nil:
 		case !it.MD5.IsZero() && !it.SHA1.IsZero():

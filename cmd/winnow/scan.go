@@ -731,7 +731,7 @@ func (s *scanner) member(ctx context.Context, parent *job, m *archive.Member, r 
 			return err
 		}
 		buf := make([]byte, 0, m.Size+1)
-		buf, err = readUpTo(r, buf, s.cfg.limits.BufferBytes)
+		buf, err = triage.ReadUpTo(r, buf, s.cfg.limits.BufferBytes)
 		switch {
 		case err != nil:
 			release()
@@ -766,25 +766,6 @@ func (p *progressReaderAt) ReadAt(b []byte, off int64) (int, error) {
 		p.done.Add(add)
 	}
 	return n, err
-}
-
-// readUpTo reads r into buf until EOF or until it holds more than limit
-// bytes.
-func readUpTo(r io.Reader, buf []byte, limit int64) ([]byte, error) {
-	for int64(len(buf)) <= limit {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
-	return buf, nil
 }
 
 func archiveType(f archive.Format) triage.MediaType {
