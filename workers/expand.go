@@ -26,19 +26,62 @@ import (
 // previous attempt recorded (same exhibit, path, inner path and content),
 // and the analyze task id is the item's. A child recorded whose task was
 // never queued is found by the reconciler.
+//
+// A retry also resumes: members an earlier attempt recorded (same inner
+// path and size, counted so that members sharing a name are told apart
+// by position) are not stored again, so an archive too large to expand
+// within one task's timeout still finishes over several attempts.
 
 // expansion counts one archive's members.
 type expansion struct {
 	items    int // child items recorded
+	resumed  int // of which an earlier attempt recorded
 	skipped  int // nested archives expanded from a stream, not kept whole
 	problems []string
+	// recorded counts the children earlier attempts recorded, by inner
+	// path and size, and seen the members met so far in this walk.
+	recorded, seen map[memberKey]int
+}
+
+type memberKey struct {
+	inner string
+	size  int64
+}
+
+// recordedChildren counts the archive's children already recorded, and
+// queues those not yet final (their task may have been lost with the
+// attempt that recorded them).
+func (w *Worker) recordedChildren(ctx context.Context, it *triage.Item) (map[memberKey]int, error) {
+	rec := map[memberKey]int{}
+	f := triage.ItemFilter{ExhibitID: it.ExhibitID, ParentID: it.ID, Limit: 1000}
+	for {
+		page, err := w.cfg.Items.Items(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range page {
+			rec[memberKey{c.InnerPath, c.Size}]++
+			if !c.State.Final() {
+				if err := w.client.EnqueueAnalyze(ctx, c.ID); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if len(page) < f.Limit {
+			return rec, nil
+		}
+		f.After = page[len(page)-1].ID
+	}
 }
 
 // expand walks the archive held in ra and records its members. An error
 // return is the infrastructure's (the task retries); problems of the
 // archive itself are in the returned error message for the item.
 func (w *Worker) expand(ctx context.Context, it *triage.Item, ra io.ReaderAt, size int64) (itemErr error, err error) {
-	var x expansion
+	x := expansion{seen: map[memberKey]int{}}
+	if x.recorded, err = w.recordedChildren(ctx, it); err != nil {
+		return nil, fmt.Errorf("children of item %d: %w", it.ID, err)
+	}
 	_, walkErr := archive.Walk(ctx, ra, size, archive.Options{Limits: w.cfg.Archive, Name: baseName(it.Path)},
 		func(m *archive.Member, r io.Reader) error { return w.member(ctx, it, m, r, &x) })
 	var infra *infraError
@@ -48,7 +91,11 @@ func (w *Worker) expand(ctx context.Context, it *triage.Item, ra io.ReaderAt, si
 	case ctx.Err() != nil:
 		return nil, ctx.Err()
 	}
-	w.log.DebugContext(ctx, "archive expanded", "item_id", it.ID, "children", x.items,
+	if x.resumed > 0 {
+		w.log.InfoContext(ctx, "archive expansion resumed", "item_id", it.ID, "children", x.items,
+			"recorded_before", x.resumed)
+	}
+	w.log.DebugContext(ctx, "archive expanded", "item_id", it.ID, "children", x.items, "resumed", x.resumed,
 		"streamed_archives", x.skipped, "problems", len(x.problems))
 	w.m.members.Add(float64(x.items))
 	if walkErr != nil {
@@ -85,6 +132,15 @@ func (w *Worker) member(ctx context.Context, parent *triage.Item, m *archive.Mem
 	default:
 		x.problems = append(x.problems, fmt.Sprintf("%s: %s", m.Inner, memberProblem(m.Err)))
 		return nil
+	}
+	if m.Size >= 0 {
+		k := memberKey{m.Inner, m.Size}
+		x.seen[k]++
+		if x.seen[k] <= x.recorded[k] {
+			x.items++
+			x.resumed++
+			return nil // an earlier attempt recorded it
+		}
 	}
 	// Small members go up in one request; larger ones (or ones whose
 	// header lies) stream in parts.

@@ -202,6 +202,7 @@ func waitState(t *testing.T, l *testLab, c, e string, limit time.Duration, cond 
 // every archive member included, still finishes exactly once.
 func TestRobustWorkerKilled(t *testing.T) {
 	env := labEnv(t)
+	env["WINNOW_LOG_LEVEL"] = "info" // worker-2 logs that it resumed the expansion
 	l := startProcLab(t, env)
 	w1 := l.startWorker(t, "worker-1")
 	dir := t.TempDir()
@@ -229,7 +230,7 @@ func TestRobustWorkerKilled(t *testing.T) {
 	})
 	w1.Kill()
 	t.Logf("worker-1 killed with SIGKILL while expanding the archive: %d of %d items recorded, %d final", at.Items, total, at.Done)
-	l.startWorker(t, "worker-2")
+	w2 := l.startWorker(t, "worker-2")
 	select {
 	case <-done:
 	case <-time.After(4 * time.Minute):
@@ -237,6 +238,10 @@ func TestRobustWorkerKilled(t *testing.T) {
 	}
 	if code != 0 {
 		t.Fatalf("submit: exit %d\n%s\n%s", code, out, errs)
+	}
+	// The retry resumed the expansion instead of storing every member again.
+	if log, _ := os.ReadFile(w2.LogFile()); !strings.Contains(string(log), "archive expansion resumed") {
+		t.Errorf("worker-2 did not resume the expansion; its log ends:\n%s", w2.Log())
 	}
 	if s := summaryOf(t, out); s.Files != files || s.Verdicts[triage.VerdictNew] != total {
 		t.Errorf("summary = %+v, want %d files and %d new items", s, files, total)

@@ -589,6 +589,9 @@ func Command(tb testing.TB, name string, env []string, ready func(ctx context.Co
 // Log returns the end of the process's output.
 func (p *Process) Log() string { return tail(p.log.Name()) }
 
+// LogFile is the path of the file holding the process's whole output.
+func (p *Process) LogFile() string { return p.log.Name() }
+
 // Pid returns the running process's id (0 if stopped).
 func (p *Process) Pid() int {
 	p.mu.Lock()
