@@ -133,6 +133,11 @@ func (w *Worker) member(ctx context.Context, parent *triage.Item, m *archive.Mem
 		x.problems = append(x.problems, fmt.Sprintf("%s: %s", m.Inner, memberProblem(m.Err)))
 		return nil
 	}
+	if m.Err != nil {
+		// Read but not expanded (a nested archive too deep or too large
+		// to hold): stored as it is, and the archive says why.
+		x.problems = append(x.problems, fmt.Sprintf("%s: %s", m.Inner, triage.ErrorMessage(m.Err)))
+	}
 	if m.Size >= 0 {
 		k := memberKey{m.Inner, m.Size}
 		x.seen[k]++

@@ -481,3 +481,33 @@ func TestLabDamagedEvidence(t *testing.T) {
 		t.Errorf("item from damaged evidence = %+v", page.Items)
 	}
 }
+
+// TestLabArchiveLimits: an archive nested deeper than WINNOW_ARCHIVE_MAX_DEPTH
+// is stored as a member but not expanded, and the outer archive's item
+// says so; the members that could be read are recorded.
+func TestLabArchiveLimits(t *testing.T) {
+	env := labEnv(t)
+	env["WINNOW_ARCHIVE_MAX_DEPTH"] = "1"
+	l := startLab(t, env)
+	dir := t.TempDir()
+	inner := zipOf(t, map[string][]byte{"b.jpg": triagetest.PhotoJPEG(300, 200, 221, 90)})
+	writeFile(t, filepath.Join(dir, "s", "outer.zip"), zipOf(t, map[string][]byte{"a.jpg": triagetest.PhotoJPEG(300, 200, 220, 90), "inner.zip": inner}))
+	code, out, errs := runWinnowEnv(t, map[string]string{"WINNOW_SERVER": l.URL, "WINNOW_TOKEN": l.Token},
+		"submit", "--case", "z", "--exhibit", "e", "--wait", "--json", filepath.Join(dir, "s"))
+	if code != 3 {
+		t.Fatalf("submit: exit %d, want 3 (the outer archive in error)\n%s\n%s", code, out, errs)
+	}
+	var page struct{ Items []api.ItemJSON }
+	l.call(t, "", "GET", "/api/v1/cases/z/exhibits/e/items", nil, &page)
+	got := map[string]string{}
+	for _, it := range page.Items {
+		got[it.InnerPath] = string(it.Verdict)
+		if it.InnerPath == "" && !strings.Contains(it.Error, "inner.zip") {
+			t.Errorf("outer archive's error %q does not name the archive it did not expand", it.Error)
+		}
+	}
+	want := map[string]string{"": "error", "a.jpg": "new", "inner.zip": "new"}
+	if !maps.Equal(got, want) {
+		t.Errorf("items by inner path = %v, want %v", got, want)
+	}
+}
