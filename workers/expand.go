@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
 
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/archive"
@@ -43,14 +44,19 @@ type expansion struct {
 	recorded, seen map[memberKey]int
 }
 
+// problem notes why a member is not fully recorded.
+func (x *expansion) problem(inner, why string) {
+	x.problems = append(x.problems, inner+": "+why)
+}
+
 type memberKey struct {
 	inner string
 	size  int64
 }
 
-// recordedChildren counts the archive's children already recorded, and
-// queues those not yet final (their task may have been lost with the
-// attempt that recorded them).
+// recordedChildren counts the archive's children already recorded (one
+// whose task was lost with the attempt that recorded it is the
+// reconciler's, like any item left received).
 func (w *Worker) recordedChildren(ctx context.Context, it *triage.Item) (map[memberKey]int, error) {
 	rec := map[memberKey]int{}
 	f := triage.ItemFilter{ExhibitID: it.ExhibitID, ParentID: it.ID, Limit: 1000}
@@ -61,11 +67,6 @@ func (w *Worker) recordedChildren(ctx context.Context, it *triage.Item) (map[mem
 		}
 		for _, c := range page {
 			rec[memberKey{c.InnerPath, c.Size}]++
-			if !c.State.Final() {
-				if err := w.client.EnqueueAnalyze(ctx, c.ID); err != nil {
-					return nil, err
-				}
-			}
 		}
 		if len(page) < f.Limit {
 			return rec, nil
@@ -82,7 +83,7 @@ func (w *Worker) expand(ctx context.Context, it *triage.Item, ra io.ReaderAt, si
 	if x.recorded, err = w.recordedChildren(ctx, it); err != nil {
 		return nil, fmt.Errorf("children of item %d: %w", it.ID, err)
 	}
-	_, walkErr := archive.Walk(ctx, ra, size, archive.Options{Limits: w.cfg.Archive, Name: baseName(it.Path)},
+	_, walkErr := archive.Walk(ctx, ra, size, archive.Options{Limits: w.cfg.Archive, Name: path.Base(it.Path)},
 		func(m *archive.Member, r io.Reader) error { return w.member(ctx, it, m, r, &x) })
 	var infra *infraError
 	switch {
@@ -130,13 +131,13 @@ func (w *Worker) member(ctx context.Context, parent *triage.Item, m *archive.Mem
 		x.skipped++
 		return nil
 	default:
-		x.problems = append(x.problems, fmt.Sprintf("%s: %s", m.Inner, memberProblem(m.Err)))
+		x.problem(m.Inner, memberProblem(m.Err))
 		return nil
 	}
 	if m.Err != nil {
 		// Read but not expanded (a nested archive too deep or too large
 		// to hold): stored as it is, and the archive says why.
-		x.problems = append(x.problems, fmt.Sprintf("%s: %s", m.Inner, triage.ErrorMessage(m.Err)))
+		x.problem(m.Inner, triage.ErrorMessage(m.Err))
 	}
 	if m.Size >= 0 {
 		k := memberKey{m.Inner, m.Size}
@@ -152,7 +153,7 @@ func (w *Worker) member(ctx context.Context, parent *triage.Item, m *archive.Mem
 	buf := make([]byte, 0, min(max(m.Size, 0), w.cfg.BufferBytes)+1)
 	buf, rerr := triage.ReadUpTo(src, buf, w.cfg.BufferBytes)
 	if rerr != nil {
-		x.problems = append(x.problems, fmt.Sprintf("%s: %s", m.Inner, memberProblem(rerr)))
+		x.problem(m.Inner, memberProblem(rerr))
 		return nil
 	}
 	var body io.Reader = bytes.NewReader(buf)
@@ -163,7 +164,7 @@ func (w *Worker) member(ctx context.Context, parent *triage.Item, m *archive.Mem
 	info, err := w.cfg.Members.Put(ctx, body, n, triage.SHA256{})
 	if err != nil {
 		if src.err != nil { // the member, not the store
-			x.problems = append(x.problems, fmt.Sprintf("%s: %s", m.Inner, memberProblem(src.err)))
+			x.problem(m.Inner, memberProblem(src.err))
 			return nil
 		}
 		return &infraError{fmt.Errorf("store archive member %s: %w", m.Inner, err)}
@@ -174,7 +175,7 @@ func (w *Worker) member(ctx context.Context, parent *triage.Item, m *archive.Mem
 	}
 	created, err := w.cfg.Items.CreateItem(ctx, &child)
 	if triage.ErrorCode(err) == triage.EINVALID { // a path over the length limit
-		x.problems = append(x.problems, fmt.Sprintf("%s: %s", m.Inner, triage.ErrorMessage(err)))
+		x.problem(m.Inner, triage.ErrorMessage(err))
 		return nil
 	} else if err != nil {
 		return &infraError{fmt.Errorf("record archive member %s: %w", m.Inner, err)}
@@ -194,14 +195,4 @@ func memberProblem(err error) string {
 		return "could not be read"
 	}
 	return triage.ErrorMessage(err)
-}
-
-// baseName is the last element of a slash-separated path.
-func baseName(p string) string {
-	for i := len(p) - 1; i >= 0; i-- {
-		if p[i] == '/' {
-			return p[i+1:]
-		}
-	}
-	return p
 }

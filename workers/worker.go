@@ -30,9 +30,10 @@ type Config struct {
 	SetFiles    triage.EvidenceFetcher
 	Blobs       triage.BlobStore
 	// Hasher, Matcher options and Rules are those of winnow scan, so both
-	// give the same hashes, matches and verdicts (Matcher.Rules nil: Rules).
-	// The Hasher should make thumbnails (HasherOptions.ThumbSide = ThumbSize): they are grayscale,
-	// from the luma plane the hashes use, so they cost no second decode.
+	// give the same hashes, matches and verdicts (Matcher.Rules nil:
+	// Rules). The Hasher should make thumbnails (HasherOptions.ThumbSide =
+	// ThumbSize): they are grayscale, from the luma plane the hashes use,
+	// so they cost no second decode.
 	Hasher  *triage.Hasher
 	Matcher triage.MatcherOptions
 	Rules   triage.Rules

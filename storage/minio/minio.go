@@ -383,40 +383,40 @@ func infoOf(sum triage.SHA256, oi mgo.ObjectInfo) triage.EvidenceInfo {
 
 // Get implements triage.EvidenceFetcher.
 func (s *Store) Get(ctx context.Context, sum triage.SHA256) (io.ReadCloser, triage.EvidenceInfo, error) {
-	obj, err := s.c.GetObject(ctx, s.cfg.Bucket, s.Key(sum), s.getOpts())
+	obj, oi, err := s.open(ctx, sum)
 	if err != nil {
-		return nil, triage.EvidenceInfo{}, fmt.Errorf("get evidence: %w", formatError(err))
-	}
-	oi, err := obj.Stat()
-	if err != nil {
-		obj.Close()
-		err = formatError(err)
-		if triage.ErrorCode(err) == triage.ENOTFOUND {
-			return nil, triage.EvidenceInfo{}, triage.Errorf(triage.ENOTFOUND, "no evidence with SHA-256 %s", sum)
-		}
-		return nil, triage.EvidenceInfo{}, fmt.Errorf("get evidence: %w", err)
+		return nil, triage.EvidenceInfo{}, err
 	}
 	return &verifyReader{obj: obj, h: sha256.New(), want: sum, size: oi.Size}, infoOf(sum, oi), nil
 }
 
-// OpenAt opens the object stored under sum for random access (an archive's
-// directory is at its end): reads go to the store, nothing is buffered
-// whole. Unlike Get it does not verify the content, which the caller has
-// already hashed through Get. ENOTFOUND if there is no such object.
+// OpenAt implements triage.EvidenceOpener: random access to an object (an
+// archive's directory is at its end), read from the store as needed,
+// never buffered whole. Unlike Get it does not verify the content, which
+// the caller has already hashed through Get.
 func (s *Store) OpenAt(ctx context.Context, sum triage.SHA256) (triage.ReadAtCloser, int64, error) {
+	obj, oi, err := s.open(ctx, sum)
+	if err != nil {
+		return nil, 0, err
+	}
+	return obj, oi.Size, nil
+}
+
+// open opens the object stored under sum; ENOTFOUND if there is none.
+func (s *Store) open(ctx context.Context, sum triage.SHA256) (*mgo.Object, mgo.ObjectInfo, error) {
 	obj, err := s.c.GetObject(ctx, s.cfg.Bucket, s.Key(sum), s.getOpts())
 	if err != nil {
-		return nil, 0, fmt.Errorf("get evidence: %w", formatError(err))
+		return nil, mgo.ObjectInfo{}, fmt.Errorf("get evidence: %w", formatError(err))
 	}
 	oi, err := obj.Stat()
 	if err != nil {
 		obj.Close()
 		if err = formatError(err); triage.ErrorCode(err) == triage.ENOTFOUND {
-			return nil, 0, triage.Errorf(triage.ENOTFOUND, "no evidence with SHA-256 %s", sum)
+			return nil, mgo.ObjectInfo{}, triage.Errorf(triage.ENOTFOUND, "no evidence with SHA-256 %s", sum)
 		}
-		return nil, 0, fmt.Errorf("get evidence: %w", err)
+		return nil, mgo.ObjectInfo{}, fmt.Errorf("get evidence: %w", err)
 	}
-	return obj, oi.Size, nil
+	return obj, oi, nil
 }
 
 // verifyReader hashes an object as it is read and fails the final read if
