@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -54,6 +56,9 @@ func TestBenchLabUploadPath(t *testing.T) {
 	}
 	ctx := context.Background()
 	mc.MakeBucket(ctx, "plain", mgo.MakeBucketOptions{})
+	apiPID, _ := strconv.Atoi(os.Getenv("WINNOW_BENCH_SERVE_PID"))
+	minioPID, _ := strconv.Atoi(os.Getenv("WINNOW_BENCH_MINIO_PID"))
+	c0, m0 := busyCPU(t), pidCPU(t, minioPID)
 	start := time.Now()
 	work := make(chan submitFile)
 	var wg sync.WaitGroup
@@ -79,6 +84,7 @@ func TestBenchLabUploadPath(t *testing.T) {
 	close(work)
 	wg.Wait()
 	plain := time.Since(start)
+	c1, m1, a1 := busyCPU(t), pidCPU(t, minioPID), pidCPU(t, apiPID)
 
 	start = time.Now()
 	code, out, errs := runWinnowEnv(t, map[string]string{"WINNOW_SERVER": os.Getenv("WINNOW_SERVER"), "WINNOW_TOKEN": os.Getenv("WINNOW_TOKEN")},
@@ -87,10 +93,51 @@ func TestBenchLabUploadPath(t *testing.T) {
 		t.Fatalf("submit: %d %s", code, errs)
 	}
 	sub := time.Since(start)
+	c2, m2, a2 := busyCPU(t), pidCPU(t, minioPID), pidCPU(t, apiPID)
 	s := summaryOf(t, out)
 	t.Logf("upload path, %d files, %d MB, %d at once: plain PutObject loop %.1f files/s %.0f MB/s; winnow submit %.1f files/s %.0f MB/s (%d uploaded) = %.0f%% of the plain loop",
 		len(files), total/1e6, conc, float64(len(files))/plain.Seconds(), float64(total)/1e6/plain.Seconds(),
 		float64(len(files))/sub.Seconds(), float64(total)/1e6/sub.Seconds(), s.Uploaded, 100*plain.Seconds()/sub.Seconds())
+	ms := func(cpu float64) float64 { return 1000 * cpu / float64(len(files)) }
+	t.Logf("upload path, machine CPU per file: plain loop %.1f ms (MinIO %.1f, the loop and the kernel %.1f); winnow submit %.1f ms (MinIO %.1f, API %.1f, client, PostgreSQL, Redis and the kernel %.1f)",
+		ms(c1-c0), ms(m1-m0), ms(c1-c0-(m1-m0)), ms(c2-c1), ms(m2-m1), ms(a2-a1), ms(c2-c1-(m2-m1)-(a2-a1)))
+}
+
+// busyCPU returns the machine's busy CPU seconds so far, all cores (user,
+// system and interrupts from /proc/stat; not idle, iowait or steal).
+func busyCPU(t *testing.T) float64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 8 || f[0] != "cpu" {
+		t.Fatalf("/proc/stat: unexpected first line %q", line)
+	}
+	var ticks float64
+	for _, i := range []int{1, 2, 3, 6, 7} { // user nice system irq softirq
+		v, _ := strconv.ParseFloat(f[i], 64)
+		ticks += v
+	}
+	return ticks / 100 // USER_HZ
+}
+
+// pidCPU returns the user and system CPU seconds process pid has used.
+func pidCPU(t *testing.T, pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Fields after the command name, which is in parentheses and may hold spaces.
+	_, rest, _ := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		t.Fatalf("/proc/%d/stat: too short", pid)
+	}
+	u, _ := strconv.ParseFloat(f[11], 64)
+	s, _ := strconv.ParseFloat(f[12], 64)
+	return (u + s) / 100
 }
 
 // TestBenchLabPolling has 50 clients poll exhibit status for 20 s.

@@ -45,13 +45,27 @@ func benchSet(kind string, n int) [][32]byte {
 		return s
 	}
 	var s [][32]byte
-	if kind == "random" {
+	switch kind {
+	case "random":
 		s = randomSet256(n, 100)
-	} else {
+	case "clustered":
 		s = clusteredSet256(n, 300, 40, 101)
+	default: // "clustered-scaled": the 1M clustered set's density (about 3,333 a centre) at any size
+		s = clusteredSet256(n, n/3334, 40, 101)
 	}
 	bench.sets[key] = s
 	return s
+}
+
+// benchKinds are the sets measured at size n: random hashes; "clustered",
+// 300 centres whatever the size (at 10M, 33,000 hashes a centre, so that a
+// query near one returns thousands); and beyond 1M "clustered-scaled",
+// clusters as dense as the 1M clustered set's.
+func benchKinds(n int) []string {
+	if n > 1_000_000 {
+		return []string{"random", "clustered", "clustered-scaled"}
+	}
+	return []string{"random", "clustered"}
 }
 
 func benchIndex(kind string, n int) *Near256 {
@@ -82,7 +96,7 @@ func benchQueries(set [][32]byte, hit bool) [][32]byte {
 
 func BenchmarkNear256Query(b *testing.B) {
 	for _, n := range []int{1_000_000, 10_000_000} {
-		for _, kind := range []string{"random", "clustered"} {
+		for _, kind := range benchKinds(n) {
 			for _, hit := range []bool{true, false} {
 				name := map[bool]string{true: "hit", false: "miss"}[hit]
 				b.Run(fmt.Sprintf("n=%s/%s/%s", benchName(n), kind, name), func(b *testing.B) {
@@ -119,7 +133,7 @@ func runQueries(b *testing.B, x *Near256, qs [][32]byte, r int) {
 // without the 32 bytes of the hash itself.
 func BenchmarkNear256Build(b *testing.B) {
 	for _, n := range []int{1_000_000, 10_000_000} {
-		for _, kind := range []string{"random", "clustered"} {
+		for _, kind := range benchKinds(n) {
 			b.Run(fmt.Sprintf("n=%s/%s", benchName(n), kind), func(b *testing.B) {
 				set := benchSet(kind, n)
 				runtime.GC()
