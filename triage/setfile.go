@@ -225,27 +225,70 @@ const maxStringField = 1 << 20
 
 // encodeStrings appends the variable-length fields of e.
 func encodeStrings(dst []byte, e *Entry) ([]byte, error) {
-	extra := ""
-	if len(e.Extra) > 0 {
-		b, err := json.Marshal(e.Extra) // map keys are sorted: deterministic
-		if err != nil {
-			return nil, Errorf(EINVALID, "extra fields: %v", err)
-		}
-		extra = string(b)
-	}
 	for _, t := range e.Tags {
 		if strings.ContainsRune(t, tagSep) {
 			return nil, Errorf(EINVALID, "tag %q contains U+001F", t)
 		}
 	}
-	for _, s := range []string{e.ID, e.Name, e.Series, e.PhotoDNA, strings.Join(e.Tags, string(tagSep)), extra} {
+	for _, s := range []string{e.ID, e.Name, e.Series, e.PhotoDNA, strings.Join(e.Tags, string(tagSep))} {
 		if len(s) > maxStringField {
 			return nil, Errorf(ETOOLARGE, "a field of %d bytes, over the %d-byte limit", len(s), maxStringField)
 		}
 		dst = binary.AppendUvarint(dst, uint64(len(s)))
 		dst = append(dst, s...)
 	}
-	return dst, nil
+	var extra []byte
+	if len(e.Extra) > 0 {
+		var err error
+		if extra, err = extraJSON(e.Extra); err != nil {
+			return nil, Errorf(EINVALID, "extra fields: %v", err)
+		}
+	}
+	if len(extra) > maxStringField {
+		return nil, Errorf(ETOOLARGE, "a field of %d bytes, over the %d-byte limit", len(extra), maxStringField)
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(extra)))
+	return append(dst, extra...), nil
+}
+
+// extraJSON returns json.Marshal(m), byte for byte (keys sorted), without
+// reflection when every key and value is plain printable ASCII with
+// nothing to escape, as the Extra fields of big sets (NSRL's crc32) are.
+func extraJSON(m map[string]string) ([]byte, error) {
+	plain := func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return false
+			}
+		}
+		return true
+	}
+	n := 2
+	for k, v := range m {
+		if !plain(k) || !plain(v) {
+			return json.Marshal(m)
+		}
+		n += len(k) + len(v) + 6
+	}
+	var one [1]string
+	keys := one[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b := make([]byte, 0, n)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, k...)
+		b = append(b, `":"`...)
+		b = append(b, m[k]...)
+		b = append(b, '"')
+	}
+	return append(b, '}'), nil
 }
 
 const tagSep = '\x1f'

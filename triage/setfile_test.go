@@ -2,6 +2,7 @@ package triage
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -237,4 +238,45 @@ func TestHashSetEntryOrderColumns(t *testing.T) {
 			t.Fatalf("MD5 of entry %d: matches %+v", i, ms)
 		}
 	}
+}
+
+// TestExtraJSON checks the fast Extra encoding against encoding/json,
+// byte for byte, on plain and escaped keys and values.
+func TestExtraJSON(t *testing.T) {
+	for _, m := range []map[string]string{
+		{"crc32": "0A1B2C3D"},
+		{"b": "2", "a": "1", "c": ""},
+		{"": ""},
+		{"k": `quote " here`},
+		{"k": `back\slash`},
+		{"k": "<script>&amp;"},
+		{"k": "tab\there"},
+		{"k": "del\x7f"},
+		{"k": "caf\u00e9"},
+		{"k": "line\u2028sep"},
+		{"k": "bad\xffutf8"},
+		{"z\x00": "nul"},
+	} {
+		want, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := extraJSON(m)
+		if err != nil || string(got) != string(want) {
+			t.Errorf("extraJSON(%q) = %s, %v; want %s", m, got, err, want)
+		}
+	}
+}
+
+func FuzzExtraJSON(f *testing.F) {
+	f.Add("crc32", "0A1B2C3D", "name", "x<y")
+	f.Add("", "", "\x00", "\xff")
+	f.Fuzz(func(t *testing.T, k1, v1, k2, v2 string) {
+		m := map[string]string{k1: v1, k2: v2}
+		want, _ := json.Marshal(m)
+		got, _ := extraJSON(m)
+		if string(got) != string(want) {
+			t.Fatalf("extraJSON(%q) = %s, want %s", m, got, want)
+		}
+	})
 }

@@ -42,10 +42,12 @@ const sqliteMagic = "SQLite format 3\x00"
 // fileColumns are the FILE columns an RDS v3 database has and this package reads.
 var fileColumns = []string{"sha256", "sha1", "md5", "crc32", "file_name", "file_size", "package_id"}
 
-// source reads the FILE table of an RDS v3 database.
+// source reads the FILE table of an RDS v3 database: through one cursor,
+// or (scan.go) through several connections reading chunks of rowids.
 type source struct {
 	db   *sql.DB
-	rows *sql.Rows
+	rows *sql.Rows // the sequential cursor; nil when scanning in chunks
+	scan *chunkScan
 	meta map[string]string
 	pos  int64
 	err  error
@@ -59,7 +61,8 @@ var _ formats.Source = (*source)(nil)
 // for symmetry with formats.Open; RDS v3 needs none of its settings. The
 // caller must Close the source.
 func Open(path string, opt formats.Options) (formats.Source, error) {
-	if err := checkMagic(path); err != nil {
+	size, err := checkMagic(path)
+	if err != nil {
 		return nil, err
 	}
 	abs, err := filepath.Abs(path)
@@ -75,15 +78,19 @@ func Open(path string, opt formats.Options) (formats.Source, error) {
 	if err != nil {
 		return nil, triage.Errorf(triage.EINVALID, "open %s: %v", path, err)
 	}
-	db.SetMaxOpenConns(1)
+	k := readers()
+	db.SetMaxOpenConns(k)
 	s := &source{db: db, meta: map[string]string{"kind": "known-good"}}
 	if err := s.check(path); err != nil {
 		db.Close()
 		return nil, err
 	}
 	s.readVersion()
-	s.rows, err = db.QueryContext(context.Background(),
-		"SELECT "+strings.Join(fileColumns, ", ")+" FROM FILE")
+	if lo, hi, ok := s.rowidSpan(size); ok && k > 1 {
+		s.scan = startChunkScan(db, lo, hi, k)
+		return s, nil
+	}
+	s.rows, err = db.QueryContext(context.Background(), selectFile)
 	if err != nil {
 		db.Close()
 		return nil, triage.Errorf(triage.EINVALID, "%s: read FILE: %v", path, err)
@@ -91,17 +98,25 @@ func Open(path string, opt formats.Options) (formats.Source, error) {
 	return s, nil
 }
 
-func checkMagic(path string) error {
+// selectFile reads every FILE row, in rowid order.
+var selectFile = "SELECT " + strings.Join(fileColumns, ", ") + " FROM FILE"
+
+// checkMagic checks that path is a SQLite file and returns its size.
+func checkMagic(path string) (int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return triage.Errorf(triage.EINVALID, "open hash set: %v", err)
+		return 0, triage.Errorf(triage.EINVALID, "open hash set: %v", err)
 	}
 	defer f.Close()
 	var head [len(sqliteMagic)]byte
 	if _, err := io.ReadFull(f, head[:]); err != nil || string(head[:]) != sqliteMagic {
-		return triage.Errorf(triage.EINVALID, "%s is not an NSRL RDS v3 database: not a SQLite file", path)
+		return 0, triage.Errorf(triage.EINVALID, "%s is not an NSRL RDS v3 database: not a SQLite file", path)
 	}
-	return nil
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, triage.Errorf(triage.EINVALID, "open hash set: %v", err)
+	}
+	return fi.Size(), nil
 }
 
 // check refuses databases that are not RDS v3: FILE must be a table (not a
@@ -217,6 +232,9 @@ func (s *source) Next() (triage.Entry, error) {
 	if s.err != nil {
 		return triage.Entry{}, s.err
 	}
+	if s.scan != nil {
+		return s.nextChunked()
+	}
 	if !s.rows.Next() {
 		s.err = io.EOF
 		if err := s.rows.Err(); err != nil {
@@ -225,13 +243,32 @@ func (s *source) Next() (triage.Entry, error) {
 		return triage.Entry{}, s.err
 	}
 	s.pos++
+	e, err := decodeRow(s.rows)
+	return withPos(e, err, s.pos)
+}
+
+// withPos numbers a decoded row: rows are numbered in scan order, which
+// only the consumer of the rows knows.
+func withPos(e triage.Entry, err error, pos int64) (triage.Entry, error) {
+	if err != nil {
+		if re, ok := err.(*triage.RecordError); ok {
+			re.Pos = pos
+		}
+		return triage.Entry{}, err
+	}
+	e.Pos = pos
+	return e, nil
+}
+
+// decodeRow decodes the current FILE row of rows (the columns of
+// selectFile). A malformed row is a *triage.RecordError without Pos.
+func decodeRow(rows *sql.Rows) (triage.Entry, error) {
 	var sha256, sha1, md5, crc32, name sql.RawBytes
 	var size, pkg sql.NullString
-	if err := s.rows.Scan(&sha256, &sha1, &md5, &crc32, &name, &size, &pkg); err != nil {
-		return triage.Entry{}, &triage.RecordError{Pos: s.pos, Err: err}
+	if err := rows.Scan(&sha256, &sha1, &md5, &crc32, &name, &size, &pkg); err != nil {
+		return triage.Entry{}, &triage.RecordError{Err: err}
 	}
 	e := triage.NewEntry()
-	e.Pos = s.pos
 	for _, h := range []struct {
 		name string
 		a    triage.Algo
@@ -246,7 +283,7 @@ func (s *source) Next() (triage.Entry, error) {
 			continue
 		}
 		if err := decodeHex(h.a, h.dst, h.v); err != nil {
-			return triage.Entry{}, &triage.RecordError{Pos: s.pos, Field: h.name, Err: err}
+			return triage.Entry{}, &triage.RecordError{Field: h.name, Err: err}
 		}
 		e.Algos |= triage.AlgoSet(h.a)
 	}
@@ -254,7 +291,7 @@ func (s *source) Next() (triage.Entry, error) {
 	if size.Valid && size.String != "" {
 		n, err := strconv.ParseInt(size.String, 10, 64)
 		if err != nil || n < 0 {
-			return triage.Entry{}, &triage.RecordError{Pos: s.pos, Field: "file_size", Err: fmt.Errorf("%q is not a file size", limit(size.String, 256))}
+			return triage.Entry{}, &triage.RecordError{Field: "file_size", Err: fmt.Errorf("%q is not a file size", limit(size.String, 256))}
 		}
 		e.Size = n
 	}
@@ -263,7 +300,7 @@ func (s *source) Next() (triage.Entry, error) {
 	}
 	e.SetExtra("crc32", string(crc32))
 	if err := e.Validate(); err != nil {
-		return triage.Entry{}, &triage.RecordError{Pos: s.pos, Err: err}
+		return triage.Entry{}, &triage.RecordError{Err: err}
 	}
 	return e, nil
 }
@@ -305,6 +342,9 @@ func (s *source) Close() error {
 	var err error
 	if s.rows != nil {
 		err = s.rows.Close()
+	}
+	if s.scan != nil {
+		s.scan.stop()
 	}
 	if cerr := s.db.Close(); err == nil {
 		err = cerr

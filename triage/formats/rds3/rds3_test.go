@@ -4,11 +4,13 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -325,28 +327,124 @@ func BenchmarkRead(b *testing.B) {
 		}
 	}
 	db.Close()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		src, err := Open(path, formats.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		n := 0
-		for {
-			_, err := src.Next()
-			if errors.Is(err, io.EOF) {
-				break
+	for _, k := range []int{1, maxReaders} {
+		b.Run(fmt.Sprintf("readers=%d", min(k, runtime.GOMAXPROCS(0))), func(b *testing.B) {
+			defer func(r int) { maxReaders = r }(maxReaders)
+			maxReaders = k
+			b.ReportAllocs()
+			for range b.N {
+				src, err := Open(path, formats.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				n := 0
+				for {
+					_, err := src.Next()
+					if errors.Is(err, io.EOF) {
+						break
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+					n++
+				}
+				src.Close()
+				if n != rows {
+					b.Fatalf("%d entries, want %d", n, rows)
+				}
 			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			n++
-		}
-		src.Close()
-		if n != rows {
-			b.Fatalf("%d entries, want %d", n, rows)
+			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+		})
+	}
+}
+
+// TestChunkedScan reads the same databases through one cursor and in
+// chunks of a few rowids, by up to 8 readers: the same entries, rejects,
+// record numbers and order, including rowid gaps (deleted rows), negative
+// rowids, a chunk with no rows and a table with none.
+func TestChunkedScan(t *testing.T) {
+	s := samples(t)
+	dir := t.TempDir()
+	gaps := filepath.Join(dir, "gaps.db")
+	stmts := []string{rdsSchema}
+	for i := -7; i < 60; i++ {
+		sm := s[(i+7)%len(s)]
+		switch {
+		case i%11 == 0:
+			stmts = append(stmts, fmt.Sprintf(`INSERT INTO FILE (rowid, sha256, sha1, md5, crc32, file_name, file_size, package_id) VALUES (%d, 'ZZ', '', '', '', 'bad%d', 1, 1)`, i, i))
+		default:
+			stmts = append(stmts, fmt.Sprintf(`INSERT INTO FILE (rowid, sha256, sha1, md5, crc32, file_name, file_size, package_id) VALUES (%d, '%s', '%s', '%s', '%s', 'f%d', %d, %d)`,
+				i, sm.SHA256, sm.SHA1, sm.MD5, sm.CRC32, i, 100+i, 1000+i))
 		}
 	}
-	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+	stmts = append(stmts, "DELETE FROM FILE WHERE rowid BETWEEN 20 AND 33", "DELETE FROM FILE WHERE rowid % 7 = 3")
+	mustDB(t, gaps, stmts...)
+	empty := filepath.Join(dir, "empty.db")
+	mustDB(t, empty, rdsSchema)
+
+	read := func(path string, readers int, chunk int64) result {
+		defer func(r int, c int64) { maxReaders, chunkRows = r, c }(maxReaders, chunkRows)
+		maxReaders, chunkRows = readers, chunk
+		src, err := Open(path, formats.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src.Close()
+		if got := src.(*source).scan != nil; got != (readers > 1 && runtime.GOMAXPROCS(0) > 1) {
+			t.Fatalf("%s, %d readers: chunked %v", path, readers, got)
+		}
+		return readAll(t, src)
+	}
+	for _, path := range []string{gaps, empty, fixture} {
+		want := read(path, 1, chunkRows)
+		for _, k := range []int{2, 3, 8} {
+			for _, chunk := range []int64{1, 2, 5, 64} {
+				got := read(path, k, chunk)
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%s, %d readers, chunks of %d: %d entries %d rejects %v, want %d %d %v",
+						filepath.Base(path), k, chunk, len(got.entries), len(got.rejects), got.fatal, len(want.entries), len(want.rejects), want.fatal)
+				}
+			}
+		}
+		if path == gaps && (len(want.entries) == 0 || len(want.rejects) == 0) {
+			t.Fatalf("gaps.db: %d entries, %d rejects", len(want.entries), len(want.rejects))
+		}
+	}
+}
+
+// TestChunkedScanClose closes a chunked scan that is still reading.
+func TestChunkedScanClose(t *testing.T) {
+	defer func(c int64) { chunkRows = c }(chunkRows)
+	chunkRows = 1
+	src, err := Open(fixture, formats.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.Next(); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSparseRowids: rowids spread wider than the file has bytes are read
+// through one cursor, not as millions of empty chunks.
+func TestSparseRowids(t *testing.T) {
+	s := samples(t)
+	path := filepath.Join(t.TempDir(), "sparse.db")
+	mustDB(t, path, rdsSchema,
+		`INSERT INTO FILE (rowid, sha256, sha1, md5, crc32, file_name, file_size, package_id) VALUES (1, '`+s[0].SHA256+`', '', '', '', 'a', 1, 1)`,
+		`INSERT INTO FILE (rowid, sha256, sha1, md5, crc32, file_name, file_size, package_id) VALUES (1099511627776, '`+s[1].SHA256+`', '', '', '', 'b', 1, 1)`)
+	src, err := Open(path, formats.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if src.(*source).scan != nil {
+		t.Error("sparse rowids read in chunks")
+	}
+	if r := readAll(t, src); len(r.entries) != 2 || r.entries[1].Name != "b" || r.entries[1].Pos != 2 {
+		t.Errorf("entries %+v", r.entries)
+	}
 }
