@@ -98,9 +98,10 @@ func (c *chunkScan) read(ctx context.Context, db *sql.DB, w, k int, lo, hi int64
 		return
 	}
 	send := func(ch *chunk) bool {
+		ok := ch.err == nil // once sent, ch is Next's (and then maybe another reader's)
 		select {
 		case c.lanes[w] <- ch:
-			return ch.err == nil
+			return ok
 		case <-ctx.Done():
 			return false
 		}
