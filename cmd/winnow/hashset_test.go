@@ -126,3 +126,26 @@ func TestHashsetBuildErrors(t *testing.T) {
 		t.Errorf("info on a text file: %d %s", code, stderr)
 	}
 }
+
+// TestHashsetBuildHashKeeper builds from a HashKeeper .hsh file: the .hke
+// file next to it says the set is not notable, so the set is known-good
+// (it used to be read alone and became an alert set), and each entry
+// keeps its set's name.
+func TestHashsetBuildHashKeeper(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "hk.wset")
+	code, _, stderr := runWinnow(t, "hashset", "build", "--out", out, "--name", "hk",
+		filepath.Join("..", "..", "triage", "formats", "testdata", "synthetic", "hashkeeper", "synthetic.hsh"))
+	if code != 0 {
+		t.Fatalf("build: exit %d\n%s", code, stderr)
+	}
+	s, err := triage.ReadHashSetFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Len() != 3 || s.Meta.Kind != triage.KindKnownGood {
+		t.Fatalf("set: %d entries, kind %q", s.Len(), s.Meta.Kind)
+	}
+	if e := s.Entry(0); e.Extra["hashset_name"] != "SYN00001 Synthetic Set" {
+		t.Errorf("entry 0: extra %v", e.Extra)
+	}
+}

@@ -235,7 +235,8 @@ func NewReader(r io.Reader, opt Options) (Source, error) {
 }
 
 // Open opens a hash-set file. A zip archive is opened and the hash-set file
-// inside it read (for NSRL RDS 2.x, NSRLFile.txt). NSRL RDS v3 databases are
+// inside it read (for NSRL RDS 2.x, NSRLFile.txt). A HashKeeper .hsh or .hke
+// file is read with its pair (OpenHashKeeper). NSRL RDS v3 databases are
 // opened by package rds3; Open returns an error pointing there.
 func Open(path string, opt Options) (Source, error) {
 	f, err := os.Open(path)
@@ -262,9 +263,15 @@ func Open(path string, opt Options) (Source, error) {
 			return nil, err
 		}
 	}
-	if opt.Format == NSRL3 {
+	switch opt.Format {
+	case NSRL3:
 		f.Close()
 		return nil, triage.Errorf(triage.EINVALID, "%s is an NSRL RDS v3 SQLite database: open it with package rds3", path)
+	case HashKeeper:
+		// The .hke file next to the .hsh describes its sets (names,
+		// notable or not): read as a pair, from either file's name.
+		f.Close()
+		return OpenHashKeeper(path, opt)
 	}
 	src, err := NewReader(f, opt)
 	if err != nil {

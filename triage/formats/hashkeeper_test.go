@@ -39,15 +39,28 @@ func TestHashKeeperFixture(t *testing.T) {
 		}
 	}
 	// The .hsh file alone, as a stream.
-	r := readFixture(t, "synthetic/hashkeeper/synthetic.hsh", Options{})
+	f, err := os.Open("testdata/synthetic/hashkeeper/synthetic.hsh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	stream, err := NewReader(f, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := collect(t, stream)
 	checkEntries(t, r.entries, hashKeeperWant(t, false))
 	if len(r.rejects) != 0 || r.fatal != nil || len(r.meta) != 0 {
 		t.Errorf("rejects %v, fatal %v, meta %v", r.rejects, r.fatal, r.meta)
 	}
 	// The .hke file as a stream says what to do.
-	_, err := Open("testdata/synthetic/hashkeeper/synthetic.hke", Options{})
-	if err == nil || !strings.Contains(err.Error(), "import the .hsh file") {
-		t.Errorf("Open(.hke) = %v, want an error pointing to the .hsh file", err)
+	hke, err := os.Open("testdata/synthetic/hashkeeper/synthetic.hke")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hke.Close()
+	if _, err := NewReader(hke, Options{}); err == nil || !strings.Contains(err.Error(), "import the .hsh file") {
+		t.Errorf("NewReader(.hke) = %v, want an error pointing to the .hsh file", err)
 	}
 	// The pair, from either name.
 	wantMeta := map[string]string{
@@ -56,17 +69,20 @@ func TestHashKeeperFixture(t *testing.T) {
 		"description": "Synthetic hash set", "date_loaded": "6/11/98 10:35:21", "kind": "known-good",
 	}
 	for _, path := range []string{"testdata/synthetic/hashkeeper/synthetic.hsh", "testdata/synthetic/hashkeeper/synthetic.hke"} {
-		src, err := OpenHashKeeper(path, Options{})
-		if err != nil {
-			t.Fatalf("OpenHashKeeper(%s): %v", path, err)
-		}
-		r := collect(t, src)
-		if err := src.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-		checkEntries(t, r.entries, hashKeeperWant(t, true))
-		if !reflect.DeepEqual(r.meta, wantMeta) {
-			t.Errorf("meta %v\nwant %v", r.meta, wantMeta)
+		// OpenHashKeeper, and Open (what winnow hashset build uses).
+		for name, open := range map[string]func(string, Options) (Source, error){"OpenHashKeeper": OpenHashKeeper, "Open": Open} {
+			src, err := open(path, Options{})
+			if err != nil {
+				t.Fatalf("%s(%s): %v", name, path, err)
+			}
+			r := collect(t, src)
+			if err := src.Close(); err != nil {
+				t.Errorf("Close: %v", err)
+			}
+			checkEntries(t, r.entries, hashKeeperWant(t, true))
+			if !reflect.DeepEqual(r.meta, wantMeta) {
+				t.Errorf("%s(%s): meta %v\nwant %v", name, path, r.meta, wantMeta)
+			}
 		}
 	}
 }
