@@ -263,11 +263,23 @@ func withPos(e triage.Entry, err error, pos int64) (triage.Entry, error) {
 // decodeRow decodes the current FILE row of rows (the columns of
 // selectFile). A malformed row is a *triage.RecordError without Pos.
 func decodeRow(rows *sql.Rows) (triage.Entry, error) {
-	var sha256, sha1, md5, crc32, name sql.RawBytes
-	var size, pkg sql.NullString
-	if err := rows.Scan(&sha256, &sha1, &md5, &crc32, &name, &size, &pkg); err != nil {
+	var f fileRow
+	if err := rows.Scan(&f.sha256, &f.sha1, &f.md5, &f.crc32, &f.name, &f.size, &f.pkg); err != nil {
 		return triage.Entry{}, &triage.RecordError{Err: err}
 	}
+	return f.entry()
+}
+
+// fileRow is one FILE row's columns as SQLite gave them: whatever a
+// database holds, any of them may be any bytes, or NULL.
+type fileRow struct {
+	sha256, sha1, md5, crc32, name sql.RawBytes
+	size, pkg                      sql.NullString
+}
+
+// entry decodes the row (FuzzFileRow).
+func (f *fileRow) entry() (triage.Entry, error) {
+	sha256, sha1, md5, crc32, name, size, pkg := f.sha256, f.sha1, f.md5, f.crc32, f.name, f.size, f.pkg
 	e := triage.NewEntry()
 	for _, h := range []struct {
 		name string
