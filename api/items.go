@@ -59,13 +59,12 @@ func (s *Server) upload(c *gin.Context, ex triage.Exhibit, path string, body io.
 	}
 	u, _ := UserFromContext(ctx)
 	it := triage.Item{ExhibitID: ex.ID, Path: path, SubmitterID: u.ID, Size: info.Size, Digests: info.Digests}
-	created, err := s.cfg.Items.CreateItem(ctx, &it)
+	// The upload's audit event commits with the item: no item without it.
+	ev := s.auditEvent(c, triage.AuditUpload, "",
+		map[string]string{"sha256": it.SHA256.String(), "path": path, "size": strconv.FormatInt(it.Size, 10), "exhibit": strconv.FormatInt(ex.ID, 10)})
+	created, err := s.cfg.Items.CreateItem(ctx, &it, &ev)
 	if err != nil {
 		return ItemJSON{}, false, err
-	}
-	if created {
-		s.audit(c, triage.AuditUpload, "item/"+strconv.FormatInt(it.ID, 10),
-			map[string]string{"sha256": it.SHA256.String(), "path": path, "size": strconv.FormatInt(it.Size, 10), "exhibit": strconv.FormatInt(ex.ID, 10)})
 	}
 	if !it.State.Final() {
 		if err := s.cfg.Enqueuer.EnqueueAnalyze(context.WithoutCancel(ctx), it.ID); err != nil {

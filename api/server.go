@@ -298,11 +298,17 @@ func (s *Server) authenticate(perm triage.Permission) gin.HandlerFunc {
 // audit records an audit event for the request's user. A failure to record
 // is logged; the action itself already happened.
 func (s *Server) audit(c *gin.Context, action, target string, detail map[string]string) {
+	ev := s.auditEvent(c, action, target, detail)
+	if err := s.cfg.Audit.RecordAudit(context.WithoutCancel(c.Request.Context()), &ev); err != nil {
+		s.log.ErrorContext(c.Request.Context(), "audit event not recorded", "action", action, "target", target, "err", err)
+	}
+}
+
+// auditEvent is an audit event for the request's user.
+func (s *Server) auditEvent(c *gin.Context, action, target string, detail map[string]string) triage.AuditEvent {
 	ev := triage.AuditEvent{Action: action, Target: target, Detail: detail, Remote: c.ClientIP()}
 	if u, ok := UserFromContext(c.Request.Context()); ok {
 		ev.UserID, ev.UserName = u.ID, u.Name
 	}
-	if err := s.cfg.Audit.RecordAudit(context.WithoutCancel(c.Request.Context()), &ev); err != nil {
-		s.log.ErrorContext(c.Request.Context(), "audit event not recorded", "action", action, "target", target, "err", err)
-	}
+	return ev
 }

@@ -102,7 +102,12 @@ type ItemStore interface {
 	// exhibit, path and inner path returns the existing item, with
 	// created false: uploads are idempotent. EINVALID if it does not
 	// validate; ENOTFOUND if its exhibit or parent does not exist.
-	CreateItem(ctx context.Context, it *Item) (created bool, err error)
+	//
+	// With audit non-nil, a created item's audit event is recorded
+	// atomically with it (both or neither), its Target set to
+	// "item/<id>" and its ID and At filled in; nothing is recorded for an
+	// existing item.
+	CreateItem(ctx context.Context, it *Item, audit *AuditEvent) (created bool, err error)
 	// Item returns an item; ENOTFOUND if none.
 	Item(ctx context.Context, id int64) (Item, error)
 	// Items lists an exhibit's items in id order.

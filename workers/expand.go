@@ -173,7 +173,7 @@ func (w *Worker) member(ctx context.Context, parent *triage.Item, m *archive.Mem
 		ExhibitID: parent.ExhibitID, ParentID: parent.ID, Path: parent.Path, InnerPath: m.Inner, RawName: m.RawName,
 		SubmitterID: parent.SubmitterID, Size: info.Size, Digests: info.Digests,
 	}
-	created, err := w.cfg.Items.CreateItem(ctx, &child)
+	created, err := w.cfg.Items.CreateItem(ctx, &child, nil)
 	if triage.ErrorCode(err) == triage.EINVALID { // a path over the length limit
 		x.problem(m.Inner, triage.ErrorMessage(err))
 		return nil

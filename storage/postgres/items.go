@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -60,25 +61,41 @@ func scanItem(row pgx.Row) (triage.Item, error) {
 }
 
 // CreateItem implements triage.ItemStore.
-func (s *Store) CreateItem(ctx context.Context, it *triage.Item) (bool, error) {
+func (s *Store) CreateItem(ctx context.Context, it *triage.Item, audit *triage.AuditEvent) (bool, error) {
 	if err := it.Validate(); err != nil {
 		return false, err
 	}
 	var created bool
 	var got triage.Item
+	var ev triage.AuditEvent
+	if audit != nil {
+		ev = *audit
+	}
+	var detail map[string]string
+	if len(ev.Detail) > 0 {
+		detail = ev.Detail
+	}
+	var auditID *int64
 	err := retryRace(func() error {
+		// One statement: the item and its audit event commit together.
+		now := s.now()
 		row := s.pool.QueryRow(ctx, `WITH ins AS (
 				INSERT INTO items (exhibit_id, parent_id, path, inner_path, submitter_id, received_at, size, md5, sha1, sha256, raw_name)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 				ON CONFLICT (exhibit_id, path, inner_path, sha256) DO NOTHING RETURNING *),
+			aud AS (
+				INSERT INTO audit_events (at, user_id, user_name, action, target, detail, remote)
+				SELECT $6, $13::bigint, $14::text, $15::text, 'item/' || ins.id, $16::jsonb, $17::text FROM ins WHERE $12::boolean
+				RETURNING id),
 			i AS (SELECT *, true AS created FROM ins
 				UNION ALL SELECT *, false FROM items WHERE exhibit_id = $1 AND path = $3 AND inner_path = $4 AND sha256 = $10
 				LIMIT 1)
-			SELECT `+itemCols+`, i.created FROM i JOIN exhibits e ON e.id = i.exhibit_id`,
-			it.ExhibitID, nullID(it.ParentID), it.Path, it.InnerPath, nullID(it.SubmitterID), s.now(), it.Size,
-			it.MD5[:], it.SHA1[:], it.SHA256[:], it.RawName)
+			SELECT `+itemCols+`, i.created, (SELECT id FROM aud) FROM i JOIN exhibits e ON e.id = i.exhibit_id`,
+			it.ExhibitID, nullID(it.ParentID), it.Path, it.InnerPath, nullID(it.SubmitterID), now, it.Size,
+			it.MD5[:], it.SHA1[:], it.SHA256[:], it.RawName,
+			audit != nil, nullID(ev.UserID), ev.UserName, ev.Action, detail, ev.Remote)
 		var err error
-		got, err = scanItem(scanTail{row, &created})
+		got, err = scanItem(scanTail{row, []any{&created, &auditID}})
 		return err
 	})
 	if err != nil {
@@ -88,16 +105,19 @@ func (s *Store) CreateItem(ctx context.Context, it *triage.Item) (bool, error) {
 		return false, fmt.Errorf("create item: %w", err)
 	}
 	*it = got
+	if audit != nil && created && auditID != nil {
+		audit.ID, audit.At, audit.Target = *auditID, it.ReceivedAt, "item/"+strconv.FormatInt(it.ID, 10)
+	}
 	return created, nil
 }
 
-// scanTail scans a row whose last column is an extra value after the item's.
+// scanTail scans a row whose last columns are extra values after the item's.
 type scanTail struct {
 	row  pgx.Row
-	tail any
+	tail []any
 }
 
-func (t scanTail) Scan(dest ...any) error { return t.row.Scan(append(dest, t.tail)...) }
+func (t scanTail) Scan(dest ...any) error { return t.row.Scan(append(dest, t.tail...)...) }
 
 // Item implements triage.ItemStore.
 func (s *Store) Item(ctx context.Context, id int64) (triage.Item, error) {

@@ -62,7 +62,7 @@ func BenchmarkExhibitStatus(b *testing.B) {
 	ex := storetest.MustExhibit(b, s, "c", "e")
 	ctx := context.Background()
 	for i := range 2000 {
-		if _, err := s.CreateItem(ctx, storetest.ItemFor(ex, "f"+strconv.Itoa(i), i+1)); err != nil {
+		if _, err := s.CreateItem(ctx, storetest.ItemFor(ex, "f"+strconv.Itoa(i), i+1), nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -81,7 +81,8 @@ func BenchmarkCreateItem(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		i++
-		if _, err := s.CreateItem(ctx, storetest.ItemFor(ex, "f"+strconv.Itoa(i), i)); err != nil {
+		ev := triage.AuditEvent{Action: triage.AuditUpload, UserName: "bench", Remote: "127.0.0.1", Detail: map[string]string{"path": "f"}}
+		if _, err := s.CreateItem(ctx, storetest.ItemFor(ex, "f"+strconv.Itoa(i), i), &ev); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -91,7 +91,7 @@ func (f *reviewFixture) item(t *testing.T, caseName, exhibit, path string, img [
 	}
 	fp := f.h.HashBytes(ctx, img)
 	it := triage.Item{ExhibitID: e.ID, Path: path, Size: fp.Size, Digests: fp.Digests}
-	if _, err := f.s.CreateItem(ctx, &it); err != nil {
+	if _, err := f.s.CreateItem(ctx, &it, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.s.ClaimItem(ctx, it.ID, time.Minute); err != nil {
@@ -210,7 +210,7 @@ func (f *reviewFixture) finish(t *testing.T, caseName, path string, fp triage.Fi
 	e := triage.Exhibit{CaseID: c.ID, Name: "e"}
 	f.s.EnsureExhibit(ctx, &e)
 	it := triage.Item{ExhibitID: e.ID, Path: path, Size: fp.Size, Digests: fp.Digests}
-	if _, err := f.s.CreateItem(ctx, &it); err != nil {
+	if _, err := f.s.CreateItem(ctx, &it, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.s.FinishItem(ctx, it.ID, triage.ItemResult{Fingerprint: &fp, Decision: triage.Decision{Verdict: triage.VerdictNew}}); err != nil {
@@ -523,7 +523,7 @@ func benchItems(b *testing.B, f *reviewFixture, n int, seed uint64, verdict tria
 			fp.SHA256[k] = byte(rng.Uint32())
 		}
 		it := triage.Item{ExhibitID: e.ID, Path: fmt.Sprintf("p%d.jpg", i), Size: fp.Size, Digests: fp.Digests}
-		if _, err := f.s.CreateItem(ctx, &it); err != nil {
+		if _, err := f.s.CreateItem(ctx, &it, nil); err != nil {
 			b.Fatal(err)
 		}
 		start := time.Now()
