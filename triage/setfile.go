@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"maps"
 	"math"
 	"math/bits"
 	"os"
@@ -225,30 +226,27 @@ const maxStringField = 1 << 20
 
 // encodeStrings appends the variable-length fields of e.
 func encodeStrings(dst []byte, e *Entry) ([]byte, error) {
+	extra := ""
+	if len(e.Extra) > 0 {
+		b, err := extraJSON(e.Extra)
+		if err != nil {
+			return nil, Errorf(EINVALID, "extra fields: %v", err)
+		}
+		extra = string(b)
+	}
 	for _, t := range e.Tags {
 		if strings.ContainsRune(t, tagSep) {
 			return nil, Errorf(EINVALID, "tag %q contains U+001F", t)
 		}
 	}
-	for _, s := range []string{e.ID, e.Name, e.Series, e.PhotoDNA, strings.Join(e.Tags, string(tagSep))} {
+	for _, s := range []string{e.ID, e.Name, e.Series, e.PhotoDNA, strings.Join(e.Tags, string(tagSep)), extra} {
 		if len(s) > maxStringField {
 			return nil, Errorf(ETOOLARGE, "a field of %d bytes, over the %d-byte limit", len(s), maxStringField)
 		}
 		dst = binary.AppendUvarint(dst, uint64(len(s)))
 		dst = append(dst, s...)
 	}
-	var extra []byte
-	if len(e.Extra) > 0 {
-		var err error
-		if extra, err = extraJSON(e.Extra); err != nil {
-			return nil, Errorf(EINVALID, "extra fields: %v", err)
-		}
-	}
-	if len(extra) > maxStringField {
-		return nil, Errorf(ETOOLARGE, "a field of %d bytes, over the %d-byte limit", len(extra), maxStringField)
-	}
-	dst = binary.AppendUvarint(dst, uint64(len(extra)))
-	return append(dst, extra...), nil
+	return dst, nil
 }
 
 // extraJSON returns json.Marshal(m), byte for byte (keys sorted), without
@@ -263,22 +261,13 @@ func extraJSON(m map[string]string) ([]byte, error) {
 		}
 		return true
 	}
-	n := 2
 	for k, v := range m {
 		if !plain(k) || !plain(v) {
 			return json.Marshal(m)
 		}
-		n += len(k) + len(v) + 6
 	}
-	var one [1]string
-	keys := one[:0]
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	b := make([]byte, 0, n)
-	b = append(b, '{')
-	for i, k := range keys {
+	b := []byte{'{'}
+	for i, k := range slices.Sorted(maps.Keys(m)) {
 		if i > 0 {
 			b = append(b, ',')
 		}

@@ -71,10 +71,6 @@ func (s *Store) CreateItem(ctx context.Context, it *triage.Item, audit *triage.A
 	if audit != nil {
 		ev = *audit
 	}
-	var detail map[string]string
-	if len(ev.Detail) > 0 {
-		detail = ev.Detail
-	}
 	var auditID *int64
 	err := retryRace(func() error {
 		// One statement: the item and its audit event commit together.
@@ -93,7 +89,7 @@ func (s *Store) CreateItem(ctx context.Context, it *triage.Item, audit *triage.A
 			SELECT `+itemCols+`, i.created, (SELECT id FROM aud) FROM i JOIN exhibits e ON e.id = i.exhibit_id`,
 			it.ExhibitID, nullID(it.ParentID), it.Path, it.InnerPath, nullID(it.SubmitterID), now, it.Size,
 			it.MD5[:], it.SHA1[:], it.SHA256[:], it.RawName,
-			audit != nil, nullID(ev.UserID), ev.UserName, ev.Action, detail, ev.Remote)
+			audit != nil, nullID(ev.UserID), ev.UserName, ev.Action, auditDetail(ev.Detail), ev.Remote)
 		var err error
 		got, err = scanItem(scanTail{row, []any{&created, &auditID}})
 		return err

@@ -115,17 +115,21 @@ func (s *Store) RevokeToken(ctx context.Context, id int64) error {
 
 // RecordAudit implements triage.AuditStore.
 func (s *Store) RecordAudit(ctx context.Context, e *triage.AuditEvent) error {
-	var detail map[string]string
-	if len(e.Detail) > 0 {
-		detail = e.Detail
-	}
 	err := s.pool.QueryRow(ctx, `INSERT INTO audit_events (at, user_id, user_name, action, target, detail, remote)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, at`,
-		s.now(), nullID(e.UserID), e.UserName, e.Action, e.Target, detail, e.Remote).Scan(&e.ID, &e.At)
+		s.now(), nullID(e.UserID), e.UserName, e.Action, e.Target, auditDetail(e.Detail), e.Remote).Scan(&e.ID, &e.At)
 	if err != nil {
 		return fmt.Errorf("record audit: %w", formatError(err))
 	}
 	return nil
+}
+
+// auditDetail is an event's detail as stored: NULL when there is none.
+func auditDetail(d map[string]string) map[string]string {
+	if len(d) == 0 {
+		return nil
+	}
+	return d
 }
 
 // AuditEvents implements triage.AuditStore.

@@ -279,7 +279,6 @@ type fileRow struct {
 
 // entry decodes the row (FuzzFileRow).
 func (f *fileRow) entry() (triage.Entry, error) {
-	sha256, sha1, md5, crc32, name, size, pkg := f.sha256, f.sha1, f.md5, f.crc32, f.name, f.size, f.pkg
 	e := triage.NewEntry()
 	for _, h := range []struct {
 		name string
@@ -287,9 +286,9 @@ func (f *fileRow) entry() (triage.Entry, error) {
 		v    []byte
 		dst  []byte
 	}{
-		{"sha256", triage.AlgoSHA256, sha256, e.SHA256[:]},
-		{"sha1", triage.AlgoSHA1, sha1, e.SHA1[:]},
-		{"md5", triage.AlgoMD5, md5, e.MD5[:]},
+		{"sha256", triage.AlgoSHA256, f.sha256, e.SHA256[:]},
+		{"sha1", triage.AlgoSHA1, f.sha1, e.SHA1[:]},
+		{"md5", triage.AlgoMD5, f.md5, e.MD5[:]},
 	} {
 		if len(h.v) == 0 {
 			continue
@@ -299,18 +298,18 @@ func (f *fileRow) entry() (triage.Entry, error) {
 		}
 		e.Algos |= triage.AlgoSet(h.a)
 	}
-	e.Name = string(name)
-	if size.Valid && size.String != "" {
-		n, err := strconv.ParseInt(size.String, 10, 64)
+	e.Name = string(f.name)
+	if f.size.Valid && f.size.String != "" {
+		n, err := strconv.ParseInt(f.size.String, 10, 64)
 		if err != nil || n < 0 {
-			return triage.Entry{}, &triage.RecordError{Field: "file_size", Err: fmt.Errorf("%q is not a file size", limit(size.String, 256))}
+			return triage.Entry{}, &triage.RecordError{Field: "file_size", Err: fmt.Errorf("%q is not a file size", limit(f.size.String, 256))}
 		}
 		e.Size = n
 	}
-	if pkg.Valid {
-		e.ID = pkg.String
+	if f.pkg.Valid {
+		e.ID = f.pkg.String
 	}
-	e.SetExtra("crc32", string(crc32))
+	e.SetExtra("crc32", string(f.crc32))
 	if err := e.Validate(); err != nil {
 		return triage.Entry{}, &triage.RecordError{Err: err}
 	}

@@ -22,11 +22,6 @@ import (
 // chunkRows is the rowid span of one chunk (a variable for tests).
 var chunkRows int64 = 16384
 
-// A database whose rowids are spread much wider than its rows (deleted
-// ranges, a hostile file) would cost an empty query per chunk, so a span
-// of more rowids than the file has bytes (every row takes several) is read
-// through one cursor instead. NSRL's rowids are dense.
-
 // maxReaders bounds the connections reading at once (a variable for tests:
 // 1 reads through one cursor).
 var maxReaders = 8
@@ -37,7 +32,11 @@ func readers() int { return min(runtime.GOMAXPROCS(0), maxReaders) }
 
 // rowidSpan returns the smallest and largest rowid of FILE, and whether
 // the table can be read in chunks: it has rowids (not WITHOUT ROWID) and
-// they span fewer than maxSpan. An empty table has lo > hi.
+// they span fewer than maxSpan, the file's size. Rowids spread much wider
+// than the rows (deleted ranges, a hostile file) would cost an empty query
+// per chunk; every row takes several bytes, so a span wider than the file
+// is read through one cursor instead. NSRL's rowids are dense. An empty
+// table has lo > hi.
 func (s *source) rowidSpan(maxSpan int64) (lo, hi int64, ok bool) {
 	var mn, mx sql.NullInt64
 	if err := s.db.QueryRow("SELECT min(rowid), max(rowid) FROM FILE").Scan(&mn, &mx); err != nil {
