@@ -11,15 +11,26 @@ LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 60s
 BENCHTIME ?= 1s
 
-.PHONY: build test test-short test-pure lint bench fuzz clean demo bench-accuracy compose-check
+.PHONY: build test test-only setup test-short test-pure lint bench fuzz clean demo bench-accuracy compose-check
 
 build:
 	$(GO) build $(GOFLAGS_TAGS) -ldflags '$(LDFLAGS)' -o bin/winnow ./cmd/winnow
 
+# The README's test command: installs and starts what the tests need
+# (Debian packages, MinIO, PostgreSQL and Redis; scripts/services.sh), checks
+# formatting and the compose file, then runs everything (test-only).
+# A second make, so that TURBO sees the library setup may just have installed.
+test: setup
+	$(MAKE) lint compose-check test-only
+
+setup:
+	scripts/services.sh install
+	scripts/services.sh check
+
 # Everything: the full suite on the fast-JPEG build, the race detector over
 # every package (-short: property tests at reduced size, the race detector
 # slows them tenfold), and the pure-Go build.
-test:
+test-only:
 	$(GO) vet ./...
 	$(GO) test -timeout 30m $(GOFLAGS_TAGS) ./...
 	$(GO) test -race -short -timeout 30m $(GOFLAGS_TAGS) ./...

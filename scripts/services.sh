@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The lab service's backing servers on this machine, without Docker.
 #
-#   scripts/services.sh install   install what is missing: redis-server and PostgreSQL
-#                                 (Debian packages), exiftool, and MinIO
-#                                 (go install github.com/minio/minio@latest)
+#   scripts/services.sh install   install what is missing: the Debian packages below
+#                                 (servers, decoders, disk-image tools, Chromium) and
+#                                 MinIO (go install github.com/minio/minio@latest)
 #   scripts/services.sh check     start PostgreSQL and Redis if they are installed but
 #                                 stopped; fail, saying what to do, if one cannot be had
 #   scripts/services.sh minio-bin print the path of the minio binary
 #
-# Idempotent: a second run does nothing. Used by scripts/dev.sh, .ci/run and
+# Idempotent: a second run does nothing. Used by scripts/dev.sh, make test and
 # (through the same paths) the test harness in storage/servicetest.
 set -euo pipefail
 
@@ -24,11 +24,40 @@ minio_bin() {
 	echo "$(gobin)/minio"
 }
 
+# Debian packages the tests and the tools need: command or file that proves
+# the package is there, then the package.
+debs=(
+	"redis-server redis-server"
+	"/usr/lib/postgresql postgresql"
+	"exiftool libimage-exiftool-perl"
+	"/usr/include/turbojpeg.h libturbojpeg0-dev"
+	"gcc gcc"
+	"make make"
+	"docker-compose docker-compose"
+	"chromium chromium"
+	"ffmpeg ffmpeg"
+	"heif-enc libheif-examples"
+	"avifenc libavif-bin"
+	"ewfacquire ewf-tools"
+	"fls sleuthkit"
+	"photorec testdisk"
+	"mcopy mtools"
+	"mkfs.fat dosfstools"
+	"mkntfs ntfs-3g"
+	"mkfs.exfat exfatprogs"
+	"debugfs e2fsprogs"
+	"sfdisk fdisk"
+)
+
 install() {
-	local need=()
-	command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
-	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
-	command -v exiftool >/dev/null 2>&1 || need+=(libimage-exiftool-perl)
+	local need=() probe pkg
+	for d in "${debs[@]}"; do
+		probe="${d% *}" pkg="${d#* }"
+		case "$probe" in
+		/*) [ -e "$probe" ] || need+=("$pkg") ;;
+		*) command -v "$probe" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin" command -v "$probe" >/dev/null 2>&1 || need+=("$pkg") ;;
+		esac
+	done
 	if [ ${#need[@]} -gt 0 ]; then
 		echo "services: installing ${need[*]}"
 		export DEBIAN_FRONTEND=noninteractive
