@@ -14,5 +14,5 @@ func decodeRGB([]byte, int, int64, int) (int, int, []byte, error) {
 
 type libError struct{}
 
-func (e *libError) Error() string      { return "" }
+func (e *libError) Error() string     { return "" }
 func (e *libError) memoryError() bool { return false }
