@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,6 +16,9 @@ import (
 // The process is killed when ctx is done, and when this process dies; set
 // the wall-clock limit on ctx. Wait's error for a program stopped by a
 // limit can be explained with ExitError.
+//
+// A program killed because ctx was done ends with ErrCrashed (killed):
+// check ctx.Err() first.
 func Command(ctx context.Context, lim Limits, path string, args ...string) (*exec.Cmd, error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -45,5 +49,9 @@ func ExitError(cmd *exec.Cmd, waitErr error, stderr []byte) error {
 	if ws.Exited() && ws.ExitStatus() >= exitUsage && ws.ExitStatus() <= exitLimits {
 		return errorf(ErrCrashed, "sandbox could not start the program: %s", t.lastLine())
 	}
-	return exitError(cmd.ProcessState, &t)
+	err := exitError(cmd.ProcessState, &t)
+	if ws.Exited() && errors.Is(err, ErrCrashed) {
+		return errorf(ErrExit, "%s", t.lastLine())
+	}
+	return err
 }

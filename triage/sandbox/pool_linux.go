@@ -246,7 +246,7 @@ func exitError(ps *os.ProcessState, stderr *tail) error {
 	switch {
 	case ws.Signaled() && ws.Signal() == syscall.SIGXCPU, ws.Exited() && ws.ExitStatus() == exitCPU:
 		return errorf(ErrCPULimit, "decoder used more than its CPU time limit; stopped")
-	case stderr.contains("out of memory") || stderr.contains("cannot allocate memory"):
+	case stderr.contains("out of memory") || stderr.contains("cannot allocate memory") || stderr.contains("failed to map segment"):
 		return errorf(ErrMemoryLimit, "decoder exceeded its memory limit; stopped")
 	case ws.Signaled():
 		return errorf(ErrCrashed, "decoder crashed (%v)", ws.Signal())

@@ -82,6 +82,9 @@ var (
 	ErrMemoryLimit = errors.New("decoder over its memory limit")
 	// ErrOutputLimit: the answer was larger than Limits.MaxOutput.
 	ErrOutputLimit = errors.New("decoder output over the limit")
+	// ErrExit: a program run by Command exited with a failure status of
+	// its own (it refused the input).
+	ErrExit = errors.New("program failed")
 )
 
 // Error is a failed job: one of the errors above and a message for people.
@@ -193,7 +196,8 @@ func (t *tail) firstLine() string {
 func (t *tail) contains(s string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return strings.Contains(string(t.head), s) || strings.Contains(string(t.buf), s)
+	s = strings.ToLower(s)
+	return strings.Contains(strings.ToLower(string(t.head)), s) || strings.Contains(strings.ToLower(string(t.buf)), s)
 }
 
 func errorf(kind error, format string, args ...any) *Error {
