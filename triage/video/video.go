@@ -139,6 +139,8 @@ type Info struct {
 	// frames are not rotated (vPDQ hashes them as stored).
 	Rotation int
 	Format   string
+	// PixFmt is the decoder's pixel format ("yuv420p").
+	PixFmt string
 }
 
 // Frame is one sampled frame. Image's pixels are only valid during the
@@ -265,7 +267,7 @@ func probe(ctx context.Context, t Tools, url string, extra []*os.File) (Info, er
 	defer cancel()
 	args := append(append([]string{}, common...),
 		"-select_streams", "v:0",
-		"-show_entries", "stream=codec_name,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration:stream_side_data=rotation:format=duration,format_name",
+		"-show_entries", "stream=codec_name,width,height,pix_fmt,avg_frame_rate,r_frame_rate,nb_frames,duration:stream_side_data=rotation:format=duration,format_name",
 		"-of", "json", url)
 	cmd, err := sandbox.Command(ctx, probeLimits, t.FFprobe, args...)
 	if err != nil {
@@ -287,6 +289,7 @@ func probe(ctx context.Context, t Tools, url string, extra []*os.File) (Info, er
 	var out struct {
 		Streams []struct {
 			Codec    string `json:"codec_name"`
+			PixFmt   string `json:"pix_fmt"`
 			Width    int    `json:"width"`
 			Height   int    `json:"height"`
 			AvgRate  string `json:"avg_frame_rate"`
@@ -309,7 +312,7 @@ func probe(ctx context.Context, t Tools, url string, extra []*os.File) (Info, er
 		return Info{}, errorf(ErrUnsupported, "no video stream")
 	}
 	s := out.Streams[0]
-	info := Info{Codec: s.Codec, Width: s.Width, Height: s.Height, Format: out.Format.Name}
+	info := Info{Codec: s.Codec, Width: s.Width, Height: s.Height, Format: out.Format.Name, PixFmt: s.PixFmt}
 	info.FPS = rate(s.AvgRate)
 	if info.FPS == 0 {
 		info.FPS = rate(s.BaseRate)
@@ -329,6 +332,20 @@ func probe(ctx context.Context, t Tools, url string, extra []*os.File) (Info, er
 		return info, errorf(ErrInvalid, "video stream declares no frame rate")
 	}
 	return info, nil
+}
+
+// validPixFmt accepts a pixel format name as ffprobe prints them, so that
+// it can go into a filter graph as it is.
+func validPixFmt(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // rate parses an ffprobe rational "num/den".
@@ -385,7 +402,14 @@ func Frames(ctx context.Context, src Source, opt Options, fn func(Frame) error) 
 	args = append(args, "-noautorotate", "-threads", strconv.Itoa(opt.Threads), "-i", url,
 		"-map", "0:v:0", "-an", "-sn", "-dn")
 	if step > 1 {
-		args = append(args, "-vf", fmt.Sprintf("select=not(mod(n\\,%d))", step))
+		// The select filter takes any pixel format, so ffmpeg would be free
+		// to convert every decoded frame to RGB before it: pin its input to
+		// the decoder's format, and only the selected frames are converted.
+		vf := fmt.Sprintf("select=not(mod(n\\,%d))", step)
+		if validPixFmt(info.PixFmt) {
+			vf = "format=" + info.PixFmt + "," + vf
+		}
+		args = append(args, "-vf", vf)
 	}
 	// Every selected frame exactly once, at the stream's own size, converted
 	// to RGB by swscale with area averaging as the reference does; the raw

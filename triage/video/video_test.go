@@ -25,7 +25,7 @@ func TestProbe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := video.Info{Codec: "h264", Width: 1080, Height: 1080, FPS: 30, Duration: 5, Frames: 150, Format: "mov,mp4,m4a,3gp,3g2,mj2"}
+	want := video.Info{Codec: "h264", Width: 1080, Height: 1080, FPS: 30, Duration: 5, Frames: 150, Format: "mov,mp4,m4a,3gp,3g2,mj2", PixFmt: "yuv420p"}
 	if info != want {
 		t.Fatalf("Probe = %+v, want %+v", info, want)
 	}

@@ -206,3 +206,31 @@ func percent(n, of int) float64 {
 	}
 	return float64(n) * 100 / float64(of)
 }
+
+// Low-information frames: what Informative drops by default.
+const (
+	// MinQuality is the PDQ quality below which a frame is too flat to
+	// match on (black frames, fades, plain titles): the reference's 50.
+	MinQuality = 50
+	// NearDuplicate is the distance within which a frame repeats the
+	// previous informative one (a still scene, a slide held on screen).
+	NearDuplicate = 10
+)
+
+// Informative returns the features worth matching and grouping on: of
+// quality at least minQuality, and more than nearDup bits from the last
+// feature kept. Black, flat and repeated frames match unrelated material
+// (every black frame is every other black frame) and only add work.
+func Informative(fs []Feature, minQuality, nearDup int) []Feature {
+	var out []Feature
+	for _, f := range fs {
+		if f.Quality < minQuality {
+			continue
+		}
+		if n := len(out); n > 0 && pdq.Distance(out[n-1].PDQ, f.PDQ) <= nearDup {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}

@@ -4,13 +4,18 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"image"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/winnow-forensics/winnow/triage/pdq"
 	"github.com/winnow-forensics/winnow/triage/sandbox"
+	"github.com/winnow-forensics/winnow/triage/triagetest"
 	"github.com/winnow-forensics/winnow/triage/video"
 	"github.com/winnow-forensics/winnow/triage/vpdq"
 )
@@ -170,4 +175,59 @@ func FuzzParse(f *testing.F) {
 		}
 		vpdq.DefaultRule.Compare(fs, fs)
 	})
+}
+
+// BenchmarkVideo compares the CPU time of vPDQ at one frame a second
+// (ffmpeg decoding and converting the sampled frames, this process hashing
+// them) with ffmpeg's own decode of the same frames to -f null. The video
+// is $WINNOW_BENCH_VIDEO (README: a generated 1080p H.264 clip), else the
+// small sample.
+func BenchmarkVideo(b *testing.B) {
+	path := "testdata/test-padded-dimensions.mp4"
+	if p := os.Getenv("WINNOW_BENCH_VIDEO"); p != "" {
+		path = p
+	}
+	info, err := video.Probe(context.Background(), video.Source{Path: path}, video.Limits{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	step := video.Step(1, info.FPS)
+	b.Run("ffmpeg-null", func(b *testing.B) {
+		t0 := cpuTime()
+		for b.Loop() {
+			cmd := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", "0:v:0",
+				"-vf", fmt.Sprintf("select=not(mod(n\\,%d))", step), "-fps_mode", "passthrough", "-f", "null", "-")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("%v: %s", err, out)
+			}
+		}
+		b.ReportMetric(float64(cpuTime()-t0)/float64(b.N)/1e6, "cpu-ms/op")
+	})
+	b.Run("vpdq", func(b *testing.B) {
+		t0 := cpuTime()
+		for b.Loop() {
+			hashVideo(b, video.Source{Path: path}, 1)
+		}
+		b.ReportMetric(float64(cpuTime()-t0)/float64(b.N)/1e6, "cpu-ms/op")
+	})
+}
+
+// cpuTime is the CPU time of this process and its exited children.
+func cpuTime() time.Duration {
+	var self, children syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
+	return time.Duration(self.Utime.Nano() + self.Stime.Nano() + children.Utime.Nano() + children.Stime.Nano())
+}
+
+// BenchmarkHashFrame1080 is the cost of hashing one 1080p frame (luma and
+// PDQ with quality): at one frame a second, vPDQ's own share of the work.
+func BenchmarkHashFrame1080(b *testing.B) {
+	img := image.NewNRGBA(image.Rect(0, 0, 1920, 1080))
+	src := triagetest.Photo(1920, 1080, 3)
+	copy(img.Pix, src.Pix)
+	var h vpdq.Hasher
+	for b.Loop() {
+		h.Hash(img, 0, 0)
+	}
 }
