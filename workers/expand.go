@@ -10,6 +10,7 @@ import (
 
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/archive"
+	"github.com/winnow-forensics/winnow/triage/hashing"
 )
 
 // An uploaded archive (zip, tar, gzip, bzip2, nested) is expanded by the
@@ -151,7 +152,7 @@ func (w *Worker) member(ctx context.Context, parent *triage.Item, m *archive.Mem
 	// Small members go up in one request; larger ones (or ones whose
 	// header lies) stream in parts.
 	buf := make([]byte, 0, min(max(m.Size, 0), w.cfg.BufferBytes)+1)
-	buf, rerr := triage.ReadUpTo(src, buf, w.cfg.BufferBytes)
+	buf, rerr := hashing.ReadUpTo(src, buf, w.cfg.BufferBytes)
 	if rerr != nil {
 		x.problem(m.Inner, memberProblem(rerr))
 		return nil

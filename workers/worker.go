@@ -17,6 +17,9 @@ import (
 
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/archive"
+	"github.com/winnow-forensics/winnow/triage/hashing"
+	"github.com/winnow-forensics/winnow/triage/matching"
+	"github.com/winnow-forensics/winnow/triage/setfile"
 )
 
 // Config is what a worker is built from.
@@ -34,9 +37,9 @@ type Config struct {
 	// Rules). The Hasher should make thumbnails (HasherOptions.ThumbSide =
 	// ThumbSize): they are grayscale, from the luma plane the hashes use,
 	// so they cost no second decode.
-	Hasher  *triage.Hasher
-	Matcher triage.MatcherOptions
-	Rules   triage.Rules
+	Hasher  *hashing.Hasher
+	Matcher matching.Options
+	Rules   matching.Rules
 	EXIF    EXIF
 	// Lease is how long a claimed item may stay processing before the
 	// reconciler enqueues it again (0: 10 minutes).
@@ -69,10 +72,10 @@ type Worker struct {
 	srv     *asynq.Server
 	client  *Client
 	sync    *SetSync
-	matcher *triage.Matcher
+	matcher *matching.Matcher
 	// perceptual is cfg.Hasher without the digests, for content whose
 	// digests the upload recorded (see analyze).
-	perceptual *triage.Hasher
+	perceptual *hashing.Hasher
 	m          *workerMetrics
 	cancel     context.CancelFunc
 	done       chan struct{}
@@ -105,7 +108,7 @@ func New(cfg Config) *Worker {
 		cfg.Registry = prometheus.NewRegistry()
 	}
 	if cfg.Hasher == nil {
-		cfg.Hasher = triage.NewHasher(HasherOptions())
+		cfg.Hasher = hashing.New(HasherOptions())
 	}
 	log := cfg.Logger.With("component", "worker")
 	w := &Worker{cfg: cfg, log: log, client: NewClient(cfg.Redis)}
@@ -113,7 +116,7 @@ func New(cfg Config) *Worker {
 		// One set of rules both picks the hashes to query and decides.
 		w.cfg.Matcher.Rules = &w.cfg.Rules
 	}
-	w.matcher = triage.NewMatcher(w.cfg.Matcher)
+	w.matcher = matching.New(w.cfg.Matcher)
 	w.perceptual = w.cfg.Hasher.WithAlgos(w.cfg.Hasher.Algos() &^ triage.AlgosCrypto)
 	w.sync = &SetSync{Sets: cfg.Sets, Files: cfg.SetFiles, Matcher: w.matcher, Logger: log}
 	w.m = newWorkerMetrics(cfg.Registry, w.matcher)
@@ -121,7 +124,7 @@ func New(cfg Config) *Worker {
 }
 
 // Matcher returns the worker's in-memory matcher.
-func (w *Worker) Matcher() *triage.Matcher { return w.matcher }
+func (w *Worker) Matcher() *matching.Matcher { return w.matcher }
 
 // Start loads the hash sets (it returns an error if it cannot: a worker that
 // matched against nothing would call known material new), then starts
@@ -242,14 +245,14 @@ func (w *Worker) handleImport(ctx context.Context, t *asynq.Task) error {
 	log := w.log.With("set", st.Name, "rev", st.Rev)
 	buf, err := fetchSet(ctx, w.cfg.SetFiles, st, 0)
 	var importErr error
-	var hs *triage.HashSet
+	var hs *setfile.Set
 	switch {
 	case errors.Is(err, triage.ErrCorruptEvidence) || triage.ErrorCode(err) == triage.ETOOLARGE:
 		importErr = err
 	case err != nil:
 		return err // retry: the store may be back soon
 	default:
-		hs, err = triage.ParseHashSet(buf)
+		hs, err = setfile.Parse(buf)
 		if err != nil {
 			importErr = triage.Errorf(triage.EINVALID, "the pushed file is not a valid compiled hash set: %v", err)
 		} else if hs.Meta.Name != st.Name {
@@ -410,8 +413,8 @@ const Algos = triage.AlgosMatch
 // HasherOptions are a worker's hashing options: those of winnow scan (Algos,
 // and Views: the hashes of the image with uniform borders trimmed, which the
 // rules match letterboxed and padded copies with) and thumbnails.
-func HasherOptions() triage.HasherOptions {
-	return triage.HasherOptions{Algos: Algos, Views: true, ThumbSide: ThumbSize}
+func HasherOptions() hashing.Options {
+	return hashing.Options{Algos: Algos, Views: true, ThumbSide: ThumbSize}
 }
 
 // thumbnailKey is where an item's thumbnail is kept: derived from the

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
 )
 
 const hashDescription = `
@@ -49,7 +50,7 @@ type hashConfig struct {
 	stats          bool
 	progress       bool
 	followSymlinks bool
-	limits         triage.Limits
+	limits         hashing.Limits
 	noFastJPEG     bool
 	jpegMinSide    int
 }
@@ -61,12 +62,12 @@ func runHash(ctx context.Context, e *env, args []string) error {
 	stats := fs.Bool("stats", false, "print throughput and per-stage timing on stderr at the end")
 	noProgress := fs.Bool("no-progress", false, "no progress line, even on a terminal")
 	follow := fs.Bool("follow-symlinks", false, "follow symbolic links found inside directories")
-	maxMP := fs.Float64("max-megapixels", float64(triage.DefaultLimits.MaxPixels)/1e6, "refuse to decode images declaring more megapixels than this (decompression bombs)")
-	maxImageMiB := fs.Int64("max-image-mib", triage.DefaultLimits.MaxImageBytes>>20, "do not decode image files larger than this many MiB (they are still digested)")
-	bufferMiB := fs.Int64("buffer-mib", triage.DefaultLimits.BufferBytes>>20, "files up to this many MiB are read into memory once; larger ones are streamed")
-	decodeMiB := fs.Int64("decode-memory-mib", triage.DefaultLimits.DecodeMemory>>20, "memory all concurrent decodes may hold together, in MiB")
+	maxMP := fs.Float64("max-megapixels", float64(hashing.DefaultLimits.MaxPixels)/1e6, "refuse to decode images declaring more megapixels than this (decompression bombs)")
+	maxImageMiB := fs.Int64("max-image-mib", hashing.DefaultLimits.MaxImageBytes>>20, "do not decode image files larger than this many MiB (they are still digested)")
+	bufferMiB := fs.Int64("buffer-mib", hashing.DefaultLimits.BufferBytes>>20, "files up to this many MiB are read into memory once; larger ones are streamed")
+	decodeMiB := fs.Int64("decode-memory-mib", hashing.DefaultLimits.DecodeMemory>>20, "memory all concurrent decodes may hold together, in MiB")
 	noFast := fs.Bool("no-fast-jpeg", false, "decode JPEGs with Go's image/jpeg even when libjpeg-turbo is built in")
-	jpegMinSide := fs.Int("jpeg-min-side", triage.TurboMinSide, "libjpeg-turbo decodes JPEGs at the smallest scale k/8 keeping the shorter side at least this long (larger: closer to full-size hashes, slower)")
+	jpegMinSide := fs.Int("jpeg-min-side", hashing.TurboMinSide, "libjpeg-turbo decodes JPEGs at the smallest scale k/8 keeping the shorter side at least this long (larger: closer to full-size hashes, slower)")
 	cpuprofile := fs.String("cpuprofile", "", "write a Go CPU profile of the run to this file (for performance work)")
 	paths, err := parseArgs(fs, args)
 	if err != nil {
@@ -96,7 +97,7 @@ func runHash(ctx context.Context, e *env, args []string) error {
 		followSymlinks: *follow,
 		noFastJPEG:     *noFast,
 		jpegMinSide:    *jpegMinSide,
-		limits: triage.Limits{
+		limits: hashing.Limits{
 			MaxPixels:     int64(*maxMP * 1e6),
 			MaxImageBytes: *maxImageMiB << 20,
 			BufferBytes:   *bufferMiB << 20,
@@ -242,7 +243,7 @@ func (s *hashStats) add(fp triage.Fingerprint) {
 // hashPaths walks the paths, hashes with a worker pool and prints records in
 // walk order.
 func hashPaths(ctx context.Context, e *env, cfg hashConfig, paths []string) error {
-	h := triage.NewHasher(triage.HasherOptions{Algos: cfg.algos, Limits: cfg.limits, NoFastJPEG: cfg.noFastJPEG, JPEGMinSide: cfg.jpegMinSide})
+	h := hashing.New(hashing.Options{Algos: cfg.algos, Limits: cfg.limits, NoFastJPEG: cfg.noFastJPEG, JPEGMinSide: cfg.jpegMinSide})
 	st := &hashStats{decoders: map[string]int{}}
 	start := time.Now()
 
@@ -331,7 +332,7 @@ func hashPaths(ctx context.Context, e *env, cfg hashConfig, paths []string) erro
 	return nil
 }
 
-func printHashStats(w io.Writer, st *hashStats, cfg hashConfig, h *triage.Hasher, el time.Duration) {
+func printHashStats(w io.Writer, st *hashStats, cfg hashConfig, h *hashing.Hasher, el time.Duration) {
 	n, b := st.files.Load(), st.bytes.Load()
 	sec := el.Seconds()
 	fmt.Fprintf(w, "winnow hash: %d files (%d images hashed perceptually, %d with errors), %s in %.2f s\n",

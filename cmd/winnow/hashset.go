@@ -17,6 +17,8 @@ import (
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/formats"
 	"github.com/winnow-forensics/winnow/triage/formats/rds3"
+	"github.com/winnow-forensics/winnow/triage/hashing"
+	"github.com/winnow-forensics/winnow/triage/setfile"
 )
 
 const hashsetDescription = `
@@ -131,7 +133,7 @@ func runHashsetBuild(ctx context.Context, e *env, args []string) error {
 	}
 
 	start := time.Now()
-	b := triage.NewHashSetBuilder(triage.SetMeta{
+	b := setfile.NewBuilder(triage.SetMeta{
 		Name: *name, Version: *version, Kind: *kind, Description: *description,
 		Created: time.Now().UTC().Truncate(time.Second), PDQRadius: *pdqRadius, PHashRadius: *phashRadius,
 	})
@@ -197,7 +199,7 @@ func loadSchemes(path string) error {
 }
 
 // importInput adds one INPUT to the builder: a media folder or a hash-set file.
-func importInput(ctx context.Context, e *env, b *triage.HashSetBuilder, in string, opt formats.Options, defCat triage.Category, showErrors int) (triage.SetSource, error) {
+func importInput(ctx context.Context, e *env, b *setfile.Builder, in string, opt formats.Options, defCat triage.Category, showErrors int) (triage.SetSource, error) {
 	fi, err := os.Stat(in)
 	if err != nil {
 		return triage.SetSource{}, fmt.Errorf("cannot read %s: %w", in, unwrapPathErr(err))
@@ -283,9 +285,9 @@ func isSQLite(path string) bool {
 }
 
 // importMedia hashes every file under dir and adds one entry per file.
-func importMedia(ctx context.Context, e *env, b *triage.HashSetBuilder, dir string, cat triage.Category, showErrors int) (triage.SetSource, error) {
+func importMedia(ctx context.Context, e *env, b *setfile.Builder, dir string, cat triage.Category, showErrors int) (triage.SetSource, error) {
 	rec := triage.SetSource{Path: dir, Format: "media"}
-	h := triage.NewHasher(triage.HasherOptions{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash)})
+	h := hashing.New(hashing.Options{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash)})
 	type result struct {
 		rel string
 		fp  triage.Fingerprint
@@ -371,7 +373,7 @@ func runHashsetInfo(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return errUsage
 	}
-	s, err := triage.ReadHashSetFile(files[0])
+	s, err := setfile.ReadFile(files[0])
 	if err != nil {
 		return err
 	}
@@ -457,7 +459,7 @@ func runHashsetExport(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return errUsage
 	}
-	s, err := triage.ReadHashSetFile(files[0])
+	s, err := setfile.ReadFile(files[0])
 	if err != nil {
 		return err
 	}
@@ -495,7 +497,7 @@ func runHashsetExport(ctx context.Context, e *env, args []string) error {
 }
 
 // vicsProfileFor picks the VICS profile matching the set's categories.
-func vicsProfileFor(s *triage.HashSet) string {
+func vicsProfileFor(s *setfile.Set) string {
 	for i := 0; i < s.Len(); i++ {
 		switch s.Category(i).Scheme {
 		case triage.SchemeCAID:

@@ -13,8 +13,8 @@ import (
 	"github.com/winnow-forensics/winnow/api"
 	"github.com/winnow-forensics/winnow/storage/minio"
 	"github.com/winnow-forensics/winnow/storage/postgres"
-	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/archive"
+	"github.com/winnow-forensics/winnow/triage/matching"
 	"github.com/winnow-forensics/winnow/workers"
 )
 
@@ -54,7 +54,7 @@ type WorkerConfig struct {
 	Archive archive.Limits
 	// Rules decide verdicts, as winnow scan --rules does (WINNOW_RULES:
 	// a rules file; empty: the built-in rules).
-	Rules triage.Rules
+	Rules matching.Rules
 }
 
 const labEnvHelp = `
@@ -255,7 +255,7 @@ func ReadWorkerConfig(getenv func(string) string, cores int) (WorkerConfig, erro
 		MaxTotalBytes: int64(r.int("WINNOW_ARCHIVE_MAX_GIB", int(archive.DefaultLimits.MaxTotalBytes>>30), 1, 1<<20)) << 30,
 		MaxRatio:      int64(r.int("WINNOW_ARCHIVE_MAX_RATIO", int(archive.DefaultLimits.MaxRatio), 1, 1_000_000)),
 	}
-	c.Rules = triage.DefaultRules()
+	c.Rules = matching.DefaultRules()
 	if path := r.str("WINNOW_RULES", ""); path != "" {
 		rules, err := readRulesFile(path)
 		if err != nil {

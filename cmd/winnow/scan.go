@@ -23,8 +23,12 @@ import (
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/archive"
 	"github.com/winnow-forensics/winnow/triage/formats"
+	"github.com/winnow-forensics/winnow/triage/hashing"
 	"github.com/winnow-forensics/winnow/triage/index"
+	"github.com/winnow-forensics/winnow/triage/matching"
 	"github.com/winnow-forensics/winnow/triage/report"
+	"github.com/winnow-forensics/winnow/triage/series"
+	"github.com/winnow-forensics/winnow/triage/setfile"
 )
 
 const scanDescription = `
@@ -71,12 +75,12 @@ type scanConfig struct {
 	progress       bool
 	logEvery       time.Duration
 	followSymlinks bool
-	limits         triage.Limits
+	limits         hashing.Limits
 	archive        archive.Limits
 	noFastJPEG     bool
 	jpegMinSide    int
 	minSide        int
-	rules          triage.Rules
+	rules          matching.Rules
 	thumbnails     int
 	rows           int
 	caseNumber     string
@@ -126,12 +130,12 @@ func parseScanArgs(e *env, args []string) (scanConfig, []string, error) {
 	noProgress := fs.Bool("no-progress", false, "no progress bar on a terminal (progress is logged every --log-every otherwise)")
 	logEvery := fs.Duration("log-every", 10*time.Second, "interval of progress log lines when stderr is not a terminal (0: none)")
 	follow := fs.Bool("follow-symlinks", false, "follow symbolic links inside the scanned folders (never out of them)")
-	maxMP := fs.Float64("max-megapixels", float64(triage.DefaultLimits.MaxPixels)/1e6, "refuse to decode images declaring more megapixels than this (decompression bombs)")
-	maxImageMiB := fs.Int64("max-image-mib", triage.DefaultLimits.MaxImageBytes>>20, "do not decode image files larger than this many MiB (they are still digested)")
-	bufferMiB := fs.Int64("buffer-mib", triage.DefaultLimits.BufferBytes>>20, "files and archive members up to this many MiB are read into memory once; larger ones are streamed")
-	decodeMiB := fs.Int64("decode-memory-mib", triage.DefaultLimits.DecodeMemory>>20, "memory all concurrent decodes may hold together, in MiB")
+	maxMP := fs.Float64("max-megapixels", float64(hashing.DefaultLimits.MaxPixels)/1e6, "refuse to decode images declaring more megapixels than this (decompression bombs)")
+	maxImageMiB := fs.Int64("max-image-mib", hashing.DefaultLimits.MaxImageBytes>>20, "do not decode image files larger than this many MiB (they are still digested)")
+	bufferMiB := fs.Int64("buffer-mib", hashing.DefaultLimits.BufferBytes>>20, "files and archive members up to this many MiB are read into memory once; larger ones are streamed")
+	decodeMiB := fs.Int64("decode-memory-mib", hashing.DefaultLimits.DecodeMemory>>20, "memory all concurrent decodes may hold together, in MiB")
 	noFast := fs.Bool("no-fast-jpeg", false, "decode JPEGs with Go's image/jpeg even when libjpeg-turbo is built in")
-	jpegMinSide := fs.Int("jpeg-min-side", triage.TurboMinSide, "libjpeg-turbo decodes JPEGs at the smallest scale k/8 keeping the shorter side at least this long")
+	jpegMinSide := fs.Int("jpeg-min-side", hashing.TurboMinSide, "libjpeg-turbo decodes JPEGs at the smallest scale k/8 keeping the shorter side at least this long")
 	minSide := fs.Int("min-side", 0, "images whose shorter side is under this many pixels are ignorable (-1: off; default: the rules' min_side, 50)")
 	rulesFile := fs.String("rules", "", "matching and verdict rules, JSON (README, \"Verdict rules\"); default: the built-in rules")
 	maxDepth := fs.Int("max-archive-depth", archive.DefaultLimits.MaxDepth, "archives nested deeper than this are reported, not expanded")
@@ -154,7 +158,7 @@ func parseScanArgs(e *env, args []string) (scanConfig, []string, error) {
 		fs.Usage()
 		return scanConfig{}, nil, errUsage
 	}
-	rules := triage.DefaultRules()
+	rules := matching.DefaultRules()
 	if *rulesFile != "" {
 		var err error
 		if rules, err = readRulesFile(*rulesFile); err != nil {
@@ -168,7 +172,7 @@ func parseScanArgs(e *env, args []string) (scanConfig, []string, error) {
 		rules:    rules,
 		hashsets: sets, out: *out, force: *force, workers: *workers, stats: *stats,
 		progress: e.stderrTerminal && !*noProgress, logEvery: *logEvery, followSymlinks: *follow,
-		limits: triage.Limits{
+		limits: hashing.Limits{
 			MaxPixels: int64(*maxMP * 1e6), MaxImageBytes: *maxImageMiB << 20, BufferBytes: *bufferMiB << 20, DecodeMemory: *decodeMiB << 20,
 		},
 		archive: archive.Limits{
@@ -214,7 +218,7 @@ func scan(ctx context.Context, e *env, cfg scanConfig, paths []string) error {
 			return &exitError{2, fmt.Errorf("--out %s is inside the scanned folder %s: write the report elsewhere", cfg.out, p)}
 		}
 	}
-	m := triage.NewMatcher(triage.MatcherOptions{Rules: &cfg.rules})
+	m := matching.New(matching.Options{Rules: &cfg.rules})
 	var setInfo []report.HashSet
 	for _, p := range cfg.hashsets {
 		s, info, err := loadScanSet(ctx, e, p)
@@ -257,7 +261,7 @@ func scan(ctx context.Context, e *env, cfg scanConfig, paths []string) error {
 			s.items.Load(), s.topDone.Load(), s.totalFilesText())
 	}
 	t0 := time.Now()
-	thumbs := s.builder.Build(r, triage.SeriesOptions{})
+	thumbs := s.builder.Build(r, series.Options{})
 	r.Counts.Archives = int(s.archives.Load())
 	groupTime := time.Since(t0)
 	t0 = time.Now()
@@ -384,7 +388,7 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 
 // loadScanSet loads a compiled set, or compiles any other hash-set file in
 // memory.
-func loadScanSet(ctx context.Context, e *env, path string) (*triage.HashSet, report.HashSet, error) {
+func loadScanSet(ctx context.Context, e *env, path string) (*setfile.Set, report.HashSet, error) {
 	info := report.HashSet{File: path}
 	buf, err := os.ReadFile(path)
 	if err != nil {
@@ -392,8 +396,8 @@ func loadScanSet(ctx context.Context, e *env, path string) (*triage.HashSet, rep
 	}
 	sum := sha256.Sum256(buf)
 	info.FileSHA256 = hex.EncodeToString(sum[:])
-	s, err := triage.ParseHashSet(buf)
-	if err != nil && (triage.ErrorCode(err) != triage.EINVALID || errors.Is(err, triage.ErrCorruptSet)) {
+	s, err := setfile.Parse(buf)
+	if err != nil && (triage.ErrorCode(err) != triage.EINVALID || errors.Is(err, setfile.ErrCorrupt)) {
 		return nil, info, fmt.Errorf("--hashset %s: %w", path, err)
 	}
 	if err != nil { // not a compiled set: import it
@@ -409,8 +413,8 @@ func loadScanSet(ctx context.Context, e *env, path string) (*triage.HashSet, rep
 // compileInMemory imports a hash-set file as `winnow hashset build` would
 // and loads the result; sum is the file's SHA-256, which names the version
 // when the file records none.
-func compileInMemory(ctx context.Context, e *env, path, sum string) (*triage.HashSet, error) {
-	b := triage.NewHashSetBuilder(triage.SetMeta{Created: time.Now().UTC().Truncate(time.Second)})
+func compileInMemory(ctx context.Context, e *env, path, sum string) (*setfile.Set, error) {
+	b := setfile.NewBuilder(triage.SetMeta{Created: time.Now().UTC().Truncate(time.Second)})
 	src, err := importInput(ctx, e, b, path, formats.Options{}, triage.Category{}, 20)
 	if err != nil {
 		return nil, fmt.Errorf("--hashset: %w", err)
@@ -437,7 +441,7 @@ func compileInMemory(ctx context.Context, e *env, path, sum string) (*triage.Has
 		return nil, err
 	}
 	fmt.Fprintf(e.stderr, "%s (%s): %s; set %q (%s)\n", path, src.Format, src.Stats, b.Meta.Name, b.Meta.Kind)
-	return triage.ParseHashSet(buf.Bytes())
+	return setfile.Parse(buf.Bytes())
 }
 
 // job is one item on its way through the pipeline.
@@ -463,9 +467,9 @@ type job struct {
 // channel; workers hash, match and decide; a Builder collects.
 type scanner struct {
 	cfg     scanConfig
-	hasher  *triage.Hasher
-	matcher *triage.Matcher
-	rules   triage.Rules
+	hasher  *hashing.Hasher
+	matcher *matching.Matcher
+	rules   matching.Rules
 	builder report.Builder
 	log     *slog.Logger
 
@@ -490,10 +494,10 @@ type expansion struct {
 	f  archive.Format
 }
 
-func newScanner(cfg scanConfig, m *triage.Matcher) *scanner {
+func newScanner(cfg scanConfig, m *matching.Matcher) *scanner {
 	s := &scanner{
 		cfg: cfg, matcher: m,
-		hasher: triage.NewHasher(triage.HasherOptions{
+		hasher: hashing.New(hashing.Options{
 			Algos:  triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPDQDihedral|triage.AlgoPHash|triage.AlgoDHash),
 			Limits: cfg.limits, NoFastJPEG: cfg.noFastJPEG, JPEGMinSide: cfg.jpegMinSide, ThumbSide: thumbSide,
 			Views: true,
@@ -640,7 +644,7 @@ func (s *scanner) record(j *job, fp *triage.Fingerprint) {
 		mod := j.mod.UTC()
 		it.Modified = &mod
 	}
-	s.builder.Add(it, j.key, triage.GroupItemOf(fp, false), fp.Thumb)
+	s.builder.Add(it, j.key, series.ItemOf(fp, false), fp.Thumb)
 
 	s.bytes.Add(fp.Size)
 	if fp.Err != nil {
@@ -731,7 +735,7 @@ func (s *scanner) member(ctx context.Context, parent *job, m *archive.Member, r 
 			return err
 		}
 		buf := make([]byte, 0, m.Size+1)
-		buf, err = triage.ReadUpTo(r, buf, s.cfg.limits.BufferBytes)
+		buf, err = hashing.ReadUpTo(r, buf, s.cfg.limits.BufferBytes)
 		switch {
 		case err != nil:
 			release()
@@ -777,9 +781,9 @@ func archiveType(f archive.Format) triage.MediaType {
 // options records the configuration in the report.
 func (s *scanner) options() report.Options {
 	l := s.cfg.limits
-	d := triage.DefaultLimits
+	d := hashing.DefaultLimits
 	al := s.cfg.archive
-	so := triage.DefaultSeriesOptions
+	so := series.DefaultOptions
 	return report.Options{
 		Workers: s.cfg.workers, Algorithms: s.hasher.Algos().String(), FollowSymlinks: s.cfg.followSymlinks, FastJPEG: s.hasher.FastJPEG(),
 		Rules: s.rules,
@@ -947,15 +951,15 @@ func (b *byteBudget) acquire(ctx context.Context, n int64) (func(), error) {
 
 // readRulesFile reads a matching rules file (winnow scan --rules,
 // WINNOW_RULES for the worker).
-func readRulesFile(path string) (triage.Rules, error) {
+func readRulesFile(path string) (matching.Rules, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return triage.Rules{}, err
+		return matching.Rules{}, err
 	}
 	defer f.Close()
-	rules, err := triage.ParseRules(f)
+	rules, err := matching.ParseRules(f)
 	if err != nil {
-		return triage.Rules{}, fmt.Errorf("%s: %v", path, err)
+		return matching.Rules{}, fmt.Errorf("%s: %v", path, err)
 	}
 	return rules, nil
 }

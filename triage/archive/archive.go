@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
 )
 
 // Format is an archive format that Walk expands.
@@ -199,11 +200,11 @@ type Options struct {
 // one Walk calls visit from one goroutine at a time.
 func Walk(ctx context.Context, r io.ReaderAt, size int64, opt Options, visit VisitFunc) (Stats, error) {
 	w := &walker{ctx: ctx, lim: opt.Limits.withDefaults(), visit: visit, inputSize: size}
-	head := make([]byte, min(size, triage.SniffLen))
+	head := make([]byte, min(size, hashing.SniffLen))
 	if _, err := r.ReadAt(head, 0); err != nil && err != io.EOF {
 		return w.stats, triage.Errorf(triage.EINVALID, "read archive: %v", err)
 	}
-	f, err := FormatOf(triage.Sniff(head))
+	f, err := FormatOf(hashing.Sniff(head))
 	switch {
 	case err != nil:
 		return w.stats, err
@@ -303,9 +304,9 @@ func (w *walker) newMember(at loc, raw string, index int) *Member {
 func (w *walker) member(m *Member, r io.Reader, compressed int64) error {
 	w.stats.Members++
 	c := &memberReader{r: r, w: w, declared: m.Size, compressed: compressed}
-	br := bufio.NewReaderSize(c, triage.SniffLen)
-	head, _ := br.Peek(triage.SniffLen)
-	f, ferr := FormatOf(triage.Sniff(head))
+	br := bufio.NewReaderSize(c, hashing.SniffLen)
+	head, _ := br.Peek(hashing.SniffLen)
+	f, ferr := FormatOf(hashing.Sniff(head))
 	switch {
 	case ferr != nil:
 		m.Err = ferr

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
 )
 
 func TestWalkNested(t *testing.T) {
@@ -197,7 +198,7 @@ func TestFormatOf(t *testing.T) {
 		{[]byte("\xff\xd8\xff\xe0"), "", false},
 	}
 	for _, tt := range tests {
-		got, err := FormatOf(triage.Sniff(tt.head))
+		got, err := FormatOf(hashing.Sniff(tt.head))
 		if got != tt.want || (err != nil) != tt.err {
 			t.Errorf("FormatOf(%q) = %q, %v; want %q, error %v", tt.head[:min(8, len(tt.head))], got, err, tt.want, tt.err)
 		}
