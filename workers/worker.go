@@ -16,9 +16,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/winnow-forensics/winnow/triage"
-	"github.com/winnow-forensics/winnow/triage/archive"
+	"github.com/winnow-forensics/winnow/triage/container"
 	"github.com/winnow-forensics/winnow/triage/hashing"
 	"github.com/winnow-forensics/winnow/triage/matching"
+	"github.com/winnow-forensics/winnow/triage/pipeline"
 	"github.com/winnow-forensics/winnow/triage/setfile"
 )
 
@@ -53,15 +54,16 @@ type Config struct {
 	// BufferBytes: items up to this size are read into memory and get EXIF
 	// and a thumbnail; larger ones are streamed (0: 64 MiB).
 	BufferBytes int64
-	// Members stores the members of uploaded archives as evidence: with it
-	// an archive is expanded into child items (see expand.go); nil leaves
-	// archives hashed and matched as files. Archives larger than
-	// BufferBytes are read back through Evidence's OpenAt, when it has one
-	// (triage.EvidenceOpener).
-	Members triage.EvidencePutter
+	// Members stores the members of uploaded containers as evidence: with
+	// it a container of one of the Containers kinds is expanded into child
+	// items (see expand.go); nil leaves containers hashed and matched as
+	// files. Containers larger than BufferBytes are read back through
+	// Evidence's OpenAt, when it has one (triage.EvidenceOpener).
+	Members    triage.EvidencePutter
+	Containers []container.Container
 	// Archive bounds an expansion: depth, members, expanded bytes,
-	// compression ratio (zero fields: the archive package's defaults).
-	Archive  archive.Limits
+	// compression ratio (zero fields: container.DefaultLimits).
+	Archive  container.Limits
 	Registry *prometheus.Registry
 }
 
@@ -355,7 +357,7 @@ func (w *Worker) analyze(ctx context.Context, it *triage.Item) (triage.ItemResul
 		return triage.ItemResult{Err: triage.Errorf(triage.EINTERNAL, "the evidence read back hashes to %s", fp.SHA256)}, nil
 	}
 	res := triage.ItemResult{Fingerprint: &fp}
-	if f, _ := archive.FormatOf(fp.Type); f != "" && it.ParentID == 0 && w.cfg.Members != nil {
+	if kind, _, _ := pipeline.Detect(w.cfg.Containers, fp.Type); kind != nil && it.ParentID == 0 && w.cfg.Members != nil {
 		var ra io.ReaderAt
 		size := it.Size
 		if b != nil {
@@ -372,7 +374,7 @@ func (w *Worker) analyze(ctx context.Context, it *triage.Item) (triage.ItemResul
 			res.Err = triage.Errorf(triage.EUNSUPPORTED, "archive over %d MiB not expanded: the evidence store gives no random access", w.cfg.BufferBytes>>20)
 			return res, nil
 		}
-		itemErr, err := w.expand(ctx, it, ra, size)
+		itemErr, err := w.expand(ctx, kind, it, ra, size)
 		if err != nil {
 			return triage.ItemResult{}, err
 		}
@@ -405,16 +407,11 @@ func (w *Worker) analyze(ctx context.Context, it *triage.Item) (triage.ItemResul
 // ThumbSize is the longer side of a thumbnail, in pixels.
 const ThumbSize = 256
 
-// Algos are the hashes a worker computes: winnow scan's (triage.AlgosMatch,
-// the PDQ hashes of the rotations and flips included), so that both match
-// rotated copies and group the review queue the same way.
-const Algos = triage.AlgosMatch
-
-// HasherOptions are a worker's hashing options: those of winnow scan (Algos,
-// and Views: the hashes of the image with uniform borders trimmed, which the
-// rules match letterboxed and padded copies with) and thumbnails.
+// HasherOptions are a worker's hashing options: winnow scan's profile
+// (pipeline.Profile), so that both match rotated and padded copies and
+// group the review queue the same way, with thumbnails of ThumbSize.
 func HasherOptions() hashing.Options {
-	return hashing.Options{Algos: Algos, Views: true, ThumbSide: ThumbSize}
+	return pipeline.Profile(hashing.Options{ThumbSide: ThumbSize})
 }
 
 // thumbnailKey is where an item's thumbnail is kept: derived from the

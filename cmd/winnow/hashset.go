@@ -5,19 +5,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/formats"
 	"github.com/winnow-forensics/winnow/triage/formats/rds3"
 	"github.com/winnow-forensics/winnow/triage/hashing"
+	"github.com/winnow-forensics/winnow/triage/pipeline"
 	"github.com/winnow-forensics/winnow/triage/setfile"
 )
 
@@ -202,7 +200,7 @@ func loadSchemes(path string) error {
 func importInput(ctx context.Context, e *env, b *setfile.Builder, in string, opt formats.Options, defCat triage.Category, showErrors int) (triage.SetSource, error) {
 	fi, err := os.Stat(in)
 	if err != nil {
-		return triage.SetSource{}, fmt.Errorf("cannot read %s: %w", in, unwrapPathErr(err))
+		return triage.SetSource{}, fmt.Errorf("cannot read %s: %w", in, triage.UnwrapPath(err))
 	}
 	if fi.IsDir() {
 		return importMedia(ctx, e, b, in, defCat, showErrors)
@@ -292,36 +290,14 @@ func importMedia(ctx context.Context, e *env, b *setfile.Builder, dir string, ca
 		rel string
 		fp  triage.Fingerprint
 	}
-	paths := make(chan string)
-	results := make(chan result)
-	var wg sync.WaitGroup
-	for range runtime.NumCPU() {
-		wg.Go(func() {
-			for p := range paths {
-				rel, _ := filepath.Rel(dir, p)
-				results <- result{filepath.ToSlash(rel), h.HashFile(ctx, p)}
-			}
-		})
-	}
-	go func() {
-		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-			if ctx.Err() != nil {
-				return filepath.SkipAll
-			}
-			if err == nil && d.Type().IsRegular() {
-				paths <- p
-			}
-			return nil
-		})
-		close(paths)
-		wg.Wait()
-		close(results)
-	}()
 	// Collect, then add in path order so the set does not depend on timing.
+	// Symbolic links and special files are not followed: they are
+	// reported as skipped, like unreadable files.
 	var rs []result
-	for r := range results {
-		rs = append(rs, r)
-	}
+	pipeline.New(pipeline.Config{Hasher: h, Ordered: true}).Run(ctx, []string{dir}, func(r *pipeline.Result) {
+		rel, _ := filepath.Rel(dir, r.Path)
+		rs = append(rs, result{filepath.ToSlash(rel), r.Fingerprint})
+	})
 	sort.Slice(rs, func(i, j int) bool { return rs[i].rel < rs[j].rel })
 	shown := 0
 	for i, r := range rs {

@@ -37,7 +37,7 @@ func (w *walker) walkTar(r io.Reader, at loc) error {
 			continue
 		}
 		m := w.newMember(at, hdr.Name, i)
-		m.ModTime = hdr.ModTime
+		m.Times.Modified = hdr.ModTime
 		m.Size = hdr.Size
 		switch hdr.Typeflag {
 		case tar.TypeReg, tar.TypeRegA, tar.TypeCont, tar.TypeGNUSparse:

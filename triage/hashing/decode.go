@@ -127,7 +127,7 @@ func (l Limits) checkDims(w, h int) error {
 // decodeStd decodes with the pure-Go decoder for mt, reading the header
 // first and refusing sizes over the limits. extra is memory per pixel the
 // caller will allocate on top of the decoder's (e.g. a luma plane); it is
-// part of the reservation, which the caller must release with h.mem.release.
+// part of the reservation, which the caller must release with h.mem.Release.
 // r must yield the whole file; head holds at least its first bytes and is
 // used for the header check.
 func (h *Hasher) decodeStd(ctx context.Context, mt triage.MediaType, head []byte, r io.Reader, extra int64) (img image.Image, reserved int64, err error) {
@@ -143,7 +143,7 @@ func (h *Hasher) decodeStd(ctx context.Context, mt triage.MediaType, head []byte
 		return nil, 0, err
 	}
 	px := int64(cfg.Width) * int64(cfg.Height)
-	reserved, err = h.mem.acquire(ctx, px*(bytesPerPixel(cfg.ColorModel)+extra))
+	reserved, err = h.mem.Acquire(ctx, px*(bytesPerPixel(cfg.ColorModel)+extra))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -152,7 +152,7 @@ func (h *Hasher) decodeStd(ctx context.Context, mt triage.MediaType, head []byte
 			err = triage.Errorf(triage.EINVALID, "%s: decoder failed on malformed data: %v", mt.MIME, p)
 		}
 		if err != nil {
-			h.mem.release(reserved)
+			h.mem.Release(reserved)
 			img, reserved = nil, 0
 		}
 	}()
@@ -184,7 +184,7 @@ func (h *Hasher) DecodeImage(ctx context.Context, b []byte) (img image.Image, re
 	if err != nil {
 		return nil, nil, err
 	}
-	return img, func() { h.mem.release(n) }, nil
+	return img, func() { h.mem.Release(n) }, nil
 }
 
 func unsupportedError(mt triage.MediaType) error {

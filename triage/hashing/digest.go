@@ -169,6 +169,7 @@ func (s *softWriter) Write(p []byte) (int, error) {
 // concurrent use.
 type StreamDigests struct {
 	d *digester
+	n int64
 }
 
 // NewStreamDigests returns digests over an empty stream.
@@ -179,6 +180,7 @@ const parallelMin = 64 << 10
 
 // Write adds p to the stream. It never fails.
 func (s *StreamDigests) Write(p []byte) (int, error) {
+	s.n += int64(len(p))
 	if len(p) < parallelMin {
 		for _, h := range s.d.hs {
 			h.Write(p)
@@ -196,6 +198,9 @@ func (s *StreamDigests) Write(p []byte) (int, error) {
 
 // Sum returns the digests of everything written so far.
 func (s *StreamDigests) Sum() triage.Digests { return s.d.sums() }
+
+// Len returns the number of bytes written.
+func (s *StreamDigests) Len() int64 { return s.n }
 
 // ReadUpTo reads r into buf (appending, growing it as needed) until EOF
 // or until buf holds more than limit bytes, so that a caller can tell

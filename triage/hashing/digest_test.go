@@ -1,13 +1,13 @@
 package hashing
 
 import (
-	"github.com/winnow-forensics/winnow/triage"
-
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
 	"strings"
 	"testing"
+
+	"github.com/winnow-forensics/winnow/triage"
 )
 
 func TestKnownDigests(t *testing.T) {

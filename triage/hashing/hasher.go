@@ -16,6 +16,7 @@ import (
 	"github.com/corona10/goimagehash"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/internal/budget"
 	"github.com/winnow-forensics/winnow/triage/jpegturbo"
 	"github.com/winnow-forensics/winnow/triage/pdq"
 )
@@ -25,7 +26,7 @@ import (
 type Hasher struct {
 	algos   triage.AlgoSet
 	lim     Limits
-	mem     *memBudget
+	mem     *budget.Bytes
 	scratch sync.Pool // *scratch
 	turbo   bool
 	views   bool
@@ -70,7 +71,7 @@ func New(opt Options) *Hasher {
 	return &Hasher{
 		algos: opt.Algos,
 		lim:   lim,
-		mem:   newMemBudget(lim.DecodeMemory),
+		mem:   budget.New(lim.DecodeMemory),
 		turbo: jpegturbo.Available && !opt.NoFastJPEG,
 		views: opt.Views,
 
@@ -92,6 +93,9 @@ func (h *Hasher) WithAlgos(algos triage.AlgoSet) *Hasher {
 		turboMinSide: h.turboMinSide, turboGray: h.turboGray, thumbSide: h.thumbSide,
 	}
 }
+
+// Limits returns the hasher's limits, defaults filled in.
+func (h *Hasher) Limits() Limits { return h.lim }
 
 // FastJPEG reports whether JPEGs are decoded with libjpeg-turbo.
 func (h *Hasher) FastJPEG() bool { return h.turbo }
@@ -275,7 +279,7 @@ func (h *Hasher) perceptual(ctx context.Context, fp *triage.Fingerprint, b []byt
 	}
 	t0 := time.Now()
 	ras, reserved, err := h.decodeLuma(ctx, fp.Type, b, r, s)
-	defer h.mem.release(reserved)
+	defer h.mem.Release(reserved)
 	fp.Times.Decode = time.Since(t0)
 	if err != nil {
 		return err
@@ -360,7 +364,7 @@ func (h *Hasher) decodeTurbo(ctx context.Context, b []byte, s *scratch) (raster,
 	if h.turboGray && (sw != hdr.Width || sh != hdr.Height) {
 		format = jpegturbo.Gray
 	}
-	n, err := h.mem.acquire(ctx, int64(sw)*int64(sh)*int64(4+format.BytesPerPixel()))
+	n, err := h.mem.Acquire(ctx, int64(sw)*int64(sh)*int64(4+format.BytesPerPixel()))
 	if err != nil {
 		return raster{}, 0, err
 	}
@@ -372,7 +376,7 @@ func (h *Hasher) decodeTurbo(ctx context.Context, b []byte, s *scratch) (raster,
 		err = fmt.Errorf("jpegturbo: %s", img.Warning)
 	}
 	if err != nil {
-		h.mem.release(n)
+		h.mem.Release(n)
 		if errors.Is(err, jpegturbo.ErrTooLarge) {
 			return raster{}, 0, triage.Errorf(triage.ETOOLARGE, "%v", err)
 		}

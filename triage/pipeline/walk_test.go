@@ -1,4 +1,4 @@
-package archive
+package pipeline
 
 import (
 	"context"
@@ -51,10 +51,10 @@ func mustTree(t *testing.T) string {
 }
 
 // treeLines walks root and describes each entry as "path" or "path: error".
-func treeLines(t *testing.T, root string, opt TreeOptions) []string {
+func treeLines(t *testing.T, root string, opt WalkOptions) []string {
 	t.Helper()
 	var got []string
-	err := WalkTree(context.Background(), root, opt, func(e TreeEntry) error {
+	err := Walk(context.Background(), root, opt, func(e Entry) error {
 		rel, _ := filepath.Rel(root, e.Path)
 		switch {
 		case e.Err != nil:
@@ -85,7 +85,7 @@ func TestWalkTreeNoFollow(t *testing.T) {
 		"c/fifo: named pipe: skipped", "c/loop: symbolic link: not", "c/three.txt",
 		"c/to-dir: symbolic link: not", "c/to-file: symbolic link: not", "z.txt",
 	}
-	if diff := cmp.Diff(want, treeLines(t, root, TreeOptions{})); diff != "" {
+	if diff := cmp.Diff(want, treeLines(t, root, WalkOptions{})); diff != "" {
 		t.Errorf("entries (-want +got):\n%s", diff)
 	}
 }
@@ -98,18 +98,18 @@ func TestWalkTreeFollow(t *testing.T) {
 		"c/fifo: named pipe: skipped", "c/loop: symbolic link loop", "c/three.txt",
 		"c/to-dir/one.txt", "c/to-file", "z.txt",
 	}
-	if diff := cmp.Diff(want, treeLines(t, root, TreeOptions{FollowSymlinks: true})); diff != "" {
+	if diff := cmp.Diff(want, treeLines(t, root, WalkOptions{FollowSymlinks: true})); diff != "" {
 		t.Errorf("entries (-want +got):\n%s", diff)
 	}
 }
 
 func TestWalkTreeRootFile(t *testing.T) {
 	root := mustTree(t)
-	got := treeLines(t, filepath.Join(root, "z.txt"), TreeOptions{})
+	got := treeLines(t, filepath.Join(root, "z.txt"), WalkOptions{})
 	if len(got) != 1 || got[0] != "." {
 		t.Errorf("a file root: %v", got)
 	}
-	if err := WalkTree(context.Background(), filepath.Join(root, "missing"), TreeOptions{}, func(TreeEntry) error { return nil }); !errors.Is(err, os.ErrNotExist) {
+	if err := Walk(context.Background(), filepath.Join(root, "missing"), WalkOptions{}, func(Entry) error { return nil }); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing root: %v", err)
 	}
 }
@@ -124,7 +124,7 @@ func TestWalkTreeDepth(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(p, "deep.txt"), nil, 0o644)
-	got := treeLines(t, root, TreeOptions{MaxDepth: 3})
+	got := treeLines(t, root, WalkOptions{MaxDepth: 3})
 	if len(got) != 1 || !strings.HasPrefix(got[0], "d/d/d: folders nested more") {
 		t.Errorf("got %v, want the depth error on d/d/d", got)
 	}
@@ -134,13 +134,13 @@ func TestWalkTreeStops(t *testing.T) {
 	root := mustTree(t)
 	stop := errors.New("stop")
 	n := 0
-	err := WalkTree(context.Background(), root, TreeOptions{}, func(TreeEntry) error { n++; return stop })
+	err := Walk(context.Background(), root, WalkOptions{}, func(Entry) error { n++; return stop })
 	if err != stop || n != 1 {
 		t.Errorf("got %v after %d entries, want the visitor's error after 1", err, n)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	n = 0
-	err = WalkTree(ctx, root, TreeOptions{}, func(TreeEntry) error { n++; cancel(); return nil })
+	err = Walk(ctx, root, WalkOptions{}, func(Entry) error { n++; cancel(); return nil })
 	if !errors.Is(err, context.Canceled) || n != 1 {
 		t.Errorf("got %v after %d entries, want context.Canceled after 1", err, n)
 	}

@@ -1,8 +1,7 @@
-package archive
+package pipeline
 
 import (
 	"context"
-	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,13 +10,14 @@ import (
 	"github.com/winnow-forensics/winnow/triage"
 )
 
-// TreeEntry is one non-folder entry that WalkTree found.
-type TreeEntry struct {
+// Entry is one non-folder entry that Walk found.
+type Entry struct {
 	// Path is where the entry was found: the root joined with the names
 	// below it (through the link, for entries reached by a followed link).
 	Path string
-	// Info describes a readable regular file (the link's target for a
-	// followed link). It is nil when Err is set.
+	// Info describes a readable file (the link's target for a followed
+	// link): a regular file, or the root itself. It is nil when Err is
+	// set.
 	Info fs.FileInfo
 	// Err says why the entry is not read: a symbolic link not followed, a
 	// special file (device, pipe, socket), a folder or file that cannot be
@@ -27,8 +27,8 @@ type TreeEntry struct {
 	Target string
 }
 
-// TreeOptions configure WalkTree.
-type TreeOptions struct {
+// WalkOptions configure Walk.
+type WalkOptions struct {
 	// FollowSymlinks follows symbolic links to files and folders inside
 	// the root; links out of the root and loops are reported, never
 	// followed.
@@ -37,12 +37,14 @@ type TreeOptions struct {
 	MaxDepth int
 }
 
-// WalkTree calls visit for every entry under root that is not a folder, in
-// lexical order within each folder. A root that is a file is visited
-// alone. Problems below the root become entries with Err set; WalkTree
-// itself returns an error only when root cannot be read, or ctx's or
-// visit's error (as it is), which stops the walk.
-func WalkTree(ctx context.Context, root string, opt TreeOptions, visit func(TreeEntry) error) error {
+// Walk calls visit for every entry under root that is not a folder, in
+// lexical order within each folder. A root that is not a folder is visited
+// alone and read whatever it is: a device or a pipe the user names is
+// meant (winnow hash /dev/sdb, or <(...)); the same found below a root is
+// reported and skipped. Problems below the root become entries with Err
+// set; Walk itself returns an error only when root cannot be read, or
+// ctx's or visit's error (as it is), which stops the walk.
+func Walk(ctx context.Context, root string, opt WalkOptions, visit func(Entry) error) error {
 	if opt.MaxDepth <= 0 {
 		opt.MaxDepth = 256
 	}
@@ -51,11 +53,7 @@ func WalkTree(ctx context.Context, root string, opt TreeOptions, visit func(Tree
 		return err
 	}
 	if !fi.IsDir() {
-		e := TreeEntry{Path: root, Info: fi}
-		if !fi.Mode().IsRegular() {
-			e.Info, e.Err = nil, specialFile(fi.Mode())
-		}
-		return visit(e)
+		return visit(Entry{Path: root, Info: fi})
 	}
 	real, err := filepath.EvalSymlinks(root)
 	if err != nil {
@@ -67,8 +65,8 @@ func WalkTree(ctx context.Context, root string, opt TreeOptions, visit func(Tree
 
 type tree struct {
 	ctx   context.Context
-	opt   TreeOptions
-	visit func(TreeEntry) error
+	opt   WalkOptions
+	visit func(Entry) error
 	root  string // the root's resolved path
 }
 
@@ -77,7 +75,7 @@ type tree struct {
 func (t *tree) dir(shown, real string, up []fs.FileInfo, depth int) error {
 	entries, rerr := os.ReadDir(real)
 	if rerr != nil {
-		if err := t.visit(TreeEntry{Path: shown, Err: triage.Errorf(triage.EINVALID, "cannot read folder: %v", unwrapPath(rerr))}); err != nil {
+		if err := t.visit(Entry{Path: shown, Err: triage.Errorf(triage.EINVALID, "cannot read folder: %v", triage.UnwrapPath(rerr))}); err != nil {
 			return err
 		}
 	}
@@ -95,12 +93,12 @@ func (t *tree) dir(shown, real string, up []fs.FileInfo, depth int) error {
 		case typ.IsRegular():
 			fi, ierr := de.Info()
 			if ierr != nil {
-				err = t.visit(TreeEntry{Path: p, Err: triage.Errorf(triage.EINVALID, "cannot read: %v", unwrapPath(ierr))})
+				err = t.visit(Entry{Path: p, Err: triage.Errorf(triage.EINVALID, "cannot read: %v", triage.UnwrapPath(ierr))})
 			} else {
-				err = t.visit(TreeEntry{Path: p, Info: fi})
+				err = t.visit(Entry{Path: p, Info: fi})
 			}
 		default:
-			err = t.visit(TreeEntry{Path: p, Err: specialFile(typ)})
+			err = t.visit(Entry{Path: p, Err: specialFile(typ)})
 		}
 		if err != nil {
 			return err
@@ -111,15 +109,15 @@ func (t *tree) dir(shown, real string, up []fs.FileInfo, depth int) error {
 
 func (t *tree) subdir(shown, real string, up []fs.FileInfo, depth int) error {
 	if depth >= t.opt.MaxDepth {
-		return t.visit(TreeEntry{Path: shown, Err: triage.Errorf(triage.ETOOLARGE, "folders nested more than %d deep: not read", t.opt.MaxDepth)})
+		return t.visit(Entry{Path: shown, Err: triage.Errorf(triage.ETOOLARGE, "folders nested more than %d deep: not read", t.opt.MaxDepth)})
 	}
 	fi, err := os.Stat(real)
 	if err != nil {
-		return t.visit(TreeEntry{Path: shown, Err: triage.Errorf(triage.EINVALID, "cannot read folder: %v", unwrapPath(err))})
+		return t.visit(Entry{Path: shown, Err: triage.Errorf(triage.EINVALID, "cannot read folder: %v", triage.UnwrapPath(err))})
 	}
 	for _, a := range up { // a bind mount can loop without links
 		if os.SameFile(a, fi) {
-			return t.visit(TreeEntry{Path: shown, Err: triage.Errorf(triage.EUNSUPPORTED, "folder loop (the folder is also above itself): not read again")})
+			return t.visit(Entry{Path: shown, Err: triage.Errorf(triage.EUNSUPPORTED, "folder loop (the folder is also above itself): not read again")})
 		}
 	}
 	return t.dir(shown, real, append(up[:len(up):len(up)], fi), depth+1)
@@ -128,34 +126,34 @@ func (t *tree) subdir(shown, real string, up []fs.FileInfo, depth int) error {
 // link handles a symbolic link found at shown (real is where it sits).
 func (t *tree) link(shown, real string, up []fs.FileInfo, depth int) error {
 	if !t.opt.FollowSymlinks {
-		return t.visit(TreeEntry{Path: shown, Err: triage.Errorf(triage.EUNSUPPORTED, "symbolic link: not followed (follow links inside the scanned folder with --follow-symlinks)")})
+		return t.visit(Entry{Path: shown, Err: triage.Errorf(triage.EUNSUPPORTED, "symbolic link: not followed (follow links inside the scanned folder with --follow-symlinks)")})
 	}
 	target, err := filepath.EvalSymlinks(real)
 	if err != nil {
-		return t.visit(TreeEntry{Path: shown, Err: triage.Errorf(triage.EINVALID, "broken or looping symbolic link: %v", unwrapPath(err))})
+		return t.visit(Entry{Path: shown, Err: triage.Errorf(triage.EINVALID, "broken or looping symbolic link: %v", triage.UnwrapPath(err))})
 	}
 	if !within(t.root, target) {
-		return t.visit(TreeEntry{Path: shown, Err: triage.Errorf(triage.EUNSUPPORTED, "symbolic link to %s, outside the scanned folder: not followed", target)})
+		return t.visit(Entry{Path: shown, Err: triage.Errorf(triage.EUNSUPPORTED, "symbolic link to %s, outside the scanned folder: not followed", target)})
 	}
 	fi, err := os.Stat(target)
 	if err != nil {
-		return t.visit(TreeEntry{Path: shown, Err: triage.Errorf(triage.EINVALID, "cannot read link target: %v", unwrapPath(err))})
+		return t.visit(Entry{Path: shown, Err: triage.Errorf(triage.EINVALID, "cannot read link target: %v", triage.UnwrapPath(err))})
 	}
 	switch {
 	case fi.IsDir():
 		for _, a := range up {
 			if os.SameFile(a, fi) {
-				return t.visit(TreeEntry{Path: shown, Err: triage.Errorf(triage.EUNSUPPORTED, "symbolic link loop (to %s, a folder above it): not followed", target)})
+				return t.visit(Entry{Path: shown, Err: triage.Errorf(triage.EUNSUPPORTED, "symbolic link loop (to %s, a folder above it): not followed", target)})
 			}
 		}
 		if depth >= t.opt.MaxDepth {
-			return t.visit(TreeEntry{Path: shown, Err: triage.Errorf(triage.ETOOLARGE, "folders nested more than %d deep: not read", t.opt.MaxDepth)})
+			return t.visit(Entry{Path: shown, Err: triage.Errorf(triage.ETOOLARGE, "folders nested more than %d deep: not read", t.opt.MaxDepth)})
 		}
 		return t.dir(shown, target, append(up[:len(up):len(up)], fi), depth+1)
 	case fi.Mode().IsRegular():
-		return t.visit(TreeEntry{Path: shown, Info: fi, Target: target})
+		return t.visit(Entry{Path: shown, Info: fi, Target: target})
 	}
-	return t.visit(TreeEntry{Path: shown, Err: specialFile(fi.Mode())})
+	return t.visit(Entry{Path: shown, Err: specialFile(fi.Mode())})
 }
 
 // within reports whether path p lies in folder root (both resolved).
@@ -175,12 +173,4 @@ func specialFile(m fs.FileMode) error {
 		kind = "device"
 	}
 	return triage.Errorf(triage.EUNSUPPORTED, "%s: skipped", kind)
-}
-
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
