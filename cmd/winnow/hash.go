@@ -231,7 +231,7 @@ func (s *hashStats) add(fp *triage.Fingerprint) {
 // hashPaths walks the paths, hashes with the pipeline's worker pool and
 // prints records in walk order.
 func hashPaths(ctx context.Context, e *env, cfg hashConfig, paths []string) error {
-	h := hashing.New(hashing.Options{Algos: cfg.algos, Limits: cfg.limits, NoFastJPEG: cfg.noFastJPEG, JPEGMinSide: cfg.jpegMinSide})
+	h := hashing.New(hashing.Options{Algos: cfg.algos, Limits: cfg.limits, NoFastJPEG: cfg.noFastJPEG, JPEGMinSide: cfg.jpegMinSide, Decoders: decoders})
 	st := &hashStats{decoders: map[string]int{}}
 	start := time.Now()
 

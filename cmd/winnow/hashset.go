@@ -285,7 +285,7 @@ func isSQLite(path string) bool {
 // importMedia hashes every file under dir and adds one entry per file.
 func importMedia(ctx context.Context, e *env, b *setfile.Builder, dir string, cat triage.Category, showErrors int) (triage.SetSource, error) {
 	rec := triage.SetSource{Path: dir, Format: "media"}
-	h := hashing.New(hashing.Options{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash)})
+	h := hashing.New(hashing.Options{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash), Decoders: decoders})
 	type result struct {
 		rel string
 		fp  triage.Fingerprint

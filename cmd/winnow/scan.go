@@ -456,7 +456,7 @@ type scanner struct {
 
 func newScanner(cfg scanConfig, m *matching.Matcher) *scanner {
 	s := &scanner{cfg: cfg, hasher: hashing.New(pipeline.Profile(hashing.Options{
-		Limits: cfg.limits, NoFastJPEG: cfg.noFastJPEG, JPEGMinSide: cfg.jpegMinSide, ThumbSide: thumbSide,
+		Limits: cfg.limits, NoFastJPEG: cfg.noFastJPEG, JPEGMinSide: cfg.jpegMinSide, ThumbSide: thumbSide, Decoders: decoders,
 	}))}
 	s.engine = pipeline.New(pipeline.Config{
 		Hasher: s.hasher, Matcher: m, Rules: cfg.rules, Containers: containers, Limits: cfg.archive,

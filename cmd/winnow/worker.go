@@ -70,7 +70,7 @@ func (m *WorkerMain) Open(ctx context.Context) error {
 	m.w = workers.New(workers.Config{
 		Logger: m.Logger, Redis: m.Config.Redis, Concurrency: m.Config.Concurrency,
 		Items: pg, Sets: pg, Evidence: mc, SetFiles: mc.WithPrefix(minio.HashSetPrefix), Blobs: mc,
-		Hasher: hashing.New(workers.HasherOptions()), Rules: m.Config.Rules,
+		Hasher: newWorkerHasher(), Rules: m.Config.Rules,
 		Members: mc, Containers: containers, Archive: m.Config.Archive,
 		EXIF: workers.EXIF{Path: m.Config.Exiftool}, Lease: m.Config.Lease, SyncEvery: m.Config.SyncEvery,
 		ReconcileEvery: m.Config.ReconcileEvery, Grace: m.Config.Grace, Registry: reg,
@@ -128,4 +128,12 @@ func (m *WorkerMain) Close() {
 		m.pg.Close()
 		m.pg = nil
 	}
+}
+
+// newWorkerHasher is the worker's hasher: its options with the decoders
+// registered in kinds.go.
+func newWorkerHasher() *hashing.Hasher {
+	o := workers.HasherOptions()
+	o.Decoders = decoders
+	return hashing.New(o)
 }

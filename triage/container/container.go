@@ -6,8 +6,8 @@
 // bytes lie) and its content as a stream, random access where the
 // container allows it, or digests the container records in place of
 // content. A kind is written once, as a Container, and registered once
-// (package pipeline); winnow scan, the lab worker's expansion and every
-// command built on the pipeline then read it.
+// (in cmd/winnow/kinds.go); winnow scan and the lab worker's expansion
+// (package pipeline) then read it.
 //
 // Containers are hostile until proven otherwise: an expansion is bounded
 // by Limits (nesting depth, members, bytes per member and in all, the

@@ -35,6 +35,7 @@ type Hasher struct {
 	turboMinSide int
 	turboGray    bool
 	thumbSide    int
+	decoders     []Decoder
 }
 
 // Options configure a Hasher.
@@ -60,6 +61,9 @@ type Options struct {
 	// each image with a border or a skew; looking for them takes
 	// microseconds. See README, "Verdict rules", for the figures.
 	Views bool
+	// Decoders decode media the built-in decoders do not (see Decoder);
+	// the first that accepts a type decodes it.
+	Decoders []Decoder
 }
 
 // New returns a Hasher.
@@ -78,6 +82,7 @@ func New(opt Options) *Hasher {
 		turboMinSide: cmp.Or(opt.JPEGMinSide, TurboMinSide),
 		turboGray:    true,
 		thumbSide:    opt.ThumbSide,
+		decoders:     opt.Decoders,
 	}
 }
 
@@ -90,7 +95,7 @@ func (h *Hasher) Algos() triage.AlgoSet { return h.algos }
 func (h *Hasher) WithAlgos(algos triage.AlgoSet) *Hasher {
 	return &Hasher{
 		algos: algos, lim: h.lim, mem: h.mem, turbo: h.turbo, views: h.views,
-		turboMinSide: h.turboMinSide, turboGray: h.turboGray, thumbSide: h.thumbSide,
+		turboMinSide: h.turboMinSide, turboGray: h.turboGray, thumbSide: h.thumbSide, decoders: h.decoders,
 	}
 }
 
@@ -271,7 +276,7 @@ func (h *Hasher) perceptual(ctx context.Context, fp *triage.Fingerprint, b []byt
 			err = triage.Errorf(triage.EINTERNAL, "hashing failed: %v", p)
 		}
 	}()
-	if !fp.Type.Decodable() {
+	if !fp.Type.Decodable() && h.still(fp.Type) == nil {
 		return unsupportedError(fp.Type)
 	}
 	if r == nil && int64(len(b)) > h.lim.MaxImageBytes {
@@ -311,6 +316,12 @@ type raster struct {
 // libjpeg-turbo's DCT-domain scaled decode when it is built in; everything
 // else, and any JPEG libjpeg-turbo refuses, through the pure-Go decoders.
 func (h *Hasher) decodeLuma(ctx context.Context, mt triage.MediaType, b []byte, r io.Reader, s *scratch) (raster, int64, error) {
+	if d := h.still(mt); d != nil && !mt.Decodable() {
+		if b == nil {
+			return raster{}, 0, triage.Errorf(triage.ETOOLARGE, "%s image over %s: not decoded (raise the buffer limit to decode it)", mt.MIME, fmtBytes(h.lim.BufferBytes))
+		}
+		return h.decodeStill(ctx, d, b, s)
+	}
 	if b != nil && mt.MIME == triage.MIMEJPEG && h.turbo {
 		ras, n, err := h.decodeTurbo(ctx, b, s)
 		if err == nil || triage.ErrorCode(err) == triage.ETOOLARGE {
