@@ -1,9 +1,13 @@
 package main
 
 import (
+	"runtime"
+
 	"github.com/winnow-forensics/winnow/triage/archive"
 	"github.com/winnow-forensics/winnow/triage/container"
 	"github.com/winnow-forensics/winnow/triage/hashing"
+	"github.com/winnow-forensics/winnow/triage/heifdec"
+	"github.com/winnow-forensics/winnow/triage/sandbox"
 )
 
 // The input kinds beyond plain files, each registered once here: winnow
@@ -14,6 +18,22 @@ import (
 // are tried (disk images and phone extractions join archives here).
 var containers = []container.Container{archive.Archives}
 
-// decoders decode media the built-in image decoders do not (HEIC/AVIF
-// stills, video frames); none are built in yet.
-var decoders []hashing.Decoder
+// sandboxHandlers are the decoders that run inside this binary's sandbox
+// children (see package sandbox): main hands them to sandbox.Main.
+var sandboxHandlers = map[string]sandbox.Handler{heifdec.HandlerName: heifdec.Handler}
+
+// decoders decode media the built-in image decoders do not: HEIC, HEIF
+// and AVIF stills with libheif in sandboxed children (builds with the
+// libheif tag).
+var decoders = newDecoders()
+
+func newDecoders() []hashing.Decoder {
+	var ds []hashing.Decoder
+	if heifdec.Available {
+		// One child per core at most; children start when a file needs one.
+		if pool, err := sandbox.NewPool(sandbox.PoolOptions{Size: runtime.NumCPU()}); err == nil {
+			ds = append(ds, heifdec.NewStill(pool))
+		}
+	}
+	return ds
+}

@@ -190,7 +190,7 @@ func (h *Hasher) DecodeImage(ctx context.Context, b []byte) (img image.Image, re
 func unsupportedError(mt triage.MediaType) error {
 	switch mt.MIME {
 	case triage.MIMEHEIC, triage.MIMEHEIF, triage.MIMEAVIF:
-		return triage.Errorf(triage.EUNSUPPORTED, "%s detected, but this build cannot decode it: no perceptual hash", mt.MIME)
+		return triage.Errorf(triage.EUNSUPPORTED, "%s detected, but this build has no HEIF/AVIF decoder (build with 'make build' and Debian's libheif-dev): no perceptual hash", mt.MIME)
 	case triage.MIMEUnknown:
 		return triage.Errorf(triage.EUNSUPPORTED, "not a recognised image format")
 	}

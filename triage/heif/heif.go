@@ -51,6 +51,9 @@ const (
 	maxRefs      = 1 << 16 // references in iref, all types
 	maxDepth     = 4       // derived items (grid, iden, iovl) nested
 	maxEXIFBytes = 4 << 20 // an EXIF item's data
+	// maxSide bounds any declared side, so that pixel counts (at most
+	// 2^48 an item, and the sum stops at the limit) never overflow.
+	maxSide = 1 << 24
 )
 
 // Limits bound what a file may declare. Zero fields take the defaults.
@@ -526,6 +529,9 @@ func (f *file) ispe(id uint32, it *item) (w, h int, err error) {
 	if w64 == 0 || h64 == 0 {
 		return 0, 0, errorf("item %d declares an empty size %dx%d", id, w64, h64)
 	}
+	if w64 > maxSide || h64 > maxSide {
+		return 0, 0, tooLarge("item %d declares %dx%d pixels", id, w64, h64)
+	}
 	return int(w64), int(h64), nil
 }
 
@@ -771,6 +777,9 @@ func (w *walker) grid(id uint32, it *item, depth int) error {
 	if ow == 0 || oh == 0 {
 		return errorf("grid %d declares an empty size %dx%d", id, ow, oh)
 	}
+	if ow > maxSide || oh > maxSide {
+		return tooLarge("grid %d declares %dx%d pixels", id, ow, oh)
+	}
 	if rows*cols > w.lim.MaxTiles {
 		return tooLarge("grid of %dx%d tiles, over the limit of %d", cols, rows, w.lim.MaxTiles)
 	}
@@ -836,8 +845,8 @@ func (w *walker) overlay(id uint32, it *item, depth int) error {
 	if ver != 0 {
 		return unsupported("overlay version %d", ver)
 	}
-	if ow == 0 || oh == 0 {
-		return errorf("overlay %d declares an empty size", id)
+	if ow == 0 || oh == 0 || ow > maxSide || oh > maxSide {
+		return errorf("overlay %d declares a size of %dx%d", id, ow, oh)
 	}
 	if err := w.add(int64(ow) * int64(oh)); err != nil {
 		return err

@@ -134,6 +134,11 @@ func TestBomb(t *testing.T) {
 	if !errors.Is(err, heif.ErrTooLarge) {
 		t.Fatalf("the same grid (59 MP canvas + 59 MP of tiles) under 64 MP: %v, want ErrTooLarge", err)
 	}
+	// Sides whose product would overflow a pixel count.
+	_, err = heif.Parse(heiftest.HEIC(heiftest.Options{TileSide: 1<<32 - 1}), heif.Limits{})
+	if !errors.Is(err, heif.ErrTooLarge) {
+		t.Fatalf("a 4294967295x4294967295 image: %v, want ErrTooLarge", err)
+	}
 	_, err = heif.Parse(heiftest.HEIC(heiftest.Options{Rows: 2, Columns: 2}), heif.Limits{MaxTiles: 3})
 	if !errors.Is(err, heif.ErrTooLarge) {
 		t.Fatalf("4 tiles under MaxTiles 3: %v, want ErrTooLarge", err)
@@ -185,7 +190,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if im.Pixels > heif.DefaultLimits.MaxPixels || im.Width <= 0 || im.Height <= 0 {
+		if im.Pixels > heif.DefaultLimits.MaxPixels || im.Pixels <= 0 || im.Width <= 0 || im.Height <= 0 {
 			t.Fatalf("accepted %dx%d, %d pixels", im.Width, im.Height, im.Pixels)
 		}
 	})

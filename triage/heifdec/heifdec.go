@@ -23,6 +23,8 @@ import (
 	"fmt"
 	"image"
 
+	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
 	"github.com/winnow-forensics/winnow/triage/heif"
 	"github.com/winnow-forensics/winnow/triage/sandbox"
 )
@@ -31,7 +33,7 @@ import (
 // Handler under it in sandbox.Main.
 const HandlerName = "heif"
 
-var errNotBuilt = fmt.Errorf("this build has no HEIF/AVIF decoder: build with -tags libheif and Debian's libheif-dev: %w", sandbox.ErrUnsupported)
+var errNotBuilt = fmt.Errorf("this build has no HEIF/AVIF decoder (build with -tags libheif and Debian's libheif-dev): %w", sandbox.ErrUnsupported)
 
 // reqHeader and respHeader are the sizes of the job's framing: the pixel
 // limit before the file; the size before the pixels.
@@ -128,4 +130,51 @@ func toNRGBA(rgb []byte, w, h int) *image.NRGBA {
 		d[0], d[1], d[2], d[3] = s[0], s[1], s[2], 0xff
 	}
 	return img
+}
+
+// Still is the Decoder as a hashing.StillDecoder: HEIC, HEIF and AVIF
+// stills for the Hasher (registered once in cmd/winnow/kinds.go).
+type Still struct{ d *Decoder }
+
+var _ hashing.StillDecoder = Still{}
+
+// NewStill returns a Still decoding in pool.
+func NewStill(pool *sandbox.Pool) Still { return Still{New(pool)} }
+
+// Name names the decoder in fingerprints.
+func (Still) Name() string { return Version + " (isolated)" }
+
+// Accepts takes the HEIF family.
+func (Still) Accepts(mt triage.MediaType) bool {
+	return mt.MIME == triage.MIMEHEIC || mt.MIME == triage.MIMEHEIF || mt.MIME == triage.MIMEAVIF
+}
+
+// DecodeStill checks and decodes b; errors carry triage codes.
+func (s Still) DecodeStill(ctx context.Context, b []byte, lim hashing.Limits) (image.Image, error) {
+	img, _, err := s.d.Decode(ctx, b, heif.Limits{MaxPixels: lim.MaxPixels})
+	if err != nil {
+		return nil, Code(err)
+	}
+	return img, nil
+}
+
+// Code gives an error of Decode the triage code it deserves: what the box
+// check or libheif refused is invalid, too large or unsupported; a decoder
+// that crashed on the file makes it invalid; one stopped by a limit makes
+// it too large.
+func Code(err error) error {
+	var code string
+	switch {
+	case errors.Is(err, heif.ErrTooLarge), errors.Is(err, sandbox.ErrTooLarge),
+		errors.Is(err, sandbox.ErrCPULimit), errors.Is(err, sandbox.ErrMemoryLimit),
+		errors.Is(err, sandbox.ErrTimeout), errors.Is(err, sandbox.ErrOutputLimit):
+		code = triage.ETOOLARGE
+	case errors.Is(err, heif.ErrUnsupported), errors.Is(err, sandbox.ErrUnsupported):
+		code = triage.EUNSUPPORTED
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	default:
+		code = triage.EINVALID
+	}
+	return triage.Errorf(code, "%v", err)
 }

@@ -6,12 +6,16 @@ import (
 	"errors"
 	"image"
 	"image/jpeg"
+	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
 	"github.com/winnow-forensics/winnow/triage/heif"
 	"github.com/winnow-forensics/winnow/triage/heif/heiftest"
 	"github.com/winnow-forensics/winnow/triage/heifdec"
@@ -283,4 +287,51 @@ func cpuTime() time.Duration {
 	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
 	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
 	return time.Duration(self.Utime.Nano() + self.Stime.Nano() + children.Utime.Nano() + children.Stime.Nano())
+}
+
+// TestHasher: registered in a Hasher, HEIC and AVIF files get the
+// fingerprint of an image, and every hostile file an error of its own.
+func TestHasher(t *testing.T) {
+	pool, err := sandbox.NewPool(sandbox.PoolOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	h := hashing.New(hashing.Options{Decoders: []hashing.Decoder{heifdec.NewStill(pool)}, ThumbSide: 64})
+	ctx := context.Background()
+	if !heifdec.Available {
+		fp := h.HashBytes(ctx, fixture(t, "photo.heic"))
+		if triage.ErrorCode(fp.Err) != triage.EUNSUPPORTED || fp.SHA256.IsZero() {
+			t.Fatalf("pure-Go build: %+v, want digests and an unsupported error", fp.Err)
+		}
+		return
+	}
+	plain := hashing.New(hashing.Options{})
+	for _, name := range []string{"photo.heic", "grid.avif", "oriented.avif", "deep10.heic"} {
+		fp := h.HashBytes(ctx, fixture(t, name))
+		if fp.Err != nil || !fp.Perceptual || fp.Thumb == nil || !strings.Contains(fp.Decoder, "libheif") {
+			t.Fatalf("%s: %+v", name, fp)
+		}
+		// The same pixels as a PNG hash the same.
+		img, _, err := newDecoder(t).Decode(ctx, fixture(t, name), heif.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			t.Fatal(err)
+		}
+		want := plain.HashBytes(ctx, buf.Bytes())
+		if fp.PDQ != want.PDQ || fp.PHash != want.PHash || fp.Width != want.Width || fp.Height != want.Height {
+			t.Errorf("%s: PDQ %v %dx%d, the PNG of its pixels %v %dx%d", name, fp.PDQ, fp.Width, fp.Height, want.PDQ, want.Width, want.Height)
+		}
+	}
+	bomb := heiftest.HEIC(heiftest.Options{Rows: 40, Columns: 40, TileSide: 512, ShareExtent: true})
+	if fp := h.HashBytes(ctx, bomb); triage.ErrorCode(fp.Err) != triage.ETOOLARGE || fp.SHA256.IsZero() {
+		t.Fatalf("bomb: %v, want its digests and a too_large error", fp.Err)
+	}
+	junk := append([]byte{}, fixture(t, "photo.heic")[:600]...)
+	if fp := h.HashBytes(ctx, junk); triage.ErrorCode(fp.Err) != triage.EINVALID {
+		t.Fatalf("truncated: %v, want invalid", fp.Err)
+	}
 }
