@@ -8,6 +8,7 @@ import (
 	"github.com/winnow-forensics/winnow/triage/hashing"
 	"github.com/winnow-forensics/winnow/triage/heifdec"
 	"github.com/winnow-forensics/winnow/triage/sandbox"
+	"github.com/winnow-forensics/winnow/triage/video"
 )
 
 // The input kinds beyond plain files, each registered once here: winnow
@@ -22,13 +23,13 @@ var containers = []container.Container{archive.Archives}
 // children (see package sandbox): main hands them to sandbox.Main.
 var sandboxHandlers = map[string]sandbox.Handler{heifdec.HandlerName: heifdec.Handler}
 
-// decoders decode media the built-in image decoders do not: HEIC, HEIF
-// and AVIF stills with libheif in sandboxed children (builds with the
-// libheif tag).
+// decoders decode media the built-in image decoders do not: videos with
+// ffmpeg, and HEIC, HEIF and AVIF stills with libheif (builds with the
+// libheif tag), each in sandboxed children.
 var decoders = newDecoders()
 
 func newDecoders() []hashing.Decoder {
-	var ds []hashing.Decoder
+	ds := []hashing.Decoder{video.Decoder{}}
 	if heifdec.Available {
 		// One child per core at most; children start when a file needs one.
 		if pool, err := sandbox.NewPool(sandbox.PoolOptions{Size: runtime.NumCPU()}); err == nil {

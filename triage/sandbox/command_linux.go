@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Command returns a command that runs the program at path (an absolute
@@ -54,4 +56,16 @@ func ExitError(cmd *exec.Cmd, waitErr error, stderr []byte) error {
 		return errorf(ErrExit, "%s", t.lastLine())
 	}
 	return err
+}
+
+// Memfd returns an anonymous in-memory file (memfd_create(2)), closed on
+// exec unless passed in exec.Cmd.ExtraFiles: how content that is not a
+// plain file reaches a child that needs a seekable file, never through
+// the disk.
+func Memfd(name string) (*os.File, error) {
+	fd, err := unix.MemfdCreate(name, unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: memfd_create: %w", err)
+	}
+	return os.NewFile(uintptr(fd), name), nil
 }

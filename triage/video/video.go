@@ -30,8 +30,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/winnow-forensics/winnow/triage/sandbox"
 )
 
@@ -80,11 +78,11 @@ type Limits struct {
 	CPUBase, CPUPerSecond time.Duration
 }
 
-// DefaultLimits: 4K frames, an hour of video at one frame a second, 4 GiB
+// DefaultLimits: 8K frames, an hour of video at one frame a second, 4 GiB
 // in memory; ffmpeg gets 2 GiB and 30 s plus 2 s of CPU per second of video
 // (1080p H.264 decodes at about 0.1 s per second of video here).
 var DefaultLimits = Limits{
-	MaxPixels:     4096 * 2304,
+	MaxPixels:     7680 * 4320,
 	MaxFrames:     36_000,
 	MaxMemoryFile: 4 << 30,
 	Memory:        2 << 30,
@@ -115,10 +113,12 @@ func (l Limits) withDefaults() Limits {
 	return d
 }
 
-// Source is the video to read: a plain file's path, or its content (Data,
-// or ReaderAt and Size), which goes to ffmpeg as a memfd.
+// Source is the video to read: a plain file's path, an open file holding
+// it (a memfd, passed to ffmpeg as it is), or its content (Data, or
+// ReaderAt and Size), which goes to ffmpeg as a memfd.
 type Source struct {
 	Path     string
+	File     *os.File
 	Data     []byte
 	ReaderAt io.ReaderAt
 	Size     int64
@@ -207,6 +207,11 @@ func input(src Source, lim Limits) (url string, extra []*os.File, done func(), e
 		}
 		return "file:" + abs, nil, func() {}, nil
 	}
+	// The child's first inherited file is its descriptor 3.
+	const inherited = "file:/proc/self/fd/3"
+	if src.File != nil {
+		return inherited, []*os.File{src.File}, func() {}, nil
+	}
 	size := int64(len(src.Data))
 	if src.Data == nil {
 		size = src.Size
@@ -214,7 +219,7 @@ func input(src Source, lim Limits) (url string, extra []*os.File, done func(), e
 	if size > lim.MaxMemoryFile {
 		return "", nil, nil, errorf(ErrTooLarge, "video of %d bytes in memory, over the limit of %d", size, lim.MaxMemoryFile)
 	}
-	f, err := memfd("winnow-video")
+	f, err := sandbox.Memfd("winnow-video")
 	if err != nil {
 		return "", nil, nil, err
 	}
@@ -227,17 +232,7 @@ func input(src Source, lim Limits) (url string, extra []*os.File, done func(), e
 		f.Close()
 		return "", nil, nil, fmt.Errorf("video: fill memfd: %w", err)
 	}
-	// The child's first inherited file is its descriptor 3.
-	return "file:/proc/self/fd/3", []*os.File{f}, func() { f.Close() }, nil
-}
-
-// memfd returns an anonymous in-memory file (memfd_create(2)).
-func memfd(name string) (*os.File, error) {
-	fd, err := unix.MemfdCreate(name, unix.MFD_CLOEXEC)
-	if err != nil {
-		return nil, fmt.Errorf("video: memfd_create: %w", err)
-	}
-	return os.NewFile(uintptr(fd), name), nil
+	return inherited, []*os.File{f}, func() { f.Close() }, nil
 }
 
 // common are the arguments every ffmpeg and ffprobe run gets: no banner,

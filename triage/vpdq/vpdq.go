@@ -223,14 +223,28 @@ const (
 // (every black frame is every other black frame) and only add work.
 func Informative(fs []Feature, minQuality, nearDup int) []Feature {
 	var out []Feature
+	flt := Filter{MinQuality: minQuality, NearDuplicate: nearDup}
 	for _, f := range fs {
-		if f.Quality < minQuality {
-			continue
+		if flt.Keep(f.Quality, f.PDQ) {
+			out = append(out, f)
 		}
-		if n := len(out); n > 0 && pdq.Distance(out[n-1].PDQ, f.PDQ) <= nearDup {
-			continue
-		}
-		out = append(out, f)
 	}
 	return out
+}
+
+// Filter is Informative one frame at a time, for frames as they are hashed.
+type Filter struct {
+	MinQuality, NearDuplicate int
+	last                      pdq.Hash
+	kept                      bool
+}
+
+// Keep reports whether a frame of this quality and hash is informative,
+// given the frames offered before it.
+func (f *Filter) Keep(quality int, h pdq.Hash) bool {
+	if quality < f.MinQuality || f.kept && pdq.Distance(f.last, h) <= f.NearDuplicate {
+		return false
+	}
+	f.last, f.kept = h, true
+	return true
 }

@@ -1,13 +1,13 @@
-package video_test
+package hashing
 
 import (
 	"image"
 	"testing"
 
-	"github.com/winnow-forensics/winnow/triage/video"
+	"github.com/winnow-forensics/winnow/triage"
 )
 
-func thumb(w, h int, v uint8) *image.Gray {
+func sheetThumb(w, h int, v uint8) *image.Gray {
 	g := image.NewGray(image.Rect(0, 0, w, h))
 	for i := range g.Pix {
 		g.Pix[i] = v
@@ -29,14 +29,14 @@ func TestSheet(t *testing.T) {
 		{1000, []int{0, 64, 128, 192, 256, 320, 384, 448, 512, 576, 640, 704, 768, 832, 896, 960}, 4*40 + 3*2, 4*30 + 3*2},
 	}
 	for _, tt := range tests {
-		s := video.NewSheet(0)
-		s.Add(video.Cell{Frame: -1}, thumb(40, 30, 1), false) // a black lead-in
+		s := newSheet()
+		s.add(triage.FrameRef{Frame: -1}, sheetThumb(40, 30, 1), false) // a black lead-in
 		for i := range tt.offered {
-			s.Add(video.Cell{Frame: i, Timestamp: float64(i) / 2}, thumb(40, 30, uint8(i)), true)
+			s.add(triage.FrameRef{Frame: i, Timestamp: float64(i) / 2}, sheetThumb(40, 30, uint8(i)), true)
 		}
-		img, cells := s.Image()
+		img, cs := s.image()
 		var got []int
-		for _, c := range cells {
+		for _, c := range cs.Frames {
 			got = append(got, c.Frame)
 		}
 		if len(got) != len(tt.wantFrames) {
@@ -54,13 +54,13 @@ func TestSheet(t *testing.T) {
 			t.Errorf("%d offered: the second cell holds %d, want frame %d's thumbnail", tt.offered, v, got[1])
 		}
 	}
-	s := video.NewSheet(0)
-	s.Add(video.Cell{Frame: 3}, thumb(8, 8, 0), false)
-	s.Add(video.Cell{Frame: 4}, thumb(8, 8, 0), false)
-	if _, cells := s.Image(); len(cells) != 1 || cells[0].Frame != 3 {
-		t.Fatalf("an all-black video: cells %v, want its first frame alone", cells)
+	s := newSheet()
+	s.add(triage.FrameRef{Frame: 3}, sheetThumb(8, 8, 0), false)
+	s.add(triage.FrameRef{Frame: 4}, sheetThumb(8, 8, 0), false)
+	if _, cs := s.image(); len(cs.Frames) != 1 || cs.Frames[0].Frame != 3 || cs.Columns != 1 || cs.CellWidth != 8 {
+		t.Fatalf("an all-black video: sheet %+v, want its first frame alone", cs)
 	}
-	if img, _ := video.NewSheet(0).Image(); img != nil {
+	if img, _ := newSheet().image(); img != nil {
 		t.Fatal("an empty sheet has an image")
 	}
 }

@@ -1,55 +1,48 @@
-package video
+package hashing
 
 import (
 	"image"
 	"image/draw"
+
+	"github.com/winnow-forensics/winnow/triage"
 )
 
-// Cell is one frame of a contact sheet.
-type Cell struct {
-	Frame     int     `json:"frame"`
-	Timestamp float64 `json:"timestamp"`
-}
-
-// Sheet collects a contact sheet of a video's frames as they are decoded,
+// sheet collects a contact sheet of a video's frames as they are decoded,
 // in bounded memory whatever the video's length: it keeps an evenly spaced
 // sample of the frames offered (every stride-th, doubling the stride when
 // full) and lays out up to Max of them in a grid. Frames that carry
 // little information (black, flat, repeated) are shown only when a video
 // has nothing else.
-type Sheet struct {
+type sheet struct {
 	max    int
 	stride int
 	seen   int
-	cells  []Cell
+	cells  []triage.FrameRef
 	thumbs []*image.Gray
 	dull   bool // the kept frames are uninformative ones
 }
 
 // Sheet sizes.
 const (
-	// SheetFrames is the most frames a contact sheet shows.
-	SheetFrames = 16
-	// SheetColumns is the number of columns of the grid.
-	SheetColumns = 4
+	sheetFrames  = 16 // the most frames a contact sheet shows
+	sheetColumns = 4
 	sheetGutter  = 2
 )
 
-// NewSheet returns a Sheet of up to max frames (0: SheetFrames).
-func NewSheet(max int) *Sheet {
-	if max <= 0 {
-		max = SheetFrames
-	}
-	return &Sheet{max: max, stride: 1}
-}
+func newSheet() *sheet { return &sheet{max: sheetFrames, stride: 1} }
 
-// Add offers a frame's thumbnail (grayscale, as every thumbnail), in
+// wants reports whether the next frame offered would be kept if it is
+// informative (or, while nothing is kept, if it is not): the caller makes
+// its thumbnail only then.
+func (s *sheet) wants() bool { return len(s.cells) == 0 || s.dull || s.seen%s.stride == 0 }
+
+// add offers a frame's thumbnail (grayscale, as every thumbnail), in
 // frame order. informative is false for frames a viewer learns nothing
 // from. The Sheet keeps thumb.
-func (s *Sheet) Add(c Cell, thumb *image.Gray, informative bool) {
+func (s *sheet) add(c triage.FrameRef, thumb *image.Gray, informative bool) {
 	if !informative {
 		if len(s.cells) == 0 {
-			s.cells, s.thumbs, s.dull = []Cell{c}, []*image.Gray{thumb}, true
+			s.cells, s.thumbs, s.dull = []triage.FrameRef{c}, []*image.Gray{thumb}, true
 		}
 		return
 	}
@@ -72,11 +65,11 @@ func (s *Sheet) Add(c Cell, thumb *image.Gray, informative bool) {
 	s.seen++
 }
 
-// Image lays out the chosen frames, up to the Sheet's maximum spread evenly
-// over those kept, in a grid of SheetColumns columns, left to right and top
+// image lays out the chosen frames, up to the sheet's maximum spread evenly
+// over those kept, in a grid of sheetColumns columns, left to right and top
 // to bottom, each in a cell the size of the largest thumbnail (centred),
 // on black with a 2-pixel gutter. It returns nil when no frame was offered.
-func (s *Sheet) Image() (*image.Gray, []Cell) {
+func (s *sheet) image() (*image.Gray, *triage.ContactSheet) {
 	n := len(s.cells)
 	if n == 0 {
 		return nil, nil
@@ -96,10 +89,10 @@ func (s *Sheet) Image() (*image.Gray, []Cell) {
 		b := s.thumbs[i].Bounds()
 		cw, ch = max(cw, b.Dx()), max(ch, b.Dy())
 	}
-	cols := min(SheetColumns, len(pick))
+	cols := min(sheetColumns, len(pick))
 	rows := (len(pick) + cols - 1) / cols
 	out := image.NewGray(image.Rect(0, 0, cols*cw+(cols-1)*sheetGutter, rows*ch+(rows-1)*sheetGutter))
-	cells := make([]Cell, len(pick))
+	cells := make([]triage.FrameRef, len(pick))
 	for k, i := range pick {
 		t := s.thumbs[i]
 		b := t.Bounds()
@@ -108,5 +101,5 @@ func (s *Sheet) Image() (*image.Gray, []Cell) {
 		draw.Draw(out, image.Rect(x, y, x+b.Dx(), y+b.Dy()), t, b.Min, draw.Src)
 		cells[k] = s.cells[i]
 	}
-	return out, cells
+	return out, &triage.ContactSheet{Columns: cols, Rows: rows, CellWidth: cw, CellHeight: ch, Gutter: sheetGutter, Frames: cells}
 }
