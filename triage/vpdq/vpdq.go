@@ -160,8 +160,11 @@ func (r Rule) Compare(query, target []Feature) Result {
 	return Result{qp, tp, len(q) > 0 && len(t) > 0 && qp >= r.QueryPercent && tp >= r.TargetPercent}
 }
 
-// kept returns the hashes that take part: of frames of quality at least
-// r.Quality, each distinct hash once under the Python convention.
+// Kept returns the hashes of fs that take part in a comparison: of frames
+// of quality at least r.Quality, each distinct hash once under the Python
+// convention (the first occurrence decides).
+func (r Rule) Kept(fs []Feature) []pdq.Hash { return r.kept(fs) }
+
 func (r Rule) kept(fs []Feature) []pdq.Hash {
 	out := make([]pdq.Hash, 0, len(fs))
 	var seen map[pdq.Hash]bool
