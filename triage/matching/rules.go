@@ -321,8 +321,11 @@ func (r Rules) Decide(fp *triage.Fingerprint, ms []triage.Match) triage.Decision
 			return triage.Decision{Verdict: triage.VerdictKnown, Category: certain[0].Category, Matches: certain, Reason: reason}
 		}
 		best := near[0]
-		return triage.Decision{Verdict: triage.VerdictVariant, Category: best.Category, Matches: near,
-			Reason: fmt.Sprintf("%s in %s", describe(&best), best.Set)}
+		reason = fmt.Sprintf("%s in %s", describe(&best), best.Set)
+		if n, at := stillsInVideo(near); n > 1 {
+			reason = fmt.Sprintf("%d known images appear at %s (best: %s in %s)", n, at, describe(&best), best.Set)
+		}
+		return triage.Decision{Verdict: triage.VerdictVariant, Category: best.Category, Matches: near, Reason: reason}
 	}
 	if len(good) > 0 {
 		return triage.Decision{Verdict: triage.VerdictIgnorable, Category: good[0].Category, Matches: good,
@@ -403,6 +406,26 @@ func sortNear(ms []triage.Match) {
 		}
 		return cmp.Compare(relDistance(&a), relDistance(&b))
 	})
+}
+
+// stillsInVideo counts the stills found among a video's frames and lists
+// the times they appear (ascending, at most MaxTimestamps).
+func stillsInVideo(ms []triage.Match) (int, string) {
+	n := 0
+	var ts []float64
+	for _, m := range ms {
+		if m.Timestamps != nil {
+			n++
+			ts = append(ts, m.Timestamps...)
+		}
+	}
+	slices.Sort(ts)
+	ts = slices.Compact(ts)
+	var at []string
+	for _, t := range ts[:min(len(ts), triage.MaxTimestamps)] {
+		at = append(at, clock(t))
+	}
+	return n, strings.Join(at, ", ")
 }
 
 // clock formats seconds as m:ss (h:mm:ss from an hour).
