@@ -80,7 +80,7 @@ func itemJSON(it *triage.Item) ItemJSON {
 }
 
 func matchJSON(m triage.Match) MatchJSON {
-	return MatchJSON{Set: m.Set, SetVersion: m.SetVersion, SetKind: m.SetKind, Entry: m.Entry, EntryID: m.EntryID,
+	return MatchJSON{Set: m.Set, SetVersion: m.SetVersion, SetKind: string(m.SetKind), Entry: m.Entry, EntryID: m.EntryID,
 		Algo: m.Algo.String(), Distance: m.Distance, Dihedral: m.Dihedral, Category: m.Category.String(), Series: m.Series}
 }
 

@@ -625,7 +625,7 @@ func (s *Server) ensureLocalSet(ctx context.Context) error {
 		return nil
 	}
 	name := s.cfg.Review.LocalSet
-	b := triage.NewHashSetBuilder(triage.SetMeta{Name: name, Version: "local", Kind: triage.KindAlert,
+	b := triage.NewHashSetBuilder(triage.SetMeta{Name: name, Version: "local", Kind: triage.SetKindAlert,
 		Description: "content confirmed in Winnow's review queue", Created: time.Unix(0, 0).UTC()})
 	var buf bytes.Buffer
 	if _, err := b.WriteTo(&buf); err != nil {
@@ -635,7 +635,7 @@ func (s *Server) ensureLocalSet(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	st := triage.StoredSet{Name: name, Version: "local", Kind: triage.KindAlert, Description: "content confirmed in review",
+	st := triage.StoredSet{Name: name, Version: "local", Kind: triage.SetKindAlert, Description: "content confirmed in review",
 		SHA256: info.SHA256, Size: info.Size}
 	if err := s.cfg.Reviews.EnsureLocalSet(ctx, &st); err != nil {
 		return err

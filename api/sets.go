@@ -52,9 +52,9 @@ func (s *Server) handlePutSet(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	kind := c.DefaultQuery("kind", triage.KindAlert)
-	if kind != triage.KindAlert && kind != triage.KindKnownGood {
-		s.fail(c, triage.Errorf(triage.EINVALID, "kind %q is not alert or known-good", kind))
+	kind, err := triage.ParseSetKind(c.DefaultQuery("kind", string(triage.SetKindAlert)))
+	if err != nil {
+		s.fail(c, err)
 		return
 	}
 	if c.Request.ContentLength > s.cfg.MaxSetBytes {

@@ -6,6 +6,26 @@ import (
 	"strings"
 )
 
+// SetKind says what a match on a hash-set entry means.
+type SetKind string
+
+// Set kinds.
+const (
+	SetKindAlert     SetKind = "alert"      // known material: a match is "known" or "variant"
+	SetKindKnownGood SetKind = "known-good" // known-benign (NSRL and the like): a match is "ignorable"
+)
+
+// Valid reports whether k is one of the set kinds.
+func (k SetKind) Valid() bool { return k == SetKindAlert || k == SetKindKnownGood }
+
+// ParseSetKind parses "alert" or "known-good".
+func ParseSetKind(s string) (SetKind, error) {
+	if k := SetKind(s); k.Valid() {
+		return k, nil
+	}
+	return "", Errorf(EINVALID, "hash set kind %q: want %s or %s", s, SetKindAlert, SetKindKnownGood)
+}
+
 // Entry is one record of a hash set: the hashes that identify one piece of
 // content, and what the set's source says about it. Readers fill in what
 // their format carries and keep every other field verbatim in Extra, so

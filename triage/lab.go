@@ -397,7 +397,7 @@ type StoredSet struct {
 	ID          int64          `json:"id"`
 	Name        string         `json:"name"`
 	Version     string         `json:"version"`
-	Kind        string         `json:"kind"`
+	Kind        SetKind        `json:"kind"`
 	Description string         `json:"description,omitempty"`
 	SHA256      SHA256         `json:"-"`
 	Size        int64          `json:"size"`

@@ -17,7 +17,7 @@ import (
 type Match struct {
 	Set        string
 	SetVersion string
-	SetKind    string // KindAlert or KindKnownGood
+	SetKind    SetKind
 	// Entry is the entry's index in its set; EntryID the source's own
 	// record id (VICS MediaID and the like).
 	Entry    int

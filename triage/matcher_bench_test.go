@@ -18,7 +18,7 @@ var (
 func benchMatchSet(b *testing.B) (*HashSet, []Entry) {
 	benchSetOnce.Do(func() {
 		rng := rand.New(rand.NewPCG(1, 2))
-		bl := NewHashSetBuilder(SetMeta{Name: "bench", Kind: KindAlert})
+		bl := NewHashSetBuilder(SetMeta{Name: "bench", Kind: SetKindAlert})
 		for range 1 << 20 {
 			e := NewEntry()
 			e.Algos = AlgoSet(AlgoPDQ | AlgoPHash | AlgoMD5)

@@ -39,8 +39,8 @@ func flipBits(h PDQ, rng *rand.Rand, n int) PDQ {
 func TestMatcherAgainstBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	es := testEntries(2000, 9)
-	setA := buildSet(t, SetMeta{Name: "A", Version: "1", Kind: KindAlert}, es[:1000])
-	setB := buildSet(t, SetMeta{Name: "B", Version: "2", Kind: KindKnownGood, PDQRadius: 12, PHashRadius: 4}, es[1000:])
+	setA := buildSet(t, SetMeta{Name: "A", Version: "1", Kind: SetKindAlert}, es[:1000])
+	setB := buildSet(t, SetMeta{Name: "B", Version: "2", Kind: SetKindKnownGood, PDQRadius: 12, PHashRadius: 4}, es[1000:])
 	// Plain radius rules: the matcher's default radii, no borderline zones.
 	plain := Rules{Default: SetRules{PDQ: AlgoRule{Certain: -1}, PHash: AlgoRule{Certain: -1}}}
 	m := NewMatcher(MatcherOptions{Rules: &plain})
@@ -105,7 +105,7 @@ func TestMatcherAgainstBruteForce(t *testing.T) {
 func TestMatcherSetsAndAdds(t *testing.T) {
 	es := testEntries(40, 11)
 	m := NewMatcher(MatcherOptions{})
-	m.AddSet(buildSet(t, SetMeta{Name: "S", Version: "1", Kind: KindAlert}, es[:20]))
+	m.AddSet(buildSet(t, SetMeta{Name: "S", Version: "1", Kind: SetKindAlert}, es[:20]))
 	fp := Fingerprint{Digests: Digests{MD5: es[30].MD5}}
 	if len(m.Match(&fp)) != 0 {
 		t.Fatal("match before add")
@@ -123,7 +123,7 @@ func TestMatcherSetsAndAdds(t *testing.T) {
 		t.Errorf("AddEntries to a missing set: %v", err)
 	}
 	// Replacing a set by name swaps it whole.
-	m.AddSet(buildSet(t, SetMeta{Name: "S", Version: "2", Kind: KindAlert}, es[20:]))
+	m.AddSet(buildSet(t, SetMeta{Name: "S", Version: "2", Kind: SetKindAlert}, es[20:]))
 	if got := m.Match(&fp); len(got) != 1 || got[0].SetVersion != "2" {
 		t.Fatalf("after replace: %+v", got)
 	}
@@ -136,7 +136,7 @@ func TestMatcherSetsAndAdds(t *testing.T) {
 func TestMatcherConcurrent(t *testing.T) {
 	es := testEntries(400, 12)
 	m := NewMatcher(MatcherOptions{})
-	m.AddSet(buildSet(t, SetMeta{Name: "C", Kind: KindAlert}, es[:100]))
+	m.AddSet(buildSet(t, SetMeta{Name: "C", Kind: SetKindAlert}, es[:100]))
 	var wg sync.WaitGroup
 	for w := range 4 {
 		wg.Go(func() {

@@ -64,7 +64,7 @@ func keys(ms []Match) []matchKey {
 // TestMatcherRules checks what counts as a perceptual match under the
 // default rules and variations of them.
 func TestMatcherRules(t *testing.T) {
-	set, es := agreementSet(t, SetMeta{Name: "S", Kind: KindAlert})
+	set, es := agreementSet(t, SetMeta{Name: "S", Kind: SetKindAlert})
 	e := es[0]
 	fpAt := func(pdq, ph int) Fingerprint {
 		return Fingerprint{Perceptual: true, PDQ: pdqAt(e.PDQ, pdq), PDQQuality: 100, PHash: phashAt(e.PHash, ph)}
@@ -154,7 +154,7 @@ func TestMatcherRulesBruteForce(t *testing.T) {
 		e.ID = fmt.Sprint(i)
 		es = append(es, e)
 	}
-	set := buildSet(t, SetMeta{Name: "R", Kind: KindAlert}, es)
+	set := buildSet(t, SetMeta{Name: "R", Kind: SetKindAlert}, es)
 	rules := DefaultRules()
 	m := NewMatcher(MatcherOptions{Rules: &rules})
 	m.AddSet(set)
@@ -210,9 +210,9 @@ func TestMatcherRulesBruteForce(t *testing.T) {
 // TestDecide checks the verdict precedence.
 func TestDecide(t *testing.T) {
 	alert := func(a Algo, d int) Match {
-		return Match{Set: "A", SetKind: KindAlert, Entry: 1, Algo: a, Distance: d, Category: MustParseCategory("vic-us:1")}
+		return Match{Set: "A", SetKind: SetKindAlert, Entry: 1, Algo: a, Distance: d, Category: MustParseCategory("vic-us:1")}
 	}
-	good := func(a Algo) Match { return Match{Set: "NSRL", SetKind: KindKnownGood, Entry: 7, Algo: a} }
+	good := func(a Algo) Match { return Match{Set: "NSRL", SetKind: SetKindKnownGood, Entry: 7, Algo: a} }
 	border := func(m Match) Match { m.Borderline = true; return m }
 	other := func(m Match) Match { m.Entry = 2; return m }
 	ignorableCat := alert(AlgoMD5, 0)
@@ -355,7 +355,7 @@ func isEmpty(v any) bool {
 // TestRadiusPrecedence: a set's own radius replaces the default rules'
 // radius, and rules written for the set replace the set's own.
 func TestRadiusPrecedence(t *testing.T) {
-	set, es := agreementSet(t, SetMeta{Name: "Own", Kind: KindAlert, PDQRadius: 12})
+	set, es := agreementSet(t, SetMeta{Name: "Own", Kind: SetKindAlert, PDQRadius: 12})
 	fp := Fingerprint{Perceptual: true, PDQ: pdqAt(es[0].PDQ, 20), PDQQuality: 100, PHash: phashAt(es[0].PHash, 40)}
 	named := DefaultRules()
 	named.Sets = map[string]SetRules{"Own": DefaultSetRules()} // radius 31, written for the set

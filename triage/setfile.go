@@ -65,17 +65,11 @@ const (
 
 const recordSize = 16
 
-// Set kinds.
-const (
-	KindAlert     = "alert"      // known material: a match is "known" or "variant"
-	KindKnownGood = "known-good" // known-benign (NSRL and the like): a match is "ignorable"
-)
-
 // SetMeta describes a compiled hash set.
 type SetMeta struct {
 	Name        string    `json:"name"`
 	Version     string    `json:"version"`
-	Kind        string    `json:"kind"`
+	Kind        SetKind   `json:"kind"`
 	Description string    `json:"description,omitempty"`
 	Created     time.Time `json:"created"`
 	// PDQRadius and PHashRadius override the matcher's default radius for
@@ -99,8 +93,8 @@ func (m *SetMeta) Validate() error {
 	switch {
 	case strings.TrimSpace(m.Name) == "":
 		return Errorf(EINVALID, "hash set needs a name")
-	case m.Kind != KindAlert && m.Kind != KindKnownGood:
-		return Errorf(EINVALID, "hash set kind %q: want %s or %s", m.Kind, KindAlert, KindKnownGood)
+	case !m.Kind.Valid():
+		return Errorf(EINVALID, "hash set kind %q: want %s or %s", m.Kind, SetKindAlert, SetKindKnownGood)
 	case m.PDQRadius < 0 || m.PDQRadius > 256 || m.PHashRadius < 0 || m.PHashRadius > 64:
 		return Errorf(EINVALID, "hash set radius out of range")
 	}

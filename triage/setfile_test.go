@@ -63,7 +63,7 @@ func testEntries(n int, seed uint64) []Entry {
 }
 
 func TestHashSetRoundTrip(t *testing.T) {
-	meta := SetMeta{Name: "benign test set", Version: "3", Kind: KindAlert, Created: time.Unix(1700000000, 0).UTC(), PDQRadius: 28}
+	meta := SetMeta{Name: "benign test set", Version: "3", Kind: SetKindAlert, Created: time.Unix(1700000000, 0).UTC(), PDQRadius: 28}
 	b := NewHashSetBuilder(meta)
 	es := testEntries(1000, 1)
 	for _, e := range es {
@@ -125,7 +125,7 @@ func TestHashSetRoundTrip(t *testing.T) {
 }
 
 func TestHashSetRejectsDamage(t *testing.T) {
-	b := NewHashSetBuilder(SetMeta{Name: "x", Kind: KindKnownGood})
+	b := NewHashSetBuilder(SetMeta{Name: "x", Kind: SetKindKnownGood})
 	for _, e := range testEntries(50, 2) {
 		b.Add(e)
 	}
@@ -162,7 +162,7 @@ func TestHashSetRejectsDamage(t *testing.T) {
 }
 
 func TestSetMetaValidate(t *testing.T) {
-	for _, m := range []SetMeta{{Kind: KindAlert}, {Name: "x", Kind: "bad"}, {Name: "x", Kind: KindAlert, PDQRadius: 300}} {
+	for _, m := range []SetMeta{{Kind: SetKindAlert}, {Name: "x", Kind: "bad"}, {Name: "x", Kind: SetKindAlert, PDQRadius: 300}} {
 		if m.Validate() == nil {
 			t.Errorf("%+v: no error", m)
 		}
@@ -170,7 +170,7 @@ func TestSetMetaValidate(t *testing.T) {
 }
 
 func FuzzParseHashSet(f *testing.F) {
-	b := NewHashSetBuilder(SetMeta{Name: "fuzz", Kind: KindAlert})
+	b := NewHashSetBuilder(SetMeta{Name: "fuzz", Kind: SetKindAlert})
 	for _, e := range testEntries(8, 3) {
 		b.Add(e)
 	}
@@ -192,7 +192,7 @@ func FuzzParseHashSet(f *testing.F) {
 // BenchmarkLoadHashSet measures loading a compiled set of 1M entries
 // (scale linearly for the 10M figure in the README).
 func BenchmarkLoadHashSet(b *testing.B) {
-	bld := NewHashSetBuilder(SetMeta{Name: "bench", Kind: KindAlert})
+	bld := NewHashSetBuilder(SetMeta{Name: "bench", Kind: SetKindAlert})
 	for _, e := range testEntries(1_000_000, 4) {
 		bld.Add(e)
 	}

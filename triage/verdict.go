@@ -319,7 +319,7 @@ func (r Rules) Decide(fp *Fingerprint, ms []Match) Decision {
 	var exact, certain, near, good []Match
 	for _, m := range ms {
 		switch {
-		case m.SetKind == KindKnownGood || m.Category.Ignorable():
+		case m.SetKind == SetKindKnownGood || m.Category.Ignorable():
 			good = append(good, m)
 		case m.Algo == AlgoMD5 || m.Algo == AlgoSHA1 || m.Algo == AlgoSHA256:
 			exact = append(exact, m)

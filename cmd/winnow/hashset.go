@@ -126,16 +126,19 @@ func runHashsetBuild(ctx context.Context, e *env, args []string) error {
 			return &exitError{2, err}
 		}
 	}
-	if *kind != "" && *kind != triage.KindAlert && *kind != triage.KindKnownGood {
-		return &exitError{2, fmt.Errorf("--kind %q: want %s or %s", *kind, triage.KindAlert, triage.KindKnownGood)}
+	var setKind triage.SetKind
+	if *kind != "" {
+		if setKind, err = triage.ParseSetKind(*kind); err != nil {
+			return &exitError{2, fmt.Errorf("--kind: %w", err)}
+		}
 	}
 
 	start := time.Now()
 	b := triage.NewHashSetBuilder(triage.SetMeta{
-		Name: *name, Version: *version, Kind: *kind, Description: *description,
+		Name: *name, Version: *version, Kind: setKind, Description: *description,
 		Created: time.Now().UTC().Truncate(time.Second), PDQRadius: *pdqRadius, PHashRadius: *phashRadius,
 	})
-	kinds := map[string]bool{}
+	kinds := map[triage.SetKind]bool{}
 	for _, in := range inputs {
 		src, err := importInput(ctx, e, b, in, opt, defCat, *showErrors)
 		if err != nil {
@@ -146,7 +149,7 @@ func runHashsetBuild(ctx context.Context, e *env, args []string) error {
 		b.Meta.Stats.Imported += src.Stats.Imported
 		b.Meta.Stats.Duplicate += src.Stats.Duplicate
 		b.Meta.Stats.Rejected += src.Stats.Rejected
-		kinds[src.Meta["kind"]] = true
+		kinds[triage.SetKind(src.Meta["kind"])] = true
 		if b.Meta.Name == "" && src.Meta["name"] != "" {
 			b.Meta.Name = src.Meta["name"]
 		}
@@ -156,9 +159,9 @@ func runHashsetBuild(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if b.Meta.Kind == "" {
-		b.Meta.Kind = triage.KindAlert
-		if len(kinds) == 1 && kinds[triage.KindKnownGood] {
-			b.Meta.Kind = triage.KindKnownGood
+		b.Meta.Kind = triage.SetKindAlert
+		if len(kinds) == 1 && kinds[triage.SetKindKnownGood] {
+			b.Meta.Kind = triage.SetKindKnownGood
 		}
 	}
 	if b.Meta.Name == "" {

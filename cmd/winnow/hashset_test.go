@@ -31,7 +31,7 @@ func TestHashsetBuildFromMedia(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Len() != 6 || s.Meta.Name != "Benign reviewed set" || s.Meta.Kind != triage.KindAlert {
+	if s.Len() != 6 || s.Meta.Name != "Benign reviewed set" || s.Meta.Kind != triage.SetKindAlert {
 		t.Fatalf("set: %d entries, meta %+v", s.Len(), s.Meta)
 	}
 	if st := s.Meta.Stats; st.Read != 7 || st.Imported != 6 || st.Rejected != 1 {
@@ -142,7 +142,7 @@ func TestHashsetBuildHashKeeper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Len() != 3 || s.Meta.Kind != triage.KindKnownGood {
+	if s.Len() != 3 || s.Meta.Kind != triage.SetKindKnownGood {
 		t.Fatalf("set: %d entries, kind %q", s.Len(), s.Meta.Kind)
 	}
 	if e := s.Entry(0); e.Extra["hashset_name"] != "SYN00001 Synthetic Set" {

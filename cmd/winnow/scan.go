@@ -401,7 +401,7 @@ func loadScanSet(ctx context.Context, e *env, path string) (*triage.HashSet, rep
 			return nil, info, err
 		}
 	}
-	info.Name, info.Version, info.Kind, info.Entries, info.Description = s.Meta.Name, s.Meta.Version, s.Meta.Kind, s.Len(), s.Meta.Description
+	info.Name, info.Version, info.Kind, info.Entries, info.Description = s.Meta.Name, s.Meta.Version, string(s.Meta.Kind), s.Len(), s.Meta.Description
 	info.PDQRadius, info.PHashRadius = s.Meta.PDQRadius, s.Meta.PHashRadius
 	return s, info, nil
 }
@@ -428,9 +428,9 @@ func compileInMemory(ctx context.Context, e *env, path, sum string) (*triage.Has
 	if b.Meta.Version == "" {
 		b.Meta.Version = "sha256:" + sum[:16]
 	}
-	b.Meta.Kind = triage.KindAlert
-	if src.Meta["kind"] == triage.KindKnownGood {
-		b.Meta.Kind = triage.KindKnownGood
+	b.Meta.Kind = triage.SetKindAlert
+	if triage.SetKind(src.Meta["kind"]) == triage.SetKindKnownGood {
+		b.Meta.Kind = triage.SetKindKnownGood
 	}
 	var buf bytes.Buffer
 	if _, err := b.WriteTo(&buf); err != nil {

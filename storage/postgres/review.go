@@ -690,14 +690,15 @@ type confirmedMember struct {
 // workers pick the entries up within their set-sync interval.
 func (s *Store) promote(ctx context.Context, tx pgx.Tx, setName, by string, ms []confirmedMember) (map[int64]int64, int, error) {
 	var setID, total int64
-	var state, kind string
+	var state string
+	var kind triage.SetKind
 	err := tx.QueryRow(ctx, `SELECT id, state, kind, entries FROM hash_sets WHERE name = $1 FOR UPDATE`, setName).Scan(&setID, &state, &kind, &total)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, 0, triage.Errorf(triage.EUNAVAILABLE, "the local hash set %q does not exist yet; retry", setName)
 	} else if err != nil {
 		return nil, 0, err
 	}
-	if state != string(triage.SetReady) || kind != triage.KindAlert {
+	if state != string(triage.SetReady) || kind != triage.SetKindAlert {
 		return nil, 0, triage.Errorf(triage.ECONFLICT, "the local hash set %q is %s (%s); it must be a ready alert set", setName, state, kind)
 	}
 	var version int
@@ -809,7 +810,7 @@ func (s *Store) EnsureLocalSet(ctx context.Context, st *triage.StoredSet) error 
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		cur, err := scanSet(tx.QueryRow(ctx, `SELECT `+setCols+` FROM hash_sets WHERE name = $1 FOR UPDATE`, st.Name))
 		if err == nil {
-			if cur.Kind != triage.KindAlert {
+			if cur.Kind != triage.SetKindAlert {
 				return triage.Errorf(triage.ECONFLICT, "hash set %q exists and is %s; the local set must be an alert set: configure another name", st.Name, cur.Kind)
 			}
 			*st = cur

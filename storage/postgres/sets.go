@@ -32,7 +32,7 @@ func (s *Store) PutSet(ctx context.Context, st *triage.StoredSet) (bool, error) 
 	if err := triage.ValidateName("hash set", st.Name); err != nil {
 		return false, err
 	}
-	if st.Kind != triage.KindAlert && st.Kind != triage.KindKnownGood {
+	if st.Kind != triage.SetKindAlert && st.Kind != triage.SetKindKnownGood {
 		return false, triage.Errorf(triage.EINVALID, "hash set kind %q is not alert or known-good", st.Kind)
 	}
 	created := false

@@ -277,7 +277,7 @@ func NewItem(fp *triage.Fingerprint, d triage.Decision, matches []triage.Match) 
 		ms = ms[:MaxMatches]
 	}
 	for _, m := range ms {
-		rm := Match{Set: m.Set, SetVersion: m.SetVersion, SetKind: m.SetKind, Entry: m.Entry, EntryID: m.EntryID,
+		rm := Match{Set: m.Set, SetVersion: m.SetVersion, SetKind: string(m.SetKind), Entry: m.Entry, EntryID: m.EntryID,
 			Algorithm: m.Algo.String(), Distance: m.Distance, Series: m.Series}
 		if m.Dihedral > 0 && m.Dihedral < len(dihedralNames) {
 			rm.Transform = dihedralNames[m.Dihedral]
