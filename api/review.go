@@ -568,9 +568,7 @@ func (s *Server) handleReviewItem(c *gin.Context) {
 	}
 	it := itemJSON(&view.Item)
 	it.Case, it.Exhibit = view.Case, view.Exhibit
-	for _, m := range view.Matches {
-		it.Matches = append(it.Matches, matchJSON(m.Match))
-	}
+	it.addMatches(view.Matches)
 	var member *MemberJSON
 	if view.Member != nil {
 		m := memberJSON(*view.Member)

@@ -17,7 +17,9 @@ import (
 type Match struct {
 	Set        string
 	SetVersion string
-	SetKind    SetKind
+	// SetKind is the kind of the entry matched (alert or known-good): in
+	// a mixed set it differs from entry to entry.
+	SetKind SetKind
 	// Entry is the entry's index in its set; EntryID the source's own
 	// record id (VICS MediaID and the like).
 	Entry    int
@@ -237,6 +239,7 @@ func (m *Matcher) AddEntries(set string, entries []Entry) error {
 	defer ls.addedMu.Unlock()
 	for _, e := range entries {
 		id := uint32(ls.set.Len() + len(ls.added))
+		e.Kind = e.KindIn(ls.set.Meta.Kind)
 		ls.added = append(ls.added, e)
 		if e.Algos.Has(AlgoMD5) {
 			ls.md5.Add(e.MD5[:], id)
@@ -485,15 +488,15 @@ func (ls *loadedSet) entryPDQ(id uint32) (PDQ, bool) {
 // match builds the Match for entry id of the set.
 func (ls *loadedSet) match(id uint32, a Algo, dist, dih int) Match {
 	s := ls.set
-	mt := Match{Set: s.Meta.Name, SetVersion: s.Meta.Version, SetKind: s.Meta.Kind, Entry: int(id), Algo: a, Distance: dist, Dihedral: dih}
+	mt := Match{Set: s.Meta.Name, SetVersion: s.Meta.Version, Entry: int(id), Algo: a, Distance: dist, Dihedral: dih}
 	if int(id) < s.Len() {
-		mt.Category = s.Category(int(id))
+		mt.SetKind, mt.Category = s.Kind(int(id)), s.Category(int(id))
 		mt.EntryID, mt.Series = s.idAndSeries(int(id))
 		return mt
 	}
 	ls.addedMu.RLock()
 	e := ls.added[int(id)-s.Len()]
 	ls.addedMu.RUnlock()
-	mt.Category, mt.EntryID, mt.Series = e.Category, e.ID, e.Series
+	mt.SetKind, mt.Category, mt.EntryID, mt.Series = e.Kind, e.Category, e.ID, e.Series
 	return mt
 }

@@ -228,8 +228,11 @@ func TestDecide(t *testing.T) {
 		reason  string
 	}{
 		{"exact alert match", img, []Match{alert(AlgoSHA256, 0)}, VerdictKnown, "sha256 match in A"},
-		{"exact alert beats known-good", img, []Match{good(AlgoMD5), alert(AlgoMD5, 0)}, VerdictKnown, "md5 match in A"},
-		{"near alert beats exact known-good", img, []Match{good(AlgoSHA1), alert(AlgoPDQ, 28)}, VerdictVariant, "pdq distance 28 in A"},
+		{"exact alert beats known-good", img, []Match{good(AlgoMD5), alert(AlgoMD5, 0)}, VerdictKnown,
+			"md5 match in A; also listed as known-good in NSRL"},
+		{"near alert beats exact known-good", img, []Match{good(AlgoSHA1), alert(AlgoPDQ, 28)}, VerdictVariant,
+			"pdq distance 28 in A; also listed as known-good in NSRL"},
+		{"near known-good is no conflict", img, []Match{good(AlgoPDQ), alert(AlgoMD5, 0)}, VerdictKnown, "md5 match in A"},
 		{"certain pdq", img, []Match{alert(AlgoPDQ, 16)}, VerdictKnown, "pdq distance 16 in A (certain within 16)"},
 		{"agreement within radii", img, []Match{alert(AlgoPDQ, 30), alert(AlgoPHash, 9)}, VerdictKnown, "pdq distance 30 and phash distance 9 agree in A"},
 		{"agreement on different entries", img, []Match{alert(AlgoPDQ, 30), other(alert(AlgoPHash, 9))}, VerdictVariant, "pdq distance 30 in A"},
@@ -253,6 +256,15 @@ func TestDecide(t *testing.T) {
 			for _, m := range d.Matches {
 				if !slices.ContainsFunc(tc.ms, func(x Match) bool { return x == m }) {
 					t.Errorf("decision rests on a match it was not given: %+v", m)
+				}
+			}
+			// The conflict is listed exactly when the reason names it.
+			if conflict := strings.Contains(d.Reason, "also listed as known-good"); conflict != (len(d.AlsoKnownGood) > 0) {
+				t.Errorf("AlsoKnownGood %+v with reason %q", d.AlsoKnownGood, d.Reason)
+			}
+			for _, m := range d.AlsoKnownGood {
+				if m.SetKind != SetKindKnownGood || !AlgosCrypto.Has(m.Algo) {
+					t.Errorf("AlsoKnownGood holds %+v", m)
 				}
 			}
 		})

@@ -34,7 +34,7 @@ import (
 //	header   "WINNOWHS" | version u32 | section count u32 | entry count u64
 //	table    per section: kind u32 | reserved u32 | offset u64 | length u64 | CRC-32C u32 | reserved u32
 //	sections meta (JSON SetMeta), categories (JSON array of SCHEME:CODE, index 0 = none),
-//	         records (per entry: algos u16, flags u16, category u16, pdq quality i8, pad u8, size i64),
+//	         records (per entry: algos u16, flags u16, category u16, pdq quality i8, kind u8, size i64),
 //	         one column per hash type (count u64, entry ids u32..., then the hashes):
 //	         the MD5, SHA-1 and SHA-256 columns sorted by hash (ties by id), so that
 //	         loading builds their exact indexes without sorting; PDQ and pHash
@@ -45,9 +45,21 @@ import (
 // Every section has a CRC-32C checked on load, so a damaged file is refused
 // with a clear error instead of matching wrongly. The format is versioned:
 // a reader refuses versions it does not know.
+//
+// Version 2 records each entry's kind in its record (1 alert, 2 known-good),
+// so that a set compiled from an NSRL list and an alert source keeps the
+// NSRL entries known-good. Version 1 wrote 0 there: every entry of a
+// version 1 file is of the set's kind, and such files still load.
 
 // SetFileVersion is the compiled hash-set format version this code writes.
-const SetFileVersion = 1
+const SetFileVersion = 2
+
+// Kinds as stored in a record.
+const (
+	recKindSet       = 0 // version 1: the set's kind
+	recKindAlert     = 1
+	recKindKnownGood = 2
+)
 
 var setMagic = [8]byte{'W', 'I', 'N', 'N', 'O', 'W', 'H', 'S'}
 
@@ -67,8 +79,12 @@ const recordSize = 16
 
 // SetMeta describes a compiled hash set.
 type SetMeta struct {
-	Name        string    `json:"name"`
-	Version     string    `json:"version"`
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	// Kind is alert or known-good when every entry is of that kind (an
+	// empty set: the kind it was built as), mixed when the entries are of
+	// both. The builder takes it as the kind of entries that do not say
+	// theirs, and sets it from the entries when it writes the file.
 	Kind        SetKind   `json:"kind"`
 	Description string    `json:"description,omitempty"`
 	Created     time.Time `json:"created"`
@@ -93,8 +109,8 @@ func (m *SetMeta) Validate() error {
 	switch {
 	case strings.TrimSpace(m.Name) == "":
 		return Errorf(EINVALID, "hash set needs a name")
-	case !m.Kind.Valid():
-		return Errorf(EINVALID, "hash set kind %q: want %s or %s", m.Kind, SetKindAlert, SetKindKnownGood)
+	case !m.Kind.Valid() && m.Kind != SetKindMixed:
+		return Errorf(EINVALID, "hash set kind %q: want %s, %s or %s", m.Kind, SetKindAlert, SetKindKnownGood, SetKindMixed)
 	case m.PDQRadius < 0 || m.PDQRadius > 256 || m.PHashRadius < 0 || m.PHashRadius > 64:
 		return Errorf(EINVALID, "hash set radius out of range")
 	}
@@ -118,6 +134,7 @@ type HashSetBuilder struct {
 	strOffs []uint64
 	seen    map[[16]byte]struct{}
 	n       uint32
+	nGood   uint32 // entries of kind known-good
 	scratch []byte
 }
 
@@ -147,10 +164,13 @@ func (b *HashSetBuilder) Len() int { return int(b.n) }
 // Add adds an entry. It returns false, and adds nothing, if an identical
 // entry was added before. It returns an error for an entry that cannot be
 // stored (no hash, too many distinct categories, set too large).
+//
+// An entry keeps its Kind; one without gets e.KindIn(Meta.Kind).
 func (b *HashSetBuilder) Add(e Entry) (bool, error) {
 	if err := e.Validate(); err != nil {
 		return false, err
 	}
+	e.Kind = e.KindIn(b.Meta.Kind)
 	if b.n == math.MaxUint32 {
 		return false, Errorf(ETOOLARGE, "hash set holds the maximum of %d entries", uint32(math.MaxUint32))
 	}
@@ -173,6 +193,10 @@ func (b *HashSetBuilder) Add(e Entry) (bool, error) {
 	binary.LittleEndian.PutUint16(rec[2:], uint16(e.Flags))
 	binary.LittleEndian.PutUint16(rec[4:], ci)
 	rec[6] = byte(int8(max(-1, min(100, e.PDQQuality))))
+	rec[7] = recKindAlert
+	if e.Kind == SetKindKnownGood {
+		rec[7] = recKindKnownGood
+	}
 	binary.LittleEndian.PutUint64(rec[8:], uint64(e.Size))
 
 	// The duplicate key covers every stored field.
@@ -194,6 +218,9 @@ func (b *HashSetBuilder) Add(e Entry) (bool, error) {
 
 	id := b.n
 	b.n++
+	if e.Kind == SetKindKnownGood {
+		b.nGood++
+	}
 	b.records = append(b.records, rec[:]...)
 	if e.Algos.Has(AlgoMD5) {
 		b.md5.add(id, e.MD5)
@@ -213,6 +240,20 @@ func (b *HashSetBuilder) Add(e Entry) (bool, error) {
 	b.strOffs = append(b.strOffs, uint64(len(b.strs)))
 	b.strs = append(b.strs, strs...)
 	return true, nil
+}
+
+// Kind returns the kind of the set as built so far, as WriteTo records
+// it (see SetMeta.Kind).
+func (b *HashSetBuilder) Kind() SetKind {
+	switch {
+	case b.n == 0:
+		return b.Meta.Kind
+	case b.nGood == 0:
+		return SetKindAlert
+	case b.nGood == b.n:
+		return SetKindKnownGood
+	}
+	return SetKindMixed
 }
 
 // maxStringField bounds one string of an entry in a compiled set.
@@ -336,10 +377,12 @@ func u32Bytes(v []uint32) []byte {
 
 // WriteTo writes the compiled set. The builder stays usable.
 func (b *HashSetBuilder) WriteTo(w io.Writer) (int64, error) {
-	if err := b.Meta.Validate(); err != nil {
+	m := b.Meta
+	m.Kind = b.Kind()
+	if err := m.Validate(); err != nil {
 		return 0, err
 	}
-	meta, err := json.Marshal(b.Meta)
+	meta, err := json.Marshal(m)
 	if err != nil {
 		return 0, err
 	}
@@ -461,6 +504,9 @@ type HashSet struct {
 	phash   []PHash
 	strOffs []byte
 	strs    []byte
+	// v1Kind is the record kind of every entry of a version 1 file, which
+	// records none; 0 for later versions.
+	v1Kind byte
 }
 
 type hashColumn[H any] struct {
@@ -498,6 +544,15 @@ func (s *HashSet) Category(i int) Category {
 	return s.cats[binary.LittleEndian.Uint16(s.records[i*recordSize+4:])]
 }
 
+// Kind returns entry i's kind without materialising the entry.
+func (s *HashSet) Kind(i int) SetKind {
+	k := s.records[i*recordSize+7] | s.v1Kind
+	if k == recKindKnownGood {
+		return SetKindKnownGood
+	}
+	return SetKindAlert
+}
+
 // hasAlgo reports whether entry i carries a hash of algorithm a.
 func (s *HashSet) hasAlgo(i int, a Algo) bool {
 	return AlgoSet(binary.LittleEndian.Uint16(s.records[i*recordSize:])).Has(a)
@@ -526,6 +581,7 @@ func (s *HashSet) Entry(i int) Entry {
 	e := Entry{
 		Algos:      AlgoSet(binary.LittleEndian.Uint16(r[0:])),
 		Flags:      EntryFlags(binary.LittleEndian.Uint16(r[2:])),
+		Kind:       s.Kind(i),
 		Category:   s.cats[binary.LittleEndian.Uint16(r[4:])],
 		PDQQuality: int(int8(r[6])),
 		Size:       int64(binary.LittleEndian.Uint64(r[8:])),
@@ -688,8 +744,9 @@ func ParseHashSet(buf []byte) (*HashSet, error) {
 	if len(buf) < 24 || !bytes.Equal(buf[:8], setMagic[:]) {
 		return nil, Errorf(EINVALID, "not a compiled Winnow hash set (build one with `winnow hashset build`)")
 	}
-	if v := binary.LittleEndian.Uint32(buf[8:]); v != SetFileVersion {
-		return nil, Errorf(EUNSUPPORTED, "compiled hash set version %d; this Winnow reads version %d (rebuild the set, or upgrade Winnow)", v, SetFileVersion)
+	version := binary.LittleEndian.Uint32(buf[8:])
+	if version < 1 || version > SetFileVersion {
+		return nil, Errorf(EUNSUPPORTED, "compiled hash set version %d; this Winnow reads versions 1-%d (rebuild the set, or upgrade Winnow)", version, SetFileVersion)
 	}
 	nsec := int(binary.LittleEndian.Uint32(buf[12:]))
 	count := binary.LittleEndian.Uint64(buf[16:])
@@ -729,6 +786,9 @@ func ParseHashSet(buf []byte) (*HashSet, error) {
 	if err := json.Unmarshal(got[secMeta], &s.Meta); err != nil {
 		return nil, corrupt("metadata: %v", err)
 	}
+	if version == 1 && !s.Meta.Kind.Valid() || !s.Meta.Kind.Valid() && s.Meta.Kind != SetKindMixed {
+		return nil, corrupt("set kind %q", s.Meta.Kind)
+	}
 	var cats []string
 	if err := json.Unmarshal(got[secCategories], &cats); err != nil || len(cats) == 0 || cats[0] != "" {
 		return nil, corrupt("category table")
@@ -745,10 +805,21 @@ func ParseHashSet(buf []byte) (*HashSet, error) {
 	if uint64(len(s.records)) != count*recordSize {
 		return nil, corrupt("record section size")
 	}
+	wantKind := func(k byte) bool { return k == recKindAlert || k == recKindKnownGood }
+	if version == 1 {
+		wantKind = func(k byte) bool { return k == recKindSet }
+		s.v1Kind = recKindAlert
+		if s.Meta.Kind == SetKindKnownGood {
+			s.v1Kind = recKindKnownGood
+		}
+	}
 	for i := 0; i < s.n; i++ {
 		r := s.records[i*recordSize:]
 		if int(binary.LittleEndian.Uint16(r[4:])) >= len(s.cats) {
 			return nil, corrupt("entry %d: category index out of range", i)
+		}
+		if !wantKind(r[7]) {
+			return nil, corrupt("entry %d: kind %d", i, r[7])
 		}
 	}
 	str := got[secStrings]

@@ -2,9 +2,11 @@ package triage
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
@@ -49,6 +51,9 @@ func testEntries(n int, seed uint64) []Entry {
 			e.PDQ[3] = byte(i)
 		}
 		e.Category = cats[i%len(cats)]
+		if i%7 == 0 {
+			e.Kind = SetKindKnownGood // as an NSRL record says
+		}
 		e.ID = fmt.Sprint(1000 + i)
 		if i%3 == 0 {
 			e.Name = fmt.Sprintf("dir/ñame,%d \"q\".jpg", i)
@@ -82,10 +87,19 @@ func TestHashSetRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Entries of both kinds: the set is mixed, each entry keeps its own.
+	meta.Kind = SetKindMixed
 	if s.Len() != len(es) || !reflect.DeepEqual(s.Meta, meta) {
 		t.Fatalf("loaded %d entries, meta %+v", s.Len(), s.Meta)
 	}
 	for i, want := range es {
+		want.Kind = want.KindIn(SetKindAlert)
+		if want.Kind != SetKindAlert && !want.Category.Ignorable() && i%7 != 0 {
+			t.Fatalf("entry %d of an alert build is %s", i, want.Kind)
+		}
+		if s.Kind(i) != want.Kind {
+			t.Fatalf("Kind(%d) = %s, want %s", i, s.Kind(i), want.Kind)
+		}
 		got := s.Entry(i)
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("entry %d:\n got %+v\nwant %+v", i, got, want)
@@ -154,9 +168,9 @@ func TestHashSetRejectsDamage(t *testing.T) {
 			t.Errorf("ParseHashSet(%d bytes) succeeded", len(bad))
 		}
 	}
-	v2 := bytes.Clone(good)
-	v2[8] = 2
-	if _, err := ParseHashSet(v2); ErrorCode(err) != EUNSUPPORTED {
+	future := bytes.Clone(good)
+	future[8] = SetFileVersion + 1
+	if _, err := ParseHashSet(future); ErrorCode(err) != EUNSUPPORTED {
 		t.Errorf("future version: %v", err)
 	}
 }
@@ -187,6 +201,74 @@ func FuzzParseHashSet(f *testing.F) {
 			s.Entry(i)
 		}
 	})
+}
+
+// asVersion1 rewrites a compiled set as version 1 wrote it: no kind in
+// the records (the set's kind applies to every entry).
+func asVersion1(t *testing.T, buf []byte) []byte {
+	t.Helper()
+	buf = bytes.Clone(buf)
+	binary.LittleEndian.PutUint32(buf[8:], 1)
+	nsec := int(binary.LittleEndian.Uint32(buf[12:]))
+	for i := range nsec {
+		p := buf[24+40*i:]
+		if binary.LittleEndian.Uint32(p) != secRecords {
+			continue
+		}
+		off, n := binary.LittleEndian.Uint64(p[8:]), binary.LittleEndian.Uint64(p[16:])
+		recs := buf[off : off+n]
+		for r := 0; r < len(recs); r += recordSize {
+			recs[r+7] = 0
+		}
+		binary.LittleEndian.PutUint32(p[24:], crc32.Checksum(recs, castagnoli))
+	}
+	return buf
+}
+
+// TestHashSetVersion1 loads sets in the format before entry kinds: a
+// known-good one matches as known-good entry by entry, and a version 1
+// file cannot claim to be mixed.
+func TestHashSetVersion1(t *testing.T) {
+	b := NewHashSetBuilder(SetMeta{Name: "nsrl", Kind: SetKindKnownGood})
+	for _, e := range testEntries(40, 5) {
+		e.Kind = ""
+		b.Add(e)
+	}
+	var buf bytes.Buffer
+	if _, err := b.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	s, err := ParseHashSet(asVersion1(t, buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range s.Len() {
+		if e := s.Entry(i); s.Kind(i) != SetKindKnownGood || e.Kind != SetKindKnownGood {
+			t.Fatalf("entry %d: kind %s / %s in a known-good version 1 set", i, s.Kind(i), e.Kind)
+		}
+	}
+	m := NewMatcher(MatcherOptions{})
+	m.AddSet(s)
+	e := s.Entry(0)
+	if ms := m.Match(&Fingerprint{Digests: Digests{MD5: e.MD5, SHA1: e.SHA1, SHA256: e.SHA256}}); len(ms) == 0 || ms[0].SetKind != SetKindKnownGood {
+		t.Fatalf("matches %+v", ms)
+	}
+
+	mixed := NewHashSetBuilder(SetMeta{Name: "mixed", Kind: SetKindAlert})
+	for _, e := range testEntries(40, 5) {
+		mixed.Add(e)
+	}
+	buf.Reset()
+	mixed.WriteTo(&buf)
+	if _, err := ParseHashSet(asVersion1(t, buf.Bytes())); !errors.Is(err, ErrCorruptSet) {
+		t.Errorf("version 1 mixed set: %v", err)
+	}
+	// A version 2 record without a kind is damage.
+	noKind := asVersion1(t, buf.Bytes())
+	binary.LittleEndian.PutUint32(noKind[8:], 2)
+	if _, err := ParseHashSet(noKind); !errors.Is(err, ErrCorruptSet) {
+		t.Errorf("version 2 record without a kind: %v", err)
+	}
 }
 
 // BenchmarkLoadHashSet measures loading a compiled set of 1M entries
@@ -223,6 +305,7 @@ func TestHashSetEntryOrderColumns(t *testing.T) {
 		t.Fatalf("an entry-order column read as hash order")
 	}
 	for i, want := range es {
+		want.Kind = SetKindAlert // version 1: every entry is of the set's kind
 		if got := s.Entry(i); !reflect.DeepEqual(got, want) {
 			t.Fatalf("entry %d:\n got %+v\nwant %+v", i, got, want)
 		}

@@ -60,6 +60,12 @@ type Decision struct {
 	// Reason says in a few words why, for reports ("md5 match in set X",
 	// "pdq distance 12 and phash distance 4").
 	Reason string
+	// AlsoKnownGood are the exact (digest) matches on known-good entries of
+	// an item whose verdict an alert match decided: the file is listed as
+	// known-good too. The alert wins, but this is a conflict the examiner
+	// must see (a mislabelled entry on one side or the other); Reason says
+	// so as well.
+	AlsoKnownGood []Match
 }
 
 func (d Decision) String() string { return fmt.Sprintf("%s (%s)", d.Verdict, d.Reason) }
@@ -71,14 +77,15 @@ func (d Decision) String() string { return fmt.Sprintf("%s (%s)", d.Verdict, d.R
 // The verdict, in order of precedence (an alert match is never hidden by a
 // known-good one):
 //
-//  1. known: an exact digest match (MD5, SHA-1, SHA-256) in an alert set, or
+//  1. known: an exact digest match (MD5, SHA-1, SHA-256) on an alert entry, or
 //     a perceptual match the set's rules call certain: within the
 //     algorithm's Certain distance, or every algorithm of KnownWhenAgree
 //     matching the same entry within its radius;
-//  2. variant: any other perceptual match that counts (see SetRules) in an
-//     alert set;
-//  3. ignorable: matches only in known-good sets (NSRL and the like) or on
-//     a category marked ignorable; or, with no match at all, a decoded
+//  2. variant: any other perceptual match that counts (see SetRules) on an
+//     alert entry;
+//  3. ignorable: matches only on known-good entries (NSRL and the like;
+//     a set may hold entries of both kinds) or on a category marked
+//     ignorable; or, with no match at all, a decoded
 //     image whose shorter side is under MinSide pixels;
 //  4. error: no match, and the item could not be analysed;
 //  5. new: everything else.
@@ -328,19 +335,19 @@ func (r Rules) Decide(fp *Fingerprint, ms []Match) Decision {
 		}
 	}
 	if len(exact) > 0 {
-		return Decision{Verdict: VerdictKnown, Category: exact[0].Category, Matches: exact,
-			Reason: fmt.Sprintf("%s match in %s", exact[0].Algo, exact[0].Set)}
+		return alsoKnownGood(Decision{Verdict: VerdictKnown, Category: exact[0].Category, Matches: exact,
+			Reason: fmt.Sprintf("%s match in %s", exact[0].Algo, exact[0].Set)}, good)
 	}
 	if len(near) > 0 {
 		sortNear(near)
 		var reason string
 		certain, reason = r.certain(near)
 		if len(certain) > 0 {
-			return Decision{Verdict: VerdictKnown, Category: certain[0].Category, Matches: certain, Reason: reason}
+			return alsoKnownGood(Decision{Verdict: VerdictKnown, Category: certain[0].Category, Matches: certain, Reason: reason}, good)
 		}
 		best := near[0]
-		return Decision{Verdict: VerdictVariant, Category: best.Category, Matches: near,
-			Reason: fmt.Sprintf("%s in %s", best.describe(), best.Set)}
+		return alsoKnownGood(Decision{Verdict: VerdictVariant, Category: best.Category, Matches: near,
+			Reason: fmt.Sprintf("%s in %s", best.describe(), best.Set)}, good)
 	}
 	if len(good) > 0 {
 		return Decision{Verdict: VerdictIgnorable, Category: good[0].Category, Matches: good,
@@ -357,6 +364,24 @@ func (r Rules) Decide(fp *Fingerprint, ms []Match) Decision {
 		return Decision{Verdict: VerdictIgnorable, Reason: fmt.Sprintf("image %dx%d is under %d px", fp.Width, fp.Height, minSide)}
 	}
 	return Decision{Verdict: VerdictNew, Reason: "no match"}
+}
+
+// alsoKnownGood records on an alert decision the exact matches among good
+// that list the file as known-good.
+func alsoKnownGood(d Decision, good []Match) Decision {
+	var sets []string
+	for _, m := range good {
+		if AlgosCrypto.Has(m.Algo) {
+			d.AlsoKnownGood = append(d.AlsoKnownGood, m)
+			if !slices.Contains(sets, m.Set) {
+				sets = append(sets, m.Set)
+			}
+		}
+	}
+	if len(sets) > 0 {
+		d.Reason += "; also listed as known-good in " + strings.Join(sets, ", ")
+	}
+	return d
 }
 
 // certain returns the perceptual matches (sorted best first) that make the

@@ -67,10 +67,13 @@ Categories are (scheme, code) pairs, written SCHEME:CODE (schemes: %s;
 more with --schemes FILE). --category applies to entries that have no
 category of their own (media folders, plain lists).
 
-The set's kind decides what a match means: "alert" (known material:
-verdict known or variant) or "known-good" (NSRL and the like: verdict
-ignorable). By default it is taken from the inputs (NSRL is known-good)
-and is "alert" otherwise.`
+Each entry's kind decides what a match on it means: "alert" (known
+material: verdict known or variant) or "known-good" (verdict ignorable).
+It comes from the entry's source: NSRL records, EnCase "Known" and
+HashKeeper non-notable sets, and entries with an ignorable category
+(vic-us:0, caid:ignorable) are known-good; everything else is alert. So
+an NSRL list compiled with a VICS or NCMEC file stays known-good entry by
+entry (the set is then "mixed"). --kind forces one kind on every entry.`
 
 func runHashsetBuild(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "hashset build", "--out FILE [flags] INPUT...",
@@ -78,7 +81,7 @@ func runHashsetBuild(ctx context.Context, e *env, args []string) error {
 	out := fs.String("out", "", "the compiled set to write (required)")
 	name := fs.String("name", "", "set name (default: from the input, else the output file name)")
 	version := fs.String("version", "", "set version (default: the build date)")
-	kind := fs.String("kind", "", "alert or known-good (default: from the inputs)")
+	kind := fs.String("kind", "", "alert or known-good for every entry (default: each entry's source decides)")
 	category := fs.String("category", "", "SCHEME:CODE for entries without a category")
 	format := fs.String("format", "", "force the input format instead of detecting it")
 	algo := fs.String("algo", "", "hash type of an ambiguous plain list (64 hex digits: sha256 or pdq)")
@@ -135,12 +138,14 @@ func runHashsetBuild(ctx context.Context, e *env, args []string) error {
 
 	start := time.Now()
 	b := triage.NewHashSetBuilder(triage.SetMeta{
-		Name: *name, Version: *version, Kind: setKind, Description: *description,
+		Name: *name, Version: *version, Kind: triage.SetKindAlert, Description: *description,
 		Created: time.Now().UTC().Truncate(time.Second), PDQRadius: *pdqRadius, PHashRadius: *phashRadius,
 	})
-	kinds := map[triage.SetKind]bool{}
+	if setKind != "" {
+		b.Meta.Kind = setKind
+	}
 	for _, in := range inputs {
-		src, err := importInput(ctx, e, b, in, opt, defCat, *showErrors)
+		src, err := importInput(ctx, e, b, in, opt, defCat, setKind, *showErrors)
 		if err != nil {
 			return err
 		}
@@ -149,19 +154,12 @@ func runHashsetBuild(ctx context.Context, e *env, args []string) error {
 		b.Meta.Stats.Imported += src.Stats.Imported
 		b.Meta.Stats.Duplicate += src.Stats.Duplicate
 		b.Meta.Stats.Rejected += src.Stats.Rejected
-		kinds[triage.SetKind(src.Meta["kind"])] = true
 		if b.Meta.Name == "" && src.Meta["name"] != "" {
 			b.Meta.Name = src.Meta["name"]
 		}
 		fmt.Fprintf(e.stderr, "%s (%s): %s\n", in, src.Format, src.Stats)
 		if ctx.Err() != nil {
 			return &exitError{130, fmt.Errorf("interrupted; %s not written", *out)}
-		}
-	}
-	if b.Meta.Kind == "" {
-		b.Meta.Kind = triage.SetKindAlert
-		if len(kinds) == 1 && kinds[triage.SetKindKnownGood] {
-			b.Meta.Kind = triage.SetKindKnownGood
 		}
 	}
 	if b.Meta.Name == "" {
@@ -177,7 +175,7 @@ func runHashsetBuild(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "wrote %s: set %q version %q (%s), %d entries; %s; %.2f s\n",
-		*out, b.Meta.Name, b.Meta.Version, b.Meta.Kind, b.Len(), b.Meta.Stats, time.Since(start).Seconds())
+		*out, b.Meta.Name, b.Meta.Version, b.Kind(), b.Len(), b.Meta.Stats, time.Since(start).Seconds())
 	return nil
 }
 
@@ -199,14 +197,16 @@ func loadSchemes(path string) error {
 	return err
 }
 
-// importInput adds one INPUT to the builder: a media folder or a hash-set file.
-func importInput(ctx context.Context, e *env, b *triage.HashSetBuilder, in string, opt formats.Options, defCat triage.Category, showErrors int) (triage.SetSource, error) {
+// importInput adds one INPUT to the builder: a media folder or a hash-set
+// file. kind, when set, is the kind of every entry; else each entry's
+// source decides (HashSetBuilder.Add).
+func importInput(ctx context.Context, e *env, b *triage.HashSetBuilder, in string, opt formats.Options, defCat triage.Category, kind triage.SetKind, showErrors int) (triage.SetSource, error) {
 	fi, err := os.Stat(in)
 	if err != nil {
 		return triage.SetSource{}, fmt.Errorf("cannot read %s: %w", in, unwrapPathErr(err))
 	}
 	if fi.IsDir() {
-		return importMedia(ctx, e, b, in, defCat, showErrors)
+		return importMedia(ctx, e, b, in, defCat, kind, showErrors)
 	}
 	var src formats.Source
 	if opt.Format == formats.NSRL3 || opt.Format == "" && isSQLite(in) {
@@ -250,6 +250,9 @@ func importInput(ctx context.Context, e *env, b *triage.HashSetBuilder, in strin
 		if ent.Category.IsZero() {
 			ent.Category = defCat
 		}
+		if kind != "" {
+			ent.Kind = kind
+		}
 		added, err := b.Add(ent)
 		switch {
 		case err != nil:
@@ -286,7 +289,7 @@ func isSQLite(path string) bool {
 }
 
 // importMedia hashes every file under dir and adds one entry per file.
-func importMedia(ctx context.Context, e *env, b *triage.HashSetBuilder, dir string, cat triage.Category, showErrors int) (triage.SetSource, error) {
+func importMedia(ctx context.Context, e *env, b *triage.HashSetBuilder, dir string, cat triage.Category, kind triage.SetKind, showErrors int) (triage.SetSource, error) {
 	rec := triage.SetSource{Path: dir, Format: "media"}
 	h := triage.NewHasher(triage.HasherOptions{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash)})
 	type result struct {
@@ -335,7 +338,7 @@ func importMedia(ctx context.Context, e *env, b *triage.HashSetBuilder, dir stri
 		ent.Pos = int64(i + 1)
 		ent.Name = r.rel
 		ent.Size = r.fp.Size
-		ent.Category = cat
+		ent.Category, ent.Kind = cat, kind
 		ent.MD5, ent.SHA1, ent.SHA256 = r.fp.MD5, r.fp.SHA1, r.fp.SHA256
 		ent.Algos = triage.AlgosCrypto
 		if r.fp.Perceptual {
@@ -390,8 +393,9 @@ func runHashsetInfo(ctx context.Context, e *env, args []string) error {
 			perAlgo[c.name] = c.n
 		}
 	}
-	perCat := map[string]int{}
+	perCat, perKind := map[string]int{}, map[string]int{}
 	for i := 0; i < s.Len(); i++ {
+		perKind[string(s.Kind(i))]++
 		c := s.Category(i).String()
 		if c == "" {
 			c = "none"
@@ -403,7 +407,7 @@ func runHashsetInfo(ctx context.Context, e *env, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(map[string]any{
 			"name": s.Meta.Name, "version": s.Meta.Version, "kind": s.Meta.Kind, "created": s.Meta.Created,
-			"entries": s.Len(), "algorithms": perAlgo, "categories": perCat, "meta": s.Meta,
+			"entries": s.Len(), "kinds": perKind, "algorithms": perAlgo, "categories": perCat, "meta": s.Meta,
 		})
 	}
 	w := e.stdout
@@ -413,6 +417,12 @@ func runHashsetInfo(ctx context.Context, e *env, args []string) error {
 	}
 	if s.Meta.PDQRadius != 0 || s.Meta.PHashRadius != 0 {
 		fmt.Fprintf(w, "radius:   pdq %d, phash %d (0 = matcher default)\n", s.Meta.PDQRadius, s.Meta.PHashRadius)
+	}
+	if s.Meta.Kind == triage.SetKindMixed {
+		fmt.Fprintf(w, "kinds:\n")
+		for _, k := range sortedKeys(perKind) {
+			fmt.Fprintf(w, "  %-10s %d\n", k, perKind[k])
+		}
 	}
 	fmt.Fprintf(w, "algorithms:\n")
 	for _, k := range sortedKeys(perAlgo) {

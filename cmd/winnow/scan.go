@@ -410,8 +410,8 @@ func loadScanSet(ctx context.Context, e *env, path string) (*triage.HashSet, rep
 // and loads the result; sum is the file's SHA-256, which names the version
 // when the file records none.
 func compileInMemory(ctx context.Context, e *env, path, sum string) (*triage.HashSet, error) {
-	b := triage.NewHashSetBuilder(triage.SetMeta{Created: time.Now().UTC().Truncate(time.Second)})
-	src, err := importInput(ctx, e, b, path, formats.Options{}, triage.Category{}, 20)
+	b := triage.NewHashSetBuilder(triage.SetMeta{Kind: triage.SetKindAlert, Created: time.Now().UTC().Truncate(time.Second)})
+	src, err := importInput(ctx, e, b, path, formats.Options{}, triage.Category{}, "", 20)
 	if err != nil {
 		return nil, fmt.Errorf("--hashset: %w", err)
 	}
@@ -428,15 +428,11 @@ func compileInMemory(ctx context.Context, e *env, path, sum string) (*triage.Has
 	if b.Meta.Version == "" {
 		b.Meta.Version = "sha256:" + sum[:16]
 	}
-	b.Meta.Kind = triage.SetKindAlert
-	if triage.SetKind(src.Meta["kind"]) == triage.SetKindKnownGood {
-		b.Meta.Kind = triage.SetKindKnownGood
-	}
 	var buf bytes.Buffer
 	if _, err := b.WriteTo(&buf); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(e.stderr, "%s (%s): %s; set %q (%s)\n", path, src.Format, src.Stats, b.Meta.Name, b.Meta.Kind)
+	fmt.Fprintf(e.stderr, "%s (%s): %s; set %q (%s)\n", path, src.Format, src.Stats, b.Meta.Name, b.Kind())
 	return triage.ParseHashSet(buf.Bytes())
 }
 

@@ -81,8 +81,8 @@ func TestWriteCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "md5,sha1,sha256,pdq,pdq_quality,phash,photodna,size,name,id,category,series,tags,flags,extra\n" +
-		s[1].MD5 + "," + s[1].SHA1 + ",,,,,,18,\"readme, first.txt\",1002,,,,," +
-		`"{""CRC32"":""A8405FBF"",""OpSystemCode"":""189"",""SpecialCode"":""""}"` + "\n" +
+		s[1].MD5 + "," + s[1].SHA1 + ",,,,,,18,\"readme, first.txt\",,,,,," +
+		`"{""CRC32"":""A8405FBF"",""OpSystemCode"":""189"",""ProductCode"":""1002"",""SpecialCode"":""""}"` + "\n" +
 		",,,d041e9ac0c858bf252e0ac5fa4bbfcfa5a97b5ef11c9f768858cc4325a323c58,,,,,,,,,tag_a;tag_b,," +
 		`"{""category"":""POSITIVE_CLASS"",""collab"":""Synthetic Collab"",""signal_type"":""pdq""}"` + "\n" +
 		s[1].MD5 + ",,,,,fedcba9876543210,AAAA+/==,,=cmd|' /C calc'!A0,42,caid:A,\"the \"\"series\"\"\",a;b c,\"victim-identified,baseline\"," +

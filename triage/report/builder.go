@@ -105,6 +105,9 @@ func (b *Builder) Build(r *Report, opt triage.SeriesOptions) map[int]*image.Gray
 		}
 		verdicts[it.Verdict]++
 		bytes += it.Size
+		if len(it.AlsoKnownGood) > 0 {
+			r.Counts.AlsoKnownGood++
+		}
 	}
 
 	r.Duplicates = []Stack{}
