@@ -455,12 +455,13 @@ func sortedKeys(m map[string]int) []string {
 }
 
 func runHashsetExport(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "hashset export", "--format vics|plain|csv [flags] FILE",
-		"Write a compiled hash set in an interchange format: VICS 2.0 JSON (hash-set or case shape), a plain list of one hash type, or CSV with every field.")
+	fs := newFlagSet(e, "hashset export", "--format vics|plain|csv [flags] FILE", hashsetExportDescription)
 	format := fs.String("format", "vics", "vics, plain or csv")
 	algo := fs.String("algo", "md5", "with --format plain: the hash type to list")
-	profile := fs.String("profile", "", "with --format vics: US, UK or Default (default: from the categories)")
+	profile := fs.String("profile", "", "with --format vics: Default, US or UK (default: UK for CAID categories, else Default)")
 	shape := fs.String("shape", "hashset", "with --format vics: hashset or case")
+	var maps multiFlag
+	fs.Var(&maps, "map", "with --format vics: convert a category, FROM=TO (industry:A1=vic-us:1, industry:*=vic-us:1, or =none to drop it); repeatable")
 	out := fs.String("out", "", "write here instead of stdout")
 	files, err := parseArgs(fs, args)
 	if err != nil {
@@ -489,7 +490,16 @@ func runHashsetExport(ctx context.Context, e *env, args []string) error {
 		if p == "" {
 			p = vicsProfileFor(s)
 		}
-		err = formats.WriteVICS(w, s.Entries, formats.VICSOptions{Shape: *shape, Profile: p})
+		cm := formats.NewCategoryMap()
+		for _, m := range maps {
+			if merr := cm.Add(m); merr != nil {
+				return &exitError{2, fmt.Errorf("--map: %w", merr)}
+			}
+		}
+		err = formats.WriteVICS(w, s.Entries, formats.VICSOptions{Shape: *shape, Profile: p, Map: cm})
+		for _, line := range cm.Summary() {
+			fmt.Fprintf(e.stderr, "categories: %s\n", line)
+		}
 	case "plain":
 		set, perr := triage.ParseAlgoSet(*algo)
 		if perr != nil {
@@ -504,18 +514,35 @@ func runHashsetExport(ctx context.Context, e *env, args []string) error {
 	if err == nil && f != nil {
 		err = f.Close()
 	}
+	if err != nil && f != nil {
+		os.Remove(*out) // never leave half an export behind
+	}
 	return err
 }
 
-// vicsProfileFor picks the VICS profile matching the set's categories.
+const hashsetExportDescription = `Write a compiled hash set in an interchange format: VICS 2.0 JSON
+(hash-set or case shape), a plain list of one hash type, or CSV with
+every field (kind included).
+
+VICS profiles: Default (vic-us categories; the only profile IPED reads,
+hashset shape), US (vic-us) and UK (caid). Categories of other schemes
+are converted by --map, else by the built-in table (vic-dhs <-> vic-us
+exactly; caid and industry -> vic-us:1, losing the severity); what was
+converted, and what it lost, is printed. Known-good entries are written
+with the profile's non-pertinent category, so they stay known-good when
+read back. MediaIDs are unique. A plain list keeps only the hashes: read
+it back with --kind known-good where it was known-good.`
+
+// vicsProfileFor picks the VICS profile for the set's categories: UK when
+// they are CAID's, else Default.
 func vicsProfileFor(s *triage.HashSet) string {
 	for i := 0; i < s.Len(); i++ {
 		switch s.Category(i).Scheme {
 		case triage.SchemeCAID:
 			return "UK"
 		case triage.SchemeVICUS:
-			return "US"
+			return "Default"
 		}
 	}
-	return "US"
+	return "Default"
 }
