@@ -87,6 +87,7 @@ func runHashsetBuild(ctx context.Context, e *env, args []string) error {
 	algo := fs.String("algo", "", "hash type of an ambiguous plain list (64 hex digits: sha256 or pdq)")
 	scheme := fs.String("scheme", "", "category scheme for integer categories (default: from the file's profile)")
 	schemesFile := fs.String("schemes", "", "JSON file of custom category schemes")
+	assumeQuality := fs.Int("assume-pdq-quality", 0, "quality (1-100) for PDQ hashes whose source records none, e.g. the legacy pdq-photo-hasher output (0: unknown; the matcher matches unknown-quality hashes)")
 	pdqRadius := fs.Int("pdq-radius", 0, "PDQ match radius for this set (0: the matcher's default, 31)")
 	phashRadius := fs.Int("phash-radius", 0, "pHash match radius for this set (0: the matcher's default)")
 	description := fs.String("description", "", "free-text description stored in the set")
@@ -105,7 +106,7 @@ func runHashsetBuild(ctx context.Context, e *env, args []string) error {
 			return &exitError{2, err}
 		}
 	}
-	opt := formats.Options{Scheme: *scheme}
+	opt := formats.Options{Scheme: *scheme, AssumePDQQuality: *assumeQuality}
 	if *format != "" {
 		if opt.Format, err = formats.ParseFormat(*format); err != nil {
 			return &exitError{2, err}
