@@ -129,6 +129,9 @@ type EntryJSON struct {
 	Category   string   `json:"category,omitempty"`
 	Series     string   `json:"series,omitempty"`
 	Tags       []string `json:"tags,omitempty"`
+	// Kind is alert or known-good; empty: as the set's kind says
+	// (triage.Entry.KindIn).
+	Kind string `json:"kind,omitempty"`
 }
 
 // Entry converts the JSON to a domain entry.
@@ -170,6 +173,11 @@ func (j EntryJSON) Entry() (triage.Entry, error) {
 	}
 	if j.Category != "" {
 		if e.Category, err = triage.ParseCategory(j.Category); err != nil {
+			return e, err
+		}
+	}
+	if j.Kind != "" {
+		if e.Kind, err = triage.ParseSetKind(j.Kind); err != nil {
 			return e, err
 		}
 	}

@@ -94,6 +94,11 @@ type SetMeta struct {
 	PHashRadius int         `json:"phash_radius,omitempty"`
 	Sources     []SetSource `json:"sources,omitempty"`
 	Stats       ImportStats `json:"stats"`
+	// Schemes are the definitions of the category schemes the entries'
+	// categories use, so that a set built with a custom scheme (hashset
+	// build --schemes) means the same wherever it is loaded. The builder
+	// fills it in; loading registers those the process does not know.
+	Schemes []Scheme `json:"schemes,omitempty"`
 }
 
 // SetSource records one input a set was built from.
@@ -375,11 +380,33 @@ func u32Bytes(v []uint32) []byte {
 	return b
 }
 
+// schemes returns the definitions of the schemes the categories use, as
+// registered now, sorted by name.
+func (b *HashSetBuilder) schemes() ([]Scheme, error) {
+	var out []Scheme
+	for _, c := range b.cats[1:] {
+		if slices.ContainsFunc(out, func(s Scheme) bool { return s.Name == c.Scheme }) {
+			continue
+		}
+		s, ok := LookupScheme(c.Scheme)
+		if !ok {
+			return nil, Errorf(EINVALID, "category %s: scheme %s is not registered, so the set cannot carry its definition (load it with --schemes)", c, c.Scheme)
+		}
+		out = append(out, *s)
+	}
+	slices.SortFunc(out, func(a, b Scheme) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
 // WriteTo writes the compiled set. The builder stays usable.
 func (b *HashSetBuilder) WriteTo(w io.Writer) (int64, error) {
 	m := b.Meta
 	m.Kind = b.Kind()
 	if err := m.Validate(); err != nil {
+		return 0, err
+	}
+	var err error
+	if m.Schemes, err = b.schemes(); err != nil {
 		return 0, err
 	}
 	meta, err := json.Marshal(m)
@@ -507,6 +534,8 @@ type HashSet struct {
 	// v1Kind is the record kind of every entry of a version 1 file, which
 	// records none; 0 for later versions.
 	v1Kind byte
+	// conflicts are the carried schemes registered here differently.
+	conflicts []string
 }
 
 type hashColumn[H any] struct {
@@ -740,6 +769,11 @@ func readAllAt(f *os.File, size int64) ([]byte, error) {
 // caller must not modify buf afterwards). Every section's checksum and
 // every offset is checked: a damaged or hostile file gives an error
 // wrapping ErrCorruptSet, never a panic or a wrong answer later.
+//
+// The category schemes the set carries that this process does not know
+// are registered (AdoptSchemes), so that its categories parse, label and
+// export here as where it was built; SchemeConflicts lists those known
+// here with another definition, which the caller should report.
 func ParseHashSet(buf []byte) (*HashSet, error) {
 	if len(buf) < 24 || !bytes.Equal(buf[:8], setMagic[:]) {
 		return nil, Errorf(EINVALID, "not a compiled Winnow hash set (build one with `winnow hashset build`)")
@@ -789,6 +823,14 @@ func ParseHashSet(buf []byte) (*HashSet, error) {
 	if version == 1 && !s.Meta.Kind.Valid() || !s.Meta.Kind.Valid() && s.Meta.Kind != SetKindMixed {
 		return nil, corrupt("set kind %q", s.Meta.Kind)
 	}
+	carried := map[string]*Scheme{}
+	for i := range s.Meta.Schemes {
+		sc := &s.Meta.Schemes[i]
+		if err := sc.Validate(); err != nil || carried[sc.Name] != nil {
+			return nil, corrupt("category scheme %q", sc.Name)
+		}
+		carried[sc.Name] = sc
+	}
 	var cats []string
 	if err := json.Unmarshal(got[secCategories], &cats); err != nil || len(cats) == 0 || cats[0] != "" {
 		return nil, corrupt("category table")
@@ -798,6 +840,11 @@ func ParseHashSet(buf []byte) (*HashSet, error) {
 		scheme, code, ok := strings.Cut(c, ":")
 		if !ok {
 			return nil, corrupt("category %q", c)
+		}
+		if sc := carried[scheme]; sc != nil {
+			if _, ok := sc.Labels[code]; !ok {
+				return nil, corrupt("category %q is not in the scheme the set carries", c)
+			}
 		}
 		s.cats[i+1] = Category{scheme, code}
 	}
@@ -839,8 +886,14 @@ func ParseHashSet(buf []byte) (*HashSet, error) {
 	if strErr != nil {
 		return nil, strErr
 	}
+	s.conflicts = AdoptSchemes(s.Meta.Schemes)
 	return s, nil
 }
+
+// SchemeConflicts names the category schemes the set carries whose
+// definition differs from the one this process had registered when the
+// set was loaded (the registered one is used).
+func (s *HashSet) SchemeConflicts() []string { return s.conflicts }
 
 // parseColumns reads and checks the hash columns.
 func (s *HashSet) parseColumns(got map[uint32][]byte) error {

@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -87,8 +90,12 @@ func TestHashSetRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Entries of both kinds: the set is mixed, each entry keeps its own.
+	// Entries of both kinds: the set is mixed, each entry keeps its own;
+	// the set carries the schemes of its categories.
 	meta.Kind = SetKindMixed
+	caid, _ := LookupScheme(SchemeCAID)
+	vicUS, _ := LookupScheme(SchemeVICUS)
+	meta.Schemes = []Scheme{*caid, *vicUS}
 	if s.Len() != len(es) || !reflect.DeepEqual(s.Meta, meta) {
 		t.Fatalf("loaded %d entries, meta %+v", s.Len(), s.Meta)
 	}
@@ -269,6 +276,67 @@ func TestHashSetVersion1(t *testing.T) {
 	if _, err := ParseHashSet(noKind); !errors.Is(err, ErrCorruptSet) {
 		t.Errorf("version 2 record without a kind: %v", err)
 	}
+}
+
+// TestHashSetCarriesSchemes builds a set with a custom scheme and loads it
+// in a process that does not know the scheme (as serve and worker are):
+// the categories parse, label and are ignorable as defined; a process
+// that knows the scheme otherwise keeps its own and is told.
+func TestHashSetCarriesSchemes(t *testing.T) {
+	lab := &Scheme{Name: "lab-test-carried", Labels: map[string]string{"X": "Lab X", "OK": "Lab benign"},
+		Ints: map[int]string{1: "X", 9: "OK"}, Ignorable: map[string]bool{"OK": true}}
+	if err := RegisterScheme(lab); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { forgetScheme(lab.Name) })
+	b := NewHashSetBuilder(SetMeta{Name: "custom", Kind: SetKindAlert})
+	for i, c := range []string{"lab-test-carried:X", "lab-test-carried:OK"} {
+		e := testEntries(2, 8)[i]
+		e.Category, e.Kind = MustParseCategory(c), ""
+		if _, err := b.Add(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := b.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	forgetScheme(lab.Name) // as in another process
+	s, err := ParseHashSet(bytes.Clone(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := ParseCategory("lab-test-carried:OK"); err != nil || !c.Ignorable() || c.Label() != "Lab benign" {
+		t.Errorf("carried scheme not adopted: %v %v", c, err)
+	}
+	if s.Kind(0) != SetKindAlert || s.Kind(1) != SetKindKnownGood || len(s.SchemeConflicts()) != 0 {
+		t.Errorf("kinds %s %s, conflicts %v", s.Kind(0), s.Kind(1), s.SchemeConflicts())
+	}
+
+	other := *lab
+	other.Ignorable = nil
+	forgetScheme(lab.Name)
+	RegisterScheme(&other)
+	s, err = ParseHashSet(bytes.Clone(buf.Bytes()))
+	if err != nil || !slices.Equal(s.SchemeConflicts(), []string{lab.Name}) {
+		t.Errorf("conflicting definition: %v %v", s.SchemeConflicts(), err)
+	}
+
+	// A category of a scheme nobody registered cannot be written.
+	bad := NewHashSetBuilder(SetMeta{Name: "bad", Kind: SetKindAlert})
+	e := testEntries(1, 8)[0]
+	e.Category = Category{"nobody-registered", "1"}
+	bad.Add(e)
+	if _, err := bad.WriteTo(io.Discard); err == nil || !strings.Contains(err.Error(), "not registered") {
+		t.Errorf("unregistered scheme: %v", err)
+	}
+}
+
+// forgetScheme removes a scheme from the registry (tests only).
+func forgetScheme(name string) {
+	schemesMu.Lock()
+	defer schemesMu.Unlock()
+	delete(schemes, name)
 }
 
 // BenchmarkLoadHashSet measures loading a compiled set of 1M entries

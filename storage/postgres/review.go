@@ -350,8 +350,8 @@ func (s *Store) members(ctx context.Context, v triage.Viewer, cond string, arg a
 		if !ok {
 			copy(m.SHA256[:], sum)
 			m.Lane, m.Status = triage.Lane(lane), triage.MemberStatus(status)
-			if suggested != "" {
-				m.Suggested, _ = triage.ParseCategory(suggested)
+			if m.Suggested, err = triage.SplitCategory(suggested); err != nil {
+				return nil, fmt.Errorf("review member %d: suggested %w", m.ID, err)
 			}
 			k = len(out)
 			byID[m.ID] = k
@@ -414,10 +414,15 @@ func (s *Store) votesIn(ctx context.Context, q querier, cond string, a1, a2 any)
 		var v memberVote
 		var sum []byte
 		var cat string
-		err := r.Scan(&v.memberID, &sum, &v.ReviewerID, &v.Reviewer, &cat, &v.Series, &v.Flags, &v.Tags, &v.Notes, &v.At)
+		if err := r.Scan(&v.memberID, &sum, &v.ReviewerID, &v.Reviewer, &cat, &v.Series, &v.Flags, &v.Tags, &v.Notes, &v.At); err != nil {
+			return v, err
+		}
 		copy(v.SHA256[:], sum)
-		v.Category, _ = triage.ParseCategory(cat)
-		return v, err
+		var err error
+		if v.Category, err = triage.SplitCategory(cat); err != nil {
+			return v, fmt.Errorf("vote on member %d: %w", v.memberID, err)
+		}
+		return v, nil
 	})
 }
 
@@ -438,7 +443,10 @@ func (s *Store) decisions(ctx context.Context, ids []int64) (map[int64]triage.Re
 			return nil, err
 		}
 		copy(d.SHA256[:], sum)
-		d.Category, _ = triage.ParseCategory(cat)
+		var err error
+		if d.Category, err = triage.SplitCategory(cat); err != nil {
+			return nil, fmt.Errorf("decision on member %d: %w", id, err)
+		}
 		out[id] = d
 	}
 	return out, rows.Err()
@@ -723,7 +731,7 @@ func (s *Store) promote(ctx context.Context, tx pgx.Tx, setName, by string, ms [
 		if _, err := tx.Exec(ctx, `UPDATE review_members SET status = 'confirmed' WHERE id = $1`, m.id); err != nil {
 			return nil, 0, err
 		}
-		rows = append(rows, entryValues(setID, total, &e))
+		rows = append(rows, entryValues(setID, total, &e, kind))
 		entries[m.id] = total
 		total++
 	}

@@ -423,15 +423,34 @@ func testSets(t *testing.T, s Stores) {
 	if stuck, _ := s.Sets.StuckSets(ctx, -time.Hour); len(stuck) != 1 {
 		t.Errorf("StuckSets = %v, want the importing set", stuck)
 	}
+	// A mixed set (an NSRL entry among alert ones) with a custom scheme
+	// that the store has never heard of: kinds, categories and the
+	// scheme's definition come back as stored.
+	custom := triage.Scheme{Name: "storetest-custom", Labels: map[string]string{"Q": "Q", "OK": "fine"},
+		Ints: map[int]string{1: "Q", 2: "OK"}, Ignorable: map[string]bool{"OK": true}}
 	base := []triage.Entry{entry(1), entry(2), entry(3)}
-	meta := triage.SetMeta{Name: "known", Version: "1", Kind: triage.SetKindAlert}
+	base[1].Kind = triage.SetKindKnownGood
+	base[1].Category = triage.Category{}
+	base[2].Kind, base[2].Category = triage.SetKindAlert, triage.Category{Scheme: custom.Name, Code: "Q"}
+	meta := triage.SetMeta{Name: "known", Version: "1", Kind: triage.SetKindMixed, Schemes: []triage.Scheme{custom}}
 	wantCode(t, s.Sets.ImportSet(ctx, st.ID, st.Rev+1, meta, slicesSeq(base), nil), triage.ECONFLICT)
 	if err := s.Sets.ImportSet(ctx, st.ID, st.Rev, meta, slicesSeq(base), nil); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := s.Sets.Set(ctx, "known")
-	if got.State != triage.SetReady || got.BaseEntries != 3 || got.Entries != 3 {
+	if got.State != triage.SetReady || got.BaseEntries != 3 || got.Entries != 3 || got.Kind != triage.SetKindMixed {
 		t.Errorf("after import: %+v", got)
+	}
+	if diff := cmp.Diff([]triage.Scheme{custom}, got.Schemes); diff != "" {
+		t.Errorf("stored schemes (-want +got):\n%s", diff)
+	}
+	stored, err := s.Sets.SetEntries(ctx, st.ID, 0, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base[0].Kind = triage.SetKindAlert // the store records the kind each entry has in its set
+	if diff := cmp.Diff(base, stored); diff != "" {
+		t.Errorf("SetEntries of the import (-want +got):\n%s", diff)
 	}
 	n, err := s.Sets.AddSetEntries(ctx, "known", []triage.Entry{entry(4), entry(5)})
 	if err != nil || n != 5 {
@@ -441,7 +460,9 @@ func testSets(t *testing.T, s Stores) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]triage.Entry{entry(4), entry(5)}, es); diff != "" {
+	added := []triage.Entry{entry(4), entry(5)}
+	added[0].Kind, added[1].Kind = triage.SetKindAlert, triage.SetKindAlert // not said: alert in a mixed set
+	if diff := cmp.Diff(added, es); diff != "" {
 		t.Errorf("SetEntries (-want +got):\n%s", diff)
 	}
 	off, r := false, 20
