@@ -448,9 +448,10 @@ func vicsWriteRead(t *testing.T, entries []triage.Entry, opt VICSOptions) (jxRes
 
 // vicsExported returns what reading back WriteVICS's output of entries
 // gives, by the changes WriteVICS documents: positions renumbered, IDs
-// made unique, known-good entries given the profile's ignorable category,
-// and in the Default profile tags joined with commas and a Series object
-// reduced to its name.
+// made unique, categories of other schemes converted by the built-in
+// table, known-good entries given the profile's ignorable category, and in
+// the Default profile tags joined with commas and a Series object reduced
+// to its name.
 func vicsExported(entries []triage.Entry, profile string) []triage.Entry {
 	ignorable := map[string]triage.Category{"US": triage.MustParseCategory("vic-us:0"), "UK": triage.MustParseCategory("caid:ignorable"),
 		"Default": triage.MustParseCategory("vic-us:0"), "": triage.MustParseCategory("vic-us:0")}[profile]
@@ -467,6 +468,9 @@ func vicsExported(entries []triage.Entry, profile string) []triage.Entry {
 			}
 		}
 		used[e.ID] = true
+		if c, ok := (*CategoryMap)(nil).convert(e.Category, ignorable.Scheme); ok {
+			e.Category = c
+		}
 		if e.Kind == triage.SetKindKnownGood && e.Category.IsZero() {
 			e.Category = ignorable
 		}

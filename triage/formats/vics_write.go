@@ -67,8 +67,9 @@ var vicsCaseOrder = []string{
 // -> FileName (left out when it is the FileName of the first MediaFiles
 // instance, which the reader takes it from), then every Extra field under
 // its own key in sorted order: JSON text (MediaFiles, Exifs, numbers,
-// booleans) as JSON, everything else as a string. Extra keys that would be
-// read back as one of the typed fields above are left out. Hashes and
+// booleans) as JSON, everything else as a string. An Extra key that would be
+// read back as one of the typed fields above (ThreatExchange's "category"
+// label) is written as "Winnow.Extra.<key>", which the reader strips. Hashes and
 // fields VICS has no key for are written as Winnow extensions that the VICS
 // reader reads back: SHA256, PDQ, PDQQuality, PHash and Baseline. Reading
 // the output with the VICS reader gives back the entries written, with the
@@ -231,9 +232,17 @@ type vicsWriter struct {
 	scheme    *triage.Scheme
 	profile   string
 	ignorable triage.Category // written for known-good entries
-	keys      []string
+	keys      []extraKey
 	used      map[string]struct{} // MediaIDs written
 }
+
+// extraKey is an Extra field's key and the key it is written under.
+type extraKey struct{ k, out string }
+
+// vicsExtraPrefix marks an Extra field whose own key would be read back as
+// a typed VICS field (or starts with the prefix itself); the VICS reader
+// strips it.
+const vicsExtraPrefix = "Winnow.Extra."
 
 // profileIgnorable returns the category a profile writes for known-good
 // entries: the profile's own code when its scheme (which a lab may have
@@ -378,13 +387,15 @@ func (w *vicsWriter) appendMedia(b []byte, e *triage.Entry, n int) ([]byte, erro
 	seriesKey, hasNameKey := "", false
 	var mediaFiles string
 	for k, v := range e.Extra {
+		if f := vicsField([]byte(k)); f == vfSeries && jsonKind([]byte(v)) == '{' && json.Valid([]byte(v)) &&
+			seriesName([]byte(v)) == e.Series && (seriesKey == "" || k < seriesKey) {
+			seriesKey = k
+		}
+	}
+	for k := range e.Extra {
+		out := k
 		switch f := vicsField([]byte(k)); {
-		case isODataAnnotation([]byte(k)):
-			continue
-		case f == vfSeries:
-			if seriesKey == "" && jsonKind([]byte(v)) == '{' && json.Valid([]byte(v)) && seriesName([]byte(v)) == e.Series {
-				seriesKey = k
-			}
+		case isODataAnnotation([]byte(k)), k == seriesKey:
 			continue
 		case f == vfName:
 			hasNameKey = true
@@ -393,12 +404,14 @@ func (w *vicsWriter) appendMedia(b []byte, e *triage.Entry, n int) ([]byte, erro
 				mediaFiles = k
 			}
 		case f == vfAltHashes:
-		case f != vfNone:
-			continue // would be read back as a typed field
+		case f != vfNone, strings.HasPrefix(k, vicsExtraPrefix):
+			// It would be read back as a typed field (a ThreatExchange
+			// "category" label, a second Series): kept under the prefix.
+			out = vicsExtraPrefix + k
 		}
-		w.keys = append(w.keys, k)
+		w.keys = append(w.keys, extraKey{k, out})
 	}
-	slices.Sort(w.keys)
+	slices.SortFunc(w.keys, func(a, b extraKey) int { return strings.Compare(a.out, b.out) })
 
 	// The reader takes Name from FileName when the key is there, else from
 	// a non-empty Name key (which then stays out of Extra), else from the
@@ -456,11 +469,11 @@ func (w *vicsWriter) appendMedia(b []byte, e *triage.Entry, n int) ([]byte, erro
 		}
 	}
 	for _, k := range w.keys {
-		key(k)
-		if v := e.Extra[k]; iped && jsonKind([]byte(v)) == '{' {
+		key(k.out)
+		if v := e.Extra[k.k]; iped && jsonKind([]byte(v)) == '{' {
 			b = appendJSONString(b, v)
 		} else {
-			b = w.appendExtra(b, k, v)
+			b = w.appendExtra(b, k.k, v)
 		}
 	}
 	return append(b, '}'), nil
