@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"testing"
 )
 
 // IPED's acceptance rules for Project VIC JSON, as its reader
@@ -229,4 +230,33 @@ func skipRest(dec *json.Decoder, t json.Token) error {
 		}
 	}
 	return nil
+}
+
+// TestIPEDRules checks the checker itself on what IPED refuses or drops,
+// and that the profiles other than Default are refused as IPED does.
+func TestIPEDRules(t *testing.T) {
+	const def = `{"@odata.context":"http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/Default/$metadata#Media","value":[`
+	const md5 = `"MD5":"6b7053944681f9b77697ae85dec5b484"`
+	for _, tt := range []struct {
+		doc    string
+		stored int
+		err    string
+	}{
+		{def + `{` + md5 + `,"Category":1}]}`, 1, ""},
+		{def + `{` + md5 + `,"IsPrecategorized":false}]}`, 1, ""},
+		{def + `{` + md5 + `}]}`, 0, ""},                                              // neither a Category nor a flag: dropped
+		{def + `{"SHA256":"` + strings.Repeat("ab", 32) + `","Category":1}]}`, 0, ""}, // no digest IPED reads
+		{def + `{` + md5 + `,"Tags":["a","b"]}]}`, 0, "holds an array"},
+		{def + `{` + md5 + `,"Category":1,"Exifs":{"a":1}}]}`, 0, "holds an object"},
+		{def + `{"MD5":null,"Category":1}]}`, 0, "aborts the file"},
+		{def + `],"more":1}`, 0, "a member after value"},
+		{strings.Replace(def, "/Default/", "/US/", 1) + `{` + md5 + `,"Category":1}]}`, 0, "unknown data model"},
+		{strings.Replace(def, "#Media", "#Cases", 1) + `]}`, 0, "unknown data model"},
+		{"\xef\xbb\xbf" + def + `]}`, 0, "byte-order mark"},
+	} {
+		n, err := ipedAccepts([]byte(tt.doc))
+		if tt.err == "" && (err != nil || n != tt.stored) || tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)) {
+			t.Errorf("%s: stored %d, %v; want %d, %q", tt.doc, n, err, tt.stored, tt.err)
+		}
+	}
 }
