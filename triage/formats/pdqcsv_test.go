@@ -193,7 +193,7 @@ func TestPDQHostile(t *testing.T) {
 
 func FuzzPDQCSV(f *testing.F) {
 	addFixtures(f, "synthetic/pdq/pdq-photo-hasher-output.csv", "synthetic/pdq/pdq-keyed-output.txt",
-		"synthetic/pdq/threatexchange-dataset.csv", "threatexchange-pdq/PDQMD5TestData.csv")
+		"synthetic/pdq/threatexchange-dataset.csv", "threatexchange-pdq/PDQMD5TestData.csv", "threatexchange-pdq/pdq-photo-hasher-legacy.txt")
 	b, err := os.ReadFile("testdata/threatexchange-pdq/vpdq-doorknob-hd-no-bar.txt")
 	if err != nil {
 		f.Fatal(err)
