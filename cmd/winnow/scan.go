@@ -401,6 +401,10 @@ func loadScanSet(ctx context.Context, e *env, path string) (*triage.HashSet, rep
 			return nil, info, err
 		}
 	}
+	if c := s.SchemeConflicts(); len(c) > 0 {
+		fmt.Fprintf(e.stderr, "--hashset %s: the set defines category schemes %s differently from --schemes or an earlier set; the first definition is used for labels (the entries' kinds are the set's own)\n",
+			path, strings.Join(c, ", "))
+	}
 	info.Name, info.Version, info.Kind, info.Entries, info.Description = s.Meta.Name, s.Meta.Version, string(s.Meta.Kind), s.Len(), s.Meta.Description
 	info.PDQRadius, info.PHashRadius = s.Meta.PDQRadius, s.Meta.PHashRadius
 	return s, info, nil
