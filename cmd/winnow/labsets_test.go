@@ -17,7 +17,6 @@ import (
 
 	"github.com/winnow-forensics/winnow/api"
 	"github.com/winnow-forensics/winnow/triage"
-	"github.com/winnow-forensics/winnow/triage/formats"
 	"github.com/winnow-forensics/winnow/triage/triagetest"
 )
 
@@ -161,21 +160,7 @@ func TestLabCustomSchemeAndKinds(t *testing.T) {
 	}
 	exported := filepath.Join(dir, "exported.json")
 	writeFile(t, exported, export)
-	src, err := formats.Open(exported, formats.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cats []string
-	for {
-		e, err := src.Next()
-		if err != nil {
-			break
-		}
-		cats = append(cats, e.Category.String())
-	}
-	src.Close()
-	slices.Sort(cats)
-	if want := []string{"vic-us:0", "vic-us:0", "vic-us:1", "vic-us:1"}; !slices.Equal(cats, want) {
+	if cats, want := fileCategories(t, exported), []string{"vic-us:0", "vic-us:0", "vic-us:1", "vic-us:1"}; !slices.Equal(cats, want) {
 		t.Errorf("vics export categories %q, want %q", cats, want)
 	}
 

@@ -64,14 +64,9 @@ func ipedAccepts(doc []byte) (int, error) {
 	}
 	stored := 0
 	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
+		if isObject, err := nextObject(dec); err != nil {
 			return 0, err
-		}
-		if t != json.Delim('{') {
-			if err := skipRest(dec, t); err != nil {
-				return 0, err
-			}
+		} else if !isObject {
 			continue
 		}
 		ok, err := ipedRecord(dec)
@@ -174,14 +169,9 @@ func isIPEDField(k string) bool {
 func ipedArray(dec *json.Decoder) (int, error) {
 	props := 0
 	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
+		if isObject, err := nextObject(dec); err != nil {
 			return 0, err
-		}
-		if t != json.Delim('{') {
-			if err := skipRest(dec, t); err != nil {
-				return 0, err
-			}
+		} else if !isObject {
 			continue
 		}
 		name := ""
@@ -206,6 +196,19 @@ func ipedArray(dec *json.Decoder) (int, error) {
 	}
 	_, err := dec.Token() // ']'
 	return props, err
+}
+
+// nextObject reads the next element of an array: true after the '{' of an
+// object, false after skipping anything else.
+func nextObject(dec *json.Decoder) (bool, error) {
+	t, err := dec.Token()
+	if err != nil {
+		return false, err
+	}
+	if t == json.Delim('{') {
+		return true, nil
+	}
+	return false, skipRest(dec, t)
 }
 
 // skipRest skips the rest of a value whose first token was t.

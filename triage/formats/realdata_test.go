@@ -209,7 +209,9 @@ func TestNSRLExportMediaIDs(t *testing.T) {
 	if err := formats.WriteVICS(&buf, sliceSeq(set), formats.VICSOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	var doc struct{ Value []struct{ MediaID json.Number } }
+	var doc struct {
+		Value []struct{ MediaID json.Number }
+	}
 	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
