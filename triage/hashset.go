@@ -57,7 +57,7 @@ type Entry struct {
 	// Kind says what a match on the entry means: alert (known material)
 	// or known-good. It belongs to the entry's source (an NSRL record is
 	// known-good whatever it is compiled with); "" means the source does
-	// not say, and the builder decides (see HashSetBuilder.Add).
+	// not say, and the builder decides (see setfile.Builder.Add).
 	Kind SetKind
 	// Category is the classification, in a named scheme; zero means
 	// uncategorised.

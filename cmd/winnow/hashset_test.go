@@ -15,6 +15,7 @@ import (
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/formats"
 	"github.com/winnow-forensics/winnow/triage/report"
+	"github.com/winnow-forensics/winnow/triage/setfile"
 	"github.com/winnow-forensics/winnow/triage/triagetest"
 )
 
@@ -34,7 +35,7 @@ func TestHashsetBuildFromMedia(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("build: exit %d\n%s", code, stderr)
 	}
-	s, err := triage.ReadHashSetFile(out)
+	s, err := setfile.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func TestHashsetBuildFromMedia(t *testing.T) {
 	if code, _, stderr := runWinnow(t, "hashset", "build", "--out", again, vics); code != 0 {
 		t.Fatalf("rebuild from VICS: %d %s", code, stderr)
 	}
-	s2, err := triage.ReadHashSetFile(again)
+	s2, err := setfile.ReadFile(again)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +116,7 @@ func TestHashsetBuildErrors(t *testing.T) {
 	if !strings.Contains(stderr, "2") || !strings.Contains(stderr, "skipped") {
 		t.Errorf("the bad line is not reported with its number: %s", stderr)
 	}
-	s, err := triage.ReadHashSetFile(out)
+	s, err := setfile.ReadFile(out)
 	if err != nil || s.Len() != 2 || s.Meta.Stats.Rejected != 1 {
 		t.Fatalf("set: %v, stats %+v", err, s.Meta.Stats)
 	}
@@ -145,7 +146,7 @@ func TestHashsetBuildHashKeeper(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("build: exit %d\n%s", code, stderr)
 	}
-	s, err := triage.ReadHashSetFile(out)
+	s, err := setfile.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}

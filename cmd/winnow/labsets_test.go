@@ -17,6 +17,7 @@ import (
 
 	"github.com/winnow-forensics/winnow/api"
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
 	"github.com/winnow-forensics/winnow/triage/triagetest"
 )
 
@@ -55,7 +56,7 @@ func TestLabCustomSchemeAndKinds(t *testing.T) {
 		"custom-x.jpg":  triagetest.PhotoJPEG(320, 240, 701, 90),
 		"both.jpg":      triagetest.PhotoJPEG(320, 240, 702, 90),
 	}
-	h := triage.NewHasher(triage.HasherOptions{Algos: triage.AlgosCrypto})
+	h := hashing.New(hashing.Options{Algos: triage.AlgosCrypto})
 	fps := map[string]triage.Fingerprint{}
 	for name, b := range files {
 		writeFile(t, filepath.Join(dir, "seizure", name), b)

@@ -11,6 +11,7 @@ import (
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/formats"
 	"github.com/winnow-forensics/winnow/triage/formats/rds3"
+	"github.com/winnow-forensics/winnow/triage/setfile"
 )
 
 // readerFixtures are the hash-set files of testdata (every format, real
@@ -67,7 +68,7 @@ func compiled(t *testing.T, path string, opt formats.Options) []triage.Entry {
 
 func build(t *testing.T, r triage.EntryReader) []triage.Entry {
 	t.Helper()
-	b := triage.NewHashSetBuilder(triage.SetMeta{Name: "roundtrip", Kind: triage.SetKindAlert})
+	b := setfile.NewBuilder(triage.SetMeta{Name: "roundtrip", Kind: triage.SetKindAlert})
 	for {
 		e, err := r.Next()
 		if err == io.EOF {
@@ -87,7 +88,7 @@ func build(t *testing.T, r triage.EntryReader) []triage.Entry {
 	if _, err := b.WriteTo(&buf); err != nil {
 		t.Fatal(err)
 	}
-	s, err := triage.ParseHashSet(buf.Bytes())
+	s, err := setfile.Parse(buf.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
