@@ -73,6 +73,9 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzReadReviewConfig$$' -fuzztime $(FUZZTIME) ./cmd/winnow
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./triage/heif
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./triage/vpdq
+	$(GO) test -run '^$$' -fuzz '^FuzzParseHashSet$$' -fuzztime $(FUZZTIME) ./triage
+	$(GO) test -run '^$$' -fuzz '^FuzzVICS$$' -fuzztime $(FUZZTIME) ./triage/formats
+	$(GO) test -run '^$$' -fuzz '^FuzzPDQCSV$$' -fuzztime $(FUZZTIME) ./triage/formats
 
 # The README's first command: scan the demo seizure (demo/README.md).
 DEMO_OUT ?= /tmp/winnow-demo

@@ -348,27 +348,28 @@ type AuditEvent struct {
 
 // Audit actions.
 const (
-	AuditUpload       = "item.upload"
-	AuditMediaAccess  = "item.media"
-	AuditDecision     = "item.decision"
-	AuditExport       = "exhibit.export"
-	AuditUserCreate   = "user.create"
-	AuditTokenCreate  = "token.create"
-	AuditTokenRevoke  = "token.revoke"
-	AuditHashSetPush  = "hashset.push"
-	AuditHashSetEdit  = "hashset.update"
-	AuditHashSetEntry = "hashset.entries"
-	AuditCaseCreate   = "case.create"
-	AuditCaseMember   = "case.member"
-	AuditReviewClaim  = "review.claim"
-	AuditReviewVote   = "review.vote"
-	AuditAdjudicate   = "review.adjudicate"
-	AuditPromote      = "review.promote"
-	AuditReviewExport = "case.review_export"
-	AuditLogin        = "session.login"
-	AuditLoginFailed  = "session.login_failed"
-	AuditLogout       = "session.logout"
-	AuditPassword     = "user.password"
+	AuditUpload        = "item.upload"
+	AuditMediaAccess   = "item.media"
+	AuditDecision      = "item.decision"
+	AuditExport        = "exhibit.export"
+	AuditUserCreate    = "user.create"
+	AuditTokenCreate   = "token.create"
+	AuditTokenRevoke   = "token.revoke"
+	AuditHashSetPush   = "hashset.push"
+	AuditHashSetEdit   = "hashset.update"
+	AuditHashSetEntry  = "hashset.entries"
+	AuditHashSetExport = "hashset.export"
+	AuditCaseCreate    = "case.create"
+	AuditCaseMember    = "case.member"
+	AuditReviewClaim   = "review.claim"
+	AuditReviewVote    = "review.vote"
+	AuditAdjudicate    = "review.adjudicate"
+	AuditPromote       = "review.promote"
+	AuditReviewExport  = "case.review_export"
+	AuditLogin         = "session.login"
+	AuditLoginFailed   = "session.login_failed"
+	AuditLogout        = "session.logout"
+	AuditPassword      = "user.password"
 )
 
 // AuditFilter selects audit events, newest first.
@@ -397,7 +398,7 @@ type StoredSet struct {
 	ID          int64          `json:"id"`
 	Name        string         `json:"name"`
 	Version     string         `json:"version"`
-	Kind        string         `json:"kind"`
+	Kind        SetKind        `json:"kind"`
 	Description string         `json:"description,omitempty"`
 	SHA256      SHA256         `json:"-"`
 	Size        int64          `json:"size"`
@@ -416,6 +417,9 @@ type StoredSet struct {
 	PushedBy  int64     `json:"pushed_by,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// Schemes are the category schemes the compiled file carries
+	// (SetMeta.Schemes), recorded by its import.
+	Schemes []Scheme `json:"schemes,omitempty"`
 }
 
 // SetUpdate changes a stored set's settings; nil fields stay as they are.

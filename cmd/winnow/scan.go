@@ -406,7 +406,11 @@ func loadScanSet(ctx context.Context, e *env, path string) (*setfile.Set, report
 			return nil, info, err
 		}
 	}
-	info.Name, info.Version, info.Kind, info.Entries, info.Description = s.Meta.Name, s.Meta.Version, s.Meta.Kind, s.Len(), s.Meta.Description
+	if c := s.SchemeConflicts(); len(c) > 0 {
+		fmt.Fprintf(e.stderr, "--hashset %s: the set defines category schemes %s differently from --schemes or an earlier set; the first definition is used for labels (the entries' kinds are the set's own)\n",
+			path, strings.Join(c, ", "))
+	}
+	info.Name, info.Version, info.Kind, info.Entries, info.Description = s.Meta.Name, s.Meta.Version, string(s.Meta.Kind), s.Len(), s.Meta.Description
 	info.PDQRadius, info.PHashRadius = s.Meta.PDQRadius, s.Meta.PHashRadius
 	return s, info, nil
 }
@@ -415,8 +419,8 @@ func loadScanSet(ctx context.Context, e *env, path string) (*setfile.Set, report
 // and loads the result; sum is the file's SHA-256, which names the version
 // when the file records none.
 func compileInMemory(ctx context.Context, e *env, path, sum string) (*setfile.Set, error) {
-	b := setfile.NewBuilder(triage.SetMeta{Created: time.Now().UTC().Truncate(time.Second)})
-	src, err := importInput(ctx, e, b, path, formats.Options{}, triage.Category{}, 20)
+	b := setfile.NewBuilder(triage.SetMeta{Kind: triage.SetKindAlert, Created: time.Now().UTC().Truncate(time.Second)})
+	src, err := importInput(ctx, e, b, path, formats.Options{}, triage.Category{}, "", 20)
 	if err != nil {
 		return nil, fmt.Errorf("--hashset: %w", err)
 	}
@@ -433,15 +437,11 @@ func compileInMemory(ctx context.Context, e *env, path, sum string) (*setfile.Se
 	if b.Meta.Version == "" {
 		b.Meta.Version = "sha256:" + sum[:16]
 	}
-	b.Meta.Kind = triage.KindAlert
-	if src.Meta["kind"] == triage.KindKnownGood {
-		b.Meta.Kind = triage.KindKnownGood
-	}
 	var buf bytes.Buffer
 	if _, err := b.WriteTo(&buf); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(e.stderr, "%s (%s): %s; set %q (%s)\n", path, src.Format, src.Stats, b.Meta.Name, b.Meta.Kind)
+	fmt.Fprintf(e.stderr, "%s (%s): %s; set %q (%s)\n", path, src.Format, src.Stats, b.Meta.Name, b.Kind())
 	return setfile.Parse(buf.Bytes())
 }
 

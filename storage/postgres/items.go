@@ -51,8 +51,8 @@ func scanItem(row pgx.Row) (triage.Item, error) {
 	if verdict != nil {
 		it.Verdict = triage.Verdict(*verdict)
 	}
-	if category != "" {
-		it.Category, _ = triage.ParseCategory(category)
+	if it.Category, err = triage.SplitCategory(category); err != nil {
+		return it, fmt.Errorf("item %d: %w", it.ID, err)
 	}
 	if finished != nil {
 		it.FinishedAt = *finished
@@ -299,11 +299,13 @@ func (s *Store) Matches(ctx context.Context, itemID int64) ([]triage.MatchRecord
 		if err := r.Scan(&m.Set, &m.SetVersion, &m.SetKind, &m.Entry, &m.EntryID, &algo, &m.Distance, &m.Dihedral, &cat, &m.Series); err != nil {
 			return m, err
 		}
-		if a, err := triage.ParseAlgoSet(algo); err == nil {
-			m.Algo = triage.Algo(a)
+		a, err := triage.ParseAlgoSet(algo)
+		if err != nil {
+			return m, fmt.Errorf("match of item %d: %w", itemID, err)
 		}
-		if cat != "" {
-			m.Category, _ = triage.ParseCategory(cat)
+		m.Algo = triage.Algo(a)
+		if m.Category, err = triage.SplitCategory(cat); err != nil {
+			return m, fmt.Errorf("match of item %d: %w", itemID, err)
 		}
 		return m, nil
 	})

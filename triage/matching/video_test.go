@@ -59,7 +59,7 @@ func TestVideoMatchReference(t *testing.T) {
 		copyOf[i].Name = "copy.mp4"
 	}
 	es := append(append(frameEntries(target), frameEntries(other)...), copyOf...)
-	set := buildSet(t, triage.SetMeta{Name: "V", Version: "1", Kind: triage.KindAlert}, es)
+	set := buildSet(t, triage.SetMeta{Name: "V", Version: "1", Kind: triage.SetKindAlert}, es)
 	m := New(Options{})
 	m.AddSet(set)
 	ls := m.sets.load()[0]
@@ -108,7 +108,7 @@ func TestVideoStills(t *testing.T) {
 		e.Algos = triage.AlgoSet(triage.AlgoPDQ)
 		es = append(es, e)
 	}
-	set := buildSet(t, triage.SetMeta{Name: "S", Version: "1", Kind: triage.KindAlert}, es)
+	set := buildSet(t, triage.SetMeta{Name: "S", Version: "1", Kind: triage.SetKindAlert}, es)
 	m := New(Options{})
 	m.AddSet(set)
 	flip := func(h triage.PDQ, bits int) triage.PDQ {

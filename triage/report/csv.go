@@ -13,12 +13,13 @@ var CSVColumns = []string{
 	"id", "path", "outer_path", "inner_path", "size", "verdict", "reason", "category", "category_label",
 	"md5", "sha1", "sha256", "mime", "kind", "width", "height", "pdq", "pdq_quality", "phash",
 	"match_set", "match_entry_id", "match_algorithm", "match_distance", "matches",
-	"group", "duplicate_stack", "error",
+	"group", "duplicate_stack", "error", "also_known_good",
 }
 
 // WriteCSV writes one row per item (RFC 4180, with a header of
 // CSVColumns); the match_ columns describe the item's best match, matches
-// counts them all. A cell starting with =, +, -, @, a tab or a carriage
+// counts them all, also_known_good lists (';'-separated) the known-good
+// sets that list a known or variant item too. A cell starting with =, +, -, @, a tab or a carriage
 // return gets a leading apostrophe, so that a spreadsheet shows a file
 // named "=HYPERLINK(...)" as text instead of running it (the exact names
 // are in report.json).
@@ -41,7 +42,7 @@ func WriteCSV(w io.Writer, r *Report) error {
 			deref(it.MD5), deref(it.SHA1), deref(it.SHA256), it.MIME, it.Kind, itoa0(it.Width), itoa0(it.Height),
 			deref(it.PDQ), intp(it.PDQQuality), deref(it.PHash),
 			ms, me, ma, md, strconv.Itoa(len(it.Matches)+it.MatchesOmitted),
-			itoa0(it.Group), itoa0(it.Stack), deref(it.Error),
+			itoa0(it.Group), itoa0(it.Stack), deref(it.Error), strings.Join(it.AlsoKnownGood, ";"),
 		)
 		for k, c := range row {
 			row[k] = defuse(c)
