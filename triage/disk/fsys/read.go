@@ -1,0 +1,82 @@
+package fsys
+
+import (
+	"errors"
+	"io"
+)
+
+// ExtentReader reads a file's content from the extents it occupies on a
+// volume: sparse extents (Off -1) read as zeros, and bytes past the last
+// extent but within Size (a file whose runs end early) also read as zeros,
+// as The Sleuth Kit returns them.
+type ExtentReader struct {
+	vol     io.ReaderAt
+	extents []Extent
+	starts  []int64 // file offset of each extent
+	size    int64
+}
+
+// NewExtentReader returns a reader of size bytes laid out in extents of vol.
+func NewExtentReader(vol io.ReaderAt, extents []Extent, size int64) *ExtentReader {
+	starts := make([]int64, len(extents))
+	var at int64
+	for i, e := range extents {
+		starts[i] = at
+		at += e.Len
+	}
+	return &ExtentReader{vol: vol, extents: extents, starts: starts, size: size}
+}
+
+// Size is the content's length.
+func (r *ExtentReader) Size() int64 { return r.size }
+
+// ReadAt implements io.ReaderAt.
+func (r *ExtentReader) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errors.New("negative offset")
+	}
+	if off >= r.size {
+		return 0, io.EOF
+	}
+	want := len(p)
+	if int64(want) > r.size-off {
+		p = p[:r.size-off]
+	}
+	n := 0
+	// Binary search for the extent holding off.
+	lo, hi := 0, len(r.extents)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if r.starts[m]+r.extents[m].Len <= off {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	for i := lo; n < len(p); i++ {
+		if i >= len(r.extents) {
+			clear(p[n:])
+			n = len(p)
+			break
+		}
+		e := r.extents[i]
+		in := off + int64(n) - r.starts[i]
+		k := min(int64(len(p)-n), e.Len-in)
+		if e.Off < 0 {
+			clear(p[n : n+int(k)])
+		} else {
+			m, err := r.vol.ReadAt(p[n:n+int(k)], e.Off+in)
+			if m < int(k) {
+				if err == nil || err == io.EOF {
+					err = io.ErrUnexpectedEOF
+				}
+				return n + m, err
+			}
+		}
+		n += int(k)
+	}
+	if n < want {
+		return n, io.EOF
+	}
+	return n, nil
+}
