@@ -44,7 +44,7 @@ func IsSegment(head []byte) bool {
 const (
 	maxSections   = 1 << 20 // sections per segment
 	maxChunkBytes = 64 << 20
-	maxTableCache = 8 // chunk tables held at once
+	maxTableCache = 8       // chunk tables held at once
 	maxChunkCache = 4 << 20 // bytes of decompressed chunks held at once
 	descriptorLen = 76
 	fileHeaderLen = 13
