@@ -54,8 +54,10 @@ type File struct {
 	Times  Times
 	// Extents are where the content lies in the volume, in file order; a
 	// sparse run is an extent with Off -1. Resident content (NTFS, ext4
-	// inline data) is one extent pointing at the bytes in the metadata.
+	// inline data) is one extent pointing at the bytes in the metadata,
+	// and Data holds it as the reader decoded it.
 	Extents []Extent
+	Data    []byte
 	// Err says why the content cannot be read (compressed or encrypted
 	// data, a broken run list, a chain that cycles): the file is listed,
 	// Open fails with Err.

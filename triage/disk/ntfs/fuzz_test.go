@@ -1,0 +1,78 @@
+package ntfs
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"io"
+	"os"
+	"testing"
+
+	"github.com/winnow-forensics/winnow/triage/disk/fsys"
+)
+
+func seedVolume(f *testing.F) []byte {
+	g, err := os.Open("testdata/nested.img.gz")
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer g.Close()
+	z, err := gzip.NewReader(g)
+	if err != nil {
+		f.Fatal(err)
+	}
+	b, err := io.ReadAll(z)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return b
+}
+
+// FuzzRecord parses one MFT entry of any bytes the way the walk does:
+// fixups, attributes, names, run lists.
+func FuzzRecord(f *testing.F) {
+	vol := seedVolume(f)
+	fs, err := Open(bytes.NewReader(vol), int64(len(vol)), fsys.Limits{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, n := range []int64{0, 5, 64, 67, 68, 70} {
+		off := fs.recordOffset(n)
+		f.Add(append([]byte(nil), vol[off:off+fs.recordSize]...))
+	}
+	f.Fuzz(func(t *testing.T, rec []byte) {
+		if int64(len(rec)) != fs.recordSize {
+			return
+		}
+		if fs.fixup(rec) != nil {
+			return
+		}
+		e := fs.entry(64, rec, nil)
+		for _, s := range e.streams {
+			fl := &fsys.File{Size: s.size}
+			fs.content(fl, s)
+			if r, err := fs.Open(fl); err == nil {
+				io.Copy(io.Discard, io.NewSectionReader(r, 0, min(fl.Size, 1<<20)))
+			}
+		}
+	})
+}
+
+// FuzzVolume opens a damaged volume, walks it, reads what it lists (at
+// most 1 MiB a file) and its free space.
+func FuzzVolume(f *testing.F) {
+	f.Add(seedVolume(f))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fs, err := Open(bytes.NewReader(b), int64(len(b)), fsys.Limits{MaxFiles: 10000})
+		if err != nil {
+			return
+		}
+		fs.Walk(context.Background(), func(fl *fsys.File) error {
+			if r, err := fs.Open(fl); err == nil {
+				io.Copy(io.Discard, io.NewSectionReader(r, 0, min(fl.Size, 1<<20)))
+			}
+			return nil
+		})
+		fs.Unallocated(context.Background(), func(fsys.Extent) error { return nil })
+	})
+}
