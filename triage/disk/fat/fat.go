@@ -45,7 +45,7 @@ type FS struct {
 	rootOff, rootLen int64 // FAT12/16 fixed root directory
 	rootCluster      uint32
 	dataOff          int64
-	firstMetaSector  int64 // the sector slot 3 is numbered from
+	firstMetaSector  int64  // the sector slot 3 is numbered from
 	clusters         uint32 // valid cluster numbers are 2..clusters+1
 
 	mu    sync.Mutex       // guards the page cache
