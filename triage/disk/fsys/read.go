@@ -80,3 +80,22 @@ func (r *ExtentReader) ReadAt(p []byte, off int64) (int, error) {
 	}
 	return n, nil
 }
+
+// BytesReader is content held in memory (resident data), as an
+// io.ReaderAt.
+type BytesReader []byte
+
+// ReadAt implements io.ReaderAt.
+func (b BytesReader) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errors.New("negative offset")
+	}
+	if off >= int64(len(b)) {
+		return 0, io.EOF
+	}
+	n := copy(p, b[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}

@@ -400,22 +400,9 @@ func (fs *FS) Open(f *fsys.File) (io.ReaderAt, error) {
 		return nil, f.Err
 	}
 	if f.Data != nil {
-		return fsys.NewExtentReader(byteReader(f.Data), []fsys.Extent{{Off: 0, Len: int64(len(f.Data))}}, f.Size), nil
+		return fsys.BytesReader(f.Data), nil
 	}
 	return fsys.NewExtentReader(fs.r, f.Extents, f.Size), nil
-}
-
-type byteReader []byte
-
-func (b byteReader) ReadAt(p []byte, off int64) (int, error) {
-	if off >= int64(len(b)) {
-		return 0, io.EOF
-	}
-	n := copy(p, b[off:])
-	if n < len(p) {
-		return n, io.EOF
-	}
-	return n, nil
 }
 
 // Unallocated implements fsys.FS: the clear bits of $Bitmap.
