@@ -1,0 +1,309 @@
+package disk
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"crypto/sha1"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/disk/ewf"
+)
+
+// Image is an opened disk image: the acquired medium's bytes, whatever
+// container holds them.
+type Image struct {
+	// Format is "raw", "split raw" or "ewf".
+	Format string
+	// Segments are the files the image was read from, in order.
+	Segments []string
+	r        io.ReaderAt
+	size     int64
+	ewf      *ewf.Image
+	files    []*os.File
+}
+
+// ReadAt reads the medium.
+func (im *Image) ReadAt(p []byte, off int64) (int, error) { return im.r.ReadAt(p, off) }
+
+// Size is the medium's size in bytes.
+func (im *Image) Size() int64 { return im.size }
+
+// Close closes the segment files.
+func (im *Image) Close() error {
+	var first error
+	for _, f := range im.files {
+		if err := f.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// IsImageName reports whether a file name looks like a disk image or the
+// first segment of one (.E01, .001, .dd, .raw, .img).
+func IsImageName(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	switch ext {
+	case ".e01", ".001", ".dd", ".raw", ".img", ".ima", ".dsk", ".vhd":
+		return true
+	}
+	return false
+}
+
+// IsSegment reports whether name is a later segment of a multi-segment
+// image (.E02..., .002...): scanning it on its own makes no sense, it is
+// read with its first segment.
+func IsSegment(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	if len(ext) != 4 {
+		return false
+	}
+	if n, err := strconv.Atoi(ext[1:]); err == nil {
+		return n > 1 && ext[1] == '0'
+	}
+	if ext[1] >= 'e' && ext[1] <= 'z' {
+		n := ewfSegmentNumber(ext[1:])
+		return n > 1
+	}
+	return false
+}
+
+// ewfSegmentNumber decodes "e01".."e99", "eaa".."ezz", "faa"... (EnCase's
+// naming), 0 when ext is not a segment extension.
+func ewfSegmentNumber(ext string) int {
+	ext = strings.ToLower(ext)
+	if len(ext) != 3 {
+		return 0
+	}
+	if ext[0] == 'e' {
+		if n, err := strconv.Atoi(ext[1:]); err == nil && n > 0 {
+			return n
+		}
+	}
+	a, b, c := ext[0], ext[1], ext[2]
+	if a < 'e' || a > 'z' || b < 'a' || b > 'z' || c < 'a' || c > 'z' {
+		return 0
+	}
+	return 100 + int(a-'e')*676 + int(b-'a')*26 + int(c-'a')
+}
+
+// ewfSegmentExt is the extension of segment n, in the case of like.
+func ewfSegmentExt(n int, like string) string {
+	var s string
+	if n < 100 {
+		s = fmt.Sprintf("E%02d", n)
+	} else {
+		n -= 100
+		s = string([]byte{byte('E' + n/676), byte('A' + n/26%26), byte('A' + n%26)})
+	}
+	if strings.ToLower(like) == like {
+		s = strings.ToLower(s)
+	}
+	return s
+}
+
+// Open opens the image at path: an EWF image (its other segments are
+// found beside it: laptop.E01, laptop.E02...), a split raw image given by
+// its first part (usb.001, usb.002...), or a single raw file.
+func Open(path string) (*Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	head := make([]byte, 16)
+	n, _ := f.ReadAt(head, 0)
+	head = head[:n]
+	f.Close()
+	ext := filepath.Ext(path)
+	switch {
+	case ewf.IsSegment(head):
+		return openEWF(path)
+	case len(ext) == 4 && ext[1:] == "001":
+		return openSplit(path)
+	}
+	return openFiles("raw", []string{path})
+}
+
+func openEWF(path string) (*Image, error) {
+	ext := filepath.Ext(path)
+	base := strings.TrimSuffix(path, ext)
+	paths := []string{path}
+	if ewfSegmentNumber(ext[1:]) == 1 {
+		for n := 2; n < 14972; n++ {
+			p := base + "." + ewfSegmentExt(n, ext[1:])
+			if _, err := os.Stat(p); err != nil {
+				break
+			}
+			paths = append(paths, p)
+		}
+	}
+	im := &Image{Format: "ewf", Segments: paths}
+	var segs []ewf.Segment
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			im.Close()
+			return nil, err
+		}
+		im.files = append(im.files, f)
+		fi, err := f.Stat()
+		if err != nil {
+			im.Close()
+			return nil, err
+		}
+		segs = append(segs, ewf.Segment{R: f, Size: fi.Size(), Name: filepath.Base(p)})
+	}
+	e, err := ewf.Open(segs)
+	if err != nil {
+		im.Close()
+		return nil, triage.Errorf(triage.EINVALID, "%v", err)
+	}
+	im.ewf, im.r, im.size = e, e, e.Size()
+	return im, nil
+}
+
+func openSplit(path string) (*Image, error) {
+	base := strings.TrimSuffix(path, filepath.Ext(path))
+	paths := []string{path}
+	for n := 2; n < 100000; n++ {
+		p := fmt.Sprintf("%s.%03d", base, n)
+		if _, err := os.Stat(p); err != nil {
+			break
+		}
+		paths = append(paths, p)
+	}
+	format := "split raw"
+	if len(paths) == 1 {
+		format = "raw"
+	}
+	return openFiles(format, paths)
+}
+
+func openFiles(format string, paths []string) (*Image, error) {
+	im := &Image{Format: format, Segments: paths}
+	var parts []piece
+	var at int64
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			im.Close()
+			return nil, err
+		}
+		im.files = append(im.files, f)
+		fi, err := f.Stat()
+		if err != nil {
+			im.Close()
+			return nil, err
+		}
+		parts = append(parts, piece{r: f, off: at, size: fi.Size()})
+		at += fi.Size()
+	}
+	im.size = at
+	if len(parts) == 1 {
+		im.r = parts[0].r
+	} else {
+		im.r = concat(parts)
+	}
+	return im, nil
+}
+
+// piece is one file of a concatenation.
+type piece struct {
+	r         io.ReaderAt
+	off, size int64
+}
+
+// concat is the concatenation of parts (a split raw image).
+type concat []piece
+
+func (c concat) ReadAt(p []byte, off int64) (int, error) {
+	n := 0
+	for i := range c {
+		pt := c[i]
+		if n == len(p) {
+			break
+		}
+		at := off + int64(n)
+		if at >= pt.off+pt.size || at < pt.off {
+			continue
+		}
+		k := int(min(int64(len(p)-n), pt.off+pt.size-at))
+		m, err := pt.r.ReadAt(p[n:n+k], at-pt.off)
+		n += m
+		if m < k {
+			if err == nil || err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return n, err
+		}
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// StoredMD5 and StoredSHA1 are the digests the acquiring tool stored in
+// the image (EWF only), nil when none.
+func (im *Image) StoredMD5() []byte {
+	if im.ewf == nil {
+		return nil
+	}
+	return im.ewf.StoredMD5()
+}
+
+// StoredSHA1: see StoredMD5.
+func (im *Image) StoredSHA1() []byte {
+	if im.ewf == nil {
+		return nil
+	}
+	return im.ewf.StoredSHA1()
+}
+
+// ErrVerify is wrapped by Verify's error when the medium's digest is not
+// the one stored.
+var ErrVerify = errors.New("image verification failed")
+
+// Verify reads the whole medium and compares its MD5 and SHA-1 with the
+// digests the image stores; progress, if set, is called with the bytes
+// read so far. It fails when the image stores no digest, when a digest
+// differs (ErrVerify) or when the medium cannot be read.
+func (im *Image) Verify(ctx context.Context, progress func(done, total int64)) error {
+	wantMD5, wantSHA1 := im.StoredMD5(), im.StoredSHA1()
+	if wantMD5 == nil && wantSHA1 == nil {
+		return triage.Errorf(triage.EUNSUPPORTED, "the %s image stores no digest to verify against", im.Format)
+	}
+	m, s := md5.New(), sha1.New()
+	w := io.MultiWriter(m, s)
+	buf := make([]byte, 1<<20)
+	for off := int64(0); off < im.size; {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n := int(min(int64(len(buf)), im.size-off))
+		k, err := im.ReadAt(buf[:n], off)
+		if k < n {
+			return fmt.Errorf("verify: reading media byte %d: %w", off+int64(k), err)
+		}
+		w.Write(buf[:n])
+		off += int64(n)
+		if progress != nil {
+			progress(off, im.size)
+		}
+	}
+	if wantMD5 != nil && !bytes.Equal(m.Sum(nil), wantMD5) {
+		return fmt.Errorf("%w: MD5 of the media is %x, the image stores %x", ErrVerify, m.Sum(nil), wantMD5)
+	}
+	if wantSHA1 != nil && !bytes.Equal(s.Sum(nil), wantSHA1) {
+		return fmt.Errorf("%w: SHA-1 of the media is %x, the image stores %x", ErrVerify, s.Sum(nil), wantSHA1)
+	}
+	return nil
+}
