@@ -2,6 +2,7 @@ package disk
 
 import (
 	"bytes"
+	"encoding/binary"
 	"context"
 	"crypto/md5"
 	"crypto/sha1"
@@ -58,22 +59,30 @@ func IsImageName(name string) bool {
 	return false
 }
 
-// IsSegment reports whether name is a later segment of a multi-segment
-// image (.E02..., .002...): scanning it on its own makes no sense, it is
-// read with its first segment.
-func IsSegment(name string) bool {
-	ext := strings.ToLower(filepath.Ext(name))
-	if len(ext) != 4 {
+// IsLaterSegment reports whether the file at path is a later segment of
+// a multi-segment image (laptop.E02, usb.002...), read with its first
+// segment and not on its own: an EWF segment whose header says so, or a
+// numbered part beside a ".001".
+func IsLaterSegment(path string) bool {
+	ext := filepath.Ext(path)
+	if len(ext) == 4 && ext[1] >= '0' && ext[1] <= '9' {
+		n, err := strconv.Atoi(ext[1:])
+		if err != nil || n < 2 {
+			return false
+		}
+		_, err = os.Stat(strings.TrimSuffix(path, ext) + ".001")
+		return err == nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
 		return false
 	}
-	if n, err := strconv.Atoi(ext[1:]); err == nil {
-		return n > 1 && ext[1] == '0'
+	defer f.Close()
+	var h [13]byte
+	if _, err := f.ReadAt(h[:], 0); err != nil || !ewf.IsSegment(h[:]) {
+		return false
 	}
-	if ext[1] >= 'e' && ext[1] <= 'z' {
-		n := ewfSegmentNumber(ext[1:])
-		return n > 1
-	}
-	return false
+	return binary.LittleEndian.Uint16(h[9:]) > 1
 }
 
 // ewfSegmentNumber decodes "e01".."e99", "eaa".."ezz", "faa"... (EnCase's
