@@ -2,10 +2,10 @@ package disk
 
 import (
 	"bytes"
-	"encoding/binary"
 	"context"
 	"crypto/md5"
 	"crypto/sha1"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
