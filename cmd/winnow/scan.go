@@ -71,6 +71,8 @@ type scanConfig struct {
 	progress       bool
 	logEvery       time.Duration
 	followSymlinks bool
+	verifyImage    bool
+	noDiskImages   bool
 	limits         triage.Limits
 	archive        archive.Limits
 	noFastJPEG     bool
@@ -126,6 +128,8 @@ func parseScanArgs(e *env, args []string) (scanConfig, []string, error) {
 	noProgress := fs.Bool("no-progress", false, "no progress bar on a terminal (progress is logged every --log-every otherwise)")
 	logEvery := fs.Duration("log-every", 10*time.Second, "interval of progress log lines when stderr is not a terminal (0: none)")
 	follow := fs.Bool("follow-symlinks", false, "follow symbolic links inside the scanned folders (never out of them)")
+	verifyImage := fs.Bool("verify-image", false, "read each EWF (.E01) image whole first and check it against the MD5/SHA-1 it stores")
+	noDisk := fs.Bool("no-disk-images", false, "treat disk images (E01, raw/dd) as single files: do not read their file systems")
 	maxMP := fs.Float64("max-megapixels", float64(triage.DefaultLimits.MaxPixels)/1e6, "refuse to decode images declaring more megapixels than this (decompression bombs)")
 	maxImageMiB := fs.Int64("max-image-mib", triage.DefaultLimits.MaxImageBytes>>20, "do not decode image files larger than this many MiB (they are still digested)")
 	bufferMiB := fs.Int64("buffer-mib", triage.DefaultLimits.BufferBytes>>20, "files and archive members up to this many MiB are read into memory once; larger ones are streamed")
@@ -168,6 +172,7 @@ func parseScanArgs(e *env, args []string) (scanConfig, []string, error) {
 		rules:    rules,
 		hashsets: sets, out: *out, force: *force, workers: *workers, stats: *stats,
 		progress: e.stderrTerminal && !*noProgress, logEvery: *logEvery, followSymlinks: *follow,
+		verifyImage: *verifyImage, noDiskImages: *noDisk,
 		limits: triage.Limits{
 			MaxPixels: int64(*maxMP * 1e6), MaxImageBytes: *maxImageMiB << 20, BufferBytes: *bufferMiB << 20, DecodeMemory: *decodeMiB << 20,
 		},
@@ -456,6 +461,7 @@ type job struct {
 	err     error               // or why there is nothing to read
 	note    error               // a problem to record even if hashing succeeds
 	archive *report.ArchiveInfo
+	origin  *triage.Origin // where in a disk image the member was found
 	release func()
 }
 
@@ -613,6 +619,10 @@ func (s *scanner) work(ctx context.Context, j *job) {
 	default:
 		fp = s.hasher.HashFile(ctx, j.file)
 	}
+	if j.file != "" && fp.Err == nil && !s.cfg.noDiskImages && isDiskImage(j.file, fp) {
+		s.expand.push(&expansion{j: j, fp: fp, f: diskImage})
+		return
+	}
 	if j.file != "" && fp.Err == nil {
 		f, err := archive.FormatOf(fp.Type)
 		if f != "" {
@@ -635,7 +645,7 @@ func (s *scanner) record(j *job, fp *triage.Fingerprint) {
 	d := s.rules.Decide(fp, ms)
 	mt := time.Since(t0)
 	it := report.NewItem(fp, d, ms)
-	it.Path, it.OuterPath, it.InnerPath, it.RawName, it.Archive = j.path, j.outer, j.inner, j.raw, j.archive
+	it.Path, it.OuterPath, it.InnerPath, it.RawName, it.Archive, it.Origin = j.path, j.outer, j.inner, j.raw, j.archive, j.origin
 	if !j.mod.IsZero() {
 		mod := j.mod.UTC()
 		it.Modified = &mod
@@ -663,6 +673,10 @@ func (s *scanner) record(j *job, fp *triage.Fingerprint) {
 // expandArchive walks one archive file, sending a job per member, and then
 // records the archive's own item.
 func (s *scanner) expandArchive(ctx context.Context, x *expansion) {
+	if x.f == diskImage {
+		s.expandDisk(ctx, x)
+		return
+	}
 	defer s.pending.Done()
 	j := x.j
 	fp := x.fp
@@ -674,7 +688,7 @@ func (s *scanner) expandArchive(ctx context.Context, x *expansion) {
 			// Count the archive's bytes into the progress as they are read.
 			cr := &progressReaderAt{r: f, size: fi.Size(), done: &s.partBytes}
 			_, err = archive.Walk(ctx, cr, fi.Size(), archive.Options{Limits: s.cfg.archive, Name: filepath.Base(j.file)},
-				func(m *archive.Member, r io.Reader) error { return s.member(ctx, j, m, r, direct) })
+				func(m *archive.Member, r io.Reader) error { return s.member(ctx, j, m, r, direct, nil) })
 			s.partBytes.Add(-cr.counted.Load())
 		}
 		f.Close()
@@ -692,8 +706,9 @@ func (s *scanner) expandArchive(ctx context.Context, x *expansion) {
 	s.record(j, &fp)
 }
 
-// member turns one archive member into a job.
-func (s *scanner) member(ctx context.Context, parent *job, m *archive.Member, r io.Reader, direct map[string]int) error {
+// member turns one archive member (or a file of a disk image, with its
+// origin) into a job.
+func (s *scanner) member(ctx context.Context, parent *job, m *archive.Member, r io.Reader, direct map[string]int, origin *triage.Origin) error {
 	container := ""
 	if k := strings.LastIndex(m.Inner, "!/"); k >= 0 {
 		container = m.Inner[:k]
@@ -705,7 +720,7 @@ func (s *scanner) member(ctx context.Context, parent *job, m *archive.Member, r 
 	}
 	path := parent.outer + "!/" + m.Inner
 	j := &job{key: parent.key[:strings.IndexByte(parent.key, 0)+1] + path + "\x00" + chain.String(), path: path,
-		outer: parent.outer, inner: m.Inner, raw: m.RawName, mod: m.ModTime, top: -1, note: m.Err}
+		outer: parent.outer, inner: m.Inner, raw: m.RawName, mod: m.ModTime, top: -1, note: m.Err, origin: origin}
 	if m.Format != "" {
 		s.archives.Add(1)
 		j.archive = &report.ArchiveInfo{Format: string(m.Format), Members: direct[m.Inner]}
