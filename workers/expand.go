@@ -84,7 +84,7 @@ func (w *Worker) expand(ctx context.Context, it *triage.Item, ra io.ReaderAt, si
 		return nil, fmt.Errorf("children of item %d: %w", it.ID, err)
 	}
 	_, walkErr := archive.Walk(ctx, ra, size, archive.Options{Limits: w.cfg.Archive, Name: path.Base(it.Path)},
-		func(m *archive.Member, r io.Reader) error { return w.member(ctx, it, m, r, &x) })
+		func(m *archive.Member, r io.Reader) error { return w.member(ctx, it, m, r, &x, nil) })
 	var infra *infraError
 	switch {
 	case errors.As(walkErr, &infra):
@@ -117,8 +117,9 @@ type infraError struct{ err error }
 
 func (e *infraError) Error() string { return e.err.Error() }
 
-// member stores one member and records its item.
-func (w *Worker) member(ctx context.Context, parent *triage.Item, m *archive.Member, r io.Reader, x *expansion) error {
+// member stores one member (or a file of a disk image, with its origin)
+// and records its item.
+func (w *Worker) member(ctx context.Context, parent *triage.Item, m *archive.Member, r io.Reader, x *expansion, origin *triage.Origin) error {
 	var src *trackReader
 	switch {
 	case m.Data != nil:
@@ -171,7 +172,7 @@ func (w *Worker) member(ctx context.Context, parent *triage.Item, m *archive.Mem
 	}
 	child := triage.Item{
 		ExhibitID: parent.ExhibitID, ParentID: parent.ID, Path: parent.Path, InnerPath: m.Inner, RawName: m.RawName,
-		SubmitterID: parent.SubmitterID, Size: info.Size, Digests: info.Digests,
+		SubmitterID: parent.SubmitterID, Size: info.Size, Digests: info.Digests, Origin: origin,
 	}
 	created, err := w.cfg.Items.CreateItem(ctx, &child, nil)
 	if triage.ErrorCode(err) == triage.EINVALID { // a path over the length limit

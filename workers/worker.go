@@ -352,7 +352,9 @@ func (w *Worker) analyze(ctx context.Context, it *triage.Item) (triage.ItemResul
 		return triage.ItemResult{Err: triage.Errorf(triage.EINTERNAL, "the evidence read back hashes to %s", fp.SHA256)}, nil
 	}
 	res := triage.ItemResult{Fingerprint: &fp}
-	if f, _ := archive.FormatOf(fp.Type); f != "" && it.ParentID == 0 && w.cfg.Members != nil {
+	f, _ := archive.FormatOf(fp.Type)
+	maybeDisk := f == "" && mayBeDiskImage(fp)
+	if (f != "" || maybeDisk) && it.ParentID == 0 && w.cfg.Members != nil {
 		var ra io.ReaderAt
 		size := it.Size
 		if b != nil {
@@ -369,7 +371,18 @@ func (w *Worker) analyze(ctx context.Context, it *triage.Item) (triage.ItemResul
 			res.Err = triage.Errorf(triage.EUNSUPPORTED, "archive over %d MiB not expanded: the evidence store gives no random access", w.cfg.BufferBytes>>20)
 			return res, nil
 		}
-		itemErr, err := w.expand(ctx, it, ra, size)
+		expand := w.expand
+		if maybeDisk {
+			if !isDiskImage(ra) {
+				expand = nil
+			} else {
+				expand = w.expandDisk
+			}
+		}
+		var itemErr error
+		if expand != nil {
+			itemErr, err = expand(ctx, it, ra, size)
+		}
 		if err != nil {
 			return triage.ItemResult{}, err
 		}

@@ -260,6 +260,44 @@ func (c concat) ReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
+// SegmentName is the path of segment n (2, 3...) of the multi-segment
+// image whose first segment is first ("laptop.E01" gives "laptop.E02",
+// "usb.001" gives "usb.002"), "" when first names no first segment.
+func SegmentName(first string, n int) string {
+	ext := filepath.Ext(first)
+	base := strings.TrimSuffix(first, ext)
+	switch {
+	case ext == ".001":
+		return fmt.Sprintf("%s.%03d", base, n)
+	case len(ext) == 4 && ewfSegmentNumber(ext[1:]) == 1 && n < 14972:
+		return base + "." + ewfSegmentExt(n, ext[1:])
+	}
+	return ""
+}
+
+// Concat reads parts (of the given sizes) as one image: a split raw
+// image whose parts are not files (objects in a store).
+func Concat(parts []io.ReaderAt, sizes []int64) interface {
+	io.ReaderAt
+	Size() int64
+} {
+	var c concat
+	var at int64
+	for i, p := range parts {
+		c = append(c, piece{r: p, off: at, size: sizes[i]})
+		at += sizes[i]
+	}
+	return c
+}
+
+// Size is the concatenation's length.
+func (c concat) Size() int64 {
+	if len(c) == 0 {
+		return 0
+	}
+	return c[len(c)-1].off + c[len(c)-1].size
+}
+
 // StoredMD5 and StoredSHA1 are the digests the acquiring tool stored in
 // the image (EWF only), nil when none.
 func (im *Image) StoredMD5() []byte {

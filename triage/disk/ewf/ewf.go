@@ -43,7 +43,7 @@ func IsSegment(head []byte) bool {
 // Limits bound what Open accepts.
 const (
 	maxSections   = 1 << 20 // sections per segment
-	maxChunkBytes = 64 << 20
+	maxChunkBytes = 16 << 20 // ewfacquire allows 32768 sectors of 512 bytes
 	maxTableCache = 8       // chunk tables held at once
 	maxChunkCache = 4 << 20 // bytes of decompressed chunks held at once
 	descriptorLen = 76
@@ -66,6 +66,7 @@ type Image struct {
 	chunks     int64
 	tables     []table
 	md5, sha1  []byte
+	complete   bool // the last segment ends with a "done" section
 	MediaFlags byte
 
 	mu         sync.Mutex
@@ -101,7 +102,7 @@ func Open(segs []Segment) (*Image, error) {
 	var ns []numbered
 	for _, s := range segs {
 		var h [fileHeaderLen]byte
-		if _, err := s.R.ReadAt(h[:], 0); err != nil {
+		if err := readFull(s.R, h[:], 0); err != nil {
 			return nil, fmt.Errorf("ewf: %s: %w", s.Name, ErrNotEWF)
 		}
 		switch {
@@ -134,6 +135,7 @@ func Open(segs []Segment) (*Image, error) {
 			return nil, err
 		}
 		if done {
+			im.complete = true
 			break
 		}
 	}
@@ -157,7 +159,7 @@ func (im *Image) readSections(i int) (done bool, err error) {
 		if off+descriptorLen > s.Size {
 			return false, fmt.Errorf("ewf: %s is truncated (section at %d past its end, %d bytes): the segment is incomplete", s.Name, off, s.Size)
 		}
-		if _, err := s.R.ReadAt(d[:], off); err != nil {
+		if err := readFull(s.R, d[:], off); err != nil {
 			return false, fmt.Errorf("ewf: %s: %w", s.Name, err)
 		}
 		if adler32.Checksum(d[:72]) != binary.LittleEndian.Uint32(d[72:]) {
@@ -183,12 +185,12 @@ func (im *Image) readSections(i int) (done bool, err error) {
 			}
 		case "hash":
 			b := make([]byte, 16)
-			if _, err := s.R.ReadAt(b, data); err == nil {
+			if err := readFull(s.R, b, data); err == nil {
 				im.md5 = nonZero(b)
 			}
 		case "digest":
 			b := make([]byte, 36)
-			if _, err := s.R.ReadAt(b, data); err == nil {
+			if err := readFull(s.R, b, data); err == nil {
 				im.md5 = nonZero(b[:16])
 				im.sha1 = nonZero(b[16:36])
 			}
@@ -224,7 +226,7 @@ func (im *Image) readVolume(s Segment, off, n int64) error {
 	if n < int64(len(v)) {
 		return fmt.Errorf("ewf: %s: volume section too short", s.Name)
 	}
-	if _, err := s.R.ReadAt(v[:], off); err != nil {
+	if err := readFull(s.R, v[:], off); err != nil {
 		return fmt.Errorf("ewf: %s: volume section: %w", s.Name, err)
 	}
 	chunks := int64(binary.LittleEndian.Uint32(v[4:]))
@@ -257,7 +259,7 @@ func (im *Image) addTable(seg int, secOff, off, n, sectorsData int64) error {
 	if n < 24 {
 		return fmt.Errorf("ewf: %s: table section at %d too short", s.Name, secOff)
 	}
-	if _, err := s.R.ReadAt(h[:], off); err != nil {
+	if err := readFull(s.R, h[:], off); err != nil {
 		return fmt.Errorf("ewf: %s: table at %d: %w", s.Name, secOff, err)
 	}
 	count := int64(binary.LittleEndian.Uint32(h[0:]))
@@ -280,6 +282,11 @@ func (im *Image) addTable(seg int, secOff, off, n, sectorsData int64) error {
 	return nil
 }
 
+// Complete reports whether the image's last segment was among those
+// given (its section chain ends with "done"); an image without it reads
+// only as far as the given segments go.
+func (im *Image) Complete() bool { return im.complete }
+
 // Size is the acquired medium's size in bytes.
 func (im *Image) Size() int64 { return im.size }
 
@@ -301,7 +308,7 @@ func (im *Image) entries(t int) ([]uint32, error) {
 	}
 	tb := im.tables[t]
 	buf := make([]byte, tb.count*4)
-	if _, err := im.segs[tb.seg].R.ReadAt(buf, tb.off); err != nil {
+	if err := readFull(im.segs[tb.seg].R, buf, tb.off); err != nil {
 		return nil, fmt.Errorf("ewf: %s: table at %d: %w", im.segs[tb.seg].Name, tb.off, err)
 	}
 	e = make([]uint32, tb.count)
@@ -442,4 +449,17 @@ func (im *Image) ReadAt(p []byte, off int64) (int, error) {
 		n += copy(p[n:], b[in:])
 	}
 	return n, nil
+}
+
+// readFull reads len(p) bytes at off, accepting the io.EOF some readers
+// (object stores) return with a full read that ends at their end.
+func readFull(r io.ReaderAt, p []byte, off int64) error {
+	n, err := r.ReadAt(p, off)
+	if n == len(p) {
+		return nil
+	}
+	if err == nil || err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return err
 }

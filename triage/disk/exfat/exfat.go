@@ -53,7 +53,7 @@ const maxDirBytes = 256 << 20
 // Open reads the boot sector and the allocation bitmap.
 func Open(r io.ReaderAt, size int64, lim fsys.Limits) (*FS, error) {
 	b := make([]byte, 512)
-	if _, err := r.ReadAt(b, 0); err != nil {
+	if err := fsys.ReadFull(r, b, 0); err != nil {
 		return nil, fmt.Errorf("exfat: boot sector: %w", err)
 	}
 	if string(b[3:11]) != "EXFAT   " {
@@ -163,7 +163,7 @@ func (fs *FS) loadBitmap() error {
 	buf := make([]byte, 32)
 	for _, e := range ex {
 		for off := e.Off; off < e.End(); off += 32 {
-			if _, err := fs.r.ReadAt(buf, off); err != nil {
+			if err := fsys.ReadFull(fs.r, buf, off); err != nil {
 				return err
 			}
 			if buf[0] == 0 {
@@ -182,7 +182,7 @@ func (fs *FS) loadBitmap() error {
 				return fmt.Errorf("exfat: allocation bitmap: %w", err)
 			}
 			fs.bitmap = make([]byte, n)
-			if _, err := fsys.NewExtentReader(fs.r, bex, n).ReadAt(fs.bitmap, 0); err != nil {
+			if err := fsys.ReadFull(fsys.NewExtentReader(fs.r, bex, n), fs.bitmap, 0); err != nil {
 				return fmt.Errorf("exfat: allocation bitmap: %w", err)
 			}
 			return nil

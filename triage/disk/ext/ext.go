@@ -81,7 +81,7 @@ func Kind(sb []byte) string {
 // Open reads the superblock and the group descriptors.
 func Open(r io.ReaderAt, size int64, lim fsys.Limits) (*FS, error) {
 	sb := make([]byte, 1024)
-	if _, err := r.ReadAt(sb, 1024); err != nil {
+	if err := fsys.ReadFull(r, sb, 1024); err != nil {
 		return nil, fmt.Errorf("ext: superblock: %w", err)
 	}
 	if binary.LittleEndian.Uint16(sb[56:]) != 0xef53 {
@@ -174,7 +174,7 @@ func (fs *FS) readInode(n uint32) (*inode, error) {
 		return nil, fsys.Corruptf("inode table of group %d outside the volume", g)
 	}
 	b := make([]byte, fs.inodeSize)
-	if _, err := fs.r.ReadAt(b, gr.inodeTable*fs.bs+idx*fs.inodeSize); err != nil {
+	if err := fsys.ReadFull(fs.r, b, gr.inodeTable*fs.bs+idx*fs.inodeSize); err != nil {
 		return nil, fmt.Errorf("inode %d: %w", n, err)
 	}
 	in := &inode{mode: binary.LittleEndian.Uint16(b[0:]), links: binary.LittleEndian.Uint16(b[26:]),
@@ -220,7 +220,7 @@ func (fs *FS) inodeAllocated(n uint32) bool {
 	if gr.inodeBitmap <= 0 || gr.inodeBitmap >= fs.blocks {
 		return true
 	}
-	if _, err := fs.r.ReadAt(b[:], gr.inodeBitmap*fs.bs+idx/8); err != nil {
+	if err := fsys.ReadFull(fs.r, b[:], gr.inodeBitmap*fs.bs+idx/8); err != nil {
 		return true
 	}
 	return b[0]&(1<<(idx%8)) != 0
@@ -306,7 +306,7 @@ func (fs *FS) extentTree(node []byte, depth int, add func(logical, phys, n int64
 			return fsys.Corruptf("extent index points outside the volume")
 		}
 		b := make([]byte, fs.bs)
-		if _, err := fs.r.ReadAt(b, leaf*fs.bs); err != nil {
+		if err := fsys.ReadFull(fs.r, b, leaf*fs.bs); err != nil {
 			return err
 		}
 		if err := fs.extentTree(b, depth+1, add); err != nil {
@@ -343,7 +343,7 @@ func (fs *FS) blockMap(iblock []byte, nblocks int64, add func(logical, phys, n i
 			return fsys.Corruptf("indirect block %d outside the volume", blk)
 		}
 		b := make([]byte, fs.bs)
-		if _, err := fs.r.ReadAt(b, blk*fs.bs); err != nil {
+		if err := fsys.ReadFull(fs.r, b, blk*fs.bs); err != nil {
 			return err
 		}
 		for i := int64(0); i < per && logical < nblocks; i++ {
@@ -518,7 +518,7 @@ func (fs *FS) readDir(ino uint32) ([]dirent, error) {
 			continue
 		}
 		b := make([]byte, e.Len)
-		if _, err := fs.r.ReadAt(b, e.Off); err != nil {
+		if err := fsys.ReadFull(fs.r, b, e.Off); err != nil {
 			return out, err
 		}
 		for blk := int64(0); blk+fs.bs <= int64(len(b)); blk += fs.bs {
@@ -614,7 +614,7 @@ func (fs *FS) Unallocated(ctx context.Context, fn func(fsys.Extent) error) error
 			if gr.blockBitmap <= 0 || gr.blockBitmap >= fs.blocks {
 				return fsys.Corruptf("ext: block bitmap of group %d outside the volume", g)
 			}
-			if _, err := fs.r.ReadAt(bm, gr.blockBitmap*fs.bs); err != nil {
+			if err := fsys.ReadFull(fs.r, bm, gr.blockBitmap*fs.bs); err != nil {
 				return err
 			}
 		}

@@ -144,7 +144,7 @@ func geometry(b []byte) (geom, error) {
 // Open reads the boot sector of the volume r (size bytes).
 func Open(r io.ReaderAt, size int64, lim fsys.Limits) (*FS, error) {
 	b := make([]byte, 512)
-	if _, err := r.ReadAt(b, 0); err != nil {
+	if err := fsys.ReadFull(r, b, 0); err != nil {
 		return nil, fmt.Errorf("fat: boot sector: %w", err)
 	}
 	g, err := geometry(b)

@@ -99,3 +99,17 @@ func (b BytesReader) ReadAt(p []byte, off int64) (int, error) {
 	}
 	return n, nil
 }
+
+// ReadFull reads len(p) bytes at off. Unlike a bare ReadAt it accepts the
+// io.EOF that some readers (object stores) return with a full read that
+// ends exactly at the end of their data.
+func ReadFull(r io.ReaderAt, p []byte, off int64) error {
+	n, err := r.ReadAt(p, off)
+	if n == len(p) {
+		return nil
+	}
+	if err == nil || err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return err
+}

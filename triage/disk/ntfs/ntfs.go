@@ -62,7 +62,7 @@ const (
 // Open reads the boot sector and the $MFT's own entry.
 func Open(r io.ReaderAt, size int64, lim fsys.Limits) (*FS, error) {
 	b := make([]byte, 512)
-	if _, err := r.ReadAt(b, 0); err != nil {
+	if err := fsys.ReadFull(r, b, 0); err != nil {
 		return nil, fmt.Errorf("ntfs: boot sector: %w", err)
 	}
 	if string(b[3:11]) != "NTFS    " {
@@ -94,7 +94,7 @@ func Open(r io.ReaderAt, size int64, lim fsys.Limits) (*FS, error) {
 		return nil, fsys.Corruptf("ntfs: MFT at cluster %d is outside the volume", mftLCN)
 	}
 	rec := make([]byte, fs.recordSize)
-	if _, err := r.ReadAt(rec, mftLCN*fs.clusterSize); err != nil {
+	if err := fsys.ReadFull(r, rec, mftLCN*fs.clusterSize); err != nil {
 		return nil, fmt.Errorf("ntfs: MFT entry 0: %w", err)
 	}
 	if err := fs.fixup(rec); err != nil {
@@ -214,7 +214,7 @@ func (fs *FS) record(n int64) ([]byte, error) {
 	off := n * fs.recordSize
 	for _, e := range fs.mft {
 		if off < e.Len {
-			if _, err := fs.r.ReadAt(rec, e.Off+off); err != nil {
+			if err := fsys.ReadFull(fs.r, rec, e.Off+off); err != nil {
 				return nil, err
 			}
 			return rec, fs.fixup(rec)
