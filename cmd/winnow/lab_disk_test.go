@@ -26,7 +26,8 @@ func TestLabDiskImage(t *testing.T) {
 		t.Fatalf("hashset push: %d %s %s", code, out, errs)
 	}
 	waitFor(t, 10*time.Second, "worker loads the pushed set", func() bool { return len(l.Worker.w.Matcher().Sets()) == 1 })
-	code, out, errs := runWinnowEnv(t, env, "submit", "--case", "disk", "--exhibit", "stick", "--wait", "--json", filepath.Dir(e01))
+	// Named by its first segment, the image goes up whole.
+	code, out, errs := runWinnowEnv(t, env, "submit", "--case", "disk", "--exhibit", "stick", "--wait", "--json", e01)
 	if code != 0 && code != 3 {
 		t.Fatalf("submit: exit %d\n%s\n%s", code, out, errs)
 	}
@@ -34,7 +35,11 @@ func TestLabDiskImage(t *testing.T) {
 	l.call(t, "", "GET", "/api/v1/cases/disk/exhibits/stick/items?limit=1000", nil, &page)
 	var image *api.ItemJSON
 	byInner := map[string]api.ItemJSON{}
+	segments := 0
 	for i, it := range page.Items {
+		if it.InnerPath == "" {
+			segments++
+		}
 		switch {
 		case strings.HasSuffix(it.Path, "stick.E01") && it.InnerPath == "":
 			image = &page.Items[i]
@@ -42,8 +47,8 @@ func TestLabDiskImage(t *testing.T) {
 			byInner[it.InnerPath] = it
 		}
 	}
-	if image == nil {
-		t.Fatal("no item for the first segment")
+	if image == nil || segments != 2 {
+		t.Fatalf("%d segment items (first: %v), want both segments uploaded", segments, image)
 	}
 	if image.Error != "" {
 		t.Errorf("image item error: %s", image.Error)

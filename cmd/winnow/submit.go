@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/winnow-forensics/winnow/api"
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/disk"
 )
 
 const submitDescription = `
@@ -293,8 +295,19 @@ func collectFiles(paths []string) ([]submitFile, []fileResult) {
 		if err != nil {
 			errs = append(errs, fileResult{Path: p, Result: "failed", Error: err.Error()})
 		}
+		// A multi-segment image named by its first segment goes up whole:
+		// its later segments are read with it.
+		for n := 2; ; n++ {
+			seg := disk.SegmentName(p, n)
+			info, err := os.Stat(seg)
+			if seg == "" || err != nil || !info.Mode().IsRegular() {
+				break
+			}
+			files = append(files, submitFile{local: seg, label: filepath.ToSlash(filepath.Base(seg)), size: info.Size()})
+		}
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].label < files[j].label })
+	files = slices.CompactFunc(files, func(a, b submitFile) bool { return a.local == b.local })
 	return files, errs
 }
 
