@@ -371,7 +371,7 @@ func (im *Image) chunk(c int64) ([]byte, error) {
 	want := min(im.chunkSize, im.size-c*im.chunkSize)
 	var out []byte
 	if compressed {
-		n := min(end-off, 2*im.chunkSize+4096)
+		n := min(end-off, im.chunkSize+im.chunkSize/64+1024) // deflate expands stored data by 5 bytes per 64 KiB
 		if n <= 0 {
 			return nil, fail("its data lies outside %s", seg.Name)
 		}

@@ -14,9 +14,11 @@ import (
 	"github.com/winnow-forensics/winnow/triage/disk/fsys/fsystest"
 )
 
-func seed(tb testing.TB) []byte {
+func seed(tb testing.TB) []byte { return gunzip(tb, "testdata/ex.img.gz") }
+
+func gunzip(tb testing.TB, name string) []byte {
 	tb.Helper()
-	f, err := os.Open("testdata/ex.img.gz")
+	f, err := os.Open(name)
 	if err != nil {
 		tb.Fatal(err)
 	}

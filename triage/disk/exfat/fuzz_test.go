@@ -12,7 +12,7 @@ import (
 // FuzzWalk opens any bytes as an exFAT volume, walks it, reads every file
 // (at most 1 MiB) and its free space.
 func FuzzWalk(f *testing.F) {
-	f.Add(seed(f))
+	f.Add(gunzip(f, "testdata/seed.img.gz"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fs, err := Open(bytes.NewReader(b), int64(len(b)), fsys.Limits{MaxFiles: 10000})
 		if err != nil {
