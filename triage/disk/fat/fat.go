@@ -26,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -36,9 +37,10 @@ import (
 
 // FS is an opened FAT file system.
 type FS struct {
-	r    io.ReaderAt
-	lim  fsys.Limits
-	kind string
+	r     io.ReaderAt
+	lim   fsys.Limits
+	kind  string
+	width int64 // bytes of a FAT entry to read: 2 (FAT12/16) or 4
 
 	bps, clusterSize int64
 	fatOff, fatBytes int64
@@ -48,9 +50,11 @@ type FS struct {
 	firstMetaSector  int64  // the sector slot 3 is numbered from
 	clusters         uint32 // valid cluster numbers are 2..clusters+1
 
-	mu    sync.Mutex       // guards the page cache
-	pages map[int64][]byte // FAT pages by index
-	order []int64
+	mu       sync.Mutex       // guards the page cache
+	pages    map[int64][]byte // FAT pages by index
+	order    []int64
+	lastIdx  int64 // the page read last, looked up without the map
+	lastPage []byte
 }
 
 var _ fsys.FS = (*FS)(nil)
@@ -151,7 +155,7 @@ func Open(r io.ReaderAt, size int64, lim fsys.Limits) (*FS, error) {
 	if err != nil {
 		return nil, err
 	}
-	fs := &FS{r: r, lim: lim.WithDefaults(), kind: g.kind, bps: g.bps, clusterSize: g.bps * g.spc,
+	fs := &FS{r: r, lim: lim.WithDefaults(), kind: g.kind, width: 2, bps: g.bps, clusterSize: g.bps * g.spc,
 		fatOff: g.rsvd * g.bps, fatBytes: g.fatSec * g.bps, pages: map[int64][]byte{}}
 	fs.rootOff = fs.fatOff + g.nfats*fs.fatBytes
 	fs.firstMetaSector = g.rsvd + g.nfats*g.fatSec
@@ -159,6 +163,9 @@ func Open(r io.ReaderAt, size int64, lim fsys.Limits) (*FS, error) {
 	fs.dataOff = fs.rootOff + (g.rootEnts*32+g.bps-1)/g.bps*g.bps
 	fs.clusters = uint32(min(g.clusters, 0x0ffffff5))
 	fs.rootCluster = g.rootCluster
+	if g.kind == "fat32" {
+		fs.width = 4
+	}
 	if g.kind == "fat32" && !fs.valid(g.rootCluster) {
 		return nil, fsys.Corruptf("fat: root cluster %d is out of range", g.rootCluster)
 	}
@@ -187,7 +194,7 @@ func (fs *FS) next(c uint32) (uint32, error) {
 		off = int64(c) * 4
 	}
 	var b [4]byte
-	for i := range b[:map[string]int{"fat12": 2, "fat16": 2, "fat32": 4}[fs.kind]] {
+	for i := range b[:fs.width] {
 		p, err := fs.page((off + int64(i)) / pageSize)
 		if err != nil {
 			return 0, err
@@ -222,7 +229,11 @@ func (fs *FS) next(c uint32) (uint32, error) {
 func (fs *FS) page(i int64) ([]byte, error) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
+	if fs.lastPage != nil && fs.lastIdx == i {
+		return fs.lastPage, nil
+	}
 	if p, ok := fs.pages[i]; ok {
+		fs.lastIdx, fs.lastPage = i, p
 		return p, nil
 	}
 	n := min(pageSize, fs.fatBytes-i*pageSize)
@@ -239,6 +250,7 @@ func (fs *FS) page(i int64) ([]byte, error) {
 	}
 	fs.pages[i] = p
 	fs.order = append(fs.order, i)
+	fs.lastIdx, fs.lastPage = i, p
 	return p, nil
 }
 
@@ -253,15 +265,26 @@ func (fs *FS) chain(c uint32, n int64) ([]fsys.Extent, error) {
 	}
 	var ex []fsys.Extent
 	var count int64
-	seen := map[uint32]bool{}
+	// A chain that only moves forward cannot loop, and its clusters are
+	// the extents built so far (sorted): only after its first backward
+	// jump does it need a set, and then a revisit is caught at once.
+	var prefix []fsys.Extent // the extents of the forward-only prefix
+	var seen map[uint32]bool
+	prev := uint32(0)
 	for count < limit {
 		if !fs.valid(c) {
 			return ex, fsys.Corruptf("fat: chain reaches cluster %d, out of range", c)
 		}
-		if seen[c] {
-			return ex, fsys.Corruptf("fat: chain loops back to cluster %d", c)
+		if count > 0 && c <= prev && seen == nil {
+			prefix, seen = append([]fsys.Extent(nil), ex...), map[uint32]bool{}
 		}
-		seen[c] = true
+		if seen != nil {
+			if seen[c] || covers(prefix, fs.clusterOff(c)) {
+				return ex, fsys.Corruptf("fat: chain loops back to cluster %d", c)
+			}
+			seen[c] = true
+		}
+		prev = c
 		off := fs.clusterOff(c)
 		if k := len(ex); k > 0 && ex[k-1].End() == off {
 			ex[k-1].Len += fs.clusterSize
@@ -291,6 +314,12 @@ func (fs *FS) chain(c uint32, n int64) ([]fsys.Extent, error) {
 		return ex, fsys.Corruptf("fat: chain longer than the volume has clusters (a cycle)")
 	}
 	return ex, nil
+}
+
+// covers reports whether sorted, disjoint extents hold offset off.
+func covers(ex []fsys.Extent, off int64) bool {
+	i := sort.Search(len(ex), func(i int) bool { return ex[i].End() > off })
+	return i < len(ex) && ex[i].Off <= off
 }
 
 // entry is one parsed directory entry.
