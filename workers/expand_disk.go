@@ -85,6 +85,9 @@ func (w *Worker) expandDisk(ctx context.Context, it *triage.Item, ra io.ReaderAt
 	case ctx.Err() != nil:
 		return nil, ctx.Err()
 	}
+	if x.resumed > 0 {
+		w.log.InfoContext(ctx, "disk image expansion resumed", "item_id", it.ID, "children", x.items, "recorded_before", x.resumed)
+	}
 	w.log.InfoContext(ctx, "disk image expanded", "item_id", it.ID, "volumes", st.Volumes, "read", st.Read,
 		"children", x.items, "resumed", x.resumed, "deleted", st.Deleted, "problems", len(x.problems))
 	w.m.members.Add(float64(x.items))
