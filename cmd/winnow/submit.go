@@ -297,13 +297,12 @@ func collectFiles(paths []string) ([]submitFile, []fileResult) {
 		}
 		// A multi-segment image named by its first segment goes up whole:
 		// its later segments are read with it.
-		for n := 2; ; n++ {
-			seg := disk.SegmentName(p, n)
-			info, err := os.Stat(seg)
-			if seg == "" || err != nil || !info.Mode().IsRegular() {
-				break
+		if info, err := os.Stat(p); err == nil && info.Mode().IsRegular() {
+			for _, seg := range disk.Segments(p) {
+				if info, err := os.Stat(seg); err == nil {
+					files = append(files, submitFile{local: seg, label: filepath.ToSlash(filepath.Base(seg)), size: info.Size()})
+				}
 			}
-			files = append(files, submitFile{local: seg, label: filepath.ToSlash(filepath.Base(seg)), size: info.Size()})
 		}
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].label < files[j].label })

@@ -142,18 +142,7 @@ func Open(path string) (*Image, error) {
 }
 
 func openEWF(path string) (*Image, error) {
-	ext := filepath.Ext(path)
-	base := strings.TrimSuffix(path, ext)
-	paths := []string{path}
-	if ewfSegmentNumber(ext[1:]) == 1 {
-		for n := 2; n < 14972; n++ {
-			p := base + "." + ewfSegmentExt(n, ext[1:])
-			if _, err := os.Stat(p); err != nil {
-				break
-			}
-			paths = append(paths, p)
-		}
-	}
+	paths := append([]string{path}, Segments(path)...)
 	im := &Image{Format: "ewf", Segments: paths}
 	var segs []ewf.Segment
 	for _, p := range paths {
@@ -180,15 +169,7 @@ func openEWF(path string) (*Image, error) {
 }
 
 func openSplit(path string) (*Image, error) {
-	base := strings.TrimSuffix(path, filepath.Ext(path))
-	paths := []string{path}
-	for n := 2; n < 100000; n++ {
-		p := fmt.Sprintf("%s.%03d", base, n)
-		if _, err := os.Stat(p); err != nil {
-			break
-		}
-		paths = append(paths, p)
-	}
+	paths := append([]string{path}, Segments(path)...)
 	format := "split raw"
 	if len(paths) == 1 {
 		format = "raw"
@@ -260,6 +241,19 @@ func (c concat) ReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
+// Segments lists the later segments present beside first (a first
+// segment: laptop.E01, usb.001), in order.
+func Segments(first string) []string {
+	var out []string
+	for n := 2; ; n++ {
+		p := SegmentName(first, n)
+		if fi, err := os.Stat(p); p == "" || err != nil || !fi.Mode().IsRegular() {
+			return out
+		}
+		out = append(out, p)
+	}
+}
+
 // SegmentName is the path of segment n (2, 3...) of the multi-segment
 // image whose first segment is first ("laptop.E01" gives "laptop.E02",
 // "usb.001" gives "usb.002"), "" when first names no first segment.
@@ -267,7 +261,7 @@ func SegmentName(first string, n int) string {
 	ext := filepath.Ext(first)
 	base := strings.TrimSuffix(first, ext)
 	switch {
-	case ext == ".001":
+	case ext == ".001" && n < 1000:
 		return fmt.Sprintf("%s.%03d", base, n)
 	case len(ext) == 4 && ewfSegmentNumber(ext[1:]) == 1 && n < 14972:
 		return base + "." + ewfSegmentExt(n, ext[1:])

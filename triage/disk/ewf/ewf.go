@@ -42,10 +42,10 @@ func IsSegment(head []byte) bool {
 
 // Limits bound what Open accepts.
 const (
-	maxSections   = 1 << 20 // sections per segment
+	maxSections   = 1 << 20  // sections per segment
 	maxChunkBytes = 16 << 20 // ewfacquire allows 32768 sectors of 512 bytes
-	maxTableCache = 8       // chunk tables held at once
-	maxChunkCache = 4 << 20 // bytes of decompressed chunks held at once
+	maxTableCache = 8        // chunk tables held at once
+	maxChunkCache = 4 << 20  // bytes of decompressed chunks held at once
 	descriptorLen = 76
 	fileHeaderLen = 13
 )
