@@ -102,14 +102,20 @@ func (w *Worker) expand(ctx context.Context, it *triage.Item, ra io.ReaderAt, si
 	if walkErr != nil {
 		x.problems = append(x.problems, "archive not fully expanded: "+triage.ErrorMessage(walkErr))
 	}
+	return x.itemError("members"), nil
+}
+
+// itemError is the container item's error: nil without problems, else the
+// first problem and how many more (what names the children: "members").
+func (x *expansion) itemError(what string) error {
 	if len(x.problems) == 0 {
-		return nil, nil
+		return nil
 	}
 	msg := x.problems[0]
 	if len(x.problems) > 1 {
 		msg = fmt.Sprintf("%s (and %d more problems)", msg, len(x.problems)-1)
 	}
-	return triage.Errorf(triage.EINVALID, "%d members recorded; %s", x.items, msg), nil
+	return triage.Errorf(triage.EINVALID, "%d %s recorded; %s", x.items, what, msg)
 }
 
 // infraError carries a store or queue failure out of archive.Walk.

@@ -97,14 +97,7 @@ func (w *Worker) expandDisk(ctx context.Context, it *triage.Item, ra io.ReaderAt
 	if missing != "" {
 		x.problems = append([]string{missing}, x.problems...)
 	}
-	if len(x.problems) == 0 {
-		return nil, nil
-	}
-	msg := x.problems[0]
-	if len(x.problems) > 1 {
-		msg = fmt.Sprintf("%s (and %d more problems)", msg, len(x.problems)-1)
-	}
-	return triage.Errorf(triage.EINVALID, "%d files recorded; %s", x.items, msg), nil
+	return x.itemError("files"), nil
 }
 
 // openImage opens the image whose first segment is it: with its later

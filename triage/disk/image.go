@@ -142,22 +142,13 @@ func Open(path string) (*Image, error) {
 }
 
 func openEWF(path string) (*Image, error) {
-	paths := append([]string{path}, Segments(path)...)
-	im := &Image{Format: "ewf", Segments: paths}
+	im, sizes, err := openAll("ewf", append([]string{path}, Segments(path)...))
+	if err != nil {
+		return nil, err
+	}
 	var segs []ewf.Segment
-	for _, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
-			im.Close()
-			return nil, err
-		}
-		im.files = append(im.files, f)
-		fi, err := f.Stat()
-		if err != nil {
-			im.Close()
-			return nil, err
-		}
-		segs = append(segs, ewf.Segment{R: f, Size: fi.Size(), Name: filepath.Base(p)})
+	for i, f := range im.files {
+		segs = append(segs, ewf.Segment{R: f, Size: sizes[i], Name: filepath.Base(im.Segments[i])})
 	}
 	e, err := ewf.Open(segs)
 	if err != nil {
@@ -178,31 +169,41 @@ func openSplit(path string) (*Image, error) {
 }
 
 func openFiles(format string, paths []string) (*Image, error) {
+	im, sizes, err := openAll(format, paths)
+	if err != nil {
+		return nil, err
+	}
+	var parts []io.ReaderAt
+	for _, f := range im.files {
+		parts = append(parts, f)
+	}
+	c := Concat(parts, sizes)
+	im.r, im.size = c, c.Size()
+	if len(parts) == 1 {
+		im.r = parts[0]
+	}
+	return im, nil
+}
+
+// openAll opens the segment files of an image and returns their sizes.
+func openAll(format string, paths []string) (*Image, []int64, error) {
 	im := &Image{Format: format, Segments: paths}
-	var parts []piece
-	var at int64
+	var sizes []int64
 	for _, p := range paths {
 		f, err := os.Open(p)
 		if err != nil {
 			im.Close()
-			return nil, err
+			return nil, nil, err
 		}
 		im.files = append(im.files, f)
 		fi, err := f.Stat()
 		if err != nil {
 			im.Close()
-			return nil, err
+			return nil, nil, err
 		}
-		parts = append(parts, piece{r: f, off: at, size: fi.Size()})
-		at += fi.Size()
+		sizes = append(sizes, fi.Size())
 	}
-	im.size = at
-	if len(parts) == 1 {
-		im.r = parts[0].r
-	} else {
-		im.r = concat(parts)
-	}
-	return im, nil
+	return im, sizes, nil
 }
 
 // piece is one file of a concatenation.

@@ -20,6 +20,8 @@ import (
 	"fmt"
 	"hash/adler32"
 	"io"
+
+	"github.com/winnow-forensics/winnow/triage/disk/fsys"
 	"sort"
 	"sync"
 )
@@ -102,7 +104,7 @@ func Open(segs []Segment) (*Image, error) {
 	var ns []numbered
 	for _, s := range segs {
 		var h [fileHeaderLen]byte
-		if err := readFull(s.R, h[:], 0); err != nil {
+		if err := fsys.ReadFull(s.R, h[:], 0); err != nil {
 			return nil, fmt.Errorf("ewf: %s: %w", s.Name, ErrNotEWF)
 		}
 		switch {
@@ -159,7 +161,7 @@ func (im *Image) readSections(i int) (done bool, err error) {
 		if off+descriptorLen > s.Size {
 			return false, fmt.Errorf("ewf: %s is truncated (section at %d past its end, %d bytes): the segment is incomplete", s.Name, off, s.Size)
 		}
-		if err := readFull(s.R, d[:], off); err != nil {
+		if err := fsys.ReadFull(s.R, d[:], off); err != nil {
 			return false, fmt.Errorf("ewf: %s: %w", s.Name, err)
 		}
 		if adler32.Checksum(d[:72]) != binary.LittleEndian.Uint32(d[72:]) {
@@ -185,12 +187,12 @@ func (im *Image) readSections(i int) (done bool, err error) {
 			}
 		case "hash":
 			b := make([]byte, 16)
-			if err := readFull(s.R, b, data); err == nil {
+			if err := fsys.ReadFull(s.R, b, data); err == nil {
 				im.md5 = nonZero(b)
 			}
 		case "digest":
 			b := make([]byte, 36)
-			if err := readFull(s.R, b, data); err == nil {
+			if err := fsys.ReadFull(s.R, b, data); err == nil {
 				im.md5 = nonZero(b[:16])
 				im.sha1 = nonZero(b[16:36])
 			}
@@ -226,7 +228,7 @@ func (im *Image) readVolume(s Segment, off, n int64) error {
 	if n < int64(len(v)) {
 		return fmt.Errorf("ewf: %s: volume section too short", s.Name)
 	}
-	if err := readFull(s.R, v[:], off); err != nil {
+	if err := fsys.ReadFull(s.R, v[:], off); err != nil {
 		return fmt.Errorf("ewf: %s: volume section: %w", s.Name, err)
 	}
 	chunks := int64(binary.LittleEndian.Uint32(v[4:]))
@@ -259,7 +261,7 @@ func (im *Image) addTable(seg int, secOff, off, n, sectorsData int64) error {
 	if n < 24 {
 		return fmt.Errorf("ewf: %s: table section at %d too short", s.Name, secOff)
 	}
-	if err := readFull(s.R, h[:], off); err != nil {
+	if err := fsys.ReadFull(s.R, h[:], off); err != nil {
 		return fmt.Errorf("ewf: %s: table at %d: %w", s.Name, secOff, err)
 	}
 	count := int64(binary.LittleEndian.Uint32(h[0:]))
@@ -308,7 +310,7 @@ func (im *Image) entries(t int) ([]uint32, error) {
 	}
 	tb := im.tables[t]
 	buf := make([]byte, tb.count*4)
-	if err := readFull(im.segs[tb.seg].R, buf, tb.off); err != nil {
+	if err := fsys.ReadFull(im.segs[tb.seg].R, buf, tb.off); err != nil {
 		return nil, fmt.Errorf("ewf: %s: table at %d: %w", im.segs[tb.seg].Name, tb.off, err)
 	}
 	e = make([]uint32, tb.count)
@@ -449,17 +451,4 @@ func (im *Image) ReadAt(p []byte, off int64) (int, error) {
 		n += copy(p[n:], b[in:])
 	}
 	return n, nil
-}
-
-// readFull reads len(p) bytes at off, accepting the io.EOF some readers
-// (object stores) return with a full read that ends at their end.
-func readFull(r io.ReaderAt, p []byte, off int64) error {
-	n, err := r.ReadAt(p, off)
-	if n == len(p) {
-		return nil
-	}
-	if err == nil || err == io.EOF {
-		err = io.ErrUnexpectedEOF
-	}
-	return err
 }

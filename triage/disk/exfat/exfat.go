@@ -363,7 +363,7 @@ func (fs *FS) Walk(ctx context.Context, fn func(*fsys.File) error) error {
 			if files > fs.lim.MaxFiles {
 				return fn(&fsys.File{Path: d.path, Err: fmt.Errorf("more than %d files: the rest are not listed", fs.lim.MaxFiles)})
 			}
-			p := join(d.path, s.name)
+			p := fsys.Join(d.path, s.name)
 			if s.attr&0x10 != 0 {
 				switch {
 				case !fs.valid(s.first) || seen[s.first] || d.depth >= fs.lim.MaxDepth:
@@ -382,14 +382,6 @@ func (fs *FS) Walk(ctx context.Context, fn func(*fsys.File) error) error {
 		}
 	}
 	return nil
-}
-
-func join(dir, name string) string {
-	name = strings.ReplaceAll(name, "/", "_")
-	if dir == "" {
-		return name
-	}
-	return dir + "/" + name
 }
 
 // content sets a file's extents: its chain when allocated, contiguous
@@ -415,58 +407,26 @@ func (fs *FS) content(f *fsys.File, s fileSet) {
 		f.Err = err
 		return
 	}
-	f.Extents = trim(ex, min(s.valid, s.size))
-}
-
-func trim(ex []fsys.Extent, size int64) []fsys.Extent {
-	var at int64
-	for i := range ex {
-		if at+ex[i].Len >= size {
-			ex[i].Len = size - at
-			if ex[i].Len == 0 {
-				return ex[:i]
-			}
-			return ex[:i+1]
-		}
-		at += ex[i].Len
-	}
-	return ex
+	f.Extents = fsys.Truncate(ex, min(s.valid, s.size))
 }
 
 // Open implements fsys.FS.
-func (fs *FS) Open(f *fsys.File) (io.ReaderAt, error) {
-	if f.Err != nil {
-		return nil, f.Err
-	}
-	return fsys.NewExtentReader(fs.r, f.Extents, f.Size), nil
-}
+func (fs *FS) Open(f *fsys.File) (io.ReaderAt, error) { return fsys.Content(fs.r, f) }
 
 // Unallocated implements fsys.FS: the clear bits of the allocation bitmap.
 func (fs *FS) Unallocated(ctx context.Context, fn func(fsys.Extent) error) error {
-	var run fsys.Extent
+	runs := fsys.NewRuns(fn)
 	for i := int64(0); i < int64(fs.clusters); i++ {
 		if i%(1<<16) == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		if fs.bitmap[i/8]&(1<<(i%8)) != 0 {
-			continue
-		}
-		off := fs.heapOff + i*fs.clusterSize
-		if run.Len > 0 && run.End() == off {
-			run.Len += fs.clusterSize
-			continue
-		}
-		if run.Len > 0 {
-			if err := fn(run); err != nil {
+		if fs.bitmap[i/8]&(1<<(i%8)) == 0 {
+			if err := runs.Add(fs.heapOff+i*fs.clusterSize, fs.clusterSize); err != nil {
 				return err
 			}
 		}
-		run = fsys.Extent{Off: off, Len: fs.clusterSize}
 	}
-	if run.Len > 0 {
-		return fn(run)
-	}
-	return nil
+	return runs.Flush()
 }

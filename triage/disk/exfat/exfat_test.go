@@ -2,9 +2,7 @@ package exfat
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,25 +12,7 @@ import (
 	"github.com/winnow-forensics/winnow/triage/disk/fsys/fsystest"
 )
 
-func seed(tb testing.TB) []byte { return gunzip(tb, "testdata/ex.img.gz") }
-
-func gunzip(tb testing.TB, name string) []byte {
-	tb.Helper()
-	f, err := os.Open(name)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	z, err := gzip.NewReader(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	b, err := io.ReadAll(z)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
-}
+func seed(tb testing.TB) []byte { return fsystest.Gunzip(tb, "testdata/ex.img.gz") }
 
 func TestAgainstTSK(t *testing.T) {
 	b := seed(t)

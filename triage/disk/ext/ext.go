@@ -382,23 +382,8 @@ func (fs *FS) content(f *fsys.File, in *inode) {
 			f.Err = err
 			return
 		}
-		f.Extents = trim(ex, in.size)
+		f.Extents = fsys.Truncate(ex, in.size)
 	}
-}
-
-func trim(ex []fsys.Extent, size int64) []fsys.Extent {
-	var at int64
-	for i := range ex {
-		if at+ex[i].Len >= size {
-			ex[i].Len = size - at
-			if ex[i].Len == 0 {
-				return ex[:i]
-			}
-			return ex[:i+1]
-		}
-		at += ex[i].Len
-	}
-	return ex
 }
 
 // Walk implements fsys.FS.
@@ -437,7 +422,7 @@ func (fs *FS) Walk(ctx context.Context, fn func(*fsys.File) error) error {
 				return fn(&fsys.File{Path: d.path, Err: fmt.Errorf("more than %d files: the rest are not listed", fs.lim.MaxFiles)})
 			}
 			in, err := fs.readInode(en.ino)
-			p := join(d.path, en.name)
+			p := fsys.Join(d.path, en.name)
 			deleted := en.deleted || d.deleted
 			if err != nil {
 				if !deleted {
@@ -476,14 +461,6 @@ func (fs *FS) Walk(ctx context.Context, fn func(*fsys.File) error) error {
 	return nil
 }
 
-func join(dir, name string) string {
-	name = strings.ReplaceAll(name, "/", "_")
-	if dir == "" {
-		return name
-	}
-	return dir + "/" + name
-}
-
 // dirent is one directory entry.
 type dirent struct {
 	ino      uint32
@@ -513,7 +490,7 @@ func (fs *FS) readDir(ino uint32) ([]dirent, error) {
 		return nil, err
 	}
 	var out []dirent
-	for _, e := range trim(ex, in.size) {
+	for _, e := range fsys.Truncate(ex, in.size) {
 		if e.Off < 0 {
 			continue
 		}
@@ -580,28 +557,12 @@ func (fs *FS) parseEntry(b []byte) (dirent, int, bool) {
 }
 
 // Open implements fsys.FS.
-func (fs *FS) Open(f *fsys.File) (io.ReaderAt, error) {
-	if f.Err != nil {
-		return nil, f.Err
-	}
-	if f.Data != nil {
-		return fsys.BytesReader(f.Data), nil
-	}
-	return fsys.NewExtentReader(fs.r, f.Extents, f.Size), nil
-}
+func (fs *FS) Open(f *fsys.File) (io.ReaderAt, error) { return fsys.Content(fs.r, f) }
 
 // Unallocated implements fsys.FS: the clear bits of the block bitmaps (a
 // group whose bitmap was never initialised counts as free).
 func (fs *FS) Unallocated(ctx context.Context, fn func(fsys.Extent) error) error {
-	var run fsys.Extent
-	flush := func() error {
-		if run.Len == 0 {
-			return nil
-		}
-		e := run
-		run = fsys.Extent{}
-		return fn(e)
-	}
+	runs := fsys.NewRuns(fn)
 	bm := make([]byte, fs.bs)
 	for g, gr := range fs.groups {
 		if err := ctx.Err(); err != nil {
@@ -619,22 +580,12 @@ func (fs *FS) Unallocated(ctx context.Context, fn func(fsys.Extent) error) error
 			}
 		}
 		for i := int64(0); i < n && i/8 < int64(len(bm)); i++ {
-			if !uninit && bm[i/8]&(1<<(i%8)) != 0 {
-				if err := flush(); err != nil {
+			if uninit || bm[i/8]&(1<<(i%8)) == 0 {
+				if err := runs.Add((first+i)*fs.bs, fs.bs); err != nil {
 					return err
 				}
-				continue
-			}
-			off := (first + i) * fs.bs
-			if run.Len > 0 && run.End() == off {
-				run.Len += fs.bs
-			} else {
-				if err := flush(); err != nil {
-					return err
-				}
-				run = fsys.Extent{Off: off, Len: fs.bs}
 			}
 		}
 	}
-	return flush()
+	return runs.Flush()
 }

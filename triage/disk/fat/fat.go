@@ -538,7 +538,7 @@ func (fs *FS) Walk(ctx context.Context, fn func(*fsys.File) error) error {
 			if files > fs.lim.MaxFiles {
 				return fn(&fsys.File{Path: d.path, Err: fmt.Errorf("more than %d files: the rest are not listed", fs.lim.MaxFiles)})
 			}
-			p := join(d.path, en.name)
+			p := fsys.Join(d.path, en.name)
 			if en.attr&attrDir != 0 {
 				c := en.cluster
 				switch {
@@ -566,14 +566,6 @@ func (fs *FS) Walk(ctx context.Context, fn func(*fsys.File) error) error {
 	return nil
 }
 
-func join(dir, name string) string {
-	name = strings.ReplaceAll(name, "/", "_")
-	if dir == "" {
-		return name
-	}
-	return dir + "/" + name
-}
-
 // allocated reports whether cluster c is in use according to the FAT.
 func (fs *FS) allocated(c uint32) bool {
 	v, err := fs.next(c)
@@ -593,7 +585,7 @@ func (fs *FS) extents(f *fsys.File, c uint32) {
 			f.Err = err
 			return
 		}
-		f.Extents = trim(ex, f.Size)
+		f.Extents = fsys.Truncate(ex, f.Size)
 		return
 	}
 	switch {
@@ -608,30 +600,12 @@ func (fs *FS) extents(f *fsys.File, c uint32) {
 	}
 }
 
-// trim cuts extents to size bytes.
-func trim(ex []fsys.Extent, size int64) []fsys.Extent {
-	var at int64
-	for i := range ex {
-		if at+ex[i].Len >= size {
-			ex[i].Len = size - at
-			return ex[:i+1]
-		}
-		at += ex[i].Len
-	}
-	return ex
-}
-
 // Open implements fsys.FS.
-func (fs *FS) Open(f *fsys.File) (io.ReaderAt, error) {
-	if f.Err != nil {
-		return nil, f.Err
-	}
-	return fsys.NewExtentReader(fs.r, f.Extents, f.Size), nil
-}
+func (fs *FS) Open(f *fsys.File) (io.ReaderAt, error) { return fsys.Content(fs.r, f) }
 
 // Unallocated implements fsys.FS: the free clusters, by the FAT.
 func (fs *FS) Unallocated(ctx context.Context, fn func(fsys.Extent) error) error {
-	var run fsys.Extent
+	runs := fsys.NewRuns(fn)
 	for c := uint32(2); c < fs.clusters+2; c++ {
 		if c%65536 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -642,23 +616,11 @@ func (fs *FS) Unallocated(ctx context.Context, fn func(fsys.Extent) error) error
 		if err != nil {
 			return err
 		}
-		if v != 0 {
-			continue
-		}
-		off := fs.clusterOff(c)
-		if run.Len > 0 && run.End() == off {
-			run.Len += fs.clusterSize
-			continue
-		}
-		if run.Len > 0 {
-			if err := fn(run); err != nil {
+		if v == 0 {
+			if err := runs.Add(fs.clusterOff(c), fs.clusterSize); err != nil {
 				return err
 			}
 		}
-		run = fsys.Extent{Off: off, Len: fs.clusterSize}
 	}
-	if run.Len > 0 {
-		return fn(run)
-	}
-	return nil
+	return runs.Flush()
 }

@@ -2,12 +2,11 @@ package fat
 
 import (
 	"bytes"
-	"context"
-	"io"
 	"os"
 	"testing"
 
 	"github.com/winnow-forensics/winnow/triage/disk/fsys"
+	"github.com/winnow-forensics/winnow/triage/disk/fsys/fsystest"
 )
 
 // FuzzWalk opens any bytes as a FAT volume, walks it, reads every file
@@ -19,16 +18,8 @@ func FuzzWalk(f *testing.F) {
 	}
 	f.Add(seed)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		fs, err := Open(bytes.NewReader(b), int64(len(b)), fsys.Limits{MaxFiles: 10000})
-		if err != nil {
-			return
+		if fs, err := Open(bytes.NewReader(b), int64(len(b)), fsys.Limits{MaxFiles: 10000}); err == nil {
+			fsystest.Exercise(fs)
 		}
-		fs.Walk(context.Background(), func(fl *fsys.File) error {
-			if r, err := fs.Open(fl); err == nil {
-				io.Copy(io.Discard, io.NewSectionReader(r, 0, min(fl.Size, 1<<20)))
-			}
-			return nil
-		})
-		fs.Unallocated(context.Background(), func(fsys.Extent) error { return nil })
 	})
 }

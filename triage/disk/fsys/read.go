@@ -113,3 +113,16 @@ func ReadFull(r io.ReaderAt, p []byte, off int64) error {
 	}
 	return err
 }
+
+// Content returns a reader of f's content on the volume vol: its resident
+// Data, or its Extents; f.Err when that is set. File-system readers' Open
+// methods are this.
+func Content(vol io.ReaderAt, f *File) (io.ReaderAt, error) {
+	if f.Err != nil {
+		return nil, f.Err
+	}
+	if f.Data != nil {
+		return BytesReader(f.Data), nil
+	}
+	return NewExtentReader(vol, f.Extents, f.Size), nil
+}

@@ -2,31 +2,14 @@ package ntfs
 
 import (
 	"bytes"
-	"compress/gzip"
-	"context"
 	"io"
-	"os"
 	"testing"
 
 	"github.com/winnow-forensics/winnow/triage/disk/fsys"
+	"github.com/winnow-forensics/winnow/triage/disk/fsys/fsystest"
 )
 
-func seedVolume(f *testing.F) []byte {
-	g, err := os.Open("testdata/nested.img.gz")
-	if err != nil {
-		f.Fatal(err)
-	}
-	defer g.Close()
-	z, err := gzip.NewReader(g)
-	if err != nil {
-		f.Fatal(err)
-	}
-	b, err := io.ReadAll(z)
-	if err != nil {
-		f.Fatal(err)
-	}
-	return b
-}
+func seedVolume(f *testing.F) []byte { return fsystest.Gunzip(f, "testdata/nested.img.gz") }
 
 // FuzzRecord parses one MFT entry of any bytes the way the walk does:
 // fixups, attributes, names, run lists.
@@ -73,16 +56,8 @@ func FuzzVolume(f *testing.F) {
 	f.Fuzz(func(t *testing.T, patch []byte) {
 		b := append([]byte(nil), vol...)
 		copy(b[at:at+64<<10], patch)
-		fs, err := Open(bytes.NewReader(b), int64(len(b)), fsys.Limits{MaxFiles: 10000})
-		if err != nil {
-			return
+		if fs, err := Open(bytes.NewReader(b), int64(len(b)), fsys.Limits{MaxFiles: 10000}); err == nil {
+			fsystest.Exercise(fs)
 		}
-		fs.Walk(context.Background(), func(fl *fsys.File) error {
-			if r, err := fs.Open(fl); err == nil {
-				io.Copy(io.Discard, io.NewSectionReader(r, 0, min(fl.Size, 1<<20)))
-			}
-			return nil
-		})
-		fs.Unallocated(context.Background(), func(fsys.Extent) error { return nil })
 	})
 }

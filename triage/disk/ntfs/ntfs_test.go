@@ -2,7 +2,6 @@ package ntfs
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/md5"
 	"fmt"
@@ -27,21 +26,8 @@ func skipSystem(p string) bool {
 
 func mustGunzip(tb testing.TB, name string) string {
 	tb.Helper()
-	f, err := os.Open(filepath.Join("testdata", name))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	z, err := gzip.NewReader(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	b, err := io.ReadAll(z)
-	if err != nil {
-		tb.Fatal(err)
-	}
 	p := filepath.Join(tb.TempDir(), strings.TrimSuffix(name, ".gz"))
-	os.WriteFile(p, b, 0o600)
+	os.WriteFile(p, fsystest.Gunzip(tb, filepath.Join("testdata", name)), 0o600)
 	return p
 }
 

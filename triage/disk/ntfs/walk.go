@@ -176,7 +176,7 @@ func (fs *FS) Walk(ctx context.Context, fn func(*fsys.File) error) error {
 		}
 		paths[n] = "$OrphanFiles/" + clean(d.name) // breaks loops while resolving
 		parent, ok := resolve(d.parent, d.parentSeq, depth+1)
-		p := join(parent, d.name)
+		p := fsys.Join(parent, d.name)
 		if !ok {
 			p = "$OrphanFiles/" + clean(d.name)
 		}
@@ -204,7 +204,7 @@ func (fs *FS) Walk(ctx context.Context, fn func(*fsys.File) error) error {
 			if !ok {
 				parent = "$OrphanFiles"
 			}
-			path := join(parent, nm.name)
+			path := fsys.Join(parent, nm.name)
 			for _, s := range e.streams {
 				if flags&flagDir != 0 && s.name == "" {
 					continue
@@ -235,13 +235,6 @@ func clean(name string) string {
 		}
 	}
 	return string(b)
-}
-
-func join(dir, name string) string {
-	if dir == "" {
-		return clean(name)
-	}
-	return dir + "/" + clean(name)
 }
 
 // stream is one $DATA attribute, merged across records.
@@ -376,34 +369,11 @@ func (fs *FS) content(f *fsys.File, s *stream) {
 	}
 	// Bytes past the initialised size read as zeros, as Windows and TSK
 	// return them: cut the extents there and let the reader pad.
-	f.Extents = cut(ex, min(s.initSize, s.size))
-}
-
-func cut(ex []fsys.Extent, n int64) []fsys.Extent {
-	var at int64
-	for i := range ex {
-		if at+ex[i].Len >= n {
-			ex[i].Len = n - at
-			if ex[i].Len == 0 {
-				return ex[:i]
-			}
-			return ex[:i+1]
-		}
-		at += ex[i].Len
-	}
-	return ex
+	f.Extents = fsys.Truncate(ex, min(s.initSize, s.size))
 }
 
 // Open implements fsys.FS.
-func (fs *FS) Open(f *fsys.File) (io.ReaderAt, error) {
-	if f.Err != nil {
-		return nil, f.Err
-	}
-	if f.Data != nil {
-		return fsys.BytesReader(f.Data), nil
-	}
-	return fsys.NewExtentReader(fs.r, f.Extents, f.Size), nil
-}
+func (fs *FS) Open(f *fsys.File) (io.ReaderAt, error) { return fsys.Content(fs.r, f) }
 
 // Unallocated implements fsys.FS: the clear bits of $Bitmap.
 func (fs *FS) Unallocated(ctx context.Context, fn func(fsys.Extent) error) error {
@@ -436,15 +406,7 @@ func (fs *FS) Unallocated(ctx context.Context, fn func(fsys.Extent) error) error
 	}
 	clusters := fs.size / fs.clusterSize
 	buf := make([]byte, 1<<16)
-	var run fsys.Extent
-	flush := func() error {
-		if run.Len > 0 {
-			e := run
-			run = fsys.Extent{}
-			return fn(e)
-		}
-		return nil
-	}
+	runs := fsys.NewRuns(fn)
 	for off := int64(0); off < f.Size && off*8 < clusters; off += int64(len(buf)) {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -454,11 +416,7 @@ func (fs *FS) Unallocated(ctx context.Context, fn func(fsys.Extent) error) error
 			return fmt.Errorf("ntfs: $Bitmap: %w", err)
 		}
 		for i := 0; i < n; i++ {
-			c := buf[i]
-			if c == 0xff {
-				if err := flush(); err != nil {
-					return err
-				}
+			if buf[i] == 0xff {
 				continue
 			}
 			for bit := 0; bit < 8; bit++ {
@@ -466,23 +424,13 @@ func (fs *FS) Unallocated(ctx context.Context, fn func(fsys.Extent) error) error
 				if cl >= clusters {
 					break
 				}
-				if c&(1<<bit) != 0 {
-					if err := flush(); err != nil {
+				if buf[i]&(1<<bit) == 0 {
+					if err := runs.Add(cl*fs.clusterSize, fs.clusterSize); err != nil {
 						return err
 					}
-					continue
-				}
-				o := cl * fs.clusterSize
-				if run.Len > 0 && run.End() == o {
-					run.Len += fs.clusterSize
-				} else {
-					if err := flush(); err != nil {
-						return err
-					}
-					run = fsys.Extent{Off: o, Len: fs.clusterSize}
 				}
 			}
 		}
 	}
-	return flush()
+	return runs.Flush()
 }

@@ -17,6 +17,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+
+	"github.com/winnow-forensics/winnow/triage/disk/fsys"
 	"strings"
 	"unicode/utf16"
 )
@@ -54,7 +56,7 @@ var ErrNoTable = errors.New("no partition table")
 // and for an MBR whose entries are implausible.
 func Read(r io.ReaderAt, size int64) ([]Partition, error) {
 	var s0 [512]byte
-	if err := readFull(r, s0[:], 0); err != nil {
+	if err := fsys.ReadFull(r, s0[:], 0); err != nil {
 		return nil, ErrNoTable
 	}
 	if s0[510] != 0x55 || s0[511] != 0xaa {
@@ -172,7 +174,7 @@ func readExtended(r io.ReaderAt, size, ext int64) ([]Partition, error) {
 		if cur*512 >= size {
 			return out, fmt.Errorf("extended boot record at sector %d is outside the image", cur)
 		}
-		if err := readFull(r, s[:], cur*512); err != nil {
+		if err := fsys.ReadFull(r, s[:], cur*512); err != nil {
 			return out, fmt.Errorf("extended boot record at sector %d: %v", cur, err)
 		}
 		if s[510] != 0x55 || s[511] != 0xaa {
@@ -215,7 +217,7 @@ func gptAt(r io.ReaderAt, size, ss, lba int64) ([]Partition, error) {
 	if lba < 1 || (lba+1)*ss > size {
 		return nil, ErrNoTable
 	}
-	if err := readFull(r, h, lba*ss); err != nil {
+	if err := fsys.ReadFull(r, h, lba*ss); err != nil {
 		return nil, fmt.Errorf("gpt header: %w", err)
 	}
 	if !bytes.Equal(h[:8], []byte("EFI PART")) {
@@ -242,7 +244,7 @@ func gptAt(r io.ReaderAt, size, ss, lba int64) ([]Partition, error) {
 		return nil, fmt.Errorf("gpt: partition entries at LBA %d are outside the image", entLBA)
 	}
 	tab := make([]byte, count*esz)
-	if err := readFull(r, tab, entLBA*ss); err != nil {
+	if err := fsys.ReadFull(r, tab, entLBA*ss); err != nil {
 		return nil, fmt.Errorf("gpt: partition entries: %w", err)
 	}
 	if crc32.ChecksumIEEE(tab) != binary.LittleEndian.Uint32(h[88:]) {
@@ -327,17 +329,4 @@ var gptTypes = map[string]string{
 	"48465300-0000-11AA-AA11-00306543ECAC": "Apple HFS+",
 	"7C3457EF-0000-11AA-AA11-00306543ECAC": "Apple APFS",
 	"21686148-6449-6E6F-744E-656564454649": "BIOS boot",
-}
-
-// readFull reads len(p) bytes at off, accepting the io.EOF some readers
-// (object stores) return with a full read that ends at their end.
-func readFull(r io.ReaderAt, p []byte, off int64) error {
-	n, err := r.ReadAt(p, off)
-	if n == len(p) {
-		return nil
-	}
-	if err == nil || err == io.EOF {
-		err = io.ErrUnexpectedEOF
-	}
-	return err
 }

@@ -6,10 +6,12 @@ package fsystest
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/md5"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -148,4 +150,35 @@ func describe(ls []Listed) string {
 		s = append(s, fmt.Sprintf("{deleted %v size %d md5 %s err %v}", l.File.Deleted, l.File.Size, l.MD5, l.Err))
 	}
 	return strings.Join(s, ", ")
+}
+
+// Exercise walks fs, reads every file it lists (at most 1 MiB each) and
+// lists its free space, ignoring errors: the body of a fuzz target.
+func Exercise(fs fsys.FS) {
+	fs.Walk(context.Background(), func(f *fsys.File) error {
+		if r, err := fs.Open(f); err == nil {
+			io.Copy(io.Discard, io.NewSectionReader(r, 0, min(f.Size, 1<<20)))
+		}
+		return nil
+	})
+	fs.Unallocated(context.Background(), func(fsys.Extent) error { return nil })
+}
+
+// Gunzip returns the content of a gzip file (a committed test volume).
+func Gunzip(tb testing.TB, path string) []byte {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b, err := io.ReadAll(z)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
 }
