@@ -161,7 +161,9 @@ func Open(r io.ReaderAt, size int64, lim fsys.Limits) (*FS, error) {
 	fs.firstMetaSector = g.rsvd + g.nfats*g.fatSec
 	fs.rootLen = g.rootEnts * 32
 	fs.dataOff = fs.rootOff + (g.rootEnts*32+g.bps-1)/g.bps*g.bps
-	fs.clusters = uint32(min(g.clusters, 0x0ffffff5))
+	// A boot sector may claim more clusters than the image holds (a
+	// truncated image, or a lie): only those inside it are used.
+	fs.clusters = uint32(max(0, min(g.clusters, 0x0ffffff5, (size-fs.dataOff)/fs.clusterSize)))
 	fs.rootCluster = g.rootCluster
 	if g.kind == "fat32" {
 		fs.width = 4
