@@ -316,3 +316,20 @@ func TestSegmentNames(t *testing.T) {
 		}
 	}
 }
+
+// TestHugeClaimedSize gives a file on an ext4 volume a size of 1 TiB: it
+// is listed with an error instead of being read as a terabyte of zeros.
+func TestHugeClaimedSize(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "root"), 0o755)
+	os.WriteFile(filepath.Join(dir, "root", "a.jpg"), make([]byte, 5000), 0o644)
+	img := filepath.Join(dir, "ext.img")
+	run(t, "mkfs.ext4", "-q", "-F", "-d", filepath.Join(dir, "root"), img, "8192")
+	run(t, "debugfs", "-w", "-R", "sif /a.jpg size 1099511627776", img)
+	f, _ := os.Open(img)
+	defer f.Close()
+	got, _ := walkAll(t, f, 8192*1024)
+	if s := got["a.jpg"]; s.err == nil || !strings.Contains(s.err.Error(), "more than its volume holds") {
+		t.Errorf("a.jpg: %+v, want an error", s)
+	}
+}

@@ -94,6 +94,12 @@ func Walk(ctx context.Context, r io.ReaderAt, size int64, opt Options, visit Vis
 		}
 		st.Read++
 		err := v.fs.Walk(ctx, func(f *fsys.File) error {
+			if f.Err == nil && f.Size > v.Size && stored(f) < f.Size {
+				// More bytes than the volume holds, mostly unbacked: a
+				// damaged or hostile size (reading it would hash zeros
+				// for ever), or a huge sparse file.
+				f.Err = fmt.Errorf("claims %d bytes, more than its volume holds, with %d stored: not read", f.Size, stored(f))
+			}
 			e := v.entry(f)
 			if e.Err != nil {
 				st.Problems++
@@ -140,6 +146,17 @@ func Walk(ctx context.Context, r io.ReaderAt, size int64, opt Options, visit Vis
 		}
 	}
 	return st, nil
+}
+
+// stored is how many of a file's bytes are backed by data.
+func stored(f *fsys.File) int64 {
+	n := int64(len(f.Data))
+	for _, e := range f.Extents {
+		if e.Off >= 0 {
+			n += e.Len
+		}
+	}
+	return n
 }
 
 // gapVolume is the space outside the partitions, as a volume whose only
