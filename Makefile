@@ -73,6 +73,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzWalk$$' -fuzztime $(FUZZTIME) ./triage/disk/ext
 	$(GO) test -run '^$$' -fuzz '^FuzzRecord$$' -fuzztime $(FUZZTIME) ./triage/disk/ntfs
 	$(GO) test -run '^$$' -fuzz '^FuzzVolume$$' -fuzztime $(FUZZTIME) ./triage/disk/ntfs
+	$(GO) test -run '^$$' -fuzz '^FuzzLZNT1$$' -fuzztime $(FUZZTIME) ./triage/disk/ntfs
 
 # The README's first command: scan the demo seizure (demo/README.md).
 DEMO_OUT ?= /tmp/winnow-demo

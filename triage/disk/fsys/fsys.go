@@ -58,6 +58,10 @@ type File struct {
 	// and Data holds it as the reader decoded it.
 	Extents []Extent
 	Data    []byte
+	// Unit is the compression unit in bytes of an NTFS-compressed stream
+	// (its Extents then hold the compressed layout, units of stored,
+	// compressed and sparse clusters); 0 for content stored as it is.
+	Unit int64
 	// Err says why the content cannot be read (compressed or encrypted
 	// data, a broken run list, a chain that cycles): the file is listed,
 	// Open fails with Err.

@@ -61,3 +61,15 @@ func FuzzVolume(f *testing.F) {
 		}
 	})
 }
+
+// FuzzLZNT1 decompresses any bytes into a 64 KiB unit.
+func FuzzLZNT1(f *testing.F) {
+	f.Add([]byte{0x05, 0xb0, 0x00, 'a', 'b', 'c', 0x00, 0x00})
+	f.Add([]byte{0x0a, 0xb0, 0x04, 'a', 'b', 0x01, 0x10, 'c', 0, 0})
+	out := make([]byte, 64<<10)
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if n, _ := lznt1(in, out); n > len(out) {
+			t.Fatalf("wrote %d bytes", n)
+		}
+	})
+}

@@ -16,8 +16,8 @@
 // reference, so $ATTRIBUTE_LIST need not be trusted. Everything is
 // bounded: records are checked (signature, fixups, attribute lengths),
 // run lists are capped, parent chains are cut at loops and at
-// Limits.MaxDepth. Compressed (LZNT1) and EFS-encrypted streams are listed
-// with an error, not read.
+// Limits.MaxDepth. Compressed (LZNT1) streams are decompressed a unit at
+// a time; EFS-encrypted streams are listed with an error, not read.
 package ntfs
 
 import (
@@ -235,6 +235,7 @@ type attr struct {
 	valueOff int    // resident: offset of value in the record
 	runs     []byte // non-resident
 	startVCN int64
+	unit     int   // compression unit, log2 clusters (non-resident)
 	size     int64 // real size (non-resident) or value length
 	initSize int64
 }
@@ -281,6 +282,7 @@ func (fs *FS) attrs(rec []byte, fn func(attr) bool) {
 			}
 			a.startVCN = int64(binary.LittleEndian.Uint64(b[16:]))
 			ro := int(binary.LittleEndian.Uint16(b[32:]))
+			a.unit = int(binary.LittleEndian.Uint16(b[34:]))
 			a.size = int64(binary.LittleEndian.Uint64(b[48:]))
 			a.initSize = int64(binary.LittleEndian.Uint64(b[56:]))
 			if ro > l || a.size < 0 || a.initSize < 0 || a.startVCN < 0 {

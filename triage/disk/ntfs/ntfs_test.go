@@ -226,3 +226,19 @@ func TestCorruptRecords(t *testing.T) {
 		})
 	}
 }
+
+// TestCompressedAgainstTSK reads NTFS-compressed (LZNT1) files written by
+// the ntfs-3g driver into a compressed folder: compressible text, stored
+// random data, zero runs, a resident file.
+func TestCompressedAgainstTSK(t *testing.T) {
+	img := mustGunzip(t, "compressed.img.gz")
+	fs := mustOpen(t, img)
+	unread, extra := fsystest.Compare(t, fs, img, 0, skipSystem)
+	if len(unread) > 0 || len(extra) > 0 {
+		t.Errorf("unread %v, extra %v", unread, extra)
+	}
+	got := fsystest.WalkAll(t, fs)
+	if l := got["z/text.txt"]; len(l) != 1 || l[0].File.Unit == 0 {
+		t.Errorf("z/text.txt: %+v, want a compressed stream", l)
+	}
+}

@@ -244,6 +244,7 @@ type stream struct {
 	resident   []byte
 	residentAt int64 // volume offset of the resident value
 	pieces     []piece
+	unit       int // compression unit, log2 clusters
 	size       int64
 	initSize   int64
 }
@@ -294,7 +295,7 @@ func (fs *FS) entry(n int64, rec []byte, exts []int64) *entryInfo {
 					s.size, s.initSize, s.flags = a.size, a.size, a.flags
 				} else {
 					if a.startVCN == 0 {
-						s.size, s.initSize, s.flags = a.size, a.initSize, a.flags
+						s.size, s.initSize, s.flags, s.unit = a.size, a.initSize, a.flags, a.unit
 					}
 					if len(s.pieces) < 1024 {
 						s.pieces = append(s.pieces, piece{vcn: a.startVCN, runs: append([]byte(nil), a.runs...)})
@@ -336,8 +337,8 @@ func (fs *FS) content(f *fsys.File, s *stream) {
 	case s.flags&0x4000 != 0:
 		f.Err = errors.New("ntfs: EFS-encrypted stream: not read")
 		return
-	case s.flags&0x00ff != 0 && s.resident == nil:
-		f.Err = errors.New("ntfs: compressed stream: not read")
+	case s.flags&0x00ff != 0 && s.resident == nil && (s.unit < 1 || s.unit > 8):
+		f.Err = fmt.Errorf("ntfs: compressed stream with a unit of 2^%d clusters: not read", s.unit)
 		return
 	}
 	if s.resident != nil {
@@ -367,13 +368,23 @@ func (fs *FS) content(f *fsys.File, s *stream) {
 		f.Err = fsys.Corruptf("ntfs: %d bytes claimed, runs hold %d", s.size, at)
 		return
 	}
+	if s.flags&0x00ff != 0 {
+		// LZNT1-compressed: the extents are the compressed layout.
+		f.Extents, f.Unit = ex, fs.clusterSize<<s.unit
+		return
+	}
 	// Bytes past the initialised size read as zeros, as Windows and TSK
 	// return them: cut the extents there and let the reader pad.
 	f.Extents = fsys.Truncate(ex, min(s.initSize, s.size))
 }
 
 // Open implements fsys.FS.
-func (fs *FS) Open(f *fsys.File) (io.ReaderAt, error) { return fsys.Content(fs.r, f) }
+func (fs *FS) Open(f *fsys.File) (io.ReaderAt, error) {
+	if f.Err == nil && f.Unit > 0 {
+		return newCompressed(fs.r, f.Extents, f.Unit, f.Size), nil
+	}
+	return fsys.Content(fs.r, f)
+}
 
 // Unallocated implements fsys.FS: the clear bits of $Bitmap.
 func (fs *FS) Unallocated(ctx context.Context, fn func(fsys.Extent) error) error {
