@@ -16,8 +16,11 @@ type Origin struct {
 	// Carved is true for an item recovered from unallocated space by its
 	// content alone, with no file-system metadata.
 	Carved bool `json:"carved,omitempty"`
-	// Offset is the byte offset in the image of the item's first content
-	// byte, -1 when it has none; Length is the item's length in bytes.
+	// Offset is where the item's content lies in the image (the acquired
+	// medium's bytes, for EWF not the segment files), when it lies there
+	// in one piece: dd can cut it out again. -1 when it is fragmented,
+	// compressed, resident in metadata or empty. Length is the item's
+	// length in bytes.
 	Offset int64 `json:"offset"`
 	Length int64 `json:"length"`
 	// ID is the file's metadata address as The Sleuth Kit numbers it (MFT

@@ -593,7 +593,7 @@ func TestRobustWorkerKilledMidImage(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("submit: exit %d\n%s\n%s", code, out, errs)
 	}
-	if log, _ := os.ReadFile(w2.LogFile()); !strings.Contains(string(log), "disk image expansion resumed") {
+	if log, _ := os.ReadFile(w2.LogFile()); !strings.Contains(string(log), "expansion resumed") {
 		t.Errorf("worker-2 did not resume the image; its log ends:\n%s", w2.Log())
 	}
 	l.checkExactlyOnce(t, "k", "e", total)

@@ -66,7 +66,7 @@ func TestScanDiskImage(t *testing.T) {
 		}
 	}
 	img := byPath(r, "stick.E01")
-	if img == nil || img.Archive == nil || img.Archive.Verified != "md5, sha1" || img.Error != nil {
+	if img == nil || img.Archive == nil || img.Archive.Format != "ewf disk image" || img.Error != nil {
 		t.Errorf("image item: %+v", img)
 	}
 	seg := byPath(r, "stick.E02")

@@ -319,26 +319,30 @@ var ErrVerify = errors.New("image verification failed")
 // read so far. It fails when the image stores no digest, when a digest
 // differs (ErrVerify) or when the medium cannot be read.
 func (im *Image) Verify(ctx context.Context, progress func(done, total int64)) error {
-	wantMD5, wantSHA1 := im.StoredMD5(), im.StoredSHA1()
+	return verify(ctx, im, im.size, im.StoredMD5(), im.StoredSHA1(), im.Format, progress)
+}
+
+// verify digests size bytes of r and compares them with the stored ones.
+func verify(ctx context.Context, r io.ReaderAt, size int64, wantMD5, wantSHA1 []byte, format string, progress func(done, total int64)) error {
 	if wantMD5 == nil && wantSHA1 == nil {
-		return triage.Errorf(triage.EUNSUPPORTED, "the %s image stores no digest to verify against", im.Format)
+		return triage.Errorf(triage.EUNSUPPORTED, "the %s image stores no digest to verify against", format)
 	}
 	m, s := md5.New(), sha1.New()
 	w := io.MultiWriter(m, s)
 	buf := make([]byte, 1<<20)
-	for off := int64(0); off < im.size; {
+	for off := int64(0); off < size; {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n := int(min(int64(len(buf)), im.size-off))
-		k, err := im.ReadAt(buf[:n], off)
+		n := int(min(int64(len(buf)), size-off))
+		k, err := r.ReadAt(buf[:n], off)
 		if k < n {
 			return fmt.Errorf("verify: reading media byte %d: %w", off+int64(k), err)
 		}
 		w.Write(buf[:n])
 		off += int64(n)
 		if progress != nil {
-			progress(off, im.size)
+			progress(off, size)
 		}
 	}
 	if wantMD5 != nil && !bytes.Equal(m.Sum(nil), wantMD5) {

@@ -1,9 +1,7 @@
 package disk
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"sort"
@@ -15,6 +13,7 @@ import (
 	"github.com/winnow-forensics/winnow/triage/disk/fsys"
 	"github.com/winnow-forensics/winnow/triage/disk/ntfs"
 	"github.com/winnow-forensics/winnow/triage/disk/part"
+	"github.com/winnow-forensics/winnow/triage/disk/probe"
 )
 
 // Volume is one partition of an image, or the whole image when it has no
@@ -86,58 +85,12 @@ var notRead = map[string]string{
 	"iso9660":   "ISO 9660 file system: detected, not read",
 }
 
-// Detect names the file system that starts at the beginning of r (see
-// Volume.FS), "" when it recognises none.
-func Detect(r io.ReaderAt, size int64) string {
-	b := make([]byte, 0x10100)
-	n, _ := r.ReadAt(b, 0)
-	b = b[:n]
-	at := func(off int, s string) bool { return len(b) >= off+len(s) && string(b[off:off+len(s)]) == s }
-	switch {
-	case at(3, "NTFS    "):
-		return "ntfs"
-	case at(3, "EXFAT   "):
-		return "exfat"
-	case at(3, "-FVE-FS-"), at(3, "MSWIN4.1") && at(0x1a0, "-FVE-FS-"):
-		return "bitlocker"
-	case at(0, "LUKS\xba\xbe"):
-		return "luks"
-	case at(3, "ReFS"):
-		return "refs"
-	case at(32, "NXSB"):
-		return "apfs"
-	case at(1024, "H+"), at(1024, "HX"):
-		return "hfs+"
-	case at(1024, "BD"):
-		return "hfs"
-	case at(0, "XFSB"):
-		return "xfs"
-	case at(0x10040, "_BHRfS_M"):
-		return "btrfs"
-	case at(512, "LABELONE"):
-		return "lvm"
-	case at(4086, "SWAPSPACE2"), at(4086, "SWAP-SPACE"):
-		return "swap"
-	case at(0x8001, "CD001"):
-		return "iso9660"
-	}
-	if len(b) >= 512 {
-		if kind, ok := fat.Probe(b[:512]); ok && b[510] == 0x55 && b[511] == 0xaa {
-			return kind
-		}
-	}
-	if len(b) >= 1024+0x68 && binary.LittleEndian.Uint16(b[1024+56:]) == 0xef53 {
-		return ext.Kind(b[1024 : 1024+1024])
-	}
-	return ""
-}
-
 // Volumes finds the volumes of an image: the partitions of its partition
 // table, or the whole image as one volume when it holds a file system
 // directly or has no partition table this package reads. Each volume's
 // file system is detected and, when it is one of those read, opened.
 func Volumes(r io.ReaderAt, size int64, lim fsys.Limits) []*Volume {
-	if fs := Detect(r, size); fs != "" {
+	if fs := probe.Volume(r, size); fs != "" {
 		return []*Volume{openVolume(&Volume{FS: fs, Size: size, R: io.NewSectionReader(r, 0, size)}, lim)}
 	}
 	parts, err := part.Read(r, size)
@@ -163,7 +116,7 @@ func Volumes(r io.ReaderAt, size int64, lim fsys.Limits) []*Volume {
 			vols = append(vols, v)
 			continue
 		}
-		v.FS = Detect(v.R, v.Size)
+		v.FS = probe.Volume(v.R, v.Size)
 		vols = append(vols, openVolume(v, lim))
 	}
 	return vols
@@ -221,22 +174,4 @@ func Unpartitioned(vols []*Volume, size int64) []fsys.Extent {
 		free = append(free, fsys.Extent{Off: at, Len: size - at})
 	}
 	return free
-}
-
-// LooksLikeImage reports whether the first bytes of a file (at least
-// 4 KiB, up to 64 KiB) look like a disk image: an EWF segment, a
-// partition table, or a file system this package knows.
-func LooksLikeImage(head []byte) bool {
-	if len(head) < 512 {
-		return false
-	}
-	if bytes.HasPrefix(head, []byte("EVF\x09\x0d\x0a\xff\x00")) || bytes.HasPrefix(head, []byte("EVF2\x0d\x0a\x81\x00")) {
-		return true
-	}
-	r := bytes.NewReader(head)
-	if Detect(r, int64(len(head))) != "" {
-		return true
-	}
-	_, err := part.Read(r, 1<<62)
-	return err == nil
 }

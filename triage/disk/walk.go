@@ -189,9 +189,11 @@ func (v *Volume) entry(f *fsys.File) *Entry {
 	if inner == "" || strings.HasSuffix(inner, "/") {
 		e.Inner = v.Prefix() + "$NoName-" + strconv.FormatUint(f.ID, 10)
 	}
-	off := f.Offset()
-	if off >= 0 {
-		off += v.Offset
+	// The image offset, when the content lies there in one piece as it
+	// is (not resident, compressed or fragmented).
+	off := int64(-1)
+	if len(f.Extents) == 1 && f.Extents[0].Off >= 0 && f.Extents[0].Len == f.Size && f.Data == nil && f.Unit == 0 {
+		off = v.Offset + f.Extents[0].Off
 	}
 	e.Origin = triage.Origin{FS: v.FS, Deleted: f.Deleted, Offset: off, Length: f.Size, ID: f.ID,
 		Modified: f.Times.Modified, Accessed: f.Times.Accessed, Changed: f.Times.Changed, Created: f.Times.Created}
