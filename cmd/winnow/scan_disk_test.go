@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -79,5 +80,28 @@ func TestScanDiskImage(t *testing.T) {
 	}
 	if !strings.Contains(string(mustReadFile(t, filepath.Join(out, "report.html"))), `<span class="tag">deleted</span>`) {
 		t.Errorf("report.html does not mark deleted files")
+	}
+	// The VICS export says the deleted known photo was unallocated and
+	// where it lies in the image.
+	var vics struct {
+		Value []struct {
+			Media []struct {
+				MediaFiles []map[string]any
+			}
+		}
+	}
+	if err := json.Unmarshal(mustReadFile(t, filepath.Join(out, "report-vics.json")), &vics); err != nil || len(vics.Value) != 1 {
+		t.Fatalf("report-vics.json: %v", err)
+	}
+	found := false
+	for _, m := range vics.Value[0].Media {
+		for _, f := range m.MediaFiles {
+			if f["FileName"] == "_MG_0001.jpg" && f["Unallocated"] == true && f["PhysicalLocation"].(float64) > 0 {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Errorf("report-vics.json does not record the deleted photo as unallocated with its location")
 	}
 }

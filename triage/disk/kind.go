@@ -66,9 +66,12 @@ func (k *Kind) Expand(ctx context.Context, r io.ReaderAt, size int64, opt contai
 	case err != nil:
 		return st, err
 	}
+	// A failed verification is the image's error; its files are still
+	// read, so that the examiner sees what a damaged image holds.
+	var verr error
 	if im, ok := img.(*ewf.Image); ok && k.Verify && incomplete == nil {
-		if err := verify(ctx, im, im.Size(), im.StoredMD5(), im.StoredSHA1(), "ewf", nil); err != nil {
-			return st, err
+		if verr = verify(ctx, im, im.Size(), im.StoredMD5(), im.StoredSHA1(), "ewf", nil); ctx.Err() != nil {
+			return st, ctx.Err()
 		}
 	}
 	st.Containers = 1
@@ -93,7 +96,7 @@ func (k *Kind) Expand(ctx context.Context, r io.ReaderAt, size int64, opt contai
 		return visit(m, rd)
 	})
 	if err == nil {
-		err = incomplete
+		err = errors.Join(verr, incomplete)
 	}
 	return st, err
 }

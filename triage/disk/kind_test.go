@@ -70,3 +70,27 @@ func TestKind(t *testing.T) {
 		t.Errorf("without the last segment: %d members, error %v; want some and ErrIncomplete", len(part), err)
 	}
 }
+
+// TestKindVerify checks an E01 against its stored digests: a damaged
+// chunk fails verification, and the image's files are still read.
+func TestKindVerify(t *testing.T) {
+	img := mustDisk(t)
+	dir := t.TempDir()
+	run(t, "ewfacquire", "-u", "-q", "-t", filepath.Join(dir, "one"), "-f", "encase6", "-c", "none", "-d", "sha1", img)
+	b, _ := os.ReadFile(filepath.Join(dir, "one.E01"))
+	k := &Kind{Verify: true}
+	expand := func(b []byte) (int, error) {
+		n := 0
+		_, err := k.Expand(context.Background(), strings.NewReader(string(b)), int64(len(b)), container.Options{Name: "one.E01"},
+			func(*container.Member, io.Reader) error { n++; return nil })
+		return n, err
+	}
+	if n, err := expand(b); err != nil || n < 15 {
+		t.Fatalf("intact image: %d members, %v", n, err)
+	}
+	b[len(b)/3] ^= 0x40 // in the chunks of the first partition's free space
+	n, err := expand(b)
+	if err == nil || n < 15 {
+		t.Errorf("damaged image: %d members, %v; want them all and an error", n, err)
+	}
+}
