@@ -16,6 +16,7 @@ type ItemJSON struct {
 	Path        string            `json:"path"`
 	InnerPath   string            `json:"inner_path,omitempty"`
 	RawName     string            `json:"raw_name,omitempty"`
+	Origin      *triage.Origin    `json:"origin,omitempty"`
 	SubmitterID int64             `json:"submitter_id,omitempty"`
 	ReceivedAt  time.Time         `json:"received_at"`
 	Size        int64             `json:"size"`
@@ -67,7 +68,7 @@ type MatchJSON struct {
 
 func itemJSON(it *triage.Item) ItemJSON {
 	j := ItemJSON{
-		ID: it.ID, ParentID: it.ParentID, Path: it.Path, InnerPath: it.InnerPath, RawName: it.RawName, SubmitterID: it.SubmitterID,
+		ID: it.ID, ParentID: it.ParentID, Path: it.Path, InnerPath: it.InnerPath, RawName: it.RawName, Origin: it.Origin, SubmitterID: it.SubmitterID,
 		ReceivedAt: it.ReceivedAt, Size: it.Size, MD5: it.MD5.String(), SHA1: it.SHA1.String(), SHA256: it.SHA256.String(),
 		MIME: it.MIME, Kind: it.Kind, Width: it.Width, Height: it.Height, EXIF: it.EXIF, Thumbnail: it.ThumbnailKey != "",
 		State: it.State, Verdict: it.Verdict, Reason: it.Reason, Category: it.Category.String(),

@@ -119,6 +119,9 @@ type Item struct {
 	// Go-quoted, when sanitising InnerPath's last part changed it (absolute
 	// paths, "..", backslashes, control characters, invalid UTF-8).
 	RawName string `json:"raw_name,omitempty"`
+	// Origin is where in a disk image the item was found (file system,
+	// deleted or carved, image offset, the file system's timestamps).
+	Origin *Origin `json:"origin,omitempty"`
 	// SubmitterID is the user who uploaded the item (or its archive).
 	SubmitterID int64     `json:"submitter_id,omitempty"`
 	ReceivedAt  time.Time `json:"received_at"`
@@ -200,6 +203,7 @@ type ItemFilter struct {
 	State     ItemState // "" for any
 	Verdict   Verdict   // "" for any
 	ParentID  int64     // 0 for any
+	Path      string    // "" for any: items with exactly this path
 	After     int64
 	Limit     int // 0 means 100; at most 1000
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/winnow-forensics/winnow/triage/archive"
 	"github.com/winnow-forensics/winnow/triage/container"
+	"github.com/winnow-forensics/winnow/triage/disk"
 	"github.com/winnow-forensics/winnow/triage/hashing"
 	"github.com/winnow-forensics/winnow/triage/heifdec"
 	"github.com/winnow-forensics/winnow/triage/sandbox"
@@ -17,7 +18,20 @@ import (
 
 // containers are the container kinds Winnow expands, in the order they
 // are tried (disk images and phone extractions join archives here).
-var containers = []container.Container{archive.Archives}
+var containers = []container.Container{archive.Archives, disk.Images}
+
+// scanContainers are the container kinds of a scan: disk images verified
+// against their stored digests with --verify-image, left whole with
+// --no-disk-images.
+func scanContainers(cfg scanConfig) []container.Container {
+	switch {
+	case cfg.noDiskImages:
+		return []container.Container{archive.Archives}
+	case cfg.verifyImage:
+		return []container.Container{archive.Archives, &disk.Kind{Verify: true}}
+	}
+	return containers
+}
 
 // sandboxHandlers are the decoders that run inside this binary's sandbox
 // children (see package sandbox): main hands them to sandbox.Main.

@@ -75,6 +75,8 @@ type scanConfig struct {
 	progress       bool
 	logEvery       time.Duration
 	followSymlinks bool
+	verifyImage    bool
+	noDiskImages   bool
 	limits         hashing.Limits
 	archive        container.Limits
 	noFastJPEG     bool
@@ -130,6 +132,8 @@ func parseScanArgs(e *env, args []string) (scanConfig, []string, error) {
 	noProgress := fs.Bool("no-progress", false, "no progress bar on a terminal (progress is logged every --log-every otherwise)")
 	logEvery := fs.Duration("log-every", 10*time.Second, "interval of progress log lines when stderr is not a terminal (0: none)")
 	follow := fs.Bool("follow-symlinks", false, "follow symbolic links inside the scanned folders (never out of them)")
+	verifyImage := fs.Bool("verify-image", false, "read each EWF (.E01) image whole first and check it against the MD5/SHA-1 it stores")
+	noDisk := fs.Bool("no-disk-images", false, "treat disk images (E01, raw/dd) as single files: do not read their file systems")
 	maxMP := fs.Float64("max-megapixels", float64(hashing.DefaultLimits.MaxPixels)/1e6, "refuse to decode images declaring more megapixels than this (decompression bombs)")
 	maxImageMiB := fs.Int64("max-image-mib", hashing.DefaultLimits.MaxImageBytes>>20, "do not decode image files larger than this many MiB (they are still digested)")
 	bufferMiB := fs.Int64("buffer-mib", hashing.DefaultLimits.BufferBytes>>20, "files and archive members up to this many MiB are read into memory once; larger ones are streamed")
@@ -172,6 +176,7 @@ func parseScanArgs(e *env, args []string) (scanConfig, []string, error) {
 		rules:    rules,
 		hashsets: sets, out: *out, force: *force, workers: *workers, stats: *stats,
 		progress: e.stderrTerminal && !*noProgress, logEvery: *logEvery, followSymlinks: *follow,
+		verifyImage: *verifyImage, noDiskImages: *noDisk,
 		limits: hashing.Limits{
 			MaxPixels: int64(*maxMP * 1e6), MaxImageBytes: *maxImageMiB << 20, BufferBytes: *bufferMiB << 20, DecodeMemory: *decodeMiB << 20,
 		},
@@ -459,7 +464,7 @@ func newScanner(cfg scanConfig, m *matching.Matcher) *scanner {
 		Limits: cfg.limits, NoFastJPEG: cfg.noFastJPEG, JPEGMinSide: cfg.jpegMinSide, ThumbSide: thumbSide, Decoders: decoders,
 	}))}
 	s.engine = pipeline.New(pipeline.Config{
-		Hasher: s.hasher, Matcher: m, Rules: cfg.rules, Containers: containers, Limits: cfg.archive,
+		Hasher: s.hasher, Matcher: m, Rules: cfg.rules, Containers: scanContainers(cfg), Limits: cfg.archive,
 		Workers: cfg.workers, Walk: pipeline.WalkOptions{FollowSymlinks: cfg.followSymlinks}, Count: true,
 		AfterItem: cfg.afterItem,
 	})
@@ -482,6 +487,9 @@ func (s *scanner) add(r *pipeline.Result) {
 	if !r.Modified.IsZero() {
 		mod := r.Modified.UTC()
 		it.Modified = &mod
+	}
+	if r.Member != nil {
+		it.Origin = r.Member.Origin()
 	}
 	s.builder.Add(it, r.Key, series.ItemOf(fp, false), fp.Thumb)
 }

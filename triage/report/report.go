@@ -182,16 +182,20 @@ type Item struct {
 	MatchesOmitted int     `json:"matches_omitted,omitempty"`
 	// Error is why the item could not be fully analysed, or null.
 	Error *string `json:"error"`
-	// Archive is set for an item that is an archive Winnow expanded, with
-	// the number of members found directly inside it.
+	// Archive is set for an item that is an archive or disk image Winnow
+	// expanded, with the number of members found directly inside it.
 	Archive *ArchiveInfo `json:"archive,omitempty"`
+	// Origin is set for an item read from a disk image: its file system,
+	// whether it was deleted or carved, where its content lies in the
+	// image, and the file system's timestamps.
+	Origin *triage.Origin `json:"origin,omitempty"`
 	// Stack is the id of the item's stack of identical files (Duplicates),
 	// Group the id of its near-duplicate series (Groups); 0 for none.
 	Stack int `json:"duplicate_stack,omitempty"`
 	Group int `json:"group,omitempty"`
 }
 
-// ArchiveInfo describes an expanded archive.
+// ArchiveInfo describes an expanded archive or disk image.
 type ArchiveInfo struct {
 	Format  string `json:"format"`
 	Members int    `json:"members"`
