@@ -754,26 +754,42 @@ func (w *walker) image(id uint32, depth int) error {
 	return w.add(int64(iw) * int64(ih))
 }
 
-func (w *walker) grid(id uint32, it *item, depth int) error {
+// canvas reads the header of a derived image's data: version 0, flags,
+// mid bytes of its own (a grid's rows and columns, an overlay's fill
+// colour), and the output size in 16-bit fields, or 32-bit when flags bit 0
+// is set.
+func (w *walker) canvas(id uint32, it *item, typ string, mid int) (midBytes []byte, ow, oh int, err error) {
 	d, err := w.f.data(id, it, 64)
 	if err != nil {
-		return err
+		return nil, 0, 0, err
 	}
-	r := newReader(box{typ: "grid", body: d})
+	r := newReader(box{typ: typ, body: d})
 	ver := r.u8()
 	flags := r.u8()
-	rows, cols := int(r.u8())+1, int(r.u8())+1
+	if r.need(mid) {
+		midBytes = r.b[r.p : r.p+mid]
+		r.p += mid
+	}
 	fieldSize := 2
 	if flags&1 != 0 {
 		fieldSize = 4
 	}
-	ow, oh := int(r.uint(fieldSize)), int(r.uint(fieldSize))
+	ow, oh = int(r.uint(fieldSize)), int(r.uint(fieldSize))
 	if r.err != nil {
-		return r.err
+		return nil, 0, 0, r.err
 	}
 	if ver != 0 {
-		return unsupported("grid version %d", ver)
+		return nil, 0, 0, unsupported("%s version %d", typ, ver)
 	}
+	return midBytes, ow, oh, nil
+}
+
+func (w *walker) grid(id uint32, it *item, depth int) error {
+	mid, ow, oh, err := w.canvas(id, it, "grid", 2)
+	if err != nil {
+		return err
+	}
+	rows, cols := int(mid[0])+1, int(mid[1])+1
 	if ow == 0 || oh == 0 {
 		return errorf("grid %d declares an empty size %dx%d", id, ow, oh)
 	}
@@ -824,26 +840,9 @@ func (w *walker) grid(id uint32, it *item, depth int) error {
 }
 
 func (w *walker) overlay(id uint32, it *item, depth int) error {
-	d, err := w.f.data(id, it, 64)
+	_, ow, oh, err := w.canvas(id, it, "iovl", 8) // after the fill colour
 	if err != nil {
 		return err
-	}
-	r := newReader(box{typ: "iovl", body: d})
-	ver := r.u8()
-	flags := r.u8()
-	for range 4 {
-		r.u16() // canvas fill
-	}
-	fieldSize := 2
-	if flags&1 != 0 {
-		fieldSize = 4
-	}
-	ow, oh := int(r.uint(fieldSize)), int(r.uint(fieldSize))
-	if r.err != nil {
-		return r.err
-	}
-	if ver != 0 {
-		return unsupported("overlay version %d", ver)
 	}
 	if ow == 0 || oh == 0 || ow > maxSide || oh > maxSide {
 		return errorf("overlay %d declares a size of %dx%d", id, ow, oh)
