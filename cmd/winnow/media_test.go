@@ -26,7 +26,8 @@ func stillSlides(seed uint64) []videotest.Slide {
 // hashset build, are found again in a seizure: the stills inside a
 // slideshow (with the times they appear), the video re-encoded at another
 // size and frame rate; a slideshow of other stills and a black video stay
-// new; a HEIC bomb is an error of its own.
+// new (the slideshow and its re-encoding one series); a HEIC bomb is an
+// error of its own.
 func TestScanMedia(t *testing.T) {
 	dir := t.TempDir()
 	known := filepath.Join(dir, "known")
@@ -43,6 +44,7 @@ func TestScanMedia(t *testing.T) {
 	black := image.NewRGBA(image.Rect(0, 0, 16, 9))
 	writeFile(t, filepath.Join(seizure, "slideshow.mp4"), videotest.Slideshow(t, append([]videotest.Slide{{Image: black, Seconds: 2}}, stillSlides(1)...), 854, 480, 12))
 	writeFile(t, filepath.Join(seizure, "other.mp4"), videotest.Slideshow(t, stillSlides(101), 640, 360, 10))
+	writeFile(t, filepath.Join(seizure, "other-small.mp4"), videotest.Slideshow(t, stillSlides(101), 426, 240, 8))
 	writeFile(t, filepath.Join(seizure, "clip-small.mp4"), videotest.Slideshow(t, stillSlides(201), 480, 270, 15))
 	writeFile(t, filepath.Join(seizure, "black.mp4"), videotest.Slideshow(t, []videotest.Slide{{Image: black, Seconds: 5}}, 320, 180, 10))
 	writeFile(t, filepath.Join(seizure, "bomb.heic"), heiftest.HEIC(heiftest.Options{Rows: 40, Columns: 40, TileSide: 512, ShareExtent: true}))
@@ -81,6 +83,10 @@ func TestScanMedia(t *testing.T) {
 	it := byPath(r, "slideshow.mp4")
 	if it != nil && len(it.Matches) != 4 {
 		t.Errorf("slideshow: %d matches, want the 4 stills: %+v", len(it.Matches), it.Matches)
+	}
+	// Near-duplicate new videos are one series.
+	if a, b := byPath(r, "other.mp4"), byPath(r, "other-small.mp4"); a == nil || b == nil || a.Group == 0 || a.Group != b.Group {
+		t.Errorf("other.mp4 and its re-encoding are not one series: %+v %+v", a, b)
 	}
 	html, err := os.ReadFile(filepath.Join(out, "report.html"))
 	if err != nil || !strings.Contains(string(html), "slideshow.mp4") {
