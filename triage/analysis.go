@@ -76,10 +76,12 @@ type VideoInfo struct {
 // right and top to bottom, in a grid of Columns, each in a cell of
 // CellWidth x CellHeight pixels, Gutter pixels apart.
 type ContactSheet struct {
-	Columns, Rows         int
-	CellWidth, CellHeight int
-	Gutter                int
-	Frames                []FrameRef
+	Columns    int        `json:"columns"`
+	Rows       int        `json:"rows"`
+	CellWidth  int        `json:"cell_width"`
+	CellHeight int        `json:"cell_height"`
+	Gutter     int        `json:"gutter"`
+	Frames     []FrameRef `json:"frames"`
 }
 
 // FrameRef names one frame of a video.

@@ -4,6 +4,7 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -81,8 +82,21 @@ func TestScanMedia(t *testing.T) {
 	}
 	// The slideshow shows each known still once, after two seconds of black.
 	it := byPath(r, "slideshow.mp4")
-	if it != nil && len(it.Matches) != 4 {
-		t.Errorf("slideshow: %d matches, want the 4 stills: %+v", len(it.Matches), it.Matches)
+	if it != nil {
+		var at []float64
+		for _, m := range it.Matches {
+			at = append(at, m.Timestamps...)
+		}
+		slices.Sort(at)
+		if len(it.Matches) != 4 || !slices.Equal(at, []float64{2, 5, 8, 11}) {
+			t.Errorf("slideshow: matches at %v, want the 4 stills at 2, 5, 8, 11 s: %+v", at, it.Matches)
+		}
+		if v := it.Video; v == nil || v.FPS != 12 || v.FramesHashed != 14 || v.Sheet == nil || len(v.Sheet.Frames) != 4 || v.Sheet.Columns != 4 {
+			t.Errorf("slideshow video: %+v", v)
+		}
+	}
+	if it := byPath(r, "clip-small.mp4"); it != nil && (len(it.Matches) != 1 || it.Matches[0].Algorithm != "vpdq" || it.Matches[0].QueryPercent != 100) {
+		t.Errorf("clip-small: matches %+v, want one vpdq match at 100%%", it.Matches)
 	}
 	// Near-duplicate new videos are one series.
 	if a, b := byPath(r, "other.mp4"), byPath(r, "other-small.mp4"); a == nil || b == nil || a.Group == 0 || a.Group != b.Group {
