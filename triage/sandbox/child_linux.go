@@ -31,13 +31,17 @@ const maxChildFiles = 64
 // touches), CPU time
 // (soft limit lim.CPU, hard limit hardCPU seconds), no file writes, no
 // core dumps, few open files.
-func setLimits(lim Limits, hardCPU uint64) error {
+func setLimits(lim Limits, hardCPU uint64, limitMemory bool) error {
 	set := func(res int, cur, max uint64) error {
 		return syscall.Setrlimit(res, &syscall.Rlimit{Cur: cur, Max: max})
 	}
 	cpu := cpuSeconds(lim.CPU)
+	var memErr error
+	if limitMemory {
+		memErr = set(syscall.RLIMIT_DATA, uint64(lim.Memory), uint64(lim.Memory))
+	}
 	return errors.Join(
-		set(syscall.RLIMIT_DATA, uint64(lim.Memory), uint64(lim.Memory)),
+		memErr,
 		set(syscall.RLIMIT_CPU, cpu, max(cpu, hardCPU)),
 		set(syscall.RLIMIT_FSIZE, 0, 0),
 		set(syscall.RLIMIT_CORE, 0, 0),
@@ -69,7 +73,7 @@ func execChild(lim Limits, args []string) int {
 	}
 	// The hard CPU limit a few seconds above the soft one: SIGXCPU first,
 	// which ends a program that does not catch it, then SIGKILL.
-	if err := setLimits(lim, cpuSeconds(lim.CPU)+5); err != nil {
+	if err := setLimits(lim, cpuSeconds(lim.CPU)+5, true); err != nil {
 		fmt.Fprintln(os.Stderr, "sandbox child: limits:", err)
 		return exitLimits
 	}
@@ -91,7 +95,8 @@ func poolChild(lim Limits, handlers map[string]Handler) int {
 	// The hard CPU limit bounds the child's whole life; the soft one is
 	// re-armed above what is used so far before each job.
 	hard := cpuSeconds(lim.CPU) * (maxJobsCap + 1)
-	if err := setLimits(lim, hard); err != nil {
+	// A race build's own shadow memory would count against the limit.
+	if err := setLimits(lim, hard, !raceDetector); err != nil {
 		fmt.Fprintln(os.Stderr, "sandbox child: limits:", err)
 		return exitLimits
 	}
