@@ -291,7 +291,7 @@ const sessionKey = "session"
 
 // authenticateSession is authenticate for a request carrying the session
 // cookie and no bearer token.
-func (s *Server) authenticateSession(c *gin.Context, secret string, perm triage.Permission) {
+func (s *Server) authenticateSession(c *gin.Context, secret string, r route) {
 	if s.cfg.Sessions == nil {
 		s.fail(c, triage.ErrBadToken)
 		return
@@ -310,11 +310,10 @@ func (s *Server) authenticateSession(c *gin.Context, secret string, perm triage.
 			return
 		}
 	}
-	if !u.Role.Can(perm) {
-		s.fail(c, triage.Errorf(triage.EFORBIDDEN, "role %s may not do this (needs permission %q)", u.Role, perm))
-		return
-	}
 	c.Set(sessionKey, ss)
 	c.Request = c.Request.WithContext(NewContextWithUser(c.Request.Context(), u))
+	if !s.permitted(c, r, u) {
+		return
+	}
 	c.Next()
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -24,8 +25,12 @@ func bindJSON(c *gin.Context, v any) error {
 	return nil
 }
 
+// caseOf returns the route's case, which authorize resolved and checked.
 func (s *Server) caseOf(c *gin.Context) (triage.Case, error) {
-	return s.cfg.Cases.Case(c.Request.Context(), c.Param("case"))
+	if v, ok := c.Get(caseKey); ok {
+		return v.(triage.Case), nil
+	}
+	return triage.Case{}, triage.Errorf(triage.ENOTFOUND, "no case %q that you may see", c.Param("case"))
 }
 
 // exhibitOf resolves the route's case and exhibit. Cases and exhibits are
@@ -52,14 +57,23 @@ type caseExhibit struct {
 	e triage.Exhibit
 }
 
-// handleListCases lists cases.
+// handleListCases lists the cases the user may see.
 //
 //	GET /api/v1/cases
 func (s *Server) handleListCases(c *gin.Context) {
-	cs, err := s.cfg.Cases.Cases(c.Request.Context())
+	ctx := c.Request.Context()
+	cs, err := s.cfg.Cases.Cases(ctx)
 	if err != nil {
 		s.fail(c, err)
 		return
+	}
+	if u, v := viewer(c); !v.All {
+		ids, err := s.cfg.Access.MemberCases(ctx, u.ID)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		cs = slices.DeleteFunc(cs, func(x triage.Case) bool { _, found := slices.BinarySearch(ids, x.ID); return !found })
 	}
 	c.JSON(http.StatusOK, gin.H{"cases": nonNil(cs)})
 }
@@ -241,6 +255,7 @@ func itemFilter(c *gin.Context, exhibitID int64) (triage.ItemFilter, error) {
 
 // handleListItems lists an exhibit's items in id order, filtered by state,
 // verdict or parent archive, a page at a time (after=LAST_ID, limit).
+// EXIF is not listed: it is in the item's detail, whose reads are audited.
 //
 //	GET /api/v1/cases/{case}/exhibits/{exhibit}/items
 func (s *Server) handleListItems(c *gin.Context) {
@@ -262,6 +277,7 @@ func (s *Server) handleListItems(c *gin.Context) {
 	out := make([]ItemJSON, len(items))
 	for i := range items {
 		out[i] = itemJSON(&items[i])
+		out[i].EXIF = nil
 	}
 	resp := gin.H{"items": out}
 	limit := f.Limit

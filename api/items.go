@@ -1,7 +1,10 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"hash"
 	"errors"
 	"io"
 	"mime"
@@ -24,6 +27,21 @@ func (s *Server) upload(c *gin.Context, ex triage.Exhibit, path string, body io.
 	}
 	var info triage.EvidenceInfo
 	var err error
+	// Content the user cannot see elsewhere must be sent: naming a SHA-256
+	// proves nothing, and would copy another case's evidence into this one.
+	if !sum.IsZero() {
+		_, v := viewer(c)
+		visible, err := s.cfg.Access.CanSeeEvidence(ctx, v, sum)
+		if err != nil {
+			return ItemJSON{}, false, err
+		}
+		if !visible {
+			if body == nil {
+				return ItemJSON{}, false, triage.Errorf(triage.ENOTFOUND, "no stored evidence with SHA-256 %s that you may see: upload the content", sum)
+			}
+			sum, body = triage.SHA256{}, &verifyingReader{r: body, h: sha256.New(), want: sum}
+		}
+	}
 	if body != nil {
 		// With the SHA-256 given and the content already stored, Put does
 		// not read the body (with "Expect: 100-continue" it is never sent).
@@ -220,16 +238,29 @@ func (s *Server) handlePostItems(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"files": nonNil(results)})
 }
 
+// itemOf returns the route's item, which authorize resolved and checked.
 func (s *Server) itemOf(c *gin.Context) (triage.Item, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return triage.Item{}, triage.Errorf(triage.EINVALID, "item id %q is not a number", c.Param("id"))
+	if v, ok := c.Get(itemKey); ok {
+		return v.(triage.Item), nil
 	}
-	return s.cfg.Items.Item(c.Request.Context(), id)
+	return triage.Item{}, triage.Errorf(triage.ENOTFOUND, "no item %s that you may see", c.Param("id"))
+}
+
+// auditMetadata records a read of an item's EXIF (GPS, serial numbers),
+// when it has any.
+func (s *Server) auditMetadata(c *gin.Context, it *triage.Item, view string) {
+	if len(it.EXIF) == 0 {
+		return
+	}
+	d := map[string]string{"view": view}
+	if _, ok := it.EXIF["GPSLatitude"]; ok {
+		d["gps"] = "true"
+	}
+	s.audit(c, triage.AuditMetadata, "item/"+strconv.FormatInt(it.ID, 10), d)
 }
 
 // handleGetItem returns an item with its hashes, EXIF summary, verdict and
-// matches.
+// matches. A read of EXIF is audited.
 //
 //	GET /api/v1/items/{id}
 func (s *Server) handleGetItem(c *gin.Context) {
@@ -247,6 +278,7 @@ func (s *Server) handleGetItem(c *gin.Context) {
 	for _, m := range ms {
 		j.Matches = append(j.Matches, matchJSON(m.Match))
 	}
+	s.auditMetadata(c, &it, "item")
 	c.JSON(http.StatusOK, j)
 }
 
@@ -257,10 +289,6 @@ func (s *Server) handleGetItem(c *gin.Context) {
 func (s *Server) handleItemContent(c *gin.Context) {
 	it, err := s.itemOf(c)
 	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if err := s.checkCase(c, it.CaseID); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -297,10 +325,6 @@ func (s *Server) handleItemThumbnail(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := s.checkCase(c, it.CaseID); err != nil {
-		s.fail(c, err)
-		return
-	}
 	if it.ThumbnailKey == "" {
 		s.fail(c, triage.Errorf(triage.ENOTFOUND, "item %d has no thumbnail", it.ID))
 		return
@@ -316,8 +340,9 @@ func (s *Server) handleItemThumbnail(c *gin.Context) {
 }
 
 // handleEvidenceLookup reports whether content with this SHA-256 is
-// stored (200 with its size, 404 if not), so clients skip uploading it
-// again and record it with PUT .../items?path=...&sha256=... instead.
+// stored in a case the user may see (200 with its size, 404 if not), so
+// clients skip uploading it again and record it with PUT
+// .../items?path=...&sha256=... instead.
 //
 //	HEAD /api/v1/evidence/{sha256}
 //	GET /api/v1/evidence/{sha256}
@@ -338,6 +363,23 @@ func (s *Server) handleEvidenceLookup(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"sha256": sum.String(), "size": info.Size, "md5": info.MD5.String(), "sha1": info.SHA1.String()})
+}
+
+// verifyingReader fails at the end of content whose SHA-256 is not want,
+// so that the store discards it rather than keep an object nobody records.
+type verifyingReader struct {
+	r    io.Reader
+	h    hash.Hash
+	want triage.SHA256
+}
+
+func (v *verifyingReader) Read(p []byte) (int, error) {
+	n, err := v.r.Read(p)
+	v.h.Write(p[:n])
+	if err == io.EOF && !bytes.Equal(v.h.Sum(nil), v.want[:]) {
+		return n, triage.Errorf(triage.EINVALID, "the content's SHA-256 is %x, not %s as the request says", v.h.Sum(nil), v.want)
+	}
+	return n, err
 }
 
 // digestBody reads a body to compute its digests, which must give want.

@@ -145,7 +145,10 @@ func New(cfg Config) *Server {
 	for _, r := range s.routes() {
 		hs := []gin.HandlerFunc{}
 		if r.perm != "" {
-			hs = append(hs, s.authenticate(r.perm))
+			hs = append(hs, s.authenticate(r))
+		}
+		if r.scope.caseScoped() {
+			hs = append(hs, s.authorize(r))
 		}
 		e.Handle(r.method, r.path, append(hs, r.handler)...)
 	}
@@ -255,11 +258,11 @@ func (s *Server) observe(c *gin.Context) {
 
 // authenticate checks the bearer token and the user's permission, and puts
 // the user in the request's context.
-func (s *Server) authenticate(perm triage.Permission) gin.HandlerFunc {
+func (s *Server) authenticate(r route) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		h := c.GetHeader("Authorization")
 		if ck, err := c.Request.Cookie(SessionCookie); h == "" && err == nil && ck.Value != "" {
-			s.authenticateSession(c, ck.Value, perm)
+			s.authenticateSession(c, ck.Value, r)
 			return
 		}
 		secret, ok := strings.CutPrefix(h, "Bearer ")
@@ -286,13 +289,27 @@ func (s *Server) authenticate(perm triage.Permission) gin.HandlerFunc {
 			}
 			s.tokens.Store(hash, cachedToken{user: u, expires: exp})
 		}
-		if !u.Role.Can(perm) {
-			s.fail(c, triage.Errorf(triage.EFORBIDDEN, "role %s may not do this (needs permission %q)", u.Role, perm))
+		c.Request = c.Request.WithContext(NewContextWithUser(c.Request.Context(), u))
+		if !s.permitted(c, r, u) {
 			return
 		}
-		c.Request = c.Request.WithContext(NewContextWithUser(c.Request.Context(), u))
 		c.Next()
 	}
+}
+
+// permitted checks the user's role against the route's permission; a
+// refusal on a case-scoped route is audited.
+func (s *Server) permitted(c *gin.Context, r route, u triage.User) bool {
+	if u.Role.Can(r.perm) {
+		return true
+	}
+	err := triage.Errorf(triage.EFORBIDDEN, "role %s may not do this (needs permission %q)", u.Role, r.perm)
+	if r.scope.caseScoped() {
+		s.deny(c, r, strings.TrimPrefix(c.Request.URL.Path, "/api/v1/"), err)
+	} else {
+		s.fail(c, err)
+	}
+	return false
 }
 
 // audit records an audit event for the request's user. A failure to record

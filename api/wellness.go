@@ -29,11 +29,12 @@ func (s *Server) handleGetSettings(c *gin.Context) {
 //	PUT /api/v1/me/settings
 func (s *Server) handlePutSettings(c *gin.Context) {
 	u, _ := viewer(c)
-	w, err := s.cfg.Wellness.WellnessSettings(c.Request.Context(), u.ID)
+	old, err := s.cfg.Wellness.WellnessSettings(c.Request.Context(), u.ID)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
+	w := old
 	if err := bindJSON(c, &w); err != nil {
 		s.fail(c, err)
 		return
@@ -41,6 +42,14 @@ func (s *Server) handlePutSettings(c *gin.Context) {
 	if err := s.cfg.Wellness.SaveWellnessSettings(c.Request.Context(), u.ID, w); err != nil {
 		s.fail(c, err)
 		return
+	}
+	if w != old {
+		d := map[string]string{"blur": strconv.Itoa(w.Blur), "grayscale": strconv.FormatBool(w.Grayscale), "reveal_mode": w.RevealMode,
+			"break_every": strconv.Itoa(w.BreakEvery), "break_minutes": strconv.Itoa(w.BreakMinutes)}
+		if w.Blur == 0 && old.Blur != 0 {
+			d["blur_off"] = "true"
+		}
+		s.audit(c, triage.AuditWellness, "user/"+u.Name, d)
 	}
 	c.JSON(http.StatusOK, w)
 }
@@ -73,13 +82,25 @@ func (s *Server) handleAddExposure(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	u, _ := viewer(c)
+	u, v := viewer(c)
+	if body.ItemID != 0 {
+		// A reveal names an item of a case the user may see, or none.
+		it, err := s.cfg.Items.Item(c.Request.Context(), body.ItemID)
+		visible := false
+		if err == nil {
+			visible, err = s.cfg.Access.CanSeeCase(c.Request.Context(), v, it.CaseID)
+		}
+		if err = hide(err, visible, "no item %d that you may see", body.ItemID); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
 	e, err := s.cfg.Wellness.AddExposure(c.Request.Context(), u.ID, body.Revealed)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if body.ItemID > 0 {
+	if body.ItemID != 0 {
 		s.audit(c, triage.AuditMediaAccess, "item/"+strconv.FormatInt(body.ItemID, 10), map[string]string{"what": "reveal"})
 	}
 	c.JSON(http.StatusOK, e)

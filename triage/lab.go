@@ -251,6 +251,9 @@ const (
 	PermRead   Permission = "read"   // cases, exhibits, item metadata, status
 	PermUpload Permission = "upload" // create cases and exhibits, upload items
 	PermMedia  Permission = "media"  // item content and thumbnails
+	// PermMetadata reads an item's EXIF, GPS position and camera serial
+	// numbers (item detail, the review item view).
+	PermMetadata Permission = "metadata"
 	PermReview Permission = "review" // review decisions
 	// PermAdjudicate resolves reviewers' disagreements.
 	PermAdjudicate Permission = "adjudicate"
@@ -262,10 +265,10 @@ const (
 )
 
 var rolePerms = map[Role][]Permission{
-	RoleAdmin:       {PermRead, PermUpload, PermMedia, PermReview, PermAdjudicate, PermExport, PermSets, PermAdmin, PermAudit},
-	RoleAdjudicator: {PermRead, PermMedia, PermReview, PermAdjudicate, PermExport},
-	RoleExaminer:    {PermRead, PermUpload, PermMedia, PermExport},
-	RoleReviewer:    {PermRead, PermMedia, PermReview},
+	RoleAdmin:       {PermRead, PermUpload, PermMedia, PermMetadata, PermReview, PermAdjudicate, PermExport, PermSets, PermAdmin, PermAudit},
+	RoleAdjudicator: {PermRead, PermMedia, PermMetadata, PermReview, PermAdjudicate, PermExport},
+	RoleExaminer:    {PermRead, PermUpload, PermMedia, PermMetadata, PermExport},
+	RoleReviewer:    {PermRead, PermMedia, PermMetadata, PermReview},
 	RoleSubmitter:   {PermRead, PermUpload},
 	RoleAuditor:     {PermRead, PermAudit},
 }
@@ -369,6 +372,17 @@ const (
 	AuditLoginFailed  = "session.login_failed"
 	AuditLogout       = "session.logout"
 	AuditPassword     = "user.password"
+	// AuditAccessDenied: a refused request on a case-scoped route.
+	AuditAccessDenied = "access.denied"
+	// AuditMetadata: a read of an item's EXIF/GPS metadata.
+	AuditMetadata = "item.metadata"
+	// AuditWellness: a change of a reviewer's wellness settings.
+	AuditWellness    = "user.wellness"
+	AuditLockout     = "session.lockout"
+	AuditUserDisable = "user.disable"
+	AuditUserEnable  = "user.enable"
+	// AuditLogoutAll: every session and (optionally) token of a user ended.
+	AuditLogoutAll = "session.logout_all"
 )
 
 // AuditFilter selects audit events, newest first.

@@ -17,11 +17,58 @@ func (s *Store) CanSeeCase(ctx context.Context, v triage.Viewer, caseID int64) (
 	if v.All {
 		return true, nil
 	}
-	var n int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM case_members WHERE case_id = $1 AND user_id = $2`, caseID, v.UserID).Scan(&n); err != nil {
+	var ok bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM case_members WHERE case_id = $1 AND user_id = $2)`, caseID, v.UserID).Scan(&ok); err != nil {
 		return false, fmt.Errorf("case access: %w", formatError(err))
 	}
-	return n > 0, nil
+	return ok, nil
+}
+
+// CanSeeEvidence implements triage.AccessStore.
+func (s *Store) CanSeeEvidence(ctx context.Context, v triage.Viewer, sum triage.SHA256) (bool, error) {
+	var ok bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM items i JOIN exhibits e ON e.id = i.exhibit_id
+		WHERE i.sha256 = $3 AND ($2 OR e.case_id IN (SELECT case_id FROM case_members WHERE user_id = $1)))`,
+		v.UserID, v.All, sum[:]).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("evidence access: %w", formatError(err))
+	}
+	return ok, nil
+}
+
+// CanSeeReviewGroup implements triage.AccessStore.
+func (s *Store) CanSeeReviewGroup(ctx context.Context, v triage.Viewer, groupID int64) (bool, error) {
+	var ok bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM review_members m JOIN review_items ri ON ri.member_id = m.id
+		WHERE m.group_id = $3 AND `+visible+`)`, v.UserID, v.All, groupID).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("review group access: %w", formatError(err))
+	}
+	return ok, nil
+}
+
+// CanSeeReviewMember implements triage.AccessStore.
+func (s *Store) CanSeeReviewMember(ctx context.Context, v triage.Viewer, memberID int64) (bool, error) {
+	var ok bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM review_items ri WHERE ri.member_id = $3 AND `+visible+`)`,
+		v.UserID, v.All, memberID).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("review member access: %w", formatError(err))
+	}
+	return ok, nil
+}
+
+// MemberCases implements triage.AccessStore.
+func (s *Store) MemberCases(ctx context.Context, userID int64) ([]int64, error) {
+	rows, err := s.pool.Query(ctx, `SELECT case_id FROM case_members WHERE user_id = $1 ORDER BY case_id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("member cases: %w", formatError(err))
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("member cases: %w", formatError(err))
+	}
+	return ids, nil
 }
 
 // AddCaseMember implements triage.AccessStore.
