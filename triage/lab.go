@@ -254,7 +254,7 @@ const (
 	// PermMetadata reads an item's EXIF, GPS position and camera serial
 	// numbers (item detail, the review item view).
 	PermMetadata Permission = "metadata"
-	PermReview Permission = "review" // review decisions
+	PermReview   Permission = "review" // review decisions
 	// PermAdjudicate resolves reviewers' disagreements.
 	PermAdjudicate Permission = "adjudicate"
 	PermExport     Permission = "export"   // reports and exports
