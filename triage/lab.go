@@ -347,6 +347,27 @@ type AuditEvent struct {
 	Target   string            `json:"target"`
 	Detail   map[string]string `json:"detail,omitempty"`
 	Remote   string            `json:"remote,omitempty"`
+	// Chain, Seq, PrevHash and Hash place the event in its hash chain
+	// (triage/auditlog): the store assigns them when it records the event.
+	Chain    string `json:"chain,omitempty"`
+	Seq      int64  `json:"seq,omitempty"`
+	PrevHash SHA256 `json:"-"`
+	Hash     SHA256 `json:"-"`
+}
+
+// AuditChainLab is the chain events are recorded in.
+const AuditChainLab = "lab"
+
+// AuditCheckpoint is a signed statement that a chain's event Seq had Hash
+// at time At: Signature is the service's Ed25519 signature (KeyID names
+// the key) over triage/auditlog's checkpoint encoding.
+type AuditCheckpoint struct {
+	Chain     string
+	Seq       int64
+	Hash      SHA256
+	At        time.Time
+	KeyID     string
+	Signature []byte
 }
 
 // Audit actions.

@@ -158,6 +158,17 @@ type AuditStore interface {
 	RecordAudit(ctx context.Context, e *AuditEvent) error
 	// AuditEvents lists events, newest first.
 	AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, error)
+	// AuditChains lists the chains and their heads (the last event's seq
+	// and hash as the store keeps them).
+	AuditChains(ctx context.Context) ([]AuditCheckpoint, error)
+	// AuditChain lists up to limit events of a chain with seq > after, in
+	// seq order.
+	AuditChain(ctx context.Context, chain string, after int64, limit int) ([]AuditEvent, error)
+	// AddCheckpoint records a signed checkpoint; recording one twice is
+	// not an error.
+	AddCheckpoint(ctx context.Context, cp *AuditCheckpoint) error
+	// Checkpoints lists a chain's checkpoints in seq order.
+	Checkpoints(ctx context.Context, chain string) ([]AuditCheckpoint, error)
 }
 
 // SetStore keeps pushed hash sets and their entries.

@@ -31,6 +31,10 @@ before anyone can log in.
   winnow admin token create --user N [--name LABEL] [--expires-days D]
                                                prints the token secret (shown once; only its hash is kept)
   winnow admin bootstrap --name N              create admin user N if missing and print a new token for it
+  winnow admin migrate                         apply pending schema migrations (run as the owner role)
+  winnow admin grant --role R                  give the service's database role R what serve and worker
+                                               need, and on the audit log only SELECT and INSERT
+                                               (run as the owner role; README: deployment roles)
 
 Every action is recorded in the audit log.`
 
@@ -49,7 +53,7 @@ func runAdmin(ctx context.Context, e *env, args []string) error {
 	}
 	fs := newFlagSet(e, "admin "+sub, "[flags]", adminDescription)
 	name := fs.String("name", "", "user name (user create, bootstrap) or token label (token create)")
-	role := fs.String("role", "", "role of the new user")
+	role := fs.String("role", "", "role of the new user (user create); database role (grant)")
 	user := fs.String("user", "", "user the token is for")
 	days := fs.Int("expires-days", 0, "token lifetime in days (0: no expiry)")
 	caseName := fs.String("case", "", "case (case member)")
@@ -136,6 +140,19 @@ func runAdmin(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		return token(u, *name)
+	case "migrate":
+		v, err := pg.SchemaVersion(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "schema at version %d\n", v)
+		return nil
+	case "grant":
+		if err := pg.GrantService(ctx, *role); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "granted %s the service's privileges; on the audit log SELECT and INSERT only\n", *role)
+		return nil
 	case "bootstrap":
 		if *name == "" {
 			*name = "admin"

@@ -36,6 +36,10 @@ type ServeConfig struct {
 	Listen         string
 	MaxUploadBytes int64
 	ShutdownWait   time.Duration
+	// AuditKey is the file of the Ed25519 key that signs audit
+	// checkpoints ("": no checkpoints), every CheckpointEvery.
+	AuditKey        string
+	CheckpointEvery time.Duration
 	// Review configures the review queue and the web UI (reviewconfig.go).
 	Review api.ReviewConfig
 }
@@ -82,6 +86,9 @@ Configuration (environment variables; defaults in brackets):
 
 const serveEnvHelp = `  WINNOW_LISTEN              address of the API [127.0.0.1:8080]
   WINNOW_MAX_UPLOAD_MIB      largest file accepted [65536]
+  WINNOW_AUDIT_KEY           file of the Ed25519 key that signs audit checkpoints, created (0600) if
+                             missing [] (no checkpoints: truncation of the log's tail goes unnoticed)
+  WINNOW_AUDIT_CHECKPOINT_EVERY how often the audit chains' heads are signed [1m]
 ` + reviewEnvHelp
 
 const workerEnvHelp = `  WINNOW_WORKER_CONCURRENCY  tasks at once [twice the number of cores: tasks wait on I/O]
@@ -234,6 +241,8 @@ func ReadServeConfig(getenv func(string) string) (ServeConfig, error) {
 	c.Listen = r.str("WINNOW_LISTEN", "127.0.0.1:8080")
 	c.MaxUploadBytes = int64(r.int("WINNOW_MAX_UPLOAD_MIB", 65536, 1, 1<<24)) << 20
 	c.ShutdownWait = 20 * time.Second
+	c.AuditKey = r.str("WINNOW_AUDIT_KEY", "")
+	c.CheckpointEvery = r.duration("WINNOW_AUDIT_CHECKPOINT_EVERY", time.Minute)
 	c.Review = readReviewConfig(r)
 	return c, r.err()
 }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -113,15 +114,28 @@ func (s *Store) RevokeToken(ctx context.Context, id int64) error {
 	return nil
 }
 
-// RecordAudit implements triage.AuditStore.
+// RecordAudit implements triage.AuditStore. The database's trigger puts
+// the event in its chain (migration 0005).
 func (s *Store) RecordAudit(ctx context.Context, e *triage.AuditEvent) error {
-	err := s.pool.QueryRow(ctx, `INSERT INTO audit_events (at, user_id, user_name, action, target, detail, remote)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, at`,
-		s.now(), nullID(e.UserID), e.UserName, e.Action, e.Target, auditDetail(e.Detail), e.Remote).Scan(&e.ID, &e.At)
+	if e.Chain == "" {
+		e.Chain = triage.AuditChainLab
+	}
+	var prev, hash []byte
+	err := s.pool.QueryRow(ctx, `INSERT INTO audit_events (at, user_id, user_name, action, target, detail, remote, chain)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, at, seq, prev_hash, hash`,
+		s.now(), nullID(e.UserID), validUTF8(e.UserName), e.Action, validUTF8(e.Target), auditDetail(e.Detail), validUTF8(e.Remote), e.Chain).
+		Scan(&e.ID, &e.At, &e.Seq, &prev, &hash)
 	if err != nil {
 		return fmt.Errorf("record audit: %w", formatError(err))
 	}
+	copy(e.PrevHash[:], prev)
+	copy(e.Hash[:], hash)
 	return nil
+}
+
+// validUTF8 replaces what PostgreSQL's text refuses: invalid UTF-8 and NUL.
+func validUTF8(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\ufffd"), "\x00", "\ufffd")
 }
 
 // auditDetail is an event's detail as stored: NULL when there is none.
@@ -132,6 +146,19 @@ func auditDetail(d map[string]string) map[string]string {
 	return d
 }
 
+const auditCols = `id, at, user_id, user_name, action, target, detail, remote, chain, seq, prev_hash, hash`
+
+func scanAudit(r pgx.CollectableRow) (triage.AuditEvent, error) {
+	var e triage.AuditEvent
+	var uid *int64
+	var prev, hash []byte
+	err := r.Scan(&e.ID, &e.At, &uid, &e.UserName, &e.Action, &e.Target, &e.Detail, &e.Remote, &e.Chain, &e.Seq, &prev, &hash)
+	e.UserID = idOrZero(uid)
+	copy(e.PrevHash[:], prev)
+	copy(e.Hash[:], hash)
+	return e, err
+}
+
 // AuditEvents implements triage.AuditStore.
 func (s *Store) AuditEvents(ctx context.Context, f triage.AuditFilter) ([]triage.AuditEvent, error) {
 	limit := f.Limit
@@ -139,21 +166,80 @@ func (s *Store) AuditEvents(ctx context.Context, f triage.AuditFilter) ([]triage
 		limit = 100
 	}
 	limit = min(limit, 1000)
-	rows, err := s.pool.Query(ctx, `SELECT id, at, user_id, user_name, action, target, detail, remote FROM audit_events
+	rows, err := s.pool.Query(ctx, `SELECT `+auditCols+` FROM audit_events
 		WHERE ($1 = 0 OR id < $1) AND ($2 = '' OR action = $2) AND ($3 = '' OR target = $3)
 		ORDER BY id DESC LIMIT $4`, f.Before, f.Action, f.Target, limit)
 	if err != nil {
 		return nil, fmt.Errorf("audit events: %w", formatError(err))
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (triage.AuditEvent, error) {
-		var e triage.AuditEvent
-		var uid *int64
-		err := r.Scan(&e.ID, &e.At, &uid, &e.UserName, &e.Action, &e.Target, &e.Detail, &e.Remote)
-		e.UserID = idOrZero(uid)
-		return e, err
-	})
+	out, err := pgx.CollectRows(rows, scanAudit)
 	if err != nil {
 		return nil, fmt.Errorf("audit events: %w", formatError(err))
+	}
+	return out, nil
+}
+
+// AuditChain implements triage.AuditStore.
+func (s *Store) AuditChain(ctx context.Context, chain string, after int64, limit int) ([]triage.AuditEvent, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+auditCols+` FROM audit_events WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+		chain, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("audit chain: %w", formatError(err))
+	}
+	out, err := pgx.CollectRows(rows, scanAudit)
+	if err != nil {
+		return nil, fmt.Errorf("audit chain: %w", formatError(err))
+	}
+	return out, nil
+}
+
+// AuditChains implements triage.AuditStore: every chain with events or
+// checkpoints, and its head.
+func (s *Store) AuditChains(ctx context.Context) ([]triage.AuditCheckpoint, error) {
+	rows, err := s.pool.Query(ctx, `SELECT c.chain, coalesce(h.seq, 0), coalesce(h.hash, ''::bytea)
+		FROM (SELECT chain FROM audit_heads UNION SELECT DISTINCT chain FROM audit_checkpoints) c
+		LEFT JOIN audit_heads h ON h.chain = c.chain ORDER BY c.chain`)
+	if err != nil {
+		return nil, fmt.Errorf("audit chains: %w", formatError(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (triage.AuditCheckpoint, error) {
+		var cp triage.AuditCheckpoint
+		var hash []byte
+		err := r.Scan(&cp.Chain, &cp.Seq, &hash)
+		copy(cp.Hash[:], hash)
+		return cp, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("audit chains: %w", formatError(err))
+	}
+	return out, nil
+}
+
+// AddCheckpoint implements triage.AuditStore.
+func (s *Store) AddCheckpoint(ctx context.Context, cp *triage.AuditCheckpoint) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO audit_checkpoints (chain, seq, hash, at, key_id, signature) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT DO NOTHING`, cp.Chain, cp.Seq, cp.Hash[:], cp.At, cp.KeyID, cp.Signature)
+	if err != nil {
+		return fmt.Errorf("audit checkpoint: %w", formatError(err))
+	}
+	return nil
+}
+
+// Checkpoints implements triage.AuditStore.
+func (s *Store) Checkpoints(ctx context.Context, chain string) ([]triage.AuditCheckpoint, error) {
+	rows, err := s.pool.Query(ctx, `SELECT chain, seq, hash, at, key_id, signature FROM audit_checkpoints WHERE chain = $1 ORDER BY seq`, chain)
+	if err != nil {
+		return nil, fmt.Errorf("audit checkpoints: %w", formatError(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (triage.AuditCheckpoint, error) {
+		var cp triage.AuditCheckpoint
+		var hash []byte
+		err := r.Scan(&cp.Chain, &cp.Seq, &hash, &cp.At, &cp.KeyID, &cp.Signature)
+		copy(cp.Hash[:], hash)
+		return cp, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("audit checkpoints: %w", formatError(err))
 	}
 	return out, nil
 }
