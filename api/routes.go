@@ -91,7 +91,9 @@ func (s *Server) routes() []route {
 
 		{"GET", "/api/v1/users", triage.PermAdmin, global, s.handleListUsers},
 		{"POST", "/api/v1/users", triage.PermAdmin, global, s.handleCreateUser},
+		{"PATCH", "/api/v1/users/:name", triage.PermAdmin, global, s.handlePatchUser},
 		{"POST", "/api/v1/users/:name/tokens", triage.PermAdmin, global, s.handleCreateToken},
+		{"GET", "/api/v1/tokens", triage.PermAdmin, global, s.handleListTokens},
 		{"DELETE", "/api/v1/tokens/:id", triage.PermAdmin, global, s.handleRevokeToken},
 		{"GET", "/api/v1/audit", triage.PermAudit, global, s.handleListAudit},
 
@@ -101,6 +103,8 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/login", "", public, s.handleLogin},
 		{"POST", "/api/v1/logout", triage.PermAnyRole, global, s.handleLogout},
 		{"GET", "/api/v1/session", triage.PermAnyRole, global, s.handleSession},
+		{"POST", "/api/v1/me/password", triage.PermAnyRole, global, s.handleChangePassword},
+		{"POST", "/api/v1/me/logout-all", triage.PermAnyRole, global, s.handleLogoutAll},
 		{"GET", "/api/v1/me/settings", triage.PermAnyRole, global, s.handleGetSettings},
 		{"PUT", "/api/v1/me/settings", triage.PermAnyRole, global, s.handlePutSettings},
 		{"GET", "/api/v1/me/exposure", triage.PermAnyRole, global, s.handleGetExposure},

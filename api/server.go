@@ -66,6 +66,10 @@ type Config struct {
 	MaxUploadBytes int64
 	// MaxSetBytes bounds one pushed hash-set file (0: 4 GiB).
 	MaxSetBytes int64
+	// TrustedProxies are the addresses or CIDR ranges of reverse proxies
+	// whose X-Forwarded-For names the client (nil: none; the client is the
+	// connection's peer). Audit events and login limits use that address.
+	TrustedProxies []string
 	// Registry receives the server's metrics (nil: a new registry).
 	Registry *prometheus.Registry
 	// The review queue and the web UI (review.go, auth.go): their stores
@@ -105,12 +109,14 @@ type cachedStatus struct {
 }
 
 // TokenCacheTTL is how long an authenticated token is trusted without
-// asking the database again: a revoked token or disabled user stops working
-// within this time.
+// asking the database again. A token revoked or a user disabled through
+// this server's API stops working at once; through another serve process
+// or winnow admin (the database), within this time.
 const TokenCacheTTL = 5 * time.Second
 
 type cachedToken struct {
 	user    triage.User
+	tokenID int64
 	expires time.Time
 }
 
@@ -133,6 +139,11 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "api"), loginSem: make(chan struct{}, 2)}
 	s.metrics = newMetrics(cfg.Registry, cfg.States, cfg.Queue)
 	e := gin.New()
+	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		// ReadServeConfig validated them; trust nobody rather than everybody.
+		s.log.Error("trusted proxies refused: X-Forwarded-For is ignored", "err", err)
+		e.SetTrustedProxies(nil)
+	}
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
 	e.Use(s.recoverer, s.observe, securityHeaders)
@@ -170,6 +181,7 @@ var statusOf = map[string]int{
 	triage.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	triage.EUNAUTHORIZED: http.StatusUnauthorized,
 	triage.EFORBIDDEN:    http.StatusForbidden,
+	triage.ETOOMANY:      http.StatusTooManyRequests,
 }
 
 // ErrorStatus returns the HTTP status for err's code.
@@ -287,7 +299,7 @@ func (s *Server) authenticate(r route) gin.HandlerFunc {
 			if !tok.ExpiresAt.IsZero() && tok.ExpiresAt.Before(exp) {
 				exp = tok.ExpiresAt
 			}
-			s.tokens.Store(hash, cachedToken{user: u, expires: exp})
+			s.tokens.Store(hash, cachedToken{user: u, tokenID: tok.ID, expires: exp})
 		}
 		c.Request = c.Request.WithContext(NewContextWithUser(c.Request.Context(), u))
 		if !s.permitted(c, r, u) {

@@ -317,6 +317,9 @@ type Token struct {
 	Hash      SHA256    `json:"-"`
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	// LastUsed is when the token last authenticated a request, to the
+	// minute.
+	LastUsed time.Time `json:"last_used,omitzero"`
 }
 
 // NewTokenSecret returns a fresh random token secret and its hash.

@@ -234,8 +234,8 @@ type Session struct {
 
 // SessionStore keeps passwords and sessions.
 type SessionStore interface {
-	// SetPassword stores a user's password hash (PHC string);
-	// ENOTFOUND if there is no such user.
+	// SetPassword stores a user's password hash (PHC string) and ends
+	// every session of the user; ENOTFOUND if there is no such user.
 	SetPassword(ctx context.Context, userID int64, hash string) error
 	// PasswordHash returns the user and their password hash ("" when they
 	// have none); ENOTFOUND if there is no such user.
@@ -248,6 +248,9 @@ type SessionStore interface {
 	TouchSession(ctx context.Context, hash SHA256, idle time.Duration) (User, Session, error)
 	// DeleteSession logs a session out.
 	DeleteSession(ctx context.Context, hash SHA256) error
+	// DeleteSessions logs every session of a user out and returns how
+	// many there were.
+	DeleteSessions(ctx context.Context, userID int64) (int64, error)
 }
 
 // WellnessStore keeps reviewers' wellness settings and exposure counts.

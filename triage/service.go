@@ -150,6 +150,11 @@ type UserStore interface {
 	Authenticate(ctx context.Context, hash SHA256) (User, Token, error)
 	// RevokeToken deletes a token; ENOTFOUND if there is none.
 	RevokeToken(ctx context.Context, id int64) error
+	// Tokens lists the tokens of a user (0: of everyone), by id.
+	Tokens(ctx context.Context, userID int64) ([]Token, error)
+	// SetDisabled disables or enables a user; disabling also ends the
+	// user's sessions. ENOTFOUND if there is no such user.
+	SetDisabled(ctx context.Context, userID int64, disabled bool) error
 }
 
 // AuditStore keeps the audit log. Events are appended, never changed.

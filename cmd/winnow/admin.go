@@ -26,10 +26,16 @@ before anyone can log in.
   winnow admin user list
   winnow admin user password --name N          set the password a person logs in to the web UI with:
                                                read from a prompt (not echoed) or the first line of stdin,
-                                               never from the command line (shell history)
+                                               never from the command line (shell history); it must meet
+                                               the password policy; the user's sessions end
+  winnow admin user disable --name N           a disabled user cannot log in; sessions end, tokens stop
+  winnow admin user enable --name N            working (within 5 s: the API caches a token that long)
   winnow admin case member --case C --user N   allow a user on a case (its media and review groups)
   winnow admin token create --user N [--name LABEL] [--expires-days D]
                                                prints the token secret (shown once; only its hash is kept)
+                                               on stdout and its id on stderr
+  winnow admin token list [--user N]           tokens with id, user, label, created, expiry and last use
+  winnow admin token revoke --id ID            the token stops working (within 5 s)
   winnow admin bootstrap --name N              create admin user N if missing and print a new token for it
   winnow admin migrate                         apply pending schema migrations (run as the owner role)
   winnow admin grant --role R                  give the service's database role R what serve and worker
@@ -57,6 +63,7 @@ func runAdmin(ctx context.Context, e *env, args []string) error {
 	user := fs.String("user", "", "user the token is for")
 	days := fs.Int("expires-days", 0, "token lifetime in days (0: no expiry)")
 	caseName := fs.String("case", "", "case (case member)")
+	id := fs.Int64("id", 0, "token id (token revoke)")
 	if _, err := parseArgs(fs, args[1:]); err != nil {
 		return err
 	}
@@ -81,6 +88,7 @@ func runAdmin(ctx context.Context, e *env, args []string) error {
 		}
 		audit(triage.AuditTokenCreate, "user/"+u.Name, map[string]string{"token_id": fmt.Sprint(t.ID), "name": label})
 		fmt.Fprintln(e.stdout, secret)
+		fmt.Fprintf(e.stderr, "token %d for %s\n", t.ID, u.Name)
 		return nil
 	}
 	switch sub {
@@ -110,6 +118,9 @@ func runAdmin(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
+		if err := api.CheckPasswordPolicy(pw, u.Name); err != nil {
+			return err
+		}
 		hash, err := api.HashPassword(pw, api.DefaultPasswordParams)
 		if err != nil {
 			return err
@@ -117,8 +128,57 @@ func runAdmin(ctx context.Context, e *env, args []string) error {
 		if err := pg.SetPassword(ctx, u.ID, hash); err != nil {
 			return err
 		}
-		audit(triage.AuditPassword, "user/"+u.Name, nil)
-		fmt.Fprintf(e.stderr, "password set for %s\n", u.Name)
+		audit(triage.AuditPassword, "user/"+u.Name, map[string]string{"sessions": "ended"})
+		fmt.Fprintf(e.stderr, "password set for %s; their sessions ended\n", u.Name)
+		return nil
+	case "user disable", "user enable":
+		u, err := pg.UserByName(ctx, *name)
+		if err != nil {
+			return err
+		}
+		disable := sub == "user disable"
+		if err := pg.SetDisabled(ctx, u.ID, disable); err != nil {
+			return err
+		}
+		action := triage.AuditUserEnable
+		if disable {
+			action = triage.AuditUserDisable
+		}
+		audit(action, "user/"+u.Name, nil)
+		fmt.Fprintf(e.stderr, "%sd %s\n", strings.TrimPrefix(sub, "user "), u.Name)
+		return nil
+	case "token list":
+		var uid int64
+		if *user != "" {
+			u, err := pg.UserByName(ctx, *user)
+			if err != nil {
+				return err
+			}
+			uid = u.ID
+		}
+		us, err := pg.Users(ctx)
+		if err != nil {
+			return err
+		}
+		names := map[int64]string{}
+		for _, u := range us {
+			names[u.ID] = u.Name
+		}
+		ts, err := pg.Tokens(ctx, uid)
+		if err != nil {
+			return err
+		}
+		enc := json.NewEncoder(e.stdout)
+		for _, t := range ts {
+			enc.Encode(api.TokenInfoJSON{Token: t, User: names[t.UserID]})
+		}
+		return nil
+	case "token revoke":
+		if err := pg.RevokeToken(ctx, *id); err != nil {
+			return err
+		}
+		audit(triage.AuditTokenRevoke, fmt.Sprintf("token/%d", *id), nil)
+		fmt.Fprintf(e.stderr, "revoked token %d (the API may accept it for up to 5 s more)\n", *id)
 		return nil
 	case "case member":
 		c, err := pg.Case(ctx, *caseName)

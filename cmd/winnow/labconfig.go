@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -36,6 +37,8 @@ type ServeConfig struct {
 	Listen         string
 	MaxUploadBytes int64
 	ShutdownWait   time.Duration
+	// TrustedProxies may name the client in X-Forwarded-For.
+	TrustedProxies []string
 	// AuditKey is the file of the Ed25519 key that signs audit
 	// checkpoints ("": no checkpoints), every CheckpointEvery.
 	AuditKey        string
@@ -86,6 +89,8 @@ Configuration (environment variables; defaults in brackets):
 
 const serveEnvHelp = `  WINNOW_LISTEN              address of the API [127.0.0.1:8080]
   WINNOW_MAX_UPLOAD_MIB      largest file accepted [65536]
+  WINNOW_TRUSTED_PROXIES     addresses or CIDR ranges of reverse proxies whose X-Forwarded-For
+                             names the client [] (none: the peer address is the client's)
   WINNOW_AUDIT_KEY           file of the Ed25519 key that signs audit checkpoints, created (0600) if
                              missing [] (no checkpoints: truncation of the log's tail goes unnoticed)
   WINNOW_AUDIT_CHECKPOINT_EVERY how often the audit chains' heads are signed [1m]
@@ -130,6 +135,24 @@ func (r *envReader) int(name string, def, lo, hi int) int {
 		return def
 	}
 	return n
+}
+
+// addrs reads a comma-separated list of IP addresses and CIDR ranges.
+func (r *envReader) addrs(name string) []string {
+	var out []string
+	for _, f := range strings.Split(r.str(name, ""), ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		if _, err := netip.ParsePrefix(f); err != nil {
+			if _, err := netip.ParseAddr(f); err != nil {
+				r.errs = append(r.errs, fmt.Sprintf("%s: %q is neither an IP address nor a CIDR range", name, f))
+				continue
+			}
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 func (r *envReader) bool(name string, def bool) bool {
@@ -241,6 +264,7 @@ func ReadServeConfig(getenv func(string) string) (ServeConfig, error) {
 	c.Listen = r.str("WINNOW_LISTEN", "127.0.0.1:8080")
 	c.MaxUploadBytes = int64(r.int("WINNOW_MAX_UPLOAD_MIB", 65536, 1, 1<<24)) << 20
 	c.ShutdownWait = 20 * time.Second
+	c.TrustedProxies = r.addrs("WINNOW_TRUSTED_PROXIES")
 	c.AuditKey = r.str("WINNOW_AUDIT_KEY", "")
 	c.CheckpointEvery = r.duration("WINNOW_AUDIT_CHECKPOINT_EVERY", time.Minute)
 	c.Review = readReviewConfig(r)

@@ -87,7 +87,7 @@ func (m *ServeMain) Open(ctx context.Context) error {
 		Evidence: mc, SetFiles: mc.WithPrefix(minio.HashSetPrefix), Blobs: mc,
 		Enqueuer: m.queue, States: pg, Queue: m.queue,
 		Ready:          map[string]api.Pinger{"postgres": pg, "redis": m.queue, "minio": mc},
-		MaxUploadBytes: m.Config.MaxUploadBytes, Registry: reg,
+		MaxUploadBytes: m.Config.MaxUploadBytes, Registry: reg, TrustedProxies: m.Config.TrustedProxies,
 		Review: m.Config.Review, Reviews: pg, Access: pg, Sessions: pg, Wellness: pg,
 	})
 	ln, err := net.Listen("tcp", m.Config.Listen)

@@ -112,14 +112,30 @@ func (s *Store) CaseMembers(ctx context.Context, caseID int64) ([]triage.User, e
 
 // SetPassword implements triage.SessionStore.
 func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return triage.Errorf(triage.ENOTFOUND, "no user %d", userID)
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("set password: %w", formatError(err))
 	}
-	if tag.RowsAffected() == 0 {
-		return triage.Errorf(triage.ENOTFOUND, "no user %d", userID)
-	}
 	return nil
+}
+
+// DeleteSessions implements triage.SessionStore.
+func (s *Store) DeleteSessions(ctx context.Context, userID int64) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+	if err != nil {
+		return 0, fmt.Errorf("delete sessions: %w", formatError(err))
+	}
+	return tag.RowsAffected(), nil
 }
 
 // PasswordHash implements triage.SessionStore.

@@ -77,15 +77,16 @@ func (s *Store) CreateToken(ctx context.Context, t *triage.Token) error {
 	return nil
 }
 
-// Authenticate implements triage.UserStore.
+// Authenticate implements triage.UserStore. It records the token's use,
+// to the minute.
 func (s *Store) Authenticate(ctx context.Context, hash triage.SHA256) (triage.User, triage.Token, error) {
 	var u triage.User
 	var t triage.Token
 	var role string
-	var exp *time.Time
-	err := s.pool.QueryRow(ctx, `SELECT u.id, u.name, u.role, u.disabled, u.created_at, t.id, t.name, t.created_at, t.expires_at
+	var exp, used *time.Time
+	err := s.pool.QueryRow(ctx, `SELECT u.id, u.name, u.role, u.disabled, u.created_at, t.id, t.name, t.created_at, t.expires_at, t.last_used_at
 		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = $1`, hash[:]).
-		Scan(&u.ID, &u.Name, &role, &u.Disabled, &u.CreatedAt, &t.ID, &t.Name, &t.CreatedAt, &exp)
+		Scan(&u.ID, &u.Name, &role, &u.Disabled, &u.CreatedAt, &t.ID, &t.Name, &t.CreatedAt, &exp, &used)
 	if err != nil {
 		if err = formatError(err); triage.ErrorCode(err) == triage.ENOTFOUND {
 			return u, t, triage.ErrBadToken
@@ -96,9 +97,17 @@ func (s *Store) Authenticate(ctx context.Context, hash triage.SHA256) (triage.Us
 	if exp != nil {
 		t.ExpiresAt = *exp
 	}
-	if u.Disabled || (exp != nil && !s.now().Before(*exp)) {
+	now := s.now()
+	if u.Disabled || (exp != nil && !now.Before(*exp)) {
 		return triage.User{}, triage.Token{}, triage.ErrBadToken
 	}
+	if used == nil || now.Sub(*used) >= time.Minute {
+		if _, err := s.pool.Exec(ctx, `UPDATE tokens SET last_used_at = $2 WHERE id = $1`, t.ID, now); err != nil {
+			return u, t, fmt.Errorf("authenticate: %w", formatError(err))
+		}
+		used = &now
+	}
+	t.LastUsed = *used
 	return u, t, nil
 }
 
@@ -110,6 +119,52 @@ func (s *Store) RevokeToken(ctx context.Context, id int64) error {
 	}
 	if tag.RowsAffected() == 0 {
 		return triage.Errorf(triage.ENOTFOUND, "no token %d", id)
+	}
+	return nil
+}
+
+// Tokens implements triage.UserStore.
+func (s *Store) Tokens(ctx context.Context, userID int64) ([]triage.Token, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, user_id, name, created_at, expires_at, last_used_at FROM tokens
+		WHERE $1 = 0 OR user_id = $1 ORDER BY id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("tokens: %w", formatError(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (triage.Token, error) {
+		var t triage.Token
+		var exp, used *time.Time
+		err := r.Scan(&t.ID, &t.UserID, &t.Name, &t.CreatedAt, &exp, &used)
+		if exp != nil {
+			t.ExpiresAt = *exp
+		}
+		if used != nil {
+			t.LastUsed = *used
+		}
+		return t, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("tokens: %w", formatError(err))
+	}
+	return out, nil
+}
+
+// SetDisabled implements triage.UserStore.
+func (s *Store) SetDisabled(ctx context.Context, userID int64, disabled bool) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE users SET disabled = $2 WHERE id = $1`, userID, disabled)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return triage.Errorf(triage.ENOTFOUND, "no user %d", userID)
+		}
+		if disabled {
+			_, err = tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("disable user: %w", formatError(err))
 	}
 	return nil
 }

@@ -182,4 +182,3 @@ func strictJSON(b []byte, v any) error {
 	}
 	return nil
 }
-
