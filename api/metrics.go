@@ -50,11 +50,18 @@ type gauges struct {
 }
 
 var (
-	itemsDesc = prometheus.NewDesc("winnow_items", "Items per state.", []string{"state"}, nil)
-	queueDesc = prometheus.NewDesc("winnow_queue_tasks", "Tasks in the queue per state (pending, active, retry, ...).", []string{"state"}, nil)
+	itemsDesc   = prometheus.NewDesc("winnow_items", "Items per state.", []string{"state"}, nil)
+	stuckDesc   = prometheus.NewDesc("winnow_items_stuck", "Items processing whose lease ran out: their worker died; the reconciler queues them again.", nil, nil)
+	retriedDesc = prometheus.NewDesc("winnow_items_retried", "Unfinished items on a second or later attempt.", nil, nil)
+	queueDesc   = prometheus.NewDesc("winnow_queue_tasks", "Tasks in the queue per state (pending, active, retry, ...).", []string{"state"}, nil)
 )
 
-func (g *gauges) Describe(ch chan<- *prometheus.Desc) { ch <- itemsDesc; ch <- queueDesc }
+func (g *gauges) Describe(ch chan<- *prometheus.Desc) {
+	ch <- itemsDesc
+	ch <- queueDesc
+	ch <- stuckDesc
+	ch <- retriedDesc
+}
 
 func (g *gauges) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
@@ -64,6 +71,10 @@ func (g *gauges) Collect(ch chan<- prometheus.Metric) {
 			for _, st := range triage.ItemStates {
 				ch <- prometheus.MustNewConstMetric(itemsDesc, prometheus.GaugeValue, float64(counts[st]), string(st))
 			}
+		}
+		if stuck, retried, err := g.states.ItemHealth(ctx); err == nil {
+			ch <- prometheus.MustNewConstMetric(stuckDesc, prometheus.GaugeValue, float64(stuck))
+			ch <- prometheus.MustNewConstMetric(retriedDesc, prometheus.GaugeValue, float64(retried))
 		}
 	}
 	if g.queue != nil {

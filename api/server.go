@@ -34,9 +34,11 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// StateCounter counts items per state over the whole service (metrics).
+// StateCounter counts items per state over the whole service, and the
+// stuck and retried ones (metrics).
 type StateCounter interface {
 	ItemStateCounts(ctx context.Context) (map[triage.ItemState]int64, error)
+	ItemHealth(ctx context.Context) (stuck, retried int64, err error)
 }
 
 // QueueDepther reports the task queue's depth per state (metrics).

@@ -214,6 +214,11 @@ type ExhibitStatus struct {
 	// there are no items).
 	Done     int64   `json:"done"`
 	Progress float64 `json:"progress"`
+	// Stuck counts items processing whose lease ran out (a worker died:
+	// the reconciler queues them again); Retried unfinished items on a
+	// second or later attempt.
+	Stuck   int64 `json:"stuck"`
+	Retried int64 `json:"retried"`
 }
 
 // Role is what a user may do.

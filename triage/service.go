@@ -119,6 +119,11 @@ type ItemStore interface {
 	// lease until now+lease, and returns it. ECONFLICT if the item is
 	// already final; ENOTFOUND if there is no such item.
 	ClaimItem(ctx context.Context, id int64, lease time.Duration) (Item, error)
+	// ExtendLease moves the lease of a processing item on to now+lease
+	// while the attempt that claimed it (Item.Attempts as ClaimItem
+	// returned it) still holds it; ECONFLICT once it does not (finished,
+	// or claimed again after a crash).
+	ExtendLease(ctx context.Context, id int64, attempt int, lease time.Duration) error
 	// FinishItem records the result of a claimed item and moves it to done
 	// (or failed, when r.Err is set), with its matches, in one transaction.
 	// An item already final is left alone and finished is false: a repeated
@@ -133,6 +138,10 @@ type ItemStore interface {
 	// StuckItems returns up to limit items that are received and older
 	// than grace, or processing with a lease that ran out before now.
 	StuckItems(ctx context.Context, grace time.Duration, limit int) ([]int64, error)
+	// ItemHealth counts, over the whole service, the items processing
+	// with a lease that ran out (their worker died) and the unfinished
+	// items on a second or later attempt.
+	ItemHealth(ctx context.Context) (stuck, retried int64, err error)
 }
 
 // UserStore keeps users and tokens.

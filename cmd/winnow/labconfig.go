@@ -98,7 +98,8 @@ const serveEnvHelp = `  WINNOW_LISTEN              address of the API [127.0.0.1
 
 const workerEnvHelp = `  WINNOW_WORKER_CONCURRENCY  tasks at once [twice the number of cores: tasks wait on I/O]
   WINNOW_WORKER_METRICS      address for the worker's /metrics and /healthz [] (off)
-  WINNOW_WORKER_LEASE        how long an item may stay processing [10m]
+  WINNOW_WORKER_LEASE        how long an item stays claimed without its worker renewing the claim
+                             (every third of it, while the worker works on the item) [45s]
   WINNOW_SET_SYNC_EVERY      how often hash-set changes are picked up [2s]
   WINNOW_RECONCILE_EVERY     how often stuck items are re-enqueued [15s]
   WINNOW_RECONCILE_GRACE     age of a received item that counts as stuck [30s]
@@ -277,7 +278,7 @@ func ReadWorkerConfig(getenv func(string) string, cores int) (WorkerConfig, erro
 	c := WorkerConfig{LabConfig: readLabConfig(r)}
 	c.Concurrency = r.int("WINNOW_WORKER_CONCURRENCY", 2*cores, 1, 1024)
 	c.MetricsListen = r.str("WINNOW_WORKER_METRICS", "")
-	c.Lease = r.duration("WINNOW_WORKER_LEASE", 10*time.Minute)
+	c.Lease = r.duration("WINNOW_WORKER_LEASE", workers.DefaultLease)
 	c.SyncEvery = r.duration("WINNOW_SET_SYNC_EVERY", 2*time.Second)
 	c.ReconcileEvery = r.duration("WINNOW_RECONCILE_EVERY", 15*time.Second)
 	c.Grace = r.duration("WINNOW_RECONCILE_GRACE", 30*time.Second)

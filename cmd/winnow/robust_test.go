@@ -540,3 +540,87 @@ func traversalZip(t *testing.T) []byte {
 	zw.Close()
 	return buf.Bytes()
 }
+
+// TestRobustFaultRecovery kills the worker with SIGKILL and flushes Redis
+// in the middle of a 300-file submission, with the lab's default lease,
+// reconcile period and grace, then starts a new worker: every item
+// finishes exactly once, and none finishes more than 90 s after the new
+// worker started (the dead worker's leases run out within 45 s; the
+// reconciler queues their items again). Stuck items show in the exhibit
+// status meanwhile.
+func TestRobustFaultRecovery(t *testing.T) {
+	env := labEnv(t)
+	rp := servicetest.StartRedis(t, false)
+	env["WINNOW_REDIS_ADDR"], env["WINNOW_REDIS_DB"] = rp.Addr, "0"
+	env["WINNOW_RECONCILE_EVERY"], env["WINNOW_RECONCILE_GRACE"] = "15s", "30s"
+	env["WINNOW_WORKER_CONCURRENCY"] = "4"
+	l := startProcLab(t, env)
+	w1 := l.startWorker(t, "worker-1")
+	dir := t.TempDir()
+	const files = 300
+	photos(t, dir, files, 0.3)
+	done := make(chan struct{})
+	var out, errs string
+	var code int
+	go func() {
+		defer close(done)
+		code, out, errs = runWinnowEnv(t, l.clientEnv(), "submit", "--case", "f", "--exhibit", "e", "--wait", "--json", "--concurrency", "2", dir)
+	}()
+	var at triage.ExhibitStatus
+	waitState(t, &l.testLab, "f", "e", 2*time.Minute, func(s triage.ExhibitStatus) bool {
+		at = s
+		return s.Done >= 30 && s.States[triage.StateProcessing] > 0
+	})
+	w1.Kill()
+	if err := servicetest.FlushRedis(servicetest.Redis{Addr: rp.Addr}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("worker-1 killed with SIGKILL and Redis flushed: %d items recorded, %d processing, %d final", at.Items, at.States[triage.StateProcessing], at.Done)
+	time.Sleep(2 * time.Second)
+	l.startWorker(t, "worker-2")
+	restart := time.Now()
+	var maxStuck int64
+	ex := l.exhibitID(t, "f", "e")
+	for finished := false; !finished; {
+		select {
+		case <-done:
+			finished = true
+		case <-time.After(time.Second):
+			if st, err := l.PG.ExhibitStatus(context.Background(), ex); err == nil {
+				maxStuck = max(maxStuck, st.Stuck)
+			}
+			if time.Since(restart) > 4*time.Minute {
+				t.Fatalf("submission did not finish within 4 minutes of the restart")
+			}
+		}
+	}
+	if code != 0 {
+		t.Fatalf("submit: exit %d\n%s\n%s", code, out, errs)
+	}
+	l.checkExactlyOnce(t, "f", "e", files)
+	var worst time.Duration
+	var worstID int64
+	for after := int64(0); ; {
+		its, err := l.PG.Items(context.Background(), triage.ItemFilter{ExhibitID: ex, After: after, Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range its {
+			if d := it.FinishedAt.Sub(restart); d > worst {
+				worst, worstID = d, it.ID
+			}
+		}
+		if len(its) < 1000 {
+			break
+		}
+		after = its[len(its)-1].ID
+	}
+	t.Logf("fault recovery: the last item (id %d) finished %.1f s after worker-2 started; the exhibit status showed up to %d stuck items",
+		worstID, worst.Seconds(), maxStuck)
+	if worst > 90*time.Second {
+		t.Errorf("an item finished %.0f s after the worker restarted, want at most 90 s", worst.Seconds())
+	}
+	if maxStuck == 0 && at.States[triage.StateProcessing] > 0 {
+		t.Errorf("the exhibit status never showed the dead worker's items as stuck")
+	}
+}
