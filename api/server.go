@@ -139,7 +139,7 @@ func New(cfg Config) *Server {
 	cfg.Review = cfg.Review.withDefaults()
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "api"), loginSem: make(chan struct{}, 2)}
-	s.metrics = newMetrics(cfg.Registry, cfg.States, cfg.Queue)
+	s.metrics = newMetrics(cfg.Registry, cfg.States, cfg.Queue, cfg.Sets)
 	e := gin.New()
 	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		// ReadServeConfig validated them; trust nobody rather than everybody.

@@ -459,6 +459,11 @@ type StoredSet struct {
 	PushedBy  int64     `json:"pushed_by,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// LoadError is why a worker could not load this revision of a ready
+	// set (it retries, and matches against the other sets meanwhile).
+	LoadError string `json:"load_error,omitempty"`
+	// ImportStarted is when a worker started importing this revision.
+	ImportStarted time.Time `json:"import_started,omitzero"`
 }
 
 // SetUpdate changes a stored set's settings; nil fields stay as they are.

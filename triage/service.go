@@ -211,4 +211,9 @@ type SetStore interface {
 	SetEntries(ctx context.Context, id, from, to int64) ([]Entry, error)
 	// StuckSets returns sets still importing after grace.
 	StuckSets(ctx context.Context, grace time.Duration) ([]int64, error)
+	// SetLoadError records that a worker could not load revision rev of a
+	// set (msg "": that it could).
+	SetLoadError(ctx context.Context, id, rev int64, msg string) error
+	// StartImport records that a worker started importing revision rev.
+	StartImport(ctx context.Context, id, rev int64) error
 }

@@ -117,16 +117,17 @@ func New(cfg Config) *Worker {
 	w.matcher = triage.NewMatcher(w.cfg.Matcher)
 	w.perceptual = w.cfg.Hasher.WithAlgos(w.cfg.Hasher.Algos() &^ triage.AlgosCrypto)
 	w.sync = &SetSync{Sets: cfg.Sets, Files: cfg.SetFiles, Matcher: w.matcher, Logger: log}
-	w.m = newWorkerMetrics(cfg.Registry, w.matcher)
+	w.m = newWorkerMetrics(cfg.Registry, w.matcher, w.sync)
 	return w
 }
 
 // Matcher returns the worker's in-memory matcher.
 func (w *Worker) Matcher() *triage.Matcher { return w.matcher }
 
-// Start loads the hash sets (it returns an error if it cannot: a worker that
-// matched against nothing would call known material new), then starts
-// the task server, the set sync and the reconcile ticker.
+// Start loads the hash sets (it returns an error if it cannot read the
+// list of sets; a set that does not load is logged and retried while the
+// others are matched: SetSync), then starts the task server, the set sync
+// and the reconcile ticker.
 func (w *Worker) Start(ctx context.Context) error {
 	if err := w.sync.Sync(ctx); err != nil {
 		return fmt.Errorf("worker: initial hash-set load: %w", err)
@@ -169,7 +170,8 @@ func (w *Worker) Start(ctx context.Context) error {
 			}
 		}
 	}()
-	w.log.InfoContext(ctx, "worker started", "concurrency", w.cfg.Concurrency, "hash_sets", len(w.matcher.Sets()))
+	w.log.InfoContext(ctx, "worker started", "concurrency", w.cfg.Concurrency, "hash_sets", len(w.matcher.Sets()),
+		"hash_sets_failed", len(w.sync.Failed()))
 	return nil
 }
 
@@ -241,6 +243,9 @@ func (w *Worker) handleImport(ctx context.Context, t *asynq.Task) error {
 		return nil // superseded or done
 	}
 	log := w.log.With("set", st.Name, "rev", st.Rev)
+	if err := w.cfg.Sets.StartImport(ctx, st.ID, st.Rev); err != nil {
+		return err
+	}
 	buf, err := fetchSet(ctx, w.cfg.SetFiles, st, 0)
 	var importErr error
 	var hs *triage.HashSet

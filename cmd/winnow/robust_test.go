@@ -20,7 +20,11 @@ import (
 	"testing"
 	"time"
 
+	mgo "github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
 	"github.com/winnow-forensics/winnow/api"
+	"github.com/winnow-forensics/winnow/storage/minio"
 	"github.com/winnow-forensics/winnow/storage/postgres"
 	"github.com/winnow-forensics/winnow/storage/servicetest"
 	"github.com/winnow-forensics/winnow/triage"
@@ -622,5 +626,94 @@ func TestRobustFaultRecovery(t *testing.T) {
 	}
 	if maxStuck == 0 && at.States[triage.StateProcessing] > 0 {
 		t.Errorf("the exhibit status never showed the dead worker's items as stuck")
+	}
+}
+
+// TestRobustBrokenHashSet starts a worker while one of two ready hash
+// sets has lost its stored file: the worker starts and matches against
+// the other, the broken set shows as failing (hashset list, /readyz,
+// /metrics) and loads again once its file is back. A push with no worker
+// running says so instead of waiting silently.
+func TestRobustBrokenHashSet(t *testing.T) {
+	env := labEnv(t)
+	l := startProcLab(t, env)
+	w1 := l.startWorker(t, "worker-1")
+	dir := t.TempDir()
+	known, demo := filepath.Join(dir, "known.wset"), filepath.Join(dir, "demo.wset")
+	knownSet(t, known)
+	b := triage.NewHashSetBuilder(triage.SetMeta{Name: "demo-known", Version: "1", Kind: triage.KindAlert, Created: time.Now()})
+	e := triage.NewEntry()
+	fp := triage.NewHasher(triage.HasherOptions{}).HashBytes(context.Background(), triagetest.PhotoJPEG(320, 240, 77, 90))
+	e.MD5, e.SHA1, e.SHA256, e.Algos = fp.MD5, fp.SHA1, fp.SHA256, triage.AlgosCrypto
+	b.Add(e)
+	if err := b.WriteFile(demo); err != nil {
+		t.Fatal(err)
+	}
+	client := l.clientEnv()
+	for _, p := range []string{known, demo} {
+		if code, out, errs := runWinnowEnv(t, client, "hashset", "push", p); code != 0 {
+			t.Fatalf("push %s: %s %s", p, out, errs)
+		}
+	}
+	var st api.SetJSON
+	l.call(t, "", "GET", "/api/v1/hashsets/demo-known", nil, &st)
+	w1.Kill()
+	mc, err := mgo.New(env["WINNOW_MINIO_ENDPOINT"], &mgo.Options{Creds: credentials.NewStaticV4(env["WINNOW_MINIO_ACCESS_KEY"], env["WINNOW_MINIO_SECRET_KEY"], "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mc.RemoveObject(context.Background(), env["WINNOW_MINIO_BUCKET"], minio.HashSetPrefix+st.SHA256, mgo.RemoveObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// The worker starts (its /healthz answers) with the set's file gone.
+	w2 := l.startWorker(t, "worker-2")
+	var list string
+	waitFor(t, 20*time.Second, "the broken set listed as failing", func() bool {
+		_, list, _ = runWinnowEnv(t, client, "hashset", "list")
+		return strings.Contains(list, "LOAD FAILED")
+	})
+	t.Logf("hashset list:\n%s", list)
+	if !strings.Contains(list, "demo-known") || strings.Count(list, "LOAD FAILED") != 1 || !strings.Contains(list, "no evidence with SHA-256") {
+		t.Errorf("hashset list:\n%s", list)
+	}
+	resp, err := http.Get(l.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(rb), "1 of 2 ready hash sets do not load") {
+		t.Errorf("/readyz: %d %s", resp.StatusCode, rb)
+	}
+	req, _ := http.NewRequest("GET", l.URL+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+l.Token)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		mb, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(mb), `winnow_hash_sets{state="load_failed"} 1`) {
+			t.Errorf("metrics lack the failing set")
+		}
+	}
+	// Matching goes on against the other set.
+	if log, _ := os.ReadFile(w2.LogFile()); !strings.Contains(string(log), "matching against the other sets meanwhile") {
+		t.Errorf("worker-2 log:\n%s", w2.Log())
+	}
+	// The file back: the retry loads it.
+	if code, out, errs := runWinnowEnv(t, client, "hashset", "push", demo); code != 0 {
+		t.Fatalf("push again: %s %s", out, errs)
+	}
+	waitFor(t, 60*time.Second, "the set loads again", func() bool {
+		_, list, _ = runWinnowEnv(t, client, "hashset", "list")
+		return !strings.Contains(list, "LOAD FAILED")
+	})
+	// No worker: push says so.
+	w2.Kill()
+	set3 := filepath.Join(dir, "third.wset")
+	b = triage.NewHashSetBuilder(triage.SetMeta{Name: "third", Version: "1", Kind: triage.KindAlert, Created: time.Now()})
+	b.Add(e)
+	b.WriteFile(set3)
+	code, _, errs := runWinnowEnv(t, client, "hashset", "push", "--wait-timeout", "20s", set3)
+	if code == 0 || !strings.Contains(errs, "no worker has started importing third after 15s") || !strings.Contains(errs, "no worker started importing it in 20s") {
+		t.Errorf("push without a worker: exit %d\n%s", code, errs)
 	}
 }
