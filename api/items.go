@@ -25,6 +25,17 @@ func (s *Server) upload(c *gin.Context, ex triage.Exhibit, path string, body io.
 	if path == "" {
 		return ItemJSON{}, false, triage.Errorf(triage.EINVALID, "no path: give the file's original path (?path=... or the part's filename)")
 	}
+	// The path is shown escaped (control and bidi characters, invalid
+	// UTF-8) and kept as received; it is checked before the content is
+	// stored, so that a refused path leaves no object behind.
+	name, changed := triage.EscapeName(path)
+	var raw string
+	if changed {
+		raw = strconv.Quote(path)
+	}
+	if len(name) > triage.MaxPathLen || len(raw) > 4*triage.MaxPathLen {
+		return ItemJSON{}, false, triage.Errorf(triage.EINVALID, "item path is longer than %d bytes", triage.MaxPathLen)
+	}
 	var info triage.EvidenceInfo
 	var err error
 	// Content the user cannot see elsewhere must be sent: naming a SHA-256
@@ -76,10 +87,13 @@ func (s *Server) upload(c *gin.Context, ex triage.Exhibit, path string, body io.
 		}
 	}
 	u, _ := UserFromContext(ctx)
-	it := triage.Item{ExhibitID: ex.ID, Path: path, SubmitterID: u.ID, Size: info.Size, Digests: info.Digests}
+	it := triage.Item{ExhibitID: ex.ID, Path: name, RawName: raw, SubmitterID: u.ID, Size: info.Size, Digests: info.Digests}
 	// The upload's audit event commits with the item: no item without it.
-	ev := s.auditEvent(c, triage.AuditUpload, "",
-		map[string]string{"sha256": it.SHA256.String(), "path": path, "size": strconv.FormatInt(it.Size, 10), "exhibit": strconv.FormatInt(ex.ID, 10)})
+	d := map[string]string{"sha256": it.SHA256.String(), "path": name, "size": strconv.FormatInt(it.Size, 10), "exhibit": strconv.FormatInt(ex.ID, 10)}
+	if raw != "" {
+		d["raw_name"] = raw
+	}
+	ev := s.auditEvent(c, triage.AuditUpload, "", d)
 	created, err := s.cfg.Items.CreateItem(ctx, &it, &ev)
 	if err != nil {
 		return ItemJSON{}, false, err
@@ -207,7 +221,8 @@ func (s *Server) handlePostItems(c *gin.Context) {
 			part.Close()
 			continue // a plain form field
 		}
-		r := PartResult{Path: path}
+		shown, _ := triage.EscapeName(path)
+		r := PartResult{Path: shown}
 		j, _, err := s.upload(c, ex, path, part, -1, triage.SHA256{})
 		part.Close()
 		if err != nil {
@@ -220,7 +235,7 @@ func (s *Server) handlePostItems(c *gin.Context) {
 				Message string `json:"message"`
 			}{triage.ErrorCode(err), triage.ErrorMessage(err)}
 			if triage.ErrorCode(err) == triage.EINTERNAL {
-				s.log.ErrorContext(c.Request.Context(), "multipart file failed", "path", path, "err", err)
+				s.log.ErrorContext(c.Request.Context(), "multipart file failed", "path", shown, "err", err)
 			}
 			if code := triage.ErrorCode(err); code == triage.EUNAVAILABLE || code == triage.ETOOLARGE {
 				results = append(results, r)

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The lab service's nouns. A Case holds Exhibits (one seized device, one
@@ -103,6 +104,50 @@ func ParseItemState(s string) (ItemState, error) {
 // MaxPathLen bounds an item's path and inner path.
 const MaxPathLen = 4096
 
+// EscapeName returns a file name or path as it may be shown and stored:
+// control characters, invalid UTF-8 and the Unicode bidirectional
+// formatting characters (which make "photo\u202egpj.exe" display as
+// "photoexe.jpg") written as %XX, one per byte of their UTF-8 (or raw)
+// encoding. Everything else is kept, separators and ".." included.
+// changed reports an escape; callers keep the raw name then (Item.RawName).
+func EscapeName(raw string) (name string, changed bool) {
+	i := 0
+	for i < len(raw) {
+		r, size := utf8.DecodeRuneInString(raw[i:])
+		if mustEscape(r, size) {
+			break
+		}
+		i += size
+	}
+	if i == len(raw) {
+		return raw, false
+	}
+	var b strings.Builder
+	b.Grow(len(raw) + 16)
+	b.WriteString(raw[:i])
+	for i < len(raw) {
+		r, size := utf8.DecodeRuneInString(raw[i:])
+		if mustEscape(r, size) {
+			for _, c := range []byte(raw[i : i+size]) {
+				fmt.Fprintf(&b, "%%%02X", c)
+			}
+		} else {
+			b.WriteString(raw[i : i+size])
+		}
+		i += size
+	}
+	return b.String(), true
+}
+
+func mustEscape(r rune, size int) bool {
+	return r == utf8.RuneError && size <= 1 || r < 0x20 || r == 0x7f || 0x80 <= r && r < 0xa0 || isBidiControl(r)
+}
+
+// isBidiControl reports the Unicode bidirectional formatting characters.
+func isBidiControl(r rune) bool {
+	return 0x202a <= r && r <= 0x202e || 0x2066 <= r && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c
+}
+
 // Item is one file received by the lab: its chain of custody (where it came
 // from, who submitted it, when), everything the hashing engine learnt about
 // it, and its place in the pipeline.
@@ -115,9 +160,10 @@ type Item struct {
 	ParentID  int64  `json:"parent_id,omitempty"`
 	Path      string `json:"path"`
 	InnerPath string `json:"inner_path,omitempty"`
-	// RawName is the member's name exactly as its archive stores it,
-	// Go-quoted, when sanitising InnerPath's last part changed it (absolute
-	// paths, "..", backslashes, control characters, invalid UTF-8).
+	// RawName is the name exactly as it was received, Go-quoted, when
+	// sanitising changed it: an archive member's name (InnerPath: absolute
+	// paths, "..", backslashes, control characters, invalid UTF-8, bidi
+	// controls), or an uploaded path (Path: EscapeName).
 	RawName string `json:"raw_name,omitempty"`
 	// SubmitterID is the user who uploaded the item (or its archive).
 	SubmitterID int64     `json:"submitter_id,omitempty"`
