@@ -66,7 +66,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParsePasswordHash$$' -fuzztime $(FUZZTIME) ./api
 	$(GO) test -run '^$$' -fuzz '^FuzzParseDecision$$' -fuzztime $(FUZZTIME) ./api
 	$(GO) test -run '^$$' -fuzz '^FuzzReadReviewConfig$$' -fuzztime $(FUZZTIME) ./cmd/winnow
-	$(GO) test -run '^$$' -fuzz '^FuzzTrustedProxies$$' -fuzztime $(FUZZTIME) ./cmd/winnow
+	$(GO) test -run '^$$' -fuzz '^FuzzParseTrustedProxies$$' -fuzztime $(FUZZTIME) ./api
 	$(GO) test -run '^$$' -fuzz '^FuzzReadExport$$' -fuzztime $(FUZZTIME) ./triage/auditlog
 	$(GO) test -run '^$$' -fuzz '^FuzzCanonical$$' -fuzztime $(FUZZTIME) ./triage/auditlog
 

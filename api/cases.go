@@ -306,7 +306,9 @@ func (s *Server) handleExhibitReport(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, triage.AuditExport, "exhibit/"+cs.Name+"/"+ex.Name, map[string]string{"items": strconv.FormatInt(st.Items, 10)})
+	if !s.auditRead(c, triage.AuditExport, "exhibit/"+cs.Name+"/"+ex.Name, map[string]string{"items": strconv.FormatInt(st.Items, 10)}) {
+		return
+	}
 	c.Header("Content-Type", "application/json")
 	c.Status(http.StatusOK)
 	w := c.Writer

@@ -41,7 +41,9 @@ func (s *Server) handleReviewExport(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, triage.AuditReviewExport, "case/"+cs.Name, map[string]string{"format": format, "decisions": strconv.Itoa(len(ds))})
+	if !s.auditRead(c, triage.AuditReviewExport, "case/"+cs.Name, map[string]string{"format": format, "decisions": strconv.Itoa(len(ds))}) {
+		return
+	}
 	name := "winnow-review-" + cs.Name
 	if format == "csv" {
 		c.Header("Content-Type", "text/csv; charset=utf-8")

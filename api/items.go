@@ -262,16 +262,16 @@ func (s *Server) itemOf(c *gin.Context) (triage.Item, error) {
 }
 
 // auditMetadata records a read of an item's EXIF (GPS, serial numbers),
-// when it has any.
-func (s *Server) auditMetadata(c *gin.Context, it *triage.Item, view string) {
+// when it has any; false when the read is refused (auditRead).
+func (s *Server) auditMetadata(c *gin.Context, it *triage.Item, view string) bool {
 	if len(it.EXIF) == 0 {
-		return
+		return true
 	}
 	d := map[string]string{"view": view}
 	if _, ok := it.EXIF["GPSLatitude"]; ok {
 		d["gps"] = "true"
 	}
-	s.audit(c, triage.AuditMetadata, "item/"+strconv.FormatInt(it.ID, 10), d)
+	return s.auditRead(c, triage.AuditMetadata, "item/"+strconv.FormatInt(it.ID, 10), d)
 }
 
 // handleGetItem returns an item with its hashes, EXIF summary, verdict and
@@ -293,7 +293,9 @@ func (s *Server) handleGetItem(c *gin.Context) {
 	for _, m := range ms {
 		j.Matches = append(j.Matches, matchJSON(m.Match))
 	}
-	s.auditMetadata(c, &it, "item")
+	if !s.auditMetadata(c, &it, "item") {
+		return
+	}
 	c.JSON(http.StatusOK, j)
 }
 
@@ -313,7 +315,9 @@ func (s *Server) handleItemContent(c *gin.Context) {
 		return
 	}
 	defer rc.Close()
-	s.audit(c, triage.AuditMediaAccess, "item/"+strconv.FormatInt(it.ID, 10), map[string]string{"what": "content"})
+	if !s.auditRead(c, triage.AuditMediaAccess, "item/"+strconv.FormatInt(it.ID, 10), map[string]string{"what": "content"}) {
+		return
+	}
 	ct := it.MIME
 	if ct == "" {
 		ct = "application/octet-stream"
@@ -349,7 +353,9 @@ func (s *Server) handleItemThumbnail(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, triage.AuditMediaAccess, "item/"+strconv.FormatInt(it.ID, 10), map[string]string{"what": "thumbnail"})
+	if !s.auditRead(c, triage.AuditMediaAccess, "item/"+strconv.FormatInt(it.ID, 10), map[string]string{"what": "thumbnail"}) {
+		return
+	}
 	c.Header("X-Content-Type-Options", "nosniff")
 	c.Data(http.StatusOK, "image/jpeg", b)
 }

@@ -34,3 +34,21 @@ func TestTrustedProxies(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseTrustedProxies: every list ParseTrustedProxies accepts is one
+// gin accepts, so the server never falls back to trusting nobody over a
+// value the configuration let through.
+func FuzzParseTrustedProxies(f *testing.F) {
+	for _, s := range []string{"10.0.0.0/8", "127.0.0.1, ::1", "192.168.1.0/24,fd00::/8", "", ",", "10.0.0.1/33", "::ffff:1.2.3.4", "fe80::1%eth0", "1.2.3.4/0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		ps, err := ParseTrustedProxies(v)
+		if err != nil {
+			return
+		}
+		if err := gin.New().SetTrustedProxies(ps); err != nil {
+			t.Fatalf("%q accepted, but gin refuses %q: %v", v, ps, err)
+		}
+	})
+}

@@ -553,7 +553,9 @@ func (s *Server) handleReviewItem(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.auditMetadata(c, &view.Item, "review")
+	if !s.auditMetadata(c, &view.Item, "review") {
+		return
+	}
 	it := itemJSON(&view.Item)
 	it.Case, it.Exhibit = view.Case, view.Exhibit
 	for _, m := range view.Matches {

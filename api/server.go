@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -120,6 +122,27 @@ type cachedToken struct {
 	user    triage.User
 	tokenID int64
 	expires time.Time
+}
+
+// ParseTrustedProxies reads a comma-separated list of IP addresses and
+// CIDR ranges (WINNOW_TRUSTED_PROXIES); at most 1000.
+func ParseTrustedProxies(v string) ([]string, error) {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		if len(out) == 1000 {
+			return nil, triage.Errorf(triage.EINVALID, "more than 1000 trusted proxies")
+		}
+		if _, err := netip.ParsePrefix(f); err != nil {
+			if a, err := netip.ParseAddr(f); err != nil || a.Zone() != "" {
+				return nil, triage.Errorf(triage.EINVALID, "%q is neither an IP address (without a zone) nor a CIDR range", f)
+			}
+		}
+		out = append(out, f)
+	}
+	return out, nil
 }
 
 // New returns a server with every route of the route table registered.
@@ -333,6 +356,19 @@ func (s *Server) audit(c *gin.Context, action, target string, detail map[string]
 	if err := s.cfg.Audit.RecordAudit(context.WithoutCancel(c.Request.Context()), &ev); err != nil {
 		s.log.ErrorContext(c.Request.Context(), "audit event not recorded", "action", action, "target", target, "err", err)
 	}
+}
+
+// auditRead records the audit event of a read of evidence or its
+// metadata before anything is sent: a read that cannot be recorded is
+// refused (every touch of evidence is provable). false when it failed
+// (the response is written).
+func (s *Server) auditRead(c *gin.Context, action, target string, detail map[string]string) bool {
+	ev := s.auditEvent(c, action, target, detail)
+	if err := s.cfg.Audit.RecordAudit(c.Request.Context(), &ev); err != nil {
+		s.fail(c, fmt.Errorf("audit event not recorded, so the read is refused: %w", err))
+		return false
+	}
+	return true
 }
 
 // auditEvent is an audit event for the request's user.

@@ -100,8 +100,8 @@ func (s *Server) handleAddExposure(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if body.ItemID != 0 {
-		s.audit(c, triage.AuditMediaAccess, "item/"+strconv.FormatInt(body.ItemID, 10), map[string]string{"what": "reveal"})
+	if body.ItemID != 0 && !s.auditRead(c, triage.AuditMediaAccess, "item/"+strconv.FormatInt(body.ItemID, 10), map[string]string{"what": "reveal"}) {
+		return
 	}
 	c.JSON(http.StatusOK, e)
 }

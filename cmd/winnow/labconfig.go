@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -138,20 +137,11 @@ func (r *envReader) int(name string, def, lo, hi int) int {
 	return n
 }
 
-// addrs reads a comma-separated list of IP addresses and CIDR ranges.
+// addrs reads a list of trusted proxies (api.ParseTrustedProxies).
 func (r *envReader) addrs(name string) []string {
-	var out []string
-	for _, f := range strings.Split(r.str(name, ""), ",") {
-		if f = strings.TrimSpace(f); f == "" {
-			continue
-		}
-		if _, err := netip.ParsePrefix(f); err != nil {
-			if _, err := netip.ParseAddr(f); err != nil {
-				r.errs = append(r.errs, fmt.Sprintf("%s: %q is neither an IP address nor a CIDR range", name, f))
-				continue
-			}
-		}
-		out = append(out, f)
+	out, err := api.ParseTrustedProxies(r.str(name, ""))
+	if err != nil {
+		r.errs = append(r.errs, fmt.Sprintf("%s: %v", name, triage.ErrorMessage(err)))
 	}
 	return out
 }
