@@ -11,6 +11,7 @@ import (
 
 	"io/fs"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/winnow-forensics/winnow/storage/postgres"
@@ -145,15 +146,11 @@ func openAuditStore(ctx context.Context, e *env) (*postgres.Store, error) {
 // the public half of the service's key file, else none.
 func auditPublicKey(pubFile, keyFile string) (ed25519.PublicKey, error) {
 	if pubFile != "" {
-		b, err := os.ReadFile(pubFile)
+		der, err := readPEM(pubFile, "PUBLIC KEY")
 		if err != nil {
 			return nil, err
 		}
-		blk, _ := pem.Decode(b)
-		if blk == nil || blk.Type != "PUBLIC KEY" {
-			return nil, triage.Errorf(triage.EINVALID, "%s is not a PEM public key (winnow audit pubkey writes one)", pubFile)
-		}
-		k, err := x509.ParsePKIXPublicKey(blk.Bytes)
+		k, err := x509.ParsePKIXPublicKey(der)
 		pub, ok := k.(ed25519.PublicKey)
 		if err != nil || !ok {
 			return nil, triage.Errorf(triage.EINVALID, "%s is not an Ed25519 public key", pubFile)
@@ -172,20 +169,30 @@ func auditPublicKey(pubFile, keyFile string) (ed25519.PublicKey, error) {
 
 // readAuditKey reads the service's Ed25519 key (PKCS#8 PEM).
 func readAuditKey(path string) (ed25519.PrivateKey, error) {
-	b, err := os.ReadFile(path)
+	der, err := readPEM(path, "PRIVATE KEY")
 	if err != nil {
 		return nil, err
 	}
-	blk, _ := pem.Decode(b)
-	if blk == nil || blk.Type != "PRIVATE KEY" {
-		return nil, triage.Errorf(triage.EINVALID, "%s is not a PEM private key", path)
-	}
-	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+	k, err := x509.ParsePKCS8PrivateKey(der)
 	key, ok := k.(ed25519.PrivateKey)
 	if err != nil || !ok {
 		return nil, triage.Errorf(triage.EINVALID, "%s is not an Ed25519 private key", path)
 	}
 	return key, nil
+}
+
+// readPEM returns the bytes of the first PEM block of a file, which must
+// be of type typ.
+func readPEM(path, typ string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil || blk.Type != typ {
+		return nil, triage.Errorf(triage.EINVALID, "%s is not a PEM %s (winnow audit pubkey writes the public one)", path, strings.ToLower(typ))
+	}
+	return blk.Bytes, nil
 }
 
 // loadOrCreateAuditKey reads the service's key, creating it (mode 0600)
