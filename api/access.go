@@ -1,9 +1,11 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -85,6 +87,47 @@ func (ri RouteInfo) Expect(r triage.Role, member bool) Outcome {
 	}
 }
 
+// caseByName resolves a case name. Cases are never renamed or deleted,
+// so a resolution is kept for the server's life.
+func (s *Server) caseByName(ctx context.Context, name string) (triage.Case, error) {
+	if v, ok := s.cases.Load(name); ok {
+		return v.(triage.Case), nil
+	}
+	cs, err := s.cfg.Cases.Case(ctx, name)
+	if err == nil {
+		s.cases.Store(name, cs)
+	}
+	return cs, err
+}
+
+// MembershipCacheTTL is how long a user's membership of a case is trusted
+// without asking the database again. Taking a user off a case through
+// this server's API takes effect at once; through another serve process
+// or winnow admin, within this time.
+const MembershipCacheTTL = 5 * time.Second
+
+type membership struct{ user, cs int64 }
+
+// canSeeCase is AccessStore.CanSeeCase with memberships cached for
+// MembershipCacheTTL (refusals are not cached).
+func (s *Server) canSeeCase(ctx context.Context, v triage.Viewer, caseID int64) (bool, error) {
+	if v.All {
+		return true, nil
+	}
+	k := membership{v.UserID, caseID}
+	if until, ok := s.members.Load(k); ok && time.Now().Before(until.(time.Time)) {
+		return true, nil
+	}
+	ok, err := s.cfg.Access.CanSeeCase(ctx, v, caseID)
+	if ok && err == nil {
+		s.members.Store(k, time.Now().Add(MembershipCacheTTL))
+	}
+	return ok, err
+}
+
+// forgetMembership drops a cached membership (the user was taken off).
+func (s *Server) forgetMembership(userID, caseID int64) { s.members.Delete(membership{userID, caseID}) }
+
 // caseScoped reports whether a scope names a case's object.
 func (sc scope) caseScoped() bool { return sc >= byCase }
 
@@ -102,7 +145,7 @@ func (s *Server) authorize(r route) gin.HandlerFunc {
 		case byCase, newCase:
 			target = "case/" + c.Param("case")
 			var cs triage.Case
-			cs, err = s.cfg.Cases.Case(ctx, c.Param("case"))
+			cs, err = s.caseByName(ctx, c.Param("case"))
 			if triage.ErrorCode(err) == triage.ENOTFOUND && r.scope == newCase {
 				c.Next() // the handler creates it
 				return
@@ -110,7 +153,7 @@ func (s *Server) authorize(r route) gin.HandlerFunc {
 			if err == nil {
 				c.Set(caseKey, cs)
 				exists = true
-				visible, err = s.cfg.Access.CanSeeCase(ctx, v, cs.ID)
+				visible, err = s.canSeeCase(ctx, v, cs.ID)
 			}
 			if err == nil && !visible && r.scope == newCase {
 				s.deny(c, r, target, triage.Errorf(triage.EFORBIDDEN,
@@ -129,7 +172,7 @@ func (s *Server) authorize(r route) gin.HandlerFunc {
 			if it, err = s.cfg.Items.Item(ctx, id); err == nil {
 				c.Set(itemKey, it)
 				exists = true
-				visible, err = s.cfg.Access.CanSeeCase(ctx, v, it.CaseID)
+				visible, err = s.canSeeCase(ctx, v, it.CaseID)
 			}
 			err = hide(err, visible, "no item %d that you may see", id)
 		case byEvidence:

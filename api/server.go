@@ -91,9 +91,11 @@ type Server struct {
 	log     *slog.Logger
 	engine  *gin.Engine
 	metrics *metrics
-	// exhibits caches case/exhibit name resolution; tokens caches
+	// cases and exhibits cache name resolution; tokens caches
 	// authenticated tokens for TokenCacheTTL.
 	exhibits sync.Map // string -> caseExhibit
+	cases    sync.Map // case name -> triage.Case
+	members  sync.Map // membership -> time.Time (MembershipCacheTTL)
 	tokens   sync.Map // triage.SHA256 -> cachedToken
 	status   sync.Map // exhibit id -> cachedStatus
 	// throttle and loginSem bound password guessing and argon2's memory.

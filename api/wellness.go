@@ -88,7 +88,7 @@ func (s *Server) handleAddExposure(c *gin.Context) {
 		it, err := s.cfg.Items.Item(c.Request.Context(), body.ItemID)
 		visible := false
 		if err == nil {
-			visible, err = s.cfg.Access.CanSeeCase(c.Request.Context(), v, it.CaseID)
+			visible, err = s.canSeeCase(c.Request.Context(), v, it.CaseID)
 		}
 		if err = hide(err, visible, "no item %d that you may see", body.ItemID); err != nil {
 			s.fail(c, err)
@@ -168,6 +168,7 @@ func (s *Server) caseMember(c *gin.Context, add bool) {
 	} else {
 		op = "remove"
 		err = s.cfg.Access.RemoveCaseMember(c.Request.Context(), cs.ID, u.ID)
+		s.forgetMembership(u.ID, cs.ID)
 	}
 	if err != nil {
 		s.fail(c, err)

@@ -228,6 +228,18 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if st := l.call(t, out, "PUT", "/api/v1/cases/matrix-b/exhibits/x/items?path=c.jpg&sha256="+it.SHA256, bytes.NewReader(jpg), &cp); st != 201 || cp.SHA256 != it.SHA256 {
 		t.Errorf("sending that content: %d %+v", st, cp)
 	}
+	// Taking a user off a case takes effect at once (the membership cache
+	// of this server is dropped).
+	in := tokens[triage.RoleExaminer][true]
+	if st := l.call(t, in, "GET", fmt.Sprint("/api/v1/items/", it.ID), nil, nil); st != 200 {
+		t.Fatalf("member reads the item: %d", st)
+	}
+	if st := l.call(t, admin, "DELETE", "/api/v1/cases/matrix-a/members/examiner-true", nil, nil); st != 204 {
+		t.Fatalf("remove member: %d", st)
+	}
+	if st := l.call(t, in, "GET", fmt.Sprint("/api/v1/items/", it.ID), nil, nil); st != 404 {
+		t.Errorf("a user taken off the case reads its item: %d, want 404", st)
+	}
 	// Reading EXIF is audited.
 	evs.Events = nil
 	l.call(t, admin, "GET", "/api/v1/audit?action=item.metadata", nil, &evs)
