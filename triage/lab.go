@@ -409,7 +409,9 @@ type AuditEvent struct {
 	Hash     SHA256 `json:"-"`
 }
 
-// AuditChainLab is the chain events are recorded in.
+// AuditChainLab is the default chain. The database spreads its events
+// over the chains lab-0 to lab-7, by connection, so that concurrent
+// actions do not wait for each other's commits.
 const AuditChainLab = "lab"
 
 // AuditCheckpoint is a signed statement that a chain's event Seq had Hash

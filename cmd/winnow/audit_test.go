@@ -52,7 +52,7 @@ func TestAuditChain(t *testing.T) {
 	sub := l.mustToken(t, "robot", triage.RoleSubmitter)
 	l.call(t, sub, "PUT", "/api/v1/cases/c1", nil, nil)
 	l.call(t, sub, "PUT", "/api/v1/cases/c1/exhibits/e1", nil, nil)
-	for i := range 5 {
+	for i := range 30 {
 		if st := l.call(t, sub, "PUT", fmt.Sprintf("/api/v1/cases/c1/exhibits/e1/items?path=f%d.jpg", i), bytes.NewReader(triagetest.PhotoJPEG(64, 64, uint64(i), 80)), nil); st != 201 {
 			t.Fatalf("upload: %d", st)
 		}
@@ -61,8 +61,9 @@ func TestAuditChain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, err := auditlog.Checkpoint(ctx, l.PG, key, time.Now()); err != nil || n != 1 {
-		t.Fatalf("checkpoint: %d %v", n, err)
+	chains, err := auditlog.Checkpoint(ctx, l.PG, key, time.Now())
+	if err != nil || chains == 0 {
+		t.Fatalf("checkpoint: %d %v", chains, err)
 	}
 	l.call(t, sub, "GET", "/api/v1/cases/c1/exhibits/e1/status", nil, nil)
 	l.call(t, "", "GET", "/api/v1/audit", nil, nil)
@@ -71,22 +72,26 @@ func TestAuditChain(t *testing.T) {
 		return code, out + errs
 	}
 	code, out := verify()
-	if code != 0 || !strings.Contains(out, "events verified, 1 checkpoints") {
+	if code != 0 || strings.Count(out, "events verified, 1 checkpoints") != chains {
 		t.Fatalf("intact log: %d %s", code, out)
 	}
-	t.Logf("intact: %s", strings.TrimSpace(out))
+	t.Logf("intact:\n%s", strings.TrimSpace(out))
 
+	// The edits are made in the longest chain.
 	db := superuser(t, env)
+	var chain string
 	var head int64
-	db.QueryRow(ctx, "SELECT max(seq) FROM audit_checkpoints").Scan(&head)
+	db.QueryRow(ctx, "SELECT chain, seq FROM audit_checkpoints ORDER BY seq DESC LIMIT 1").Scan(&chain, &head)
+	if head < 8 {
+		t.Fatalf("longest chain %s has %d events", chain, head)
+	}
 	exec := func(q string, args ...any) {
 		t.Helper()
 		if _, err := db.Exec(ctx, q, args...); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	saved := func() (pgx.Rows, error) { return db.Query(ctx, "SELECT * FROM audit_events ORDER BY seq") }
-	rows, _ := saved()
+	rows, _ := db.Query(ctx, "SELECT * FROM audit_events ORDER BY id")
 	backup, err := pgx.CollectRows(rows, pgx.RowToMap)
 	if err != nil {
 		t.Fatal(err)
@@ -101,21 +106,30 @@ func TestAuditChain(t *testing.T) {
 			exec("INSERT INTO audit_events ("+strings.Join(cols, ",")+") VALUES ("+strings.Join(ph, ",")+")", vals...)
 		}
 	}
+	in := fmt.Sprintf("chain = '%s' AND ", chain)
 	for _, tc := range []struct {
 		name, sql, want string
 	}{
-		{"edited", "UPDATE audit_events SET remote = '203.0.113.9' WHERE seq = 4", "seq 4: event"},
-		{"edited and rehashed", "UPDATE audit_events SET user_name = 'mallory' WHERE seq = 6; UPDATE audit_events SET hash = audit_hash(audit_events) WHERE seq = 6",
-			"seq 6: event 6 (chain lab, seq 6, item.upload item/1) was changed after it was recorded: the next event holds its original hash"},
-		{"deleted", "DELETE FROM audit_events WHERE seq = 5", "seq 5: chain lab: event seq 5 is missing (deleted)"},
-		{"truncated", fmt.Sprintf("DELETE FROM audit_events WHERE seq >= %d", head-1), fmt.Sprintf("seq %d: chain lab ends at seq %d", head-1, head-2)},
+		{"edited", "UPDATE audit_events SET remote = '203.0.113.9' WHERE " + in + "seq = 4", "seq 4: event"},
+		{"edited and rehashed", "UPDATE audit_events SET user_name = 'mallory' WHERE " + in + "seq = 6; UPDATE audit_events SET hash = audit_hash(audit_events) WHERE " + in + "seq = 6",
+			"seq 6: event"},
+		{"deleted", "DELETE FROM audit_events WHERE " + in + "seq = 5", "seq 5: chain " + chain + ": event seq 5 is missing (deleted)"},
+		{"truncated", fmt.Sprintf("DELETE FROM audit_events WHERE %sseq >= %d", in, head-1), fmt.Sprintf("seq %d: chain %s ends at seq %d", head-1, chain, head-2)},
 	} {
 		exec(tc.sql)
 		code, out := verify()
-		if code != 1 || !strings.Contains(out, "FAILED at "+tc.want) {
-			t.Errorf("%s: exit %d, %s\nwant FAILED at %s", tc.name, code, out, tc.want)
+		want := "chain " + chain + ": FAILED at " + tc.want
+		if code != 1 || !strings.Contains(out, want) || strings.Count(out, "FAILED") != 1 {
+			t.Errorf("%s: exit %d, %s\nwant %s", tc.name, code, out, want)
 		}
-		t.Logf("%s: %s", tc.name, strings.TrimSpace(strings.Split(out, "\n")[0]))
+		if tc.name == "edited and rehashed" && !strings.Contains(out, "the next event holds its original hash") {
+			t.Errorf("%s: %s", tc.name, out)
+		}
+		for _, line := range strings.Split(out, "\n") {
+			if strings.Contains(line, "FAILED") {
+				t.Logf("%s: %s", tc.name, line)
+			}
+		}
 		restore()
 		if code, out := verify(); code != 0 {
 			t.Fatalf("after restoring: %s", out)
