@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
 )
 
 // upload records one received file: its object (streamed from body, or
@@ -290,9 +291,7 @@ func (s *Server) handleGetItem(c *gin.Context) {
 		return
 	}
 	j := itemJSON(&it)
-	for _, m := range ms {
-		j.Matches = append(j.Matches, matchJSON(m.Match))
-	}
+	j.addMatches(ms)
 	if !s.auditMetadata(c, &it, "item") {
 		return
 	}
@@ -405,7 +404,7 @@ func (v *verifyingReader) Read(p []byte) (int, error) {
 
 // digestBody reads a body to compute its digests, which must give want.
 func digestBody(body io.Reader, size int64, want triage.SHA256) (triage.EvidenceInfo, error) {
-	d := triage.NewStreamDigests()
+	d := hashing.NewStreamDigests()
 	n, err := io.CopyBuffer(d, body, make([]byte, 256<<10))
 	if err != nil {
 		return triage.EvidenceInfo{}, triage.Errorf(triage.EINVALID, "upload interrupted: %v", err)

@@ -88,6 +88,7 @@ func (s *Server) routes() []route {
 		{"PUT", "/api/v1/hashsets/:name", triage.PermSets, global, s.handlePutSet},
 		{"PATCH", "/api/v1/hashsets/:name", triage.PermSets, global, s.handlePatchSet},
 		{"POST", "/api/v1/hashsets/:name/entries", triage.PermSets, global, s.handleAddSetEntries},
+		{"GET", "/api/v1/hashsets/:name/export", triage.PermExport, global, s.handleExportSet},
 
 		{"GET", "/api/v1/users", triage.PermAdmin, global, s.handleListUsers},
 		{"POST", "/api/v1/users", triage.PermAdmin, global, s.handleCreateUser},

@@ -165,6 +165,9 @@ type Item struct {
 	// paths, "..", backslashes, control characters, invalid UTF-8, bidi
 	// controls), or an uploaded path (Path: EscapeName).
 	RawName string `json:"raw_name,omitempty"`
+	// Origin is where in a disk image the item was found (file system,
+	// deleted or carved, image offset, the file system's timestamps).
+	Origin *Origin `json:"origin,omitempty"`
 	// SubmitterID is the user who uploaded the item (or its archive).
 	SubmitterID int64     `json:"submitter_id,omitempty"`
 	ReceivedAt  time.Time `json:"received_at"`
@@ -246,6 +249,7 @@ type ItemFilter struct {
 	State     ItemState // "" for any
 	Verdict   Verdict   // "" for any
 	ParentID  int64     // 0 for any
+	Path      string    // "" for any: items with exactly this path
 	After     int64
 	Limit     int // 0 means 100; at most 1000
 }
@@ -428,27 +432,28 @@ type AuditCheckpoint struct {
 
 // Audit actions.
 const (
-	AuditUpload       = "item.upload"
-	AuditMediaAccess  = "item.media"
-	AuditDecision     = "item.decision"
-	AuditExport       = "exhibit.export"
-	AuditUserCreate   = "user.create"
-	AuditTokenCreate  = "token.create"
-	AuditTokenRevoke  = "token.revoke"
-	AuditHashSetPush  = "hashset.push"
-	AuditHashSetEdit  = "hashset.update"
-	AuditHashSetEntry = "hashset.entries"
-	AuditCaseCreate   = "case.create"
-	AuditCaseMember   = "case.member"
-	AuditReviewClaim  = "review.claim"
-	AuditReviewVote   = "review.vote"
-	AuditAdjudicate   = "review.adjudicate"
-	AuditPromote      = "review.promote"
-	AuditReviewExport = "case.review_export"
-	AuditLogin        = "session.login"
-	AuditLoginFailed  = "session.login_failed"
-	AuditLogout       = "session.logout"
-	AuditPassword     = "user.password"
+	AuditUpload        = "item.upload"
+	AuditMediaAccess   = "item.media"
+	AuditDecision      = "item.decision"
+	AuditExport        = "exhibit.export"
+	AuditUserCreate    = "user.create"
+	AuditTokenCreate   = "token.create"
+	AuditTokenRevoke   = "token.revoke"
+	AuditHashSetPush   = "hashset.push"
+	AuditHashSetEdit   = "hashset.update"
+	AuditHashSetEntry  = "hashset.entries"
+	AuditHashSetExport = "hashset.export"
+	AuditCaseCreate    = "case.create"
+	AuditCaseMember    = "case.member"
+	AuditReviewClaim   = "review.claim"
+	AuditReviewVote    = "review.vote"
+	AuditAdjudicate    = "review.adjudicate"
+	AuditPromote       = "review.promote"
+	AuditReviewExport  = "case.review_export"
+	AuditLogin         = "session.login"
+	AuditLoginFailed   = "session.login_failed"
+	AuditLogout        = "session.logout"
+	AuditPassword      = "user.password"
 	// AuditAccessDenied: a refused request on a case-scoped route.
 	AuditAccessDenied = "access.denied"
 	// AuditMetadata: a read of an item's EXIF/GPS metadata.
@@ -488,7 +493,7 @@ type StoredSet struct {
 	ID          int64          `json:"id"`
 	Name        string         `json:"name"`
 	Version     string         `json:"version"`
-	Kind        string         `json:"kind"`
+	Kind        SetKind        `json:"kind"`
 	Description string         `json:"description,omitempty"`
 	SHA256      SHA256         `json:"-"`
 	Size        int64          `json:"size"`
@@ -507,6 +512,9 @@ type StoredSet struct {
 	PushedBy  int64     `json:"pushed_by,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// Schemes are the category schemes the compiled file carries
+	// (SetMeta.Schemes), recorded by its import.
+	Schemes []Scheme `json:"schemes,omitempty"`
 	// LoadError is why a worker could not load this revision of a ready
 	// set (it retries, and matches against the other sets meanwhile).
 	LoadError string `json:"load_error,omitempty"`

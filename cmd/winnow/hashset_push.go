@@ -12,6 +12,7 @@ import (
 
 	"github.com/winnow-forensics/winnow/api"
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/setfile"
 )
 
 const hashsetPushDescription = `
@@ -91,12 +92,12 @@ func runHashsetPush(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	hs, err := triage.ReadHashSetFile(paths[0])
+	hs, err := setfile.ReadFile(paths[0])
 	if err != nil {
 		return fmt.Errorf("%s: %w", paths[0], err)
 	}
 	meta := hs.Meta
-	q := url.Values{"version": {meta.Version}, "kind": {meta.Kind}}
+	q := url.Values{"version": {meta.Version}, "kind": {string(meta.Kind)}}
 	if meta.Description != "" {
 		q.Set("description", meta.Description)
 	}

@@ -28,6 +28,8 @@ import (
 	"github.com/winnow-forensics/winnow/storage/postgres"
 	"github.com/winnow-forensics/winnow/storage/servicetest"
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
+	"github.com/winnow-forensics/winnow/triage/setfile"
 	"github.com/winnow-forensics/winnow/triage/triagetest"
 )
 
@@ -641,9 +643,9 @@ func TestRobustBrokenHashSet(t *testing.T) {
 	dir := t.TempDir()
 	known, demo := filepath.Join(dir, "known.wset"), filepath.Join(dir, "demo.wset")
 	knownSet(t, known)
-	b := triage.NewHashSetBuilder(triage.SetMeta{Name: "demo-known", Version: "1", Kind: triage.KindAlert, Created: time.Now()})
+	b := setfile.NewBuilder(triage.SetMeta{Name: "demo-known", Version: "1", Kind: triage.SetKindAlert, Created: time.Now()})
 	e := triage.NewEntry()
-	fp := triage.NewHasher(triage.HasherOptions{}).HashBytes(context.Background(), triagetest.PhotoJPEG(320, 240, 77, 90))
+	fp := hashing.New(hashing.Options{}).HashBytes(context.Background(), triagetest.PhotoJPEG(320, 240, 77, 90))
 	e.MD5, e.SHA1, e.SHA256, e.Algos = fp.MD5, fp.SHA1, fp.SHA256, triage.AlgosCrypto
 	b.Add(e)
 	if err := b.WriteFile(demo); err != nil {
@@ -709,11 +711,69 @@ func TestRobustBrokenHashSet(t *testing.T) {
 	// No worker: push says so.
 	w2.Kill()
 	set3 := filepath.Join(dir, "third.wset")
-	b = triage.NewHashSetBuilder(triage.SetMeta{Name: "third", Version: "1", Kind: triage.KindAlert, Created: time.Now()})
+	b = setfile.NewBuilder(triage.SetMeta{Name: "third", Version: "1", Kind: triage.SetKindAlert, Created: time.Now()})
 	b.Add(e)
 	b.WriteFile(set3)
 	code, _, errs := runWinnowEnv(t, client, "hashset", "push", "--wait-timeout", "20s", set3)
 	if code == 0 || !strings.Contains(errs, "no worker has started importing third after 15s") || !strings.Contains(errs, "no worker started importing it in 20s") {
 		t.Errorf("push without a worker: exit %d\n%s", code, errs)
 	}
+}
+
+// TestRobustWorkerKilledMidImage kills a worker with SIGKILL while it
+// records the files of a disk image (an E01 of a FAT32 volume holding 200
+// photos) and starts another: the new worker resumes the image where the
+// first stopped and every file is recorded and analysed exactly once.
+func TestRobustWorkerKilledMidImage(t *testing.T) {
+	env := labEnv(t)
+	env["WINNOW_LOG_LEVEL"] = "info" // worker-2 logs that it resumed the image
+	l := startProcLab(t, env)
+	w1 := l.startWorker(t, "worker-1")
+	dir := t.TempDir()
+	const members = 200
+	src := filepath.Join(dir, "src", "DCIM")
+	for i := range members {
+		writeFile(t, filepath.Join(src, fmt.Sprintf("m-%03d.jpg", i)), triagetest.PhotoJPEG(96, 72, uint64(7000+i), 80))
+	}
+	img := filepath.Join(dir, "stick.img")
+	for _, c := range [][]string{
+		{"mkfs.fat", "-C", "-F", "32", img, "40000"},
+		{"mcopy", "-s", "-i", img, src, "::/"},
+		{"ewfacquire", "-u", "-q", "-t", filepath.Join(dir, "up", "stick"), "-f", "encase6", "-c", "deflate:fast", img},
+	} {
+		os.MkdirAll(filepath.Join(dir, "up"), 0o755)
+		cmd := exec.Command(c[0], c[1:]...)
+		cmd.Env = append(os.Environ(), "MTOOLS_SKIP_CHECK=1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", c, err, out)
+		}
+	}
+	const total = 1 + members
+	done := make(chan struct{})
+	var out, errs string
+	var code int
+	go func() {
+		defer close(done)
+		code, out, errs = runWinnowEnv(t, l.clientEnv(), "submit", "--case", "k", "--exhibit", "e", "--wait", "--json", filepath.Join(dir, "up", "stick.E01"))
+	}()
+	var at triage.ExhibitStatus
+	waitState(t, &l.testLab, "k", "e", 60*time.Second, func(s triage.ExhibitStatus) bool {
+		at = s
+		return s.Items > 1 && s.Items < total
+	})
+	w1.Kill()
+	t.Logf("worker-1 killed with SIGKILL while reading the image: %d of %d items recorded, %d final", at.Items, total, at.Done)
+	w2 := l.startWorker(t, "worker-2")
+	select {
+	case <-done:
+	case <-time.After(4 * time.Minute):
+		t.Fatalf("submission did not finish after the worker was killed")
+	}
+	if code != 0 {
+		t.Fatalf("submit: exit %d\n%s\n%s", code, out, errs)
+	}
+	if log, _ := os.ReadFile(w2.LogFile()); !strings.Contains(string(log), "expansion resumed") {
+		t.Errorf("worker-2 did not resume the image; its log ends:\n%s", w2.Log())
+	}
+	l.checkExactlyOnce(t, "k", "e", total)
 }

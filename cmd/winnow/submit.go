@@ -6,11 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -20,6 +20,8 @@ import (
 
 	"github.com/winnow-forensics/winnow/api"
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/disk"
+	"github.com/winnow-forensics/winnow/triage/pipeline"
 )
 
 const submitDescription = `
@@ -114,7 +116,7 @@ func runSubmit(ctx context.Context, e *env, args []string) error {
 		return &exitError{code: 2, err: err}
 	}
 	start := time.Now()
-	files, walkErrs := collectFiles(paths)
+	files, walkErrs := collectFiles(ctx, paths)
 	ep := "/api/v1/cases/" + url.PathEscape(*caseName)
 	if _, err := c.do(ctx, request{method: "PUT", path: ep}, nil); err != nil {
 		return fmt.Errorf("case %s: %w", *caseName, err)
@@ -301,37 +303,43 @@ func joinComma(s []string) string {
 	return out
 }
 
-// collectFiles lists the regular files under paths, with their labels.
-func collectFiles(paths []string) ([]submitFile, []fileResult) {
+// collectFiles lists the files under paths, with their labels, and what
+// cannot be submitted: symbolic links (not followed), special files and
+// unreadable entries, as failed results.
+func collectFiles(ctx context.Context, paths []string) ([]submitFile, []fileResult) {
 	var files []submitFile
 	var errs []fileResult
 	for _, p := range paths {
 		p = filepath.Clean(p)
 		parent := filepath.Dir(p)
-		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			label, _ := filepath.Rel(parent, path)
-			label = filepath.ToSlash(label)
-			shown, _ := triage.EscapeName(label)
-			if err != nil {
-				errs = append(errs, fileResult{Path: shown, Result: "failed", Error: err.Error()})
+		label := func(path string) string {
+			l, _ := filepath.Rel(parent, path)
+			return filepath.ToSlash(l)
+		}
+		err := pipeline.Walk(ctx, p, pipeline.WalkOptions{}, func(en pipeline.Entry) error {
+			if en.Err != nil {
+				shown, _ := triage.EscapeName(label(en.Path))
+				errs = append(errs, fileResult{Path: shown, Result: "failed", Error: triage.ErrorMessage(en.Err)})
 				return nil
 			}
-			if !d.Type().IsRegular() {
-				return nil
-			}
-			info, err := d.Info()
-			if err != nil {
-				errs = append(errs, fileResult{Path: shown, Result: "failed", Error: err.Error()})
-				return nil
-			}
-			files = append(files, submitFile{local: path, label: label, size: info.Size()})
+			files = append(files, submitFile{local: en.Path, label: label(en.Path), size: en.Info.Size()})
 			return nil
 		})
 		if err != nil {
-			errs = append(errs, fileResult{Path: p, Result: "failed", Error: err.Error()})
+			errs = append(errs, fileResult{Path: label(p), Result: "failed", Error: err.Error()})
+		}
+		// A multi-segment image named by its first segment goes up whole:
+		// its later segments are read with it.
+		if info, err := os.Stat(p); err == nil && info.Mode().IsRegular() {
+			for _, seg := range disk.Segments(p) {
+				if info, err := os.Stat(seg); err == nil {
+					files = append(files, submitFile{local: seg, label: label(seg), size: info.Size()})
+				}
+			}
 		}
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].label < files[j].label })
+	files = slices.CompactFunc(files, func(a, b submitFile) bool { return a.local == b.local })
 	return files, errs
 }
 

@@ -36,7 +36,10 @@ func TestStores(t *testing.T) {
 func TestMigrateTwice(t *testing.T) {
 	pg := servicetest.MustPostgres(t)
 	ctx := context.Background()
-	files, _ := filepath.Glob("migrations/*.sql")
+	files, err := filepath.Glob(filepath.Join("migrations", "*.sql"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("migrations: %v %v", files, err)
+	}
 	for range 2 {
 		s, err := postgres.Open(ctx, postgres.Config{URL: pg.URL, Schema: pg.Schema})
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/series"
 )
 
 // The review queue: groups, members (one per distinct content), the items
@@ -39,7 +40,7 @@ const reviewLockKey = 0x77696e6e6f77 // "winnow"
 // reviewIndex is a process's series index over review_members.
 type reviewIndex struct {
 	mu   sync.Mutex
-	idx  *triage.SeriesIndex
+	idx  *series.Index
 	last int64
 }
 
@@ -67,12 +68,12 @@ func pdq8Of(b []byte) [8]triage.PDQ {
 
 // seriesIndex catches the process's index up with the committed members.
 // The caller holds the grouping lock.
-func (s *Store) seriesIndex(ctx context.Context, tx pgx.Tx) (*triage.SeriesIndex, error) {
+func (s *Store) seriesIndex(ctx context.Context, tx pgx.Tx) (*series.Index, error) {
 	r := &s.review
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.idx == nil {
-		r.idx = triage.NewSeriesIndex(triage.SeriesOptions{})
+		r.idx = series.NewIndex(series.Options{})
 	}
 	rows, err := tx.Query(ctx, `SELECT id, sha256, pdq8, pdq_quality, phash FROM review_members
 		WHERE perceptual AND id > $1 ORDER BY id`, r.last)
@@ -83,7 +84,7 @@ func (s *Store) seriesIndex(ctx context.Context, tx pgx.Tx) (*triage.SeriesIndex
 	for rows.Next() {
 		var id, ph int64
 		var sum, pdq []byte
-		g := triage.GroupItem{Cluster: true, Perceptual: true}
+		g := series.Item{Cluster: true, Perceptual: true}
 		if err := rows.Scan(&id, &sum, &pdq, &g.PDQQuality, &ph); err != nil {
 			return nil, err
 		}
@@ -127,7 +128,7 @@ func (s *Store) groupForReview(ctx context.Context, tx pgx.Tx, itemID int64, ver
 	if !errors.Is(err, pgx.ErrNoRows) {
 		return err
 	}
-	g := triage.GroupItemOf(fp, true)
+	g := series.ItemOf(fp, true)
 	idx, err := s.seriesIndex(ctx, tx)
 	if err != nil {
 		return err
@@ -350,8 +351,8 @@ func (s *Store) members(ctx context.Context, v triage.Viewer, cond string, arg a
 		if !ok {
 			copy(m.SHA256[:], sum)
 			m.Lane, m.Status = triage.Lane(lane), triage.MemberStatus(status)
-			if suggested != "" {
-				m.Suggested, _ = triage.ParseCategory(suggested)
+			if m.Suggested, err = triage.SplitCategory(suggested); err != nil {
+				return nil, fmt.Errorf("review member %d: suggested %w", m.ID, err)
 			}
 			k = len(out)
 			byID[m.ID] = k
@@ -414,10 +415,15 @@ func (s *Store) votesIn(ctx context.Context, q querier, cond string, a1, a2 any)
 		var v memberVote
 		var sum []byte
 		var cat string
-		err := r.Scan(&v.memberID, &sum, &v.ReviewerID, &v.Reviewer, &cat, &v.Series, &v.Flags, &v.Tags, &v.Notes, &v.At)
+		if err := r.Scan(&v.memberID, &sum, &v.ReviewerID, &v.Reviewer, &cat, &v.Series, &v.Flags, &v.Tags, &v.Notes, &v.At); err != nil {
+			return v, err
+		}
 		copy(v.SHA256[:], sum)
-		v.Category, _ = triage.ParseCategory(cat)
-		return v, err
+		var err error
+		if v.Category, err = triage.SplitCategory(cat); err != nil {
+			return v, fmt.Errorf("vote on member %d: %w", v.memberID, err)
+		}
+		return v, nil
 	})
 }
 
@@ -438,7 +444,10 @@ func (s *Store) decisions(ctx context.Context, ids []int64) (map[int64]triage.Re
 			return nil, err
 		}
 		copy(d.SHA256[:], sum)
-		d.Category, _ = triage.ParseCategory(cat)
+		var err error
+		if d.Category, err = triage.SplitCategory(cat); err != nil {
+			return nil, fmt.Errorf("decision on member %d: %w", id, err)
+		}
 		out[id] = d
 	}
 	return out, rows.Err()
@@ -690,14 +699,15 @@ type confirmedMember struct {
 // workers pick the entries up within their set-sync interval.
 func (s *Store) promote(ctx context.Context, tx pgx.Tx, setName, by string, ms []confirmedMember) (map[int64]int64, int, error) {
 	var setID, total int64
-	var state, kind string
+	var state string
+	var kind triage.SetKind
 	err := tx.QueryRow(ctx, `SELECT id, state, kind, entries FROM hash_sets WHERE name = $1 FOR UPDATE`, setName).Scan(&setID, &state, &kind, &total)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, 0, triage.Errorf(triage.EUNAVAILABLE, "the local hash set %q does not exist yet; retry", setName)
 	} else if err != nil {
 		return nil, 0, err
 	}
-	if state != string(triage.SetReady) || kind != triage.KindAlert {
+	if state != string(triage.SetReady) || kind != triage.SetKindAlert {
 		return nil, 0, triage.Errorf(triage.ECONFLICT, "the local hash set %q is %s (%s); it must be a ready alert set", setName, state, kind)
 	}
 	var version int
@@ -722,7 +732,7 @@ func (s *Store) promote(ctx context.Context, tx pgx.Tx, setName, by string, ms [
 		if _, err := tx.Exec(ctx, `UPDATE review_members SET status = 'confirmed' WHERE id = $1`, m.id); err != nil {
 			return nil, 0, err
 		}
-		rows = append(rows, entryValues(setID, total, &e))
+		rows = append(rows, entryValues(setID, total, &e, kind))
 		entries[m.id] = total
 		total++
 	}
@@ -809,7 +819,7 @@ func (s *Store) EnsureLocalSet(ctx context.Context, st *triage.StoredSet) error 
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		cur, err := scanSet(tx.QueryRow(ctx, `SELECT `+setCols+` FROM hash_sets WHERE name = $1 FOR UPDATE`, st.Name))
 		if err == nil {
-			if cur.Kind != triage.KindAlert {
+			if cur.Kind != triage.SetKindAlert {
 				return triage.Errorf(triage.ECONFLICT, "hash set %q exists and is %s; the local set must be an alert set: configure another name", st.Name, cur.Kind)
 			}
 			*st = cur

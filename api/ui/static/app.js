@@ -392,6 +392,7 @@ async function openDetail(itemId) {
   row(t, "md5", it.md5);
   row(t, "pdq", it.pdq);
   row(t, "verdict", `${it.verdict} (${it.verdict_reason || ""})`);
+  if (it.also_known_good) row(t, "conflict", `also listed as known-good in ${it.also_known_good.join(", ")}`);
   for (const [k, v] of Object.entries(it.exif || {}).sort()) row(t, "EXIF " + k, v);
   if (d.gps) row(t, "GPS (numbers only, no map tiles)", `${d.gps.latitude}, ${d.gps.longitude}` + (d.gps.altitude !== undefined ? `, ${d.gps.altitude} m` : ""));
   box.append(t);
