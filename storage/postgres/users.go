@@ -175,11 +175,14 @@ func (s *Store) RecordAudit(ctx context.Context, e *triage.AuditEvent) error {
 	if e.Chain == "" {
 		e.Chain = triage.AuditChainLab
 	}
+	// The event as stored: text PostgreSQL can hold, in the chain the
+	// trigger chose.
+	e.UserName, e.Target, e.Remote = validUTF8(e.UserName), validUTF8(e.Target), validUTF8(e.Remote)
 	var prev, hash []byte
 	err := s.pool.QueryRow(ctx, `INSERT INTO audit_events (at, user_id, user_name, action, target, detail, remote, chain)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, at, seq, prev_hash, hash`,
-		s.now(), nullID(e.UserID), validUTF8(e.UserName), e.Action, validUTF8(e.Target), auditDetail(e.Detail), validUTF8(e.Remote), e.Chain).
-		Scan(&e.ID, &e.At, &e.Seq, &prev, &hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, at, seq, prev_hash, hash, chain, detail`,
+		s.now(), nullID(e.UserID), e.UserName, e.Action, e.Target, auditDetail(e.Detail), e.Remote, e.Chain).
+		Scan(&e.ID, &e.At, &e.Seq, &prev, &hash, &e.Chain, &e.Detail)
 	if err != nil {
 		return fmt.Errorf("record audit: %w", formatError(err))
 	}
