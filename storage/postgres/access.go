@@ -36,11 +36,15 @@ func (s *Store) CanSeeEvidence(ctx context.Context, v triage.Viewer, sum triage.
 	return ok, nil
 }
 
-// CanSeeReviewGroup implements triage.AccessStore.
+// CanSeeReviewGroup implements triage.AccessStore. A group merged into
+// another is as visible as the one it went into (whose members it gave).
 func (s *Store) CanSeeReviewGroup(ctx context.Context, v triage.Viewer, groupID int64) (bool, error) {
 	var ok bool
-	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM review_members m JOIN review_items ri ON ri.member_id = m.id
-		WHERE m.group_id = $3 AND `+visible+`)`, v.UserID, v.All, groupID).Scan(&ok)
+	err := s.pool.QueryRow(ctx, `WITH RECURSIVE g(id, parent, depth) AS (
+			SELECT id, merged_into, 0 FROM review_groups WHERE id = $3
+			UNION ALL SELECT r.id, r.merged_into, g.depth + 1 FROM review_groups r JOIN g ON r.id = g.parent WHERE g.depth < 100)
+		SELECT EXISTS (SELECT 1 FROM review_members m JOIN review_items ri ON ri.member_id = m.id
+			WHERE m.group_id = (SELECT id FROM g WHERE parent IS NULL) AND `+visible+`)`, v.UserID, v.All, groupID).Scan(&ok)
 	if err != nil {
 		return false, fmt.Errorf("review group access: %w", formatError(err))
 	}

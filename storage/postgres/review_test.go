@@ -252,6 +252,16 @@ func TestReviewGroupMerge(t *testing.T) {
 	if _, err := f.s.ExtendClaim(ctx, ann, g2.ID, time.Minute); triage.ErrorCode(err) != triage.ECONFLICT {
 		t.Errorf("heartbeat on the merged-away group: %v", err)
 	}
+	// The merged-away group is as visible as the group it went into (the
+	// API then says where it went), and no more.
+	for _, tc := range []struct {
+		who  string
+		want bool
+	}{{"ann", true}, {"root", true}, {"outsider", false}} {
+		if ok, err := f.s.CanSeeReviewGroup(ctx, f.viewer(tc.who), g2.ID); err != nil || ok != tc.want {
+			t.Errorf("%s sees the merged-away group: %t, %v; want %t", tc.who, ok, err, tc.want)
+		}
+	}
 	// Another worker process (a second store) catches its index up from
 	// the database: an item near b joins the merged group there too.
 	s2, err := postgres.Open(ctx, postgres.Config{URL: f.pg.URL, Schema: f.pg.Schema, Now: f.clock.now})
