@@ -336,11 +336,11 @@ func (s *Server) handleChangePassword(c *gin.Context) {
 		return
 	}
 	end(true)
-	if err := s.cfg.Sessions.SetPassword(ctx, me.ID, hash); err != nil {
+	ev := s.auditEvent(c, triage.AuditPassword, "user/"+me.Name, map[string]string{"sessions": "ended"})
+	if err := s.cfg.Sessions.SetPassword(ctx, me.ID, hash, &ev); err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, triage.AuditPassword, "user/"+me.Name, map[string]string{"sessions": "ended"})
 	s.clearSessionCookie(c)
 	c.Status(http.StatusNoContent)
 }

@@ -117,9 +117,10 @@ func (s *Server) handlePutCase(c *gin.Context) {
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
-		s.audit(c, triage.AuditCaseCreate, "case/"+cs.Name, nil)
-		// The creator may see the case's media.
-		if err := s.cfg.Access.AddCaseMember(c.Request.Context(), cs.ID, u.ID); err != nil {
+		// The creator is a member of the case; the case's event commits
+		// with that membership.
+		ev := s.auditEvent(c, triage.AuditCaseCreate, "case/"+cs.Name, map[string]string{"member": u.Name})
+		if err := s.cfg.Access.AddCaseMember(c.Request.Context(), cs.ID, u.ID, &ev); err != nil {
 			s.fail(c, err)
 			return
 		}

@@ -96,12 +96,12 @@ func (s *Server) handleRevokeToken(c *gin.Context) {
 		s.fail(c, triage.Errorf(triage.EINVALID, "token id %q is not a number", c.Param("id")))
 		return
 	}
-	if err := s.cfg.Users.RevokeToken(c.Request.Context(), id); err != nil {
+	ev := s.auditEvent(c, triage.AuditTokenRevoke, "token/"+c.Param("id"), nil)
+	if err := s.cfg.Users.RevokeToken(c.Request.Context(), id, &ev); err != nil {
 		s.fail(c, err)
 		return
 	}
 	s.forgetTokens(func(ct cachedToken) bool { return ct.tokenID == id })
-	s.audit(c, triage.AuditTokenRevoke, "token/"+c.Param("id"), nil)
 	c.Status(http.StatusNoContent)
 }
 
@@ -183,16 +183,16 @@ func (s *Server) handlePatchUser(c *gin.Context) {
 		s.fail(c, triage.Errorf(triage.ECONFLICT, "you cannot disable yourself"))
 		return
 	}
-	if err := s.cfg.Users.SetDisabled(c.Request.Context(), u.ID, *body.Disabled); err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.forgetTokens(func(ct cachedToken) bool { return ct.user.ID == u.ID })
 	action := triage.AuditUserEnable
 	if *body.Disabled {
 		action = triage.AuditUserDisable
 	}
-	s.audit(c, action, "user/"+u.Name, nil)
+	ev := s.auditEvent(c, action, "user/"+u.Name, nil)
+	if err := s.cfg.Users.SetDisabled(c.Request.Context(), u.ID, *body.Disabled, &ev); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.forgetTokens(func(ct cachedToken) bool { return ct.user.ID == u.ID })
 	u.Disabled = *body.Disabled
 	c.JSON(http.StatusOK, u)
 }

@@ -163,17 +163,19 @@ func (s *Server) caseMember(c *gin.Context, add bool) {
 		return
 	}
 	op := "add"
-	if add {
-		err = s.cfg.Access.AddCaseMember(c.Request.Context(), cs.ID, u.ID)
-	} else {
+	if !add {
 		op = "remove"
-		err = s.cfg.Access.RemoveCaseMember(c.Request.Context(), cs.ID, u.ID)
+	}
+	ev := s.auditEvent(c, triage.AuditCaseMember, "case/"+cs.Name, map[string]string{"user": u.Name, "op": op})
+	if add {
+		err = s.cfg.Access.AddCaseMember(c.Request.Context(), cs.ID, u.ID, &ev)
+	} else {
+		err = s.cfg.Access.RemoveCaseMember(c.Request.Context(), cs.ID, u.ID, &ev)
 		s.forgetMembership(u.ID, cs.ID)
 	}
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, triage.AuditCaseMember, "case/"+cs.Name, map[string]string{"user": u.Name, "op": op})
 	c.Status(http.StatusNoContent)
 }

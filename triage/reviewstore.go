@@ -212,9 +212,11 @@ type AccessStore interface {
 	// MemberCases lists the ids of the cases a user is a member of.
 	MemberCases(ctx context.Context, userID int64) ([]int64, error)
 	// AddCaseMember lets a user see a case; adding twice is not an error.
-	AddCaseMember(ctx context.Context, caseID, userID int64) error
+	// These methods, and the other ones with an audit argument, record
+	// the audit event (when not nil) in the transaction of the change.
+	AddCaseMember(ctx context.Context, caseID, userID int64, audit *AuditEvent) error
 	// RemoveCaseMember takes it back; ENOTFOUND if the user was not a member.
-	RemoveCaseMember(ctx context.Context, caseID, userID int64) error
+	RemoveCaseMember(ctx context.Context, caseID, userID int64, audit *AuditEvent) error
 	// CaseMembers lists the users allowed on a case, by name.
 	CaseMembers(ctx context.Context, caseID int64) ([]User, error)
 }
@@ -236,7 +238,7 @@ type Session struct {
 type SessionStore interface {
 	// SetPassword stores a user's password hash (PHC string) and ends
 	// every session of the user; ENOTFOUND if there is no such user.
-	SetPassword(ctx context.Context, userID int64, hash string) error
+	SetPassword(ctx context.Context, userID int64, hash string, audit *AuditEvent) error
 	// PasswordHash returns the user and their password hash ("" when they
 	// have none); ENOTFOUND if there is no such user.
 	PasswordHash(ctx context.Context, name string) (User, string, error)

@@ -157,13 +157,14 @@ type UserStore interface {
 	// Authenticate returns the enabled user whose unexpired token hashes
 	// to hash. ErrBadToken (EUNAUTHORIZED) otherwise.
 	Authenticate(ctx context.Context, hash SHA256) (User, Token, error)
-	// RevokeToken deletes a token; ENOTFOUND if there is none.
-	RevokeToken(ctx context.Context, id int64) error
+	// RevokeToken deletes a token; ENOTFOUND if there is none. The audit
+	// event, when not nil, commits with the change (as with SetDisabled).
+	RevokeToken(ctx context.Context, id int64, audit *AuditEvent) error
 	// Tokens lists the tokens of a user (0: of everyone), by id.
 	Tokens(ctx context.Context, userID int64) ([]Token, error)
 	// SetDisabled disables or enables a user; disabling also ends the
 	// user's sessions. ENOTFOUND if there is no such user.
-	SetDisabled(ctx context.Context, userID int64, disabled bool) error
+	SetDisabled(ctx context.Context, userID int64, disabled bool, audit *AuditEvent) error
 }
 
 // AuditStore keeps the audit log. Events are appended, never changed.

@@ -74,8 +74,15 @@ func runAdmin(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer pg.Close()
-	audit := func(action, target string, d map[string]string) {
-		pg.RecordAudit(ctx, &triage.AuditEvent{UserName: "winnow-admin", Action: action, Target: target, Detail: d, Remote: "cli"})
+	event := func(action, target string, d map[string]string) *triage.AuditEvent {
+		return &triage.AuditEvent{UserName: "winnow-admin", Action: action, Target: target, Detail: d, Remote: "cli"}
+	}
+	// audit records the event of an action that does not take one.
+	audit := func(action, target string, d map[string]string) error {
+		if err := pg.RecordAudit(ctx, event(action, target, d)); err != nil {
+			return fmt.Errorf("the change is made, but its audit event is not recorded: %w", err)
+		}
+		return nil
 	}
 	token := func(u triage.User, label string) error {
 		secret, hash := triage.NewTokenSecret()
@@ -86,7 +93,9 @@ func runAdmin(ctx context.Context, e *env, args []string) error {
 		if err := pg.CreateToken(ctx, &t); err != nil {
 			return err
 		}
-		audit(triage.AuditTokenCreate, "user/"+u.Name, map[string]string{"token_id": fmt.Sprint(t.ID), "name": label})
+		if err := audit(triage.AuditTokenCreate, "user/"+u.Name, map[string]string{"token_id": fmt.Sprint(t.ID), "name": label}); err != nil {
+			return err
+		}
 		fmt.Fprintln(e.stdout, secret)
 		fmt.Fprintf(e.stderr, "token %d for %s\n", t.ID, u.Name)
 		return nil
@@ -97,7 +106,9 @@ func runAdmin(ctx context.Context, e *env, args []string) error {
 		if err := pg.CreateUser(ctx, &u); err != nil {
 			return err
 		}
-		audit(triage.AuditUserCreate, "user/"+u.Name, map[string]string{"role": string(u.Role)})
+		if err := audit(triage.AuditUserCreate, "user/"+u.Name, map[string]string{"role": string(u.Role)}); err != nil {
+			return err
+		}
 		return json.NewEncoder(e.stdout).Encode(u)
 	case "user list":
 		us, err := pg.Users(ctx)
@@ -125,10 +136,9 @@ func runAdmin(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := pg.SetPassword(ctx, u.ID, hash); err != nil {
+		if err := pg.SetPassword(ctx, u.ID, hash, event(triage.AuditPassword, "user/"+u.Name, map[string]string{"sessions": "ended"})); err != nil {
 			return err
 		}
-		audit(triage.AuditPassword, "user/"+u.Name, map[string]string{"sessions": "ended"})
 		fmt.Fprintf(e.stderr, "password set for %s; their sessions ended\n", u.Name)
 		return nil
 	case "user disable", "user enable":
@@ -137,14 +147,13 @@ func runAdmin(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		disable := sub == "user disable"
-		if err := pg.SetDisabled(ctx, u.ID, disable); err != nil {
-			return err
-		}
 		action := triage.AuditUserEnable
 		if disable {
 			action = triage.AuditUserDisable
 		}
-		audit(action, "user/"+u.Name, nil)
+		if err := pg.SetDisabled(ctx, u.ID, disable, event(action, "user/"+u.Name, nil)); err != nil {
+			return err
+		}
 		fmt.Fprintf(e.stderr, "%sd %s\n", strings.TrimPrefix(sub, "user "), u.Name)
 		return nil
 	case "token list":
@@ -174,10 +183,9 @@ func runAdmin(ctx context.Context, e *env, args []string) error {
 		}
 		return nil
 	case "token revoke":
-		if err := pg.RevokeToken(ctx, *id); err != nil {
+		if err := pg.RevokeToken(ctx, *id, event(triage.AuditTokenRevoke, fmt.Sprintf("token/%d", *id), nil)); err != nil {
 			return err
 		}
-		audit(triage.AuditTokenRevoke, fmt.Sprintf("token/%d", *id), nil)
 		fmt.Fprintf(e.stderr, "revoked token %d (the API may accept it for up to 5 s more)\n", *id)
 		return nil
 	case "case member":
@@ -189,10 +197,9 @@ func runAdmin(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := pg.AddCaseMember(ctx, c.ID, u.ID); err != nil {
+		if err := pg.AddCaseMember(ctx, c.ID, u.ID, event(triage.AuditCaseMember, "case/"+c.Name, map[string]string{"user": u.Name, "op": "add"})); err != nil {
 			return err
 		}
-		audit(triage.AuditCaseMember, "case/"+c.Name, map[string]string{"user": u.Name, "op": "add"})
 		return nil
 	case "token create":
 		u, err := pg.UserByName(ctx, *user)
@@ -221,7 +228,7 @@ func runAdmin(ctx context.Context, e *env, args []string) error {
 		if triage.ErrorCode(err) == triage.ENOTFOUND {
 			u = triage.User{Name: *name, Role: triage.RoleAdmin}
 			if err = pg.CreateUser(ctx, &u); err == nil {
-				audit(triage.AuditUserCreate, "user/"+u.Name, map[string]string{"role": "admin"})
+				err = audit(triage.AuditUserCreate, "user/"+u.Name, map[string]string{"role": "admin"})
 			}
 		}
 		if err != nil {

@@ -76,9 +76,12 @@ func (s *Store) MemberCases(ctx context.Context, userID int64) ([]int64, error) 
 }
 
 // AddCaseMember implements triage.AccessStore.
-func (s *Store) AddCaseMember(ctx context.Context, caseID, userID int64) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO case_members (case_id, user_id, added_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-		caseID, userID, s.now())
+func (s *Store) AddCaseMember(ctx context.Context, caseID, userID int64, audit *triage.AuditEvent) error {
+	err := s.audited(ctx, audit, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO case_members (case_id, user_id, added_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+			caseID, userID, s.now())
+		return err
+	})
 	if err = formatError(err); err != nil {
 		if triage.ErrorCode(err) == triage.ENOTFOUND {
 			return triage.Errorf(triage.ENOTFOUND, "no such case or user")
@@ -89,13 +92,16 @@ func (s *Store) AddCaseMember(ctx context.Context, caseID, userID int64) error {
 }
 
 // RemoveCaseMember implements triage.AccessStore.
-func (s *Store) RemoveCaseMember(ctx context.Context, caseID, userID int64) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM case_members WHERE case_id = $1 AND user_id = $2`, caseID, userID)
+func (s *Store) RemoveCaseMember(ctx context.Context, caseID, userID int64, audit *triage.AuditEvent) error {
+	err := s.audited(ctx, audit, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM case_members WHERE case_id = $1 AND user_id = $2`, caseID, userID)
+		if err == nil && tag.RowsAffected() == 0 {
+			err = triage.Errorf(triage.ENOTFOUND, "the user is not a member of the case")
+		}
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("remove case member: %w", formatError(err))
-	}
-	if tag.RowsAffected() == 0 {
-		return triage.Errorf(triage.ENOTFOUND, "the user is not a member of the case")
 	}
 	return nil
 }
@@ -115,8 +121,8 @@ func (s *Store) CaseMembers(ctx context.Context, caseID int64) ([]triage.User, e
 }
 
 // SetPassword implements triage.SessionStore.
-func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) error {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+func (s *Store) SetPassword(ctx context.Context, userID int64, hash string, audit *triage.AuditEvent) error {
+	err := s.audited(ctx, audit, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
 		if err != nil {
 			return err

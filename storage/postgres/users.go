@@ -112,13 +112,16 @@ func (s *Store) Authenticate(ctx context.Context, hash triage.SHA256) (triage.Us
 }
 
 // RevokeToken implements triage.UserStore.
-func (s *Store) RevokeToken(ctx context.Context, id int64) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM tokens WHERE id = $1`, id)
+func (s *Store) RevokeToken(ctx context.Context, id int64, audit *triage.AuditEvent) error {
+	err := s.audited(ctx, audit, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM tokens WHERE id = $1`, id)
+		if err == nil && tag.RowsAffected() == 0 {
+			err = triage.Errorf(triage.ENOTFOUND, "no token %d", id)
+		}
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("revoke token: %w", formatError(err))
-	}
-	if tag.RowsAffected() == 0 {
-		return triage.Errorf(triage.ENOTFOUND, "no token %d", id)
 	}
 	return nil
 }
@@ -149,8 +152,8 @@ func (s *Store) Tokens(ctx context.Context, userID int64) ([]triage.Token, error
 }
 
 // SetDisabled implements triage.UserStore.
-func (s *Store) SetDisabled(ctx context.Context, userID int64, disabled bool) error {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+func (s *Store) SetDisabled(ctx context.Context, userID int64, disabled bool, audit *triage.AuditEvent) error {
+	err := s.audited(ctx, audit, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE users SET disabled = $2 WHERE id = $1`, userID, disabled)
 		if err != nil {
 			return err
@@ -170,8 +173,19 @@ func (s *Store) SetDisabled(ctx context.Context, userID int64, disabled bool) er
 }
 
 // RecordAudit implements triage.AuditStore. The database's trigger puts
-// the event in its chain (migration 0005).
+// the event in its chain (migration 0007).
 func (s *Store) RecordAudit(ctx context.Context, e *triage.AuditEvent) error {
+	if err := s.insertAudit(ctx, s.pool, e); err != nil {
+		return fmt.Errorf("record audit: %w", formatError(err))
+	}
+	return nil
+}
+
+// insertAudit records e with q (the pool, or the transaction of the action
+// it records) and fills in what the database assigned.
+func (s *Store) insertAudit(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, e *triage.AuditEvent) error {
 	if e.Chain == "" {
 		e.Chain = triage.AuditChainLab
 	}
@@ -179,16 +193,26 @@ func (s *Store) RecordAudit(ctx context.Context, e *triage.AuditEvent) error {
 	// trigger chose.
 	e.UserName, e.Target, e.Remote = validUTF8(e.UserName), validUTF8(e.Target), validUTF8(e.Remote)
 	var prev, hash []byte
-	err := s.pool.QueryRow(ctx, `INSERT INTO audit_events (at, user_id, user_name, action, target, detail, remote, chain)
+	err := q.QueryRow(ctx, `INSERT INTO audit_events (at, user_id, user_name, action, target, detail, remote, chain)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, at, seq, prev_hash, hash, chain, detail`,
 		s.now(), nullID(e.UserID), e.UserName, e.Action, e.Target, auditDetail(e.Detail), e.Remote, e.Chain).
 		Scan(&e.ID, &e.At, &e.Seq, &prev, &hash, &e.Chain, &e.Detail)
-	if err != nil {
-		return fmt.Errorf("record audit: %w", formatError(err))
-	}
 	copy(e.PrevHash[:], prev)
 	copy(e.Hash[:], hash)
-	return nil
+	return err
+}
+
+// audited runs fn and records audit (when not nil) in one transaction.
+func (s *Store) audited(ctx context.Context, audit *triage.AuditEvent, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if audit == nil {
+			return nil
+		}
+		return s.insertAudit(ctx, tx, audit)
+	})
 }
 
 // validUTF8 replaces what PostgreSQL's text refuses: invalid UTF-8 and NUL.

@@ -421,12 +421,21 @@ func testUsers(t *testing.T, s Stores) {
 	s.Users.CreateToken(ctx, &expired)
 	_, _, err = s.Users.Authenticate(ctx, h2)
 	wantCode(t, err, triage.EUNAUTHORIZED)
-	if err := s.Users.RevokeToken(ctx, tok.ID); err != nil {
-		t.Fatal(err)
+	// The action and its audit event commit together: an event that cannot
+	// be recorded (a NUL byte in its action) takes the revocation back.
+	if err := s.Users.RevokeToken(ctx, tok.ID, &triage.AuditEvent{Action: "token.revoke\x00"}); err == nil {
+		t.Fatal("RevokeToken with an event that cannot be recorded succeeded")
+	}
+	if _, _, err := s.Users.Authenticate(ctx, hash); err != nil {
+		t.Fatalf("the token was revoked without its audit event: %v", err)
+	}
+	ev := triage.AuditEvent{Action: triage.AuditTokenRevoke, Target: fmt.Sprint("token/", tok.ID)}
+	if err := s.Users.RevokeToken(ctx, tok.ID, &ev); err != nil || ev.Seq == 0 {
+		t.Fatalf("RevokeToken = %v, event %+v", err, ev)
 	}
 	_, _, err = s.Users.Authenticate(ctx, hash)
 	wantCode(t, err, triage.EUNAUTHORIZED)
-	wantCode(t, s.Users.RevokeToken(ctx, tok.ID), triage.ENOTFOUND)
+	wantCode(t, s.Users.RevokeToken(ctx, tok.ID, nil), triage.ENOTFOUND)
 	if us, err := s.Users.Users(ctx); err != nil || len(us) != 1 {
 		t.Errorf("Users = %+v, %v", us, err)
 	}
