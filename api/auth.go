@@ -173,13 +173,9 @@ func (s *Server) handleLogin(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	now := time.Now()
-	addr := c.ClientIP()
 	bad := triage.Errorf(triage.EUNAUTHORIZED, "wrong user name or password")
-	wait, end := s.throttle.begin(body.Name, addr, now)
+	end := s.beginAttempt(c, body.Name, now)
 	if end == nil {
-		secs := int(wait.Seconds()) + 1
-		c.Header("Retry-After", strconv.Itoa(secs))
-		s.fail(c, triage.Errorf(triage.ETOOMANY, "too many failed logins: wait %d s", secs))
 		return
 	}
 	s.loginSem <- struct{}{}
@@ -196,18 +192,11 @@ func (s *Server) handleLogin(c *gin.Context) {
 		err = bad
 	}
 	<-s.loginSem
-	target := "user/" + body.Name
-	if len(body.Name) > 128 {
-		target = "user/(long name)"
-	}
 	if err != nil {
-		locked := end(false)
 		if triage.ErrorCode(err) == triage.EUNAUTHORIZED {
-			s.audit(c, triage.AuditLoginFailed, target, nil)
-			for _, l := range locked {
-				s.audit(c, triage.AuditLockout, target, l.detail())
-			}
+			s.audit(c, triage.AuditLoginFailed, userTarget(body.Name), nil)
 		}
+		end(false)
 		s.fail(c, err)
 		return
 	}
@@ -285,6 +274,33 @@ func (s *Server) authenticateSession(c *gin.Context, secret string, r route) {
 	c.Next()
 }
 
+// beginAttempt reserves a password check for name from the request's
+// address (throttle.go). When it is refused it answers 429 and returns
+// nil; otherwise the returned function ends the attempt and audits the
+// lockouts a failure caused.
+func (s *Server) beginAttempt(c *gin.Context, name string, now time.Time) func(ok bool) {
+	wait, end := s.throttle.begin(name, c.ClientIP(), now)
+	if end == nil {
+		secs := int(wait.Seconds()) + 1
+		c.Header("Retry-After", strconv.Itoa(secs))
+		s.fail(c, triage.Errorf(triage.ETOOMANY, "too many failed attempts for this name or address: wait %d s", secs))
+		return nil
+	}
+	return func(ok bool) {
+		for _, l := range end(ok) {
+			s.audit(c, triage.AuditLockout, userTarget(name), l.detail())
+		}
+	}
+}
+
+// userTarget is the audit target of a user name someone typed.
+func userTarget(name string) string {
+	if len(name) > 128 {
+		return "user/(long name)"
+	}
+	return "user/" + name
+}
+
 // clearSessionCookie tells the browser to forget its session.
 func (s *Server) clearSessionCookie(c *gin.Context) {
 	http.SetCookie(c.Writer, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true,
@@ -312,10 +328,8 @@ func (s *Server) handleChangePassword(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	wait, end := s.throttle.begin(me.Name, c.ClientIP(), time.Now())
+	end := s.beginAttempt(c, me.Name, time.Now())
 	if end == nil {
-		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		s.fail(c, triage.Errorf(triage.ETOOMANY, "too many failed attempts: wait %d s", int(wait.Seconds())+1))
 		return
 	}
 	s.loginSem <- struct{}{}
@@ -329,9 +343,7 @@ func (s *Server) handleChangePassword(c *gin.Context) {
 	}
 	<-s.loginSem
 	if err != nil {
-		for _, l := range end(false) {
-			s.audit(c, triage.AuditLockout, "user/"+me.Name, l.detail())
-		}
+		end(false)
 		s.fail(c, err)
 		return
 	}
