@@ -84,6 +84,9 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRecord$$' -fuzztime $(FUZZTIME) ./triage/disk/ntfs
 	$(GO) test -run '^$$' -fuzz '^FuzzVolume$$' -fuzztime $(FUZZTIME) ./triage/disk/ntfs
 	$(GO) test -run '^$$' -fuzz '^FuzzLZNT1$$' -fuzztime $(FUZZTIME) ./triage/disk/ntfs
+	$(GO) test -run '^$$' -fuzz '^FuzzParseTrustedProxies$$' -fuzztime $(FUZZTIME) ./api
+	$(GO) test -run '^$$' -fuzz '^FuzzReadExport$$' -fuzztime $(FUZZTIME) ./triage/auditlog
+	$(GO) test -run '^$$' -fuzz '^FuzzCanonical$$' -fuzztime $(FUZZTIME) ./triage/auditlog
 
 # The README's first command: scan the demo seizure (demo/README.md).
 DEMO_OUT ?= /tmp/winnow-demo

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -134,53 +135,6 @@ var dummyHash = sync.OnceValue(func() string {
 	return h
 })
 
-// loginThrottle slows down password guessing per user name: after 5
-// failures in a row a name is locked for 30 s, doubling to 15 minutes.
-type loginThrottle struct {
-	mu sync.Mutex
-	m  map[string]*throttleState
-}
-
-type throttleState struct {
-	fails int
-	until time.Time
-}
-
-func (t *loginThrottle) wait(name string, now time.Time) time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if st := t.m[name]; st != nil && now.Before(st.until) {
-		return st.until.Sub(now)
-	}
-	return 0
-}
-
-func (t *loginThrottle) failed(name string, now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.m == nil {
-		t.m = map[string]*throttleState{}
-	}
-	if len(t.m) > 100000 { // bounded: forget everyone rather than grow
-		t.m = map[string]*throttleState{}
-	}
-	st := t.m[name]
-	if st == nil {
-		st = &throttleState{}
-		t.m[name] = st
-	}
-	st.fails++
-	if st.fails >= 5 {
-		st.until = now.Add(min(30*time.Second<<(st.fails-5), 15*time.Minute))
-	}
-}
-
-func (t *loginThrottle) ok(name string) {
-	t.mu.Lock()
-	delete(t.m, name)
-	t.mu.Unlock()
-}
-
 // randomToken returns 32 random bytes, base64url.
 func randomToken() string {
 	var b [32]byte
@@ -198,10 +152,17 @@ type SessionJSON struct {
 // handleLogin checks a name and password and starts a session: {"name",
 // "password"}. The session cookie is HttpOnly, SameSite=Strict and (unless
 // the server is configured for plain-HTTP development) Secure; the
-// response holds the CSRF token. Failures are audited and throttled.
+// response holds the CSRF token. Failures and lockouts are audited, and
+// guessing is throttled (throttle.go).
 //
 //	POST /api/v1/login
 func (s *Server) handleLogin(c *gin.Context) {
+	// A form or text/plain body is what a cross-site page can send without
+	// asking (login CSRF): JSON only.
+	if ct, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type")); ct != "application/json" {
+		s.fail(c, triage.Errorf(triage.EUNSUPPORTED, "send the login as application/json"))
+		return
+	}
 	var body struct {
 		Name     string `json:"name"`
 		Password string `json:"password"`
@@ -213,8 +174,8 @@ func (s *Server) handleLogin(c *gin.Context) {
 	ctx := c.Request.Context()
 	now := time.Now()
 	bad := triage.Errorf(triage.EUNAUTHORIZED, "wrong user name or password")
-	if d := s.throttle.wait(body.Name, now); d > 0 {
-		s.fail(c, triage.Errorf(triage.EUNAUTHORIZED, "too many failed logins for this name: wait %d s", int(d.Seconds())+1))
+	end := s.beginAttempt(c, body.Name, now)
+	if end == nil {
 		return
 	}
 	s.loginSem <- struct{}{}
@@ -233,17 +194,13 @@ func (s *Server) handleLogin(c *gin.Context) {
 	<-s.loginSem
 	if err != nil {
 		if triage.ErrorCode(err) == triage.EUNAUTHORIZED {
-			s.throttle.failed(body.Name, now)
-			ev := triage.AuditEvent{Action: triage.AuditLoginFailed, Target: "user/" + body.Name, Remote: c.ClientIP()}
-			if len(body.Name) > 128 {
-				ev.Target = "user/(long name)"
-			}
-			s.cfg.Audit.RecordAudit(ctx, &ev)
+			s.audit(c, triage.AuditLoginFailed, userTarget(body.Name), nil)
 		}
+		end(false)
 		s.fail(c, err)
 		return
 	}
-	s.throttle.ok(body.Name)
+	end(true)
 	secret := randomToken()
 	ss := triage.Session{UserID: u.ID, Hash: triage.HashTokenSecret(secret), CSRF: randomToken(),
 		IdleUntil: now.Add(s.cfg.Review.SessionIdle), ExpiresAt: now.Add(s.cfg.Review.SessionMax)}
@@ -268,8 +225,7 @@ func (s *Server) handleLogout(c *gin.Context) {
 			return
 		}
 	}
-	http.SetCookie(c.Writer, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true,
-		Secure: !s.cfg.Review.InsecureCookies, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+	s.clearSessionCookie(c)
 	s.audit(c, triage.AuditLogout, "session", nil)
 	c.Status(http.StatusNoContent)
 }
@@ -291,7 +247,7 @@ const sessionKey = "session"
 
 // authenticateSession is authenticate for a request carrying the session
 // cookie and no bearer token.
-func (s *Server) authenticateSession(c *gin.Context, secret string, perm triage.Permission) {
+func (s *Server) authenticateSession(c *gin.Context, secret string, r route) {
 	if s.cfg.Sessions == nil {
 		s.fail(c, triage.ErrBadToken)
 		return
@@ -310,11 +266,110 @@ func (s *Server) authenticateSession(c *gin.Context, secret string, perm triage.
 			return
 		}
 	}
-	if !u.Role.Can(perm) {
-		s.fail(c, triage.Errorf(triage.EFORBIDDEN, "role %s may not do this (needs permission %q)", u.Role, perm))
-		return
-	}
 	c.Set(sessionKey, ss)
 	c.Request = c.Request.WithContext(NewContextWithUser(c.Request.Context(), u))
+	if !s.permitted(c, r, u) {
+		return
+	}
 	c.Next()
+}
+
+// beginAttempt reserves a password check for name from the request's
+// address (throttle.go). When it is refused it answers 429 and returns
+// nil; otherwise the returned function ends the attempt and audits the
+// lockouts a failure caused.
+func (s *Server) beginAttempt(c *gin.Context, name string, now time.Time) func(ok bool) {
+	wait, end := s.throttle.begin(name, c.ClientIP(), now)
+	if end == nil {
+		secs := int(wait.Seconds()) + 1
+		c.Header("Retry-After", strconv.Itoa(secs))
+		s.fail(c, triage.Errorf(triage.ETOOMANY, "too many failed attempts for this name or address: wait %d s", secs))
+		return nil
+	}
+	return func(ok bool) {
+		for _, l := range end(ok) {
+			s.audit(c, triage.AuditLockout, userTarget(name), l.detail())
+		}
+	}
+}
+
+// userTarget is the audit target of a user name someone typed.
+func userTarget(name string) string {
+	if len(name) > 128 {
+		return "user/(long name)"
+	}
+	return "user/" + name
+}
+
+// clearSessionCookie tells the browser to forget its session.
+func (s *Server) clearSessionCookie(c *gin.Context) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true,
+		Secure: !s.cfg.Review.InsecureCookies, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+}
+
+// handleChangePassword changes the user's password: {"current": "...",
+// "new": "..."}. The new one must meet the password policy
+// (CheckPasswordPolicy); every session of the user ends, this one too.
+// Wrong current passwords count as failed logins.
+//
+//	POST /api/v1/me/password
+func (s *Server) handleChangePassword(c *gin.Context) {
+	var body struct {
+		Current string `json:"current"`
+		New     string `json:"new"`
+	}
+	if err := bindJSON(c, &body); err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	me, _ := viewer(c)
+	if err := CheckPasswordPolicy(body.New, me.Name); err != nil {
+		s.fail(c, err)
+		return
+	}
+	end := s.beginAttempt(c, me.Name, time.Now())
+	if end == nil {
+		return
+	}
+	s.loginSem <- struct{}{}
+	_, stored, err := s.cfg.Sessions.PasswordHash(ctx, me.Name)
+	if err == nil && stored != "" && !checkPassword(stored, body.Current) {
+		err = triage.Errorf(triage.EFORBIDDEN, "the current password is wrong")
+	}
+	var hash string
+	if err == nil {
+		hash, err = HashPassword(body.New, DefaultPasswordParams)
+	}
+	<-s.loginSem
+	if err != nil {
+		end(false)
+		s.fail(c, err)
+		return
+	}
+	end(true)
+	ev := s.auditEvent(c, triage.AuditPassword, "user/"+me.Name, map[string]string{"sessions": "ended"})
+	if err := s.cfg.Sessions.SetPassword(ctx, me.ID, hash, &ev); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.clearSessionCookie(c)
+	c.Status(http.StatusNoContent)
+}
+
+// handleLogoutAll ends every session of the user, on every browser ("log
+// out everywhere"). Bearer tokens are not sessions: an administrator
+// revokes them.
+//
+//	POST /api/v1/me/logout-all
+func (s *Server) handleLogoutAll(c *gin.Context) {
+	me, _ := viewer(c)
+	n, err := s.cfg.Sessions.DeleteSessions(c.Request.Context(), me.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.audit(c, triage.AuditLogoutAll, "user/"+me.Name, map[string]string{"sessions": strconv.FormatInt(n, 10)})
+	s.clearSessionCookie(c)
+	c.JSON(http.StatusOK, gin.H{"sessions_ended": n})
 }

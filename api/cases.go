@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -24,8 +25,12 @@ func bindJSON(c *gin.Context, v any) error {
 	return nil
 }
 
+// caseOf returns the route's case, which authorize resolved and checked.
 func (s *Server) caseOf(c *gin.Context) (triage.Case, error) {
-	return s.cfg.Cases.Case(c.Request.Context(), c.Param("case"))
+	if v, ok := c.Get(caseKey); ok {
+		return v.(triage.Case), nil
+	}
+	return triage.Case{}, triage.Errorf(triage.ENOTFOUND, "no case %q that you may see", c.Param("case"))
 }
 
 // exhibitOf resolves the route's case and exhibit. Cases and exhibits are
@@ -52,14 +57,23 @@ type caseExhibit struct {
 	e triage.Exhibit
 }
 
-// handleListCases lists cases.
+// handleListCases lists the cases the user may see.
 //
 //	GET /api/v1/cases
 func (s *Server) handleListCases(c *gin.Context) {
-	cs, err := s.cfg.Cases.Cases(c.Request.Context())
+	ctx := c.Request.Context()
+	cs, err := s.cfg.Cases.Cases(ctx)
 	if err != nil {
 		s.fail(c, err)
 		return
+	}
+	if u, v := viewer(c); !v.All {
+		ids, err := s.cfg.Access.MemberCases(ctx, u.ID)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		cs = slices.DeleteFunc(cs, func(x triage.Case) bool { _, found := slices.BinarySearch(ids, x.ID); return !found })
 	}
 	c.JSON(http.StatusOK, gin.H{"cases": nonNil(cs)})
 }
@@ -103,9 +117,10 @@ func (s *Server) handlePutCase(c *gin.Context) {
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
-		s.audit(c, triage.AuditCaseCreate, "case/"+cs.Name, nil)
-		// The creator may see the case's media.
-		if err := s.cfg.Access.AddCaseMember(c.Request.Context(), cs.ID, u.ID); err != nil {
+		// The creator is a member of the case; the case's event commits
+		// with that membership.
+		ev := s.auditEvent(c, triage.AuditCaseCreate, "case/"+cs.Name, map[string]string{"member": u.Name})
+		if err := s.cfg.Access.AddCaseMember(c.Request.Context(), cs.ID, u.ID, &ev); err != nil {
 			s.fail(c, err)
 			return
 		}
@@ -241,6 +256,7 @@ func itemFilter(c *gin.Context, exhibitID int64) (triage.ItemFilter, error) {
 
 // handleListItems lists an exhibit's items in id order, filtered by state,
 // verdict or parent archive, a page at a time (after=LAST_ID, limit).
+// EXIF is not listed: it is in the item's detail, whose reads are audited.
 //
 //	GET /api/v1/cases/{case}/exhibits/{exhibit}/items
 func (s *Server) handleListItems(c *gin.Context) {
@@ -262,6 +278,7 @@ func (s *Server) handleListItems(c *gin.Context) {
 	out := make([]ItemJSON, len(items))
 	for i := range items {
 		out[i] = itemJSON(&items[i])
+		out[i].EXIF = nil
 	}
 	resp := gin.H{"items": out}
 	limit := f.Limit
@@ -290,7 +307,9 @@ func (s *Server) handleExhibitReport(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, triage.AuditExport, "exhibit/"+cs.Name+"/"+ex.Name, map[string]string{"items": strconv.FormatInt(st.Items, 10)})
+	if !s.auditRead(c, triage.AuditExport, "exhibit/"+cs.Name+"/"+ex.Name, map[string]string{"items": strconv.FormatInt(st.Items, 10)}) {
+		return
+	}
 	c.Header("Content-Type", "application/json")
 	c.Status(http.StatusOK)
 	w := c.Writer

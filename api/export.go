@@ -31,10 +31,6 @@ func (s *Server) handleReviewExport(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := s.checkCase(c, cs.ID); err != nil {
-		s.fail(c, err)
-		return
-	}
 	format := c.DefaultQuery("format", "vics")
 	if format != "vics" && format != "csv" {
 		s.fail(c, triage.Errorf(triage.EINVALID, "format=%q: want vics or csv", format))
@@ -45,7 +41,9 @@ func (s *Server) handleReviewExport(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, triage.AuditReviewExport, "case/"+cs.Name, map[string]string{"format": format, "decisions": strconv.Itoa(len(ds))})
+	if !s.auditRead(c, triage.AuditReviewExport, "case/"+cs.Name, map[string]string{"format": format, "decisions": strconv.Itoa(len(ds))}) {
+		return
+	}
 	name := "winnow-review-" + cs.Name
 	if format == "csv" {
 		c.Header("Content-Type", "text/csv; charset=utf-8")

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	_ "embed"
+	"fmt"
 	"net/http"
 	"sort"
 	"sync"
@@ -53,12 +54,39 @@ func (s *Server) handleReadyz(c *gin.Context) {
 		}
 	}
 	sort.Strings(failed)
+	resp := gin.H{"status": "ok", "checks": checks}
+	if n, of := s.setsNotLoading(ctx); n > 0 {
+		// Degraded, not down: the other sets are matched. Names are not
+		// shown here (no token needed): winnow hashset list has them.
+		resp["hash_sets"] = fmt.Sprintf("%d of %d ready hash sets do not load in the workers (retried): see winnow hashset list", n, of)
+	}
 	if len(failed) > 0 {
 		c.Header("Retry-After", "5")
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "failed": failed, "checks": checks})
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ok", "checks": checks})
+	c.JSON(http.StatusOK, resp)
+}
+
+// setsNotLoading counts the ready, enabled sets a worker could not load,
+// and the ready, enabled sets.
+func (s *Server) setsNotLoading(ctx context.Context) (n, of int) {
+	if s.cfg.Sets == nil {
+		return 0, 0
+	}
+	sets, err := s.cfg.Sets.Sets(ctx)
+	if err != nil {
+		return 0, 0
+	}
+	for _, st := range sets {
+		if st.Enabled && st.State == triage.SetReady {
+			of++
+			if st.LoadError != "" {
+				n++
+			}
+		}
+	}
+	return n, of
 }
 
 // handleMetrics serves the Prometheus metrics: requests, upload bytes,

@@ -1,8 +1,11 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
+	"hash"
 	"io"
 	"mime"
 	"net/http"
@@ -23,8 +26,34 @@ func (s *Server) upload(c *gin.Context, ex triage.Exhibit, path string, body io.
 	if path == "" {
 		return ItemJSON{}, false, triage.Errorf(triage.EINVALID, "no path: give the file's original path (?path=... or the part's filename)")
 	}
+	// The path is shown escaped (control and bidi characters, invalid
+	// UTF-8) and kept as received; it is checked before the content is
+	// stored, so that a refused path leaves no object behind.
+	name, changed := triage.EscapeName(path)
+	var raw string
+	if changed {
+		raw = strconv.Quote(path)
+	}
+	if len(name) > triage.MaxPathLen || len(raw) > 4*triage.MaxPathLen {
+		return ItemJSON{}, false, triage.Errorf(triage.EINVALID, "item path is longer than %d bytes", triage.MaxPathLen)
+	}
 	var info triage.EvidenceInfo
 	var err error
+	// Content the user cannot see elsewhere must be sent: naming a SHA-256
+	// proves nothing, and would copy another case's evidence into this one.
+	if !sum.IsZero() {
+		_, v := viewer(c)
+		visible, err := s.cfg.Access.CanSeeEvidence(ctx, v, sum)
+		if err != nil {
+			return ItemJSON{}, false, err
+		}
+		if !visible {
+			if body == nil {
+				return ItemJSON{}, false, triage.Errorf(triage.ENOTFOUND, "no stored evidence with SHA-256 %s that you may see: upload the content", sum)
+			}
+			sum, body = triage.SHA256{}, &verifyingReader{r: body, h: sha256.New(), want: sum}
+		}
+	}
 	if body != nil {
 		// With the SHA-256 given and the content already stored, Put does
 		// not read the body (with "Expect: 100-continue" it is never sent).
@@ -59,10 +88,13 @@ func (s *Server) upload(c *gin.Context, ex triage.Exhibit, path string, body io.
 		}
 	}
 	u, _ := UserFromContext(ctx)
-	it := triage.Item{ExhibitID: ex.ID, Path: path, SubmitterID: u.ID, Size: info.Size, Digests: info.Digests}
+	it := triage.Item{ExhibitID: ex.ID, Path: name, RawName: raw, SubmitterID: u.ID, Size: info.Size, Digests: info.Digests}
 	// The upload's audit event commits with the item: no item without it.
-	ev := s.auditEvent(c, triage.AuditUpload, "",
-		map[string]string{"sha256": it.SHA256.String(), "path": path, "size": strconv.FormatInt(it.Size, 10), "exhibit": strconv.FormatInt(ex.ID, 10)})
+	d := map[string]string{"sha256": it.SHA256.String(), "path": name, "size": strconv.FormatInt(it.Size, 10), "exhibit": strconv.FormatInt(ex.ID, 10)}
+	if raw != "" {
+		d["raw_name"] = raw
+	}
+	ev := s.auditEvent(c, triage.AuditUpload, "", d)
 	created, err := s.cfg.Items.CreateItem(ctx, &it, &ev)
 	if err != nil {
 		return ItemJSON{}, false, err
@@ -190,7 +222,8 @@ func (s *Server) handlePostItems(c *gin.Context) {
 			part.Close()
 			continue // a plain form field
 		}
-		r := PartResult{Path: path}
+		shown, _ := triage.EscapeName(path)
+		r := PartResult{Path: shown}
 		j, _, err := s.upload(c, ex, path, part, -1, triage.SHA256{})
 		part.Close()
 		if err != nil {
@@ -203,7 +236,7 @@ func (s *Server) handlePostItems(c *gin.Context) {
 				Message string `json:"message"`
 			}{triage.ErrorCode(err), triage.ErrorMessage(err)}
 			if triage.ErrorCode(err) == triage.EINTERNAL {
-				s.log.ErrorContext(c.Request.Context(), "multipart file failed", "path", path, "err", err)
+				s.log.ErrorContext(c.Request.Context(), "multipart file failed", "path", shown, "err", err)
 			}
 			if code := triage.ErrorCode(err); code == triage.EUNAVAILABLE || code == triage.ETOOLARGE {
 				results = append(results, r)
@@ -221,16 +254,29 @@ func (s *Server) handlePostItems(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"files": nonNil(results)})
 }
 
+// itemOf returns the route's item, which authorize resolved and checked.
 func (s *Server) itemOf(c *gin.Context) (triage.Item, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return triage.Item{}, triage.Errorf(triage.EINVALID, "item id %q is not a number", c.Param("id"))
+	if v, ok := c.Get(itemKey); ok {
+		return v.(triage.Item), nil
 	}
-	return s.cfg.Items.Item(c.Request.Context(), id)
+	return triage.Item{}, triage.Errorf(triage.ENOTFOUND, "no item %s that you may see", c.Param("id"))
+}
+
+// auditMetadata records a read of an item's EXIF (GPS, serial numbers),
+// when it has any; false when the read is refused (auditRead).
+func (s *Server) auditMetadata(c *gin.Context, it *triage.Item, view string) bool {
+	if len(it.EXIF) == 0 {
+		return true
+	}
+	d := map[string]string{"view": view}
+	if _, ok := it.EXIF["GPSLatitude"]; ok {
+		d["gps"] = "true"
+	}
+	return s.auditRead(c, triage.AuditMetadata, "item/"+strconv.FormatInt(it.ID, 10), d)
 }
 
 // handleGetItem returns an item with its hashes, EXIF summary, verdict and
-// matches.
+// matches. A read of EXIF is audited.
 //
 //	GET /api/v1/items/{id}
 func (s *Server) handleGetItem(c *gin.Context) {
@@ -246,6 +292,9 @@ func (s *Server) handleGetItem(c *gin.Context) {
 	}
 	j := itemJSON(&it)
 	j.addMatches(ms)
+	if !s.auditMetadata(c, &it, "item") {
+		return
+	}
 	c.JSON(http.StatusOK, j)
 }
 
@@ -259,17 +308,15 @@ func (s *Server) handleItemContent(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := s.checkCase(c, it.CaseID); err != nil {
-		s.fail(c, err)
-		return
-	}
 	rc, info, err := s.cfg.Evidence.Get(c.Request.Context(), it.SHA256)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	defer rc.Close()
-	s.audit(c, triage.AuditMediaAccess, "item/"+strconv.FormatInt(it.ID, 10), map[string]string{"what": "content"})
+	if !s.auditRead(c, triage.AuditMediaAccess, "item/"+strconv.FormatInt(it.ID, 10), map[string]string{"what": "content"}) {
+		return
+	}
 	ct := it.MIME
 	if ct == "" {
 		ct = "application/octet-stream"
@@ -296,10 +343,6 @@ func (s *Server) handleItemThumbnail(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := s.checkCase(c, it.CaseID); err != nil {
-		s.fail(c, err)
-		return
-	}
 	if it.ThumbnailKey == "" {
 		s.fail(c, triage.Errorf(triage.ENOTFOUND, "item %d has no thumbnail", it.ID))
 		return
@@ -309,14 +352,17 @@ func (s *Server) handleItemThumbnail(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, triage.AuditMediaAccess, "item/"+strconv.FormatInt(it.ID, 10), map[string]string{"what": "thumbnail"})
+	if !s.auditRead(c, triage.AuditMediaAccess, "item/"+strconv.FormatInt(it.ID, 10), map[string]string{"what": "thumbnail"}) {
+		return
+	}
 	c.Header("X-Content-Type-Options", "nosniff")
 	c.Data(http.StatusOK, "image/jpeg", b)
 }
 
 // handleEvidenceLookup reports whether content with this SHA-256 is
-// stored (200 with its size, 404 if not), so clients skip uploading it
-// again and record it with PUT .../items?path=...&sha256=... instead.
+// stored in a case the user may see (200 with its size, 404 if not), so
+// clients skip uploading it again and record it with PUT
+// .../items?path=...&sha256=... instead.
 //
 //	HEAD /api/v1/evidence/{sha256}
 //	GET /api/v1/evidence/{sha256}
@@ -337,6 +383,23 @@ func (s *Server) handleEvidenceLookup(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"sha256": sum.String(), "size": info.Size, "md5": info.MD5.String(), "sha1": info.SHA1.String()})
+}
+
+// verifyingReader fails at the end of content whose SHA-256 is not want,
+// so that the store discards it rather than keep an object nobody records.
+type verifyingReader struct {
+	r    io.Reader
+	h    hash.Hash
+	want triage.SHA256
+}
+
+func (v *verifyingReader) Read(p []byte) (int, error) {
+	n, err := v.r.Read(p)
+	v.h.Write(p[:n])
+	if err == io.EOF && !bytes.Equal(v.h.Sum(nil), v.want[:]) {
+		return n, triage.Errorf(triage.EINVALID, "the content's SHA-256 is %x, not %s as the request says", v.h.Sum(nil), v.want)
+	}
+	return n, err
 }
 
 // digestBody reads a body to compute its digests, which must give want.

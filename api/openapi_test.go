@@ -44,7 +44,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 // TestErrorStatus pins the code-to-status table.
 func TestErrorStatus(t *testing.T) {
 	for code, want := range map[string]int{"invalid": 400, "unauthorized": 401, "forbidden": 403, "not_found": 404,
-		"conflict": 409, "too_large": 413, "unsupported": 415, "internal": 500, "unavailable": 503} {
+		"conflict": 409, "too_large": 413, "unsupported": 415, "internal": 500, "unavailable": 503, "too_many": 429} {
 		if got := statusOf[code]; got != want {
 			t.Errorf("status of %s = %d, want %d", code, got, want)
 		}

@@ -101,19 +101,6 @@ func viewer(c *gin.Context) (triage.User, triage.Viewer) {
 	return u, triage.ViewerOf(u)
 }
 
-// checkCase refuses a user not allowed on a case (administrators see all).
-func (s *Server) checkCase(c *gin.Context, caseID int64) error {
-	_, v := viewer(c)
-	ok, err := s.cfg.Access.CanSeeCase(c.Request.Context(), v, caseID)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return triage.Errorf(triage.EFORBIDDEN, "you are not allowed on this item's case: an administrator adds you with PUT /api/v1/cases/{case}/members/{user}")
-	}
-	return nil
-}
-
 func idParam(c *gin.Context, what string) (int64, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
@@ -565,6 +552,9 @@ func (s *Server) handleReviewItem(c *gin.Context) {
 	view, err := s.cfg.Reviews.ReviewItem(c.Request.Context(), v, id)
 	if err != nil {
 		s.fail(c, err)
+		return
+	}
+	if !s.auditMetadata(c, &view.Item, "review") {
 		return
 	}
 	it := itemJSON(&view.Item)

@@ -57,7 +57,7 @@ func TestReviewLeaseExpiry(t *testing.T) {
 	st.EnsureCase(ctx, &c)
 	for _, name := range []string{"ann", "bob"} {
 		u, _ := st.UserByName(ctx, name)
-		st.AddCaseMember(ctx, c.ID, u.ID)
+		st.AddCaseMember(ctx, c.ID, u.ID, nil)
 	}
 	e := triage.Exhibit{CaseID: c.ID, Name: "e"}
 	st.EnsureExhibit(ctx, &e)

@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,9 +36,11 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// StateCounter counts items per state over the whole service (metrics).
+// StateCounter counts items per state over the whole service, and the
+// stuck and retried ones (metrics).
 type StateCounter interface {
 	ItemStateCounts(ctx context.Context) (map[triage.ItemState]int64, error)
+	ItemHealth(ctx context.Context) (stuck, retried int64, err error)
 }
 
 // QueueDepther reports the task queue's depth per state (metrics).
@@ -66,6 +70,10 @@ type Config struct {
 	MaxUploadBytes int64
 	// MaxSetBytes bounds one pushed hash-set file (0: 4 GiB).
 	MaxSetBytes int64
+	// TrustedProxies are the addresses or CIDR ranges of reverse proxies
+	// whose X-Forwarded-For names the client (nil: none; the client is the
+	// connection's peer). Audit events and login limits use that address.
+	TrustedProxies []string
 	// Registry receives the server's metrics (nil: a new registry).
 	Registry *prometheus.Registry
 	// The review queue and the web UI (review.go, auth.go): their stores
@@ -83,9 +91,11 @@ type Server struct {
 	log     *slog.Logger
 	engine  *gin.Engine
 	metrics *metrics
-	// exhibits caches case/exhibit name resolution; tokens caches
+	// cases and exhibits cache name resolution; tokens caches
 	// authenticated tokens for TokenCacheTTL.
 	exhibits sync.Map // string -> caseExhibit
+	cases    sync.Map // case name -> triage.Case
+	members  sync.Map // membership -> time.Time (MembershipCacheTTL)
 	tokens   sync.Map // triage.SHA256 -> cachedToken
 	status   sync.Map // exhibit id -> cachedStatus
 	// throttle and loginSem bound password guessing and argon2's memory.
@@ -105,13 +115,36 @@ type cachedStatus struct {
 }
 
 // TokenCacheTTL is how long an authenticated token is trusted without
-// asking the database again: a revoked token or disabled user stops working
-// within this time.
+// asking the database again. A token revoked or a user disabled through
+// this server's API stops working at once; through another serve process
+// or winnow admin (the database), within this time.
 const TokenCacheTTL = 5 * time.Second
 
 type cachedToken struct {
 	user    triage.User
+	tokenID int64
 	expires time.Time
+}
+
+// ParseTrustedProxies reads a comma-separated list of IP addresses and
+// CIDR ranges (WINNOW_TRUSTED_PROXIES); at most 1000.
+func ParseTrustedProxies(v string) ([]string, error) {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		if len(out) == 1000 {
+			return nil, triage.Errorf(triage.EINVALID, "more than 1000 trusted proxies")
+		}
+		if _, err := netip.ParsePrefix(f); err != nil {
+			if a, err := netip.ParseAddr(f); err != nil || a.Zone() != "" {
+				return nil, triage.Errorf(triage.EINVALID, "%q is neither an IP address (without a zone) nor a CIDR range", f)
+			}
+		}
+		out = append(out, f)
+	}
+	return out, nil
 }
 
 // New returns a server with every route of the route table registered.
@@ -131,8 +164,13 @@ func New(cfg Config) *Server {
 	cfg.Review = cfg.Review.withDefaults()
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "api"), loginSem: make(chan struct{}, 2)}
-	s.metrics = newMetrics(cfg.Registry, cfg.States, cfg.Queue)
+	s.metrics = newMetrics(cfg.Registry, cfg.States, cfg.Queue, cfg.Sets)
 	e := gin.New()
+	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		// ReadServeConfig validated them; trust nobody rather than everybody.
+		s.log.Error("trusted proxies refused: X-Forwarded-For is ignored", "err", err)
+		e.SetTrustedProxies(nil)
+	}
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
 	e.Use(s.recoverer, s.observe, securityHeaders)
@@ -145,7 +183,10 @@ func New(cfg Config) *Server {
 	for _, r := range s.routes() {
 		hs := []gin.HandlerFunc{}
 		if r.perm != "" {
-			hs = append(hs, s.authenticate(r.perm))
+			hs = append(hs, s.authenticate(r))
+		}
+		if r.scope.caseScoped() {
+			hs = append(hs, s.authorize(r))
 		}
 		e.Handle(r.method, r.path, append(hs, r.handler)...)
 	}
@@ -167,6 +208,7 @@ var statusOf = map[string]int{
 	triage.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	triage.EUNAUTHORIZED: http.StatusUnauthorized,
 	triage.EFORBIDDEN:    http.StatusForbidden,
+	triage.ETOOMANY:      http.StatusTooManyRequests,
 }
 
 // ErrorStatus returns the HTTP status for err's code.
@@ -255,11 +297,11 @@ func (s *Server) observe(c *gin.Context) {
 
 // authenticate checks the bearer token and the user's permission, and puts
 // the user in the request's context.
-func (s *Server) authenticate(perm triage.Permission) gin.HandlerFunc {
+func (s *Server) authenticate(r route) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		h := c.GetHeader("Authorization")
 		if ck, err := c.Request.Cookie(SessionCookie); h == "" && err == nil && ck.Value != "" {
-			s.authenticateSession(c, ck.Value, perm)
+			s.authenticateSession(c, ck.Value, r)
 			return
 		}
 		secret, ok := strings.CutPrefix(h, "Bearer ")
@@ -284,15 +326,29 @@ func (s *Server) authenticate(perm triage.Permission) gin.HandlerFunc {
 			if !tok.ExpiresAt.IsZero() && tok.ExpiresAt.Before(exp) {
 				exp = tok.ExpiresAt
 			}
-			s.tokens.Store(hash, cachedToken{user: u, expires: exp})
-		}
-		if !u.Role.Can(perm) {
-			s.fail(c, triage.Errorf(triage.EFORBIDDEN, "role %s may not do this (needs permission %q)", u.Role, perm))
-			return
+			s.tokens.Store(hash, cachedToken{user: u, tokenID: tok.ID, expires: exp})
 		}
 		c.Request = c.Request.WithContext(NewContextWithUser(c.Request.Context(), u))
+		if !s.permitted(c, r, u) {
+			return
+		}
 		c.Next()
 	}
+}
+
+// permitted checks the user's role against the route's permission; a
+// refusal on a case-scoped route is audited.
+func (s *Server) permitted(c *gin.Context, r route, u triage.User) bool {
+	if u.Role.Can(r.perm) {
+		return true
+	}
+	err := triage.Errorf(triage.EFORBIDDEN, "role %s may not do this (needs permission %q)", u.Role, r.perm)
+	if r.scope.caseScoped() {
+		s.deny(c, r, strings.TrimPrefix(c.Request.URL.Path, "/api/v1/"), err)
+	} else {
+		s.fail(c, err)
+	}
+	return false
 }
 
 // audit records an audit event for the request's user. A failure to record
@@ -302,6 +358,19 @@ func (s *Server) audit(c *gin.Context, action, target string, detail map[string]
 	if err := s.cfg.Audit.RecordAudit(context.WithoutCancel(c.Request.Context()), &ev); err != nil {
 		s.log.ErrorContext(c.Request.Context(), "audit event not recorded", "action", action, "target", target, "err", err)
 	}
+}
+
+// auditRead records the audit event of a read of evidence or its
+// metadata before anything is sent: a read that cannot be recorded is
+// refused (every touch of evidence is provable). false when it failed
+// (the response is written).
+func (s *Server) auditRead(c *gin.Context, action, target string, detail map[string]string) bool {
+	ev := s.auditEvent(c, action, target, detail)
+	if err := s.cfg.Audit.RecordAudit(c.Request.Context(), &ev); err != nil {
+		s.fail(c, fmt.Errorf("audit event not recorded, so the read is refused: %w", err))
+		return false
+	}
+	return true
 }
 
 // auditEvent is an audit event for the request's user.

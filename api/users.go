@@ -96,12 +96,105 @@ func (s *Server) handleRevokeToken(c *gin.Context) {
 		s.fail(c, triage.Errorf(triage.EINVALID, "token id %q is not a number", c.Param("id")))
 		return
 	}
-	if err := s.cfg.Users.RevokeToken(c.Request.Context(), id); err != nil {
+	ev := s.auditEvent(c, triage.AuditTokenRevoke, "token/"+c.Param("id"), nil)
+	if err := s.cfg.Users.RevokeToken(c.Request.Context(), id, &ev); err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, triage.AuditTokenRevoke, "token/"+c.Param("id"), nil)
+	s.forgetTokens(func(ct cachedToken) bool { return ct.tokenID == id })
 	c.Status(http.StatusNoContent)
+}
+
+// forgetTokens drops cached tokens, so that a revoked token or a disabled
+// user is refused at once by this process (another serve process notices
+// within TokenCacheTTL).
+func (s *Server) forgetTokens(match func(cachedToken) bool) {
+	s.tokens.Range(func(k, v any) bool {
+		if match(v.(cachedToken)) {
+			s.tokens.Delete(k)
+		}
+		return true
+	})
+}
+
+// TokenInfoJSON is a token as listed: never its secret.
+type TokenInfoJSON struct {
+	triage.Token
+	User string `json:"user"`
+}
+
+// handleListTokens lists tokens with their creation, expiry and last
+// use (user=NAME: of one user).
+//
+//	GET /api/v1/tokens
+func (s *Server) handleListTokens(c *gin.Context) {
+	ctx := c.Request.Context()
+	us, err := s.cfg.Users.Users(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	names := map[int64]string{}
+	var uid int64
+	for _, u := range us {
+		names[u.ID] = u.Name
+		if u.Name == c.Query("user") {
+			uid = u.ID
+		}
+	}
+	if c.Query("user") != "" && uid == 0 {
+		s.fail(c, triage.Errorf(triage.ENOTFOUND, "no user %q", c.Query("user")))
+		return
+	}
+	ts, err := s.cfg.Users.Tokens(ctx, uid)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := make([]TokenInfoJSON, len(ts))
+	for i, t := range ts {
+		out[i] = TokenInfoJSON{Token: t, User: names[t.UserID]}
+	}
+	c.JSON(http.StatusOK, gin.H{"tokens": out})
+}
+
+// handlePatchUser disables or enables a user: {"disabled": true}. A
+// disabled user's sessions end and tokens stop working at once.
+//
+//	PATCH /api/v1/users/{name}
+func (s *Server) handlePatchUser(c *gin.Context) {
+	var body struct {
+		Disabled *bool `json:"disabled"`
+	}
+	if err := bindJSON(c, &body); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if body.Disabled == nil {
+		s.fail(c, triage.Errorf(triage.EINVALID, `give {"disabled": true} or {"disabled": false}`))
+		return
+	}
+	u, err := s.cfg.Users.UserByName(c.Request.Context(), c.Param("name"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if me, _ := viewer(c); me.ID == u.ID && *body.Disabled {
+		s.fail(c, triage.Errorf(triage.ECONFLICT, "you cannot disable yourself"))
+		return
+	}
+	action := triage.AuditUserEnable
+	if *body.Disabled {
+		action = triage.AuditUserDisable
+	}
+	ev := s.auditEvent(c, action, "user/"+u.Name, nil)
+	if err := s.cfg.Users.SetDisabled(c.Request.Context(), u.ID, *body.Disabled, &ev); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.forgetTokens(func(ct cachedToken) bool { return ct.user.ID == u.ID })
+	u.Disabled = *body.Disabled
+	c.JSON(http.StatusOK, u)
 }
 
 // handleListAudit lists audit events, newest first: action, target, before

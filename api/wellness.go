@@ -29,11 +29,12 @@ func (s *Server) handleGetSettings(c *gin.Context) {
 //	PUT /api/v1/me/settings
 func (s *Server) handlePutSettings(c *gin.Context) {
 	u, _ := viewer(c)
-	w, err := s.cfg.Wellness.WellnessSettings(c.Request.Context(), u.ID)
+	old, err := s.cfg.Wellness.WellnessSettings(c.Request.Context(), u.ID)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
+	w := old
 	if err := bindJSON(c, &w); err != nil {
 		s.fail(c, err)
 		return
@@ -41,6 +42,14 @@ func (s *Server) handlePutSettings(c *gin.Context) {
 	if err := s.cfg.Wellness.SaveWellnessSettings(c.Request.Context(), u.ID, w); err != nil {
 		s.fail(c, err)
 		return
+	}
+	if w != old {
+		d := map[string]string{"blur": strconv.Itoa(w.Blur), "grayscale": strconv.FormatBool(w.Grayscale), "reveal_mode": w.RevealMode,
+			"break_every": strconv.Itoa(w.BreakEvery), "break_minutes": strconv.Itoa(w.BreakMinutes)}
+		if w.Blur == 0 && old.Blur != 0 {
+			d["blur_off"] = "true"
+		}
+		s.audit(c, triage.AuditWellness, "user/"+u.Name, d)
 	}
 	c.JSON(http.StatusOK, w)
 }
@@ -73,14 +82,26 @@ func (s *Server) handleAddExposure(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	u, _ := viewer(c)
+	u, v := viewer(c)
+	if body.ItemID != 0 {
+		// A reveal names an item of a case the user may see, or none.
+		it, err := s.cfg.Items.Item(c.Request.Context(), body.ItemID)
+		visible := false
+		if err == nil {
+			visible, err = s.canSeeCase(c.Request.Context(), v, it.CaseID)
+		}
+		if err = hide(err, visible, "no item %d that you may see", body.ItemID); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
 	e, err := s.cfg.Wellness.AddExposure(c.Request.Context(), u.ID, body.Revealed)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if body.ItemID > 0 {
-		s.audit(c, triage.AuditMediaAccess, "item/"+strconv.FormatInt(body.ItemID, 10), map[string]string{"what": "reveal"})
+	if body.ItemID != 0 && !s.auditRead(c, triage.AuditMediaAccess, "item/"+strconv.FormatInt(body.ItemID, 10), map[string]string{"what": "reveal"}) {
+		return
 	}
 	c.JSON(http.StatusOK, e)
 }
@@ -142,16 +163,19 @@ func (s *Server) caseMember(c *gin.Context, add bool) {
 		return
 	}
 	op := "add"
-	if add {
-		err = s.cfg.Access.AddCaseMember(c.Request.Context(), cs.ID, u.ID)
-	} else {
+	if !add {
 		op = "remove"
-		err = s.cfg.Access.RemoveCaseMember(c.Request.Context(), cs.ID, u.ID)
+	}
+	ev := s.auditEvent(c, triage.AuditCaseMember, "case/"+cs.Name, map[string]string{"user": u.Name, "op": op})
+	if add {
+		err = s.cfg.Access.AddCaseMember(c.Request.Context(), cs.ID, u.ID, &ev)
+	} else {
+		err = s.cfg.Access.RemoveCaseMember(c.Request.Context(), cs.ID, u.ID, &ev)
+		s.forgetMembership(u.ID, cs.ID)
 	}
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, triage.AuditCaseMember, "case/"+cs.Name, map[string]string{"user": u.Name, "op": op})
 	c.Status(http.StatusNoContent)
 }

@@ -65,6 +65,7 @@ export WINNOW_MINIO_SECRET_KEY=$secret
 export WINNOW_MINIO_BUCKET=winnow
 export WINNOW_MINIO_SSE=s3
 export WINNOW_LISTEN=127.0.0.1:$API_PORT
+export WINNOW_AUDIT_KEY=$DEV/audit.key
 ENV
 	chmod 600 "$DEV/service.env"
 	# shellcheck disable=SC1091

@@ -18,6 +18,7 @@ const (
 	EUNAVAILABLE  = "unavailable"  // a dependency is down; retrying may succeed
 	EUNAUTHORIZED = "unauthorized" // no or bad credentials
 	EFORBIDDEN    = "forbidden"    // credentials fine, action not allowed
+	ETOOMANY      = "too_many"     // too many attempts: wait and retry
 )
 
 // Error is an error with a code and a message that is safe to show a user.

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The lab service's nouns. A Case holds Exhibits (one seized device, one
@@ -103,6 +104,50 @@ func ParseItemState(s string) (ItemState, error) {
 // MaxPathLen bounds an item's path and inner path.
 const MaxPathLen = 4096
 
+// EscapeName returns a file name or path as it may be shown and stored:
+// control characters, invalid UTF-8 and the Unicode bidirectional
+// formatting characters (which make "photo\u202egpj.exe" display as
+// "photoexe.jpg") written as %XX, one per byte of their UTF-8 (or raw)
+// encoding. Everything else is kept, separators and ".." included.
+// changed reports an escape; callers keep the raw name then (Item.RawName).
+func EscapeName(raw string) (name string, changed bool) {
+	i := 0
+	for i < len(raw) {
+		r, size := utf8.DecodeRuneInString(raw[i:])
+		if mustEscape(r, size) {
+			break
+		}
+		i += size
+	}
+	if i == len(raw) {
+		return raw, false
+	}
+	var b strings.Builder
+	b.Grow(len(raw) + 16)
+	b.WriteString(raw[:i])
+	for i < len(raw) {
+		r, size := utf8.DecodeRuneInString(raw[i:])
+		if mustEscape(r, size) {
+			for _, c := range []byte(raw[i : i+size]) {
+				fmt.Fprintf(&b, "%%%02X", c)
+			}
+		} else {
+			b.WriteString(raw[i : i+size])
+		}
+		i += size
+	}
+	return b.String(), true
+}
+
+func mustEscape(r rune, size int) bool {
+	return r == utf8.RuneError && size <= 1 || r < 0x20 || r == 0x7f || 0x80 <= r && r < 0xa0 || isBidiControl(r)
+}
+
+// isBidiControl reports the Unicode bidirectional formatting characters.
+func isBidiControl(r rune) bool {
+	return 0x202a <= r && r <= 0x202e || 0x2066 <= r && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c
+}
+
 // Item is one file received by the lab: its chain of custody (where it came
 // from, who submitted it, when), everything the hashing engine learnt about
 // it, and its place in the pipeline.
@@ -115,9 +160,10 @@ type Item struct {
 	ParentID  int64  `json:"parent_id,omitempty"`
 	Path      string `json:"path"`
 	InnerPath string `json:"inner_path,omitempty"`
-	// RawName is the member's name exactly as its archive stores it,
-	// Go-quoted, when sanitising InnerPath's last part changed it (absolute
-	// paths, "..", backslashes, control characters, invalid UTF-8).
+	// RawName is the name exactly as it was received, Go-quoted, when
+	// sanitising changed it: an archive member's name (InnerPath: absolute
+	// paths, "..", backslashes, control characters, invalid UTF-8, bidi
+	// controls), or an uploaded path (Path: EscapeName).
 	RawName string `json:"raw_name,omitempty"`
 	// Origin is where in a disk image the item was found (file system,
 	// deleted or carved, image offset, the file system's timestamps).
@@ -218,6 +264,11 @@ type ExhibitStatus struct {
 	// there are no items).
 	Done     int64   `json:"done"`
 	Progress float64 `json:"progress"`
+	// Stuck counts items processing whose lease ran out (a worker died:
+	// the reconciler queues them again); Retried unfinished items on a
+	// second or later attempt.
+	Stuck   int64 `json:"stuck"`
+	Retried int64 `json:"retried"`
 }
 
 // Role is what a user may do.
@@ -255,7 +306,10 @@ const (
 	PermRead   Permission = "read"   // cases, exhibits, item metadata, status
 	PermUpload Permission = "upload" // create cases and exhibits, upload items
 	PermMedia  Permission = "media"  // item content and thumbnails
-	PermReview Permission = "review" // review decisions
+	// PermMetadata reads an item's EXIF, GPS position and camera serial
+	// numbers (item detail, the review item view).
+	PermMetadata Permission = "metadata"
+	PermReview   Permission = "review" // review decisions
 	// PermAdjudicate resolves reviewers' disagreements.
 	PermAdjudicate Permission = "adjudicate"
 	PermExport     Permission = "export"   // reports and exports
@@ -266,10 +320,10 @@ const (
 )
 
 var rolePerms = map[Role][]Permission{
-	RoleAdmin:       {PermRead, PermUpload, PermMedia, PermReview, PermAdjudicate, PermExport, PermSets, PermAdmin, PermAudit},
-	RoleAdjudicator: {PermRead, PermMedia, PermReview, PermAdjudicate, PermExport},
-	RoleExaminer:    {PermRead, PermUpload, PermMedia, PermExport},
-	RoleReviewer:    {PermRead, PermMedia, PermReview},
+	RoleAdmin:       {PermRead, PermUpload, PermMedia, PermMetadata, PermReview, PermAdjudicate, PermExport, PermSets, PermAdmin, PermAudit},
+	RoleAdjudicator: {PermRead, PermMedia, PermMetadata, PermReview, PermAdjudicate, PermExport},
+	RoleExaminer:    {PermRead, PermUpload, PermMedia, PermMetadata, PermExport},
+	RoleReviewer:    {PermRead, PermMedia, PermMetadata, PermReview},
 	RoleSubmitter:   {PermRead, PermUpload},
 	RoleAuditor:     {PermRead, PermAudit},
 }
@@ -318,6 +372,9 @@ type Token struct {
 	Hash      SHA256    `json:"-"`
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	// LastUsed is when the token last authenticated a request, to the
+	// minute.
+	LastUsed time.Time `json:"last_used,omitzero"`
 }
 
 // NewTokenSecret returns a fresh random token secret and its hash.
@@ -348,6 +405,29 @@ type AuditEvent struct {
 	Target   string            `json:"target"`
 	Detail   map[string]string `json:"detail,omitempty"`
 	Remote   string            `json:"remote,omitempty"`
+	// Chain, Seq, PrevHash and Hash place the event in its hash chain
+	// (triage/auditlog): the store assigns them when it records the event.
+	Chain    string `json:"chain,omitempty"`
+	Seq      int64  `json:"seq,omitempty"`
+	PrevHash SHA256 `json:"-"`
+	Hash     SHA256 `json:"-"`
+}
+
+// AuditChainLab is the default chain. The database spreads its events
+// over the chains lab-0 to lab-7, by connection, so that concurrent
+// actions do not wait for each other's commits.
+const AuditChainLab = "lab"
+
+// AuditCheckpoint is a signed statement that a chain's event Seq had Hash
+// at time At: Signature is the service's Ed25519 signature (KeyID names
+// the key) over triage/auditlog's checkpoint encoding.
+type AuditCheckpoint struct {
+	Chain     string
+	Seq       int64
+	Hash      SHA256
+	At        time.Time
+	KeyID     string
+	Signature []byte
 }
 
 // Audit actions.
@@ -374,6 +454,17 @@ const (
 	AuditLoginFailed   = "session.login_failed"
 	AuditLogout        = "session.logout"
 	AuditPassword      = "user.password"
+	// AuditAccessDenied: a refused request on a case-scoped route.
+	AuditAccessDenied = "access.denied"
+	// AuditMetadata: a read of an item's EXIF/GPS metadata.
+	AuditMetadata = "item.metadata"
+	// AuditWellness: a change of a reviewer's wellness settings.
+	AuditWellness    = "user.wellness"
+	AuditLockout     = "session.lockout"
+	AuditUserDisable = "user.disable"
+	AuditUserEnable  = "user.enable"
+	// AuditLogoutAll: every session and (optionally) token of a user ended.
+	AuditLogoutAll = "session.logout_all"
 )
 
 // AuditFilter selects audit events, newest first.
@@ -424,6 +515,11 @@ type StoredSet struct {
 	// Schemes are the category schemes the compiled file carries
 	// (SetMeta.Schemes), recorded by its import.
 	Schemes []Scheme `json:"schemes,omitempty"`
+	// LoadError is why a worker could not load this revision of a ready
+	// set (it retries, and matches against the other sets meanwhile).
+	LoadError string `json:"load_error,omitempty"`
+	// ImportStarted is when a worker started importing this revision.
+	ImportStarted time.Time `json:"import_started,omitzero"`
 }
 
 // SetUpdate changes a stored set's settings; nil fields stay as they are.

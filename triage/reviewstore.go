@@ -14,7 +14,8 @@ import (
 type Viewer struct {
 	UserID int64
 	Name   string
-	// All: the viewer sees every case (administrators).
+	// All: the viewer sees every case: administrators, and auditors
+	// (whose role grants records only: no media, EXIF or review).
 	All bool
 	// Adjudicator: the viewer works the adjudication lane.
 	Adjudicator bool
@@ -22,8 +23,12 @@ type Viewer struct {
 
 // ViewerOf returns the viewer of an authenticated user.
 func ViewerOf(u User) Viewer {
-	return Viewer{UserID: u.ID, Name: u.Name, All: u.Role == RoleAdmin, Adjudicator: u.Role.Can(PermAdjudicate)}
+	return Viewer{UserID: u.ID, Name: u.Name, All: SeesEveryCase(u.Role), Adjudicator: u.Role.Can(PermAdjudicate)}
 }
+
+// SeesEveryCase reports the explicit rule of the case boundary: every
+// other role sees only the cases its user is a member of.
+func SeesEveryCase(r Role) bool { return r == RoleAdmin || r == RoleAuditor }
 
 // ReviewItemRef is one item carrying a member's content, as a viewer
 // allowed on its case sees it.
@@ -194,12 +199,24 @@ type ReviewStore interface {
 
 // AccessStore keeps who may see which case.
 type AccessStore interface {
-	// CanSeeCase reports whether the viewer may see the case's media.
+	// CanSeeCase reports whether the viewer may see the case: its
+	// records, items and (as the role allows) media.
 	CanSeeCase(ctx context.Context, v Viewer, caseID int64) (bool, error)
+	// CanSeeEvidence reports whether content is recorded in an item of a
+	// case the viewer may see.
+	CanSeeEvidence(ctx context.Context, v Viewer, sum SHA256) (bool, error)
+	// CanSeeReviewGroup and CanSeeReviewMember report whether the viewer
+	// may see at least one item of a review group or member.
+	CanSeeReviewGroup(ctx context.Context, v Viewer, groupID int64) (bool, error)
+	CanSeeReviewMember(ctx context.Context, v Viewer, memberID int64) (bool, error)
+	// MemberCases lists the ids of the cases a user is a member of.
+	MemberCases(ctx context.Context, userID int64) ([]int64, error)
 	// AddCaseMember lets a user see a case; adding twice is not an error.
-	AddCaseMember(ctx context.Context, caseID, userID int64) error
+	// These methods, and the other ones with an audit argument, record
+	// the audit event (when not nil) in the transaction of the change.
+	AddCaseMember(ctx context.Context, caseID, userID int64, audit *AuditEvent) error
 	// RemoveCaseMember takes it back; ENOTFOUND if the user was not a member.
-	RemoveCaseMember(ctx context.Context, caseID, userID int64) error
+	RemoveCaseMember(ctx context.Context, caseID, userID int64, audit *AuditEvent) error
 	// CaseMembers lists the users allowed on a case, by name.
 	CaseMembers(ctx context.Context, caseID int64) ([]User, error)
 }
@@ -219,9 +236,9 @@ type Session struct {
 
 // SessionStore keeps passwords and sessions.
 type SessionStore interface {
-	// SetPassword stores a user's password hash (PHC string);
-	// ENOTFOUND if there is no such user.
-	SetPassword(ctx context.Context, userID int64, hash string) error
+	// SetPassword stores a user's password hash (PHC string) and ends
+	// every session of the user; ENOTFOUND if there is no such user.
+	SetPassword(ctx context.Context, userID int64, hash string, audit *AuditEvent) error
 	// PasswordHash returns the user and their password hash ("" when they
 	// have none); ENOTFOUND if there is no such user.
 	PasswordHash(ctx context.Context, name string) (User, string, error)
@@ -233,6 +250,9 @@ type SessionStore interface {
 	TouchSession(ctx context.Context, hash SHA256, idle time.Duration) (User, Session, error)
 	// DeleteSession logs a session out.
 	DeleteSession(ctx context.Context, hash SHA256) error
+	// DeleteSessions logs every session of a user out and returns how
+	// many there were.
+	DeleteSessions(ctx context.Context, userID int64) (int64, error)
 }
 
 // WellnessStore keeps reviewers' wellness settings and exposure counts.

@@ -119,6 +119,11 @@ type ItemStore interface {
 	// lease until now+lease, and returns it. ECONFLICT if the item is
 	// already final; ENOTFOUND if there is no such item.
 	ClaimItem(ctx context.Context, id int64, lease time.Duration) (Item, error)
+	// ExtendLease moves the lease of a processing item on to now+lease
+	// while the attempt that claimed it (Item.Attempts as ClaimItem
+	// returned it) still holds it; ECONFLICT once it does not (finished,
+	// or claimed again after a crash).
+	ExtendLease(ctx context.Context, id int64, attempt int, lease time.Duration) error
 	// FinishItem records the result of a claimed item and moves it to done
 	// (or failed, when r.Err is set), with its matches, in one transaction.
 	// An item already final is left alone and finished is false: a repeated
@@ -133,6 +138,10 @@ type ItemStore interface {
 	// StuckItems returns up to limit items that are received and older
 	// than grace, or processing with a lease that ran out before now.
 	StuckItems(ctx context.Context, grace time.Duration, limit int) ([]int64, error)
+	// ItemHealth counts, over the whole service, the items processing
+	// with a lease that ran out (their worker died) and the unfinished
+	// items on a second or later attempt.
+	ItemHealth(ctx context.Context) (stuck, retried int64, err error)
 }
 
 // UserStore keeps users and tokens.
@@ -148,8 +157,14 @@ type UserStore interface {
 	// Authenticate returns the enabled user whose unexpired token hashes
 	// to hash. ErrBadToken (EUNAUTHORIZED) otherwise.
 	Authenticate(ctx context.Context, hash SHA256) (User, Token, error)
-	// RevokeToken deletes a token; ENOTFOUND if there is none.
-	RevokeToken(ctx context.Context, id int64) error
+	// RevokeToken deletes a token; ENOTFOUND if there is none. The audit
+	// event, when not nil, commits with the change (as with SetDisabled).
+	RevokeToken(ctx context.Context, id int64, audit *AuditEvent) error
+	// Tokens lists the tokens of a user (0: of everyone), by id.
+	Tokens(ctx context.Context, userID int64) ([]Token, error)
+	// SetDisabled disables or enables a user; disabling also ends the
+	// user's sessions. ENOTFOUND if there is no such user.
+	SetDisabled(ctx context.Context, userID int64, disabled bool, audit *AuditEvent) error
 }
 
 // AuditStore keeps the audit log. Events are appended, never changed.
@@ -158,6 +173,17 @@ type AuditStore interface {
 	RecordAudit(ctx context.Context, e *AuditEvent) error
 	// AuditEvents lists events, newest first.
 	AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, error)
+	// AuditChains lists the chains and their heads (the last event's seq
+	// and hash as the store keeps them).
+	AuditChains(ctx context.Context) ([]AuditCheckpoint, error)
+	// AuditChain lists up to limit events of a chain with seq > after, in
+	// seq order.
+	AuditChain(ctx context.Context, chain string, after int64, limit int) ([]AuditEvent, error)
+	// AddCheckpoint records a signed checkpoint; recording one twice is
+	// not an error.
+	AddCheckpoint(ctx context.Context, cp *AuditCheckpoint) error
+	// Checkpoints lists a chain's checkpoints in seq order.
+	Checkpoints(ctx context.Context, chain string) ([]AuditCheckpoint, error)
 }
 
 // SetStore keeps pushed hash sets and their entries.
@@ -186,4 +212,9 @@ type SetStore interface {
 	SetEntries(ctx context.Context, id, from, to int64) ([]Entry, error)
 	// StuckSets returns sets still importing after grace.
 	StuckSets(ctx context.Context, grace time.Duration) ([]int64, error)
+	// SetLoadError records that a worker could not load revision rev of a
+	// set (msg "": that it could).
+	SetLoadError(ctx context.Context, id, rev int64, msg string) error
+	// StartImport records that a worker started importing revision rev.
+	StartImport(ctx context.Context, id, rev int64) error
 }

@@ -15,7 +15,7 @@ type workerMetrics struct {
 	members    prometheus.Counter
 }
 
-func newWorkerMetrics(reg *prometheus.Registry, m *matching.Matcher) *workerMetrics {
+func newWorkerMetrics(reg *prometheus.Registry, m *matching.Matcher, sync *SetSync) *workerMetrics {
 	wm := &workerMetrics{
 		items: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "winnow_worker_items_total", Help: "Items analysed, by verdict.",
@@ -37,7 +37,10 @@ func newWorkerMetrics(reg *prometheus.Registry, m *matching.Matcher) *workerMetr
 	sets := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "winnow_worker_hash_sets", Help: "Hash sets loaded in the matcher.",
 	}, func() float64 { return float64(len(m.Sets())) })
-	reg.MustRegister(wm.items, wm.bytes, wm.seconds, wm.reconciled, wm.members, sets,
+	failed := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "winnow_worker_hash_sets_failed", Help: "Hash sets that do not load (retried; the others are matched meanwhile).",
+	}, func() float64 { return float64(len(sync.Failed())) })
+	reg.MustRegister(wm.items, wm.bytes, wm.seconds, wm.reconciled, wm.members, sets, failed,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return wm
 }

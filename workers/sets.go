@@ -20,6 +20,10 @@ import (
 // are disabled or replaced are unloaded or reloaded, and entries added to a
 // loaded set are added to its index without a rebuild. Sync is cheap when
 // nothing changed (one small query), so workers call it every few seconds.
+//
+// One set that cannot be loaded (its file missing or damaged) does not
+// stop the others: it is recorded as failing (StoredSet.LoadError, the
+// worker's metrics) and retried with a backoff from 5 s to 5 minutes.
 type SetSync struct {
 	Sets    triage.SetStore
 	Files   triage.EvidenceFetcher
@@ -30,7 +34,21 @@ type SetSync struct {
 
 	mu     sync.Mutex
 	loaded map[int64]*loadedSet
+	failed map[int64]*setFailure
 }
+
+// setFailure is a set revision that would not load.
+type setFailure struct {
+	name  string
+	rev   int64
+	tries int
+	next  time.Time
+	err   error
+}
+
+// retryAfter is the wait after the n-th failed load: 5 s doubling, at
+// most 5 minutes.
+func retryAfter(n int) time.Duration { return min(5*time.Second<<min(n-1, 6), 5*time.Minute) }
 
 type loadedSet struct {
 	name    string
@@ -45,14 +63,19 @@ func (s *SetSync) Sync(ctx context.Context) error {
 	if s.loaded == nil {
 		s.loaded = map[int64]*loadedSet{}
 	}
+	if s.failed == nil {
+		s.failed = map[int64]*setFailure{}
+	}
 	sets, err := s.Sets.Sets(ctx)
 	if err != nil {
 		return fmt.Errorf("sync hash sets: %w", err)
 	}
 	seen := map[int64]bool{}
+	byID := map[int64]triage.StoredSet{}
 	var errs []error
 	for _, st := range sets {
 		seen[st.ID] = true
+		byID[st.ID] = st
 		l := s.loaded[st.ID]
 		if !st.Enabled || st.State != triage.SetReady {
 			if l != nil {
@@ -63,13 +86,28 @@ func (s *SetSync) Sync(ctx context.Context) error {
 			continue
 		}
 		if l == nil || l.rev != st.Rev || l.name != st.Name {
+			if f := s.failed[st.ID]; f != nil && f.rev == st.Rev && time.Now().Before(f.next) {
+				continue // not yet time to retry
+			}
 			if l != nil && l.name != st.Name {
 				s.Matcher.RemoveSet(l.name)
 			}
 			nl, err := s.load(ctx, st)
 			if err != nil {
-				errs = append(errs, err)
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				s.loadFailed(ctx, st, err)
 				continue
+			}
+			if s.failed[st.ID] != nil {
+				delete(s.failed, st.ID)
+				s.Logger.InfoContext(ctx, "hash set loads again", "set", st.Name)
+			}
+			if st.LoadError != "" {
+				if err := s.Sets.SetLoadError(ctx, st.ID, st.Rev, ""); err != nil {
+					errs = append(errs, err)
+				}
 			}
 			s.loaded[st.ID] = nl
 			continue
@@ -94,10 +132,48 @@ func (s *SetSync) Sync(ctx context.Context) error {
 			delete(s.loaded, id)
 		}
 	}
+	for id, f := range s.failed {
+		if st, ok := byID[id]; !ok || st.Rev != f.rev || !st.Enabled || st.State != triage.SetReady {
+			delete(s.failed, id) // replaced, disabled or gone
+		}
+	}
 	if len(errs) > 0 {
 		return fmt.Errorf("sync hash sets: %w", errs[0])
 	}
 	return nil
+}
+
+// loadFailed records a set that would not load: in the database (hashset
+// list, the API, /readyz), the log and the retry schedule.
+func (s *SetSync) loadFailed(ctx context.Context, st triage.StoredSet, err error) {
+	f := s.failed[st.ID]
+	if f == nil || f.rev != st.Rev {
+		f = &setFailure{name: st.Name, rev: st.Rev}
+		s.failed[st.ID] = f
+	}
+	f.tries++
+	f.err = err
+	f.next = time.Now().Add(retryAfter(f.tries))
+	msg := triage.ErrorMessage(err)
+	if triage.ErrorCode(err) == triage.EINTERNAL {
+		msg = err.Error()
+	}
+	s.Logger.ErrorContext(ctx, "hash set does not load; matching against the other sets meanwhile", "set", st.Name,
+		"rev", st.Rev, "attempt", f.tries, "retry_in", retryAfter(f.tries), "err", err)
+	if err := s.Sets.SetLoadError(ctx, st.ID, st.Rev, msg); err != nil {
+		s.Logger.WarnContext(ctx, "hash set load error not recorded", "set", st.Name, "err", err)
+	}
+}
+
+// Failed returns the names of the sets that do not load, with why.
+func (s *SetSync) Failed() map[string]error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]error{}
+	for _, f := range s.failed {
+		out[f.name] = f.err
+	}
+	return out
 }
 
 // load reads a set's compiled file, applies the database's settings, indexes

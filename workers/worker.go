@@ -42,8 +42,9 @@ type Config struct {
 	Matcher matching.Options
 	Rules   matching.Rules
 	EXIF    EXIF
-	// Lease is how long a claimed item may stay processing before the
-	// reconciler enqueues it again (0: 10 minutes).
+	// Lease is how long a claimed item stays processing without a sign of
+	// life from its worker, which renews it every Lease/3 while it works
+	// on the item; after that the reconciler enqueues it again (0: 45 s).
 	Lease time.Duration
 	// SyncEvery is how often hash-set changes are picked up (0: 2 s).
 	SyncEvery time.Duration
@@ -92,7 +93,7 @@ func New(cfg Config) *Worker {
 		cfg.Concurrency = 2
 	}
 	if cfg.Lease <= 0 {
-		cfg.Lease = 10 * time.Minute
+		cfg.Lease = DefaultLease
 	}
 	if cfg.SyncEvery <= 0 {
 		cfg.SyncEvery = 2 * time.Second
@@ -121,16 +122,17 @@ func New(cfg Config) *Worker {
 	w.matcher = matching.New(w.cfg.Matcher)
 	w.perceptual = w.cfg.Hasher.WithAlgos(w.cfg.Hasher.Algos() &^ triage.AlgosCrypto)
 	w.sync = &SetSync{Sets: cfg.Sets, Files: cfg.SetFiles, Matcher: w.matcher, Logger: log}
-	w.m = newWorkerMetrics(cfg.Registry, w.matcher)
+	w.m = newWorkerMetrics(cfg.Registry, w.matcher, w.sync)
 	return w
 }
 
 // Matcher returns the worker's in-memory matcher.
 func (w *Worker) Matcher() *matching.Matcher { return w.matcher }
 
-// Start loads the hash sets (it returns an error if it cannot: a worker that
-// matched against nothing would call known material new), then starts
-// the task server, the set sync and the reconcile ticker.
+// Start loads the hash sets (it returns an error if it cannot read the
+// list of sets; a set that does not load is logged and retried while the
+// others are matched: SetSync), then starts the task server, the set sync
+// and the reconcile ticker.
 func (w *Worker) Start(ctx context.Context) error {
 	if err := w.sync.Sync(ctx); err != nil {
 		return fmt.Errorf("worker: initial hash-set load: %w", err)
@@ -173,7 +175,8 @@ func (w *Worker) Start(ctx context.Context) error {
 			}
 		}
 	}()
-	w.log.InfoContext(ctx, "worker started", "concurrency", w.cfg.Concurrency, "hash_sets", len(w.matcher.Sets()))
+	w.log.InfoContext(ctx, "worker started", "concurrency", w.cfg.Concurrency, "hash_sets", len(w.matcher.Sets()),
+		"hash_sets_failed", len(w.sync.Failed()))
 	return nil
 }
 
@@ -245,6 +248,9 @@ func (w *Worker) handleImport(ctx context.Context, t *asynq.Task) error {
 		return nil // superseded or done
 	}
 	log := w.log.With("set", st.Name, "rev", st.Rev)
+	if err := w.cfg.Sets.StartImport(ctx, st.ID, st.Rev); err != nil {
+		return err
+	}
 	buf, err := fetchSet(ctx, w.cfg.SetFiles, st, 0)
 	var importErr error
 	var hs *setfile.Set
@@ -296,7 +302,14 @@ func (w *Worker) handleAnalyze(ctx context.Context, t *asynq.Task) error {
 		return err
 	}
 	start := time.Now()
-	res, err := w.analyze(ctx, &it)
+	actx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	go w.heartbeat(actx, stop, &it)
+	res, err := w.analyze(actx, &it)
+	if errors.Is(context.Cause(actx), errTakenOver) {
+		log.WarnContext(ctx, "another attempt took the item over; this one stops")
+		return nil
+	}
 	if err != nil {
 		log.WarnContext(ctx, "analysis interrupted; will retry", "err", err)
 		return err
@@ -312,6 +325,37 @@ func (w *Worker) handleAnalyze(ctx context.Context, t *asynq.Task) error {
 		log.DebugContext(ctx, "item analysed", "verdict", verdictOf(res), "took", time.Since(start))
 	}
 	return nil
+}
+
+// DefaultLease is how long an item stays claimed without its worker
+// renewing the claim: a dead worker's items go back to the queue within
+// about DefaultLease plus the reconciler's period.
+const DefaultLease = 45 * time.Second
+
+var errTakenOver = errors.New("the item was claimed by another attempt")
+
+// heartbeat renews an item's lease every Lease/3 while the item is being
+// worked on, and cancels the work when another attempt has taken the
+// item over (after this worker was thought dead). A database that does
+// not answer costs a missed beat, not the work.
+func (w *Worker) heartbeat(ctx context.Context, stop context.CancelCauseFunc, it *triage.Item) {
+	t := time.NewTicker(w.cfg.Lease / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			err := w.cfg.Items.ExtendLease(ctx, it.ID, it.Attempts, w.cfg.Lease)
+			switch {
+			case triage.ErrorCode(err) == triage.ECONFLICT:
+				stop(errTakenOver)
+				return
+			case err != nil && ctx.Err() == nil:
+				w.log.WarnContext(ctx, "lease not renewed", "item_id", it.ID, "err", err)
+			}
+		}
+	}
 }
 
 // analyze fingerprints, matches and decides one claimed item. A problem of

@@ -26,11 +26,21 @@ before anyone can log in.
   winnow admin user list
   winnow admin user password --name N          set the password a person logs in to the web UI with:
                                                read from a prompt (not echoed) or the first line of stdin,
-                                               never from the command line (shell history)
+                                               never from the command line (shell history); it must meet
+                                               the password policy; the user's sessions end
+  winnow admin user disable --name N           a disabled user cannot log in; sessions end, tokens stop
+  winnow admin user enable --name N            working (within 5 s: the API caches a token that long)
   winnow admin case member --case C --user N   allow a user on a case (its media and review groups)
   winnow admin token create --user N [--name LABEL] [--expires-days D]
                                                prints the token secret (shown once; only its hash is kept)
+                                               on stdout and its id on stderr
+  winnow admin token list [--user N]           tokens with id, user, label, created, expiry and last use
+  winnow admin token revoke --id ID            the token stops working (within 5 s)
   winnow admin bootstrap --name N              create admin user N if missing and print a new token for it
+  winnow admin migrate                         apply pending schema migrations (run as the owner role)
+  winnow admin grant --role R                  give the service's database role R what serve and worker
+                                               need, and on the audit log only SELECT and INSERT
+                                               (run as the owner role; README: deployment roles)
 
 Every action is recorded in the audit log.`
 
@@ -49,10 +59,11 @@ func runAdmin(ctx context.Context, e *env, args []string) error {
 	}
 	fs := newFlagSet(e, "admin "+sub, "[flags]", adminDescription)
 	name := fs.String("name", "", "user name (user create, bootstrap) or token label (token create)")
-	role := fs.String("role", "", "role of the new user")
+	role := fs.String("role", "", "role of the new user (user create); database role (grant)")
 	user := fs.String("user", "", "user the token is for")
 	days := fs.Int("expires-days", 0, "token lifetime in days (0: no expiry)")
 	caseName := fs.String("case", "", "case (case member)")
+	id := fs.Int64("id", 0, "token id (token revoke)")
 	if _, err := parseArgs(fs, args[1:]); err != nil {
 		return err
 	}
@@ -63,8 +74,15 @@ func runAdmin(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer pg.Close()
-	audit := func(action, target string, d map[string]string) {
-		pg.RecordAudit(ctx, &triage.AuditEvent{UserName: "winnow-admin", Action: action, Target: target, Detail: d, Remote: "cli"})
+	event := func(action, target string, d map[string]string) *triage.AuditEvent {
+		return &triage.AuditEvent{UserName: "winnow-admin", Action: action, Target: target, Detail: d, Remote: "cli"}
+	}
+	// audit records the event of an action that does not take one.
+	audit := func(action, target string, d map[string]string) error {
+		if err := pg.RecordAudit(ctx, event(action, target, d)); err != nil {
+			return fmt.Errorf("the change is made, but its audit event is not recorded: %w", err)
+		}
+		return nil
 	}
 	token := func(u triage.User, label string) error {
 		secret, hash := triage.NewTokenSecret()
@@ -75,8 +93,11 @@ func runAdmin(ctx context.Context, e *env, args []string) error {
 		if err := pg.CreateToken(ctx, &t); err != nil {
 			return err
 		}
-		audit(triage.AuditTokenCreate, "user/"+u.Name, map[string]string{"token_id": fmt.Sprint(t.ID), "name": label})
+		if err := audit(triage.AuditTokenCreate, "user/"+u.Name, map[string]string{"token_id": fmt.Sprint(t.ID), "name": label}); err != nil {
+			return err
+		}
 		fmt.Fprintln(e.stdout, secret)
+		fmt.Fprintf(e.stderr, "token %d for %s\n", t.ID, u.Name)
 		return nil
 	}
 	switch sub {
@@ -85,7 +106,9 @@ func runAdmin(ctx context.Context, e *env, args []string) error {
 		if err := pg.CreateUser(ctx, &u); err != nil {
 			return err
 		}
-		audit(triage.AuditUserCreate, "user/"+u.Name, map[string]string{"role": string(u.Role)})
+		if err := audit(triage.AuditUserCreate, "user/"+u.Name, map[string]string{"role": string(u.Role)}); err != nil {
+			return err
+		}
 		return json.NewEncoder(e.stdout).Encode(u)
 	case "user list":
 		us, err := pg.Users(ctx)
@@ -106,15 +129,64 @@ func runAdmin(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
+		if err := api.CheckPasswordPolicy(pw, u.Name); err != nil {
+			return err
+		}
 		hash, err := api.HashPassword(pw, api.DefaultPasswordParams)
 		if err != nil {
 			return err
 		}
-		if err := pg.SetPassword(ctx, u.ID, hash); err != nil {
+		if err := pg.SetPassword(ctx, u.ID, hash, event(triage.AuditPassword, "user/"+u.Name, map[string]string{"sessions": "ended"})); err != nil {
 			return err
 		}
-		audit(triage.AuditPassword, "user/"+u.Name, nil)
-		fmt.Fprintf(e.stderr, "password set for %s\n", u.Name)
+		fmt.Fprintf(e.stderr, "password set for %s; their sessions ended\n", u.Name)
+		return nil
+	case "user disable", "user enable":
+		u, err := pg.UserByName(ctx, *name)
+		if err != nil {
+			return err
+		}
+		disable := sub == "user disable"
+		action := triage.AuditUserEnable
+		if disable {
+			action = triage.AuditUserDisable
+		}
+		if err := pg.SetDisabled(ctx, u.ID, disable, event(action, "user/"+u.Name, nil)); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "%sd %s\n", strings.TrimPrefix(sub, "user "), u.Name)
+		return nil
+	case "token list":
+		var uid int64
+		if *user != "" {
+			u, err := pg.UserByName(ctx, *user)
+			if err != nil {
+				return err
+			}
+			uid = u.ID
+		}
+		us, err := pg.Users(ctx)
+		if err != nil {
+			return err
+		}
+		names := map[int64]string{}
+		for _, u := range us {
+			names[u.ID] = u.Name
+		}
+		ts, err := pg.Tokens(ctx, uid)
+		if err != nil {
+			return err
+		}
+		enc := json.NewEncoder(e.stdout)
+		for _, t := range ts {
+			enc.Encode(api.TokenInfoJSON{Token: t, User: names[t.UserID]})
+		}
+		return nil
+	case "token revoke":
+		if err := pg.RevokeToken(ctx, *id, event(triage.AuditTokenRevoke, fmt.Sprintf("token/%d", *id), nil)); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "revoked token %d (the API may accept it for up to 5 s more)\n", *id)
 		return nil
 	case "case member":
 		c, err := pg.Case(ctx, *caseName)
@@ -125,10 +197,9 @@ func runAdmin(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := pg.AddCaseMember(ctx, c.ID, u.ID); err != nil {
+		if err := pg.AddCaseMember(ctx, c.ID, u.ID, event(triage.AuditCaseMember, "case/"+c.Name, map[string]string{"user": u.Name, "op": "add"})); err != nil {
 			return err
 		}
-		audit(triage.AuditCaseMember, "case/"+c.Name, map[string]string{"user": u.Name, "op": "add"})
 		return nil
 	case "token create":
 		u, err := pg.UserByName(ctx, *user)
@@ -136,6 +207,19 @@ func runAdmin(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		return token(u, *name)
+	case "migrate":
+		v, err := pg.SchemaVersion(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "schema at version %d\n", v)
+		return nil
+	case "grant":
+		if err := pg.GrantService(ctx, *role); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "granted %s the service's privileges; on the audit log SELECT and INSERT only\n", *role)
+		return nil
 	case "bootstrap":
 		if *name == "" {
 			*name = "admin"
@@ -144,7 +228,7 @@ func runAdmin(ctx context.Context, e *env, args []string) error {
 		if triage.ErrorCode(err) == triage.ENOTFOUND {
 			u = triage.User{Name: *name, Role: triage.RoleAdmin}
 			if err = pg.CreateUser(ctx, &u); err == nil {
-				audit(triage.AuditUserCreate, "user/"+u.Name, map[string]string{"role": "admin"})
+				err = audit(triage.AuditUserCreate, "user/"+u.Name, map[string]string{"role": "admin"})
 			}
 		}
 		if err != nil {

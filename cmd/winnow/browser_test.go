@@ -80,7 +80,7 @@ func TestReviewLogin(t *testing.T) {
 	l.mustToken(t, "vic", triage.RoleReviewer)
 	var errb bytes.Buffer
 	e := &env{stdin: strings.NewReader("short\n"), stdout: &bytes.Buffer{}, stderr: &errb, getenv: func(k string) string { return l.Env[k] }}
-	if code := run(context.Background(), e, []string{"admin", "user", "password", "--name", "vic"}); code == 0 || !strings.Contains(errb.String(), "shorter") {
+	if code := run(context.Background(), e, []string{"admin", "user", "password", "--name", "vic"}); code == 0 || !strings.Contains(errb.String(), "at least 12") {
 		t.Errorf("short password: exit %d %s", code, errb.String())
 	}
 	const pw = "correct horse battery staple"
@@ -124,8 +124,8 @@ func TestReviewLogin(t *testing.T) {
 	for range 5 {
 		l.login(t, "vic", "guess guess guess")
 	}
-	if _, _, st := l.login(t, "vic", pw); st != 401 {
-		t.Errorf("login right after 5 failures: %d, want 401 (throttled)", st)
+	if _, _, st := l.login(t, "vic", pw); st != 429 {
+		t.Errorf("login right after 5 failures: %d, want 429 (throttled)", st)
 	}
 	var evs struct{ Events []triage.AuditEvent }
 	l.send(t, "", "GET", "/api/v1/audit?action="+triage.AuditLoginFailed, nil, &evs)

@@ -27,6 +27,7 @@ Work with compiled hash sets, the files Winnow matches against.
   winnow hashset info [--json] FILE                  counts per algorithm and category
   winnow hashset export [flags] FILE                 write a set as VICS 2.0, a plain list or CSV
   winnow hashset push --server URL --token T FILE    load a set into a running lab service
+  winnow hashset list --server URL --token T         the sets of a lab service, and any that do not load
 
 Run "winnow hashset SUBCOMMAND -h" for the flags of each.`
 
@@ -47,6 +48,8 @@ func runHashset(ctx context.Context, e *env, args []string) error {
 		return runHashsetExport(ctx, e, args[1:])
 	case "push":
 		return runHashsetPush(ctx, e, args[1:])
+	case "list":
+		return runHashsetList(ctx, e, args[1:])
 	}
 	fmt.Fprintf(e.stderr, "winnow hashset: unknown subcommand %q\n%s\n", args[0], hashsetDescription)
 	return errUsage

@@ -13,6 +13,7 @@ import (
 	"github.com/winnow-forensics/winnow/api"
 	"github.com/winnow-forensics/winnow/storage/minio"
 	"github.com/winnow-forensics/winnow/storage/postgres"
+	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/container"
 	"github.com/winnow-forensics/winnow/triage/matching"
 	"github.com/winnow-forensics/winnow/workers"
@@ -36,6 +37,12 @@ type ServeConfig struct {
 	Listen         string
 	MaxUploadBytes int64
 	ShutdownWait   time.Duration
+	// TrustedProxies may name the client in X-Forwarded-For.
+	TrustedProxies []string
+	// AuditKey is the file of the Ed25519 key that signs audit
+	// checkpoints ("": no checkpoints), every CheckpointEvery.
+	AuditKey        string
+	CheckpointEvery time.Duration
 	// Review configures the review queue and the web UI (reviewconfig.go).
 	Review api.ReviewConfig
 }
@@ -82,11 +89,17 @@ Configuration (environment variables; defaults in brackets):
 
 const serveEnvHelp = `  WINNOW_LISTEN              address of the API [127.0.0.1:8080]
   WINNOW_MAX_UPLOAD_MIB      largest file accepted [65536]
+  WINNOW_TRUSTED_PROXIES     addresses or CIDR ranges of reverse proxies whose X-Forwarded-For
+                             names the client [] (none: the peer address is the client's)
+  WINNOW_AUDIT_KEY           file of the Ed25519 key that signs audit checkpoints, created (0600) if
+                             missing [] (no checkpoints: truncation of the log's tail goes unnoticed)
+  WINNOW_AUDIT_CHECKPOINT_EVERY how often the audit chains' heads are signed [1m]
 ` + reviewEnvHelp
 
 const workerEnvHelp = `  WINNOW_WORKER_CONCURRENCY  tasks at once [twice the number of cores: tasks wait on I/O]
   WINNOW_WORKER_METRICS      address for the worker's /metrics and /healthz [] (off)
-  WINNOW_WORKER_LEASE        how long an item may stay processing [10m]
+  WINNOW_WORKER_LEASE        how long an item stays claimed without its worker renewing the claim
+                             (every third of it, while the worker works on the item) [45s]
   WINNOW_SET_SYNC_EVERY      how often hash-set changes are picked up [2s]
   WINNOW_RECONCILE_EVERY     how often stuck items are re-enqueued [15s]
   WINNOW_RECONCILE_GRACE     age of a received item that counts as stuck [30s]
@@ -123,6 +136,15 @@ func (r *envReader) int(name string, def, lo, hi int) int {
 		return def
 	}
 	return n
+}
+
+// addrs reads a list of trusted proxies (api.ParseTrustedProxies).
+func (r *envReader) addrs(name string) []string {
+	out, err := api.ParseTrustedProxies(r.str(name, ""))
+	if err != nil {
+		r.errs = append(r.errs, fmt.Sprintf("%s: %v", name, triage.ErrorMessage(err)))
+	}
+	return out
 }
 
 func (r *envReader) bool(name string, def bool) bool {
@@ -234,6 +256,9 @@ func ReadServeConfig(getenv func(string) string) (ServeConfig, error) {
 	c.Listen = r.str("WINNOW_LISTEN", "127.0.0.1:8080")
 	c.MaxUploadBytes = int64(r.int("WINNOW_MAX_UPLOAD_MIB", 65536, 1, 1<<24)) << 20
 	c.ShutdownWait = 20 * time.Second
+	c.TrustedProxies = r.addrs("WINNOW_TRUSTED_PROXIES")
+	c.AuditKey = r.str("WINNOW_AUDIT_KEY", "")
+	c.CheckpointEvery = r.duration("WINNOW_AUDIT_CHECKPOINT_EVERY", time.Minute)
 	c.Review = readReviewConfig(r)
 	return c, r.err()
 }
@@ -244,7 +269,7 @@ func ReadWorkerConfig(getenv func(string) string, cores int) (WorkerConfig, erro
 	c := WorkerConfig{LabConfig: readLabConfig(r)}
 	c.Concurrency = r.int("WINNOW_WORKER_CONCURRENCY", 2*cores, 1, 1024)
 	c.MetricsListen = r.str("WINNOW_WORKER_METRICS", "")
-	c.Lease = r.duration("WINNOW_WORKER_LEASE", 10*time.Minute)
+	c.Lease = r.duration("WINNOW_WORKER_LEASE", workers.DefaultLease)
 	c.SyncEvery = r.duration("WINNOW_SET_SYNC_EVERY", 2*time.Second)
 	c.ReconcileEvery = r.duration("WINNOW_RECONCILE_EVERY", 15*time.Second)
 	c.Grace = r.duration("WINNOW_RECONCILE_GRACE", 30*time.Second)

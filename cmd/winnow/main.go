@@ -38,6 +38,7 @@ var commands = []command{
 	{"worker", "run a lab worker (analysis, hash-set import, reconciler)", runWorker},
 	{"submit", "upload files to a lab service and optionally wait for their verdicts", runSubmit},
 	{"admin", "manage lab users and tokens", runAdmin},
+	{"audit", "verify and export the tamper-evident audit log", runAudit},
 }
 
 // helpCommand is kept out of the table because it reads the table.

@@ -395,10 +395,11 @@ func TestReviewAPI(t *testing.T) {
 		t.Errorf("outsider's item view: %d", st)
 	}
 
-	// Media: only to users allowed on the case, never cached.
+	// Media: only to users allowed on the case (404 for others: existence
+	// does not leak), never cached.
 	for _, what := range []string{"thumbnail", "content"} {
 		p := fmt.Sprintf("/api/v1/items/%d/%s", itemA.ID, what)
-		for tok, want := range map[string]int{ann: 200, out: 403} {
+		for tok, want := range map[string]int{ann: 200, out: 404} {
 			req, _ := http.NewRequest("GET", l.URL+p, nil)
 			req.Header.Set("Authorization", "Bearer "+tok)
 			resp, err := http.DefaultClient.Do(req)

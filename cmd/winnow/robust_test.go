@@ -20,10 +20,16 @@ import (
 	"testing"
 	"time"
 
+	mgo "github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
 	"github.com/winnow-forensics/winnow/api"
+	"github.com/winnow-forensics/winnow/storage/minio"
 	"github.com/winnow-forensics/winnow/storage/postgres"
 	"github.com/winnow-forensics/winnow/storage/servicetest"
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
+	"github.com/winnow-forensics/winnow/triage/setfile"
 	"github.com/winnow-forensics/winnow/triage/triagetest"
 )
 
@@ -539,6 +545,179 @@ func traversalZip(t *testing.T) []byte {
 	}
 	zw.Close()
 	return buf.Bytes()
+}
+
+// TestRobustFaultRecovery kills the worker with SIGKILL and flushes Redis
+// in the middle of a 300-file submission, with the lab's default lease,
+// reconcile period and grace, then starts a new worker: every item
+// finishes exactly once, and none finishes more than 90 s after the new
+// worker started (the dead worker's leases run out within 45 s; the
+// reconciler queues their items again). Stuck items show in the exhibit
+// status meanwhile.
+func TestRobustFaultRecovery(t *testing.T) {
+	env := labEnv(t)
+	rp := servicetest.StartRedis(t, false)
+	env["WINNOW_REDIS_ADDR"], env["WINNOW_REDIS_DB"] = rp.Addr, "0"
+	env["WINNOW_RECONCILE_EVERY"], env["WINNOW_RECONCILE_GRACE"] = "15s", "30s"
+	env["WINNOW_WORKER_CONCURRENCY"] = "4"
+	l := startProcLab(t, env)
+	w1 := l.startWorker(t, "worker-1")
+	dir := t.TempDir()
+	const files = 300
+	photos(t, dir, files, 0.3)
+	done := make(chan struct{})
+	var out, errs string
+	var code int
+	go func() {
+		defer close(done)
+		code, out, errs = runWinnowEnv(t, l.clientEnv(), "submit", "--case", "f", "--exhibit", "e", "--wait", "--json", "--concurrency", "2", dir)
+	}()
+	var at triage.ExhibitStatus
+	waitState(t, &l.testLab, "f", "e", 2*time.Minute, func(s triage.ExhibitStatus) bool {
+		at = s
+		return s.Done >= 30 && s.States[triage.StateProcessing] > 0
+	})
+	w1.Kill()
+	if err := servicetest.FlushRedis(servicetest.Redis{Addr: rp.Addr}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("worker-1 killed with SIGKILL and Redis flushed: %d items recorded, %d processing, %d final", at.Items, at.States[triage.StateProcessing], at.Done)
+	time.Sleep(2 * time.Second)
+	l.startWorker(t, "worker-2")
+	restart := time.Now()
+	var maxStuck int64
+	ex := l.exhibitID(t, "f", "e")
+	for finished := false; !finished; {
+		select {
+		case <-done:
+			finished = true
+		case <-time.After(time.Second):
+			if st, err := l.PG.ExhibitStatus(context.Background(), ex); err == nil {
+				maxStuck = max(maxStuck, st.Stuck)
+			}
+			if time.Since(restart) > 4*time.Minute {
+				t.Fatalf("submission did not finish within 4 minutes of the restart")
+			}
+		}
+	}
+	if code != 0 {
+		t.Fatalf("submit: exit %d\n%s\n%s", code, out, errs)
+	}
+	l.checkExactlyOnce(t, "f", "e", files)
+	var worst time.Duration
+	var worstID int64
+	for after := int64(0); ; {
+		its, err := l.PG.Items(context.Background(), triage.ItemFilter{ExhibitID: ex, After: after, Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range its {
+			if d := it.FinishedAt.Sub(restart); d > worst {
+				worst, worstID = d, it.ID
+			}
+		}
+		if len(its) < 1000 {
+			break
+		}
+		after = its[len(its)-1].ID
+	}
+	t.Logf("fault recovery: the last item (id %d) finished %.1f s after worker-2 started; the exhibit status showed up to %d stuck items",
+		worstID, worst.Seconds(), maxStuck)
+	if worst > 90*time.Second {
+		t.Errorf("an item finished %.0f s after the worker restarted, want at most 90 s", worst.Seconds())
+	}
+	if maxStuck == 0 && at.States[triage.StateProcessing] > 0 {
+		t.Errorf("the exhibit status never showed the dead worker's items as stuck")
+	}
+}
+
+// TestRobustBrokenHashSet starts a worker while one of two ready hash
+// sets has lost its stored file: the worker starts and matches against
+// the other, the broken set shows as failing (hashset list, /readyz,
+// /metrics) and loads again once its file is back. A push with no worker
+// running says so instead of waiting silently.
+func TestRobustBrokenHashSet(t *testing.T) {
+	env := labEnv(t)
+	l := startProcLab(t, env)
+	w1 := l.startWorker(t, "worker-1")
+	dir := t.TempDir()
+	known, demo := filepath.Join(dir, "known.wset"), filepath.Join(dir, "demo.wset")
+	knownSet(t, known)
+	b := setfile.NewBuilder(triage.SetMeta{Name: "demo-known", Version: "1", Kind: triage.SetKindAlert, Created: time.Now()})
+	e := triage.NewEntry()
+	fp := hashing.New(hashing.Options{}).HashBytes(context.Background(), triagetest.PhotoJPEG(320, 240, 77, 90))
+	e.MD5, e.SHA1, e.SHA256, e.Algos = fp.MD5, fp.SHA1, fp.SHA256, triage.AlgosCrypto
+	b.Add(e)
+	if err := b.WriteFile(demo); err != nil {
+		t.Fatal(err)
+	}
+	client := l.clientEnv()
+	for _, p := range []string{known, demo} {
+		if code, out, errs := runWinnowEnv(t, client, "hashset", "push", p); code != 0 {
+			t.Fatalf("push %s: %s %s", p, out, errs)
+		}
+	}
+	var st api.SetJSON
+	l.call(t, "", "GET", "/api/v1/hashsets/demo-known", nil, &st)
+	w1.Kill()
+	mc, err := mgo.New(env["WINNOW_MINIO_ENDPOINT"], &mgo.Options{Creds: credentials.NewStaticV4(env["WINNOW_MINIO_ACCESS_KEY"], env["WINNOW_MINIO_SECRET_KEY"], "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mc.RemoveObject(context.Background(), env["WINNOW_MINIO_BUCKET"], minio.HashSetPrefix+st.SHA256, mgo.RemoveObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// The worker starts (its /healthz answers) with the set's file gone.
+	w2 := l.startWorker(t, "worker-2")
+	var list string
+	waitFor(t, 20*time.Second, "the broken set listed as failing", func() bool {
+		_, list, _ = runWinnowEnv(t, client, "hashset", "list")
+		return strings.Contains(list, "LOAD FAILED")
+	})
+	t.Logf("hashset list:\n%s", list)
+	if !strings.Contains(list, "demo-known") || strings.Count(list, "LOAD FAILED") != 1 || !strings.Contains(list, "no evidence with SHA-256") {
+		t.Errorf("hashset list:\n%s", list)
+	}
+	resp, err := http.Get(l.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(rb), "1 of 2 ready hash sets do not load") {
+		t.Errorf("/readyz: %d %s", resp.StatusCode, rb)
+	}
+	req, _ := http.NewRequest("GET", l.URL+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+l.Token)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		mb, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(mb), `winnow_hash_sets{state="load_failed"} 1`) {
+			t.Errorf("metrics lack the failing set")
+		}
+	}
+	// Matching goes on against the other set.
+	if log, _ := os.ReadFile(w2.LogFile()); !strings.Contains(string(log), "matching against the other sets meanwhile") {
+		t.Errorf("worker-2 log:\n%s", w2.Log())
+	}
+	// The file back: the retry loads it.
+	if code, out, errs := runWinnowEnv(t, client, "hashset", "push", demo); code != 0 {
+		t.Fatalf("push again: %s %s", out, errs)
+	}
+	waitFor(t, 60*time.Second, "the set loads again", func() bool {
+		_, list, _ = runWinnowEnv(t, client, "hashset", "list")
+		return !strings.Contains(list, "LOAD FAILED")
+	})
+	// No worker: push says so.
+	w2.Kill()
+	set3 := filepath.Join(dir, "third.wset")
+	b = setfile.NewBuilder(triage.SetMeta{Name: "third", Version: "1", Kind: triage.SetKindAlert, Created: time.Now()})
+	b.Add(e)
+	b.WriteFile(set3)
+	code, _, errs := runWinnowEnv(t, client, "hashset", "push", "--wait-timeout", "20s", set3)
+	if code == 0 || !strings.Contains(errs, "no worker has started importing third after 15s") || !strings.Contains(errs, "no worker started importing it in 20s") {
+		t.Errorf("push without a worker: exit %d\n%s", code, errs)
+	}
 }
 
 // TestRobustWorkerKilledMidImage kills a worker with SIGKILL while it

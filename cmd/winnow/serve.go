@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"github.com/winnow-forensics/winnow/api"
 	"github.com/winnow-forensics/winnow/storage/minio"
 	"github.com/winnow-forensics/winnow/storage/postgres"
+	"github.com/winnow-forensics/winnow/triage/auditlog"
 	"github.com/winnow-forensics/winnow/workers"
 )
 
@@ -53,6 +55,8 @@ type ServeMain struct {
 	queue *workers.Client
 	ln    net.Listener
 	srv   *http.Server
+	// auditKey signs the audit log's checkpoints (nil: none).
+	auditKey ed25519.PrivateKey
 }
 
 // Open connects to the services and starts listening.
@@ -62,6 +66,20 @@ func (m *ServeMain) Open(ctx context.Context) error {
 		return err
 	}
 	m.pg, m.mc = pg, mc
+	if m.Config.AuditKey != "" {
+		key, created, err := loadOrCreateAuditKey(m.Config.AuditKey)
+		if err != nil {
+			m.Close()
+			return fmt.Errorf("WINNOW_AUDIT_KEY: %w", err)
+		}
+		m.auditKey = key
+		if created {
+			m.Logger.Warn("created the audit signing key: keep it safe, and publish its public key (winnow audit pubkey)",
+				"file", m.Config.AuditKey, "key_id", auditlog.KeyID(key.Public().(ed25519.PublicKey)))
+		}
+	} else {
+		m.Logger.Warn("WINNOW_AUDIT_KEY is not set: the audit log is chained but not signed, so a truncated tail goes unnoticed")
+	}
 	m.queue = workers.NewClient(m.Config.Redis)
 	reg := prometheus.NewRegistry()
 	h := api.New(api.Config{
@@ -69,7 +87,7 @@ func (m *ServeMain) Open(ctx context.Context) error {
 		Evidence: mc, SetFiles: mc.WithPrefix(minio.HashSetPrefix), Blobs: mc,
 		Enqueuer: m.queue, States: pg, Queue: m.queue,
 		Ready:          map[string]api.Pinger{"postgres": pg, "redis": m.queue, "minio": mc},
-		MaxUploadBytes: m.Config.MaxUploadBytes, Registry: reg,
+		MaxUploadBytes: m.Config.MaxUploadBytes, Registry: reg, TrustedProxies: m.Config.TrustedProxies,
 		Review: m.Config.Review, Reviews: pg, Access: pg, Sessions: pg, Wellness: pg,
 	})
 	ln, err := net.Listen("tcp", m.Config.Listen)
@@ -92,10 +110,22 @@ func (m *ServeMain) Run(ctx context.Context) error {
 	m.Logger.InfoContext(ctx, "winnow serve listening", "addr", m.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- m.srv.Serve(m.ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
+	var tick <-chan time.Time
+	if m.auditKey != nil {
+		t := time.NewTicker(m.Config.CheckpointEvery)
+		defer t.Stop()
+		tick = t.C
+	}
+loop:
+	for {
+		select {
+		case err := <-errc:
+			return fmt.Errorf("serve: %w", err)
+		case <-tick:
+			m.checkpoint(ctx)
+		case <-ctx.Done():
+			break loop
+		}
 	}
 	m.Logger.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownWait)
@@ -103,10 +133,20 @@ func (m *ServeMain) Run(ctx context.Context) error {
 	if err := m.srv.Shutdown(sctx); err != nil {
 		m.Logger.Warn("requests still running at shutdown were cut", "err", err)
 	}
+	if m.auditKey != nil {
+		m.checkpoint(context.Background())
+	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
+}
+
+// checkpoint signs the audit chains' heads that moved.
+func (m *ServeMain) checkpoint(ctx context.Context) {
+	if _, err := auditlog.Checkpoint(ctx, m.pg, m.auditKey, time.Now()); err != nil && ctx.Err() == nil {
+		m.Logger.Error("audit checkpoint failed", "err", err)
+	}
 }
 
 // Close closes the queue client and the database pool.

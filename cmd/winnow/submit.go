@@ -43,8 +43,14 @@ object per file and, as its last line, a summary with "items" and
 
 WINNOW_SERVER and WINNOW_TOKEN stand in for --server and --token.
 
+File names are shown as the service records them: control characters,
+bidirectional-override characters and bytes that are not UTF-8 as %XX (the
+service keeps the name as received in raw_name). Items that could not be
+analysed are listed with their path and the reason ("failed_items").
+
 Exit status: 0 when every file was submitted (and, with --wait, analysed
-without error); 1 when a file could not be submitted or the wait timed out;
+without error); 1 when a file could not be submitted or the wait timed out
+(the summary then counts the items as they were when it stopped);
 2 for a bad command line; 3 with --wait when every file was submitted but
 some items could not be analysed (verdict error).`
 
@@ -61,6 +67,9 @@ type submitSummary struct {
 	States   map[triage.ItemState]int `json:"states"`
 	Seconds  float64                  `json:"seconds"`
 	Errors   []fileError              `json:"errors,omitempty"`
+	// FailedItems are the items analysed with verdict error: path (with
+	// the member's path inside an archive) and reason.
+	FailedItems []fileError `json:"failed_items,omitempty"`
 }
 
 type fileError struct {
@@ -199,20 +208,17 @@ func runSubmit(ctx context.Context, e *env, args []string) error {
 	wctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	var waitErr error
+	var items []api.ItemJSON
 	for {
-		items, final, err := exhibitItems(wctx, c, ep, ids)
-		if err != nil {
+		got, final, err := exhibitItems(wctx, c, ep, ids)
+		if err != nil && wctx.Err() == nil {
 			waitErr = err
 			break
 		}
-		if !*wait || final {
-			sum.Items = len(items)
-			for _, it := range items {
-				sum.States[it.State]++
-				if it.Verdict != "" {
-					sum.Verdicts[it.Verdict]++
-				}
-			}
+		if err == nil {
+			items = got
+		}
+		if err == nil && (!*wait || final) {
 			break
 		}
 		if bar == nil && !*asJSON && e.stderrTerminal {
@@ -223,8 +229,35 @@ func runSubmit(ctx context.Context, e *env, args []string) error {
 		case <-time.After(time.Second):
 		}
 		if wctx.Err() != nil {
-			waitErr = fmt.Errorf("gave up waiting for verdicts after %s", *timeout)
+			// Report what there is now, not what the last poll saw.
+			lctx, lcancel := context.WithTimeout(ctx, 30*time.Second)
+			if got, _, err := exhibitItems(lctx, c, ep, ids); err == nil {
+				items = got
+			}
+			lcancel()
+			done := 0
+			for _, it := range items {
+				if it.State.Final() {
+					done++
+				}
+			}
+			waitErr = fmt.Errorf("stopped waiting after %s (--wait-timeout): %d of %d items have a verdict, %d are still received or processing (they go on; winnow submit again with the same files waits for them)",
+				*timeout, done, len(items), len(items)-done)
 			break
+		}
+	}
+	sum.Items = len(items)
+	for _, it := range items {
+		sum.States[it.State]++
+		if it.Verdict != "" {
+			sum.Verdicts[it.Verdict]++
+		}
+		if it.State == triage.StateFailed {
+			p := it.Path
+			if it.InnerPath != "" {
+				p += "!/" + it.InnerPath
+			}
+			sum.FailedItems = append(sum.FailedItems, fileError{Path: p, Error: it.ErrorCode + ": " + it.Error})
 		}
 	}
 	for _, v := range triage.Verdicts {
@@ -243,6 +276,9 @@ func runSubmit(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, " (%s)\n", joinComma(vs))
 		for _, fe := range sum.Errors {
 			fmt.Fprintf(e.stderr, "%s: %s\n", fe.Path, fe.Error)
+		}
+		for _, fe := range sum.FailedItems {
+			fmt.Fprintf(e.stderr, "%s: not analysed: %s\n", fe.Path, fe.Error)
 		}
 	}
 	switch {
@@ -282,7 +318,8 @@ func collectFiles(ctx context.Context, paths []string) ([]submitFile, []fileResu
 		}
 		err := pipeline.Walk(ctx, p, pipeline.WalkOptions{}, func(en pipeline.Entry) error {
 			if en.Err != nil {
-				errs = append(errs, fileResult{Path: label(en.Path), Result: "failed", Error: triage.ErrorMessage(en.Err)})
+				shown, _ := triage.EscapeName(label(en.Path))
+				errs = append(errs, fileResult{Path: shown, Result: "failed", Error: triage.ErrorMessage(en.Err)})
 				return nil
 			}
 			files = append(files, submitFile{local: en.Path, label: label(en.Path), size: en.Info.Size()})
@@ -309,7 +346,8 @@ func collectFiles(ctx context.Context, paths []string) ([]submitFile, []fileResu
 // submitOne records one file: skipped upload when the service already
 // stores its content, else streamed from disk.
 func submitOne(ctx context.Context, c *labClient, ep string, f submitFile) fileResult {
-	r := fileResult{Path: f.label, Result: "failed"}
+	shown, _ := triage.EscapeName(f.label)
+	r := fileResult{Path: shown, Result: "failed"}
 	sum, err := fileSHA256(f.local)
 	if err != nil {
 		r.Error = err.Error()

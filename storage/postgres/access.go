@@ -17,17 +17,71 @@ func (s *Store) CanSeeCase(ctx context.Context, v triage.Viewer, caseID int64) (
 	if v.All {
 		return true, nil
 	}
-	var n int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM case_members WHERE case_id = $1 AND user_id = $2`, caseID, v.UserID).Scan(&n); err != nil {
+	var ok bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM case_members WHERE case_id = $1 AND user_id = $2)`, caseID, v.UserID).Scan(&ok); err != nil {
 		return false, fmt.Errorf("case access: %w", formatError(err))
 	}
-	return n > 0, nil
+	return ok, nil
+}
+
+// CanSeeEvidence implements triage.AccessStore.
+func (s *Store) CanSeeEvidence(ctx context.Context, v triage.Viewer, sum triage.SHA256) (bool, error) {
+	var ok bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM items i JOIN exhibits e ON e.id = i.exhibit_id
+		WHERE i.sha256 = $3 AND ($2 OR e.case_id IN (SELECT case_id FROM case_members WHERE user_id = $1)))`,
+		v.UserID, v.All, sum[:]).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("evidence access: %w", formatError(err))
+	}
+	return ok, nil
+}
+
+// CanSeeReviewGroup implements triage.AccessStore. A group merged into
+// another is as visible as the one it went into (whose members it gave).
+func (s *Store) CanSeeReviewGroup(ctx context.Context, v triage.Viewer, groupID int64) (bool, error) {
+	var ok bool
+	err := s.pool.QueryRow(ctx, `WITH RECURSIVE g(id, parent, depth) AS (
+			SELECT id, merged_into, 0 FROM review_groups WHERE id = $3
+			UNION ALL SELECT r.id, r.merged_into, g.depth + 1 FROM review_groups r JOIN g ON r.id = g.parent WHERE g.depth < 100)
+		SELECT EXISTS (SELECT 1 FROM review_members m JOIN review_items ri ON ri.member_id = m.id
+			WHERE m.group_id = (SELECT id FROM g WHERE parent IS NULL) AND `+visible+`)`, v.UserID, v.All, groupID).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("review group access: %w", formatError(err))
+	}
+	return ok, nil
+}
+
+// CanSeeReviewMember implements triage.AccessStore.
+func (s *Store) CanSeeReviewMember(ctx context.Context, v triage.Viewer, memberID int64) (bool, error) {
+	var ok bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM review_items ri WHERE ri.member_id = $3 AND `+visible+`)`,
+		v.UserID, v.All, memberID).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("review member access: %w", formatError(err))
+	}
+	return ok, nil
+}
+
+// MemberCases implements triage.AccessStore.
+func (s *Store) MemberCases(ctx context.Context, userID int64) ([]int64, error) {
+	rows, err := s.pool.Query(ctx, `SELECT case_id FROM case_members WHERE user_id = $1 ORDER BY case_id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("member cases: %w", formatError(err))
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("member cases: %w", formatError(err))
+	}
+	return ids, nil
 }
 
 // AddCaseMember implements triage.AccessStore.
-func (s *Store) AddCaseMember(ctx context.Context, caseID, userID int64) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO case_members (case_id, user_id, added_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-		caseID, userID, s.now())
+func (s *Store) AddCaseMember(ctx context.Context, caseID, userID int64, audit *triage.AuditEvent) error {
+	err := s.audited(ctx, audit, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO case_members (case_id, user_id, added_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+			caseID, userID, s.now())
+		return err
+	})
 	if err = formatError(err); err != nil {
 		if triage.ErrorCode(err) == triage.ENOTFOUND {
 			return triage.Errorf(triage.ENOTFOUND, "no such case or user")
@@ -38,13 +92,16 @@ func (s *Store) AddCaseMember(ctx context.Context, caseID, userID int64) error {
 }
 
 // RemoveCaseMember implements triage.AccessStore.
-func (s *Store) RemoveCaseMember(ctx context.Context, caseID, userID int64) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM case_members WHERE case_id = $1 AND user_id = $2`, caseID, userID)
+func (s *Store) RemoveCaseMember(ctx context.Context, caseID, userID int64, audit *triage.AuditEvent) error {
+	err := s.audited(ctx, audit, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM case_members WHERE case_id = $1 AND user_id = $2`, caseID, userID)
+		if err == nil && tag.RowsAffected() == 0 {
+			err = triage.Errorf(triage.ENOTFOUND, "the user is not a member of the case")
+		}
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("remove case member: %w", formatError(err))
-	}
-	if tag.RowsAffected() == 0 {
-		return triage.Errorf(triage.ENOTFOUND, "the user is not a member of the case")
 	}
 	return nil
 }
@@ -64,15 +121,31 @@ func (s *Store) CaseMembers(ctx context.Context, caseID int64) ([]triage.User, e
 }
 
 // SetPassword implements triage.SessionStore.
-func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
+func (s *Store) SetPassword(ctx context.Context, userID int64, hash string, audit *triage.AuditEvent) error {
+	err := s.audited(ctx, audit, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return triage.Errorf(triage.ENOTFOUND, "no user %d", userID)
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("set password: %w", formatError(err))
 	}
-	if tag.RowsAffected() == 0 {
-		return triage.Errorf(triage.ENOTFOUND, "no user %d", userID)
-	}
 	return nil
+}
+
+// DeleteSessions implements triage.SessionStore.
+func (s *Store) DeleteSessions(ctx context.Context, userID int64) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+	if err != nil {
+		return 0, fmt.Errorf("delete sessions: %w", formatError(err))
+	}
+	return tag.RowsAffected(), nil
 }
 
 // PasswordHash implements triage.SessionStore.

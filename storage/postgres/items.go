@@ -177,19 +177,23 @@ func (s *Store) ExhibitStatus(ctx context.Context, exhibitID int64) (triage.Exhi
 	for _, v := range triage.Verdicts {
 		st.Verdicts[v] = 0
 	}
-	rows, err := s.pool.Query(ctx, `SELECT state, coalesce(verdict, ''), count(*), coalesce(sum(size), 0)
-		FROM items WHERE exhibit_id = $1 GROUP BY 1, 2`, exhibitID)
+	rows, err := s.pool.Query(ctx, `SELECT state, coalesce(verdict, ''), count(*), coalesce(sum(size), 0),
+			count(*) FILTER (WHERE state = 'processing' AND lease_until < $2),
+			count(*) FILTER (WHERE state IN ('received', 'processing') AND attempts > 1)
+		FROM items WHERE exhibit_id = $1 GROUP BY 1, 2`, exhibitID, s.now())
 	if err != nil {
 		return st, fmt.Errorf("exhibit status: %w", formatError(err))
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var state, verdict string
-		var n, bytes int64
-		if err := rows.Scan(&state, &verdict, &n, &bytes); err != nil {
+		var n, bytes, stuck, retried int64
+		if err := rows.Scan(&state, &verdict, &n, &bytes, &stuck, &retried); err != nil {
 			return st, fmt.Errorf("exhibit status: %w", formatError(err))
 		}
 		st.Items += n
+		st.Stuck += stuck
+		st.Retried += retried
 		st.Bytes += bytes
 		st.States[triage.ItemState(state)] += n
 		if verdict != "" {
@@ -229,6 +233,30 @@ func (s *Store) ClaimItem(ctx context.Context, id int64, lease time.Duration) (t
 		return it, err
 	}
 	return cur, triage.Errorf(triage.ECONFLICT, "item %d is already %s", id, cur.State)
+}
+
+// ExtendLease implements triage.ItemStore.
+func (s *Store) ExtendLease(ctx context.Context, id int64, attempt int, lease time.Duration) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE items SET lease_until = $3 WHERE id = $1 AND state = 'processing' AND attempts = $2`,
+		id, attempt, s.now().Add(lease))
+	if err != nil {
+		return fmt.Errorf("extend lease: %w", formatError(err))
+	}
+	if tag.RowsAffected() == 0 {
+		return triage.Errorf(triage.ECONFLICT, "item %d is no longer held by attempt %d", id, attempt)
+	}
+	return nil
+}
+
+// ItemHealth implements triage.ItemStore.
+func (s *Store) ItemHealth(ctx context.Context) (stuck, retried int64, err error) {
+	err = s.pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE state = 'processing' AND lease_until < $1),
+			count(*) FILTER (WHERE attempts > 1)
+		FROM items WHERE state IN ('received', 'processing')`, s.now()).Scan(&stuck, &retried)
+	if err != nil {
+		return 0, 0, fmt.Errorf("item health: %w", formatError(err))
+	}
+	return stuck, retried, nil
 }
 
 // FinishItem implements triage.ItemStore.

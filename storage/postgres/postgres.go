@@ -120,9 +120,17 @@ func (s *Store) migrate(ctx context.Context, schema string) error {
 		return fmt.Errorf("migrate: %w", formatError(err))
 	}
 	defer conn.Release()
+	// The service's own role may lack CREATE (docs: deployment roles): it
+	// creates nothing that exists.
 	if schema != "" {
-		if _, err := conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{schema}.Sanitize()); err != nil {
+		var exists bool
+		if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", schema).Scan(&exists); err != nil {
 			return fmt.Errorf("migrate: %w", formatError(err))
+		}
+		if !exists {
+			if _, err := conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{schema}.Sanitize()); err != nil {
+				return fmt.Errorf("migrate: %w", formatError(err))
+			}
 		}
 	}
 	h := fnv.New64a()
@@ -133,9 +141,15 @@ func (s *Store) migrate(ctx context.Context, schema string) error {
 	}
 	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", key)
 
-	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+	var tracked bool
+	if err := conn.QueryRow(ctx, "SELECT to_regclass('schema_migrations') IS NOT NULL").Scan(&tracked); err != nil {
 		return fmt.Errorf("migrate: %w", formatError(err))
+	}
+	if !tracked {
+		if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+			return fmt.Errorf("migrate: %w", formatError(err))
+		}
 	}
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
@@ -174,8 +188,48 @@ func (s *Store) migrate(ctx context.Context, schema string) error {
 			return err
 		})
 		if err != nil {
+			var pe *pgconn.PgError
+			if errors.As(err, &pe) && pe.Code == "42501" {
+				return fmt.Errorf("migrate: %s: %w (this role may not change the schema: apply migrations as the owner role, with winnow admin migrate)", base, err)
+			}
 			return fmt.Errorf("migrate: %s: %w", base, formatError(err))
 		}
+	}
+	return nil
+}
+
+// GrantService gives a deployment's service role (winnow serve and
+// winnow worker) what it needs and no more: every table but the audit
+// log's, which it may only read and append to (its chain head is kept by
+// a SECURITY DEFINER trigger it cannot touch), and the checkpoints, which
+// it may only add. Run as the owner of the schema, after migrations.
+func (s *Store) GrantService(ctx context.Context, role string) error {
+	if err := triage.ValidateName("role", role); err != nil {
+		return err
+	}
+	r := pgx.Identifier{role}.Sanitize()
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var schema string
+		if err := tx.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+			return err
+		}
+		sc := pgx.Identifier{schema}.Sanitize()
+		for _, q := range []string{
+			"GRANT USAGE ON SCHEMA " + sc + " TO " + r,
+			"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA " + sc + " TO " + r,
+			"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA " + sc + " TO " + r,
+			"REVOKE UPDATE, DELETE, TRUNCATE ON audit_events, audit_checkpoints FROM " + r,
+			"REVOKE ALL ON audit_heads FROM " + r,
+			"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON schema_migrations FROM " + r,
+		} {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return fmt.Errorf("%s: %w", q, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("grant %s: %w", role, formatError(err))
 	}
 	return nil
 }

@@ -915,7 +915,7 @@ func (s *Store) ReviewItem(ctx context.Context, v triage.Viewer, itemID int64) (
 		return view, err
 	}
 	if !ok {
-		return view, triage.Errorf(triage.ENOTFOUND, "no item %d in a case you may see", itemID)
+		return view, triage.Errorf(triage.ENOTFOUND, "no item %d that you may see", itemID)
 	}
 	view.Item = it
 	if err := s.pool.QueryRow(ctx, `SELECT c.name, e.name FROM exhibits e JOIN cases c ON c.id = e.case_id WHERE e.id = $1`,

@@ -82,7 +82,7 @@ func (f *reviewFixture) item(t *testing.T, caseName, exhibit, path string, img [
 		t.Fatal(err)
 	}
 	for _, n := range []string{"ann", "bob", "cy", "judge"} {
-		if err := f.s.AddCaseMember(ctx, c.ID, f.users[n].ID); err != nil {
+		if err := f.s.AddCaseMember(ctx, c.ID, f.users[n].ID, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -207,7 +207,7 @@ func (f *reviewFixture) finish(t *testing.T, caseName, path string, fp triage.Fi
 	ctx := context.Background()
 	c := triage.Case{Name: caseName}
 	f.s.EnsureCase(ctx, &c)
-	f.s.AddCaseMember(ctx, c.ID, f.users["ann"].ID)
+	f.s.AddCaseMember(ctx, c.ID, f.users["ann"].ID, nil)
 	e := triage.Exhibit{CaseID: c.ID, Name: "e"}
 	f.s.EnsureExhibit(ctx, &e)
 	it := triage.Item{ExhibitID: e.ID, Path: path, Size: fp.Size, Digests: fp.Digests}
@@ -251,6 +251,16 @@ func TestReviewGroupMerge(t *testing.T) {
 	}
 	if _, err := f.s.ExtendClaim(ctx, ann, g2.ID, time.Minute); triage.ErrorCode(err) != triage.ECONFLICT {
 		t.Errorf("heartbeat on the merged-away group: %v", err)
+	}
+	// The merged-away group is as visible as the group it went into (the
+	// API then says where it went), and no more.
+	for _, tc := range []struct {
+		who  string
+		want bool
+	}{{"ann", true}, {"root", true}, {"outsider", false}} {
+		if ok, err := f.s.CanSeeReviewGroup(ctx, f.viewer(tc.who), g2.ID); err != nil || ok != tc.want {
+			t.Errorf("%s sees the merged-away group: %t, %v; want %t", tc.who, ok, err, tc.want)
+		}
 	}
 	// Another worker process (a second store) catches its index up from
 	// the database: an item near b joins the merged group there too.
@@ -452,7 +462,7 @@ func TestSessionsAndWellness(t *testing.T) {
 	f := mustReview(t)
 	ctx := context.Background()
 	ann := f.users["ann"]
-	if err := f.s.SetPassword(ctx, ann.ID, "$argon2id$x"); err != nil {
+	if err := f.s.SetPassword(ctx, ann.ID, "$argon2id$x", nil); err != nil {
 		t.Fatal(err)
 	}
 	if u, h, err := f.s.PasswordHash(ctx, "ann"); err != nil || u.ID != ann.ID || h != "$argon2id$x" {
@@ -502,7 +512,7 @@ func benchItems(b *testing.B, f *reviewFixture, n int, seed uint64, verdict tria
 	ctx := context.Background()
 	c := triage.Case{Name: "bench"}
 	f.s.EnsureCase(ctx, &c)
-	f.s.AddCaseMember(ctx, c.ID, f.users["ann"].ID)
+	f.s.AddCaseMember(ctx, c.ID, f.users["ann"].ID, nil)
 	e := triage.Exhibit{CaseID: c.ID, Name: "e"}
 	f.s.EnsureExhibit(ctx, &e)
 	rng := rand.New(rand.NewPCG(seed, 1))

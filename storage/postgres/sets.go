@@ -13,15 +13,21 @@ import (
 )
 
 const setCols = `id, name, version, kind, description, sha256, size, enabled, pdq_radius, phash_radius, state, error,
-	base_entries, entries, rev, pushed_by, created_at, updated_at, schemes`
+	base_entries, entries, rev, pushed_by, created_at, updated_at, schemes,
+	CASE WHEN load_rev = rev THEN load_error ELSE '' END, CASE WHEN import_rev = rev THEN import_started_at END`
 
 func scanSet(row pgx.Row) (triage.StoredSet, error) {
 	var st triage.StoredSet
 	var sum []byte
 	var state string
 	var by *int64
+	var started *time.Time
 	err := row.Scan(&st.ID, &st.Name, &st.Version, &st.Kind, &st.Description, &sum, &st.Size, &st.Enabled,
-		&st.PDQRadius, &st.PHashRadius, &state, &st.Error, &st.BaseEntries, &st.Entries, &st.Rev, &by, &st.CreatedAt, &st.UpdatedAt, &st.Schemes)
+		&st.PDQRadius, &st.PHashRadius, &state, &st.Error, &st.BaseEntries, &st.Entries, &st.Rev, &by, &st.CreatedAt, &st.UpdatedAt, &st.Schemes,
+		&st.LoadError, &started)
+	if started != nil {
+		st.ImportStarted = *started
+	}
 	copy(st.SHA256[:], sum)
 	st.State, st.PushedBy = triage.StoredSetState(state), idOrZero(by)
 	return st, err
@@ -62,6 +68,24 @@ func (s *Store) PutSet(ctx context.Context, st *triage.StoredSet) (bool, error) 
 		return false, fmt.Errorf("put hash set: %w", formatError(err))
 	}
 	return created, nil
+}
+
+// SetLoadError implements triage.SetStore.
+func (s *Store) SetLoadError(ctx context.Context, id, rev int64, msg string) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE hash_sets SET load_error = $3, load_rev = $2 WHERE id = $1 AND rev = $2 AND load_error <> $3`,
+		id, rev, msg); err != nil {
+		return fmt.Errorf("hash set load error: %w", formatError(err))
+	}
+	return nil
+}
+
+// StartImport implements triage.SetStore.
+func (s *Store) StartImport(ctx context.Context, id, rev int64) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE hash_sets SET import_started_at = $3, import_rev = $2 WHERE id = $1 AND rev = $2`,
+		id, rev, s.now()); err != nil {
+		return fmt.Errorf("hash set import start: %w", formatError(err))
+	}
+	return nil
 }
 
 // Set implements triage.SetStore.

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -76,15 +77,16 @@ func (s *Store) CreateToken(ctx context.Context, t *triage.Token) error {
 	return nil
 }
 
-// Authenticate implements triage.UserStore.
+// Authenticate implements triage.UserStore. It records the token's use,
+// to the minute.
 func (s *Store) Authenticate(ctx context.Context, hash triage.SHA256) (triage.User, triage.Token, error) {
 	var u triage.User
 	var t triage.Token
 	var role string
-	var exp *time.Time
-	err := s.pool.QueryRow(ctx, `SELECT u.id, u.name, u.role, u.disabled, u.created_at, t.id, t.name, t.created_at, t.expires_at
+	var exp, used *time.Time
+	err := s.pool.QueryRow(ctx, `SELECT u.id, u.name, u.role, u.disabled, u.created_at, t.id, t.name, t.created_at, t.expires_at, t.last_used_at
 		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = $1`, hash[:]).
-		Scan(&u.ID, &u.Name, &role, &u.Disabled, &u.CreatedAt, &t.ID, &t.Name, &t.CreatedAt, &exp)
+		Scan(&u.ID, &u.Name, &role, &u.Disabled, &u.CreatedAt, &t.ID, &t.Name, &t.CreatedAt, &exp, &used)
 	if err != nil {
 		if err = formatError(err); triage.ErrorCode(err) == triage.ENOTFOUND {
 			return u, t, triage.ErrBadToken
@@ -95,33 +97,127 @@ func (s *Store) Authenticate(ctx context.Context, hash triage.SHA256) (triage.Us
 	if exp != nil {
 		t.ExpiresAt = *exp
 	}
-	if u.Disabled || (exp != nil && !s.now().Before(*exp)) {
+	now := s.now()
+	if u.Disabled || (exp != nil && !now.Before(*exp)) {
 		return triage.User{}, triage.Token{}, triage.ErrBadToken
 	}
+	if used == nil || now.Sub(*used) >= time.Minute {
+		if _, err := s.pool.Exec(ctx, `UPDATE tokens SET last_used_at = $2 WHERE id = $1`, t.ID, now); err != nil {
+			return u, t, fmt.Errorf("authenticate: %w", formatError(err))
+		}
+		used = &now
+	}
+	t.LastUsed = *used
 	return u, t, nil
 }
 
 // RevokeToken implements triage.UserStore.
-func (s *Store) RevokeToken(ctx context.Context, id int64) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM tokens WHERE id = $1`, id)
+func (s *Store) RevokeToken(ctx context.Context, id int64, audit *triage.AuditEvent) error {
+	err := s.audited(ctx, audit, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM tokens WHERE id = $1`, id)
+		if err == nil && tag.RowsAffected() == 0 {
+			err = triage.Errorf(triage.ENOTFOUND, "no token %d", id)
+		}
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("revoke token: %w", formatError(err))
-	}
-	if tag.RowsAffected() == 0 {
-		return triage.Errorf(triage.ENOTFOUND, "no token %d", id)
 	}
 	return nil
 }
 
-// RecordAudit implements triage.AuditStore.
-func (s *Store) RecordAudit(ctx context.Context, e *triage.AuditEvent) error {
-	err := s.pool.QueryRow(ctx, `INSERT INTO audit_events (at, user_id, user_name, action, target, detail, remote)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, at`,
-		s.now(), nullID(e.UserID), e.UserName, e.Action, e.Target, auditDetail(e.Detail), e.Remote).Scan(&e.ID, &e.At)
+// Tokens implements triage.UserStore.
+func (s *Store) Tokens(ctx context.Context, userID int64) ([]triage.Token, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, user_id, name, created_at, expires_at, last_used_at FROM tokens
+		WHERE $1 = 0 OR user_id = $1 ORDER BY id`, userID)
 	if err != nil {
+		return nil, fmt.Errorf("tokens: %w", formatError(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (triage.Token, error) {
+		var t triage.Token
+		var exp, used *time.Time
+		err := r.Scan(&t.ID, &t.UserID, &t.Name, &t.CreatedAt, &exp, &used)
+		if exp != nil {
+			t.ExpiresAt = *exp
+		}
+		if used != nil {
+			t.LastUsed = *used
+		}
+		return t, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("tokens: %w", formatError(err))
+	}
+	return out, nil
+}
+
+// SetDisabled implements triage.UserStore.
+func (s *Store) SetDisabled(ctx context.Context, userID int64, disabled bool, audit *triage.AuditEvent) error {
+	err := s.audited(ctx, audit, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE users SET disabled = $2 WHERE id = $1`, userID, disabled)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return triage.Errorf(triage.ENOTFOUND, "no user %d", userID)
+		}
+		if disabled {
+			_, err = tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("disable user: %w", formatError(err))
+	}
+	return nil
+}
+
+// RecordAudit implements triage.AuditStore. The database's trigger puts
+// the event in its chain (migration 0007).
+func (s *Store) RecordAudit(ctx context.Context, e *triage.AuditEvent) error {
+	if err := s.insertAudit(ctx, s.pool, e); err != nil {
 		return fmt.Errorf("record audit: %w", formatError(err))
 	}
 	return nil
+}
+
+// insertAudit records e with q (the pool, or the transaction of the action
+// it records) and fills in what the database assigned.
+func (s *Store) insertAudit(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, e *triage.AuditEvent) error {
+	if e.Chain == "" {
+		e.Chain = triage.AuditChainLab
+	}
+	// The event as stored: text PostgreSQL can hold, in the chain the
+	// trigger chose.
+	e.UserName, e.Target, e.Remote = validUTF8(e.UserName), validUTF8(e.Target), validUTF8(e.Remote)
+	var prev, hash []byte
+	err := q.QueryRow(ctx, `INSERT INTO audit_events (at, user_id, user_name, action, target, detail, remote, chain)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, at, seq, prev_hash, hash, chain, detail`,
+		s.now(), nullID(e.UserID), e.UserName, e.Action, e.Target, auditDetail(e.Detail), e.Remote, e.Chain).
+		Scan(&e.ID, &e.At, &e.Seq, &prev, &hash, &e.Chain, &e.Detail)
+	copy(e.PrevHash[:], prev)
+	copy(e.Hash[:], hash)
+	return err
+}
+
+// audited runs fn and records audit (when not nil) in one transaction.
+func (s *Store) audited(ctx context.Context, audit *triage.AuditEvent, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if audit == nil {
+			return nil
+		}
+		return s.insertAudit(ctx, tx, audit)
+	})
+}
+
+// validUTF8 replaces what PostgreSQL's text refuses: invalid UTF-8 and NUL.
+func validUTF8(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\ufffd"), "\x00", "\ufffd")
 }
 
 // auditDetail is an event's detail as stored: NULL when there is none.
@@ -132,6 +228,19 @@ func auditDetail(d map[string]string) map[string]string {
 	return d
 }
 
+const auditCols = `id, at, user_id, user_name, action, target, detail, remote, chain, seq, prev_hash, hash`
+
+func scanAudit(r pgx.CollectableRow) (triage.AuditEvent, error) {
+	var e triage.AuditEvent
+	var uid *int64
+	var prev, hash []byte
+	err := r.Scan(&e.ID, &e.At, &uid, &e.UserName, &e.Action, &e.Target, &e.Detail, &e.Remote, &e.Chain, &e.Seq, &prev, &hash)
+	e.UserID = idOrZero(uid)
+	copy(e.PrevHash[:], prev)
+	copy(e.Hash[:], hash)
+	return e, err
+}
+
 // AuditEvents implements triage.AuditStore.
 func (s *Store) AuditEvents(ctx context.Context, f triage.AuditFilter) ([]triage.AuditEvent, error) {
 	limit := f.Limit
@@ -139,21 +248,80 @@ func (s *Store) AuditEvents(ctx context.Context, f triage.AuditFilter) ([]triage
 		limit = 100
 	}
 	limit = min(limit, 1000)
-	rows, err := s.pool.Query(ctx, `SELECT id, at, user_id, user_name, action, target, detail, remote FROM audit_events
+	rows, err := s.pool.Query(ctx, `SELECT `+auditCols+` FROM audit_events
 		WHERE ($1 = 0 OR id < $1) AND ($2 = '' OR action = $2) AND ($3 = '' OR target = $3)
 		ORDER BY id DESC LIMIT $4`, f.Before, f.Action, f.Target, limit)
 	if err != nil {
 		return nil, fmt.Errorf("audit events: %w", formatError(err))
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (triage.AuditEvent, error) {
-		var e triage.AuditEvent
-		var uid *int64
-		err := r.Scan(&e.ID, &e.At, &uid, &e.UserName, &e.Action, &e.Target, &e.Detail, &e.Remote)
-		e.UserID = idOrZero(uid)
-		return e, err
-	})
+	out, err := pgx.CollectRows(rows, scanAudit)
 	if err != nil {
 		return nil, fmt.Errorf("audit events: %w", formatError(err))
+	}
+	return out, nil
+}
+
+// AuditChain implements triage.AuditStore.
+func (s *Store) AuditChain(ctx context.Context, chain string, after int64, limit int) ([]triage.AuditEvent, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+auditCols+` FROM audit_events WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+		chain, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("audit chain: %w", formatError(err))
+	}
+	out, err := pgx.CollectRows(rows, scanAudit)
+	if err != nil {
+		return nil, fmt.Errorf("audit chain: %w", formatError(err))
+	}
+	return out, nil
+}
+
+// AuditChains implements triage.AuditStore: every chain with events or
+// checkpoints, and its head.
+func (s *Store) AuditChains(ctx context.Context) ([]triage.AuditCheckpoint, error) {
+	rows, err := s.pool.Query(ctx, `SELECT c.chain, coalesce(h.seq, 0), coalesce(h.hash, ''::bytea)
+		FROM (SELECT chain FROM audit_heads UNION SELECT DISTINCT chain FROM audit_checkpoints) c
+		LEFT JOIN audit_heads h ON h.chain = c.chain ORDER BY c.chain`)
+	if err != nil {
+		return nil, fmt.Errorf("audit chains: %w", formatError(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (triage.AuditCheckpoint, error) {
+		var cp triage.AuditCheckpoint
+		var hash []byte
+		err := r.Scan(&cp.Chain, &cp.Seq, &hash)
+		copy(cp.Hash[:], hash)
+		return cp, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("audit chains: %w", formatError(err))
+	}
+	return out, nil
+}
+
+// AddCheckpoint implements triage.AuditStore.
+func (s *Store) AddCheckpoint(ctx context.Context, cp *triage.AuditCheckpoint) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO audit_checkpoints (chain, seq, hash, at, key_id, signature) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT DO NOTHING`, cp.Chain, cp.Seq, cp.Hash[:], cp.At, cp.KeyID, cp.Signature)
+	if err != nil {
+		return fmt.Errorf("audit checkpoint: %w", formatError(err))
+	}
+	return nil
+}
+
+// Checkpoints implements triage.AuditStore.
+func (s *Store) Checkpoints(ctx context.Context, chain string) ([]triage.AuditCheckpoint, error) {
+	rows, err := s.pool.Query(ctx, `SELECT chain, seq, hash, at, key_id, signature FROM audit_checkpoints WHERE chain = $1 ORDER BY seq`, chain)
+	if err != nil {
+		return nil, fmt.Errorf("audit checkpoints: %w", formatError(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (triage.AuditCheckpoint, error) {
+		var cp triage.AuditCheckpoint
+		var hash []byte
+		err := r.Scan(&cp.Chain, &cp.Seq, &hash, &cp.At, &cp.KeyID, &cp.Signature)
+		copy(cp.Hash[:], hash)
+		return cp, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("audit checkpoints: %w", formatError(err))
 	}
 	return out, nil
 }

@@ -2,10 +2,10 @@ package archive
 
 import (
 	"bytes"
-	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/winnow-forensics/winnow/triage"
 )
 
 // CleanName turns a name stored in an archive into a safe relative path
@@ -20,25 +20,11 @@ import (
 // with the original name. The result may be empty (the caller names the
 // member). It is never used to touch the filesystem.
 func CleanName(raw string) (name string, changed bool) {
-	var b strings.Builder
-	b.Grow(len(raw))
-	for i := 0; i < len(raw); {
-		r, size := utf8.DecodeRuneInString(raw[i:])
-		switch {
-		case r == utf8.RuneError && size <= 1, r < 0x20, r == 0x7f, 0x80 <= r && r < 0xa0, isBidiControl(r):
-			for _, c := range []byte(raw[i : i+max(size, 1)]) {
-				fmt.Fprintf(&b, "%%%02X", c)
-			}
-			changed = true
-		case r == '\\':
-			b.WriteByte('/')
-			changed = true
-		default:
-			b.WriteString(raw[i : i+size])
-		}
-		i += max(size, 1)
+	s, changed := triage.EscapeName(raw)
+	if strings.Contains(s, "\\") {
+		s = strings.ReplaceAll(s, "\\", "/")
+		changed = true
 	}
-	s := b.String()
 	if strings.HasPrefix(s, "/") {
 		changed = true
 	}
@@ -75,12 +61,6 @@ func CleanName(raw string) (name string, changed bool) {
 func isDrive(p string) bool { return len(p) == 2 && p[1] == ':' && isASCIILetter(p[0]) }
 
 func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
-
-// isBidiControl reports the Unicode bidirectional formatting characters,
-// which make "photo\u202egpj.exe" display as "photoexe.jpg".
-func isBidiControl(r rune) bool {
-	return 0x202a <= r && r <= 0x202e || 0x2066 <= r && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c
-}
 
 // quote returns raw as a Go string literal, so that any bytes survive JSON.
 func quote(raw string) string { return strconv.Quote(raw) }

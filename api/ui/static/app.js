@@ -385,6 +385,9 @@ async function openDetail(itemId) {
   box.append(el("h3", { text: `Item ${it.id}: ${it.case}/${it.exhibit}/${it.path}` }), media);
   const t = el("table");
   row(t, "size", `${it.size} bytes, ${it.width}×${it.height}, ${it.mime}`);
+  // Paths are shown escaped by the service (%XX for control and bidi
+  // characters, invalid UTF-8); the name as received, when it differed:
+  if (it.raw_name) row(t, "name as received", it.raw_name);
   row(t, "sha256", it.sha256);
   row(t, "md5", it.md5);
   row(t, "pdq", it.pdq);

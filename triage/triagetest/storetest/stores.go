@@ -7,6 +7,7 @@ package storetest
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -16,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/auditlog"
 )
 
 // Stores is one backend's implementation of the metadata interfaces.
@@ -34,6 +36,7 @@ func TestStores(t *testing.T, open func(t *testing.T) Stores) {
 	t.Run("ItemsIdempotent", func(t *testing.T) { testItemsIdempotent(t, open(t)) })
 	t.Run("ItemLifecycle", func(t *testing.T) { testItemLifecycle(t, open(t)) })
 	t.Run("FinishOnce", func(t *testing.T) { testFinishOnce(t, open(t)) })
+	t.Run("Lease", func(t *testing.T) { testLease(t, open(t)) })
 	t.Run("ItemsFilter", func(t *testing.T) { testItemsFilter(t, open(t)) })
 	t.Run("Users", func(t *testing.T) { testUsers(t, open(t)) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, open(t)) })
@@ -277,6 +280,47 @@ func testItemLifecycle(t *testing.T, s Stores) {
 	}
 }
 
+// testLease: a claim's lease is renewed by the attempt that holds it,
+// and by no other: a later claim fences the earlier attempt off, and a
+// final item has no lease to renew. A lease run out shows as stuck.
+func testLease(t *testing.T, s Stores) {
+	ctx := context.Background()
+	ex := MustExhibit(t, s.Cases, "c1", "e1")
+	it := ItemFor(ex, "a.jpg", 1)
+	s.Items.CreateItem(ctx, it, nil)
+	first, err := s.Items.ClaimItem(ctx, it.ID, -time.Second) // run out at once
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.Items.ExhibitStatus(ctx, ex.ID); st.Stuck != 1 || st.Retried != 0 {
+		t.Errorf("status with the lease run out = %+v, want 1 stuck", st)
+	}
+	if stuck, retried, err := s.Items.ItemHealth(ctx); err != nil || stuck != 1 || retried != 0 {
+		t.Errorf("ItemHealth = %d, %d, %v; want 1 stuck", stuck, retried, err)
+	}
+	if err := s.Items.ExtendLease(ctx, it.ID, first.Attempts, time.Minute); err != nil {
+		t.Fatalf("ExtendLease by the holder: %v", err)
+	}
+	if st, _ := s.Items.ExhibitStatus(ctx, ex.ID); st.Stuck != 0 {
+		t.Errorf("status after the renewal = %+v, want none stuck", st)
+	}
+	second, err := s.Items.ClaimItem(ctx, it.ID, time.Minute)
+	if err != nil || second.Attempts != first.Attempts+1 {
+		t.Fatalf("second claim = %+v, %v", second, err)
+	}
+	wantCode(t, s.Items.ExtendLease(ctx, it.ID, first.Attempts, time.Minute), triage.ECONFLICT)
+	if err := s.Items.ExtendLease(ctx, it.ID, second.Attempts, time.Minute); err != nil {
+		t.Fatalf("ExtendLease by the new holder: %v", err)
+	}
+	if st, _ := s.Items.ExhibitStatus(ctx, ex.ID); st.Retried != 1 {
+		t.Errorf("status on the second attempt = %+v, want 1 retried", st)
+	}
+	if _, err := s.Items.FinishItem(ctx, it.ID, triage.ItemResult{Decision: triage.Decision{Verdict: triage.VerdictNew}}); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, s.Items.ExtendLease(ctx, it.ID, second.Attempts, time.Minute), triage.ECONFLICT)
+}
+
 func testFinishOnce(t *testing.T, s Stores) {
 	ctx := context.Background()
 	ex := MustExhibit(t, s.Cases, "c1", "e1")
@@ -377,12 +421,21 @@ func testUsers(t *testing.T, s Stores) {
 	s.Users.CreateToken(ctx, &expired)
 	_, _, err = s.Users.Authenticate(ctx, h2)
 	wantCode(t, err, triage.EUNAUTHORIZED)
-	if err := s.Users.RevokeToken(ctx, tok.ID); err != nil {
-		t.Fatal(err)
+	// The action and its audit event commit together: an event that cannot
+	// be recorded (a NUL byte in its action) takes the revocation back.
+	if err := s.Users.RevokeToken(ctx, tok.ID, &triage.AuditEvent{Action: "token.revoke\x00"}); err == nil {
+		t.Fatal("RevokeToken with an event that cannot be recorded succeeded")
+	}
+	if _, _, err := s.Users.Authenticate(ctx, hash); err != nil {
+		t.Fatalf("the token was revoked without its audit event: %v", err)
+	}
+	ev := triage.AuditEvent{Action: triage.AuditTokenRevoke, Target: fmt.Sprint("token/", tok.ID)}
+	if err := s.Users.RevokeToken(ctx, tok.ID, &ev); err != nil || ev.Seq == 0 {
+		t.Fatalf("RevokeToken = %v, event %+v", err, ev)
 	}
 	_, _, err = s.Users.Authenticate(ctx, hash)
 	wantCode(t, err, triage.EUNAUTHORIZED)
-	wantCode(t, s.Users.RevokeToken(ctx, tok.ID), triage.ENOTFOUND)
+	wantCode(t, s.Users.RevokeToken(ctx, tok.ID, nil), triage.ENOTFOUND)
 	if us, err := s.Users.Users(ctx); err != nil || len(us) != 1 {
 		t.Errorf("Users = %+v, %v", us, err)
 	}
@@ -404,6 +457,28 @@ func testAudit(t *testing.T, s Stores) {
 	next, _ := s.Audit.AuditEvents(ctx, triage.AuditFilter{Limit: 10, Before: page[1].ID})
 	if len(page) != 2 || len(next) != 3 {
 		t.Errorf("audit pages %d + %d, want 2 + 3", len(page), len(next))
+	}
+	// Every event is in a chain, in order, with hashes auditlog verifies
+	// (the store computes them itself), and a signed checkpoint pins the
+	// head; names that are not UTF-8 are recorded.
+	e := triage.AuditEvent{UserName: "bad\xff", Action: triage.AuditLoginFailed, Target: "user/bad\xff", Remote: "198.51.100.1"}
+	if err := s.Audit.RecordAudit(ctx, &e); err != nil || e.Seq == 0 || e.Hash != auditlog.Hash(&e) {
+		t.Fatalf("RecordAudit = %+v, %v", e, err)
+	}
+	_, key, _ := ed25519.GenerateKey(nil)
+	if n, err := auditlog.Checkpoint(ctx, s.Audit, key, time.Now()); err != nil || n == 0 {
+		t.Fatalf("Checkpoint = %d, %v", n, err)
+	}
+	reports, err := auditlog.VerifyStore(ctx, s.Audit, key.Public().(ed25519.PublicKey))
+	var events int64
+	for _, r := range reports {
+		events += r.Events
+		if r.Problem != nil || r.Checkpoints != 1 || r.Unsigned != 0 {
+			t.Errorf("chain %s: %+v", r.Chain, r)
+		}
+	}
+	if err != nil || events != 6 {
+		t.Errorf("VerifyStore: %d events, %v; want 6", events, err)
 	}
 }
 
