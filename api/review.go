@@ -268,11 +268,13 @@ type VoteJSON struct {
 	Category string `json:"category"`
 }
 
-// DecisionJSON is a decision with its category spelled out.
+// DecisionJSON is a decision with its category spelled out (and the one
+// an overturn replaced).
 type DecisionJSON struct {
 	triage.ReviewDecision
 	Category string `json:"category"`
 	Label    string `json:"label"`
+	Previous string `json:"previous,omitempty"`
 }
 
 func memberJSON(m triage.ReviewMember) MemberJSON {
@@ -282,6 +284,9 @@ func memberJSON(m triage.ReviewMember) MemberJSON {
 	}
 	if m.Decision != nil {
 		j.Decision = &DecisionJSON{ReviewDecision: *m.Decision, Category: m.Decision.Category.String(), Label: m.Decision.Category.Label()}
+		if o := m.Decision.Overturn; o != nil {
+			j.Decision.Previous = o.Previous.String()
+		}
 	}
 	return j
 }
@@ -372,8 +377,14 @@ func (s *Server) handleReleaseGroup(c *gin.Context) {
 // bare code of the configured scheme), series, flags, tags and notes; the
 // members it applies to (SHA-256s; default: every member waiting for the
 // user's vote, or with adjudicate, every member in adjudication).
+//
+// Series, flags, tags and notes belong to a case: "case" names it, and may
+// be left out when every member decided is in one case the user may see.
+// With "claim": true a group no one holds is claimed first.
 type DecisionBody struct {
 	Category   string             `json:"category"`
+	Case       string             `json:"case"`
+	Claim      bool               `json:"claim"`
 	Series     string             `json:"series"`
 	Flags      triage.ReviewFlags `json:"flags"`
 	Tags       []string           `json:"tags"`
@@ -429,7 +440,8 @@ func (s *Server) decide(c *gin.Context, groupID int64, b DecisionBody, members [
 	}
 	u, _ := viewer(c)
 	res, err := s.cfg.Reviews.Decide(ctx, triage.DecideRequest{GroupID: groupID, Reviewer: u, Members: members, Vote: vote,
-		Required: s.cfg.Review.RequiredVotes, Adjudicate: b.Adjudicate, LocalSet: s.cfg.Review.LocalSet})
+		Required: s.cfg.Review.RequiredVotes, Adjudicate: b.Adjudicate, LocalSet: s.cfg.Review.LocalSet,
+		Case: strings.TrimSpace(b.Case), Claim: b.Claim, Lease: s.cfg.Review.Lease})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -448,20 +460,26 @@ func (s *Server) decide(c *gin.Context, groupID int64, b DecisionBody, members [
 	}
 	s.audit(c, action, "review/group/"+strconv.FormatInt(groupID, 10), map[string]string{
 		"category": vote.Category.String(), "members": strings.Join(shas, ","), "outcomes": strings.Join(statuses, ","),
-		"flags": strings.Join(vote.Flags.Names(), ","), "series": vote.Series})
+		"flags": strings.Join(vote.Flags.Names(), ","), "series": vote.Series, "case": b.Case})
 	if promoted > 0 {
 		s.audit(c, triage.AuditPromote, "hashset/"+s.cfg.Review.LocalSet, map[string]string{
 			"version": strconv.Itoa(res.Version), "entries": strconv.Itoa(promoted), "group": strconv.FormatInt(groupID, 10)})
 	}
-	type outcomeJSON struct {
-		triage.MemberOutcome
-		SHA256 string `json:"sha256"`
+	c.JSON(http.StatusOK, gin.H{"outcomes": outcomesJSON(res.Outcomes), "version": res.Version, "local_set": s.cfg.Review.LocalSet})
+}
+
+// OutcomeJSON is what a decision or an undo did to one member.
+type OutcomeJSON struct {
+	triage.MemberOutcome
+	SHA256 string `json:"sha256"`
+}
+
+func outcomesJSON(os []triage.MemberOutcome) []OutcomeJSON {
+	out := make([]OutcomeJSON, len(os))
+	for i, o := range os {
+		out[i] = OutcomeJSON{o, o.SHA256.String()}
 	}
-	out := make([]outcomeJSON, len(res.Outcomes))
-	for i, o := range res.Outcomes {
-		out[i] = outcomeJSON{o, o.SHA256.String()}
-	}
-	c.JSON(http.StatusOK, gin.H{"outcomes": out, "version": res.Version, "local_set": s.cfg.Review.LocalSet})
+	return out
 }
 
 // handleDecideGroup records the user's decision on members of a group

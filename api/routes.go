@@ -40,6 +40,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/items/:id", triage.PermRead, s.handleGetItem},
 		{"GET", "/api/v1/items/:id/content", triage.PermMedia, s.handleItemContent},
 		{"GET", "/api/v1/items/:id/thumbnail", triage.PermMedia, s.handleItemThumbnail},
+		{"GET", "/api/v1/items/:id/preview", triage.PermMedia, s.handleItemPreview},
 		{"HEAD", "/api/v1/evidence/:sha256", triage.PermRead, s.handleEvidenceLookup},
 		{"GET", "/api/v1/evidence/:sha256", triage.PermRead, s.handleEvidenceLookup},
 
@@ -73,14 +74,17 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/review/config", triage.PermReview, s.handleReviewConfig},
 		{"GET", "/api/v1/review/lanes", triage.PermReview, s.handleReviewLanes},
 		{"GET", "/api/v1/review/queue", triage.PermReview, s.handleReviewQueue},
+		{"GET", "/api/v1/review/tiles", triage.PermReview, s.handleReviewTiles},
 		{"GET", "/api/v1/review/groups/:id", triage.PermReview, s.handleReviewGroup},
 		{"POST", "/api/v1/review/groups/:id/claim", triage.PermReview, s.handleClaimGroup},
 		{"POST", "/api/v1/review/groups/:id/heartbeat", triage.PermReview, s.handleHeartbeat},
 		{"POST", "/api/v1/review/groups/:id/release", triage.PermReview, s.handleReleaseGroup},
 		{"POST", "/api/v1/review/groups/:id/decision", triage.PermReview, s.handleDecideGroup},
+		{"POST", "/api/v1/review/groups/:id/undo", triage.PermReview, s.handleUndo},
 		{"GET", "/api/v1/review/items/:id", triage.PermReview, s.handleReviewItem},
 		{"POST", "/api/v1/review/items/:id/decision", triage.PermReview, s.handleDecideItem},
 		{"GET", "/api/v1/review/members/:id/votes", triage.PermAdjudicate, s.handleMemberVotes},
+		{"POST", "/api/v1/review/members/:id/overturn", triage.PermAdjudicate, s.handleOverturn},
 		{"GET", "/api/v1/review/localset", triage.PermReview, s.handleLocalSet},
 	}
 }

@@ -93,6 +93,10 @@ type Server struct {
 	loginSem chan struct{}
 	// localSet is set once the local hash set exists.
 	localSet atomic.Bool
+	// scoredAt is when the group priorities were last brought up to date
+	// (Unix nanoseconds); previewer decodes images for previews.
+	scoredAt  atomic.Int64
+	previewer *triage.Hasher
 }
 
 // StatusCacheTTL is how stale an exhibit's status may be: many clients
@@ -130,7 +134,8 @@ func New(cfg Config) *Server {
 	}
 	cfg.Review = cfg.Review.withDefaults()
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "api"), loginSem: make(chan struct{}, 2)}
+	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "api"), loginSem: make(chan struct{}, 2),
+		previewer: triage.NewHasher(triage.HasherOptions{Limits: triage.Limits{DecodeMemory: 512 << 20}})}
 	s.metrics = newMetrics(cfg.Registry, cfg.States, cfg.Queue)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true

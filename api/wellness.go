@@ -34,6 +34,7 @@ func (s *Server) handlePutSettings(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	old := w
 	if err := bindJSON(c, &w); err != nil {
 		s.fail(c, err)
 		return
@@ -41,6 +42,12 @@ func (s *Server) handlePutSettings(c *gin.Context) {
 	if err := s.cfg.Wellness.SaveWellnessSettings(c.Request.Context(), u.ID, w); err != nil {
 		s.fail(c, err)
 		return
+	}
+	if w.Blur != old.Blur || w.Grayscale != old.Grayscale {
+		// Turning a protection off is a choice the lab must be able to see.
+		s.audit(c, triage.AuditWellness, "user/"+u.Name, map[string]string{"blur": strconv.Itoa(w.Blur),
+			"blur_was": strconv.Itoa(old.Blur), "grayscale": strconv.FormatBool(w.Grayscale), "grayscale_was": strconv.FormatBool(old.Grayscale),
+			"protection_off": strconv.FormatBool(w.Blur == 0 || !w.Grayscale)})
 	}
 	c.JSON(http.StatusOK, w)
 }
