@@ -125,8 +125,7 @@ func (b *tileSQL) itemCond() string {
 		c = append(c, "ri.exhibit_id IN (SELECT id FROM exhibits WHERE name = "+b.arg(b.q.Exhibit)+")")
 	}
 	if b.q.Path != "" {
-		p := b.arg("%" + likeEscape(b.q.Path) + "%")
-		c = append(c, "(ri.path ILIKE "+p+" OR ri.inner_path ILIKE "+p+")")
+		c = append(c, "(ri.path || '/' || ri.inner_path) ILIKE "+b.arg("%"+likeEscape(b.q.Path)+"%"))
 	}
 	return strings.Join(c, " AND ")
 }
@@ -151,7 +150,7 @@ func tileOrder(sort string, desc bool) string {
 	case triage.SortSize:
 		return "m.size" + asc + ", m.id" + asc
 	}
-	return "g.priority" + rev + ", g.id" + asc + ", m.id" + asc
+	return "m.priority" + rev + ", m.group_id" + asc + ", m.id" + asc
 }
 
 // ReviewTiles implements triage.ReviewStore.
@@ -166,8 +165,8 @@ func (s *Store) ReviewTiles(ctx context.Context, v triage.Viewer, q triage.TileQ
 	b := newTileSQL(v, &q)
 	where := b.where()
 	rows, err := s.pool.Query(ctx, `SELECT m.id, m.group_id, m.sha256, m.lane, m.status, m.kind, m.width, m.height, m.size, m.suggested,
-			m.make, m.model, m.gps, m.device, m.captured_at, g.priority
-		FROM review_members m JOIN review_groups g ON g.id = m.group_id
+			m.make, m.model, m.gps, m.device, m.captured_at, m.priority
+		FROM review_members m
 		WHERE `+where+` ORDER BY `+tileOrder(q.Sort, q.Desc)+` LIMIT `+strconv.Itoa(q.Limit)+` OFFSET `+strconv.Itoa(q.Offset), b.args...)
 	if err != nil {
 		return page, fmt.Errorf("review tiles: %w", formatError(err))
@@ -298,8 +297,16 @@ func (s *Store) RescoreGroups(ctx context.Context, score func(triage.PriorityFea
 	if len(ids) == 0 {
 		return 0, nil
 	}
-	if _, err := s.pool.Exec(ctx, `UPDATE review_groups g SET priority = u.p, scored_at = $3
-		FROM unnest($1::bigint[], $2::float8[]) AS u(id, p) WHERE g.id = u.id`, ids, scores, t0); err != nil {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE review_groups g SET priority = u.p, scored_at = $3
+			FROM unnest($1::bigint[], $2::float8[]) AS u(id, p) WHERE g.id = u.id`, ids, scores, t0); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE review_members m SET priority = u.p
+			FROM unnest($1::bigint[], $2::float8[]) AS u(id, p) WHERE m.group_id = u.id AND m.priority IS DISTINCT FROM u.p`, ids, scores)
+		return err
+	})
+	if err != nil {
 		return 0, fmt.Errorf("rescore groups: %w", formatError(err))
 	}
 	return len(ids), nil

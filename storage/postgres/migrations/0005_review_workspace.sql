@@ -11,7 +11,6 @@ UPDATE review_groups SET claimed_at = updated_at WHERE claimed_by IS NOT NULL;
 -- grid sorts by an index instead of scoring every group per request.
 ALTER TABLE review_groups ADD COLUMN priority double precision NOT NULL DEFAULT 0;
 ALTER TABLE review_groups ADD COLUMN scored_at timestamptz;
-CREATE INDEX review_groups_priority ON review_groups (priority DESC, id) WHERE merged_into IS NULL;
 CREATE INDEX review_groups_unscored ON review_groups (id)
 	WHERE merged_into IS NULL AND (scored_at IS NULL OR scored_at < updated_at);
 CREATE INDEX review_groups_scored ON review_groups (scored_at) WHERE merged_into IS NULL;
@@ -43,6 +42,10 @@ FROM (SELECT DISTINCT ON (ri.member_id) ri.member_id, it.* FROM review_items ri 
 	ORDER BY ri.member_id, ri.item_id) i
 WHERE i.member_id = m.id;
 
+-- The group's priority, copied to its members so the grid's default sort
+-- walks one index.
+ALTER TABLE review_members ADD COLUMN priority double precision NOT NULL DEFAULT 0;
+CREATE INDEX review_members_priority ON review_members (priority DESC, group_id, id);
 CREATE INDEX review_members_group_id ON review_members (group_id, id);
 CREATE INDEX review_members_device ON review_members (device) WHERE device <> '';
 CREATE INDEX review_members_serial ON review_members (lower(serial)) WHERE serial <> '';
@@ -51,6 +54,17 @@ CREATE INDEX review_members_size ON review_members (size, id);
 CREATE INDEX review_members_path ON review_members (sort_path, id);
 CREATE INDEX review_members_status ON review_members (status, lane, id);
 CREATE INDEX review_items_exhibit ON review_items (exhibit_id, member_id);
+-- Path substring search: a trigram index (pg_trgm, a trusted extension,
+-- created once per database in public, so every schema shares it; the
+-- lock keeps migrations of several schemas from racing to create it).
+SELECT pg_advisory_xact_lock(7467847501);
+CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+DO $$
+DECLARE s text;
+BEGIN
+	SELECT n.nspname INTO s FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm';
+	EXECUTE format('CREATE INDEX review_items_path_trgm ON review_items USING gin ((path || ''/'' || inner_path) %I.gin_trgm_ops)', s);
+END $$;
 
 -- The free text of a vote (series, flags, tags, notes) belongs to the case
 -- it was written in. Votes cast before this version get the case when

@@ -1,0 +1,92 @@
+package postgres_test
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/winnow-forensics/winnow/storage/postgres"
+	"github.com/winnow-forensics/winnow/storage/postgres/postgrestest"
+	"github.com/winnow-forensics/winnow/storage/servicetest"
+	"github.com/winnow-forensics/winnow/triage"
+)
+
+// BenchmarkReviewTiles is issue 17's queue figure: a page of 200 tiles,
+// with filters, out of a queue of 100,000 contents (WINNOW_BENCH_TILES
+// sets another size) on the real PostgreSQL, as a reviewer of every case
+// sees it. Each sub-benchmark reports the 99th-percentile latency.
+func BenchmarkReviewTiles(b *testing.B) {
+	n := 100_000
+	if v, err := strconv.Atoi(os.Getenv("WINNOW_BENCH_TILES")); err == nil && v > 0 {
+		n = v
+	}
+	ctx := context.Background()
+	pg := servicetest.MustPostgres(b)
+	s, err := postgres.Open(ctx, postgres.Config{URL: pg.URL, Schema: pg.Schema})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	u := triage.User{Name: "vic", Role: triage.RoleReviewer}
+	if err := s.CreateUser(ctx, &u); err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	if err := postgrestest.SeedQueue(ctx, pg.URL, pg.Schema, postgrestest.Queue{Members: n, GroupSize: 10, Cases: 4, Exhibits: 5,
+		Users: []int64{u.ID}}); err != nil {
+		b.Fatal(err)
+	}
+	w := triage.DefaultPriorityWeights()
+	scored := 0
+	for {
+		k, err := s.RescoreGroups(ctx, func(f triage.PriorityFeatures) float64 { return w.Score(f, time.Now()).Total }, time.Now().Add(-time.Hour), 5000)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if scored += k; k == 0 {
+			break
+		}
+	}
+	b.Logf("seeded %d contents and scored %d groups in %s", n, scored, time.Since(start).Round(time.Millisecond))
+	v := triage.ViewerOf(u)
+	for _, tc := range []struct {
+		name string
+		q    triage.TileQuery
+	}{
+		{"priority", triage.TileQuery{Lane: triage.LaneNew, State: triage.StateTodo}},
+		{"priority_offset_50000", triage.TileQuery{Lane: triage.LaneNew, State: triage.StateTodo, Offset: 50_000}},
+		{"first_page_with_count", triage.TileQuery{Lane: triage.LaneNew, State: triage.StateTodo, Count: true}},
+		{"case_exhibit", triage.TileQuery{Case: "case-2", Exhibit: "exhibit-3", State: triage.StateTodo}},
+		{"serial", triage.TileQuery{Serial: "SN7", State: triage.StateTodo}},
+		{"device_by_date", triage.TileQuery{Device: "model:apple/iphone 12/17.1.1", Sort: triage.SortDate}},
+		{"gps_date_range", triage.TileQuery{GPS: "yes", From: time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		{"path_substring", triage.TileQuery{Path: "series-77", State: triage.StateTodo}},
+		{"sort_path", triage.TileQuery{Sort: triage.SortPath, Offset: 20_000}},
+		{"sort_size_desc_range", triage.TileQuery{Sort: triage.SortSize, Desc: true, MinSize: 1_000_000, MaxSize: 3_000_000}},
+		{"variant_lane_make", triage.TileQuery{Lane: triage.LaneVariant, Make: "canon"}},
+		{"one_group", triage.TileQuery{GroupID: 4321}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			q := tc.q
+			q.Limit = 200
+			var lat []time.Duration
+			got := 0
+			for b.Loop() {
+				t0 := time.Now()
+				p, err := s.ReviewTiles(ctx, v, q)
+				lat = append(lat, time.Since(t0))
+				if err != nil {
+					b.Fatal(err)
+				}
+				got = len(p.Tiles)
+			}
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(got), "tiles")
+		})
+	}
+}
