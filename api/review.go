@@ -599,7 +599,55 @@ func (s *Server) handleReviewItem(c *gin.Context) {
 		series[i] = memberJSON(m)
 	}
 	c.JSON(http.StatusOK, gin.H{"item": it, "gps": gpsOf(view.Item.EXIF), "siblings": view.Siblings, "group_id": view.GroupID,
-		"member": member, "series": series, "elsewhere": view.Elsewhere})
+		"member": member, "series": series, "elsewhere": view.Elsewhere, "devices": view.Devices,
+		"known": s.knownEntries(c.Request.Context(), view.Matches)})
+}
+
+// KnownJSON is the hash-set entry a match points at, for showing beside
+// the item: what the set says of the known content, never its pixels.
+type KnownJSON struct {
+	MatchJSON
+	Name    string            `json:"name,omitempty"`
+	Size    int64             `json:"size,omitempty"`
+	Label   string            `json:"label,omitempty"`
+	Tags    []string          `json:"tags,omitempty"`
+	SHA256  string            `json:"sha256,omitempty"`
+	MD5     string            `json:"md5,omitempty"`
+	PDQ     string            `json:"pdq,omitempty"`
+	Extra   map[string]string `json:"extra,omitempty"`
+	Missing bool              `json:"missing,omitempty"`
+}
+
+// knownEntries looks up the entries of an item's first matches (at most
+// 10) in their sets.
+func (s *Server) knownEntries(ctx context.Context, ms []triage.MatchRecord) []KnownJSON {
+	out := []KnownJSON{}
+	for _, m := range ms[:min(len(ms), 10)] {
+		k := KnownJSON{MatchJSON: matchJSON(m.Match)}
+		st, err := s.cfg.Sets.Set(ctx, m.Set)
+		var es []triage.Entry
+		if err == nil {
+			es, err = s.cfg.Sets.SetEntries(ctx, st.ID, int64(m.Entry), int64(m.Entry)+1)
+		}
+		if err != nil || len(es) != 1 {
+			k.Missing = true
+			out = append(out, k)
+			continue
+		}
+		e := es[0]
+		k.Name, k.Size, k.Label, k.Tags, k.Extra = e.Name, e.Size, e.Category.Label(), e.Tags, e.Extra
+		if e.Algos.Has(triage.AlgoSHA256) {
+			k.SHA256 = e.SHA256.String()
+		}
+		if e.Algos.Has(triage.AlgoMD5) {
+			k.MD5 = e.MD5.String()
+		}
+		if e.Algos.Has(triage.AlgoPDQ) {
+			k.PDQ = e.PDQ.String()
+		}
+		out = append(out, k)
+	}
+	return out
 }
 
 // gpsOf returns the GPS position of an EXIF summary as numbers (nil when

@@ -498,13 +498,17 @@ type WellnessSettings struct {
 	// (0: never); BreakMinutes how many minutes of work (0: never).
 	BreakEvery   int `json:"break_every"`
 	BreakMinutes int `json:"break_minutes"`
+	// ConfirmOver is how many items a bulk decision may cover before the
+	// UI shows a summary to confirm (0: always).
+	ConfirmOver int `json:"confirm_over"`
 }
 
 // DefaultWellnessSettings are every reviewer's settings until they change
 // them: strong blur, grayscale, reveal on click, a reminder every 50
-// revealed items or 45 minutes.
+// revealed items or 45 minutes, a summary before deciding more than 20
+// items at once.
 func DefaultWellnessSettings() WellnessSettings {
-	return WellnessSettings{Blur: 24, Grayscale: true, RevealMode: "click", BreakEvery: 50, BreakMinutes: 45}
+	return WellnessSettings{Blur: 24, Grayscale: true, RevealMode: "click", BreakEvery: 50, BreakMinutes: 45, ConfirmOver: 20}
 }
 
 // Validate reports settings that cannot be used.
@@ -518,6 +522,8 @@ func (w *WellnessSettings) Validate() error {
 		return Errorf(EINVALID, "break_every %d is out of range 0-100000 (revealed items)", w.BreakEvery)
 	case w.BreakMinutes < 0 || w.BreakMinutes > 24*60:
 		return Errorf(EINVALID, "break_minutes %d is out of range 0-1440", w.BreakMinutes)
+	case w.ConfirmOver < 0 || w.ConfirmOver > 100000:
+		return Errorf(EINVALID, "confirm_over %d is out of range 0-100000 (items)", w.ConfirmOver)
 	}
 	return nil
 }

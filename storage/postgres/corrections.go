@@ -63,7 +63,7 @@ func (s *Store) Undo(ctx context.Context, r triage.UndoRequest) (triage.UndoResu
 	v := triage.ViewerOf(r.Reviewer)
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		res = triage.UndoResult{}
-		since, err := s.holdGroup(ctx, tx, v, r.GroupID, false, 0)
+		since, err := s.holdGroup(ctx, tx, v, r.GroupID, false, 0, s.now())
 		if err != nil {
 			return err
 		}

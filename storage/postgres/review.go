@@ -623,8 +623,7 @@ type decideMember struct {
 // holdGroup locks a live group for a decision or an undo and checks that
 // the viewer holds it, or, with claim, claims it for them when no one
 // holds it. It returns when the viewer's claim began.
-func (s *Store) holdGroup(ctx context.Context, tx pgx.Tx, v triage.Viewer, groupID int64, claim bool, lease time.Duration) (time.Time, error) {
-	now := s.now()
+func (s *Store) holdGroup(ctx context.Context, tx pgx.Tx, v triage.Viewer, groupID int64, claim bool, lease time.Duration, now time.Time) (time.Time, error) {
 	var claimedBy *int64
 	var until, since *time.Time
 	var merged *int64
@@ -737,7 +736,7 @@ func (s *Store) Decide(ctx context.Context, r triage.DecideRequest) (triage.Deci
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		res = triage.DecideResult{}
 		now := s.now()
-		if _, err := s.holdGroup(ctx, tx, v, r.GroupID, r.Claim, r.Lease); err != nil {
+		if _, err := s.holdGroup(ctx, tx, v, r.GroupID, r.Claim, r.Lease, now); err != nil {
 			return err
 		}
 		all, err := groupMembers(ctx, tx, v, r.GroupID)
