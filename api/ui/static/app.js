@@ -481,10 +481,9 @@ function tileNode(i, t, node, side) {
   const img = el("img", { class: "pic veil", alt: "", src: t.thumbnail, decoding: "async", draggable: false });
   img.addEventListener("error", () => img.removeAttribute("src"), { once: true });
   const badge = `${t.kind === "video" ? "▶ video · " : ""}${t.lane}${t.items > 1 ? " ×" + t.items : ""} · g${t.group_id}`;
+  node.append(img, el("span", { class: "badge", text: badge }));
+  if (t.decision || t.my_vote) node.append(el("span", { class: "cat", text: t.decision || t.my_vote }));
   node.append(
-    img,
-    el("span", { class: "badge", text: badge }),
-    t.decision || t.my_vote ? el("span", { class: "cat", text: t.decision || t.my_vote }) : null,
     el("div", { class: "meta", text: `${t.item.case}/${t.item.exhibit}`, title: `${t.item.case}/${t.item.exhibit}` }),
     el("div", { class: "meta", text: pathOf(t.item), title: pathOf(t.item) }),
   );
@@ -796,7 +795,7 @@ function updateExport(t) {
     const a = $(id);
     a.href = `/api/v1/cases/${encodeURIComponent(c)}/review/export?format=${fmt}`;
     a.title = `Export the review decisions of case ${c}`;
-    a.hidden = !["admin", "examiner", "reviewer", "adjudicator"].includes(state.user.role);
+    a.hidden = !["admin", "examiner", "adjudicator"].includes(state.user.role);
   }
 }
 
