@@ -253,10 +253,10 @@ func (b *browser) str(expr string) string {
 	return s
 }
 
-// eval evaluates a JavaScript expression into a T.
+// eval evaluates a JavaScript expression into a T (awaiting a promise).
 func eval[T any](b *browser, expr string) T {
 	b.t.Helper()
-	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](expr))
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 	if err != nil {
 		b.t.Fatalf("browser: evaluate %s: %v", expr, err)
 	}
@@ -393,7 +393,7 @@ func TestReviewWorkspace(t *testing.T) {
 		t.Errorf("thumbnail filter %q: want blur and grayscale", filter)
 	}
 	img1Tile := tileIndex("DCIM/img-1.jpg")
-	b.do("rotated thumbnail", b.poll(`document.getElementById("tile-"+`+img1Tile+`).querySelector("img").complete`))
+	b.do("rotated thumbnail", b.poll(`document.getElementById("tile-"+`+img1Tile+`).querySelector("img").naturalWidth > 0`))
 	if !eval[bool](b, `(() => { const i = document.getElementById("tile-"+`+img1Tile+`).querySelector("img"); return i.naturalHeight > i.naturalWidth; })()`) {
 		t.Errorf("the thumbnail of an EXIF orientation 6 photo is not upright")
 	}

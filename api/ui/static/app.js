@@ -6,7 +6,6 @@
 // only the rows in view exist in the page, and only their thumbnails are
 // requested. Tiles are fetched from /api/v1/review/tiles a page at a time.
 
-import { worldMap } from "./map.js";
 
 const $ = (id) => document.getElementById(id);
 const PAGE = 200;
@@ -184,24 +183,43 @@ $("help-open").addEventListener("click", () => openModal("help", "help-close"));
 
 // --- login -----------------------------------------------------------------
 
+// boot asks for everything the first screen needs at once: the
+// configuration, the user's settings and exposure, and the first page.
+function boot() {
+  readURL();
+  const gen = ++state.generation;
+  state.pages = new Map();
+  const first = loadPage(0, gen);
+  const rest = Promise.all([api("GET", "/api/v1/review/config"), api("GET", "/api/v1/me/settings"), api("GET", "/api/v1/me/exposure")]);
+  first.catch(() => {});
+  rest.catch(() => {});
+  return { gen, first, rest };
+}
+
 async function start() {
+  const session = api("GET", "/api/v1/session");
+  const b = boot(); // in parallel with the session check: one round trip
+  let s;
   try {
-    const s = await api("GET", "/api/v1/session");
-    await loggedIn(s);
+    s = await session;
   } catch (e) {
     show("login");
     $("login-name").focus();
+    return;
   }
+  await loggedIn(s, b);
 }
 
-async function loggedIn(s) {
+async function loggedIn(s, b = boot()) {
   state.user = s.user;
   state.csrf = s.csrf_token || "";
   $("who").textContent = `${s.user.name} (${s.user.role})`;
-  state.config = await api("GET", "/api/v1/review/config");
-  state.settings = await api("GET", "/api/v1/me/settings");
+  const { gen, first } = b;
+  const [config, settings, exposure] = await b.rest;
+  state.config = config;
+  state.settings = settings;
   applySettings();
-  renderExposure(await api("GET", "/api/v1/me/exposure"));
+  renderExposure(exposure);
   renderHelp();
   renderCategories();
   const adj = canAdjudicate();
@@ -209,10 +227,9 @@ async function loggedIn(s) {
   $("tile-size").value = localStorage.getItem("winnow-tile") || 160;
   applyTileSize();
   show("workspace");
-  readURL();
-  renderLanes().catch((e) => say(e.message));
-  await openView();
+  await openView(gen, first);
   $("grid").focus();
+  renderLanes().catch((e) => say(e.message));
 }
 
 function canAdjudicate() {
@@ -322,9 +339,8 @@ async function openLane(lane) {
 
 // openView starts the view afresh: the first page first (the screen shows
 // as soon as it arrives), the count after it.
-async function openView() {
-  const gen = ++state.generation;
-  state.pages = new Map();
+async function openView(gen = ++state.generation, firstPage = null) {
+  if (!firstPage) state.pages = new Map();
   state.total = 0;
   state.counted = false;
   state.cur = 0;
@@ -333,7 +349,7 @@ async function openView() {
   $("grid").scrollTop = 0;
   $("view-title").textContent = viewTitle();
   say("");
-  const first = await loadPage(0, gen);
+  const first = await (firstPage || loadPage(0, gen));
   if (gen !== state.generation) return;
   if (first.length < PAGE) {
     state.total = first.length;
@@ -368,6 +384,9 @@ function loadPage(n, gen = state.generation) {
     if (!state.counted) state.total = Math.max(state.total, n * PAGE + r.tiles.length + (r.tiles.length === PAGE ? PAGE : 0));
     renderGrid();
     return r.tiles;
+  }, (e) => {
+    if (state.pages.get(n) === p) state.pages.delete(n);
+    throw e;
   });
   state.pages.set(n, p);
   return p;
@@ -400,7 +419,26 @@ let rendering = 0;
 function renderGrid() {
   if (!rendering) rendering = requestAnimationFrame(drawGrid);
 }
-$("grid").addEventListener("scroll", renderGrid, { passive: true });
+// Thumbnails load once the view has settled (no scrolling for 100 ms):
+// tiles that only fly past while scrolling request nothing.
+let lastScroll = 0, settleTimer = 0;
+$("grid").addEventListener("scroll", () => {
+  lastScroll = performance.now();
+  renderGrid();
+}, { passive: true });
+
+function loadImages() {
+  const wait = 100 - (performance.now() - lastScroll);
+  clearTimeout(settleTimer);
+  if (wait > 0) {
+    settleTimer = setTimeout(loadImages, wait);
+    return;
+  }
+  for (const img of $("grid-inner").querySelectorAll("img[data-src]")) {
+    img.src = img.dataset.src;
+    img.removeAttribute("data-src");
+  }
+}
 window.addEventListener("resize", renderGrid);
 
 // drawGrid puts exactly the rows in view into the page; rows out of view
@@ -435,6 +473,8 @@ function drawGrid() {
   }
   const f = tileAt(state.cur);
   $("grid").setAttribute("aria-activedescendant", f ? "tile-" + state.cur : "");
+  if (f && !performance.getEntriesByName("winnow-first-screen").length) performance.mark("winnow-first-screen");
+  loadImages();
 }
 
 function statusText(t) {
@@ -478,7 +518,7 @@ function tileNode(i, t, node, side) {
   node.dataset.group = t.group_id;
   node.dataset.sha256 = t.sha256;
   node.setAttribute("aria-label", `${t.item.case}/${t.item.exhibit}/${pathOf(t.item)} — ${statusText(t)}`);
-  const img = el("img", { class: "pic veil", alt: "", src: t.thumbnail, decoding: "async", draggable: false });
+  const img = el("img", { class: "pic veil", alt: "", decoding: "async", draggable: false, "data-src": t.thumbnail });
   img.addEventListener("error", () => img.removeAttribute("src"), { once: true });
   const badge = `${t.kind === "video" ? "▶ video · " : ""}${t.lane}${t.items > 1 ? " ×" + t.items : ""} · g${t.group_id}`;
   node.append(img, el("span", { class: "badge", text: badge }));
@@ -862,6 +902,7 @@ async function showPanel(t) {
   const gps = $("gps");
   gps.replaceChildren();
   if (d.gps) {
+    const { worldMap } = await import("./map.js"); // the map's data loads with the first GPS position
     gps.append(el("h3", { text: "GPS" }), el("p", { text: `${d.gps.latitude.toFixed(6)}, ${d.gps.longitude.toFixed(6)}` + (d.gps.altitude !== undefined ? ` · ${d.gps.altitude} m` : "") }),
       worldMap(d.gps.latitude, d.gps.longitude), el("p", { class: "attribution", text: "Map: Natural Earth 1:110m land (public domain), drawn locally" }));
   }
