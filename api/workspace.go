@@ -3,6 +3,8 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"image/jpeg"
 	"io"
 	"net/http"
@@ -50,6 +52,15 @@ type TileJSON struct {
 	MyVote    string `json:"my_vote,omitempty"`
 	Decision  string `json:"decision,omitempty"`
 	Thumbnail string `json:"thumbnail"`
+	// Cursor is the tile's place in the sort: "after" it asks for the
+	// tiles that follow.
+	Cursor string `json:"cursor"`
+}
+
+// cursorOf encodes a tile's key for the after parameter.
+func cursorOf(t *triage.Tile) string {
+	b, _ := json.Marshal(t.Key())
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // tileQuery reads a TileQuery from the URL's query: the same names the UI
@@ -92,6 +103,14 @@ func tileQuery(c *gin.Context) (triage.TileQuery, error) {
 	if !q.To.IsZero() {
 		q.To = q.To.AddDate(0, 0, 1) // "to" is the last day included
 	}
+	if a := c.Query("after"); a != "" {
+		b, err := base64.RawURLEncoding.DecodeString(a)
+		var k triage.TileKey
+		if err != nil || len(b) > 4096 || json.Unmarshal(b, &k) != nil {
+			return q, triage.Errorf(triage.EINVALID, "after=%q is not a tile cursor", a)
+		}
+		q.After = &k
+	}
 	if q.Category != "" && !strings.Contains(q.Category, ":") {
 		return q, triage.Errorf(triage.EINVALID, "category %q: want SCHEME:CODE", q.Category)
 	}
@@ -102,7 +121,8 @@ func tileQuery(c *gin.Context) (triage.TileQuery, error) {
 // user may see: filters lane, state, category, group, case, exhibit,
 // path, kind, gps, make, model, serial, device, from, to (dates),
 // min_size, max_size, series; sort (priority, date, path, size) and desc;
-// offset and limit (default 200, at most 1000); count=1 adds the total.
+// offset and limit (default 200, at most 1000), or after (a tile's
+// cursor) and limit; count=1 adds the total.
 //
 //	GET /api/v1/review/tiles
 func (s *Server) handleReviewTiles(c *gin.Context) {
@@ -125,7 +145,7 @@ func (s *Server) handleReviewTiles(c *gin.Context) {
 	out := make([]TileJSON, len(page.Tiles))
 	for i, t := range page.Tiles {
 		out[i] = TileJSON{Tile: t, SHA256: t.SHA256.String(), Suggested: t.Suggested.String(), MyVote: t.MyVote.String(),
-			Decision: t.Decision.String(), Thumbnail: "/api/v1/items/" + strconv.FormatInt(t.Item.ItemID, 10) + "/thumbnail"}
+			Decision: t.Decision.String(), Thumbnail: "/api/v1/items/" + strconv.FormatInt(t.Item.ItemID, 10) + "/thumbnail", Cursor: cursorOf(&t)}
 	}
 	c.JSON(http.StatusOK, gin.H{"tiles": out, "total": page.Total, "offset": q.Offset, "limit": q.Limit})
 }

@@ -62,8 +62,11 @@ type TileQuery struct {
 	// reverses it.
 	Sort string
 	Desc bool
-	// Offset and Limit page the result (Limit 1-MaxTilePage).
+	// Offset and Limit page the result (Limit 1-MaxTilePage). After, when
+	// set, starts the page after that tile instead of at Offset (keyset
+	// paging: deciding tiles of earlier pages does not shift later ones).
 	Offset, Limit int
+	After         *TileKey
 	// Count asks for the number of matching tiles as well.
 	Count bool
 }
@@ -100,6 +103,22 @@ func validLane(l Lane) bool {
 	return false
 }
 
+// TileKey is where a tile stands in a sort: its member and the values
+// the sorts use.
+type TileKey struct {
+	MemberID int64     `json:"m"`
+	GroupID  int64     `json:"g"`
+	Priority float64   `json:"p"`
+	Captured time.Time `json:"c,omitzero"`
+	Path     string    `json:"s,omitempty"`
+	Size     int64     `json:"z"`
+}
+
+// Key returns the tile's TileKey.
+func (t *Tile) Key() TileKey {
+	return TileKey{MemberID: t.MemberID, GroupID: t.GroupID, Priority: t.Priority, Captured: t.Captured, Path: t.SortPath, Size: t.Size}
+}
+
 // Tile is one distinct content in the workspace grid, as the viewer sees
 // it.
 type Tile struct {
@@ -125,6 +144,8 @@ type Tile struct {
 	// Captured is the EXIF capture date (zero: none).
 	Captured time.Time `json:"captured,omitzero"`
 	Priority float64   `json:"priority"`
+	// SortPath is the path the path sort uses (the content's first).
+	SortPath string `json:"-"`
 	// MyVote is the viewer's vote's category; Decision the confirmed one.
 	MyVote   Category `json:"-"`
 	Decision Category `json:"-"`

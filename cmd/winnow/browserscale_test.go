@@ -53,9 +53,12 @@ func TestReviewBrowserBulk(t *testing.T) {
 		if eval[bool](b, `document.querySelector(".tile.focus").classList.contains("done")`) {
 			break
 		}
+		// The status line is emptied before each key (not a keystroke), so
+		// each wait is for that key's own answer.
+		clear := js(`document.getElementById("status").textContent = ""`)
 		b.do(fmt.Sprintf("series %d", series+1),
-			b.keys(&n, "g"), b.poll(`document.getElementById("status").textContent.startsWith("selected ")`),
-			b.keys(&n, "1"), b.poll(`document.getElementById("status").textContent.startsWith("decided vic-us:1")`))
+			clear, b.keys(&n, "g"), b.poll(`document.getElementById("status").textContent.startsWith("selected ")`),
+			clear, b.keys(&n, "1"), b.poll(`document.getElementById("status").textContent.startsWith("decided vic-us:1")`))
 		series++
 	}
 	took := time.Since(t1)

@@ -164,10 +164,21 @@ func (s *Store) ReviewTiles(ctx context.Context, v triage.Viewer, q triage.TileQ
 	}
 	b := newTileSQL(v, &q)
 	where := b.where()
+	page.Total, page.Tiles = -1, nil
+	if q.Count {
+		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM review_members m WHERE `+where, b.args...).Scan(&page.Total); err != nil {
+			return page, fmt.Errorf("review tiles: %w", formatError(err))
+		}
+	}
+	offset := q.Offset
+	if q.After != nil {
+		where += " AND " + b.after(q.Sort, q.Desc, q.After)
+		offset = 0
+	}
 	rows, err := s.pool.Query(ctx, `SELECT m.id, m.group_id, m.sha256, m.lane, m.status, m.kind, m.width, m.height, m.size, m.suggested,
-			m.make, m.model, m.gps, m.device, m.captured_at, m.priority
+			m.make, m.model, m.gps, m.device, m.captured_at, m.priority, m.sort_path
 		FROM review_members m
-		WHERE `+where+` ORDER BY `+tileOrder(q.Sort, q.Desc)+` LIMIT `+strconv.Itoa(q.Limit)+` OFFSET `+strconv.Itoa(q.Offset), b.args...)
+		WHERE `+where+` ORDER BY `+tileOrder(q.Sort, q.Desc)+` LIMIT `+strconv.Itoa(q.Limit)+` OFFSET `+strconv.Itoa(offset), b.args...)
 	if err != nil {
 		return page, fmt.Errorf("review tiles: %w", formatError(err))
 	}
@@ -177,7 +188,7 @@ func (s *Store) ReviewTiles(ctx context.Context, v triage.Viewer, q triage.TileQ
 		var lane, status, suggested string
 		var captured *time.Time
 		if err := r.Scan(&t.MemberID, &t.GroupID, &sum, &lane, &status, &t.Kind, &t.Width, &t.Height, &t.Size, &suggested,
-			&t.Make, &t.Model, &t.GPS, &t.Device, &captured, &t.Priority); err != nil {
+			&t.Make, &t.Model, &t.GPS, &t.Device, &captured, &t.Priority, &t.SortPath); err != nil {
 			return t, err
 		}
 		copy(t.SHA256[:], sum)
@@ -197,12 +208,30 @@ func (s *Store) ReviewTiles(ctx context.Context, v triage.Viewer, q triage.TileQ
 	if err := s.tileDetails(ctx, v, &q, page.Tiles); err != nil {
 		return page, fmt.Errorf("review tiles: %w", formatError(err))
 	}
-	if q.Count {
-		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM review_members m WHERE `+where, b.args...).Scan(&page.Total); err != nil {
-			return page, fmt.Errorf("review tiles: %w", formatError(err))
-		}
-	}
 	return page, nil
+}
+
+// after is the keyset condition: m comes after the tile k in the sort.
+func (b *tileSQL) after(sort string, desc bool, k *triage.TileKey) string {
+	gt, lt := ">", "<"
+	if desc {
+		gt, lt = "<", ">"
+	}
+	id := b.arg(k.MemberID)
+	switch sort {
+	case triage.SortDate:
+		if k.Captured.IsZero() {
+			return "(m.captured_at IS NULL AND m.id " + gt + " " + id + ")"
+		}
+		c := b.arg(k.Captured)
+		return "(m.captured_at " + gt + " " + c + " OR (m.captured_at = " + c + " AND m.id " + gt + " " + id + ") OR m.captured_at IS NULL)"
+	case triage.SortPath:
+		return "(m.sort_path, m.id) " + gt + " (" + b.arg(k.Path) + "::text, " + id + ")"
+	case triage.SortSize:
+		return "(m.size, m.id) " + gt + " (" + b.arg(k.Size) + "::bigint, " + id + ")"
+	}
+	p := b.arg(k.Priority)
+	return "(m.priority " + lt + " " + p + " OR (m.priority = " + p + " AND (m.group_id, m.id) " + gt + " (" + b.arg(k.GroupID) + "::bigint, " + id + ")))"
 }
 
 // tileDetails fills in the page's items (the first matching item the

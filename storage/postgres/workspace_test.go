@@ -268,6 +268,29 @@ func TestReviewTiles(t *testing.T) {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
 	}
+	// Keyset paging walks every sort in the same order as one page.
+	for _, sort := range []string{triage.SortPriority, triage.SortDate, triage.SortPath, triage.SortSize} {
+		for _, desc := range []bool{false, true} {
+			want := paths(root, triage.TileQuery{Sort: sort, Desc: desc})
+			var got []string
+			q := triage.TileQuery{Sort: sort, Desc: desc, Limit: 1}
+			for range 10 {
+				p, err := f.s.ReviewTiles(ctx, root, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(p.Tiles) == 0 {
+					break
+				}
+				got = append(got, p.Tiles[0].Item.Path)
+				k := p.Tiles[0].Key()
+				q.After = &k
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("keyset %s desc %v: %q, want %q", sort, desc, got, want)
+			}
+		}
+	}
 	// Sizes: the largest first.
 	p, _ := f.s.ReviewTiles(ctx, root, triage.TileQuery{Sort: triage.SortSize, Desc: true, Limit: 10, Count: true})
 	if p.Total != 4 || len(p.Tiles) != 4 || p.Tiles[0].Size < p.Tiles[3].Size || p.Tiles[0].Items != 1 || p.Tiles[0].Item.Case == "" {

@@ -308,9 +308,10 @@ $("f-clear").addEventListener("click", async () => {
   await openView();
 });
 
-function tileQuery(offset, limit, count) {
+function tileQuery(offset, limit, count, after) {
   const p = new URLSearchParams(state.query);
-  p.set("offset", offset);
+  if (after) p.set("after", after);
+  else p.set("offset", offset);
   p.set("limit", limit);
   if (count) p.set("count", "1");
   return "/api/v1/review/tiles?" + p.toString();
@@ -378,7 +379,11 @@ function viewTitle() {
 function loadPage(n, gen = state.generation) {
   const have = state.pages.get(n);
   if (have) return Promise.resolve(have);
-  const p = api("GET", tileQuery(n * PAGE, PAGE, false)).then((r) => {
+  // After the previous page's last tile when it is here (decisions made
+  // since do not shift this page); by offset after a jump.
+  const prev = state.pages.get(n - 1);
+  const after = Array.isArray(prev) && prev.length === PAGE ? prev[PAGE - 1].cursor : "";
+  const p = api("GET", tileQuery(n * PAGE, PAGE, false, after)).then((r) => {
     if (gen !== state.generation) return [];
     state.pages.set(n, r.tiles);
     if (!state.counted) state.total = Math.max(state.total, n * PAGE + r.tiles.length + (r.tiles.length === PAGE ? PAGE : 0));
@@ -736,8 +741,8 @@ async function decide(code) {
   fillText(null);
   const last = Math.max(...ts.map((t) => indexOf(t.member_id)), state.cur);
   state.sel.clear();
+  await advance(last);
   say(`decided ${cat} on ${n} item(s), ${confirmed} confirmed` + (version ? ` · promoted to ${state.config.local_set} v${version}` : "") + " · u undoes");
-  advance(last);
 }
 
 function findTile(memberId) {
