@@ -227,9 +227,9 @@ async function loggedIn(s, b = boot()) {
   $("tile-size").value = localStorage.getItem("winnow-tile") || 160;
   applyTileSize();
   show("workspace");
+  renderLanes();
   await openView(gen, first);
   $("grid").focus();
-  renderLanes().catch((e) => say(e.message));
 }
 
 function canAdjudicate() {
@@ -299,6 +299,7 @@ $("filters").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   state.query = readFilters();
   writeURL();
+  renderLanes();
   await openView();
   $("grid").focus();
 });
@@ -317,14 +318,14 @@ function tileQuery(offset, limit, count, after) {
   return "/api/v1/review/tiles?" + p.toString();
 }
 
-async function renderLanes() {
-  const { lanes } = await api("GET", "/api/v1/review/lanes");
+// renderLanes shows the lanes; the view's count says how many wait.
+function renderLanes() {
   const nav = $("lanes");
   nav.replaceChildren();
-  for (const l of lanes) {
-    const b = el("button", { type: "button", text: `${l.lane} (${l.groups} groups)`, "data-lane": l.lane });
-    b.setAttribute("aria-current", String(l.lane === state.query.lane));
-    b.addEventListener("click", () => openLane(l.lane));
+  for (const l of canAdjudicate() ? ["new", "variant", "adjudication"] : ["new", "variant"]) {
+    const b = el("button", { type: "button", text: l, "data-lane": l });
+    b.setAttribute("aria-current", String(l === state.query.lane));
+    b.addEventListener("click", () => openLane(l));
     nav.append(b);
   }
 }
@@ -334,7 +335,7 @@ async function openLane(lane) {
   $("f-state").value = "todo";
   state.query = readFilters();
   writeURL();
-  await renderLanes();
+  renderLanes();
   await openView();
 }
 
@@ -899,7 +900,7 @@ async function showPanel(t) {
   row(tb, "inner path", it.inner_path);
   row(tb, "sha256", it.sha256);
   const ex = it.exif || {};
-  for (const k of ["Make", "Model", "SerialNumber", "InternalSerialNumber", "LensModel", "Software", "DateTimeOriginal", "CreateDate",
+  for (const k of ["Make", "Model", "SerialNumber", "InternalSerialNumber", "LensModel", "LensSerialNumber", "Software", "DateTimeOriginal", "CreateDate",
     "ModifyDate", "OffsetTimeOriginal", "Orientation", "Artist", "OwnerName", "ImageUniqueID"]) row(tb, k, ex[k]);
   if (m && m.decision) {
     for (const n of m.decision.notes || []) row(tb, `notes (${n.case})`, [n.series, (n.tags || []).join(", "), n.notes].filter(Boolean).join(" · "));

@@ -6,6 +6,10 @@ package postgrestest
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -82,4 +86,32 @@ func SeedQueue(ctx context.Context, url, schema string, q Queue) error {
 		_, err := tx.Exec(ctx, `ANALYZE`)
 		return err
 	})
+}
+
+// BackendPID returns the process id of the PostgreSQL server process
+// serving the connection named app (its application_name).
+func BackendPID(ctx context.Context, url, app string) (int, error) {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(ctx)
+	var pid int
+	err = conn.QueryRow(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = $1 LIMIT 1`, app).Scan(&pid)
+	return pid, err
+}
+
+// CPUTime returns the CPU time a local process has run for (Linux
+// schedstat, nanoseconds).
+func CPUTime(pid int) (time.Duration, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/schedstat")
+	if err != nil {
+		return 0, err
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0, fmt.Errorf("schedstat of %d: %q", pid, b)
+	}
+	ns, err := strconv.ParseInt(f[0], 10, 64)
+	return time.Duration(ns), err
 }
