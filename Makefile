@@ -49,14 +49,14 @@ bench:
 
 # Each fuzz target for FUZZTIME (go test -fuzz takes one target at a time).
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzSniff$$' -fuzztime $(FUZZTIME) ./triage
-	$(GO) test -run '^$$' -fuzz '^FuzzHashBytes$$' -fuzztime $(FUZZTIME) ./triage
-	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz '^FuzzHashBytes$$' -fuzztime $(FUZZTIME) ./triage
+	$(GO) test -run '^$$' -fuzz '^FuzzSniff$$' -fuzztime $(FUZZTIME) ./triage/hashing
+	$(GO) test -run '^$$' -fuzz '^FuzzHashBytes$$' -fuzztime $(FUZZTIME) ./triage/hashing
+	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz '^FuzzHashBytes$$' -fuzztime $(FUZZTIME) ./triage/hashing
 	$(GO) test -run '^$$' -fuzz '^FuzzParseHashes$$' -fuzztime $(FUZZTIME) ./triage
 	$(GO) test -run '^$$' -fuzz '^FuzzHash$$' -fuzztime $(FUZZTIME) ./triage/pdq
-	$(GO) test -run '^$$' -fuzz '^FuzzViews$$' -fuzztime $(FUZZTIME) ./triage
+	$(GO) test -run '^$$' -fuzz '^FuzzViews$$' -fuzztime $(FUZZTIME) ./triage/hashing
 	$(if $(TAGS),$(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./triage/jpegturbo,)
-	$(GO) test -run '^$$' -fuzz '^FuzzReadEXIF$$' -fuzztime $(FUZZTIME) ./triage
+	$(GO) test -run '^$$' -fuzz '^FuzzReadEXIF$$' -fuzztime $(FUZZTIME) ./triage/hashing
 	$(GO) test -run '^$$' -fuzz '^FuzzParseEXIF$$' -fuzztime $(FUZZTIME) ./workers
 	$(GO) test -run '^$$' -fuzz '^FuzzPartPath$$' -fuzztime $(FUZZTIME) ./api
 	$(GO) test -run '^$$' -fuzz '^FuzzReadConfig$$' -fuzztime $(FUZZTIME) ./cmd/winnow

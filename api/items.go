@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
 )
 
 // upload records one received file: its object (streamed from body, or
@@ -342,7 +343,7 @@ func (s *Server) handleEvidenceLookup(c *gin.Context) {
 
 // digestBody reads a body to compute its digests, which must give want.
 func digestBody(body io.Reader, size int64, want triage.SHA256) (triage.EvidenceInfo, error) {
-	d := triage.NewStreamDigests()
+	d := hashing.NewStreamDigests()
 	n, err := io.CopyBuffer(d, body, make([]byte, 256<<10))
 	if err != nil {
 		return triage.EvidenceInfo{}, triage.Errorf(triage.EINVALID, "upload interrupted: %v", err)

@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/setfile"
 )
 
 // ReviewConfig configures the review queue and the web UI. Zero fields
@@ -691,7 +692,7 @@ func (s *Server) ensureLocalSet(ctx context.Context) error {
 		return nil
 	}
 	name := s.cfg.Review.LocalSet
-	b := triage.NewHashSetBuilder(triage.SetMeta{Name: name, Version: "local", Kind: triage.KindAlert,
+	b := setfile.NewBuilder(triage.SetMeta{Name: name, Version: "local", Kind: triage.KindAlert,
 		Description: "content confirmed in Winnow's review queue", Created: time.Unix(0, 0).UTC()})
 	var buf bytes.Buffer
 	if _, err := b.WriteTo(&buf); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
 )
 
 // Enqueuer hands work to the workers. The database row is always committed
@@ -96,7 +97,7 @@ type Server struct {
 	// scoredAt is when the group priorities were last brought up to date
 	// (Unix nanoseconds); previewer decodes images for previews.
 	scoredAt  atomic.Int64
-	previewer *triage.Hasher
+	previewer *hashing.Hasher
 }
 
 // StatusCacheTTL is how stale an exhibit's status may be: many clients
@@ -135,7 +136,7 @@ func New(cfg Config) *Server {
 	cfg.Review = cfg.Review.withDefaults()
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "api"), loginSem: make(chan struct{}, 2),
-		previewer: triage.NewHasher(triage.HasherOptions{Limits: triage.Limits{DecodeMemory: 512 << 20}})}
+		previewer: hashing.New(hashing.Options{Limits: hashing.Limits{DecodeMemory: 512 << 20}})}
 	s.metrics = newMetrics(cfg.Registry, cfg.States, cfg.Queue)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true

@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
 )
 
 // The review workspace's endpoints (issue 17): the queue as tiles with
@@ -291,7 +292,7 @@ func (s *Server) handleItemPreview(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	b, err := io.ReadAll(io.LimitReader(rc, triage.DefaultLimits.MaxImageBytes+1))
+	b, err := io.ReadAll(io.LimitReader(rc, hashing.DefaultLimits.MaxImageBytes+1))
 	rc.Close()
 	if err != nil {
 		s.fail(c, err)
@@ -307,7 +308,7 @@ func (s *Server) handleItemPreview(c *gin.Context) {
 		return
 	}
 	orient, _ := strconv.Atoi(it.EXIF["Orientation"])
-	small := triage.Orient(triage.Downscale(img, PreviewSide), orient)
+	small := hashing.Orient(hashing.Downscale(img, PreviewSide), orient)
 	release()
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, small, &jpeg.Options{Quality: 85}); err != nil {

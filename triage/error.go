@@ -3,6 +3,7 @@ package triage
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 )
 
 // Error codes. Every error the system shows a user carries one; an error with
@@ -56,4 +57,15 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "internal error"
+}
+
+// UnwrapPath returns the error inside a *fs.PathError (an os.Open or
+// os.Stat failure) without the path and operation, for messages that name
+// the file themselves; any other error is returned as it is.
+func UnwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

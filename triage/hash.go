@@ -156,3 +156,11 @@ func ParseAHash(s string) (AHash, error) {
 	v, err := parse64("ahash", s)
 	return AHash(v), err
 }
+
+// Digests holds the cryptographic digests of one byte stream. A digest that
+// was not asked for is the zero value.
+type Digests struct {
+	MD5    MD5
+	SHA1   SHA1
+	SHA256 SHA256
+}

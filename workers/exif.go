@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
 )
 
 // EXIF limits.
@@ -23,8 +24,8 @@ const (
 	exifMaxValue  = 256       // characters kept of one value
 )
 
-// EXIF reads an image's metadata summary (triage.EXIFFields). JPEG and
-// TIFF-based files are read in process (triage.ReadEXIF, fuzzed); other
+// EXIF reads an image's metadata summary (hashing.EXIFFields). JPEG and
+// TIFF-based files are read in process (hashing.ReadEXIF, fuzzed); other
 // images go to exiftool, run as a subprocess that gets the bytes on stdin
 // (never a file), under a timeout and an output cap: it costs about 200 ms
 // of CPU per call, so it is kept for the formats Winnow does not parse. The
@@ -38,7 +39,7 @@ type EXIF struct {
 // An image over the input limit gets nil. A failure of exiftool itself is
 // an error (EUNAVAILABLE if it cannot be run at all).
 func (x EXIF) Summary(ctx context.Context, b []byte) (map[string]string, error) {
-	if m, ok := triage.ReadEXIF(b); ok {
+	if m, ok := hashing.ReadEXIF(b); ok {
 		return m, nil
 	}
 	return x.exiftool(ctx, b)
@@ -56,7 +57,7 @@ func (x EXIF) exiftool(ctx context.Context, b []byte) (map[string]string, error)
 	ctx, cancel := context.WithTimeout(ctx, exifTimeout)
 	defer cancel()
 	args := []string{"-j", "-n", "-fast", "-m", "-q", "-charset", "utf8", "-api", "LargeFileSupport=0"}
-	for _, f := range triage.EXIFFields {
+	for _, f := range hashing.EXIFFields {
 		args = append(args, "-"+f)
 	}
 	cmd := exec.CommandContext(ctx, path, append(args, "-")...)
@@ -99,7 +100,7 @@ func ParseEXIF(b []byte) (map[string]string, error) {
 		return nil, nil
 	}
 	out := map[string]string{}
-	for _, f := range triage.EXIFFields {
+	for _, f := range hashing.EXIFFields {
 		raw, ok := recs[0][f]
 		if !ok {
 			continue

@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
 	"github.com/winnow-forensics/winnow/triage/triagetest"
 )
 
@@ -52,7 +52,7 @@ func FuzzParseEXIF(f *testing.F) {
 			return
 		}
 		known := map[string]bool{}
-		for _, k := range triage.EXIFFields {
+		for _, k := range hashing.EXIFFields {
 			known[k] = true
 		}
 		for k, v := range m {
@@ -108,7 +108,7 @@ func TestReadEXIFAgreesWithExiftool(t *testing.T) {
 		"exif-rotn-6.jpg": photo,
 		"generated":       triagetest.WithEXIF(triagetest.PhotoJPEG(64, 48, 1, 90), "WinnowTestCam", "Model Seven"),
 	} {
-		got, ok := triage.ReadEXIF(b)
+		got, ok := hashing.ReadEXIF(b)
 		if !ok {
 			t.Fatalf("%s: not read in process", name)
 		}

@@ -9,7 +9,8 @@ import (
 	"path"
 
 	"github.com/winnow-forensics/winnow/triage"
-	"github.com/winnow-forensics/winnow/triage/archive"
+	"github.com/winnow-forensics/winnow/triage/container"
+	"github.com/winnow-forensics/winnow/triage/pipeline"
 )
 
 // An uploaded archive (zip, tar, gzip, bzip2, nested) is expanded by the
@@ -75,16 +76,17 @@ func (w *Worker) recordedChildren(ctx context.Context, it *triage.Item) (map[mem
 	}
 }
 
-// expand walks the archive held in ra and records its members. An error
-// return is the infrastructure's (the task retries); problems of the
-// archive itself are in the returned error message for the item.
-func (w *Worker) expand(ctx context.Context, it *triage.Item, ra io.ReaderAt, size int64) (itemErr error, err error) {
+// expand walks the container of that kind held in ra and records its
+// members. An error return is the infrastructure's (the task retries);
+// problems of the container itself are in the returned error message for
+// the item.
+func (w *Worker) expand(ctx context.Context, kind container.Container, it *triage.Item, ra io.ReaderAt, size int64) (itemErr error, err error) {
 	x := expansion{seen: map[memberKey]int{}}
 	if x.recorded, err = w.recordedChildren(ctx, it); err != nil {
 		return nil, fmt.Errorf("children of item %d: %w", it.ID, err)
 	}
-	_, walkErr := archive.Walk(ctx, ra, size, archive.Options{Limits: w.cfg.Archive, Name: path.Base(it.Path)},
-		func(m *archive.Member, r io.Reader) error { return w.member(ctx, it, m, r, &x) })
+	_, walkErr := kind.Expand(ctx, ra, size, container.Options{Limits: w.cfg.Archive, Name: path.Base(it.Path)},
+		func(m *container.Member, r io.Reader) error { return w.member(ctx, it, m, r, &x) })
 	var infra *infraError
 	switch {
 	case errors.As(walkErr, &infra):
@@ -112,31 +114,26 @@ func (w *Worker) expand(ctx context.Context, it *triage.Item, ra io.ReaderAt, si
 	return triage.Errorf(triage.EINVALID, "%d members recorded; %s", x.items, msg), nil
 }
 
-// infraError carries a store or queue failure out of archive.Walk.
+// infraError carries a store or queue failure out of the expansion.
 type infraError struct{ err error }
 
 func (e *infraError) Error() string { return e.err.Error() }
 
 // member stores one member and records its item.
-func (w *Worker) member(ctx context.Context, parent *triage.Item, m *archive.Member, r io.Reader, x *expansion) error {
-	var src *trackReader
+func (w *Worker) member(ctx context.Context, parent *triage.Item, m *container.Member, r io.Reader, x *expansion) error {
 	switch {
-	case m.Data != nil:
-		src = &trackReader{r: bytes.NewReader(m.Data)}
-	case r != nil:
-		src = &trackReader{r: r}
-	case m.Digests != nil:
-		// A nested archive expanded from a stream: its members are
+	case r == nil && m.Data == nil && m.Digests != nil:
+		// A nested container expanded from a stream: its members are
 		// recorded, its own bytes were not kept.
 		x.skipped++
 		return nil
-	default:
+	case r == nil && m.Data == nil:
 		x.problem(m.Inner, memberProblem(m.Err))
 		return nil
 	}
 	if m.Err != nil {
-		// Read but not expanded (a nested archive too deep or too large
-		// to hold): stored as it is, and the archive says why.
+		// Read but not expanded (a nested container too deep or too large
+		// to hold): stored as it is, and the container says why.
 		x.problem(m.Inner, triage.ErrorMessage(m.Err))
 	}
 	if m.Size >= 0 {
@@ -150,20 +147,23 @@ func (w *Worker) member(ctx context.Context, parent *triage.Item, m *archive.Mem
 	}
 	// Small members go up in one request; larger ones (or ones whose
 	// header lies) stream in parts.
-	buf := make([]byte, 0, min(max(m.Size, 0), w.cfg.BufferBytes)+1)
-	buf, rerr := triage.ReadUpTo(src, buf, w.cfg.BufferBytes)
+	var src *trackReader
+	if r != nil {
+		src = &trackReader{r: r}
+		r = src
+	}
+	c, rerr := pipeline.ReadContent(m, r, w.cfg.BufferBytes)
 	if rerr != nil {
 		x.problem(m.Inner, memberProblem(rerr))
 		return nil
 	}
-	var body io.Reader = bytes.NewReader(buf)
-	n := int64(len(buf))
-	if n > w.cfg.BufferBytes {
-		body, n = io.MultiReader(body, src), -1
+	body, n := c.Stream, int64(-1)
+	if c.Data != nil {
+		body, n = bytes.NewReader(c.Data), int64(len(c.Data))
 	}
 	info, err := w.cfg.Members.Put(ctx, body, n, triage.SHA256{})
 	if err != nil {
-		if src.err != nil { // the member, not the store
+		if src != nil && src.err != nil { // the member, not the store
 			x.problem(m.Inner, memberProblem(src.err))
 			return nil
 		}

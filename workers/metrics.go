@@ -4,7 +4,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/matching"
 )
 
 type workerMetrics struct {
@@ -15,7 +15,7 @@ type workerMetrics struct {
 	members    prometheus.Counter
 }
 
-func newWorkerMetrics(reg *prometheus.Registry, m *triage.Matcher) *workerMetrics {
+func newWorkerMetrics(reg *prometheus.Registry, m *matching.Matcher) *workerMetrics {
 	wm := &workerMetrics{
 		items: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "winnow_worker_items_total", Help: "Items analysed, by verdict.",

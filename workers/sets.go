@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
+	"github.com/winnow-forensics/winnow/triage/matching"
+	"github.com/winnow-forensics/winnow/triage/setfile"
 )
 
 // SetSync keeps a Matcher in step with the hash sets in the database:
@@ -20,7 +23,7 @@ import (
 type SetSync struct {
 	Sets    triage.SetStore
 	Files   triage.EvidenceFetcher
-	Matcher *triage.Matcher
+	Matcher *matching.Matcher
 	Logger  *slog.Logger
 	// MaxSetBytes bounds a compiled file read into memory (0: 4 GiB).
 	MaxSetBytes int64
@@ -129,12 +132,12 @@ func (s *SetSync) load(ctx context.Context, st triage.StoredSet) (*loadedSet, er
 }
 
 // readSet reads and checks a stored set's compiled file.
-func readSet(ctx context.Context, files triage.EvidenceFetcher, st triage.StoredSet, limit int64) (*triage.HashSet, error) {
+func readSet(ctx context.Context, files triage.EvidenceFetcher, st triage.StoredSet, limit int64) (*setfile.Set, error) {
 	buf, err := fetchSet(ctx, files, st, limit)
 	if err != nil {
 		return nil, err
 	}
-	return triage.ParseHashSet(buf)
+	return setfile.Parse(buf)
 }
 
 // fetchSet reads a stored set's compiled file, verified against its SHA-256.
@@ -175,4 +178,4 @@ func (s *SetSync) Run(ctx context.Context, every time.Duration) {
 }
 
 // readAll reads r to its end into buf.
-func readAll(r io.Reader, buf []byte) ([]byte, error) { return triage.ReadUpTo(r, buf, math.MaxInt64) }
+func readAll(r io.Reader, buf []byte) ([]byte, error) { return hashing.ReadUpTo(r, buf, math.MaxInt64) }

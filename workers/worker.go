@@ -17,7 +17,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/winnow-forensics/winnow/triage"
-	"github.com/winnow-forensics/winnow/triage/archive"
+	"github.com/winnow-forensics/winnow/triage/container"
+	"github.com/winnow-forensics/winnow/triage/hashing"
+	"github.com/winnow-forensics/winnow/triage/matching"
+	"github.com/winnow-forensics/winnow/triage/pipeline"
+	"github.com/winnow-forensics/winnow/triage/setfile"
 )
 
 // Config is what a worker is built from.
@@ -35,9 +39,9 @@ type Config struct {
 	// Rules). The Hasher should make thumbnails (HasherOptions.ThumbSide =
 	// ThumbSize): they are grayscale, from the luma plane the hashes use,
 	// so they cost no second decode.
-	Hasher  *triage.Hasher
-	Matcher triage.MatcherOptions
-	Rules   triage.Rules
+	Hasher  *hashing.Hasher
+	Matcher matching.Options
+	Rules   matching.Rules
 	EXIF    EXIF
 	// Lease is how long a claimed item may stay processing before the
 	// reconciler enqueues it again (0: 10 minutes).
@@ -51,15 +55,16 @@ type Config struct {
 	// BufferBytes: items up to this size are read into memory and get EXIF
 	// and a thumbnail; larger ones are streamed (0: 64 MiB).
 	BufferBytes int64
-	// Members stores the members of uploaded archives as evidence: with it
-	// an archive is expanded into child items (see expand.go); nil leaves
-	// archives hashed and matched as files. Archives larger than
-	// BufferBytes are read back through Evidence's OpenAt, when it has one
-	// (triage.EvidenceOpener).
-	Members triage.EvidencePutter
+	// Members stores the members of uploaded containers as evidence: with
+	// it a container of one of the Containers kinds is expanded into child
+	// items (see expand.go); nil leaves containers hashed and matched as
+	// files. Containers larger than BufferBytes are read back through
+	// Evidence's OpenAt, when it has one (triage.EvidenceOpener).
+	Members    triage.EvidencePutter
+	Containers []container.Container
 	// Archive bounds an expansion: depth, members, expanded bytes,
-	// compression ratio (zero fields: the archive package's defaults).
-	Archive  archive.Limits
+	// compression ratio (zero fields: container.DefaultLimits).
+	Archive  container.Limits
 	Registry *prometheus.Registry
 }
 
@@ -70,10 +75,10 @@ type Worker struct {
 	srv     *asynq.Server
 	client  *Client
 	sync    *SetSync
-	matcher *triage.Matcher
+	matcher *matching.Matcher
 	// perceptual is cfg.Hasher without the digests, for content whose
 	// digests the upload recorded (see analyze).
-	perceptual *triage.Hasher
+	perceptual *hashing.Hasher
 	m          *workerMetrics
 	cancel     context.CancelFunc
 	done       chan struct{}
@@ -106,7 +111,7 @@ func New(cfg Config) *Worker {
 		cfg.Registry = prometheus.NewRegistry()
 	}
 	if cfg.Hasher == nil {
-		cfg.Hasher = triage.NewHasher(HasherOptions())
+		cfg.Hasher = hashing.New(HasherOptions())
 	}
 	log := cfg.Logger.With("component", "worker")
 	w := &Worker{cfg: cfg, log: log, client: NewClient(cfg.Redis)}
@@ -114,7 +119,7 @@ func New(cfg Config) *Worker {
 		// One set of rules both picks the hashes to query and decides.
 		w.cfg.Matcher.Rules = &w.cfg.Rules
 	}
-	w.matcher = triage.NewMatcher(w.cfg.Matcher)
+	w.matcher = matching.New(w.cfg.Matcher)
 	w.perceptual = w.cfg.Hasher.WithAlgos(w.cfg.Hasher.Algos() &^ triage.AlgosCrypto)
 	w.sync = &SetSync{Sets: cfg.Sets, Files: cfg.SetFiles, Matcher: w.matcher, Logger: log}
 	w.m = newWorkerMetrics(cfg.Registry, w.matcher)
@@ -122,7 +127,7 @@ func New(cfg Config) *Worker {
 }
 
 // Matcher returns the worker's in-memory matcher.
-func (w *Worker) Matcher() *triage.Matcher { return w.matcher }
+func (w *Worker) Matcher() *matching.Matcher { return w.matcher }
 
 // Start loads the hash sets (it returns an error if it cannot: a worker that
 // matched against nothing would call known material new), then starts
@@ -243,14 +248,14 @@ func (w *Worker) handleImport(ctx context.Context, t *asynq.Task) error {
 	log := w.log.With("set", st.Name, "rev", st.Rev)
 	buf, err := fetchSet(ctx, w.cfg.SetFiles, st, 0)
 	var importErr error
-	var hs *triage.HashSet
+	var hs *setfile.Set
 	switch {
 	case errors.Is(err, triage.ErrCorruptEvidence) || triage.ErrorCode(err) == triage.ETOOLARGE:
 		importErr = err
 	case err != nil:
 		return err // retry: the store may be back soon
 	default:
-		hs, err = triage.ParseHashSet(buf)
+		hs, err = setfile.Parse(buf)
 		if err != nil {
 			importErr = triage.Errorf(triage.EINVALID, "the pushed file is not a valid compiled hash set: %v", err)
 		} else if hs.Meta.Name != st.Name {
@@ -353,7 +358,7 @@ func (w *Worker) analyze(ctx context.Context, it *triage.Item) (triage.ItemResul
 		return triage.ItemResult{Err: triage.Errorf(triage.EINTERNAL, "the evidence read back hashes to %s", fp.SHA256)}, nil
 	}
 	res := triage.ItemResult{Fingerprint: &fp}
-	if f, _ := archive.FormatOf(fp.Type); f != "" && it.ParentID == 0 && w.cfg.Members != nil {
+	if kind, _, _ := pipeline.Detect(w.cfg.Containers, fp.Type); kind != nil && it.ParentID == 0 && w.cfg.Members != nil {
 		var ra io.ReaderAt
 		size := it.Size
 		if b != nil {
@@ -370,7 +375,7 @@ func (w *Worker) analyze(ctx context.Context, it *triage.Item) (triage.ItemResul
 			res.Err = triage.Errorf(triage.EUNSUPPORTED, "archive over %d MiB not expanded: the evidence store gives no random access", w.cfg.BufferBytes>>20)
 			return res, nil
 		}
-		itemErr, err := w.expand(ctx, it, ra, size)
+		itemErr, err := w.expand(ctx, kind, it, ra, size)
 		if err != nil {
 			return triage.ItemResult{}, err
 		}
@@ -389,7 +394,7 @@ func (w *Worker) analyze(ctx context.Context, it *triage.Item) (triage.ItemResul
 		// Upright, as the image shows in a viewer (EXIF orientation).
 		orient, _ := strconv.Atoi(res.EXIF["Orientation"])
 		var buf bytes.Buffer
-		if err := jpeg.Encode(&buf, triage.Orient(fp.Thumb, orient), &jpeg.Options{Quality: 80}); err == nil {
+		if err := jpeg.Encode(&buf, hashing.Orient(fp.Thumb, orient), &jpeg.Options{Quality: 80}); err == nil {
 			key := thumbnailKey(it.SHA256)
 			if err := w.cfg.Blobs.PutBlob(ctx, key, buf.Bytes(), "image/jpeg"); err != nil {
 				return triage.ItemResult{}, err
@@ -405,16 +410,11 @@ func (w *Worker) analyze(ctx context.Context, it *triage.Item) (triage.ItemResul
 // ThumbSize is the longer side of a thumbnail, in pixels.
 const ThumbSize = 256
 
-// Algos are the hashes a worker computes: winnow scan's (triage.AlgosMatch,
-// the PDQ hashes of the rotations and flips included), so that both match
-// rotated copies and group the review queue the same way.
-const Algos = triage.AlgosMatch
-
-// HasherOptions are a worker's hashing options: those of winnow scan (Algos,
-// and Views: the hashes of the image with uniform borders trimmed, which the
-// rules match letterboxed and padded copies with) and thumbnails.
-func HasherOptions() triage.HasherOptions {
-	return triage.HasherOptions{Algos: Algos, Views: true, ThumbSide: ThumbSize}
+// HasherOptions are a worker's hashing options: winnow scan's profile
+// (pipeline.Profile), so that both match rotated and padded copies and
+// group the review queue the same way, with thumbnails of ThumbSize.
+func HasherOptions() hashing.Options {
+	return pipeline.Profile(hashing.Options{ThumbSide: ThumbSize})
 }
 
 // thumbnailKey is where an item's thumbnail is kept: derived from the

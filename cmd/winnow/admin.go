@@ -3,14 +3,14 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"strings"
-
-	"encoding/json"
-	"fmt"
-	"golang.org/x/term"
 	"time"
+
+	"golang.org/x/term"
 
 	"github.com/winnow-forensics/winnow/api"
 	"github.com/winnow-forensics/winnow/storage/postgres"

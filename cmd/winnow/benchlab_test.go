@@ -36,7 +36,7 @@ func benchEnv(t *testing.T) string {
 // so that the service has not stored them yet.
 func TestBenchLabUploadPath(t *testing.T) {
 	dir := benchEnv(t)
-	src, _ := collectFiles([]string{dir})
+	src, _ := collectFiles(context.Background(), []string{dir})
 	copies := filepath.Join(t.TempDir(), "upload")
 	var total int64
 	for _, f := range src {
@@ -48,7 +48,7 @@ func TestBenchLabUploadPath(t *testing.T) {
 		writeFile(t, filepath.Join(copies, filepath.Base(f.local)), b)
 		total += int64(len(b))
 	}
-	files, _ := collectFiles([]string{copies})
+	files, _ := collectFiles(context.Background(), []string{copies})
 	conc := 8
 	mc, err := mgo.New(os.Getenv("WINNOW_MINIO_ENDPOINT"), &mgo.Options{Creds: credentials.NewStaticV4(os.Getenv("WINNOW_MINIO_ACCESS_KEY"), os.Getenv("WINNOW_MINIO_SECRET_KEY"), "")})
 	if err != nil {

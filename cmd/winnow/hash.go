@@ -6,18 +6,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
+	"github.com/winnow-forensics/winnow/triage/pipeline"
 )
 
 const hashDescription = `
@@ -34,8 +32,8 @@ and the full-size convention. A hash that was not computed is null. A file
 that fails gets "error" and the run goes on.
 
 Symbolic links met while walking a directory are reported with an error and
-not followed unless --follow-symlinks is set; special files are reported and
-skipped. Exit status: 0 when the run completed (per-file errors are in the
+not followed unless --follow-symlinks is set (and never out of the folder);
+special files are reported and skipped. Exit status: 0 when the run completed (per-file errors are in the
 output), 1 when a path argument could not be read, 2 for a bad command line,
 130 when interrupted.
 
@@ -49,7 +47,7 @@ type hashConfig struct {
 	stats          bool
 	progress       bool
 	followSymlinks bool
-	limits         triage.Limits
+	limits         hashing.Limits
 	noFastJPEG     bool
 	jpegMinSide    int
 }
@@ -61,12 +59,12 @@ func runHash(ctx context.Context, e *env, args []string) error {
 	stats := fs.Bool("stats", false, "print throughput and per-stage timing on stderr at the end")
 	noProgress := fs.Bool("no-progress", false, "no progress line, even on a terminal")
 	follow := fs.Bool("follow-symlinks", false, "follow symbolic links found inside directories")
-	maxMP := fs.Float64("max-megapixels", float64(triage.DefaultLimits.MaxPixels)/1e6, "refuse to decode images declaring more megapixels than this (decompression bombs)")
-	maxImageMiB := fs.Int64("max-image-mib", triage.DefaultLimits.MaxImageBytes>>20, "do not decode image files larger than this many MiB (they are still digested)")
-	bufferMiB := fs.Int64("buffer-mib", triage.DefaultLimits.BufferBytes>>20, "files up to this many MiB are read into memory once; larger ones are streamed")
-	decodeMiB := fs.Int64("decode-memory-mib", triage.DefaultLimits.DecodeMemory>>20, "memory all concurrent decodes may hold together, in MiB")
+	maxMP := fs.Float64("max-megapixels", float64(hashing.DefaultLimits.MaxPixels)/1e6, "refuse to decode images declaring more megapixels than this (decompression bombs)")
+	maxImageMiB := fs.Int64("max-image-mib", hashing.DefaultLimits.MaxImageBytes>>20, "do not decode image files larger than this many MiB (they are still digested)")
+	bufferMiB := fs.Int64("buffer-mib", hashing.DefaultLimits.BufferBytes>>20, "files up to this many MiB are read into memory once; larger ones are streamed")
+	decodeMiB := fs.Int64("decode-memory-mib", hashing.DefaultLimits.DecodeMemory>>20, "memory all concurrent decodes may hold together, in MiB")
 	noFast := fs.Bool("no-fast-jpeg", false, "decode JPEGs with Go's image/jpeg even when libjpeg-turbo is built in")
-	jpegMinSide := fs.Int("jpeg-min-side", triage.TurboMinSide, "libjpeg-turbo decodes JPEGs at the smallest scale k/8 keeping the shorter side at least this long (larger: closer to full-size hashes, slower)")
+	jpegMinSide := fs.Int("jpeg-min-side", hashing.TurboMinSide, "libjpeg-turbo decodes JPEGs at the smallest scale k/8 keeping the shorter side at least this long (larger: closer to full-size hashes, slower)")
 	cpuprofile := fs.String("cpuprofile", "", "write a Go CPU profile of the run to this file (for performance work)")
 	paths, err := parseArgs(fs, args)
 	if err != nil {
@@ -96,7 +94,7 @@ func runHash(ctx context.Context, e *env, args []string) error {
 		followSymlinks: *follow,
 		noFastJPEG:     *noFast,
 		jpegMinSide:    *jpegMinSide,
-		limits: triage.Limits{
+		limits: hashing.Limits{
 			MaxPixels:     int64(*maxMP * 1e6),
 			MaxImageBytes: *maxImageMiB << 20,
 			BufferBytes:   *bufferMiB << 20,
@@ -202,23 +200,16 @@ func newHashRecord(path string, algos triage.AlgoSet, fp triage.Fingerprint) has
 	return r
 }
 
-// hashJob is one file to hash; done carries its record to the printer.
-type hashJob struct {
-	path string
-	err  error // set when the walk already knows the file cannot be hashed
-	done chan hashRecord
-}
-
 // hashStats are the totals of a run.
 type hashStats struct {
 	files, images, errors atomic.Int64
 	bytes                 atomic.Int64
-	mu                    sync.Mutex
 	times                 triage.StageTimes
 	decoders              map[string]int
 }
 
-func (s *hashStats) add(fp triage.Fingerprint) {
+// add counts one fingerprint; the printer calls it, one at a time.
+func (s *hashStats) add(fp *triage.Fingerprint) {
 	s.files.Add(1)
 	s.bytes.Add(fp.Size)
 	if fp.Perceptual {
@@ -227,7 +218,6 @@ func (s *hashStats) add(fp triage.Fingerprint) {
 	if fp.Err != nil {
 		s.errors.Add(1)
 	}
-	s.mu.Lock()
 	s.times.Add(fp.Times)
 	if fp.Decoder != "" {
 		d := fp.Decoder
@@ -236,51 +226,14 @@ func (s *hashStats) add(fp triage.Fingerprint) {
 		}
 		s.decoders[d]++
 	}
-	s.mu.Unlock()
 }
 
-// hashPaths walks the paths, hashes with a worker pool and prints records in
-// walk order.
+// hashPaths walks the paths, hashes with the pipeline's worker pool and
+// prints records in walk order.
 func hashPaths(ctx context.Context, e *env, cfg hashConfig, paths []string) error {
-	h := triage.NewHasher(triage.HasherOptions{Algos: cfg.algos, Limits: cfg.limits, NoFastJPEG: cfg.noFastJPEG, JPEGMinSide: cfg.jpegMinSide})
+	h := hashing.New(hashing.Options{Algos: cfg.algos, Limits: cfg.limits, NoFastJPEG: cfg.noFastJPEG, JPEGMinSide: cfg.jpegMinSide, Decoders: decoders})
 	st := &hashStats{decoders: map[string]int{}}
 	start := time.Now()
-
-	jobs := make(chan *hashJob, cfg.workers*2)
-	order := make(chan *hashJob, cfg.workers*8) // bounds how far the walk runs ahead of the printer
-	var walkErr error
-	go func() {
-		defer close(jobs)
-		defer close(order)
-		walkErr = walkPaths(ctx, paths, cfg.followSymlinks, func(path string, err error) bool {
-			j := &hashJob{path: path, err: err, done: make(chan hashRecord, 1)}
-			select {
-			case order <- j:
-			case <-ctx.Done():
-				return false
-			}
-			jobs <- j // always: the printer waits for every job in order
-			return ctx.Err() == nil
-		})
-	}()
-
-	var wg sync.WaitGroup
-	for range cfg.workers {
-		wg.Go(func() {
-			for j := range jobs {
-				var fp triage.Fingerprint
-				if j.err != nil {
-					fp.Err = j.err
-				} else if ctx.Err() != nil {
-					fp.Err = triage.Errorf(triage.EUNAVAILABLE, "not hashed: run interrupted")
-				} else {
-					fp = h.HashFile(ctx, j.path)
-				}
-				st.add(fp)
-				j.done <- newHashRecord(j.path, cfg.algos, fp)
-			}
-		})
-	}
 
 	var prog *progressLine
 	if cfg.progress {
@@ -297,10 +250,12 @@ func hashPaths(ctx context.Context, e *env, cfg hashConfig, paths []string) erro
 	enc.SetEscapeHTML(false)
 	var werr error
 	lastFlush, first := time.Now(), true
-	for j := range order {
-		rec := <-j.done
+	eng := pipeline.New(pipeline.Config{Hasher: h, Workers: cfg.workers, Ordered: true,
+		Walk: pipeline.WalkOptions{FollowSymlinks: cfg.followSymlinks}})
+	missing := eng.Run(ctx, paths, func(r *pipeline.Result) {
+		st.add(&r.Fingerprint)
 		if werr == nil {
-			werr = enc.Encode(rec)
+			werr = enc.Encode(newHashRecord(r.Path, cfg.algos, r.Fingerprint))
 		}
 		// Keep records flowing to a pipe without a write per line; the
 		// first goes out at once so a user sees the run has started.
@@ -309,8 +264,7 @@ func hashPaths(ctx context.Context, e *env, cfg hashConfig, paths []string) erro
 			werr = out.Flush()
 			lastFlush = time.Now()
 		}
-	}
-	wg.Wait()
+	})
 	if werr == nil {
 		werr = out.Flush()
 	}
@@ -325,13 +279,13 @@ func hashPaths(ctx context.Context, e *env, cfg hashConfig, paths []string) erro
 		return fmt.Errorf("write output: %w", werr)
 	case ctx.Err() != nil:
 		return &exitError{130, fmt.Errorf("interrupted; output is incomplete")}
-	case walkErr != nil:
-		return walkErr
+	case len(missing) > 0:
+		return fmt.Errorf("cannot read %s: no such file or directory", strings.Join(missing, ", "))
 	}
 	return nil
 }
 
-func printHashStats(w io.Writer, st *hashStats, cfg hashConfig, h *triage.Hasher, el time.Duration) {
+func printHashStats(w io.Writer, st *hashStats, cfg hashConfig, h *hashing.Hasher, el time.Duration) {
 	n, b := st.files.Load(), st.bytes.Load()
 	sec := el.Seconds()
 	fmt.Fprintf(w, "winnow hash: %d files (%d images hashed perceptually, %d with errors), %s in %.2f s\n",
@@ -361,80 +315,4 @@ func humanBytes(n int64) string {
 		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
 	}
 	return fmt.Sprintf("%d B", n)
-}
-
-// walkPaths calls visit for every file under paths, in lexical order within
-// each directory. A path argument that does not exist is an error returned
-// at the end (after the others were walked); problems below it become
-// per-file errors. visit returns false to stop.
-func walkPaths(ctx context.Context, paths []string, follow bool, visit func(path string, err error) bool) error {
-	var missing []string
-	for _, root := range paths {
-		if ctx.Err() != nil {
-			return nil
-		}
-		fi, err := os.Stat(root) // arguments are followed even if links
-		if err != nil {
-			missing = append(missing, root)
-			continue
-		}
-		if !fi.IsDir() {
-			if !visit(root, nil) {
-				return nil
-			}
-			continue
-		}
-		stopped := false
-		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if ctx.Err() != nil {
-				stopped = true
-				return filepath.SkipAll
-			}
-			if err != nil {
-				if !visit(p, triage.Errorf(triage.EINVALID, "cannot read: %v", unwrapPathErr(err))) {
-					stopped = true
-					return filepath.SkipAll
-				}
-				if d != nil && d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if d.IsDir() {
-				return nil
-			}
-			var verr error
-			switch t := d.Type(); {
-			case t&fs.ModeSymlink != 0:
-				if !follow {
-					verr = triage.Errorf(triage.EUNSUPPORTED, "symbolic link, not followed (use --follow-symlinks)")
-				} else if fi, err := os.Stat(p); err != nil {
-					verr = triage.Errorf(triage.EINVALID, "broken symbolic link: %v", unwrapPathErr(err))
-				} else if fi.IsDir() {
-					verr = triage.Errorf(triage.EUNSUPPORTED, "symbolic link to a directory, not followed")
-				}
-			case !t.IsRegular():
-				verr = triage.Errorf(triage.EUNSUPPORTED, "special file (%s), skipped", t)
-			}
-			if !visit(p, verr) {
-				stopped = true
-				return filepath.SkipAll
-			}
-			return nil
-		})
-		if stopped {
-			return nil
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("cannot read %s: no such file or directory", strings.Join(missing, ", "))
-	}
-	return nil
-}
-
-func unwrapPathErr(err error) error {
-	if pe, ok := err.(*fs.PathError); ok {
-		return pe.Err
-	}
-	return err
 }

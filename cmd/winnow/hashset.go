@@ -5,18 +5,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/formats"
 	"github.com/winnow-forensics/winnow/triage/formats/rds3"
+	"github.com/winnow-forensics/winnow/triage/hashing"
+	"github.com/winnow-forensics/winnow/triage/pipeline"
+	"github.com/winnow-forensics/winnow/triage/setfile"
 )
 
 const hashsetDescription = `
@@ -131,7 +131,7 @@ func runHashsetBuild(ctx context.Context, e *env, args []string) error {
 	}
 
 	start := time.Now()
-	b := triage.NewHashSetBuilder(triage.SetMeta{
+	b := setfile.NewBuilder(triage.SetMeta{
 		Name: *name, Version: *version, Kind: *kind, Description: *description,
 		Created: time.Now().UTC().Truncate(time.Second), PDQRadius: *pdqRadius, PHashRadius: *phashRadius,
 	})
@@ -197,10 +197,10 @@ func loadSchemes(path string) error {
 }
 
 // importInput adds one INPUT to the builder: a media folder or a hash-set file.
-func importInput(ctx context.Context, e *env, b *triage.HashSetBuilder, in string, opt formats.Options, defCat triage.Category, showErrors int) (triage.SetSource, error) {
+func importInput(ctx context.Context, e *env, b *setfile.Builder, in string, opt formats.Options, defCat triage.Category, showErrors int) (triage.SetSource, error) {
 	fi, err := os.Stat(in)
 	if err != nil {
-		return triage.SetSource{}, fmt.Errorf("cannot read %s: %w", in, unwrapPathErr(err))
+		return triage.SetSource{}, fmt.Errorf("cannot read %s: %w", in, triage.UnwrapPath(err))
 	}
 	if fi.IsDir() {
 		return importMedia(ctx, e, b, in, defCat, showErrors)
@@ -283,43 +283,21 @@ func isSQLite(path string) bool {
 }
 
 // importMedia hashes every file under dir and adds one entry per file.
-func importMedia(ctx context.Context, e *env, b *triage.HashSetBuilder, dir string, cat triage.Category, showErrors int) (triage.SetSource, error) {
+func importMedia(ctx context.Context, e *env, b *setfile.Builder, dir string, cat triage.Category, showErrors int) (triage.SetSource, error) {
 	rec := triage.SetSource{Path: dir, Format: "media"}
-	h := triage.NewHasher(triage.HasherOptions{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash)})
+	h := hashing.New(hashing.Options{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash), Decoders: decoders})
 	type result struct {
 		rel string
 		fp  triage.Fingerprint
 	}
-	paths := make(chan string)
-	results := make(chan result)
-	var wg sync.WaitGroup
-	for range runtime.NumCPU() {
-		wg.Go(func() {
-			for p := range paths {
-				rel, _ := filepath.Rel(dir, p)
-				results <- result{filepath.ToSlash(rel), h.HashFile(ctx, p)}
-			}
-		})
-	}
-	go func() {
-		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-			if ctx.Err() != nil {
-				return filepath.SkipAll
-			}
-			if err == nil && d.Type().IsRegular() {
-				paths <- p
-			}
-			return nil
-		})
-		close(paths)
-		wg.Wait()
-		close(results)
-	}()
 	// Collect, then add in path order so the set does not depend on timing.
+	// Symbolic links and special files are not followed: they are
+	// reported as skipped, like unreadable files.
 	var rs []result
-	for r := range results {
-		rs = append(rs, r)
-	}
+	pipeline.New(pipeline.Config{Hasher: h, Ordered: true}).Run(ctx, []string{dir}, func(r *pipeline.Result) {
+		rel, _ := filepath.Rel(dir, r.Path)
+		rs = append(rs, result{filepath.ToSlash(rel), r.Fingerprint})
+	})
 	sort.Slice(rs, func(i, j int) bool { return rs[i].rel < rs[j].rel })
 	shown := 0
 	for i, r := range rs {
@@ -371,7 +349,7 @@ func runHashsetInfo(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return errUsage
 	}
-	s, err := triage.ReadHashSetFile(files[0])
+	s, err := setfile.ReadFile(files[0])
 	if err != nil {
 		return err
 	}
@@ -457,7 +435,7 @@ func runHashsetExport(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return errUsage
 	}
-	s, err := triage.ReadHashSetFile(files[0])
+	s, err := setfile.ReadFile(files[0])
 	if err != nil {
 		return err
 	}
@@ -495,7 +473,7 @@ func runHashsetExport(ctx context.Context, e *env, args []string) error {
 }
 
 // vicsProfileFor picks the VICS profile matching the set's categories.
-func vicsProfileFor(s *triage.HashSet) string {
+func vicsProfileFor(s *setfile.Set) string {
 	for i := 0; i < s.Len(); i++ {
 		switch s.Category(i).Scheme {
 		case triage.SchemeCAID:

@@ -12,6 +12,7 @@ import (
 
 	"github.com/winnow-forensics/winnow/api"
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/setfile"
 )
 
 const hashsetPushDescription = `
@@ -42,7 +43,7 @@ func runHashsetPush(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	hs, err := triage.ReadHashSetFile(paths[0])
+	hs, err := setfile.ReadFile(paths[0])
 	if err != nil {
 		return fmt.Errorf("%s: %w", paths[0], err)
 	}

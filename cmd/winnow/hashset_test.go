@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/setfile"
 	"github.com/winnow-forensics/winnow/triage/triagetest"
 )
 
@@ -27,7 +28,7 @@ func TestHashsetBuildFromMedia(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("build: exit %d\n%s", code, stderr)
 	}
-	s, err := triage.ReadHashSetFile(out)
+	s, err := setfile.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +83,7 @@ func TestHashsetBuildFromMedia(t *testing.T) {
 	if code, _, stderr := runWinnow(t, "hashset", "build", "--out", again, vics); code != 0 {
 		t.Fatalf("rebuild from VICS: %d %s", code, stderr)
 	}
-	s2, err := triage.ReadHashSetFile(again)
+	s2, err := setfile.ReadFile(again)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +109,7 @@ func TestHashsetBuildErrors(t *testing.T) {
 	if !strings.Contains(stderr, "2") || !strings.Contains(stderr, "skipped") {
 		t.Errorf("the bad line is not reported with its number: %s", stderr)
 	}
-	s, err := triage.ReadHashSetFile(out)
+	s, err := setfile.ReadFile(out)
 	if err != nil || s.Len() != 2 || s.Meta.Stats.Rejected != 1 {
 		t.Fatalf("set: %v, stats %+v", err, s.Meta.Stats)
 	}
@@ -138,7 +139,7 @@ func TestHashsetBuildHashKeeper(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("build: exit %d\n%s", code, stderr)
 	}
-	s, err := triage.ReadHashSetFile(out)
+	s, err := setfile.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,9 @@ import (
 	"github.com/winnow-forensics/winnow/storage/postgres"
 	"github.com/winnow-forensics/winnow/storage/servicetest"
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
+	"github.com/winnow-forensics/winnow/triage/matching"
+	"github.com/winnow-forensics/winnow/triage/setfile"
 	"github.com/winnow-forensics/winnow/triage/triagetest"
 	"github.com/winnow-forensics/winnow/workers"
 )
@@ -220,9 +223,9 @@ func croppedJPEG(img *image.RGBA, frac float64) []byte {
 // knownSet compiles a set labelled as known material from benign images:
 // the exact digests of known-0 and known-1 and the PDQ of the original
 // of variant-2 (uncropped, where the submitted one is cropped 3% per side).
-func knownSet(t *testing.T, path string) *triage.HashSet {
-	h := triage.NewHasher(triage.HasherOptions{})
-	b := triage.NewHashSetBuilder(triage.SetMeta{Name: "test-known", Version: "1", Kind: triage.KindAlert, Created: time.Now()})
+func knownSet(t *testing.T, path string) *setfile.Set {
+	h := hashing.New(hashing.Options{})
+	b := setfile.NewBuilder(triage.SetMeta{Name: "test-known", Version: "1", Kind: triage.KindAlert, Created: time.Now()})
 	add := func(img []byte, id string, digests bool) {
 		fp := h.HashBytes(context.Background(), img)
 		e := triage.NewEntry()
@@ -244,7 +247,7 @@ func knownSet(t *testing.T, path string) *triage.HashSet {
 	if err := b.WriteFile(path); err != nil {
 		t.Fatal(err)
 	}
-	hs, err := triage.ReadHashSetFile(path)
+	hs, err := setfile.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,9 +292,9 @@ func TestLabEndToEnd(t *testing.T) {
 	}
 
 	// The same verdicts, matches and hashes as the engine run directly.
-	m := triage.NewMatcher(triage.MatcherOptions{})
+	m := matching.New(matching.Options{})
 	m.AddSet(hs)
-	h := triage.NewHasher(workers.HasherOptions())
+	h := hashing.New(workers.HasherOptions())
 	var page struct{ Items []api.ItemJSON }
 	l.call(t, "", "GET", "/api/v1/cases/c-2026-1/exhibits/phone/items", nil, &page)
 	children := 0
@@ -310,7 +313,7 @@ func TestLabEndToEnd(t *testing.T) {
 			continue
 		}
 		fp := h.HashBytes(context.Background(), b)
-		dec := triage.DefaultRules().Decide(&fp, m.Match(&fp))
+		dec := matching.DefaultRules().Decide(&fp, m.Match(&fp))
 		if it.Verdict != dec.Verdict || it.SHA256 != fp.SHA256.String() || it.MD5 != fp.MD5.String() {
 			t.Errorf("%s: lab says %s (%s), engine says %s (%s)", key, it.Verdict, it.SHA256, dec.Verdict, fp.SHA256)
 		}

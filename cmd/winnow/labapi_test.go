@@ -15,6 +15,7 @@ import (
 
 	"github.com/winnow-forensics/winnow/api"
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
 	"github.com/winnow-forensics/winnow/triage/triagetest"
 )
 
@@ -189,7 +190,7 @@ func TestLabHashSetsLive(t *testing.T) {
 	t.Logf("new set matched after %s", d)
 
 	img := triagetest.PhotoJPEG(300, 200, 555, 90)
-	fp := triage.NewHasher(triage.HasherOptions{}).HashBytes(t.Context(), img)
+	fp := hashing.New(hashing.Options{}).HashBytes(t.Context(), img)
 	if len(m.Match(&fp)) != 0 {
 		t.Fatal("fresh image already matches")
 	}

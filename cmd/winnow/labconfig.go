@@ -13,8 +13,8 @@ import (
 	"github.com/winnow-forensics/winnow/api"
 	"github.com/winnow-forensics/winnow/storage/minio"
 	"github.com/winnow-forensics/winnow/storage/postgres"
-	"github.com/winnow-forensics/winnow/triage"
-	"github.com/winnow-forensics/winnow/triage/archive"
+	"github.com/winnow-forensics/winnow/triage/container"
+	"github.com/winnow-forensics/winnow/triage/matching"
 	"github.com/winnow-forensics/winnow/workers"
 )
 
@@ -51,10 +51,10 @@ type WorkerConfig struct {
 	Grace          time.Duration
 	Exiftool       string
 	// Archive bounds the expansion of uploaded archives.
-	Archive archive.Limits
+	Archive container.Limits
 	// Rules decide verdicts, as winnow scan --rules does (WINNOW_RULES:
 	// a rules file; empty: the built-in rules).
-	Rules triage.Rules
+	Rules matching.Rules
 }
 
 const labEnvHelp = `
@@ -249,13 +249,13 @@ func ReadWorkerConfig(getenv func(string) string, cores int) (WorkerConfig, erro
 	c.ReconcileEvery = r.duration("WINNOW_RECONCILE_EVERY", 15*time.Second)
 	c.Grace = r.duration("WINNOW_RECONCILE_GRACE", 30*time.Second)
 	c.Exiftool = r.str("WINNOW_EXIFTOOL", "exiftool")
-	c.Archive = archive.Limits{
-		MaxDepth:      r.int("WINNOW_ARCHIVE_MAX_DEPTH", archive.DefaultLimits.MaxDepth, 1, 64),
-		MaxEntries:    r.int("WINNOW_ARCHIVE_MAX_MEMBERS", archive.DefaultLimits.MaxEntries, 1, 100_000_000),
-		MaxTotalBytes: int64(r.int("WINNOW_ARCHIVE_MAX_GIB", int(archive.DefaultLimits.MaxTotalBytes>>30), 1, 1<<20)) << 30,
-		MaxRatio:      int64(r.int("WINNOW_ARCHIVE_MAX_RATIO", int(archive.DefaultLimits.MaxRatio), 1, 1_000_000)),
+	c.Archive = container.Limits{
+		MaxDepth:      r.int("WINNOW_ARCHIVE_MAX_DEPTH", container.DefaultLimits.MaxDepth, 1, 64),
+		MaxEntries:    r.int("WINNOW_ARCHIVE_MAX_MEMBERS", container.DefaultLimits.MaxEntries, 1, 100_000_000),
+		MaxTotalBytes: int64(r.int("WINNOW_ARCHIVE_MAX_GIB", int(container.DefaultLimits.MaxTotalBytes>>30), 1, 1<<20)) << 30,
+		MaxRatio:      int64(r.int("WINNOW_ARCHIVE_MAX_RATIO", int(container.DefaultLimits.MaxRatio), 1, 1_000_000)),
 	}
-	c.Rules = triage.DefaultRules()
+	c.Rules = matching.DefaultRules()
 	if path := r.str("WINNOW_RULES", ""); path != "" {
 		rules, err := readRulesFile(path)
 		if err != nil {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/winnow-forensics/winnow/triage/archive"
+	"github.com/winnow-forensics/winnow/triage/container"
 )
 
 func TestReadServeConfig(t *testing.T) {
@@ -52,7 +52,7 @@ func TestReadServeConfig(t *testing.T) {
 	if _, err := ReadWorkerConfig(get(map[string]string{"WINNOW_SET_SYNC_EVERY": "30s"}), 2); err == nil {
 		t.Errorf("sync every 30s accepted: new entries would not match within 10 s")
 	}
-	if w.Archive != (archive.Limits{MaxDepth: 6, MaxEntries: 250_000, MaxTotalBytes: 1 << 40, MaxRatio: 1000}) || w.Rules.MinSide != 50 {
+	if w.Archive != (container.Limits{MaxDepth: 6, MaxEntries: 250_000, MaxTotalBytes: 1 << 40, MaxRatio: 1000}) || w.Rules.MinSide != 50 {
 		t.Errorf("worker defaults: archive %+v, rules %+v", w.Archive, w.Rules)
 	}
 

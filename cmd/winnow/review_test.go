@@ -19,6 +19,7 @@ import (
 
 	"github.com/winnow-forensics/winnow/api"
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
 	"github.com/winnow-forensics/winnow/triage/triagetest"
 	"github.com/winnow-forensics/winnow/workers"
 )
@@ -114,7 +115,7 @@ func (l *testLab) itemsOf(t *testing.T, caseName, exhibit string) map[string]api
 // waitPromoted waits until the worker's matcher finds img in the local set.
 func (l *testLab) waitPromoted(t *testing.T, img []byte) time.Duration {
 	t.Helper()
-	h := triage.NewHasher(workers.HasherOptions())
+	h := hashing.New(workers.HasherOptions())
 	fp := h.HashBytes(context.Background(), img)
 	return waitFor(t, 10*time.Second, "promoted content matched by the worker", func() bool {
 		for _, m := range l.Worker.w.Matcher().Match(&fp) {
@@ -470,7 +471,7 @@ func TestReviewAPI(t *testing.T) {
 // with category cat ("" : not at all).
 func (l *testLab) waitMatch(t *testing.T, img []byte, cat string) {
 	t.Helper()
-	h := triage.NewHasher(workers.HasherOptions())
+	h := hashing.New(workers.HasherOptions())
 	fp := h.HashBytes(context.Background(), img)
 	waitFor(t, 10*time.Second, "local set match "+cat, func() bool {
 		got := ""

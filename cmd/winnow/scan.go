@@ -17,14 +17,18 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/winnow-forensics/winnow/triage"
-	"github.com/winnow-forensics/winnow/triage/archive"
+	"github.com/winnow-forensics/winnow/triage/container"
 	"github.com/winnow-forensics/winnow/triage/formats"
+	"github.com/winnow-forensics/winnow/triage/hashing"
 	"github.com/winnow-forensics/winnow/triage/index"
+	"github.com/winnow-forensics/winnow/triage/matching"
+	"github.com/winnow-forensics/winnow/triage/pipeline"
 	"github.com/winnow-forensics/winnow/triage/report"
+	"github.com/winnow-forensics/winnow/triage/series"
+	"github.com/winnow-forensics/winnow/triage/setfile"
 )
 
 const scanDescription = `
@@ -71,12 +75,12 @@ type scanConfig struct {
 	progress       bool
 	logEvery       time.Duration
 	followSymlinks bool
-	limits         triage.Limits
-	archive        archive.Limits
+	limits         hashing.Limits
+	archive        container.Limits
 	noFastJPEG     bool
 	jpegMinSide    int
 	minSide        int
-	rules          triage.Rules
+	rules          matching.Rules
 	thumbnails     int
 	rows           int
 	caseNumber     string
@@ -126,20 +130,20 @@ func parseScanArgs(e *env, args []string) (scanConfig, []string, error) {
 	noProgress := fs.Bool("no-progress", false, "no progress bar on a terminal (progress is logged every --log-every otherwise)")
 	logEvery := fs.Duration("log-every", 10*time.Second, "interval of progress log lines when stderr is not a terminal (0: none)")
 	follow := fs.Bool("follow-symlinks", false, "follow symbolic links inside the scanned folders (never out of them)")
-	maxMP := fs.Float64("max-megapixels", float64(triage.DefaultLimits.MaxPixels)/1e6, "refuse to decode images declaring more megapixels than this (decompression bombs)")
-	maxImageMiB := fs.Int64("max-image-mib", triage.DefaultLimits.MaxImageBytes>>20, "do not decode image files larger than this many MiB (they are still digested)")
-	bufferMiB := fs.Int64("buffer-mib", triage.DefaultLimits.BufferBytes>>20, "files and archive members up to this many MiB are read into memory once; larger ones are streamed")
-	decodeMiB := fs.Int64("decode-memory-mib", triage.DefaultLimits.DecodeMemory>>20, "memory all concurrent decodes may hold together, in MiB")
+	maxMP := fs.Float64("max-megapixels", float64(hashing.DefaultLimits.MaxPixels)/1e6, "refuse to decode images declaring more megapixels than this (decompression bombs)")
+	maxImageMiB := fs.Int64("max-image-mib", hashing.DefaultLimits.MaxImageBytes>>20, "do not decode image files larger than this many MiB (they are still digested)")
+	bufferMiB := fs.Int64("buffer-mib", hashing.DefaultLimits.BufferBytes>>20, "files and archive members up to this many MiB are read into memory once; larger ones are streamed")
+	decodeMiB := fs.Int64("decode-memory-mib", hashing.DefaultLimits.DecodeMemory>>20, "memory all concurrent decodes may hold together, in MiB")
 	noFast := fs.Bool("no-fast-jpeg", false, "decode JPEGs with Go's image/jpeg even when libjpeg-turbo is built in")
-	jpegMinSide := fs.Int("jpeg-min-side", triage.TurboMinSide, "libjpeg-turbo decodes JPEGs at the smallest scale k/8 keeping the shorter side at least this long")
+	jpegMinSide := fs.Int("jpeg-min-side", hashing.TurboMinSide, "libjpeg-turbo decodes JPEGs at the smallest scale k/8 keeping the shorter side at least this long")
 	minSide := fs.Int("min-side", 0, "images whose shorter side is under this many pixels are ignorable (-1: off; default: the rules' min_side, 50)")
 	rulesFile := fs.String("rules", "", "matching and verdict rules, JSON (README, \"Verdict rules\"); default: the built-in rules")
-	maxDepth := fs.Int("max-archive-depth", archive.DefaultLimits.MaxDepth, "archives nested deeper than this are reported, not expanded")
-	maxMembers := fs.Int("max-archive-members", archive.DefaultLimits.MaxEntries, "members of one archive expanded at most")
-	maxMemberGiB := fs.Int64("max-member-gib", archive.DefaultLimits.MaxMemberBytes>>30, "largest archive member read, in GiB")
-	maxExpandedGiB := fs.Int64("max-expanded-gib", archive.DefaultLimits.MaxTotalBytes>>30, "most bytes expanded from one archive, nested ones included, in GiB")
-	maxRatio := fs.Int64("max-archive-ratio", archive.DefaultLimits.MaxRatio, "most an archive, member or stream may expand over its compressed size (zip bombs)")
-	maxNestedMiB := fs.Int64("max-nested-mib", archive.DefaultLimits.MaxNestedBytes>>20, "memory for zips nested in other archives (they are never written to disk), in MiB")
+	maxDepth := fs.Int("max-archive-depth", container.DefaultLimits.MaxDepth, "archives nested deeper than this are reported, not expanded")
+	maxMembers := fs.Int("max-archive-members", container.DefaultLimits.MaxEntries, "members of one archive expanded at most")
+	maxMemberGiB := fs.Int64("max-member-gib", container.DefaultLimits.MaxMemberBytes>>30, "largest archive member read, in GiB")
+	maxExpandedGiB := fs.Int64("max-expanded-gib", container.DefaultLimits.MaxTotalBytes>>30, "most bytes expanded from one archive, nested ones included, in GiB")
+	maxRatio := fs.Int64("max-archive-ratio", container.DefaultLimits.MaxRatio, "most an archive, member or stream may expand over its compressed size (zip bombs)")
+	maxNestedMiB := fs.Int64("max-nested-mib", container.DefaultLimits.MaxNestedBytes>>20, "memory for zips nested in other archives (they are never written to disk), in MiB")
 	thumbs := fs.Int("html-thumbnails", report.DefaultHTMLOptions.Thumbnails, "most thumbnails in report.html (0: none)")
 	rows := fs.Int("html-rows", report.DefaultHTMLOptions.Rows, "most rows of one table in report.html (the JSON and CSV list everything)")
 	caseNumber := fs.String("case", "", "case number for the VICS export")
@@ -154,7 +158,7 @@ func parseScanArgs(e *env, args []string) (scanConfig, []string, error) {
 		fs.Usage()
 		return scanConfig{}, nil, errUsage
 	}
-	rules := triage.DefaultRules()
+	rules := matching.DefaultRules()
 	if *rulesFile != "" {
 		var err error
 		if rules, err = readRulesFile(*rulesFile); err != nil {
@@ -168,10 +172,10 @@ func parseScanArgs(e *env, args []string) (scanConfig, []string, error) {
 		rules:    rules,
 		hashsets: sets, out: *out, force: *force, workers: *workers, stats: *stats,
 		progress: e.stderrTerminal && !*noProgress, logEvery: *logEvery, followSymlinks: *follow,
-		limits: triage.Limits{
+		limits: hashing.Limits{
 			MaxPixels: int64(*maxMP * 1e6), MaxImageBytes: *maxImageMiB << 20, BufferBytes: *bufferMiB << 20, DecodeMemory: *decodeMiB << 20,
 		},
-		archive: archive.Limits{
+		archive: container.Limits{
 			MaxDepth: *maxDepth, MaxEntries: *maxMembers, MaxMemberBytes: *maxMemberGiB << 30,
 			MaxTotalBytes: *maxExpandedGiB << 30, MaxRatio: *maxRatio, MaxNestedBytes: *maxNestedMiB << 20,
 		},
@@ -214,7 +218,7 @@ func scan(ctx context.Context, e *env, cfg scanConfig, paths []string) error {
 			return &exitError{2, fmt.Errorf("--out %s is inside the scanned folder %s: write the report elsewhere", cfg.out, p)}
 		}
 	}
-	m := triage.NewMatcher(triage.MatcherOptions{Rules: &cfg.rules})
+	m := matching.New(matching.Options{Rules: &cfg.rules})
 	var setInfo []report.HashSet
 	for _, p := range cfg.hashsets {
 		s, info, err := loadScanSet(ctx, e, p)
@@ -253,12 +257,13 @@ func scan(ctx context.Context, e *env, cfg scanConfig, paths []string) error {
 		r.HashSets = []report.HashSet{}
 	}
 	if !r.Complete {
+		p := s.engine.Progress()
 		r.IncompleteReason = fmt.Sprintf("interrupted (Ctrl-C or a termination signal) after %d items (%d of %s top-level files done)",
-			s.items.Load(), s.topDone.Load(), s.totalFilesText())
+			p.Items, p.Files, totalFilesText(p))
 	}
 	t0 := time.Now()
-	thumbs := s.builder.Build(r, triage.SeriesOptions{})
-	r.Counts.Archives = int(s.archives.Load())
+	thumbs := s.builder.Build(r, series.Options{})
+	r.Counts.Archives = int(s.engine.Progress().Containers)
 	groupTime := time.Since(t0)
 	t0 = time.Now()
 	if err := writeReports(cfg, r, thumbs); err != nil {
@@ -324,7 +329,7 @@ func prepareOut(dir string, force bool) error {
 	}
 	f, err := os.CreateTemp(dir, ".winnow-write-test-*")
 	if err != nil {
-		return fmt.Errorf("--out %s is not writable: %w", dir, unwrapPathErr(err))
+		return fmt.Errorf("--out %s is not writable: %w", dir, triage.UnwrapPath(err))
 	}
 	f.Close()
 	return os.Remove(f.Name())
@@ -384,16 +389,16 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 
 // loadScanSet loads a compiled set, or compiles any other hash-set file in
 // memory.
-func loadScanSet(ctx context.Context, e *env, path string) (*triage.HashSet, report.HashSet, error) {
+func loadScanSet(ctx context.Context, e *env, path string) (*setfile.Set, report.HashSet, error) {
 	info := report.HashSet{File: path}
 	buf, err := os.ReadFile(path)
 	if err != nil {
-		return nil, info, fmt.Errorf("--hashset: cannot read %s: %w", path, unwrapPathErr(err))
+		return nil, info, fmt.Errorf("--hashset: cannot read %s: %w", path, triage.UnwrapPath(err))
 	}
 	sum := sha256.Sum256(buf)
 	info.FileSHA256 = hex.EncodeToString(sum[:])
-	s, err := triage.ParseHashSet(buf)
-	if err != nil && (triage.ErrorCode(err) != triage.EINVALID || errors.Is(err, triage.ErrCorruptSet)) {
+	s, err := setfile.Parse(buf)
+	if err != nil && (triage.ErrorCode(err) != triage.EINVALID || errors.Is(err, setfile.ErrCorrupt)) {
 		return nil, info, fmt.Errorf("--hashset %s: %w", path, err)
 	}
 	if err != nil { // not a compiled set: import it
@@ -409,8 +414,8 @@ func loadScanSet(ctx context.Context, e *env, path string) (*triage.HashSet, rep
 // compileInMemory imports a hash-set file as `winnow hashset build` would
 // and loads the result; sum is the file's SHA-256, which names the version
 // when the file records none.
-func compileInMemory(ctx context.Context, e *env, path, sum string) (*triage.HashSet, error) {
-	b := triage.NewHashSetBuilder(triage.SetMeta{Created: time.Now().UTC().Truncate(time.Second)})
+func compileInMemory(ctx context.Context, e *env, path, sum string) (*setfile.Set, error) {
+	b := setfile.NewBuilder(triage.SetMeta{Created: time.Now().UTC().Truncate(time.Second)})
 	src, err := importInput(ctx, e, b, path, formats.Options{}, triage.Category{}, 20)
 	if err != nil {
 		return nil, fmt.Errorf("--hashset: %w", err)
@@ -437,367 +442,74 @@ func compileInMemory(ctx context.Context, e *env, path, sum string) (*triage.Has
 		return nil, err
 	}
 	fmt.Fprintf(e.stderr, "%s (%s): %s; set %q (%s)\n", path, src.Format, src.Stats, b.Meta.Name, b.Meta.Kind)
-	return triage.ParseHashSet(buf.Bytes())
+	return setfile.Parse(buf.Bytes())
 }
 
-// job is one item on its way through the pipeline.
-type job struct {
-	key   string // sort key: input index, path, member index chain
-	path  string // as reported
-	outer string // the file on the evidence
-	inner string // path inside outer, for members
-	raw   string // a member's stored name, if sanitised
-	mod   time.Time
-	top   int64 // size of a top-level file, for progress (-1 for members)
-
-	file    string              // a file to hash
-	data    []byte              // or member bytes in memory
-	fp      *triage.Fingerprint // or a fingerprint already made
-	err     error               // or why there is nothing to read
-	note    error               // a problem to record even if hashing succeeds
-	archive *report.ArchiveInfo
-	release func()
-}
-
-// scanner is the pipeline: a walker and archive expanders feed a bounded
-// channel; workers hash, match and decide; a Builder collects.
+// scanner is one scan: the pipeline engine and the report it fills.
 type scanner struct {
 	cfg     scanConfig
-	hasher  *triage.Hasher
-	matcher *triage.Matcher
-	rules   triage.Rules
+	hasher  *hashing.Hasher
+	engine  *pipeline.Engine
 	builder report.Builder
 	log     *slog.Logger
-
-	jobs    chan *job
-	pending sync.WaitGroup // jobs sent and not yet recorded
-	expand  *queue[*expansion]
-	budget  *byteBudget // member bytes held in memory
-
-	// counters for progress and stats
-	items, bytes, topDone, topBytes, errors, archives atomic.Int64
-	partBytes                                         atomic.Int64 // read so far of archives being expanded
-	totalFiles, totalBytes                            atomic.Int64 // -1 until counted
-	mu                                                sync.Mutex
-	times                                             triage.StageTimes
-	matchTime                                         time.Duration
 }
 
-// expansion is an archive file waiting to be expanded, with its own item.
-type expansion struct {
-	j  *job
-	fp triage.Fingerprint
-	f  archive.Format
-}
-
-func newScanner(cfg scanConfig, m *triage.Matcher) *scanner {
-	s := &scanner{
-		cfg: cfg, matcher: m,
-		hasher: triage.NewHasher(triage.HasherOptions{
-			Algos:  triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPDQDihedral|triage.AlgoPHash|triage.AlgoDHash),
-			Limits: cfg.limits, NoFastJPEG: cfg.noFastJPEG, JPEGMinSide: cfg.jpegMinSide, ThumbSide: thumbSide,
-			Views: true,
-		}),
-		jobs:   make(chan *job, cfg.workers*4),
-		expand: newQueue[*expansion](),
-		budget: newByteBudget(max(256<<20, 2*cfg.limits.BufferBytes)),
-	}
-	s.rules = cfg.rules
-	s.totalFiles.Store(-1)
-	s.totalBytes.Store(-1)
+func newScanner(cfg scanConfig, m *matching.Matcher) *scanner {
+	s := &scanner{cfg: cfg, hasher: hashing.New(pipeline.Profile(hashing.Options{
+		Limits: cfg.limits, NoFastJPEG: cfg.noFastJPEG, JPEGMinSide: cfg.jpegMinSide, ThumbSide: thumbSide, Decoders: decoders,
+	}))}
+	s.engine = pipeline.New(pipeline.Config{
+		Hasher: s.hasher, Matcher: m, Rules: cfg.rules, Containers: containers, Limits: cfg.archive,
+		Workers: cfg.workers, Walk: pipeline.WalkOptions{FollowSymlinks: cfg.followSymlinks}, Count: true,
+		AfterItem: cfg.afterItem,
+	})
 	return s
 }
 
 // run scans the paths and returns those that could not be read.
 func (s *scanner) run(ctx context.Context, paths []string) (missing []string) {
-	go s.count(ctx, paths)
-	var wg sync.WaitGroup
-	for range s.cfg.workers {
-		wg.Go(func() {
-			for j := range s.jobs {
-				s.work(ctx, j)
-			}
-		})
-	}
-	var ewg sync.WaitGroup
-	for range min(2, s.cfg.workers) {
-		ewg.Go(func() {
-			for {
-				x, ok := s.expand.pop()
-				if !ok {
-					return
-				}
-				s.expandArchive(ctx, x)
-			}
-		})
-	}
-	missing = s.walk(ctx, paths)
-	s.pending.Wait() // every job recorded, every archive expanded
-	close(s.jobs)
-	s.expand.close()
-	wg.Wait()
-	ewg.Wait()
-	return missing
+	return s.engine.Run(ctx, paths, s.add)
 }
 
-// count totals the files and bytes under paths for the progress display.
-func (s *scanner) count(ctx context.Context, paths []string) {
-	var n, b int64
-	for _, p := range paths {
-		archive.WalkTree(ctx, p, archive.TreeOptions{FollowSymlinks: s.cfg.followSymlinks}, func(e archive.TreeEntry) error {
-			n++
-			if e.Info != nil {
-				b += e.Info.Size()
-			}
-			return nil
-		})
+// add records one item in the report.
+func (s *scanner) add(r *pipeline.Result) {
+	fp := &r.Fingerprint
+	it := report.NewItem(fp, r.Decision, r.Matches)
+	it.Path, it.OuterPath, it.InnerPath, it.RawName = r.Path, r.Outer, r.Inner, r.RawName
+	if r.Container != nil {
+		it.Archive = &report.ArchiveInfo{Format: r.Container.Format, Members: r.Container.Members}
 	}
-	if ctx.Err() == nil {
-		s.totalFiles.Store(n)
-		s.totalBytes.Store(b)
-	}
-}
-
-// walk sends a job for every entry under paths.
-func (s *scanner) walk(ctx context.Context, paths []string) (missing []string) {
-	for i, root := range paths {
-		err := archive.WalkTree(ctx, root, archive.TreeOptions{FollowSymlinks: s.cfg.followSymlinks}, func(e archive.TreeEntry) error {
-			j := &job{key: fmt.Sprintf("%04d\x00%s\x00", i, e.Path), path: e.Path, outer: e.Path, err: e.Err, top: 0}
-			if e.Info != nil {
-				j.file, j.mod, j.top = e.Path, e.Info.ModTime(), e.Info.Size()
-			}
-			return s.send(ctx, j)
-		})
-		if ctx.Err() != nil {
-			return missing
-		}
-		if err != nil {
-			missing = append(missing, root)
-		}
-	}
-	return missing
-}
-
-// send queues a job unless the scan was interrupted.
-func (s *scanner) send(ctx context.Context, j *job) error {
-	s.pending.Add(1)
-	select {
-	case s.jobs <- j:
-		return nil
-	case <-ctx.Done():
-		s.pending.Done()
-		if j.release != nil {
-			j.release()
-		}
-		return ctx.Err()
-	}
-}
-
-// work hashes one job and records it, or hands an archive to an expander.
-func (s *scanner) work(ctx context.Context, j *job) {
-	if j.release != nil {
-		defer j.release()
-	}
-	if ctx.Err() != nil { // interrupted: abandon what was queued
-		s.pending.Done()
-		return
-	}
-	var fp triage.Fingerprint
-	switch {
-	case j.fp != nil:
-		fp = *j.fp
-	case j.err != nil:
-		fp.Err = j.err
-	case j.data != nil:
-		fp = s.hasher.HashBytes(ctx, j.data)
-	default:
-		fp = s.hasher.HashFile(ctx, j.file)
-	}
-	if j.file != "" && fp.Err == nil {
-		f, err := archive.FormatOf(fp.Type)
-		if f != "" {
-			s.expand.push(&expansion{j: j, fp: fp, f: f}) // the expander records it and calls Done
-			return
-		}
-		fp.Err = err
-	}
-	s.record(j, &fp)
-	s.pending.Done()
-}
-
-// record matches, decides and adds one item to the report.
-func (s *scanner) record(j *job, fp *triage.Fingerprint) {
-	if fp.Err == nil && j.note != nil {
-		fp.Err = j.note
-	}
-	t0 := time.Now()
-	ms := s.matcher.Match(fp)
-	d := s.rules.Decide(fp, ms)
-	mt := time.Since(t0)
-	it := report.NewItem(fp, d, ms)
-	it.Path, it.OuterPath, it.InnerPath, it.RawName, it.Archive = j.path, j.outer, j.inner, j.raw, j.archive
-	if !j.mod.IsZero() {
-		mod := j.mod.UTC()
+	if !r.Modified.IsZero() {
+		mod := r.Modified.UTC()
 		it.Modified = &mod
 	}
-	s.builder.Add(it, j.key, triage.GroupItemOf(fp, false), fp.Thumb)
-
-	s.bytes.Add(fp.Size)
-	if fp.Err != nil {
-		s.errors.Add(1)
-	}
-	if j.top >= 0 && j.inner == "" {
-		s.topDone.Add(1)
-		s.topBytes.Add(j.top)
-	}
-	s.mu.Lock()
-	s.times.Add(fp.Times)
-	s.matchTime += mt
-	s.mu.Unlock()
-	n := s.items.Add(1)
-	if s.cfg.afterItem != nil {
-		s.cfg.afterItem(n)
-	}
-}
-
-// expandArchive walks one archive file, sending a job per member, and then
-// records the archive's own item.
-func (s *scanner) expandArchive(ctx context.Context, x *expansion) {
-	defer s.pending.Done()
-	j := x.j
-	fp := x.fp
-	direct := map[string]int{} // members directly inside each archive, by inner path ("" for this one)
-	f, err := os.Open(j.file)
-	if err == nil {
-		var fi os.FileInfo
-		if fi, err = f.Stat(); err == nil {
-			// Count the archive's bytes into the progress as they are read.
-			cr := &progressReaderAt{r: f, size: fi.Size(), done: &s.partBytes}
-			_, err = archive.Walk(ctx, cr, fi.Size(), archive.Options{Limits: s.cfg.archive, Name: filepath.Base(j.file)},
-				func(m *archive.Member, r io.Reader) error { return s.member(ctx, j, m, r, direct) })
-			s.partBytes.Add(-cr.counted.Load())
-		}
-		f.Close()
-	}
-	if err != nil && fp.Err == nil {
-		switch {
-		case ctx.Err() != nil:
-			fp.Err = triage.Errorf(triage.EUNAVAILABLE, "archive not fully expanded: the scan was interrupted")
-		default:
-			fp.Err = fmt.Errorf("archive not fully expanded: %w", err)
-		}
-	}
-	s.archives.Add(1)
-	j.archive = &report.ArchiveInfo{Format: string(x.f), Members: direct[""]}
-	s.record(j, &fp)
-}
-
-// member turns one archive member into a job.
-func (s *scanner) member(ctx context.Context, parent *job, m *archive.Member, r io.Reader, direct map[string]int) error {
-	container := ""
-	if k := strings.LastIndex(m.Inner, "!/"); k >= 0 {
-		container = m.Inner[:k]
-	}
-	direct[container]++
-	var chain strings.Builder
-	for _, i := range m.Indexes {
-		fmt.Fprintf(&chain, "%08d/", i)
-	}
-	path := parent.outer + "!/" + m.Inner
-	j := &job{key: parent.key[:strings.IndexByte(parent.key, 0)+1] + path + "\x00" + chain.String(), path: path,
-		outer: parent.outer, inner: m.Inner, raw: m.RawName, mod: m.ModTime, top: -1, note: m.Err}
-	if m.Format != "" {
-		s.archives.Add(1)
-		j.archive = &report.ArchiveInfo{Format: string(m.Format), Members: direct[m.Inner]}
-	}
-	switch {
-	case r == nil && m.Digests != nil:
-		fp := triage.Fingerprint{Size: m.Size, Digests: *m.Digests, Type: archiveType(m.Format), Err: m.Err}
-		j.fp = &fp
-	case r == nil:
-		j.err = m.Err
-		if j.err == nil {
-			j.err = triage.Errorf(triage.EINVALID, "archive member could not be read")
-		}
-	case m.Data != nil:
-		release, err := s.budget.acquire(ctx, int64(len(m.Data)))
-		if err != nil {
-			return err
-		}
-		j.data, j.release = m.Data, release
-	case m.Size >= 0 && m.Size <= s.cfg.limits.BufferBytes:
-		release, err := s.budget.acquire(ctx, m.Size)
-		if err != nil {
-			return err
-		}
-		buf := make([]byte, 0, m.Size+1)
-		buf, err = triage.ReadUpTo(r, buf, s.cfg.limits.BufferBytes)
-		switch {
-		case err != nil:
-			release()
-			j.err = triage.Errorf(triage.EINVALID, "read: %v", triage.ErrorMessage(err))
-		case int64(len(buf)) > s.cfg.limits.BufferBytes: // the header lied: stream the rest here
-			fp := s.hasher.HashReader(ctx, io.MultiReader(bytes.NewReader(buf), r), -1)
-			release()
-			j.fp = &fp
-		default:
-			j.data, j.release = buf, release
-		}
-	default: // large or of unknown size: hash it here, streamed
-		fp := s.hasher.HashReader(ctx, r, m.Size)
-		j.fp = &fp
-	}
-	return s.send(ctx, j)
-}
-
-// progressReaderAt adds the bytes read through it to done, up to size
-// (random access may read some twice).
-type progressReaderAt struct {
-	r       io.ReaderAt
-	size    int64
-	done    *atomic.Int64
-	counted atomic.Int64
-}
-
-func (p *progressReaderAt) ReadAt(b []byte, off int64) (int, error) {
-	n, err := p.r.ReadAt(b, off)
-	if add := min(int64(n), p.size-p.counted.Load()); add > 0 {
-		p.counted.Add(add)
-		p.done.Add(add)
-	}
-	return n, err
-}
-
-func archiveType(f archive.Format) triage.MediaType {
-	mime := map[archive.Format]string{archive.Zip: "application/zip", archive.Tar: "application/x-tar",
-		archive.Gzip: "application/gzip", archive.Bzip2: "application/x-bzip2"}[f]
-	return triage.MediaType{MIME: mime, Kind: triage.KindArchive}
+	s.builder.Add(it, r.Key, series.ItemOf(fp, false), fp.Thumb)
 }
 
 // options records the configuration in the report.
 func (s *scanner) options() report.Options {
 	l := s.cfg.limits
-	d := triage.DefaultLimits
+	d := hashing.DefaultLimits
 	al := s.cfg.archive
-	so := triage.DefaultSeriesOptions
+	so := series.DefaultOptions
 	return report.Options{
 		Workers: s.cfg.workers, Algorithms: s.hasher.Algos().String(), FollowSymlinks: s.cfg.followSymlinks, FastJPEG: s.hasher.FastJPEG(),
-		Rules: s.rules,
+		Rules: s.cfg.rules,
 		// The Matcher's defaults (NewMatcher with zero options); a set may
 		// override the radii (hash_sets[].pdq_radius, phash_radius).
 		Matching: report.MatchingOptions{PDQRadius: index.DefaultRadius256, PHashRadius: index.DefaultRadius64, MinPDQQuality: 50},
 		ImageLimits: report.ImageLimits{MaxPixels: l.MaxPixels, MaxImageBytes: l.MaxImageBytes, BufferBytes: l.BufferBytes,
 			DecodeMemory: l.DecodeMemory, MinSide: d.MinSide},
 		ArchiveLimits: report.ArchiveLimits{MaxDepth: al.MaxDepth, MaxEntries: al.MaxEntries, MaxMemberBytes: al.MaxMemberBytes,
-			MaxTotalBytes: al.MaxTotalBytes, MaxRatio: al.MaxRatio, RatioFloor: archive.DefaultLimits.RatioFloor, MaxNestedBytes: al.MaxNestedBytes},
+			MaxTotalBytes: al.MaxTotalBytes, MaxRatio: al.MaxRatio, RatioFloor: container.DefaultLimits.RatioFloor, MaxNestedBytes: al.MaxNestedBytes},
 		Series:     report.SeriesOptions{PDQRadius: so.PDQRadius, PHashRadius: so.PHashRadius, PHashPDQRadius: so.PHashPDQRadius, MinPDQQuality: so.MinPDQQuality},
 		Thumbnails: s.cfg.thumbnails, HTMLRows: s.cfg.rows,
 	}
 }
 
-func (s *scanner) totalFilesText() string {
-	if n := s.totalFiles.Load(); n >= 0 {
-		return fmt.Sprint(n)
+func totalFilesText(p pipeline.Progress) string {
+	if p.FilesTotal >= 0 {
+		return fmt.Sprint(p.FilesTotal)
 	}
 	return "an uncounted number of"
 }
@@ -809,10 +521,11 @@ func (s *scanner) startProgress(e *env) func() {
 	if s.cfg.progress {
 		p := startProgress(e.stderr, func() string {
 			el := time.Since(start)
-			done, total := s.topBytes.Load()+s.partBytes.Load(), s.totalBytes.Load()
+			p := s.engine.Progress()
+			done, total := p.Bytes, p.BytesTotal
 			line := fmt.Sprintf("%s %d/%s files, %s, %.1f MB/s, %d items, %d errors",
-				progressBar(done, total, 24), s.topDone.Load(), s.totalFilesText(), humanBytes(done),
-				float64(done)/1e6/el.Seconds(), s.items.Load(), s.errors.Load())
+				progressBar(done, total, 24), p.Files, totalFilesText(p), humanBytes(done),
+				float64(done)/1e6/el.Seconds(), p.Items, p.Errors)
 			if left := eta(done, total, el); left != "" {
 				line += ", ETA " + left
 			}
@@ -832,9 +545,10 @@ func (s *scanner) startProgress(e *env) func() {
 			select {
 			case <-t.C:
 				el := time.Since(start)
-				done, total := s.topBytes.Load()+s.partBytes.Load(), s.totalBytes.Load()
-				s.log.Info("scan progress", "files", s.topDone.Load(), "files_total", s.totalFiles.Load(),
-					"bytes", done, "bytes_total", total, "items", s.items.Load(), "errors", s.errors.Load(),
+				p := s.engine.Progress()
+				done, total := p.Bytes, p.BytesTotal
+				s.log.Info("scan progress", "files", p.Files, "files_total", p.FilesTotal,
+					"bytes", done, "bytes_total", total, "items", p.Items, "errors", p.Errors,
 					"mb_per_s", fmt.Sprintf("%.1f", float64(done)/1e6/el.Seconds()), "eta", eta(done, total, el))
 			case <-quit:
 				return
@@ -845,117 +559,28 @@ func (s *scanner) startProgress(e *env) func() {
 }
 
 func (s *scanner) printStats(w io.Writer, el, group, write time.Duration) {
-	n, b := s.items.Load(), s.bytes.Load()
+	p := s.engine.Progress()
+	n, b := p.Items, p.ItemBytes
 	sec := el.Seconds()
-	fmt.Fprintf(w, "winnow scan: %d items (%d top-level files, %d archives expanded), %s in %.2f s\n", n, s.topDone.Load(), s.archives.Load(), humanBytes(b), sec)
+	fmt.Fprintf(w, "winnow scan: %d items (%d top-level files, %d archives expanded), %s in %.2f s\n", n, p.Files, p.Containers, humanBytes(b), sec)
 	fmt.Fprintf(w, "  throughput: %.1f items/s, %.1f MB/s with %d workers\n", float64(n)/sec, float64(b)/1e6/sec, s.cfg.workers)
-	t := s.times
+	t := p.Times
 	fmt.Fprintf(w, "  stage time summed over workers: read %.2f s, digest %.2f s (concurrent with decode), decode %.2f s, perceptual hashes %.2f s, match+decide %.2f s\n",
-		t.Read.Seconds(), t.Digest.Seconds(), t.Decode.Seconds(), t.Hash.Seconds(), s.matchTime.Seconds())
+		t.Read.Seconds(), t.Digest.Seconds(), t.Decode.Seconds(), t.Hash.Seconds(), p.MatchTime.Seconds())
 	fmt.Fprintf(w, "  after the scan: grouping %.2f s, writing reports %.2f s; algorithms: %s\n", group.Seconds(), write.Seconds(), s.hasher.Algos())
-}
-
-// queue is an unbounded FIFO: workers hand archives to expanders without
-// ever blocking (expanders block on the workers' channel, so a bounded
-// hand-off could deadlock).
-type queue[T any] struct {
-	mu     sync.Mutex
-	cond   *sync.Cond
-	items  []T
-	closed bool
-}
-
-func newQueue[T any]() *queue[T] {
-	q := &queue[T]{}
-	q.cond = sync.NewCond(&q.mu)
-	return q
-}
-
-func (q *queue[T]) push(v T) {
-	q.mu.Lock()
-	q.items = append(q.items, v)
-	q.mu.Unlock()
-	q.cond.Signal()
-}
-
-// pop waits for an item; it returns false once the queue is closed and empty.
-func (q *queue[T]) pop() (T, bool) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	for len(q.items) == 0 && !q.closed {
-		q.cond.Wait()
-	}
-	var zero T
-	if len(q.items) == 0 {
-		return zero, false
-	}
-	v := q.items[0]
-	q.items[0] = zero
-	q.items = q.items[1:]
-	return v, true
-}
-
-func (q *queue[T]) close() {
-	q.mu.Lock()
-	q.closed = true
-	q.mu.Unlock()
-	q.cond.Broadcast()
-}
-
-// byteBudget is a weighted semaphore over bytes of member data in memory.
-// A request larger than the whole budget waits until it can run alone.
-type byteBudget struct {
-	mu         sync.Mutex
-	cond       *sync.Cond
-	total, use int64
-}
-
-func newByteBudget(total int64) *byteBudget {
-	b := &byteBudget{total: total}
-	b.cond = sync.NewCond(&b.mu)
-	return b
-}
-
-// acquire reserves n bytes; the returned function gives them back.
-func (b *byteBudget) acquire(ctx context.Context, n int64) (func(), error) {
-	n = min(n, b.total)
-	stop := context.AfterFunc(ctx, func() {
-		b.mu.Lock()
-		b.cond.Broadcast()
-		b.mu.Unlock()
-	})
-	defer stop()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for b.use+n > b.total {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		b.cond.Wait()
-	}
-	b.use += n
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			b.mu.Lock()
-			b.use -= n
-			b.mu.Unlock()
-			b.cond.Broadcast()
-		})
-	}, nil
 }
 
 // readRulesFile reads a matching rules file (winnow scan --rules,
 // WINNOW_RULES for the worker).
-func readRulesFile(path string) (triage.Rules, error) {
+func readRulesFile(path string) (matching.Rules, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return triage.Rules{}, err
+		return matching.Rules{}, err
 	}
 	defer f.Close()
-	rules, err := triage.ParseRules(f)
+	rules, err := matching.ParseRules(f)
 	if err != nil {
-		return triage.Rules{}, fmt.Errorf("%s: %v", path, err)
+		return matching.Rules{}, fmt.Errorf("%s: %v", path, err)
 	}
 	return rules, nil
 }

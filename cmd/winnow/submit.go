@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/winnow-forensics/winnow/api"
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/pipeline"
 )
 
 const submitDescription = `
@@ -105,7 +105,7 @@ func runSubmit(ctx context.Context, e *env, args []string) error {
 		return &exitError{code: 2, err: err}
 	}
 	start := time.Now()
-	files, walkErrs := collectFiles(paths)
+	files, walkErrs := collectFiles(ctx, paths)
 	ep := "/api/v1/cases/" + url.PathEscape(*caseName)
 	if _, err := c.do(ctx, request{method: "PUT", path: ep}, nil); err != nil {
 		return fmt.Errorf("case %s: %w", *caseName, err)
@@ -265,33 +265,29 @@ func joinComma(s []string) string {
 	return out
 }
 
-// collectFiles lists the regular files under paths, with their labels.
-func collectFiles(paths []string) ([]submitFile, []fileResult) {
+// collectFiles lists the files under paths, with their labels, and what
+// cannot be submitted: symbolic links (not followed), special files and
+// unreadable entries, as failed results.
+func collectFiles(ctx context.Context, paths []string) ([]submitFile, []fileResult) {
 	var files []submitFile
 	var errs []fileResult
 	for _, p := range paths {
 		p = filepath.Clean(p)
 		parent := filepath.Dir(p)
-		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			label, _ := filepath.Rel(parent, path)
-			label = filepath.ToSlash(label)
-			if err != nil {
-				errs = append(errs, fileResult{Path: label, Result: "failed", Error: err.Error()})
+		label := func(path string) string {
+			l, _ := filepath.Rel(parent, path)
+			return filepath.ToSlash(l)
+		}
+		err := pipeline.Walk(ctx, p, pipeline.WalkOptions{}, func(en pipeline.Entry) error {
+			if en.Err != nil {
+				errs = append(errs, fileResult{Path: label(en.Path), Result: "failed", Error: triage.ErrorMessage(en.Err)})
 				return nil
 			}
-			if !d.Type().IsRegular() {
-				return nil
-			}
-			info, err := d.Info()
-			if err != nil {
-				errs = append(errs, fileResult{Path: label, Result: "failed", Error: err.Error()})
-				return nil
-			}
-			files = append(files, submitFile{local: path, label: label, size: info.Size()})
+			files = append(files, submitFile{local: en.Path, label: label(en.Path), size: en.Info.Size()})
 			return nil
 		})
 		if err != nil {
-			errs = append(errs, fileResult{Path: p, Result: "failed", Error: err.Error()})
+			errs = append(errs, fileResult{Path: label(p), Result: "failed", Error: err.Error()})
 		}
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].label < files[j].label })

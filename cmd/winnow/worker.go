@@ -16,6 +16,7 @@ import (
 	"github.com/winnow-forensics/winnow/storage/minio"
 	"github.com/winnow-forensics/winnow/storage/postgres"
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
 	"github.com/winnow-forensics/winnow/workers"
 )
 
@@ -69,8 +70,8 @@ func (m *WorkerMain) Open(ctx context.Context) error {
 	m.w = workers.New(workers.Config{
 		Logger: m.Logger, Redis: m.Config.Redis, Concurrency: m.Config.Concurrency,
 		Items: pg, Sets: pg, Evidence: mc, SetFiles: mc.WithPrefix(minio.HashSetPrefix), Blobs: mc,
-		Hasher: triage.NewHasher(workers.HasherOptions()), Rules: m.Config.Rules,
-		Members: mc, Archive: m.Config.Archive,
+		Hasher: newWorkerHasher(), Rules: m.Config.Rules,
+		Members: mc, Containers: containers, Archive: m.Config.Archive,
 		EXIF: workers.EXIF{Path: m.Config.Exiftool}, Lease: m.Config.Lease, SyncEvery: m.Config.SyncEvery,
 		ReconcileEvery: m.Config.ReconcileEvery, Grace: m.Config.Grace, Registry: reg,
 	})
@@ -127,4 +128,12 @@ func (m *WorkerMain) Close() {
 		m.pg.Close()
 		m.pg = nil
 	}
+}
+
+// newWorkerHasher is the worker's hasher: its options with the decoders
+// registered in kinds.go.
+func newWorkerHasher() *hashing.Hasher {
+	o := workers.HasherOptions()
+	o.Decoders = decoders
+	return hashing.New(o)
 }

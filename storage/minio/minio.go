@@ -30,6 +30,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/encrypt"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
 )
 
 // Default prefixes and part size.
@@ -231,7 +232,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader, size int64, want triage.SH
 	}
 	var info triage.EvidenceInfo
 	tmp := IncomingPrefix + randomID()
-	dr := &digestReader{r: r, d: triage.NewStreamDigests()}
+	dr := &digestReader{r: r, d: hashing.NewStreamDigests()}
 	up, err := s.c.PutObject(ctx, s.cfg.Bucket, tmp, dr, s.putSize(size), s.putOpts(nil))
 	if dr.err != nil {
 		s.remove(tmp, up.VersionID)
@@ -274,7 +275,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader, size int64, want triage.SH
 func (s *Store) putKnown(ctx context.Context, r io.Reader, size int64, want triage.SHA256) (triage.EvidenceInfo, error) {
 	var info triage.EvidenceInfo
 	key := s.Key(want)
-	dr := &digestReader{r: r, d: triage.NewStreamDigests()}
+	dr := &digestReader{r: r, d: hashing.NewStreamDigests()}
 	check := func() error {
 		info.Size, info.Digests = dr.n, dr.d.Sum()
 		if size >= 0 && dr.n != size {
@@ -485,7 +486,7 @@ func (s *Store) GetBlob(ctx context.Context, key string) ([]byte, error) {
 // keeps the source's own error apart from the store's.
 type digestReader struct {
 	r   io.Reader
-	d   *triage.StreamDigests
+	d   *hashing.StreamDigests
 	n   int64
 	err error
 }

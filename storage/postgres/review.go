@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/series"
 )
 
 // The review queue: groups, members (one per distinct content), the items
@@ -38,7 +39,7 @@ const reviewLockKey = 0x77696e6e6f77 // "winnow"
 // reviewIndex is a process's series index over review_members.
 type reviewIndex struct {
 	mu   sync.Mutex
-	idx  *triage.SeriesIndex
+	idx  *series.Index
 	last int64
 }
 
@@ -66,12 +67,12 @@ func pdq8Of(b []byte) [8]triage.PDQ {
 
 // seriesIndex catches the process's index up with the committed members.
 // The caller holds the grouping lock.
-func (s *Store) seriesIndex(ctx context.Context, tx pgx.Tx) (*triage.SeriesIndex, error) {
+func (s *Store) seriesIndex(ctx context.Context, tx pgx.Tx) (*series.Index, error) {
 	r := &s.review
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.idx == nil {
-		r.idx = triage.NewSeriesIndex(triage.SeriesOptions{})
+		r.idx = series.NewIndex(series.Options{})
 	}
 	rows, err := tx.Query(ctx, `SELECT id, sha256, pdq8, pdq_quality, phash FROM review_members
 		WHERE perceptual AND id > $1 ORDER BY id`, r.last)
@@ -82,7 +83,7 @@ func (s *Store) seriesIndex(ctx context.Context, tx pgx.Tx) (*triage.SeriesIndex
 	for rows.Next() {
 		var id, ph int64
 		var sum, pdq []byte
-		g := triage.GroupItem{Cluster: true, Perceptual: true}
+		g := series.Item{Cluster: true, Perceptual: true}
 		if err := rows.Scan(&id, &sum, &pdq, &g.PDQQuality, &ph); err != nil {
 			return nil, err
 		}
@@ -127,7 +128,7 @@ func (s *Store) groupForReview(ctx context.Context, tx pgx.Tx, itemID int64, ver
 	if !errors.Is(err, pgx.ErrNoRows) {
 		return err
 	}
-	g := triage.GroupItemOf(fp, true)
+	g := series.ItemOf(fp, true)
 	idx, err := s.seriesIndex(ctx, tx)
 	if err != nil {
 		return err

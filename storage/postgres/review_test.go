@@ -12,6 +12,7 @@ import (
 	"github.com/winnow-forensics/winnow/storage/postgres"
 	"github.com/winnow-forensics/winnow/storage/servicetest"
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
 	"github.com/winnow-forensics/winnow/triage/triagetest"
 	"github.com/winnow-forensics/winnow/workers"
 )
@@ -40,7 +41,7 @@ type reviewFixture struct {
 	pg    servicetest.Postgres
 	s     *postgres.Store
 	clock *clock
-	h     *triage.Hasher
+	h     *hashing.Hasher
 	users map[string]triage.User
 }
 
@@ -53,7 +54,7 @@ func mustReview(t testing.TB) *reviewFixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	f := &reviewFixture{pg: pg, s: s, clock: c, h: triage.NewHasher(workers.HasherOptions()), users: map[string]triage.User{}}
+	f := &reviewFixture{pg: pg, s: s, clock: c, h: hashing.New(workers.HasherOptions()), users: map[string]triage.User{}}
 	for name, role := range map[string]triage.Role{"ann": triage.RoleReviewer, "bob": triage.RoleReviewer, "cy": triage.RoleReviewer,
 		"judge": triage.RoleAdjudicator, "root": triage.RoleAdmin, "outsider": triage.RoleReviewer} {
 		u := triage.User{Name: name, Role: role}

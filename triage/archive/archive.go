@@ -3,18 +3,15 @@ package archive
 import (
 	"bufio"
 	"context"
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"path"
 	"strings"
-	"time"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/container"
+	"github.com/winnow-forensics/winnow/triage/hashing"
 )
 
 // Format is an archive format that Walk expands.
@@ -54,136 +51,28 @@ func FormatOf(mt triage.MediaType) (Format, error) {
 	return "", nil
 }
 
+// Archives is the container kind of the formats Walk expands.
+var Archives container.Container = archives{}
+
+type archives struct{}
+
+func (archives) Detect(mt triage.MediaType) (string, error) {
+	f, err := FormatOf(mt)
+	return string(f), err
+}
+
+func (archives) Expand(ctx context.Context, r io.ReaderAt, size int64, opt container.Options, visit container.VisitFunc) (container.Stats, error) {
+	return Walk(ctx, r, size, opt, visit)
+}
+
+// mediaTypeOf is the type of an archive of format f.
+func mediaTypeOf(f Format) triage.MediaType {
+	mime := map[Format]string{Zip: "application/zip", Tar: "application/x-tar", Gzip: "application/gzip", Bzip2: "application/x-bzip2"}[f]
+	return triage.MediaType{MIME: mime, Kind: triage.KindArchive}
+}
+
 func notExpanded(what string) error {
 	return triage.Errorf(triage.EUNSUPPORTED, "%s archive: recognised but not expanded (extract it with its own tool and scan the folder)", what)
-}
-
-// Limits bound what expanding one input may cost. A zero field means its
-// default (DefaultLimits).
-type Limits struct {
-	// MaxDepth is how deep archives are expanded: members of the outermost
-	// archive are at depth 1, members of an archive inside it at depth 2.
-	// An archive whose members would be deeper is reported, not expanded.
-	MaxDepth int
-	// MaxEntries bounds the members of one archive; the rest of a larger
-	// archive is not expanded (and the archive gets an error).
-	MaxEntries int
-	// MaxMemberBytes bounds one member's expanded size.
-	MaxMemberBytes int64
-	// MaxTotalBytes bounds the bytes expanded from one input, all members
-	// at all depths together.
-	MaxTotalBytes int64
-	// MaxRatio bounds expansion: expanded bytes over compressed bytes, per
-	// member, per compressed stream and for the input as a whole.
-	MaxRatio int64
-	// RatioFloor is how many bytes must have been expanded before MaxRatio
-	// applies, so that small, highly compressible files pass.
-	RatioFloor int64
-	// MaxNestedBytes bounds the memory that zips nested inside other
-	// archives may hold at once (they need random access and are never
-	// written to disk); a nested zip that does not fit is not expanded.
-	MaxNestedBytes int64
-}
-
-// DefaultLimits are the limits used where a field is zero.
-var DefaultLimits = Limits{
-	MaxDepth:       6,
-	MaxEntries:     250_000,
-	MaxMemberBytes: 64 << 30,
-	MaxTotalBytes:  1 << 40,
-	MaxRatio:       1000,
-	RatioFloor:     16 << 20,
-	MaxNestedBytes: 256 << 20,
-}
-
-func (l Limits) withDefaults() Limits {
-	d := DefaultLimits
-	if l.MaxDepth > 0 {
-		d.MaxDepth = l.MaxDepth
-	}
-	if l.MaxEntries > 0 {
-		d.MaxEntries = l.MaxEntries
-	}
-	if l.MaxMemberBytes > 0 {
-		d.MaxMemberBytes = l.MaxMemberBytes
-	}
-	if l.MaxTotalBytes > 0 {
-		d.MaxTotalBytes = l.MaxTotalBytes
-	}
-	if l.MaxRatio > 0 {
-		d.MaxRatio = l.MaxRatio
-	}
-	if l.RatioFloor > 0 {
-		d.RatioFloor = l.RatioFloor
-	}
-	if l.MaxNestedBytes > 0 {
-		d.MaxNestedBytes = l.MaxNestedBytes
-	}
-	return d
-}
-
-// Member is one file inside an archive.
-type Member struct {
-	// Inner is the member's sanitised path inside the outermost archive,
-	// nested archives joined with "!/" ("photos/a.zip!/b/c.jpg"). The
-	// caller prefixes the outermost archive's own path and "!/".
-	Inner string
-	// Name is the member's sanitised path inside its own archive.
-	Name string
-	// RawName is the name exactly as the archive stores it, Go-quoted, when
-	// sanitising changed more than a leading "./" (absolute paths, "..",
-	// backslashes, control or bidirectional-override characters, invalid
-	// UTF-8). Empty otherwise.
-	RawName string
-	// Index is the member's position in its own archive (0-based), and
-	// Indexes the positions of the member and of each archive above it,
-	// outermost first: with duplicate names, the only way to tell two
-	// members apart.
-	Index   int
-	Indexes []int
-	// Depth is 1 for members of the outermost archive, 2 one level down.
-	Depth int
-	// Size is the size the archive declares, or -1 when it declares none
-	// (the content of a gzip or bzip2 stream).
-	Size    int64
-	ModTime time.Time
-	// Format is set when the member is itself an archive that Walk
-	// expanded (its members were visited before it).
-	Format Format
-	// Data holds the whole member when Walk already holds it in memory (a
-	// nested zip). It is never modified and may be kept.
-	Data []byte
-	// Digests are set, and the reader is nil, for a nested archive that
-	// Walk expanded from a stream and digested as it went.
-	Digests *triage.Digests
-	// Err says why the member is not fully analysed: it could not be read
-	// (the reader is nil), or it was read but not expanded (the reader is
-	// set: the caller should still digest it).
-	Err error
-}
-
-// VisitFunc receives each member. r yields the member's content and is
-// valid only until VisitFunc returns; it is nil when the member cannot be
-// read (m.Err says why) or was already digested (m.Digests). A read error
-// from r is a per-member problem: the archive may be damaged, or a limit
-// was hit. An error returned by VisitFunc stops the walk and is returned
-// by Walk as it is.
-type VisitFunc func(m *Member, r io.Reader) error
-
-// Stats count what one Walk expanded.
-type Stats struct {
-	Members  int   // members visited, at every depth
-	Archives int   // archives expanded, the outermost included
-	Bytes    int64 // bytes read out of members, at every depth
-}
-
-// Options configure Walk.
-type Options struct {
-	Limits Limits
-	// Name is the input's file name; it names the content of a gzip or
-	// bzip2 stream that records no name of its own ("notes.txt.gz" holds
-	// "notes.txt").
-	Name string
 }
 
 // Walk expands the archive held in r (size bytes) and calls visit for each
@@ -197,13 +86,13 @@ type Options struct {
 // Walk reads r only through ReadAt, so r may be a file, a byte slice
 // reader or an object in a store. It is safe to run several Walks at once;
 // one Walk calls visit from one goroutine at a time.
-func Walk(ctx context.Context, r io.ReaderAt, size int64, opt Options, visit VisitFunc) (Stats, error) {
-	w := &walker{ctx: ctx, lim: opt.Limits.withDefaults(), visit: visit, inputSize: size}
-	head := make([]byte, min(size, triage.SniffLen))
+func Walk(ctx context.Context, r io.ReaderAt, size int64, opt container.Options, visit container.VisitFunc) (container.Stats, error) {
+	w := &walker{ctx: ctx, lim: opt.Limits.WithDefaults(), visit: visit, inputSize: size}
+	head := make([]byte, min(size, hashing.SniffLen))
 	if _, err := r.ReadAt(head, 0); err != nil && err != io.EOF {
 		return w.stats, triage.Errorf(triage.EINVALID, "read archive: %v", err)
 	}
-	f, err := FormatOf(triage.Sniff(head))
+	f, err := FormatOf(hashing.Sniff(head))
 	switch {
 	case err != nil:
 		return w.stats, err
@@ -220,10 +109,10 @@ func Walk(ctx context.Context, r io.ReaderAt, size int64, opt Options, visit Vis
 // walker is the state of one Walk.
 type walker struct {
 	ctx       context.Context
-	lim       Limits
-	visit     VisitFunc
+	lim       container.Limits
+	visit     container.VisitFunc
 	inputSize int64
-	stats     Stats
+	stats     container.Stats
 	nested    int64 // bytes of nested zips held in memory
 	// stop is set when a limit that ends the whole input was hit.
 	stop error
@@ -253,7 +142,7 @@ func unwrapFatal(err error) error {
 }
 
 // call visits m and reports what ends the walk.
-func (w *walker) call(m *Member, r io.Reader) error {
+func (w *walker) call(m *container.Member, r io.Reader) error {
 	if err := w.visit(m, r); err != nil {
 		return &fatalError{err}
 	}
@@ -280,16 +169,16 @@ type loc struct {
 }
 
 // inside returns the location of the members of archive member m.
-func inside(m *Member) loc { return loc{m.Inner + "!/", m.Depth + 1, m.Indexes} }
+func inside(m *container.Member) loc { return loc{m.Inner + "!/", m.Depth + 1, m.Indexes} }
 
 // newMember starts a member record from its stored name.
-func (w *walker) newMember(at loc, raw string, index int) *Member {
+func (w *walker) newMember(at loc, raw string, index int) *container.Member {
 	name, changed := CleanName(raw)
 	if name == "" {
 		name = fmt.Sprintf("unnamed-%d", index+1)
 		changed = true
 	}
-	m := &Member{Name: name, Inner: at.prefix + name, Index: index, Depth: at.depth, Size: -1,
+	m := &container.Member{Name: name, Inner: at.prefix + name, Index: index, Depth: at.depth, Size: -1,
 		Indexes: append(at.indexes[:len(at.indexes):len(at.indexes)], index)}
 	if changed {
 		m.RawName = quote(raw)
@@ -300,12 +189,12 @@ func (w *walker) newMember(at loc, raw string, index int) *Member {
 // member handles one readable member: it sniffs it and either hands it to
 // visit or, if it is an archive within the depth limit, expands it.
 // compressed is its compressed size, or -1.
-func (w *walker) member(m *Member, r io.Reader, compressed int64) error {
+func (w *walker) member(m *container.Member, r io.Reader, compressed int64) error {
 	w.stats.Members++
 	c := &memberReader{r: r, w: w, declared: m.Size, compressed: compressed}
-	br := bufio.NewReaderSize(c, triage.SniffLen)
-	head, _ := br.Peek(triage.SniffLen)
-	f, ferr := FormatOf(triage.Sniff(head))
+	br := bufio.NewReaderSize(c, hashing.SniffLen)
+	head, _ := br.Peek(hashing.SniffLen)
+	f, ferr := FormatOf(hashing.Sniff(head))
 	switch {
 	case ferr != nil:
 		m.Err = ferr
@@ -322,7 +211,7 @@ func (w *walker) member(m *Member, r io.Reader, compressed int64) error {
 }
 
 // nestedZip expands a zip found inside another archive from memory.
-func (w *walker) nestedZip(m *Member, r io.Reader) error {
+func (w *walker) nestedZip(m *container.Member, r io.Reader) error {
 	room := w.lim.MaxNestedBytes - w.nested
 	if m.Size > room {
 		m.Err = triage.Errorf(triage.ETOOLARGE, "zip archive of %s inside an archive is over the in-memory limit of %s: not expanded (extract it and scan it, or raise the limit)",
@@ -348,14 +237,14 @@ func (w *walker) nestedZip(m *Member, r io.Reader) error {
 	if isFatal(err) {
 		return err
 	}
-	m.Format, m.Data, m.Err = Zip, buf, err
+	m.Format, m.Data, m.Err = string(Zip), buf, err
 	return w.call(m, bytesReader(buf))
 }
 
 // nestedStream expands a tar, gzip or bzip2 stream found inside another
 // archive as it reads it, digesting the bytes on the way.
-func (w *walker) nestedStream(m *Member, r io.Reader, f Format) error {
-	d := newDigests()
+func (w *walker) nestedStream(m *container.Member, r io.Reader, f Format) error {
+	d := hashing.NewStreamDigests()
 	tee := io.TeeReader(r, d)
 	err := w.walkStream(tee, f, inside(m), path.Base(m.Name))
 	if isFatal(err) {
@@ -365,15 +254,16 @@ func (w *walker) nestedStream(m *Member, r io.Reader, f Format) error {
 	if _, rerr := io.Copy(io.Discard, tee); rerr != nil && err == nil {
 		err = triage.Errorf(triage.EINVALID, "read: %v", rerr)
 	}
-	m.Format, m.Err, m.Size = f, err, d.n
-	dg := d.sums()
+	m.Format, m.Err, m.Size = string(f), err, d.Len()
+	dg := d.Sum()
 	m.Digests = &dg
+	m.Type = mediaTypeOf(f)
 	return w.call(m, nil)
 }
 
 // walkStream expands a tar, gzip or bzip2 stream.
 func (w *walker) walkStream(r io.Reader, f Format, at loc, name string) error {
-	w.stats.Archives++
+	w.stats.Containers++
 	switch f {
 	case Tar:
 		return w.walkTar(r, at)
@@ -427,30 +317,6 @@ func (c *memberReader) check() error {
 		}
 	}
 	return w.stop
-}
-
-// digests computes MD5, SHA-1 and SHA-256 of what is written to it.
-type digests struct {
-	md5, sha1, sha256 hash.Hash
-	n                 int64
-}
-
-func newDigests() *digests { return &digests{md5: md5.New(), sha1: sha1.New(), sha256: sha256.New()} }
-
-func (d *digests) Write(p []byte) (int, error) {
-	d.md5.Write(p)
-	d.sha1.Write(p)
-	d.sha256.Write(p)
-	d.n += int64(len(p))
-	return len(p), nil
-}
-
-func (d *digests) sums() triage.Digests {
-	var out triage.Digests
-	d.md5.Sum(out.MD5[:0])
-	d.sha1.Sum(out.SHA1[:0])
-	d.sha256.Sum(out.SHA256[:0])
-	return out
 }
 
 func fmtBytes(n int64) string {

@@ -1,6 +1,8 @@
 package archive
 
 import (
+	"github.com/winnow-forensics/winnow/triage/container"
+
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
@@ -16,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
 )
 
 func TestWalkNested(t *testing.T) {
@@ -28,7 +31,7 @@ func TestWalkNested(t *testing.T) {
 		file{"backup.tgz", tgz},
 		file{"notes.txt.gz", mustGzip(t, "", []byte("gzipped"))},
 	)
-	got, st, err := walkAll(t, outer, Options{})
+	got, st, err := walkAll(t, outer, container.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +49,7 @@ func TestWalkNested(t *testing.T) {
 	if diff := cmp.Diff(want, got, cmp.AllowUnexported(seen{})); diff != "" {
 		t.Errorf("members (-want +got):\n%s", diff)
 	}
-	if st.Members != len(want) || st.Archives != 5 {
+	if st.Members != len(want) || st.Containers != 5 {
 		t.Errorf("stats %+v, want %d members and 5 archives (a tar.gz is one)", st, len(want))
 	}
 }
@@ -57,7 +60,7 @@ func TestWalkStreamDigests(t *testing.T) {
 	tgz := mustGzip(t, "x.tar", mustTar(t, reg("a", []byte("a"))))
 	outer := mustTar(t, reg("x.tar.gz", tgz))
 	var dg *triage.Digests
-	_, err := Walk(context.Background(), bytes.NewReader(outer), int64(len(outer)), Options{}, func(m *Member, r io.Reader) error {
+	_, err := Walk(context.Background(), bytes.NewReader(outer), int64(len(outer)), container.Options{}, func(m *container.Member, r io.Reader) error {
 		if m.Inner == "x.tar.gz" {
 			dg = m.Digests
 			if r != nil || m.Size != int64(len(tgz)) {
@@ -78,15 +81,15 @@ func TestWalkTopLevelFormats(t *testing.T) {
 	tests := []struct {
 		name string
 		data []byte
-		opt  Options
+		opt  container.Options
 		want []string
 	}{
-		{"tar", mustTar(t, reg("a.txt", []byte("a")), reg("b/c.txt", []byte("c"))), Options{}, []string{"a.txt", "b/c.txt"}},
-		{"tgz", mustGzip(t, "", mustTar(t, reg("./a.txt", []byte("a")))), Options{Name: "x.tgz"}, []string{"a.txt"}},
-		{"gzip named by header", mustGzip(t, "orig.jpg", []byte("x")), Options{Name: "whatever.gz"}, []string{"orig.jpg"}},
-		{"gzip named by file", mustGzip(t, "", []byte("x")), Options{Name: "log.txt.gz"}, []string{"log.txt"}},
-		{"gzip unnamed", mustGzip(t, "", []byte("x")), Options{}, []string{"content"}},
-		{"bzip2", mustRead(t, "hello.txt.bz2"), Options{Name: "hello.txt.bz2"}, []string{"hello.txt"}},
+		{"tar", mustTar(t, reg("a.txt", []byte("a")), reg("b/c.txt", []byte("c"))), container.Options{}, []string{"a.txt", "b/c.txt"}},
+		{"tgz", mustGzip(t, "", mustTar(t, reg("./a.txt", []byte("a")))), container.Options{Name: "x.tgz"}, []string{"a.txt"}},
+		{"gzip named by header", mustGzip(t, "orig.jpg", []byte("x")), container.Options{Name: "whatever.gz"}, []string{"orig.jpg"}},
+		{"gzip named by file", mustGzip(t, "", []byte("x")), container.Options{Name: "log.txt.gz"}, []string{"log.txt"}},
+		{"gzip unnamed", mustGzip(t, "", []byte("x")), container.Options{}, []string{"content"}},
+		{"bzip2", mustRead(t, "hello.txt.bz2"), container.Options{Name: "hello.txt.bz2"}, []string{"hello.txt"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -117,7 +120,7 @@ func mustRead(tb testing.TB, name string) []byte {
 
 func TestWalkNotArchive(t *testing.T) {
 	for _, b := range [][]byte{[]byte("plain text"), nil, []byte("7z\xbc\xaf\x27\x1c\x00\x04")} {
-		if _, err := Walk(context.Background(), bytes.NewReader(b), int64(len(b)), Options{}, nil); err == nil {
+		if _, err := Walk(context.Background(), bytes.NewReader(b), int64(len(b)), container.Options{}, nil); err == nil {
 			t.Errorf("%q: no error", b)
 		}
 	}
@@ -132,7 +135,7 @@ func TestTarSpecialEntries(t *testing.T) {
 		tarEntry{hdr: tar.Header{Name: "fifo", Typeflag: tar.TypeFifo}},
 		tarEntry{hdr: tar.Header{Name: "dir/", Typeflag: tar.TypeDir}},
 	)
-	got, _, err := walkAll(t, b, Options{})
+	got, _, err := walkAll(t, b, container.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +200,7 @@ func TestFormatOf(t *testing.T) {
 		{[]byte("\xff\xd8\xff\xe0"), "", false},
 	}
 	for _, tt := range tests {
-		got, err := FormatOf(triage.Sniff(tt.head))
+		got, err := FormatOf(hashing.Sniff(tt.head))
 		if got != tt.want || (err != nil) != tt.err {
 			t.Errorf("FormatOf(%q) = %q, %v; want %q, error %v", tt.head[:min(8, len(tt.head))], got, err, tt.want, tt.err)
 		}
@@ -208,7 +211,7 @@ func TestWalkStopsOnVisitError(t *testing.T) {
 	b := mustZip(t, file{"a", []byte("a")}, file{"b", []byte("b")})
 	stop := errors.New("stop")
 	n := 0
-	_, err := Walk(context.Background(), bytes.NewReader(b), int64(len(b)), Options{}, func(*Member, io.Reader) error {
+	_, err := Walk(context.Background(), bytes.NewReader(b), int64(len(b)), container.Options{}, func(*container.Member, io.Reader) error {
 		n++
 		return stop
 	})
@@ -221,7 +224,7 @@ func TestWalkCanceled(t *testing.T) {
 	b := mustTar(t, reg("a", []byte("a")), reg("b", []byte("b")), reg("c", []byte("c")))
 	ctx, cancel := context.WithCancel(context.Background())
 	n := 0
-	_, err := Walk(ctx, bytes.NewReader(b), int64(len(b)), Options{}, func(*Member, io.Reader) error {
+	_, err := Walk(ctx, bytes.NewReader(b), int64(len(b)), container.Options{}, func(*container.Member, io.Reader) error {
 		n++
 		cancel()
 		return nil
@@ -239,7 +242,7 @@ func TestWalkGzipMultistream(t *testing.T) {
 		zw.Write([]byte(part))
 		zw.Close()
 	}
-	got, _, err := walkAll(t, b.Bytes(), Options{Name: "x.gz"})
+	got, _, err := walkAll(t, b.Bytes(), container.Options{Name: "x.gz"})
 	if err != nil || len(got) != 1 || got[0].data != "one two" {
 		t.Errorf("got %+v, %v; want one member \"one two\"", got, err)
 	}
@@ -251,7 +254,7 @@ func TestMemberIndexes(t *testing.T) {
 	inner := mustZip(t, file{"x.txt", []byte("x")})
 	b := mustZip(t, file{"a.zip", inner}, file{"a.zip", inner})
 	var got [][]int
-	_, err := Walk(context.Background(), bytes.NewReader(b), int64(len(b)), Options{}, func(m *Member, r io.Reader) error {
+	_, err := Walk(context.Background(), bytes.NewReader(b), int64(len(b)), container.Options{}, func(m *container.Member, r io.Reader) error {
 		if m.Inner == "a.zip!/x.txt" {
 			got = append(got, m.Indexes)
 		}

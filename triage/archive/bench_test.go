@@ -1,6 +1,8 @@
 package archive
 
 import (
+	"github.com/winnow-forensics/winnow/triage/container"
+
 	"bytes"
 	"context"
 	"fmt"
@@ -37,7 +39,7 @@ func BenchmarkWalk(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			b.SetBytes(200 << 16)
 			for b.Loop() {
-				_, err := Walk(context.Background(), bytes.NewReader(bc.data), int64(len(bc.data)), Options{}, func(m *Member, r io.Reader) error {
+				_, err := Walk(context.Background(), bytes.NewReader(bc.data), int64(len(bc.data)), container.Options{}, func(m *container.Member, r io.Reader) error {
 					_, err := io.Copy(io.Discard, r)
 					return err
 				})

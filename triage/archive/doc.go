@@ -1,6 +1,6 @@
-// Package archive reads evidence inputs as streams: folder trees (WalkTree)
-// and the archives found in them (Walk: zip, tar, gzip and bzip2, tar.gz
-// and tar.bz2, nested to a bounded depth).
+// Package archive expands the archives found in evidence (Walk: zip, tar,
+// gzip and bzip2, tar.gz and tar.bz2, nested to a bounded depth); Archives
+// is the same as a container.Container for the pipeline.
 //
 // Nothing is ever extracted to disk and member names are never used to
 // touch the filesystem: a member is handed to the caller as a reader, with a

@@ -1,6 +1,8 @@
 package archive
 
 import (
+	"github.com/winnow-forensics/winnow/triage/container"
+
 	"archive/tar"
 	"bytes"
 	"context"
@@ -11,13 +13,13 @@ import (
 )
 
 // fuzzLimits keep each fuzz run small.
-var fuzzLimits = Limits{MaxDepth: 4, MaxEntries: 64, MaxMemberBytes: 1 << 20, MaxTotalBytes: 4 << 20, MaxRatio: 50, RatioFloor: 256 << 10, MaxNestedBytes: 1 << 20}
+var fuzzLimits = container.Limits{MaxDepth: 4, MaxEntries: 64, MaxMemberBytes: 1 << 20, MaxTotalBytes: 4 << 20, MaxRatio: 50, RatioFloor: 256 << 10, MaxNestedBytes: 1 << 20}
 
 // fuzzWalk walks b and checks what every walk must guarantee, whatever
 // the input: no panic, bounded output, safe names.
 func fuzzWalk(t *testing.T, b []byte) {
 	var total int64
-	_, _ = Walk(context.Background(), bytes.NewReader(b), int64(len(b)), Options{Limits: fuzzLimits, Name: "f.gz"}, func(m *Member, r io.Reader) error {
+	_, _ = Walk(context.Background(), bytes.NewReader(b), int64(len(b)), container.Options{Limits: fuzzLimits, Name: "f.gz"}, func(m *container.Member, r io.Reader) error {
 		checkName(t, m.Inner)
 		if m.Depth < 1 || m.Depth > fuzzLimits.MaxDepth {
 			t.Fatalf("%q at depth %d", m.Inner, m.Depth)

@@ -1,6 +1,8 @@
 package archive
 
 import (
+	"github.com/winnow-forensics/winnow/triage/container"
+
 	"archive/tar"
 	"archive/zip"
 	"bytes"
@@ -98,11 +100,11 @@ type seen struct {
 }
 
 // walkAll walks b and records every member.
-func walkAll(tb testing.TB, b []byte, opt Options) ([]seen, Stats, error) {
+func walkAll(tb testing.TB, b []byte, opt container.Options) ([]seen, container.Stats, error) {
 	tb.Helper()
 	var got []seen
-	st, err := Walk(context.Background(), bytes.NewReader(b), int64(len(b)), opt, func(m *Member, r io.Reader) error {
-		s := seen{inner: m.Inner, raw: m.RawName, depth: m.Depth, format: m.Format, digests: m.Digests != nil}
+	st, err := Walk(context.Background(), bytes.NewReader(b), int64(len(b)), opt, func(m *container.Member, r io.Reader) error {
+		s := seen{inner: m.Inner, raw: m.RawName, depth: m.Depth, format: Format(m.Format), digests: m.Digests != nil}
 		if m.Err != nil {
 			s.err = m.Err.Error()
 		}

@@ -1,6 +1,8 @@
 package archive
 
 import (
+	"github.com/winnow-forensics/winnow/triage/container"
+
 	"archive/tar"
 	"archive/zip"
 	"bytes"
@@ -18,7 +20,7 @@ func zeros(n int) []byte { return make([]byte, n) }
 
 func TestZipBombDeclared(t *testing.T) {
 	b := mustZip(t, file{"ok.txt", []byte("fine")}, file{"bomb.bin", zeros(2 << 20)})
-	got, _, err := walkAll(t, b, Options{Limits: Limits{MaxRatio: 10, RatioFloor: 1 << 20}})
+	got, _, err := walkAll(t, b, container.Options{Limits: container.Limits{MaxRatio: 10, RatioFloor: 1 << 20}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +61,7 @@ func TestZipLyingSizes(t *testing.T) {
 	w.Write(data.Bytes())
 	zw.Close()
 
-	got, _, err := walkAll(t, out.Bytes(), Options{})
+	got, _, err := walkAll(t, out.Bytes(), container.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +78,7 @@ func TestGzipBomb(t *testing.T) {
 		noise[i] = byte(i*7919 + i>>9)
 	}
 	b := mustTar(t, reg("noise.bin", noise), reg("bomb.gz", mustGzip(t, "", zeros(8<<20))))
-	got, _, err := walkAll(t, b, Options{Limits: Limits{MaxRatio: 100, RatioFloor: 1 << 20}})
+	got, _, err := walkAll(t, b, container.Options{Limits: container.Limits{MaxRatio: 100, RatioFloor: 1 << 20}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +96,7 @@ func TestInputRatio(t *testing.T) {
 		files = append(files, file{n, zeros(1 << 19)})
 	}
 	b := mustZip(t, files...)
-	got, _, err := walkAll(t, b, Options{Limits: Limits{MaxRatio: 50, RatioFloor: 1 << 20}})
+	got, _, err := walkAll(t, b, container.Options{Limits: container.Limits{MaxRatio: 50, RatioFloor: 1 << 20}})
 	if err == nil || !strings.Contains(err.Error(), "times its size") {
 		t.Fatalf("Walk error %v, want the input ratio error", err)
 	}
@@ -105,7 +107,7 @@ func TestInputRatio(t *testing.T) {
 
 func TestTotalAndMemberLimits(t *testing.T) {
 	b := mustTar(t, reg("a", zeros(1<<20)), reg("big", zeros(3<<20)), reg("b", zeros(1<<20)), reg("c", zeros(1<<20)))
-	got, _, err := walkAll(t, b, Options{Limits: Limits{MaxTotalBytes: 5 << 19, MaxMemberBytes: 2 << 20}})
+	got, _, err := walkAll(t, b, container.Options{Limits: container.Limits{MaxTotalBytes: 5 << 19, MaxMemberBytes: 2 << 20}})
 	if err == nil || !strings.Contains(err.Error(), "in all") {
 		t.Fatalf("Walk error %v, want the total-bytes error", err)
 	}
@@ -130,7 +132,7 @@ func TestZipOverlap(t *testing.T) {
 	first := bytes.Index(b, []byte("PK\x01\x02"))
 	second := first + 4 + len(recs[1])
 	binary.LittleEndian.PutUint32(b[second+42:], 0)
-	got, _, err := walkAll(t, b, Options{})
+	got, _, err := walkAll(t, b, container.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +159,7 @@ func TestHostileNames(t *testing.T) {
 		}
 	}
 	for _, b := range [][]byte{mustZip(t, files...), mustTar(t, tes...)} {
-		got, _, err := walkAll(t, b, Options{})
+		got, _, err := walkAll(t, b, container.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -178,7 +180,7 @@ func TestDeepNesting(t *testing.T) {
 	for range 5 {
 		b = mustZip(t, file{"n.zip", b})
 	}
-	got, _, err := walkAll(t, b, Options{Limits: Limits{MaxDepth: 3}})
+	got, _, err := walkAll(t, b, container.Options{Limits: container.Limits{MaxDepth: 3}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +212,7 @@ func TestZipUnreadableMembers(t *testing.T) {
 	w, _ = zw.Create("fine.txt")
 	w.Write([]byte("fine"))
 	zw.Close()
-	got, _, err := walkAll(t, buf.Bytes(), Options{})
+	got, _, err := walkAll(t, buf.Bytes(), container.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,11 +235,11 @@ func TestTooManyMembers(t *testing.T) {
 		files = append(files, file{n, []byte(n)})
 		tes = append(tes, reg(n, []byte(n)))
 	}
-	got, _, err := walkAll(t, mustZip(t, files...), Options{Limits: Limits{MaxEntries: 5}})
+	got, _, err := walkAll(t, mustZip(t, files...), container.Options{Limits: container.Limits{MaxEntries: 5}})
 	if err == nil || len(got) != 0 {
 		t.Errorf("zip: %d members, error %v; want none and a member-count error", len(got), err)
 	}
-	got, _, err = walkAll(t, mustTar(t, tes...), Options{Limits: Limits{MaxEntries: 5}})
+	got, _, err = walkAll(t, mustTar(t, tes...), container.Options{Limits: container.Limits{MaxEntries: 5}})
 	if err == nil || len(got) != 5 {
 		t.Errorf("tar: %d members, error %v; want 5 and a member-count error", len(got), err)
 	}
@@ -256,7 +258,7 @@ func TestZipDirectoryFlood(t *testing.T) {
 	eocd := bytes.LastIndex(b, []byte("PK\x05\x06"))
 	binary.LittleEndian.PutUint16(b[eocd+8:], 1)
 	binary.LittleEndian.PutUint16(b[eocd+10:], 1)
-	_, _, err := walkAll(t, b, Options{Limits: Limits{MaxEntries: 100}})
+	_, _, err := walkAll(t, b, container.Options{Limits: container.Limits{MaxEntries: 100}})
 	if err == nil || !strings.Contains(err.Error(), "more than 100 members") {
 		t.Errorf("error %v, want the member-count error", err)
 	}
@@ -278,7 +280,7 @@ func TestDamagedArchives(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, _, err := walkAll(t, tt.data, Options{Name: "x.gz"})
+			got, _, err := walkAll(t, tt.data, container.Options{Name: "x.gz"})
 			n := 0
 			for _, s := range got {
 				if s.readErr == "" {
@@ -307,7 +309,7 @@ func anyReadErr(ss []seen) bool {
 func TestNestedZipOverMemoryLimit(t *testing.T) {
 	inner := mustZip(t, file{"x.txt", bytes.Repeat([]byte("0123456789"), 2000)})
 	outer := mustTar(t, reg("big.zip", inner), tarEntry{hdr: tar.Header{Name: "z.7z", Typeflag: tar.TypeReg, Size: 8}, data: []byte("7z\xbc\xaf\x27\x1c\x00\x04")})
-	got, _, err := walkAll(t, outer, Options{Limits: Limits{MaxNestedBytes: 100}})
+	got, _, err := walkAll(t, outer, container.Options{Limits: container.Limits{MaxNestedBytes: 100}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"path"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
 )
 
 // walkTar expands a tar stream.
@@ -36,7 +37,7 @@ func (w *walker) walkTar(r io.Reader, at loc) error {
 			continue
 		}
 		m := w.newMember(at, hdr.Name, i)
-		m.ModTime = hdr.ModTime
+		m.Times.Modified = hdr.ModTime
 		m.Size = hdr.Size
 		switch hdr.Typeflag {
 		case tar.TypeReg, tar.TypeRegA, tar.TypeCont, tar.TypeGNUSparse:
@@ -87,9 +88,9 @@ func (w *walker) walkCompressed(r io.Reader, f Format, at loc, name string) erro
 		dr = bzip2.NewReader(in)
 	}
 	out := &ratioReader{r: dr, in: in, w: w, f: f}
-	br := bufio.NewReaderSize(out, triage.SniffLen)
-	head, _ := br.Peek(triage.SniffLen)
-	if triage.Sniff(head).MIME == "application/x-tar" {
+	br := bufio.NewReaderSize(out, hashing.SniffLen)
+	head, _ := br.Peek(hashing.SniffLen)
+	if hashing.Sniff(head).MIME == "application/x-tar" {
 		return w.walkTar(br, at)
 	}
 	if w.lim.MaxEntries < 1 {

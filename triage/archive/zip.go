@@ -24,7 +24,7 @@ var zipMethodNames = map[uint16]string{
 
 // walkZip expands a zip archive.
 func (w *walker) walkZip(r io.ReaderAt, size int64, at loc) error {
-	w.stats.Archives++
+	w.stats.Containers++
 	if err := checkZipDirectory(r, size, w.lim.MaxEntries); err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func (w *walker) walkZip(r io.ReaderAt, size int64, at loc) error {
 			continue
 		}
 		m := w.newMember(at, f.Name, i)
-		m.ModTime = f.Modified
+		m.Times.Modified = f.Modified
 		if f.UncompressedSize64 <= math.MaxInt64 {
 			m.Size = int64(f.UncompressedSize64)
 		}

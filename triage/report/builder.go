@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/series"
 )
 
 // Builder collects the items of a scan, in any order, and makes the
@@ -28,7 +29,7 @@ type pending struct {
 	item  Item
 	key   string
 	sha   triage.SHA256
-	near  *triage.GroupItem // kept for items that are clustered only
+	near  *series.Item // kept for items that are clustered only
 	thumb *image.Gray
 }
 
@@ -36,7 +37,7 @@ type pending struct {
 // by path. group carries its hashes for grouping (its Cluster field is
 // ignored: see Clusters). thumb is a thumbnail for the HTML report, or nil;
 // only those of items that Clusters are kept.
-func (b *Builder) Add(it Item, key string, group triage.GroupItem, thumb *image.Gray) {
+func (b *Builder) Add(it Item, key string, group series.Item, thumb *image.Gray) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	limit := b.ThumbBytes
@@ -74,7 +75,7 @@ func Clusters(it *Item) bool {
 // r.Items, Duplicates, Groups and Counts (items, bytes, verdicts, groups,
 // duplicates). It returns the thumbnails by item id. The Builder is empty
 // afterwards.
-func (b *Builder) Build(r *Report, opt triage.SeriesOptions) map[int]*image.Gray {
+func (b *Builder) Build(r *Report, opt series.Options) map[int]*image.Gray {
 	b.mu.Lock()
 	ps := b.items
 	b.items, b.thumbBytes = nil, 0
@@ -84,7 +85,7 @@ func (b *Builder) Build(r *Report, opt triage.SeriesOptions) map[int]*image.Gray
 		return cmp.Or(strings.Compare(x.key, y.key), strings.Compare(x.item.Path, y.item.Path))
 	})
 	thumbs := map[int]*image.Gray{}
-	groups := make([]triage.GroupItem, len(ps))
+	groups := make([]series.Item, len(ps))
 	r.Items = make([]Item, len(ps))
 	verdicts := map[string]int{}
 	for _, v := range triage.Verdicts {
@@ -109,7 +110,7 @@ func (b *Builder) Build(r *Report, opt triage.SeriesOptions) map[int]*image.Gray
 
 	r.Duplicates = []Stack{}
 	dupItems := 0
-	for k, s := range triage.Stacks(groups) {
+	for k, s := range series.Stacks(groups) {
 		st := Stack{ID: k + 1, Size: r.Items[s[0]].Size}
 		if h := r.Items[s[0]].SHA256; h != nil {
 			st.SHA256 = *h
@@ -123,7 +124,7 @@ func (b *Builder) Build(r *Report, opt triage.SeriesOptions) map[int]*image.Gray
 	}
 
 	r.Groups = []Group{}
-	for k, s := range triage.Series(groups, opt) {
+	for k, s := range series.Group(groups, opt) {
 		g := Group{ID: k + 1, Size: len(s), Verdicts: map[string]int{}, Representative: s[0] + 1}
 		best := -1
 		contents := map[triage.SHA256]bool{}

@@ -5,7 +5,7 @@
 // A Builder collects items in whatever order a parallel scan finishes
 // them and turns them into a Report: items in a stable order with ids,
 // identical files stacked, new and variant items clustered into
-// near-duplicate series (triage.Stacks, triage.Series), counts per
+// near-duplicate series (series.Stacks, series.Group), counts per
 // verdict. The package imports the standard library and triage only.
 package report
 
@@ -89,7 +89,7 @@ type MatchingOptions struct {
 	MinPDQQuality int `json:"min_pdq_quality"`
 }
 
-// ImageLimits are the decoding limits (triage.Limits).
+// ImageLimits are the decoding limits (hashing.Limits).
 type ImageLimits struct {
 	MaxPixels     int64 `json:"max_pixels"`
 	MaxImageBytes int64 `json:"max_image_bytes"`
@@ -109,7 +109,7 @@ type ArchiveLimits struct {
 	MaxNestedBytes int64 `json:"max_nested_bytes"`
 }
 
-// SeriesOptions are the clustering thresholds (triage.SeriesOptions).
+// SeriesOptions are the clustering thresholds (series.Options).
 type SeriesOptions struct {
 	PDQRadius      int `json:"pdq_radius"`
 	PHashRadius    int `json:"phash_radius"`

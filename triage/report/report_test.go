@@ -24,6 +24,7 @@ import (
 
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/formats"
+	"github.com/winnow-forensics/winnow/triage/series"
 )
 
 // fakeFP returns the fingerprint of content as if it were an image of
@@ -82,11 +83,11 @@ func mustReport(t *testing.T, items []testItem) (*Report, map[int]*image.Gray) {
 		if k := strings.Index(ti.path, "!/"); k >= 0 {
 			it.OuterPath, it.InnerPath = ti.path[:k], ti.path[k+2:]
 		}
-		b.Add(it, "0", triage.GroupItemOf(&fp, false), ti.thumb)
+		b.Add(it, "0", series.ItemOf(&fp, false), ti.thumb)
 	}
 	r := &Report{Format: FormatName, FormatVersion: FormatVersion, Tool: Tool{Name: "winnow", Version: "test"}, Complete: true,
 		Started: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC), Finished: time.Date(2024, 1, 2, 3, 5, 0, 0, time.UTC)}
-	thumbs := b.Build(r, triage.SeriesOptions{})
+	thumbs := b.Build(r, series.Options{})
 	return r, thumbs
 }
 
@@ -340,7 +341,7 @@ func TestWriteVICSRoundTrip(t *testing.T) {
 // of 10,000 items (new images in series of 5, with thumbnails).
 func BenchmarkBuildAndWrite(b *testing.B) {
 	items := make([]Item, 10_000)
-	groups := make([]triage.GroupItem, len(items))
+	groups := make([]series.Item, len(items))
 	var centre triage.PDQ
 	for i := range items {
 		if i%5 == 0 { // a new series: a fresh random centre
@@ -353,7 +354,7 @@ func BenchmarkBuildAndWrite(b *testing.B) {
 		fp.PHash = triage.PHash(binary.LittleEndian.Uint64(centre[:8]))
 		items[i] = NewItem(&fp, newD(), nil)
 		items[i].Path = fmt.Sprintf("seizure/dir%03d/img%05d.jpg", i%100, i)
-		groups[i] = triage.GroupItemOf(&fp, false)
+		groups[i] = series.ItemOf(&fp, false)
 	}
 	thumb := grayThumb(80)
 	var r *Report
@@ -363,7 +364,7 @@ func BenchmarkBuildAndWrite(b *testing.B) {
 			bl.Add(items[i], "0", groups[i], thumb)
 		}
 		r = &Report{}
-		thumbs := bl.Build(r, triage.SeriesOptions{})
+		thumbs := bl.Build(r, series.Options{})
 		for _, w := range []func(io.Writer) error{
 			func(w io.Writer) error { return WriteJSON(w, r) },
 			func(w io.Writer) error { return WriteCSV(w, r) },

@@ -30,10 +30,10 @@ import (
 	"strconv"
 	"strings"
 
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/formats"
-
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
 // sqliteMagic starts every SQLite 3 database file.

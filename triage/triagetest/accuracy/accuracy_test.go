@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
+	"github.com/winnow-forensics/winnow/triage/matching"
 )
 
 // TestSmoke runs the benchmark on a few small generated scenes: every
@@ -21,7 +23,7 @@ func TestSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := triage.NewHasher(triage.HasherOptions{Algos: triage.AlgosMatch, Views: true})
+	h := hashing.New(hashing.Options{Algos: triage.AlgosMatch, Views: true})
 	res, err := Run(context.Background(), originals, Transforms(), h, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +37,7 @@ func TestSmoke(t *testing.T) {
 	if inSet == 0 || inSet == n {
 		t.Fatalf("%d of %d originals in the set: the split is broken", inSet, n)
 	}
-	ev := res.Evaluate(Config{Name: "default", Rules: triage.DefaultRules()})
+	ev := res.Evaluate(Config{Name: "default", Rules: matching.DefaultRules()})
 	for _, f := range ev.False {
 		t.Errorf("false match: %s ~ %s (%s %d)", f.Query, f.Entry, f.Algo, f.Distance)
 	}

@@ -22,6 +22,9 @@ import (
 	"sync/atomic"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
+	"github.com/winnow-forensics/winnow/triage/matching"
+	"github.com/winnow-forensics/winnow/triage/setfile"
 )
 
 // Query is one file the benchmark hashes: an original, edited by one
@@ -41,7 +44,7 @@ type Result struct {
 	Transforms []Transform
 	// Entry is each original's entry in Set, or -1 for a distractor.
 	Entry   []int
-	Set     *triage.HashSet
+	Set     *setfile.Set
 	Queries []Query
 	// FastJPEG reports whether the queries went through libjpeg-turbo.
 	FastJPEG bool
@@ -55,11 +58,11 @@ const SetName = "benchmark-known"
 // names, so the split is stable as originals are added) and hashes every
 // original and every edit of it with hasher. progress, if not nil, is
 // called as files are hashed.
-func Run(ctx context.Context, originals []Original, transforms []Transform, hasher *triage.Hasher, progress func(done, total int)) (*Result, error) {
+func Run(ctx context.Context, originals []Original, transforms []Transform, hasher *hashing.Hasher, progress func(done, total int)) (*Result, error) {
 	r := &Result{Originals: originals, Transforms: transforms, Entry: make([]int, len(originals)), FastJPEG: hasher.FastJPEG()}
 	// The set is built as `winnow hashset build` builds one from media.
-	setHasher := triage.NewHasher(triage.HasherOptions{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash)})
-	b := triage.NewHashSetBuilder(triage.SetMeta{Name: SetName, Version: "1", Kind: triage.KindAlert})
+	setHasher := hashing.New(hashing.Options{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash)})
+	b := setfile.NewBuilder(triage.SetMeta{Name: SetName, Version: "1", Kind: triage.KindAlert})
 	for i, o := range originals {
 		r.Entry[i] = -1
 		if !inSet(o.Name) {
@@ -83,7 +86,7 @@ func Run(ctx context.Context, originals []Original, transforms []Transform, hash
 	if _, err := b.WriteTo(&buf); err != nil {
 		return nil, err
 	}
-	set, err := triage.ParseHashSet(buf.Bytes())
+	set, err := setfile.Parse(buf.Bytes())
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +165,7 @@ func parallel(n int, f func(i int)) {
 // Config is one rule configuration to evaluate.
 type Config struct {
 	Name  string
-	Rules triage.Rules
+	Rules matching.Rules
 }
 
 // Eval is the outcome of one Config over a Result.
@@ -199,7 +202,7 @@ func (e *Eval) Recall(t int) float64 {
 // Evaluate matches every query under cfg.
 func (r *Result) Evaluate(cfg Config) Eval {
 	rules := cfg.Rules
-	m := triage.NewMatcher(triage.MatcherOptions{Rules: &rules})
+	m := matching.New(matching.Options{Rules: &rules})
 	m.AddSet(r.Set)
 	nt := len(r.Transforms) + 1
 	ev := Eval{Config: cfg, Found: make([]int, nt), Known: make([]int, nt), Total: make([]int, nt)}
@@ -298,7 +301,7 @@ func Load(path string, transforms []Transform) (*Result, error) {
 			return nil, fmt.Errorf("%s: made with other transforms", path)
 		}
 	}
-	set, err := triage.ParseHashSet(sr.Set)
+	set, err := setfile.Parse(sr.Set)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/image/draw"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
 	"github.com/winnow-forensics/winnow/triage/triagetest"
 )
 
@@ -300,7 +301,7 @@ func fileSize(path string) int64 {
 // returns the kept originals and, for the record, why each other one was
 // dropped.
 func Dedup(ctx context.Context, os []Original, pdqDist, phashDist int) (kept []Original, dropped []string) {
-	h := triage.NewHasher(triage.HasherOptions{Algos: triage.AlgoSet(triage.AlgoPDQDihedral | triage.AlgoPHash)})
+	h := hashing.New(hashing.Options{Algos: triage.AlgoSet(triage.AlgoPDQDihedral | triage.AlgoPHash)})
 	fps := make([]triage.Fingerprint, len(os))
 	parallel(len(os), func(i int) { fps[i] = h.HashBytes(ctx, os[i].File) })
 	var keptFP []triage.Fingerprint

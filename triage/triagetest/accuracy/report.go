@@ -7,15 +7,16 @@ import (
 	"strings"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/matching"
 )
 
 // Configs returns the rule configurations the table compares: plain PDQ
 // and plain pHash at their usual thresholds, then the default rules built
 // up one rule at a time, ending with the default rules themselves.
 func Configs() []Config {
-	off := triage.AlgoRule{Radius: -1, Certain: -1}
-	plain := triage.SetRules{PDQ: triage.AlgoRule{Radius: 31, Certain: -1}, PHash: off}
-	phash := triage.SetRules{PDQ: off, PHash: triage.AlgoRule{Radius: 10, Certain: -1}}
+	off := matching.AlgoRule{Radius: -1, Certain: -1}
+	plain := matching.SetRules{PDQ: matching.AlgoRule{Radius: 31, Certain: -1}, PHash: off}
+	phash := matching.SetRules{PDQ: off, PHash: matching.AlgoRule{Radius: 10, Certain: -1}}
 	dih := plain
 	dih.Dihedral = true
 	trim := dih
@@ -24,7 +25,7 @@ func Configs() []Config {
 	uncrop.Uncropped = true
 	deskew := uncrop
 	deskew.Deskewed = true
-	rules := func(sr triage.SetRules) triage.Rules { return triage.Rules{MinSide: -1, Default: sr} }
+	rules := func(sr matching.SetRules) matching.Rules { return matching.Rules{MinSide: -1, Default: sr} }
 	return []Config{
 		{"PDQ 31", rules(plain)},
 		{"pHash 10", rules(phash)},
@@ -32,7 +33,7 @@ func Configs() []Config {
 		{"+trim", rules(trim)},
 		{"+uncrop", rules(uncrop)},
 		{"+deskew", rules(deskew)},
-		{"default rules", triage.DefaultRules()},
+		{"default rules", matching.DefaultRules()},
 	}
 }
 
@@ -54,7 +55,7 @@ type Margin struct {
 }
 
 // Margins computes the Margin under the set rules sr, by brute force.
-func (r *Result) Margins(sr triage.SetRules) Margin {
+func (r *Result) Margins(sr matching.SetRules) Margin {
 	type ent struct {
 		pdq   triage.PDQ
 		okPDQ bool
@@ -115,7 +116,7 @@ func cmpOr(v, def int) int {
 }
 
 // variants returns the query hashes of fp that sr lets count.
-func variants(fp *triage.Fingerprint, sr triage.SetRules) ([]triage.PDQ, []triage.PHash) {
+func variants(fp *triage.Fingerprint, sr matching.SetRules) ([]triage.PDQ, []triage.PHash) {
 	var pdqs []triage.PDQ
 	var phs []triage.PHash
 	add := func(h triage.PDQ, q int, dih *[8]triage.PDQ, ph triage.PHash, phDih *[8]triage.PHash) {
@@ -143,7 +144,7 @@ func variants(fp *triage.Fingerprint, sr triage.SetRules) ([]triage.PDQ, []triag
 // Genuine returns, per transform, the distances of the set's queries to
 // their own entry (the smallest over the variants sr allows): sorted PDQ
 // and pHash distances, 257 and 65 where a hash was not usable.
-func (r *Result) Genuine(sr triage.SetRules) (pdq, ph [][]int) {
+func (r *Result) Genuine(sr matching.SetRules) (pdq, ph [][]int) {
 	nt := len(r.Transforms) + 1
 	pdq, ph = make([][]int, nt), make([][]int, nt)
 	for qi := range r.Queries {

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
+	"github.com/winnow-forensics/winnow/triage/matching"
 	"github.com/winnow-forensics/winnow/triage/triagetest/accuracy"
 )
 
@@ -90,7 +92,7 @@ func run(ctx context.Context, generated int, refDir string, debian bool, cache s
 			logf("  dropped %s", d)
 		}
 	}
-	h := triage.NewHasher(triage.HasherOptions{Algos: triage.AlgosMatch, Views: true})
+	h := hashing.New(hashing.Options{Algos: triage.AlgosMatch, Views: true})
 	t1 := time.Now()
 	last := time.Now()
 	res, err := accuracy.Run(ctx, kept, accuracy.Transforms(), h, func(done, total int) {
@@ -133,7 +135,7 @@ func report(res *accuracy.Result, pkgs []string, verbose bool, hashTime time.Dur
 	}
 	if verbose {
 		// What pHash matches on their own add to the default rules.
-		r := triage.DefaultRules()
+		r := matching.DefaultRules()
 		r.Default.PHash.Radius = -1
 		e := res.Evaluate(accuracy.Config{Name: "default, no pHash alone", Rules: r})
 		defer func() {
@@ -163,7 +165,7 @@ func report(res *accuracy.Result, pkgs []string, verbose bool, hashTime time.Dur
 	fmt.Printf("dataset: %d originals (%d generated, %d reference photos, %d Debian wallpapers/sample images from %s): %d in the set, %d distractors; %d files %s\n\n",
 		len(kept), counts["generated"], counts["reference"], counts["debian"], from, inSet, len(kept)-inSet, len(res.Queries), hashed)
 	accuracy.WriteTable(os.Stdout, res, evals)
-	def := triage.DefaultSetRules()
+	def := matching.DefaultSetRules()
 	mg := res.Margins(def)
 	fmt.Printf("\nimpostor pairs (query vs. a set entry that is not its original), default rules' query variants: %d\n", mg.Pairs)
 	fmt.Printf("closest PDQ: %d (%s)\nclosest pHash: %d (%s)\n", mg.MinPDQ, mg.MinPDQPair, mg.MinPHash, mg.MinPHashPair)

@@ -29,6 +29,8 @@ import (
 
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/index"
+	"github.com/winnow-forensics/winnow/triage/matching"
+	"github.com/winnow-forensics/winnow/triage/setfile"
 )
 
 func main() {
@@ -61,7 +63,7 @@ func main() {
 
 	rss0 := rss()
 	t0, c0 := time.Now(), cpu()
-	s, err := triage.ReadHashSetFile(path)
+	s, err := setfile.ReadFile(path)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -69,7 +71,7 @@ func main() {
 	rssSet := rss()
 
 	t1, c1 := time.Now(), cpu()
-	m := triage.NewMatcher(triage.MatcherOptions{})
+	m := matching.New(matching.Options{})
 	m.AddSet(s)
 	indexS, indexCPU := time.Since(t1).Seconds(), cpu()-c1
 	runtime.GC()
@@ -115,7 +117,7 @@ func main() {
 // id, like an NSRL or VICS record with nothing else.
 func write(path string, n int, as triage.AlgoSet, seed uint64) error {
 	rng := rand.New(rand.NewPCG(seed, 2))
-	b := triage.NewHashSetBuilder(triage.SetMeta{Name: "bench", Version: "1", Kind: triage.KindAlert, Created: time.Now().UTC()})
+	b := setfile.NewBuilder(triage.SetMeta{Name: "bench", Version: "1", Kind: triage.KindAlert, Created: time.Now().UTC()})
 	fill := func(p []byte) {
 		for i := 0; i < len(p); i += 8 {
 			v := rng.Uint64()

@@ -40,6 +40,7 @@ import (
 
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/formats"
+	"github.com/winnow-forensics/winnow/triage/hashing"
 	"github.com/winnow-forensics/winnow/triage/triagetest"
 )
 
@@ -311,7 +312,7 @@ func generate(out string) error {
 		}
 	}
 
-	hs := triage.NewHasher(triage.HasherOptions{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash)})
+	hs := hashing.New(hashing.Options{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash)})
 	knowns := []known{
 		{k1j, "vic-us:1", "Demo series A", "harbour.jpg"},
 		{k2j, "vic-us:1", "Demo series A", "quay.jpg"},

@@ -1,0 +1,107 @@
+package triage
+
+import (
+	"image"
+	"time"
+)
+
+// Fingerprint is everything the hashing engine learns about one file.
+type Fingerprint struct {
+	Size int64
+	Digests
+	Type MediaType
+	// Width and Height are the image's own dimensions, whatever resolution
+	// was hashed; zero when the file was not decoded.
+	Width, Height int
+	// Perceptual reports whether the perceptual hashes below were computed.
+	Perceptual  bool
+	PDQ         PDQ
+	PDQQuality  int
+	PDQDihedral [8]PDQ // orig, rot90, rot180, rot270, flipx, flipy, flipp, flipm
+	PHash       PHash
+	DHash       DHash
+	AHash       AHash
+	// PHashDihedral are the pHashes of the 8 dihedral transforms, in the
+	// order of PDQDihedral (element 0 is PHash); computed with PDQDihedral
+	// and PHash.
+	PHashDihedral [8]PHash
+	// Views are other views of the image, hashed for matching only: the
+	// content inside a uniform border, and a guess at the whole of a
+	// cropped image (see View). The hashes above stay the whole image's.
+	Views []View
+	// Decoder names the decoder that produced the pixels, e.g. "libjpeg-turbo 1/4".
+	Decoder string
+	// Err is the per-item error: nil, or why something could not be computed.
+	// Digests are valid whenever Size bytes were read, even with an Err.
+	Err   error
+	Times StageTimes
+	// Thumb is a small grayscale thumbnail of an image hashed perceptually,
+	// when HasherOptions.ThumbSide asks for one.
+	Thumb *image.Gray
+}
+
+// ViewKind names a derived view of an image.
+type ViewKind string
+
+// The views the Hasher derives.
+const (
+	// ViewTrimmed is the content inside a uniform border: letterboxing,
+	// padding, a screenshot's plain canvas, a frame (see trim.go). Only
+	// images with a meaningful border have one.
+	ViewTrimmed ViewKind = "trimmed"
+	// ViewUncropped is the image padded back by mirroring its edges, 1/18
+	// of each side (so an image cropped by 5% on every side regains its
+	// original geometry): a guess at the original of a cropped copy. Every
+	// image has one.
+	ViewUncropped ViewKind = "uncropped"
+	// ViewDeskewed is the picture of an image rotated by a few degrees on
+	// a flat canvas, rotated back (see deskew.go) and trimmed of the fill
+	// around it. Only images with such a canvas have one.
+	ViewDeskewed ViewKind = "deskewed"
+)
+
+// View is one derived view of an image and its perceptual hashes. The
+// Matcher queries views as well as the whole image, so a padded,
+// screenshotted or cropped copy still matches its original; the set's
+// rules say which views count (SetRules). Views have no dihedral hashes:
+// a copy both rotated by 90 degrees and padded is rare, and every variant
+// queried costs a search of every set.
+type View struct {
+	Kind ViewKind
+	// Rect is the part of the image the view shows, in the image's own
+	// pixel coordinates (for ViewUncropped and ViewDeskewed, the whole
+	// image).
+	Rect image.Rectangle
+	// Angle is the rotation ViewDeskewed undid, in degrees counter-clockwise.
+	Angle      float64
+	PDQ        PDQ
+	PDQQuality int
+	PHash      PHash // zero when pHash is not computed
+}
+
+// View returns the view of that kind, or nil.
+func (fp *Fingerprint) View(kind ViewKind) *View {
+	for i := range fp.Views {
+		if fp.Views[i].Kind == kind {
+			return &fp.Views[i]
+		}
+	}
+	return nil
+}
+
+// StageTimes is the time one item spent in each stage. Digest runs
+// concurrently with Decode and Hash, so the stages overlap in wall time.
+type StageTimes struct {
+	Read   time.Duration // reading the file (for streamed files, read + digest)
+	Digest time.Duration // MD5/SHA-1/SHA-256 over an in-memory buffer
+	Decode time.Duration // header check and pixel decode, luma conversion
+	Hash   time.Duration // PDQ, pHash, dHash, aHash
+}
+
+// Add accumulates o into t.
+func (t *StageTimes) Add(o StageTimes) {
+	t.Read += o.Read
+	t.Digest += o.Digest
+	t.Decode += o.Decode
+	t.Hash += o.Hash
+}

@@ -1,0 +1,17 @@
+// Package hashing is Winnow's hashing engine: it turns the bytes of one
+// file into a triage.Fingerprint with one read.
+//
+// A Hasher feeds the same bytes to MD5, SHA-1 and SHA-256 (computed
+// concurrently), sniffs the type by content (Sniff, never by name) and,
+// for images, decodes under Limits: the declared size is checked before a
+// single pixel is allocated, and all concurrent decodes share one memory
+// budget. From the luma plane it computes Meta's PDQ (package pdq), the
+// 64-bit pHash, dHash and aHash, the hashes of the eight rotations and
+// flips, and the derived views of the image that matching queries too
+// (the content inside a uniform border, a guessed uncrop, a small rotation
+// undone; see triage.View). JPEGs go through libjpeg-turbo's scaled decode
+// when the binary is built with it (package jpegturbo).
+//
+// Untrusted input is the normal case: decoders run under limits and panic
+// recovery, and a bad file becomes Fingerprint.Err, never a crash.
+package hashing

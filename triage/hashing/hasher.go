@@ -1,0 +1,580 @@
+package hashing
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/corona10/goimagehash"
+
+	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/internal/budget"
+	"github.com/winnow-forensics/winnow/triage/jpegturbo"
+	"github.com/winnow-forensics/winnow/triage/pdq"
+)
+
+// Hasher is the hashing engine: it fingerprints files with one read each,
+// under Limits. It is safe for concurrent use; run one call per core.
+type Hasher struct {
+	algos   triage.AlgoSet
+	lim     Limits
+	mem     *budget.Bytes
+	scratch sync.Pool // *scratch
+	turbo   bool
+	views   bool
+	// turboMinSide and turboGray tune the libjpeg-turbo path; they are
+	// fields (not constants) so the scale benchmark can sweep them.
+	turboMinSide int
+	turboGray    bool
+	thumbSide    int
+	decoders     []Decoder
+}
+
+// Options configure a Hasher.
+type Options struct {
+	Algos  triage.AlgoSet // zero means AlgosDefault
+	Limits Limits
+	// ThumbSide, when positive, makes images hashed perceptually also get
+	// Fingerprint.Thumb, at most this many pixels on its longer side. It is
+	// box-averaged from the luma plane the hashes are computed from (no
+	// second decode), so it is grayscale.
+	ThumbSide int
+	// NoFastJPEG turns the libjpeg-turbo path off even when it was built in.
+	NoFastJPEG bool
+	// JPEGMinSide overrides TurboMinSide: libjpeg-turbo decodes at the
+	// smallest scale k/8 whose shorter side is at least this many pixels.
+	// Larger is closer to the full-size convention and slower.
+	JPEGMinSide int
+	// Views turns on the derived views (Fingerprint.Views) that matching
+	// queries: hash with it to match against sets (scans, the lab
+	// service); `winnow hash` and hash-set building leave it off. Views
+	// cost one more PDQ and pHash, of a plane downscaled to the fast JPEG
+	// path's size, for the uncropped view of every image, and another for
+	// each image with a border or a skew; looking for them takes
+	// microseconds. See README, "Verdict rules", for the figures.
+	Views bool
+	// Decoders decode media the built-in decoders do not (see Decoder);
+	// the first that accepts a type decodes it.
+	Decoders []Decoder
+}
+
+// New returns a Hasher.
+func New(opt Options) *Hasher {
+	if opt.Algos == 0 {
+		opt.Algos = triage.AlgosDefault
+	}
+	lim := opt.Limits.withDefaults()
+	return &Hasher{
+		algos: opt.Algos,
+		lim:   lim,
+		mem:   budget.New(lim.DecodeMemory),
+		turbo: jpegturbo.Available && !opt.NoFastJPEG,
+		views: opt.Views,
+
+		turboMinSide: cmp.Or(opt.JPEGMinSide, TurboMinSide),
+		turboGray:    true,
+		thumbSide:    opt.ThumbSide,
+		decoders:     opt.Decoders,
+	}
+}
+
+// Algos returns the algorithms the Hasher computes.
+func (h *Hasher) Algos() triage.AlgoSet { return h.algos }
+
+// WithAlgos returns a Hasher like h computing only algos, sharing h's
+// decode-memory budget (the lab worker uses it to skip digests the upload
+// already computed and the store verified).
+func (h *Hasher) WithAlgos(algos triage.AlgoSet) *Hasher {
+	return &Hasher{
+		algos: algos, lim: h.lim, mem: h.mem, turbo: h.turbo, views: h.views,
+		turboMinSide: h.turboMinSide, turboGray: h.turboGray, thumbSide: h.thumbSide, decoders: h.decoders,
+	}
+}
+
+// Limits returns the hasher's limits, defaults filled in.
+func (h *Hasher) Limits() Limits { return h.lim }
+
+// FastJPEG reports whether JPEGs are decoded with libjpeg-turbo.
+func (h *Hasher) FastJPEG() bool { return h.turbo }
+
+// scratch is per-call working memory, pooled so that steady-state hashing
+// does not allocate large buffers.
+type scratch struct {
+	file  []byte
+	luma  []float32
+	gray  []byte
+	view  []float32 // a derived view's plane
+	view2 []float32 // and a second one, for a view derived in two steps
+	pdq   pdq.Hasher
+}
+
+func (h *Hasher) getScratch() *scratch {
+	if s, ok := h.scratch.Get().(*scratch); ok {
+		return s
+	}
+	return new(scratch)
+}
+
+// HashFile fingerprints the regular file at path. Files up to
+// Limits.BufferBytes are read into memory once; larger ones are streamed.
+// Problems with the file are reported in Fingerprint.Err, never as panics.
+func (h *Hasher) HashFile(ctx context.Context, path string) triage.Fingerprint {
+	f, err := os.Open(path)
+	if err != nil {
+		return triage.Fingerprint{Err: triage.Errorf(triage.EINVALID, "open: %v", triage.UnwrapPath(err))}
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return triage.Fingerprint{Err: triage.Errorf(triage.EINVALID, "stat: %v", triage.UnwrapPath(err))}
+	}
+	if !fi.Mode().IsRegular() {
+		return triage.Fingerprint{Err: triage.Errorf(triage.EUNSUPPORTED, "not a regular file (%s)", fi.Mode().Type())}
+	}
+	return h.HashReader(ctx, f, fi.Size())
+}
+
+// HashReader fingerprints everything r yields. size is the expected length,
+// or -1 if unknown; it only chooses between the in-memory and the streaming
+// path, and a stream that turns out longer is still read whole.
+func (h *Hasher) HashReader(ctx context.Context, r io.Reader, size int64) triage.Fingerprint {
+	if size >= 0 && size <= h.lim.BufferBytes {
+		s := h.getScratch()
+		defer h.scratch.Put(s)
+		t0 := time.Now()
+		buf, err := readAll(r, size, h.lim.BufferBytes, s.file[:0])
+		s.file = buf[:0]
+		read := time.Since(t0)
+		if err == nil {
+			fp := h.hashBytes(ctx, buf, s)
+			fp.Times.Read = read
+			return fp
+		}
+		if !errors.Is(err, errGrew) {
+			return triage.Fingerprint{Err: triage.Errorf(triage.EINVALID, "read: %v", err)}
+		}
+		// The file grew past the buffer while we read it: stream the rest.
+		r = io.MultiReader(bytes.NewReader(buf), r)
+	}
+	return h.hashStream(ctx, r)
+}
+
+var errGrew = errors.New("file larger than its stated size")
+
+// readAll reads r, expected to hold size bytes, into buf. It returns errGrew
+// (and what it read) if the stream holds more than limit bytes.
+func readAll(r io.Reader, size, limit int64, buf []byte) ([]byte, error) {
+	if int64(cap(buf)) < size+1 {
+		buf = make([]byte, 0, size+1)
+	}
+	for {
+		if len(buf) == cap(buf) {
+			if int64(len(buf)) > limit {
+				return buf, errGrew
+			}
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			if int64(len(buf)) > limit {
+				return buf, errGrew
+			}
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+// HashBytes fingerprints an in-memory file.
+func (h *Hasher) HashBytes(ctx context.Context, b []byte) triage.Fingerprint {
+	s := h.getScratch()
+	defer h.scratch.Put(s)
+	return h.hashBytes(ctx, b, s)
+}
+
+func (h *Hasher) hashBytes(ctx context.Context, b []byte, s *scratch) triage.Fingerprint {
+	fp := triage.Fingerprint{Size: int64(len(b)), Type: Sniff(b)}
+	dg := newDigester(h.algos)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t0 := time.Now()
+		fp.Digests = dg.sumBytes(b)
+		fp.Times.Digest = time.Since(t0)
+	})
+	if h.algos.Perceptual() && fp.Type.Kind == triage.KindImage {
+		fp.Err = h.perceptual(ctx, &fp, b, nil, s)
+	}
+	wg.Wait()
+	return fp
+}
+
+// hashStream is the path for files over the buffer budget: one read feeds
+// the digests and, for images, a streaming decoder on its own goroutine.
+func (h *Hasher) hashStream(ctx context.Context, r io.Reader) triage.Fingerprint {
+	var fp triage.Fingerprint
+	br := bufio.NewReaderSize(r, SniffLen)
+	head, _ := br.Peek(SniffLen)
+	fp.Type = Sniff(head)
+	dg := newDigester(h.algos)
+
+	var tee *io.PipeWriter
+	done := make(chan error, 1)
+	if h.algos.Perceptual() && fp.Type.Kind == triage.KindImage {
+		pr, pw := io.Pipe()
+		tee = pw
+		go func() {
+			s := h.getScratch()
+			defer h.scratch.Put(s)
+			err := h.perceptual(ctx, &fp, nil, pr, s)
+			pr.CloseWithError(errDecoderDone) // unblocks the writer if the decoder stopped early
+			done <- err
+		}()
+	}
+	t0 := time.Now()
+	var w io.Writer
+	if tee != nil {
+		w = tee
+	}
+	n, dig, err := dg.sumStream(br, w)
+	fp.Times.Read = time.Since(t0)
+	if tee != nil {
+		tee.Close()
+		if perr := <-done; perr != nil && fp.Err == nil {
+			fp.Err = perr
+		}
+	}
+	fp.Size, fp.Digests = n, dig
+	if err != nil {
+		fp.Err = triage.Errorf(triage.EINVALID, "read: %v", err)
+	}
+	return fp
+}
+
+var errDecoderDone = errors.New("decoder finished")
+
+// streamHeadLen is how much of a streamed image is buffered to read its
+// header before decoding starts.
+const streamHeadLen = 1 << 20
+
+// perceptual decodes an image, from b if it is in memory or else from the
+// stream r, and fills in the perceptual fields of fp. It returns the
+// per-item error, if any.
+func (h *Hasher) perceptual(ctx context.Context, fp *triage.Fingerprint, b []byte, r io.Reader, s *scratch) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = triage.Errorf(triage.EINTERNAL, "hashing failed: %v", p)
+		}
+	}()
+	if !fp.Type.Decodable() && h.still(fp.Type) == nil {
+		return unsupportedError(fp.Type)
+	}
+	if r == nil && int64(len(b)) > h.lim.MaxImageBytes {
+		return tooManyBytes(int64(len(b)), h.lim.MaxImageBytes)
+	}
+	t0 := time.Now()
+	ras, reserved, err := h.decodeLuma(ctx, fp.Type, b, r, s)
+	defer h.mem.Release(reserved)
+	fp.Times.Decode = time.Since(t0)
+	if err != nil {
+		return err
+	}
+	fp.Width, fp.Height, fp.Decoder = ras.srcW, ras.srcH, ras.decoder
+	if min(ras.srcW, ras.srcH) < h.lim.MinSide {
+		return triage.Errorf(triage.EINVALID, "image is %dx%d: too small to hash perceptually (minimum %d pixels a side)",
+			ras.srcW, ras.srcH, h.lim.MinSide)
+	}
+	t1 := time.Now()
+	if h.thumbSide > 0 {
+		fp.Thumb = thumbGray(ras.luma, ras.w, ras.h, h.thumbSide)
+	}
+	h.hashLuma(fp, ras, s)
+	fp.Times.Hash = time.Since(t1)
+	fp.Perceptual = true
+	return nil
+}
+
+// raster is a decoded luma plane and what produced it.
+type raster struct {
+	luma       []float32
+	w, h       int // the plane's size
+	srcW, srcH int // the image's own size
+	decoder    string
+}
+
+// decodeLuma turns an image into a luma plane. JPEGs go through
+// libjpeg-turbo's DCT-domain scaled decode when it is built in; everything
+// else, and any JPEG libjpeg-turbo refuses, through the pure-Go decoders.
+func (h *Hasher) decodeLuma(ctx context.Context, mt triage.MediaType, b []byte, r io.Reader, s *scratch) (raster, int64, error) {
+	if d := h.still(mt); d != nil && !mt.Decodable() {
+		if b == nil {
+			return raster{}, 0, triage.Errorf(triage.ETOOLARGE, "%s image over %s: not decoded (raise the buffer limit to decode it)", mt.MIME, fmtBytes(h.lim.BufferBytes))
+		}
+		return h.decodeStill(ctx, d, b, s)
+	}
+	if b != nil && mt.MIME == triage.MIMEJPEG && h.turbo {
+		ras, n, err := h.decodeTurbo(ctx, b, s)
+		if err == nil || triage.ErrorCode(err) == triage.ETOOLARGE {
+			return ras, n, err
+		}
+		// Fall through: CMYK and other rarities are left to image/jpeg, and a
+		// file libjpeg-turbo rejects gets a second opinion.
+	}
+	head := b
+	if r != nil {
+		br := bufio.NewReaderSize(r, streamHeadLen)
+		head, _ = br.Peek(streamHeadLen)
+		r = br
+	} else {
+		r = bytes.NewReader(b)
+	}
+	img, n, err := h.decodeStd(ctx, mt, head, r, 4)
+	if err != nil {
+		return raster{}, 0, err
+	}
+	bd := img.Bounds()
+	s.luma = pdq.Luma(img, s.luma)
+	return raster{luma: s.luma, w: bd.Dx(), h: bd.Dy(), srcW: bd.Dx(), srcH: bd.Dy(), decoder: "go"}, n, nil
+}
+
+// TurboMinSide is the default shortest side, in pixels, that
+// libjpeg-turbo's scaled decode keeps: it picks the smallest DCT scale
+// factor whose output is at least this large (a 12 MP photo decodes at 1/8,
+// 500x375). Chosen by measurement with BenchmarkTurboScale: on 12 MP photos
+// 256 gives 29 images/s per core with PDQ a mean 4.3 (max 8) bits from the
+// full-size decode; 512 gives 21 images/s at 2.3 (max 4) bits. See README,
+// "Fast JPEG path".
+const TurboMinSide = 256
+
+func (h *Hasher) decodeTurbo(ctx context.Context, b []byte, s *scratch) (raster, int64, error) {
+	hdr, err := jpegturbo.DecodeHeader(b)
+	if err != nil {
+		return raster{}, 0, triage.Errorf(triage.EINVALID, "%v", err)
+	}
+	if err := h.lim.checkDims(hdr.Width, hdr.Height); err != nil {
+		return raster{}, 0, err
+	}
+	// The scaled plane is at most full size: reserve for the worst case of
+	// one gray byte and one float per pixel at the chosen scale.
+	sw, sh := turboScaledSize(hdr.Width, hdr.Height, h.turboMinSide)
+	// Images decoded at full size are decoded to RGB and converted to luma
+	// exactly as the reference does, which makes their PDQ bit-exact with
+	// the reference tools (same libjpeg-turbo pixels). Scaled decodes go
+	// straight to the Y channel: the same weighting, no chroma work.
+	format := jpegturbo.RGB
+	if h.turboGray && (sw != hdr.Width || sh != hdr.Height) {
+		format = jpegturbo.Gray
+	}
+	n, err := h.mem.Acquire(ctx, int64(sw)*int64(sh)*int64(4+format.BytesPerPixel()))
+	if err != nil {
+		return raster{}, 0, err
+	}
+	img, err := jpegturbo.Decode(b, jpegturbo.Options{Format: format, MinSide: h.turboMinSide, MaxPixels: h.lim.MaxPixels}, s.gray)
+	if err == nil && img.Warning != "" {
+		// A truncated or damaged file that libjpeg-turbo would pad with
+		// gray: hash what image/jpeg makes of it instead (usually an
+		// error), so both builds give the same answer.
+		err = fmt.Errorf("jpegturbo: %s", img.Warning)
+	}
+	if err != nil {
+		h.mem.Release(n)
+		if errors.Is(err, jpegturbo.ErrTooLarge) {
+			return raster{}, 0, triage.Errorf(triage.ETOOLARGE, "%v", err)
+		}
+		return raster{}, 0, triage.Errorf(triage.EINVALID, "%v", err)
+	}
+	s.gray = img.Pix[:0]
+	if img.Format == jpegturbo.Gray {
+		s.luma = pdq.LumaFromGray(img.Pix, img.Width, img.Height, img.Stride, s.luma)
+	} else {
+		s.luma = pdq.LumaFromRGB(img.Pix, img.Width, img.Height, img.Stride, s.luma)
+	}
+	dec := "libjpeg-turbo"
+	if img.Width != hdr.Width {
+		dec = fmt.Sprintf("libjpeg-turbo %dx%d", img.Width, img.Height)
+	}
+	return raster{luma: s.luma, w: img.Width, h: img.Height, srcW: hdr.Width, srcH: hdr.Height, decoder: dec}, n, nil
+}
+
+// turboScaledSize predicts the size of libjpeg-turbo's scaled decode, whose
+// down-scaling factors are k/8 for k = 1..8 and whose output sides are
+// rounded up, so that memory can be reserved before decoding.
+func turboScaledSize(w, h, minSide int) (int, int) {
+	for k := 1; k < 8; k++ {
+		sw, sh := (w*k+7)/8, (h*k+7)/8
+		if min(sw, sh) >= minSide {
+			return sw, sh
+		}
+	}
+	return w, h
+}
+
+// smallSide is the size of the thumbnail the 64-bit hashes are computed
+// from (see hashLuma).
+const smallSide = 64
+
+// hashLuma computes the perceptual hashes from a luma plane.
+//
+// pHash, dHash and aHash: the plane is box-averaged to 64x64 (each output
+// pixel the mean of the input pixels whose index scales into it, aspect
+// ratio not kept), rounded to 8-bit gray, and handed to goimagehash, whose
+// own resize is then the identity (pHash) or a small 64x64 -> 9x8 / 8x8
+// bilinear step (dHash, aHash). Feeding goimagehash the full image instead
+// would cost ~35 MB of allocation per 12 MP photo.
+//
+// PDQ runs last because it blurs the plane in place; the derived views
+// (see View) are copied out of the plane and hashed before it.
+func (h *Hasher) hashLuma(fp *triage.Fingerprint, ras raster, s *scratch) {
+	h.hash64(fp, ras.luma, ras.w, ras.h)
+	if h.views && h.algos&triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPDQDihedral|triage.AlgoPHash) != 0 {
+		full := image.Rect(0, 0, ras.srcW, ras.srcH)
+		if r, ok := findContent(ras.luma, ras.w, ras.h); ok {
+			var w, hh int
+			s.view, w, hh = cropPlane(s.view[:0], ras.luma, ras.w, r)
+			h.hashView(fp, triage.View{Kind: triage.ViewTrimmed, Rect: scaleRect(r, ras.w, ras.h, ras.srcW, ras.srcH)}, w, hh, s)
+		}
+		if deg, fill, ok := findSkew(ras.luma, ras.w, ras.h); ok {
+			var w, hh int
+			s.view, w, hh = deskewPlane(s.view[:0], ras.luma, ras.w, ras.h, deg, fill)
+			if r, ok := findContent(s.view, w, hh); ok { // the canvas grew to hold the picture
+				s.view2, w, hh = cropPlane(s.view2[:0], s.view, w, r)
+				s.view, s.view2 = s.view2, s.view
+			}
+			h.hashView(fp, triage.View{Kind: triage.ViewDeskewed, Rect: full, Angle: deg}, w, hh, s)
+		}
+		var w, hh int
+		s.view, w, hh = uncropPlane(s.view[:0], ras.luma, ras.w, ras.h)
+		h.hashView(fp, triage.View{Kind: triage.ViewUncropped, Rect: full}, w, hh, s)
+	}
+	h.hashPDQ(&fp.PDQ, &fp.PDQQuality, &fp.PDQDihedral, ras.luma, ras.w, ras.h, s)
+}
+
+// hashView computes v's hashes from the plane in s.view and adds it to fp.
+// A view's pHash comes from phashDihedral's own DCT rather than
+// goimagehash (which takes 20 times as long for the same bits, bar a rare
+// tie at the median): views are only matched, never reported.
+func (h *Hasher) hashView(fp *triage.Fingerprint, v triage.View, w, hgt int, s *scratch) {
+	if h.algos.Has(triage.AlgoPHash) {
+		v.PHash = phashDihedral(boxGray(s.view, w, hgt, smallSide))[0]
+	}
+	if h.algos&triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPDQDihedral) != 0 {
+		q, quality := s.pdq.Hash(s.view, w, hgt)
+		v.PDQ, v.PDQQuality = triage.PDQ(q), quality
+	}
+	fp.Views = append(fp.Views, v)
+}
+
+// phash returns pHash of a 64x64 thumbnail and, when the dihedral hashes
+// are asked for, its dihedral set (whose first element is the pHash).
+func (h *Hasher) phash(small *image.Gray) (triage.PHash, [8]triage.PHash) {
+	var dih [8]triage.PHash
+	v, err := goimagehash.PerceptionHash(small)
+	if err != nil {
+		return 0, dih
+	}
+	ph := triage.PHash(v.GetHash())
+	if h.algos.Has(triage.AlgoPDQDihedral) {
+		dih = phashDihedral(small)
+		dih[0] = ph
+	}
+	return ph, dih
+}
+
+// hash64 computes the 64-bit hashes the Hasher is asked for from a luma plane.
+func (h *Hasher) hash64(fp *triage.Fingerprint, luma []float32, w, hgt int) {
+	if h.algos&triage.AlgoSet(triage.AlgoPHash|triage.AlgoDHash|triage.AlgoAHash) == 0 {
+		return
+	}
+	small := boxGray(luma, w, hgt, smallSide)
+	if h.algos.Has(triage.AlgoPHash) {
+		fp.PHash, fp.PHashDihedral = h.phash(small)
+	}
+	if h.algos.Has(triage.AlgoDHash) {
+		if v, err := goimagehash.DifferenceHash(small); err == nil {
+			fp.DHash = triage.DHash(v.GetHash())
+		}
+	}
+	if h.algos.Has(triage.AlgoAHash) {
+		if v, err := goimagehash.AverageHash(small); err == nil {
+			fp.AHash = triage.AHash(v.GetHash())
+		}
+	}
+}
+
+// hashPDQ computes PDQ (or the dihedral set, whose first is PDQ) of a
+// luma plane, blurring it in place.
+func (h *Hasher) hashPDQ(dst *triage.PDQ, quality *int, dih *[8]triage.PDQ, luma []float32, w, hgt int, s *scratch) {
+	switch {
+	case h.algos.Has(triage.AlgoPDQDihedral):
+		hs, q := s.pdq.HashDihedral(luma, w, hgt)
+		for i := range hs {
+			dih[i] = triage.PDQ(hs[i])
+		}
+		*dst, *quality = dih[0], q
+	case h.algos.Has(triage.AlgoPDQ):
+		v, q := s.pdq.Hash(luma, w, hgt)
+		*dst, *quality = triage.PDQ(v), q
+	}
+}
+
+// scaleRect maps a rectangle of a w x h plane to the coordinates of the
+// sw x sh image it was decoded from (a scaled JPEG decode), rounding
+// outwards.
+func scaleRect(r image.Rectangle, w, h, sw, sh int) image.Rectangle {
+	if w == sw && h == sh {
+		return r
+	}
+	return image.Rect(r.Min.X*sw/w, r.Min.Y*sh/h, min(sw, (r.Max.X*sw+w-1)/w), min(sh, (r.Max.Y*sh+h-1)/h))
+}
+
+// boxGray averages a w x h luma plane down to an n x n 8-bit gray image.
+// Output pixel (x, y) is the mean of the input pixels (i, j) with
+// i*n/w == x and j*n/h == y; when a side is shorter than n, input pixels are
+// repeated (nearest neighbour) instead.
+func boxGray(luma []float32, w, h, n int) *image.Gray {
+	img := image.NewGray(image.Rect(0, 0, n, n))
+	sums := make([]float64, n)
+	counts := make([]int, n)
+	x0 := make([]int, n+1) // column span of each output column
+	for x := 0; x <= n; x++ {
+		x0[x] = (x*w + n - 1) / n
+	}
+	for y := 0; y < n; y++ {
+		ya, yb := (y*h+n-1)/n, ((y+1)*h+n-1)/n
+		if yb <= ya { // upscaling: nearest row
+			ya, yb = y*h/n, y*h/n+1
+		}
+		clear(sums)
+		clear(counts)
+		for j := ya; j < yb; j++ {
+			row := luma[j*w : (j+1)*w]
+			for x := 0; x < n; x++ {
+				xa, xb := x0[x], x0[x+1]
+				if xb <= xa {
+					xa, xb = x*w/n, x*w/n+1
+				}
+				var sum float64
+				for _, v := range row[xa:xb] {
+					sum += float64(v)
+				}
+				sums[x] += sum
+				counts[x] += xb - xa
+			}
+		}
+		for x := 0; x < n; x++ {
+			v := sums[x]/float64(counts[x]) + 0.5
+			img.Pix[y*img.Stride+x] = uint8(min(255, max(0, v)))
+		}
+	}
+	return img
+}

@@ -1,0 +1,33 @@
+package triage
+
+// Match is one hash-set entry that a fingerprint matched, with full
+// provenance: which set (name, version, kind), which entry, on which
+// algorithm, at what distance, and the entry's category.
+type Match struct {
+	Set        string
+	SetVersion string
+	SetKind    string // KindAlert or KindKnownGood
+	// Entry is the entry's index in its set; EntryID the source's own
+	// record id (VICS MediaID and the like).
+	Entry    int
+	EntryID  string
+	Algo     Algo
+	Distance int // 0 for the cryptographic digests
+	// Dihedral is the transform of the query that matched (0 = as is,
+	// 1-7 = rot90, rot180, rot270, flipx, flipy, flipp, flipm, as in
+	// DihedralNames).
+	Dihedral int
+	// View is the derived view of the query that matched (Fingerprint.Views),
+	// or "" for the whole image.
+	View ViewKind
+	// Borderline: the distance is beyond the set's radius for Algo but
+	// within its borderline zone, and the match counts because the other
+	// perceptual algorithm matched the same entry too (see AlgoRule).
+	Borderline bool
+	Category   Category
+	Series     string
+}
+
+// DihedralNames names the dihedral transforms by Match.Dihedral, in the
+// order of Fingerprint.PDQDihedral.
+var DihedralNames = [8]string{"orig", "rot90", "rot180", "rot270", "flipx", "flipy", "flipp", "flipm"}

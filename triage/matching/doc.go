@@ -1,0 +1,12 @@
+// Package matching finds the hash-set entries a fingerprint matches and
+// decides its verdict.
+//
+// A Matcher holds compiled sets (package setfile) in memory: exact indexes
+// for the digests and Hamming-distance indexes (package index) for PDQ and
+// pHash. It queries the whole image, its rotations and flips and its
+// derived views, as each set's Rules allow, and lets a borderline PDQ
+// match count when pHash agrees on the same entry (and the reverse).
+// Rules.Decide turns the matches into a triage.Decision: known, variant,
+// ignorable or new, and why. winnow scan and the lab's worker use the same
+// Matcher and Rules, so both give the same verdicts.
+package matching

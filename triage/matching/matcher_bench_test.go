@@ -1,0 +1,110 @@
+package matching
+
+import (
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/setfile"
+	"github.com/winnow-forensics/winnow/triage/triagetest"
+)
+
+var (
+	benchSetOnce sync.Once
+	benchSet     *setfile.Set
+	benchEntries []triage.Entry
+)
+
+// benchMatchSet is a set of 1M entries with random PDQ and pHash hashes
+// (and an MD5), built once.
+func benchMatchSet(b *testing.B) (*setfile.Set, []triage.Entry) {
+	benchSetOnce.Do(func() {
+		rng := rand.New(rand.NewPCG(1, 2))
+		bl := setfile.NewBuilder(triage.SetMeta{Name: "bench", Kind: triage.KindAlert})
+		for range 1 << 20 {
+			e := triage.NewEntry()
+			e.Algos = triage.AlgoSet(triage.AlgoPDQ | triage.AlgoPHash | triage.AlgoMD5)
+			for k := range e.PDQ {
+				e.PDQ[k] = byte(rng.Uint32())
+			}
+			for k := range e.MD5 {
+				e.MD5[k] = byte(rng.Uint32())
+			}
+			e.PHash, e.PDQQuality = triage.PHash(rng.Uint64()), 100
+			if _, err := bl.Add(e); err != nil {
+				panic(err)
+			}
+			if len(benchEntries) < 1000 {
+				benchEntries = append(benchEntries, e)
+			}
+		}
+		var buf writerBuf
+		if _, err := bl.WriteTo(&buf); err != nil {
+			panic(err)
+		}
+		s, err := setfile.Parse(buf)
+		if err != nil {
+			panic(err)
+		}
+		benchSet = s
+	})
+	return benchSet, benchEntries
+}
+
+type writerBuf []byte
+
+func (w *writerBuf) Write(b []byte) (int, error) { *w = append(*w, b...); return len(b), nil }
+
+// BenchmarkMatch is one fingerprint matched against a 1M-entry set:
+// "plain" queries PDQ (radius 31) and pHash (radius 10) of the image
+// alone; "dihedral" adds the 7 rotations and flips of both; "default" is
+// the default rules with the dihedral hashes and two views (an uncropped
+// view, as every image has, and a trimmed one), pHash queried over its
+// borderline zone. Queries are near an entry, so each finds one match.
+func BenchmarkMatch(b *testing.B) {
+	set, es := benchMatchSet(b)
+	rng := rand.New(rand.NewPCG(3, 4))
+	fps := make([]triage.Fingerprint, len(es))
+	for i, e := range es {
+		fp := triage.Fingerprint{Perceptual: true, PDQQuality: 100, Digests: triage.Digests{MD5: triage.MD5{1, byte(i)}}}
+		for d := range 8 {
+			fp.PDQDihedral[d] = triagetest.FlipBits(e.PDQ, rng, 10+d*15)
+			fp.PHashDihedral[d] = triage.PHash(rng.Uint64())
+		}
+		fp.PDQ, fp.PHash = fp.PDQDihedral[0], e.PHash^1
+		fp.PHashDihedral[0] = fp.PHash
+		fp.Views = []triage.View{
+			{Kind: triage.ViewUncropped, PDQ: triagetest.FlipBits(e.PDQ, rng, 60), PDQQuality: 100, PHash: triage.PHash(rng.Uint64())},
+			{Kind: triage.ViewTrimmed, PDQ: triagetest.FlipBits(e.PDQ, rng, 70), PDQQuality: 100, PHash: triage.PHash(rng.Uint64())},
+		}
+		fps[i] = fp
+	}
+	off := AlgoRule{Radius: 0, Certain: -1}
+	plain := Rules{Default: SetRules{PDQ: off, PHash: off}}
+	dih := plain
+	dih.Default.Dihedral = true
+	def := DefaultRules()
+	for _, c := range []struct {
+		name  string
+		rules Rules
+	}{{"plain", plain}, {"dihedral", dih}, {"default", def}} {
+		b.Run(c.name, func(b *testing.B) {
+			m := New(Options{Rules: &c.rules})
+			m.AddSet(set)
+			b.ReportAllocs()
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			c0 := triagetest.ThreadCPU()
+			i := 0
+			for b.Loop() {
+				if len(m.Match(&fps[i%len(fps)])) == 0 {
+					b.Fatal("no match")
+				}
+				i++
+			}
+			b.ReportMetric((triagetest.ThreadCPU()-c0)*1e3/float64(b.N), "cpu-ms/op")
+		})
+	}
+}

@@ -1,0 +1,397 @@
+package matching
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/winnow-forensics/winnow/triage"
+)
+
+// Rules decide what counts as a match and which verdict an item gets. They
+// hold one SetRules per hash set (Default for sets not named in Sets) and
+// the rules that apply to every item. The zero Rules are DefaultRules.
+//
+// The verdict, in order of precedence (an alert match is never hidden by a
+// known-good one):
+//
+//  1. known: an exact digest match (MD5, SHA-1, SHA-256) in an alert set, or
+//     a perceptual match the set's rules call certain: within the
+//     algorithm's Certain distance, or every algorithm of KnownWhenAgree
+//     matching the same entry within its radius;
+//  2. variant: any other perceptual match that counts (see SetRules) in an
+//     alert set;
+//  3. ignorable: matches only in known-good sets (NSRL and the like) or on
+//     a category marked ignorable; or, with no match at all, a decoded
+//     image whose shorter side is under MinSide pixels;
+//  4. error: no match, and the item could not be analysed;
+//  5. new: everything else.
+//
+// Rules are plain values: build them in Go, or read them from JSON with
+// ParseRules. The Matcher applies the matching half (radii, borderline
+// agreement, dihedral and trimmed queries) and Decide the other half; give
+// both the same Rules (Options.Rules).
+type Rules struct {
+	// MinSide: decoded images whose shorter side is under this many pixels
+	// are ignorable (icons, spacers, tracking pixels) unless something
+	// matched. 0 means 50; -1 turns the rule off.
+	MinSide int `json:"min_side"`
+	// Default applies to every set not named in Sets. Its zero value means
+	// DefaultSetRules.
+	Default SetRules `json:"default"`
+	// Sets holds the rules of particular sets, by set name.
+	Sets map[string]SetRules `json:"sets,omitempty"`
+}
+
+// SetRules are the matching and verdict rules of one hash set.
+type SetRules struct {
+	PDQ   AlgoRule `json:"pdq"`
+	PHash AlgoRule `json:"phash"`
+	// KnownWhenAgree lists algorithms ("pdq", "phash") that, when they all
+	// match the same entry within their radii, make the verdict known.
+	// Empty: agreement alone never does.
+	KnownWhenAgree []string `json:"known_when_agree"`
+	// Dihedral: matches of a rotated (90, 180, 270 degrees) or mirrored copy
+	// count. They are found when the fingerprint has the dihedral hashes
+	// (AlgoPDQDihedral, which also gives pHash's).
+	Dihedral bool `json:"dihedral"`
+	// Trimmed: matches of the content inside a uniform border (padding,
+	// letterboxing, a screenshot's canvas; ViewTrimmed) count.
+	Trimmed bool `json:"trimmed"`
+	// Uncropped: matches of the uncropped view (ViewUncropped: the image
+	// padded back as if it had been cropped by 5% a side) count.
+	Uncropped bool `json:"uncropped"`
+	// Deskewed: matches of the deskewed view (ViewDeskewed: a copy rotated
+	// by a few degrees on a flat canvas, rotated back) count.
+	Deskewed bool `json:"deskewed"`
+}
+
+// AlgoRule is how one perceptual algorithm matches in a set. Distances are
+// Hamming distances: 0-256 for PDQ, 0-64 for pHash.
+type AlgoRule struct {
+	// Radius: a match within this distance counts on its own; -1: the
+	// algorithm never counts on its own, only in agreement. A set's own
+	// radius (hashset build --pdq-radius, --phash-radius) replaces the
+	// radius of Rules.Default, but not that of rules written for the set in
+	// Rules.Sets. 0 means the set's own radius, else the Matcher's default
+	// (Options: 31 for PDQ, 10 for pHash).
+	Radius int `json:"radius"`
+	// Borderline: a match beyond Radius but within Borderline counts when
+	// the other algorithm matches the same entry within its own Borderline
+	// (or Radius) too: two weak signals on one entry are strong evidence.
+	// A value not above Radius means no borderline zone.
+	Borderline int `json:"borderline"`
+	// Certain: a counted match within this distance makes the verdict
+	// known; -1: never.
+	Certain int `json:"certain"`
+}
+
+// DefaultSetRules returns the rules of a set that nothing configures,
+// chosen with the accuracy benchmark (see the README, "Verdict rules").
+func DefaultSetRules() SetRules {
+	return SetRules{
+		PDQ:            AlgoRule{Radius: 31, Borderline: 56, Certain: 16},
+		PHash:          AlgoRule{Radius: 8, Borderline: 13, Certain: -1},
+		KnownWhenAgree: []string{"pdq", "phash"},
+		Dihedral:       true,
+		Trimmed:        true,
+		Uncropped:      true,
+		Deskewed:       true,
+	}
+}
+
+// DefaultRules returns the rules used when nothing is configured.
+func DefaultRules() Rules { return Rules{MinSide: 50, Default: DefaultSetRules()} }
+
+// ForSet returns the rules of the named set.
+func (r *Rules) ForSet(name string) SetRules {
+	sr, _ := r.forSet(name)
+	return sr
+}
+
+// forSet returns the rules of the named set and whether they were written
+// for it (in Sets) rather than the default.
+func (r *Rules) forSet(name string) (SetRules, bool) {
+	if sr, ok := r.Sets[name]; ok {
+		return sr, true
+	}
+	if r.Default.isZero() {
+		return DefaultSetRules(), false
+	}
+	return r.Default, false
+}
+
+func (sr *SetRules) isZero() bool {
+	return sr.PDQ == AlgoRule{} && sr.PHash == AlgoRule{} && len(sr.KnownWhenAgree) == 0 && !sr.Dihedral && !sr.Trimmed && !sr.Uncropped && !sr.Deskewed
+}
+
+// agreeMakesKnown reports whether PDQ and pHash matching one entry makes
+// the verdict known.
+func (sr *SetRules) agreeMakesKnown() bool {
+	return slices.Contains(sr.KnownWhenAgree, "pdq") && slices.Contains(sr.KnownWhenAgree, "phash")
+}
+
+// Validate reports rules that make no sense, naming the set and field.
+func (r *Rules) Validate() error {
+	if r.MinSide < -1 {
+		return triage.Errorf(triage.EINVALID, "rules: min_side %d: want a pixel count, 0 for the default (50) or -1 for off", r.MinSide)
+	}
+	if !r.Default.isZero() {
+		if err := r.Default.validate("default"); err != nil {
+			return err
+		}
+	}
+	for name, sr := range r.Sets {
+		if err := sr.validate(fmt.Sprintf("set %q", name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (sr *SetRules) validate(where string) error {
+	for _, a := range []struct {
+		name string
+		rule AlgoRule
+		bits int
+	}{{"pdq", sr.PDQ, 256}, {"phash", sr.PHash, 64}} {
+		ar := a.rule
+		switch {
+		case ar.Radius < -1 || ar.Radius > a.bits:
+			return triage.Errorf(triage.EINVALID, "rules: %s: %s.radius %d: want 1-%d, 0 for the set's default or -1 for never alone", where, a.name, ar.Radius, a.bits)
+		case ar.Borderline < 0 || ar.Borderline > a.bits:
+			return triage.Errorf(triage.EINVALID, "rules: %s: %s.borderline %d: want 0-%d (0: no borderline zone)", where, a.name, ar.Borderline, a.bits)
+		case ar.Certain < -1 || ar.Certain > a.bits:
+			return triage.Errorf(triage.EINVALID, "rules: %s: %s.certain %d: want 0-%d or -1 for never", where, a.name, ar.Certain, a.bits)
+		case ar.Radius > 0 && ar.Certain > max(ar.Radius, ar.Borderline):
+			return triage.Errorf(triage.EINVALID, "rules: %s: %s.certain %d is beyond the distances that count (radius %d, borderline %d)", where, a.name, ar.Certain, ar.Radius, ar.Borderline)
+		}
+	}
+	seen := map[string]bool{}
+	for _, a := range sr.KnownWhenAgree {
+		if a != "pdq" && a != "phash" {
+			return triage.Errorf(triage.EINVALID, "rules: %s: known_when_agree: unknown algorithm %q (want pdq and/or phash)", where, a)
+		}
+		if seen[a] {
+			return triage.Errorf(triage.EINVALID, "rules: %s: known_when_agree lists %q twice", where, a)
+		}
+		seen[a] = true
+	}
+	if len(sr.KnownWhenAgree) == 1 {
+		return triage.Errorf(triage.EINVALID, "rules: %s: known_when_agree needs both pdq and phash (one algorithm alone is its certain distance)", where)
+	}
+	return nil
+}
+
+// ParseRules reads rules as JSON:
+//
+//	{"min_side": 50,
+//	 "default": {"pdq":   {"radius": 31, "borderline": 56, "certain": 16},
+//	             "phash": {"radius": 8, "borderline": 13, "certain": -1},
+//	             "known_when_agree": ["pdq", "phash"],
+//	             "dihedral": true, "trimmed": true, "uncropped": true, "deskewed": true},
+//	 "sets": {"Lab known set": {"pdq": {"radius": 24}}}}
+//
+// Every field is optional: "default" starts from DefaultSetRules, and each
+// entry of "sets" from the resulting default, so a file states only what
+// it changes. Unknown fields are errors (a misspelt field would otherwise
+// be silently ignored), and the result is validated.
+func ParseRules(rd io.Reader) (Rules, error) {
+	var raw struct {
+		MinSide *int                       `json:"min_side"`
+		Default json.RawMessage            `json:"default"`
+		Sets    map[string]json.RawMessage `json:"sets"`
+	}
+	if err := decodeStrict(rd, &raw); err != nil {
+		return Rules{}, triage.Errorf(triage.EINVALID, "rules: %s", triage.ErrorMessage(err))
+	}
+	r := DefaultRules()
+	if raw.MinSide != nil {
+		r.MinSide = *raw.MinSide
+	}
+	if raw.Default != nil {
+		if err := decodeStrict(bytes.NewReader(raw.Default), &r.Default); err != nil {
+			return Rules{}, triage.Errorf(triage.EINVALID, "rules: default: %s", triage.ErrorMessage(err))
+		}
+	}
+	for name, msg := range raw.Sets {
+		sr := r.Default
+		sr.KnownWhenAgree = slices.Clone(sr.KnownWhenAgree)
+		if err := decodeStrict(bytes.NewReader(msg), &sr); err != nil {
+			return Rules{}, triage.Errorf(triage.EINVALID, "rules: set %q: %s", name, triage.ErrorMessage(err))
+		}
+		if r.Sets == nil {
+			r.Sets = map[string]SetRules{}
+		}
+		r.Sets[name] = sr
+	}
+	if err := r.Validate(); err != nil {
+		return Rules{}, err
+	}
+	return r, nil
+}
+
+// decodeStrict decodes one JSON value, refusing unknown fields and
+// trailing data, with an error that says where.
+func decodeStrict(rd io.Reader, v any) error {
+	dec := json.NewDecoder(rd)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			return triage.Errorf(triage.EINVALID, "not valid JSON at byte %d: %s", se.Offset, strings.TrimPrefix(err.Error(), "json: "))
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return triage.Errorf(triage.EINVALID, "not valid JSON: the input ends inside a value")
+		case errors.As(err, &te):
+			return triage.Errorf(triage.EINVALID, "field %q: want a %s, not %s", te.Field, te.Type, te.Value)
+		case err == io.EOF:
+			return triage.Errorf(triage.EINVALID, "empty input (want a JSON object)")
+		}
+		return triage.Errorf(triage.EINVALID, "%s", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	if dec.More() {
+		return triage.Errorf(triage.EINVALID, "data after the JSON object")
+	}
+	return nil
+}
+
+// Decide returns the verdict for fp given the matches the Matcher found for
+// it (see Rules for the order of precedence).
+func (r Rules) Decide(fp *triage.Fingerprint, ms []triage.Match) triage.Decision {
+	var exact, certain, near, good []triage.Match
+	for _, m := range ms {
+		switch {
+		case m.SetKind == triage.KindKnownGood || m.Category.Ignorable():
+			good = append(good, m)
+		case m.Algo == triage.AlgoMD5 || m.Algo == triage.AlgoSHA1 || m.Algo == triage.AlgoSHA256:
+			exact = append(exact, m)
+		default:
+			near = append(near, m)
+		}
+	}
+	if len(exact) > 0 {
+		return triage.Decision{Verdict: triage.VerdictKnown, Category: exact[0].Category, Matches: exact,
+			Reason: fmt.Sprintf("%s match in %s", exact[0].Algo, exact[0].Set)}
+	}
+	if len(near) > 0 {
+		sortNear(near)
+		var reason string
+		certain, reason = r.certain(near)
+		if len(certain) > 0 {
+			return triage.Decision{Verdict: triage.VerdictKnown, Category: certain[0].Category, Matches: certain, Reason: reason}
+		}
+		best := near[0]
+		return triage.Decision{Verdict: triage.VerdictVariant, Category: best.Category, Matches: near,
+			Reason: fmt.Sprintf("%s in %s", describe(&best), best.Set)}
+	}
+	if len(good) > 0 {
+		return triage.Decision{Verdict: triage.VerdictIgnorable, Category: good[0].Category, Matches: good,
+			Reason: fmt.Sprintf("%s match in known-good set %s", good[0].Algo, good[0].Set)}
+	}
+	if fp.Err != nil {
+		return triage.Decision{Verdict: triage.VerdictError, Reason: triage.ErrorMessage(fp.Err)}
+	}
+	minSide := r.MinSide
+	if minSide == 0 {
+		minSide = 50
+	}
+	if minSide > 0 && fp.Width > 0 && min(fp.Width, fp.Height) < minSide {
+		return triage.Decision{Verdict: triage.VerdictIgnorable, Reason: fmt.Sprintf("image %dx%d is under %d px", fp.Width, fp.Height, minSide)}
+	}
+	return triage.Decision{Verdict: triage.VerdictNew, Reason: "no match"}
+}
+
+// certain returns the perceptual matches (sorted best first) that make the
+// verdict known under their sets' rules, and why.
+func (r *Rules) certain(near []triage.Match) ([]triage.Match, string) {
+	for _, m := range near {
+		sr := r.ForSet(m.Set)
+		ar := sr.PDQ
+		if m.Algo == triage.AlgoPHash {
+			ar = sr.PHash
+		}
+		if ar.Certain >= 0 && m.Distance <= ar.Certain {
+			return []triage.Match{m}, fmt.Sprintf("%s in %s (certain within %d)", describe(&m), m.Set, ar.Certain)
+		}
+	}
+	// Agreement: PDQ and pHash both within their radii on one entry.
+	type key struct {
+		set   string
+		entry int
+	}
+	byEntry := map[key][]triage.Match{}
+	for _, m := range near {
+		if m.Borderline {
+			continue
+		}
+		if sr := r.ForSet(m.Set); sr.agreeMakesKnown() {
+			k := key{m.Set, m.Entry}
+			byEntry[k] = append(byEntry[k], m)
+		}
+	}
+	for _, m := range near { // in order, so the best entry wins
+		ms := byEntry[key{m.Set, m.Entry}]
+		var pdq, ph *triage.Match
+		for i := range ms {
+			switch ms[i].Algo {
+			case triage.AlgoPDQ:
+				pdq = &ms[i]
+			case triage.AlgoPHash:
+				ph = &ms[i]
+			}
+		}
+		if pdq != nil && ph != nil {
+			return []triage.Match{*pdq, *ph}, fmt.Sprintf("%s and %s agree in %s", describe(pdq), describe(ph), m.Set)
+		}
+	}
+	return nil, ""
+}
+
+// sortNear orders perceptual matches best first: those that count on their
+// own before borderline ones, then by distance as a share of the hash's
+// bits.
+func sortNear(ms []triage.Match) {
+	slices.SortStableFunc(ms, func(a, b triage.Match) int {
+		if a.Borderline != b.Borderline {
+			if a.Borderline {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Compare(relDistance(&a), relDistance(&b))
+	})
+}
+
+func relDistance(m *triage.Match) float64 {
+	if m.Algo == triage.AlgoPHash {
+		return float64(m.Distance) / 64
+	}
+	return float64(m.Distance) / 256
+}
+
+// describe says how a perceptual match was found, e.g. "pdq distance 12
+// (rot90, trimmed)".
+func describe(m *triage.Match) string {
+	s := fmt.Sprintf("%s distance %d", m.Algo, m.Distance)
+	var how []string
+	if m.Dihedral > 0 {
+		how = append(how, triage.DihedralNames[m.Dihedral])
+	}
+	if m.View != "" {
+		how = append(how, string(m.View))
+	}
+	if m.Borderline {
+		how = append(how, "borderline, confirmed by agreement")
+	}
+	if len(how) > 0 {
+		s += " (" + strings.Join(how, ", ") + ")"
+	}
+	return s
+}

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package triagetest
+
+// ThreadCPU is 0 where the CPU time of a thread is not known.
+func ThreadCPU() float64 { return 0 }
