@@ -115,6 +115,9 @@ func TestReviewBrowserBulk(t *testing.T) {
 // all) renders its first screen in headless Chromium in under a second,
 // and scrolling loads only the thumbnails of the tiles in view.
 func TestReviewBrowserScale(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a timed figure: not under -short (nor the race detector's slowdown)")
+	}
 	env := labEnv(t)
 	l := startLab(t, env)
 	ctx := context.Background()

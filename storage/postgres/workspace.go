@@ -230,8 +230,9 @@ func (b *tileSQL) after(sort string, desc bool, k *triage.TileKey) string {
 	case triage.SortSize:
 		return "(m.size, m.id) " + gt + " (" + b.arg(k.Size) + "::bigint, " + id + ")"
 	}
+	// The first bound lets the priority index start at the cursor.
 	p := b.arg(k.Priority)
-	return "(m.priority " + lt + " " + p + " OR (m.priority = " + p + " AND (m.group_id, m.id) " + gt + " (" + b.arg(k.GroupID) + "::bigint, " + id + ")))"
+	return "m.priority " + lt + "= " + p + " AND (m.priority " + lt + " " + p + " OR (m.group_id, m.id) " + gt + " (" + b.arg(k.GroupID) + "::bigint, " + id + "))"
 }
 
 // tileDetails fills in the page's items (the first matching item the

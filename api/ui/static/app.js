@@ -714,13 +714,15 @@ async function decide(code) {
     }
   }
   let n = 0, confirmed = 0, version = 0;
+  const batch = [];
+  state.undo.push(batch); // one key, one undo
   try {
     for (const [group, members] of groups) {
       const body = { category: code, members, claim: true, adjudicate };
       if (hasText(text)) Object.assign(body, text, { case: $("text-case").value });
       const r = await api("POST", `/api/v1/review/groups/${group}/decision`, body);
-      hold(group);
-      state.undo.push({ group, members });
+      batch.push({ group, members });
+      hold();
       for (const o of r.outcomes) {
         const x = findTile(o.member_id);
         if (x) {
@@ -734,6 +736,7 @@ async function decide(code) {
       version = r.version || version;
     }
   } catch (e) {
+    if (!batch.length && state.undo[state.undo.length - 1] === batch) state.undo.pop();
     say(e.message);
     renderGrid();
     return;
@@ -781,16 +784,13 @@ async function advance(i) {
   focusTile(Math.min(i, state.total - 1));
 }
 
-// hold keeps a group the user decided in, so they can undo there; the
-// oldest beyond three is released (which ends its correction window).
-function hold(group) {
-  state.held = state.held.filter((g) => g !== group);
-  state.held.push(group);
-  while (state.held.length > 3) {
-    const g = state.held.shift();
-    state.undo = state.undo.filter((u) => u.group !== g);
-    api("POST", `/api/v1/review/groups/${g}/release`).catch(() => {});
-  }
+// hold keeps the groups of the last three decisions, so they can be
+// undone; older groups are released (which ends their correction window).
+function hold() {
+  state.undo = state.undo.slice(-3);
+  const keep = new Set(state.undo.flat().map((u) => u.group));
+  for (const g of state.held) if (!keep.has(g)) api("POST", `/api/v1/review/groups/${g}/release`).catch(() => {});
+  state.held = [...keep];
   if (!state.heartbeat) {
     const every = Math.max(5, Math.floor(state.config.lease_seconds / 3)) * 1000;
     state.heartbeat = setInterval(() => {
@@ -808,29 +808,39 @@ async function releaseAll() {
   await Promise.all(gs.map((g) => api("POST", `/api/v1/review/groups/${g}/release`).catch(() => {})));
 }
 
+// undo takes back the last decision (every group it touched).
 async function undo() {
-  const u = state.undo.pop();
-  if (!u) {
+  const batch = state.undo.pop();
+  if (!batch || !batch.length) {
     say("nothing to undo (released groups cannot be undone)");
     return;
   }
+  let n = 0, withdrawn = 0, version = 0, first = -1;
   try {
-    const r = await api("POST", `/api/v1/review/groups/${u.group}/undo`, { members: u.members });
-    for (const o of r.outcomes) {
-      const x = findTile(o.member_id);
-      if (x) {
-        x.my_vote = "";
-        x.decision = "";
-        x.status = o.status;
+    for (const u of batch) {
+      const r = await api("POST", `/api/v1/review/groups/${u.group}/undo`, { members: u.members });
+      for (const o of r.outcomes) {
+        const x = findTile(o.member_id);
+        if (x) {
+          x.my_vote = "";
+          x.decision = "";
+          x.status = o.status;
+        }
+        const i = indexOf(o.member_id);
+        if (i >= 0 && (first < 0 || i < first)) first = i;
+        n++;
       }
+      withdrawn += r.withdrawn.length;
+      version = r.version || version;
     }
-    say(`undone on ${r.outcomes.length} item(s)` + (r.withdrawn.length ? ` · ${r.withdrawn.length} withdrawn from the local set (v${r.version})` : ""));
-    const i = indexOf(r.outcomes[0].member_id);
-    if (i >= 0) focusTile(i);
-    else renderGrid();
   } catch (e) {
     say(e.message);
+    renderGrid();
+    return;
   }
+  say(`undone on ${n} item(s)` + (withdrawn ? ` · ${withdrawn} withdrawn from the local set (v${version})` : ""));
+  if (first >= 0) focusTile(first);
+  else renderGrid();
 }
 
 // --- export ------------------------------------------------------------------

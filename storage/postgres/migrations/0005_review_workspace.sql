@@ -46,6 +46,7 @@ WHERE i.member_id = m.id;
 -- walks one index.
 ALTER TABLE review_members ADD COLUMN priority double precision NOT NULL DEFAULT 0;
 CREATE INDEX review_members_priority ON review_members (priority DESC, group_id, id);
+CREATE INDEX review_members_lane_priority ON review_members (lane, priority DESC, group_id, id);
 CREATE INDEX review_members_group_id ON review_members (group_id, id);
 CREATE INDEX review_members_device ON review_members (device) WHERE device <> '';
 CREATE INDEX review_members_serial ON review_members (lower(serial)) WHERE serial <> '';
