@@ -134,8 +134,8 @@ func (s *Server) handleReviewTiles(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	if err := s.rescore(ctx); err != nil {
-		s.fail(c, err)
-		return
+		// Stale priorities still list every tile: say so and go on.
+		s.log.WarnContext(ctx, "review priorities not rescored", "err", err)
 	}
 	_, v := viewer(c)
 	page, err := s.cfg.Reviews.ReviewTiles(ctx, v, q)

@@ -535,6 +535,7 @@ function tileNode(i, t, node, side) {
   );
   node.addEventListener("mousedown", (ev) => clickTile(i, ev));
   if (state.settings.reveal_mode === "hold") {
+    img.addEventListener("mousedown", () => setRevealed(tileAt(i), true));
     img.addEventListener("mouseup", () => setRevealed(tileAt(i), false));
     img.addEventListener("mouseleave", () => setRevealed(tileAt(i), false));
   } else {
@@ -553,7 +554,6 @@ function clickTile(i, ev) {
     state.anchor = i;
   }
   focusTile(i);
-  if (state.settings.reveal_mode === "hold" && ev.altKey) setRevealed(t, true);
 }
 
 // focusTile moves the focus, scrolls it into view, resets the decision
