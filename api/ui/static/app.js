@@ -909,6 +909,12 @@ async function showPanel(t) {
   row(tb, "path", it.path);
   row(tb, "inner path", it.inner_path);
   row(tb, "sha256", it.sha256);
+  if (it.video) {
+    // A video's thumbnail is its contact sheet (up to 16 frames, grey); it never plays here.
+    const v = it.video;
+    row(tb, "video", `${v.duration || "?"} s · ${v.fps || "?"} fps · ${v.codec || ""} · ${v.frames_informative ?? "?"} of ${v.frames_hashed ?? "?"} frames informative`);
+    if (v.sheet && v.sheet.frames) row(tb, "sheet frames at", v.sheet.frames.map((f) => `${f.timestamp.toFixed(1)} s`).join(", "));
+  }
   const ex = it.exif || {};
   for (const k of ["Make", "Model", "SerialNumber", "InternalSerialNumber", "LensModel", "LensSerialNumber", "Software", "DateTimeOriginal", "CreateDate",
     "ModifyDate", "OffsetTimeOriginal", "Orientation", "Artist", "OwnerName", "ImageUniqueID"]) row(tb, k, ex[k]);
@@ -946,7 +952,9 @@ function renderKnown(d, it) {
       el("div", { text: `pdq ${it.pdq || "—"}` }), el("div", { text: `sha256 ${it.sha256}` }));
     const known = el("div", {}, el("strong", { text: `Known: ${k.set} #${k.entry}${k.entry_id ? " (" + k.entry_id + ")" : ""}` }),
       el("div", { text: `${k.category || "no category"}${k.label ? " " + k.label : ""}${k.series ? " · series " + k.series : ""}` }),
-      el("div", { text: `${k.algorithm} distance ${k.distance}${k.dihedral ? " (rotated/flipped)" : ""}` }),
+      el("div", { text: `${k.algorithm} distance ${k.distance}${k.dihedral ? " (rotated/flipped)" : ""}` +
+        (k.query_percent !== undefined ? ` · ${k.query_percent}% of this video's frames, ${k.target_percent}% of the known one's` : "") +
+        (k.timestamps ? ` · appears at ${k.timestamps.map((x) => x.toFixed(1) + " s").join(", ")}` : "") }),
       k.name ? el("div", { text: `name ${k.name}` }) : null, k.pdq ? el("div", { text: `pdq ${k.pdq}` }) : null,
       k.sha256 ? el("div", { text: `sha256 ${k.sha256}` }) : null);
     box.append(el("div", { class: "side" }, mine, known));
