@@ -203,3 +203,21 @@ func TestBreakDue(t *testing.T) {
 		t.Errorf("reveal mode peek accepted")
 	}
 }
+
+func TestDeviceKey(t *testing.T) {
+	for _, tc := range []struct {
+		exif map[string]string
+		want string
+	}{
+		{map[string]string{"Make": "Canon", "Model": "EOS 5D", "SerialNumber": " 0123456789 "}, "serial:canon/0123456789"},
+		{map[string]string{"Make": "Canon", "InternalSerialNumber": "ZA1234"}, "serial:canon/za1234"},
+		{map[string]string{"Make": "Canon", "SerialNumber": "0000000000", "Model": "EOS 5D"}, ""}, // a blank serial names no body
+		{map[string]string{"Make": "Apple", "Model": "iPhone 12", "Software": "17.1.2"}, "model:apple/iphone 12/17.1.2"},
+		{map[string]string{"Make": "Apple", "Model": "iPhone  12"}, ""}, // make and model alone are shared by millions
+		{nil, ""},
+	} {
+		if got := DeviceKey(tc.exif); got != tc.want {
+			t.Errorf("DeviceKey(%v) = %q, want %q", tc.exif, got, tc.want)
+		}
+	}
+}

@@ -511,6 +511,14 @@ func TestReviewCorrections(t *testing.T) {
 		t.Fatalf("tiles: %d %+v", st, tiles)
 	}
 	tile := tiles.Tiles[0]
+	for _, q := range []string{"after=garbage", "sort=colour", "limit=5000", "from=yesterday", "state=maybe", "lane=adjudication"} {
+		if st := l.send(t, ann, "GET", "/api/v1/review/tiles?"+q, nil, nil); st != 400 && st != 403 {
+			t.Errorf("tiles?%s: %d", q, st)
+		}
+	}
+	if st := l.send(t, ann, "GET", "/api/v1/review/tiles?after="+tile.Cursor, nil, &tiles); st != 200 || len(tiles.Tiles) != 0 {
+		t.Errorf("tiles after the last one: %d %+v", st, tiles)
+	}
 	gpath := fmt.Sprintf("/api/v1/review/groups/%d", tile.GroupID)
 	var res struct {
 		Outcomes []api.OutcomeJSON `json:"outcomes"`
