@@ -154,60 +154,26 @@ type GroupJSON struct {
 	Thumbnail string `json:"thumbnail"`
 }
 
-// scoredQueue returns the viewer's groups in a lane ("" for any lane the
-// group is in), best first: by priority score, then oldest first.
-func (s *Server) scoredQueue(c *gin.Context, lane triage.Lane) ([]triage.ReviewGroup, error) {
-	_, v := viewer(c)
-	gs, err := s.cfg.Reviews.ReviewQueue(c.Request.Context(), v)
-	if err != nil {
-		return nil, err
-	}
-	now := time.Now()
-	out := gs[:0]
-	for _, g := range gs {
-		if len(g.Lanes) == 0 || (lane != "" && !slices.Contains(g.Lanes, lane)) {
-			continue
-		}
-		g.Priority = s.cfg.Review.Weights.Score(g.Features, now)
-		out = append(out, g)
-	}
-	slices.SortStableFunc(out, func(a, b triage.ReviewGroup) int {
-		switch {
-		case a.Priority.Total > b.Priority.Total:
-			return -1
-		case a.Priority.Total < b.Priority.Total:
-			return 1
-		}
-		return int(a.ID - b.ID)
-	})
-	return out, nil
-}
-
 // handleReviewLanes lists the lanes with how many groups wait in each for
 // the user.
 //
 //	GET /api/v1/review/lanes
 func (s *Server) handleReviewLanes(c *gin.Context) {
-	gs, err := s.scoredQueue(c, "")
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
+	ctx := c.Request.Context()
+	_, v := viewer(c)
 	type laneJSON struct {
 		Lane   triage.Lane `json:"lane"`
 		Groups int         `json:"groups"`
 	}
 	var out []laneJSON
-	_, v := viewer(c)
 	for _, l := range triage.Lanes {
 		if l == triage.LaneAdjudication && !v.Adjudicator {
 			continue
 		}
-		n := 0
-		for _, g := range gs {
-			if slices.Contains(g.Lanes, l) {
-				n++
-			}
+		_, n, err := s.cfg.Reviews.ReviewQueue(ctx, v, triage.QueueQuery{Lane: l, Limit: 1, Count: true})
+		if err != nil {
+			s.fail(c, err)
+			return
 		}
 		out = append(out, laneJSON{l, n})
 	}
@@ -216,7 +182,9 @@ func (s *Server) handleReviewLanes(c *gin.Context) {
 
 // handleReviewQueue lists a lane's groups by priority, each with the
 // breakdown of its score: lane (new, variant, adjudication; default new),
-// offset, limit (default 50, at most 500).
+// offset, limit (default 50, at most 500). Groups are ordered by the
+// priority computed over the whole lab; the breakdown shows it over what
+// the user may see.
 //
 //	GET /api/v1/review/queue
 func (s *Server) handleReviewQueue(c *gin.Context) {
@@ -240,15 +208,20 @@ func (s *Server) handleReviewQueue(c *gin.Context) {
 			*dst = n
 		}
 	}
-	gs, err := s.scoredQueue(c, lane)
+	ctx := c.Request.Context()
+	if err := s.rescore(ctx); err != nil {
+		s.log.WarnContext(ctx, "review priorities not rescored", "err", err)
+	}
+	_, v := viewer(c)
+	gs, total, err := s.cfg.Reviews.ReviewQueue(ctx, v, triage.QueueQuery{Lane: lane, Offset: offset, Limit: limit, Count: true})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	total := len(gs)
-	gs = gs[min(offset, len(gs)):min(offset+limit, len(gs))]
+	now := time.Now()
 	out := make([]GroupJSON, len(gs))
 	for i, g := range gs {
+		g.Priority = s.cfg.Review.Weights.Score(g.Features, now)
 		out[i] = GroupJSON{ReviewGroup: g, Thumbnail: "/api/v1/items/" + strconv.FormatInt(g.Representative, 10) + "/thumbnail"}
 	}
 	c.JSON(http.StatusOK, gin.H{"lane": lane, "total": total, "groups": out})

@@ -173,10 +173,12 @@ func (d *CaseDecision) Notes() CaseNotes {
 
 // ReviewStore keeps the review queue.
 type ReviewStore interface {
-	// ReviewQueue returns every live group with a member the viewer may
-	// see, with its counts and priority features (Priority is left for
-	// the caller to score).
-	ReviewQueue(ctx context.Context, v Viewer) ([]ReviewGroup, error)
+	// ReviewQueue returns live groups with a member the viewer may see,
+	// with their counts and priority features (Priority is left for the
+	// caller to score): with q.Limit 0 every such group; else a page of
+	// the groups waiting in q.Lane for the viewer, by the stored priority
+	// (RescoreGroups), and with q.Count their number (-1 otherwise).
+	ReviewQueue(ctx context.Context, v Viewer, q QueueQuery) ([]ReviewGroup, int, error)
 	// ReviewTiles returns a page of the queue as tiles, filtered, sorted
 	// and paged by q (which must be valid).
 	ReviewTiles(ctx context.Context, v Viewer, q TileQuery) (TilePage, error)

@@ -10,6 +10,14 @@ import (
 // between items taken with the same camera, and the corrections of a
 // decision (undo within the claim, overturn by an adjudicator).
 
+// QueueQuery asks for a page of the groups waiting in a lane ("" any
+// lane), Limit 0 for every group.
+type QueueQuery struct {
+	Lane          Lane
+	Offset, Limit int
+	Count         bool
+}
+
 // Tile states a TileQuery can ask for.
 const (
 	StateTodo         = "todo"         // waiting for the viewer: a pending member they have not voted on (in the adjudication lane: a member in adjudication)

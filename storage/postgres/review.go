@@ -215,13 +215,13 @@ func (s *Store) mergeGroups(ctx context.Context, tx pgx.Tx, target int64, others
 }
 
 // queueSQL lists live groups with what the viewer ($1, $2) may see of
-// them; $3 is now, $4 a group id (0: all).
+// them; $3 is now, $4 the group ids (NULL: all).
 const queueSQL = `SELECT g.id, g.created_at, coalesce(u.name, ''), g.lease_expires,
 	count(DISTINCT m.id),
 	count(DISTINCT m.id) FILTER (WHERE m.status = 'pending' AND m.lane = 'new' AND NOT EXISTS
-		(SELECT 1 FROM review_votes v WHERE v.member_id = m.id AND v.reviewer_id = $1)),
+		(SELECT 1 FROM review_votes v WHERE v.member_id = m.id AND v.reviewer_id = $1 AND v.kind = 'vote')),
 	count(DISTINCT m.id) FILTER (WHERE m.status = 'pending' AND m.lane = 'variant' AND NOT EXISTS
-		(SELECT 1 FROM review_votes v WHERE v.member_id = m.id AND v.reviewer_id = $1)),
+		(SELECT 1 FROM review_votes v WHERE v.member_id = m.id AND v.reviewer_id = $1 AND v.kind = 'vote')),
 	count(DISTINCT m.id) FILTER (WHERE m.status = 'adjudication'),
 	count(DISTINCT m.id) FILTER (WHERE m.status = 'confirmed'),
 	count(DISTINCT m.id) FILTER (WHERE m.camera_original),
@@ -233,14 +233,12 @@ FROM review_groups g
 JOIN review_members m ON m.group_id = g.id
 JOIN review_items ri ON ri.member_id = m.id
 LEFT JOIN users u ON u.id = g.claimed_by AND g.lease_expires > $3
-WHERE g.merged_into IS NULL AND ($4 = 0 OR g.id = $4) AND ` + visible + `
+WHERE g.merged_into IS NULL AND ($4::bigint[] IS NULL OR g.id = ANY($4)) AND ` + visible + `
 GROUP BY g.id, u.name`
 
-func (s *Store) queue(ctx context.Context, q interface {
-	Query(context.Context, string, ...any) (pgx.Rows, error)
-}, v triage.Viewer, groupID int64) ([]triage.ReviewGroup, error) {
+func (s *Store) queue(ctx context.Context, v triage.Viewer, ids []int64) ([]triage.ReviewGroup, error) {
 	now := s.now()
-	rows, err := q.Query(ctx, queueSQL, v.UserID, v.All, now, groupID)
+	rows, err := s.pool.Query(ctx, queueSQL, v.UserID, v.All, now, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -275,13 +273,56 @@ func (s *Store) queue(ctx context.Context, q interface {
 	})
 }
 
-// ReviewQueue implements triage.ReviewStore.
-func (s *Store) ReviewQueue(ctx context.Context, v triage.Viewer) ([]triage.ReviewGroup, error) {
-	gs, err := s.queue(ctx, s.pool, v, 0)
-	if err != nil {
-		return nil, fmt.Errorf("review queue: %w", formatError(err))
+// laneMember is the condition that a member m waits in a lane for the
+// viewer ($1): pending without their vote (new, variant), or in
+// adjudication.
+func laneMember(l triage.Lane) string {
+	switch l {
+	case triage.LaneAdjudication:
+		return "m.status = 'adjudication'"
+	case triage.LaneNew, triage.LaneVariant:
+		return "m.lane = '" + string(l) + "' AND m.status = 'pending' AND NOT " + myVote
 	}
-	return gs, nil
+	return "true"
+}
+
+// ReviewQueue implements triage.ReviewStore. A page in a lane is chosen by
+// the stored priority (review_groups_priority), then only its groups are
+// counted up for the viewer.
+func (s *Store) ReviewQueue(ctx context.Context, v triage.Viewer, q triage.QueueQuery) ([]triage.ReviewGroup, int, error) {
+	if q.Lane == triage.LaneAdjudication && !v.Adjudicator {
+		return nil, 0, triage.Errorf(triage.EFORBIDDEN, "the adjudication lane is for adjudicators")
+	}
+	if q.Limit <= 0 {
+		gs, err := s.queue(ctx, v, nil)
+		if err != nil {
+			return nil, 0, fmt.Errorf("review queue: %w", formatError(err))
+		}
+		return gs, len(gs), nil
+	}
+	where := `g.merged_into IS NULL AND EXISTS (SELECT 1 FROM review_members m WHERE m.group_id = g.id AND ` + laneMember(q.Lane) + `
+		AND EXISTS (SELECT 1 FROM review_items ri WHERE ri.member_id = m.id AND ` + visible + `))`
+	total := -1
+	if q.Count {
+		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM review_groups g WHERE `+where, v.UserID, v.All).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("review queue: %w", formatError(err))
+		}
+	}
+	rows, err := s.pool.Query(ctx, `SELECT g.id FROM review_groups g WHERE `+where+` ORDER BY g.priority DESC, g.id LIMIT $3 OFFSET $4`,
+		v.UserID, v.All, q.Limit, q.Offset)
+	if err != nil {
+		return nil, 0, fmt.Errorf("review queue: %w", formatError(err))
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, 0, fmt.Errorf("review queue: %w", formatError(err))
+	}
+	gs, err := s.queue(ctx, v, ids)
+	if err != nil {
+		return nil, 0, fmt.Errorf("review queue: %w", formatError(err))
+	}
+	slices.SortFunc(gs, func(a, b triage.ReviewGroup) int { return slices.Index(ids, a.ID) - slices.Index(ids, b.ID) })
+	return gs, total, nil
 }
 
 // liveGroup follows merges to the group id holds now.
@@ -312,7 +353,7 @@ func (s *Store) ReviewGroup(ctx context.Context, v triage.Viewer, id int64) (tri
 	if live != id {
 		return d, triage.Errorf(triage.ENOTFOUND, "review group %d was merged into group %d", id, live)
 	}
-	gs, err := s.queue(ctx, s.pool, v, id)
+	gs, err := s.queue(ctx, v, []int64{id})
 	if err != nil {
 		return d, fmt.Errorf("review group: %w", formatError(err))
 	}

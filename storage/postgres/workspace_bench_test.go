@@ -123,6 +123,35 @@ func BenchmarkReviewTiles(b *testing.B) {
 			b.ReportMetric(float64(got), "tiles")
 		})
 	}
+	// The group queue (GET /api/v1/review/queue): a page of 200 groups.
+	for _, tc := range []struct {
+		name string
+		q    triage.QueueQuery
+	}{
+		{"groups_new", triage.QueueQuery{Lane: triage.LaneNew, Limit: 200}},
+		{"groups_new_offset_5000", triage.QueueQuery{Lane: triage.LaneNew, Offset: 5000, Limit: 200}},
+		{"groups_new_with_count", triage.QueueQuery{Lane: triage.LaneNew, Limit: 200, Count: true}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			var lat, cpu []time.Duration
+			for b.Loop() {
+				c0, _ := postgrestest.CPUTime(pid)
+				t0 := time.Now()
+				gs, _, err := s.ReviewQueue(ctx, v, tc.q)
+				lat = append(lat, time.Since(t0))
+				c1, _ := postgrestest.CPUTime(pid)
+				cpu = append(cpu, c1-c0)
+				if err != nil || len(gs) != 200 {
+					b.Fatalf("%d groups, %v", len(gs), err)
+				}
+			}
+			slices.Sort(lat)
+			slices.Sort(cpu)
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(cpu[len(cpu)*99/100].Microseconds())/1000, "p99-db-cpu-ms")
+		})
+	}
 }
 
 func sep(url string) string {

@@ -291,6 +291,11 @@ func TestReviewTiles(t *testing.T) {
 			}
 		}
 	}
+	// The group queue pages by the stored priority too.
+	gs, total, err := f.s.ReviewQueue(ctx, root, triage.QueueQuery{Lane: triage.LaneNew, Offset: 1, Limit: 2, Count: true})
+	if err != nil || total != 3 || len(gs) != 2 || gs[0].Features.MaxPixels < gs[1].Features.MaxPixels || gs[0].Features.MaxPixels != 480*360 {
+		t.Errorf("queue page: %d of %d %v", len(gs), total, err)
+	}
 	// Sizes: the largest first.
 	p, _ := f.s.ReviewTiles(ctx, root, triage.TileQuery{Sort: triage.SortSize, Desc: true, Limit: 10, Count: true})
 	if p.Total != 4 || len(p.Tiles) != 4 || p.Tiles[0].Size < p.Tiles[3].Size || p.Tiles[0].Items != 1 || p.Tiles[0].Item.Case == "" {

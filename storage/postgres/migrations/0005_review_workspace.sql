@@ -11,6 +11,7 @@ UPDATE review_groups SET claimed_at = updated_at WHERE claimed_by IS NOT NULL;
 -- grid sorts by an index instead of scoring every group per request.
 ALTER TABLE review_groups ADD COLUMN priority double precision NOT NULL DEFAULT 0;
 ALTER TABLE review_groups ADD COLUMN scored_at timestamptz;
+CREATE INDEX review_groups_priority ON review_groups (priority DESC, id) WHERE merged_into IS NULL;
 CREATE INDEX review_groups_unscored ON review_groups (id)
 	WHERE merged_into IS NULL AND (scored_at IS NULL OR scored_at < updated_at);
 CREATE INDEX review_groups_scored ON review_groups (scored_at) WHERE merged_into IS NULL;
