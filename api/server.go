@@ -95,8 +95,10 @@ type Server struct {
 	// localSet is set once the local hash set exists.
 	localSet atomic.Bool
 	// scoredAt is when the group priorities were last brought up to date
-	// (Unix nanoseconds); previewer decodes images for previews.
+	// (Unix nanoseconds), rescoring whether a background rescore runs;
+	// previewer decodes images for previews.
 	scoredAt  atomic.Int64
+	rescoring atomic.Bool
 	previewer *hashing.Hasher
 }
 

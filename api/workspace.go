@@ -23,10 +23,15 @@ import (
 // preview for the reveal, so the browser never receives the original
 // until it is asked for.
 
-// rescoreEvery is how often the tile queries bring the stored group
+// rescoreEvery is how often the queue's requests bring the stored group
 // priorities up to date (changed groups at once, all groups daily for the
-// recency term).
-const rescoreEvery = 2 * time.Second
+// recency term); rescoreBatch is how many groups a request waits for
+// (after a large upload the rest are scored in the background, and sort
+// last until they are).
+const (
+	rescoreEvery = 2 * time.Second
+	rescoreBatch = 1000
+)
 
 // rescore scores the groups that changed since they were last scored.
 func (s *Server) rescore(ctx context.Context) error {
@@ -37,12 +42,26 @@ func (s *Server) rescore(ctx context.Context) error {
 	}
 	w := s.cfg.Review.Weights
 	score := func(f triage.PriorityFeatures) float64 { return w.Score(f, now).Total }
-	for {
-		n, err := s.cfg.Reviews.RescoreGroups(ctx, score, now.Add(-24*time.Hour), 5000)
-		if err != nil || n < 5000 {
-			return err
-		}
+	stale := now.Add(-24 * time.Hour)
+	n, err := s.cfg.Reviews.RescoreGroups(ctx, score, stale, rescoreBatch)
+	if err != nil || n < rescoreBatch || !s.rescoring.CompareAndSwap(false, true) {
+		return err
 	}
+	go func() {
+		defer s.rescoring.Store(false)
+		bg := context.WithoutCancel(ctx)
+		for {
+			n, err := s.cfg.Reviews.RescoreGroups(bg, score, stale, rescoreBatch)
+			if err != nil {
+				s.log.WarnContext(bg, "review priorities not rescored", "err", err)
+				return
+			}
+			if n < rescoreBatch {
+				return
+			}
+		}
+	}()
+	return nil
 }
 
 // TileJSON is a tile of the workspace grid.
