@@ -73,6 +73,17 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParsePasswordHash$$' -fuzztime $(FUZZTIME) ./api
 	$(GO) test -run '^$$' -fuzz '^FuzzParseDecision$$' -fuzztime $(FUZZTIME) ./api
 	$(GO) test -run '^$$' -fuzz '^FuzzReadReviewConfig$$' -fuzztime $(FUZZTIME) ./cmd/winnow
+	$(GO) test -run '^$$' -fuzz '^FuzzParseHashSet$$' -fuzztime $(FUZZTIME) ./triage
+	$(GO) test -run '^$$' -fuzz '^FuzzVICS$$' -fuzztime $(FUZZTIME) ./triage/formats
+	$(GO) test -run '^$$' -fuzz '^FuzzPDQCSV$$' -fuzztime $(FUZZTIME) ./triage/formats
+	$(GO) test -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime $(FUZZTIME) ./triage/disk/ewf
+	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) ./triage/disk/part
+	$(GO) test -run '^$$' -fuzz '^FuzzWalk$$' -fuzztime $(FUZZTIME) ./triage/disk/fat
+	$(GO) test -run '^$$' -fuzz '^FuzzWalk$$' -fuzztime $(FUZZTIME) ./triage/disk/exfat
+	$(GO) test -run '^$$' -fuzz '^FuzzWalk$$' -fuzztime $(FUZZTIME) ./triage/disk/ext
+	$(GO) test -run '^$$' -fuzz '^FuzzRecord$$' -fuzztime $(FUZZTIME) ./triage/disk/ntfs
+	$(GO) test -run '^$$' -fuzz '^FuzzVolume$$' -fuzztime $(FUZZTIME) ./triage/disk/ntfs
+	$(GO) test -run '^$$' -fuzz '^FuzzLZNT1$$' -fuzztime $(FUZZTIME) ./triage/disk/ntfs
 
 # The README's first command: scan the demo seizure (demo/README.md).
 DEMO_OUT ?= /tmp/winnow-demo

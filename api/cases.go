@@ -319,9 +319,7 @@ func (s *Server) handleExhibitReport(c *gin.Context) {
 				io.WriteString(w, `],"error":"report incomplete"}`)
 				return
 			}
-			for _, m := range ms {
-				j.Matches = append(j.Matches, matchJSON(m.Match))
-			}
+			j.addMatches(ms)
 			if !first {
 				io.WriteString(w, ",")
 			}

@@ -245,9 +245,7 @@ func (s *Server) handleGetItem(c *gin.Context) {
 		return
 	}
 	j := itemJSON(&it)
-	for _, m := range ms {
-		j.Matches = append(j.Matches, matchJSON(m.Match))
-	}
+	j.addMatches(ms)
 	c.JSON(http.StatusOK, j)
 }
 

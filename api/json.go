@@ -1,6 +1,7 @@
 package api
 
 import (
+	"slices"
 	"time"
 
 	"github.com/winnow-forensics/winnow/triage"
@@ -15,6 +16,7 @@ type ItemJSON struct {
 	Path        string            `json:"path"`
 	InnerPath   string            `json:"inner_path,omitempty"`
 	RawName     string            `json:"raw_name,omitempty"`
+	Origin      *triage.Origin    `json:"origin,omitempty"`
 	SubmitterID int64             `json:"submitter_id,omitempty"`
 	ReceivedAt  time.Time         `json:"received_at"`
 	Size        int64             `json:"size"`
@@ -40,6 +42,10 @@ type ItemJSON struct {
 	Attempts    int               `json:"attempts"`
 	FinishedAt  *time.Time        `json:"finished_at,omitempty"`
 	Matches     []MatchJSON       `json:"matches,omitempty"`
+	// AlsoKnownGood names the known-good sets that list a known or
+	// variant item too, by an exact digest: the alert verdict stands, but
+	// the conflict is the examiner's to resolve.
+	AlsoKnownGood []string `json:"also_known_good,omitempty"`
 	// UploadResult, on upload: "created" (content received and stored),
 	// "stored" (new item for content the service already had, not sent
 	// again) or "existing" (this item was already recorded).
@@ -62,7 +68,7 @@ type MatchJSON struct {
 
 func itemJSON(it *triage.Item) ItemJSON {
 	j := ItemJSON{
-		ID: it.ID, ParentID: it.ParentID, Path: it.Path, InnerPath: it.InnerPath, RawName: it.RawName, SubmitterID: it.SubmitterID,
+		ID: it.ID, ParentID: it.ParentID, Path: it.Path, InnerPath: it.InnerPath, RawName: it.RawName, Origin: it.Origin, SubmitterID: it.SubmitterID,
 		ReceivedAt: it.ReceivedAt, Size: it.Size, MD5: it.MD5.String(), SHA1: it.SHA1.String(), SHA256: it.SHA256.String(),
 		MIME: it.MIME, Kind: it.Kind, Width: it.Width, Height: it.Height, EXIF: it.EXIF, Thumbnail: it.ThumbnailKey != "",
 		State: it.State, Verdict: it.Verdict, Reason: it.Reason, Category: it.Category.String(),
@@ -79,8 +85,20 @@ func itemJSON(it *triage.Item) ItemJSON {
 	return j
 }
 
+// addMatches adds an item's stored matches, and the known-good sets that
+// conflict with its alert verdict.
+func (j *ItemJSON) addMatches(ms []triage.MatchRecord) {
+	alert := j.Verdict == triage.VerdictKnown || j.Verdict == triage.VerdictVariant
+	for _, m := range ms {
+		j.Matches = append(j.Matches, matchJSON(m.Match))
+		if alert && m.SetKind == triage.SetKindKnownGood && triage.AlgosCrypto.Has(m.Algo) && !slices.Contains(j.AlsoKnownGood, m.Set) {
+			j.AlsoKnownGood = append(j.AlsoKnownGood, m.Set)
+		}
+	}
+}
+
 func matchJSON(m triage.Match) MatchJSON {
-	return MatchJSON{Set: m.Set, SetVersion: m.SetVersion, SetKind: m.SetKind, Entry: m.Entry, EntryID: m.EntryID,
+	return MatchJSON{Set: m.Set, SetVersion: m.SetVersion, SetKind: string(m.SetKind), Entry: m.Entry, EntryID: m.EntryID,
 		Algo: m.Algo.String(), Distance: m.Distance, Dihedral: m.Dihedral, Category: m.Category.String(), Series: m.Series}
 }
 
@@ -112,6 +130,9 @@ type EntryJSON struct {
 	Category   string   `json:"category,omitempty"`
 	Series     string   `json:"series,omitempty"`
 	Tags       []string `json:"tags,omitempty"`
+	// Kind is alert or known-good; empty: as the set's kind says
+	// (triage.Entry.KindIn).
+	Kind string `json:"kind,omitempty"`
 }
 
 // Entry converts the JSON to a domain entry.
@@ -153,6 +174,11 @@ func (j EntryJSON) Entry() (triage.Entry, error) {
 	}
 	if j.Category != "" {
 		if e.Category, err = triage.ParseCategory(j.Category); err != nil {
+			return e, err
+		}
+	}
+	if j.Kind != "" {
+		if e.Kind, err = triage.ParseSetKind(j.Kind); err != nil {
 			return e, err
 		}
 	}

@@ -560,9 +560,7 @@ func (s *Server) handleReviewItem(c *gin.Context) {
 	}
 	it := itemJSON(&view.Item)
 	it.Case, it.Exhibit = view.Case, view.Exhibit
-	for _, m := range view.Matches {
-		it.Matches = append(it.Matches, matchJSON(m.Match))
-	}
+	it.addMatches(view.Matches)
 	var member *MemberJSON
 	if view.Member != nil {
 		m := memberJSON(*view.Member)
@@ -665,7 +663,7 @@ func (s *Server) ensureLocalSet(ctx context.Context) error {
 		return nil
 	}
 	name := s.cfg.Review.LocalSet
-	b := setfile.NewBuilder(triage.SetMeta{Name: name, Version: "local", Kind: triage.KindAlert,
+	b := setfile.NewBuilder(triage.SetMeta{Name: name, Version: "local", Kind: triage.SetKindAlert,
 		Description: "content confirmed in Winnow's review queue", Created: time.Unix(0, 0).UTC()})
 	var buf bytes.Buffer
 	if _, err := b.WriteTo(&buf); err != nil {
@@ -675,7 +673,7 @@ func (s *Server) ensureLocalSet(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	st := triage.StoredSet{Name: name, Version: "local", Kind: triage.KindAlert, Description: "content confirmed in review",
+	st := triage.StoredSet{Name: name, Version: "local", Kind: triage.SetKindAlert, Description: "content confirmed in review",
 		SHA256: info.SHA256, Size: info.Size}
 	if err := s.cfg.Reviews.EnsureLocalSet(ctx, &st); err != nil {
 		return err

@@ -49,6 +49,7 @@ func (s *Server) routes() []route {
 		{"PUT", "/api/v1/hashsets/:name", triage.PermSets, s.handlePutSet},
 		{"PATCH", "/api/v1/hashsets/:name", triage.PermSets, s.handlePatchSet},
 		{"POST", "/api/v1/hashsets/:name/entries", triage.PermSets, s.handleAddSetEntries},
+		{"GET", "/api/v1/hashsets/:name/export", triage.PermExport, s.handleExportSet},
 
 		{"GET", "/api/v1/users", triage.PermAdmin, s.handleListUsers},
 		{"POST", "/api/v1/users", triage.PermAdmin, s.handleCreateUser},

@@ -1,13 +1,16 @@
 package api
 
 import (
+	"cmp"
 	"context"
+	"io"
 	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/formats"
 )
 
 // handleListSets lists the pushed hash sets with their state and settings.
@@ -40,8 +43,8 @@ func (s *Server) handleGetSet(c *gin.Context) {
 
 // handlePutSet receives a compiled hash-set file (winnow hashset build) as
 // the raw body and queues its import; workers match against it once the
-// import is done, without a restart. Query: version, kind (alert or
-// known-good), description, as the file's metadata says (the import checks
+// import is done, without a restart. Query: version, kind (alert,
+// known-good or mixed), description, as the file's metadata says (the import checks
 // the file). A set of the same name is replaced. 202 for a new file, 200
 // when the set already holds this file.
 //
@@ -52,9 +55,9 @@ func (s *Server) handlePutSet(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	kind := c.DefaultQuery("kind", triage.KindAlert)
-	if kind != triage.KindAlert && kind != triage.KindKnownGood {
-		s.fail(c, triage.Errorf(triage.EINVALID, "kind %q is not alert or known-good", kind))
+	kind := triage.SetKind(c.DefaultQuery("kind", string(triage.SetKindAlert)))
+	if !kind.Valid() && kind != triage.SetKindMixed {
+		s.fail(c, triage.Errorf(triage.EINVALID, "kind %q: want alert, known-good or mixed", kind))
 		return
 	}
 	if c.Request.ContentLength > s.cfg.MaxSetBytes {
@@ -129,6 +132,12 @@ func (s *Server) handleAddSetEntries(c *gin.Context) {
 		s.fail(c, triage.Errorf(triage.EINVALID, "give 1 to 10000 entries, not %d", len(body.Entries)))
 		return
 	}
+	st, err := s.cfg.Sets.Set(c.Request.Context(), c.Param("name"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.adoptSchemes(c.Request.Context(), st)
 	es := make([]triage.Entry, len(body.Entries))
 	for i, j := range body.Entries {
 		e, err := j.Entry()
@@ -145,4 +154,99 @@ func (s *Server) handleAddSetEntries(c *gin.Context) {
 	}
 	s.audit(c, triage.AuditHashSetEntry, "hashset/"+c.Param("name"), map[string]string{"added": strconv.Itoa(len(es)), "entries": strconv.FormatInt(n, 10)})
 	c.JSON(http.StatusOK, gin.H{"added": len(es), "entries": n})
+}
+
+// setExportPage is how many entries an export reads from the store at a time.
+const setExportPage = 10000
+
+// handleExportSet exports a stored set's entries as the database holds them
+// (the compiled file's and those added since): format=vics (profile=Default,
+// US or UK; map=FROM=TO, repeatable, as `hashset export --map`) or format=csv
+// (every field, kind included). A VICS export that cannot be written (a
+// category with no mapping) fails before anything is sent: the entries are
+// checked in a first pass, then streamed. Audited.
+//
+//	GET /api/v1/hashsets/{name}/export
+func (s *Server) handleExportSet(c *gin.Context) {
+	ctx := c.Request.Context()
+	st, err := s.cfg.Sets.Set(ctx, c.Param("name"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if st.State != triage.SetReady {
+		s.fail(c, triage.Errorf(triage.ECONFLICT, "hash set %q is %s; it can be exported once it is ready", st.Name, st.State))
+		return
+	}
+	s.adoptSchemes(ctx, st)
+	var readErr error
+	entries := func(yield func(triage.Entry) bool) {
+		for from := int64(0); from < st.Entries; from += setExportPage {
+			es, err := s.cfg.Sets.SetEntries(ctx, st.ID, from, min(from+setExportPage, st.Entries))
+			if err != nil {
+				readErr = err
+				return
+			}
+			for _, e := range es {
+				if !yield(e) {
+					return
+				}
+			}
+		}
+	}
+	newMap := func() (*formats.CategoryMap, error) {
+		m := formats.NewCategoryMap()
+		for _, spec := range c.QueryArray("map") {
+			if err := m.Add(spec); err != nil {
+				return nil, err
+			}
+		}
+		return m, nil
+	}
+	format := c.DefaultQuery("format", "vics")
+	var write func(io.Writer) error
+	switch format {
+	case "csv":
+		write = func(w io.Writer) error { return formats.WriteCSV(w, entries) }
+	case "vics":
+		if _, err := newMap(); err != nil {
+			s.fail(c, err)
+			return
+		}
+		profile := c.DefaultQuery("profile", "Default")
+		write = func(w io.Writer) error {
+			m, _ := newMap()
+			return formats.WriteVICS(w, entries, formats.VICSOptions{Profile: profile, Map: m})
+		}
+		// A first pass checks that every entry can be written, so that a
+		// failure is an error status, not a truncated file.
+		if err := cmp.Or(write(io.Discard), readErr); err != nil {
+			s.fail(c, err)
+			return
+		}
+	default:
+		s.fail(c, triage.Errorf(triage.EINVALID, "format=%q: want vics or csv", format))
+		return
+	}
+	s.audit(c, triage.AuditHashSetExport, "hashset/"+st.Name, map[string]string{"format": format, "entries": strconv.FormatInt(st.Entries, 10)})
+	ext, ctype := ".json", "application/json"
+	if format == "csv" {
+		ext, ctype = ".csv", "text/csv; charset=utf-8"
+	}
+	c.Header("Content-Type", ctype)
+	c.Header("Content-Disposition", `attachment; filename="`+st.Name+ext+`"`)
+	c.Status(http.StatusOK)
+	if err := cmp.Or(write(c.Writer), readErr); err != nil {
+		s.log.ErrorContext(ctx, "hash set export cut short", "set", st.Name, "err", err)
+	}
+}
+
+// adoptSchemes registers the category schemes a stored set carries, so
+// that its custom categories parse here (serve never sees the --schemes
+// file the set was built with).
+func (s *Server) adoptSchemes(ctx context.Context, st triage.StoredSet) {
+	if c := triage.AdoptSchemes(st.Schemes); len(c) > 0 {
+		s.log.WarnContext(ctx, "hash set carries category schemes defined differently here; the definitions loaded first are used",
+			"set", st.Name, "schemes", c)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -277,6 +278,58 @@ func ParseCategory(s string) (Category, error) {
 	}
 	sort.Strings(codes)
 	return Category{}, Errorf(EINVALID, "category %q: scheme %s has no code %q (codes: %s)", s, scheme, code, strings.Join(codes, ", "))
+}
+
+// SplitCategory parses SCHEME:CODE as stored, without looking the scheme
+// up: for categories a store wrote itself, whose scheme may be a custom
+// one carried by a hash set rather than registered in this process. ""
+// is no category; anything else without a scheme and a code is an error.
+func SplitCategory(s string) (Category, error) {
+	if s == "" {
+		return Category{}, nil
+	}
+	scheme, code, ok := strings.Cut(s, ":")
+	if !ok || scheme == "" || code == "" {
+		return Category{}, Errorf(EINVALID, "category %q: want SCHEME:CODE", s)
+	}
+	return Category{scheme, code}, nil
+}
+
+// AdoptSchemes registers the schemes that no scheme of the same name is
+// registered for (a hash set carries the definitions of the schemes its
+// categories use), and returns the names of those registered with a
+// different definition: the registered one stays, and the caller says
+// so.
+func AdoptSchemes(ss []Scheme) (conflicts []string) {
+	schemesMu.Lock()
+	defer schemesMu.Unlock()
+	for i := range ss {
+		s := ss[i]
+		cur, ok := schemes[s.Name]
+		switch {
+		case !ok:
+			schemes[s.Name] = &s
+		case !sameScheme(cur, &s):
+			conflicts = append(conflicts, s.Name)
+		}
+	}
+	return conflicts
+}
+
+// sameScheme reports whether two schemes define the same codes, integers
+// and ignorable codes.
+func sameScheme(a, b *Scheme) bool {
+	return maps.Equal(a.Labels, b.Labels) && maps.Equal(a.Ints, b.Ints) && maps.Equal(ignorableSet(a), ignorableSet(b))
+}
+
+func ignorableSet(s *Scheme) map[string]bool {
+	m := map[string]bool{}
+	for c, ok := range s.Ignorable {
+		if ok {
+			m[c] = true
+		}
+	}
+	return m
 }
 
 // MustParseCategory is ParseCategory for constants; it panics on error.

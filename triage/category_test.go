@@ -128,3 +128,48 @@ func TestEntryValidate(t *testing.T) {
 		t.Errorf("valid entry: %v", err)
 	}
 }
+
+// TestSplitCategory reads stored categories of any scheme, registered or
+// not, and refuses what is not SCHEME:CODE instead of returning nothing.
+func TestSplitCategory(t *testing.T) {
+	for in, want := range map[string]Category{"": {}, "vic-us:1": {"vic-us", "1"}, "lab-never-registered:X": {"lab-never-registered", "X"}} {
+		if got, err := SplitCategory(in); err != nil || got != want {
+			t.Errorf("SplitCategory(%q) = %v, %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"1", ":1", "vic-us:"} {
+		if _, err := SplitCategory(bad); ErrorCode(err) != EINVALID {
+			t.Errorf("SplitCategory(%q): %v", bad, err)
+		}
+	}
+}
+
+// TestEntryKind: an entry's own kind wins; one without is known-good on an
+// ignorable category or in a known-good set, else alert.
+func TestEntryKind(t *testing.T) {
+	e := NewEntry()
+	for _, tt := range []struct {
+		kind SetKind
+		cat  string
+		set  SetKind
+		want SetKind
+	}{
+		{SetKindKnownGood, "vic-us:1", SetKindAlert, SetKindKnownGood},
+		{SetKindAlert, "vic-us:0", SetKindKnownGood, SetKindAlert},
+		{"", "vic-us:0", SetKindAlert, SetKindKnownGood},
+		{"", "", SetKindKnownGood, SetKindKnownGood},
+		{"", "vic-us:1", SetKindMixed, SetKindAlert},
+		{"", "", "", SetKindAlert},
+	} {
+		e.Kind, e.Category = tt.kind, Category{}
+		if tt.cat != "" {
+			e.Category = MustParseCategory(tt.cat)
+		}
+		if got := e.KindIn(tt.set); got != tt.want {
+			t.Errorf("kind %q, category %q in a %q set: %s, want %s", tt.kind, tt.cat, tt.set, got, tt.want)
+		}
+	}
+	if _, err := ParseSetKind("mixed"); err == nil {
+		t.Error("an entry kind of mixed accepted")
+	}
+}

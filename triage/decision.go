@@ -9,7 +9,7 @@ type Verdict string
 // The verdicts, in the order reports list them.
 const (
 	// VerdictKnown: the item is known material (an exact digest match, or a
-	// perceptual match the rules call certain) of an alert set.
+	// perceptual match the rules call certain) of an alert entry.
 	VerdictKnown Verdict = "known"
 	// VerdictVariant: the item is near known material but not certainly
 	// the same; a reviewer confirms it.
@@ -51,6 +51,12 @@ type Decision struct {
 	// Reason says in a few words why, for reports ("md5 match in set X",
 	// "pdq distance 12 and phash distance 4").
 	Reason string
+	// AlsoKnownGood are the exact (digest) matches on known-good entries of
+	// an item whose verdict an alert match decided: the file is listed as
+	// known-good too. The alert wins, but this is a conflict the examiner
+	// must see (a mislabelled entry on one side or the other); Reason says
+	// so as well.
+	AlsoKnownGood []Match
 }
 
 func (d Decision) String() string { return fmt.Sprintf("%s (%s)", d.Verdict, d.Reason) }

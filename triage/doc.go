@@ -23,6 +23,15 @@
 // agrees on the same entry (and the reverse). Rules.Decide turns the
 // matches into a Verdict.
 //
+// Every hash-set Entry has a SetKind, from its source: alert (known
+// material: a match makes the item known or variant) or known-good (NSRL
+// and the like: ignorable). A set compiled from both kinds of source keeps
+// each entry's own (the set is then mixed), an alert match wins over a
+// known-good one on the same file and the Decision says so
+// (AlsoKnownGood), and a set carries the definitions of the category
+// Schemes its entries use, so that a custom scheme means the same in every
+// process that loads the set.
+//
 // Hashes are comparable fixed-size values (MD5, SHA1, SHA256, PDQ, PHash,
 // DHash, AHash) with Parse functions and String methods in lowercase hex, so
 // they serve as map keys and compare with ==.

@@ -6,6 +6,29 @@ import (
 	"strings"
 )
 
+// SetKind says what a match on a hash-set entry means.
+type SetKind string
+
+// Set kinds.
+const (
+	SetKindAlert     SetKind = "alert"      // known material: a match is "known" or "variant"
+	SetKindKnownGood SetKind = "known-good" // known-benign (NSRL and the like): a match is "ignorable"
+	// SetKindMixed describes a whole set whose entries are of both kinds
+	// (an NSRL list compiled with a VICS export); an entry is never mixed.
+	SetKindMixed SetKind = "mixed"
+)
+
+// Valid reports whether k is the kind of an entry: alert or known-good.
+func (k SetKind) Valid() bool { return k == SetKindAlert || k == SetKindKnownGood }
+
+// ParseSetKind parses "alert" or "known-good".
+func ParseSetKind(s string) (SetKind, error) {
+	if k := SetKind(s); k.Valid() {
+		return k, nil
+	}
+	return "", Errorf(EINVALID, "hash set kind %q: want %s or %s", s, SetKindAlert, SetKindKnownGood)
+}
+
 // Entry is one record of a hash set: the hashes that identify one piece of
 // content, and what the set's source says about it. Readers fill in what
 // their format carries and keep every other field verbatim in Extra, so
@@ -31,6 +54,11 @@ type Entry struct {
 	// ID is the source's own record identifier (VICS MediaID, NCMEC id,
 	// NSRL product code, ...), if any.
 	ID string
+	// Kind says what a match on the entry means: alert (known material)
+	// or known-good. It belongs to the entry's source (an NSRL record is
+	// known-good whatever it is compiled with); "" means the source does
+	// not say, and the builder decides (see setfile.Builder.Add).
+	Kind SetKind
 	// Category is the classification, in a named scheme; zero means
 	// uncategorised.
 	Category Category
@@ -49,6 +77,20 @@ type Entry struct {
 
 // NewEntry returns an empty entry with the unknown markers set.
 func NewEntry() Entry { return Entry{PDQQuality: -1, Size: -1} }
+
+// KindIn returns the kind the entry has in a set of kind setKind: its own
+// Kind when its source said; else known-good when its category is
+// ignorable (VICS non-pertinent, NIST's CAID-format known-good sets) or the
+// set is known-good; else alert.
+func (e *Entry) KindIn(setKind SetKind) SetKind {
+	switch {
+	case e.Kind != "":
+		return e.Kind
+	case e.Category.Ignorable(), setKind == SetKindKnownGood:
+		return SetKindKnownGood
+	}
+	return SetKindAlert
+}
 
 // HasHash reports whether the entry carries at least one hash Winnow can match on.
 func (e *Entry) HasHash() bool { return e.Algos&(AlgosCrypto|AlgoSet(AlgoPDQ|AlgoPHash)) != 0 }
@@ -69,6 +111,9 @@ func (e *Entry) Validate() error {
 	if e.Algos.Has(AlgoMD5) && e.MD5 == emptyMD5 || e.Algos.Has(AlgoSHA1) && e.SHA1 == emptySHA1 ||
 		e.Algos.Has(AlgoSHA256) && e.SHA256 == emptySHA256 {
 		return Errorf(EINVALID, "hash of the empty file: it matches every zero-byte file")
+	}
+	if e.Kind != "" && !e.Kind.Valid() {
+		return Errorf(EINVALID, "entry kind %q: want %s or %s", e.Kind, SetKindAlert, SetKindKnownGood)
 	}
 	if e.PDQQuality > 100 || e.PDQQuality < -1 {
 		return Errorf(EINVALID, "PDQ quality %d out of range 0-100", e.PDQQuality)

@@ -119,6 +119,9 @@ type Item struct {
 	// Go-quoted, when sanitising InnerPath's last part changed it (absolute
 	// paths, "..", backslashes, control characters, invalid UTF-8).
 	RawName string `json:"raw_name,omitempty"`
+	// Origin is where in a disk image the item was found (file system,
+	// deleted or carved, image offset, the file system's timestamps).
+	Origin *Origin `json:"origin,omitempty"`
 	// SubmitterID is the user who uploaded the item (or its archive).
 	SubmitterID int64     `json:"submitter_id,omitempty"`
 	ReceivedAt  time.Time `json:"received_at"`
@@ -200,6 +203,7 @@ type ItemFilter struct {
 	State     ItemState // "" for any
 	Verdict   Verdict   // "" for any
 	ParentID  int64     // 0 for any
+	Path      string    // "" for any: items with exactly this path
 	After     int64
 	Limit     int // 0 means 100; at most 1000
 }
@@ -348,31 +352,32 @@ type AuditEvent struct {
 
 // Audit actions.
 const (
-	AuditUpload       = "item.upload"
-	AuditMediaAccess  = "item.media"
-	AuditDecision     = "item.decision"
-	AuditExport       = "exhibit.export"
-	AuditUserCreate   = "user.create"
-	AuditTokenCreate  = "token.create"
-	AuditTokenRevoke  = "token.revoke"
-	AuditHashSetPush  = "hashset.push"
-	AuditHashSetEdit  = "hashset.update"
-	AuditHashSetEntry = "hashset.entries"
-	AuditCaseCreate   = "case.create"
-	AuditCaseMember   = "case.member"
-	AuditReviewClaim  = "review.claim"
-	AuditReviewVote   = "review.vote"
-	AuditAdjudicate   = "review.adjudicate"
-	AuditPromote      = "review.promote"
-	AuditReviewUndo   = "review.undo"
-	AuditOverturn     = "review.overturn"
-	AuditWithdraw     = "review.withdraw"
-	AuditWellness     = "user.wellness"
-	AuditReviewExport = "case.review_export"
-	AuditLogin        = "session.login"
-	AuditLoginFailed  = "session.login_failed"
-	AuditLogout       = "session.logout"
-	AuditPassword     = "user.password"
+	AuditUpload        = "item.upload"
+	AuditMediaAccess   = "item.media"
+	AuditDecision      = "item.decision"
+	AuditExport        = "exhibit.export"
+	AuditUserCreate    = "user.create"
+	AuditTokenCreate   = "token.create"
+	AuditTokenRevoke   = "token.revoke"
+	AuditHashSetPush   = "hashset.push"
+	AuditHashSetEdit   = "hashset.update"
+	AuditHashSetEntry  = "hashset.entries"
+	AuditHashSetExport = "hashset.export"
+	AuditCaseCreate    = "case.create"
+	AuditCaseMember    = "case.member"
+	AuditReviewClaim   = "review.claim"
+	AuditReviewVote    = "review.vote"
+	AuditAdjudicate    = "review.adjudicate"
+	AuditPromote       = "review.promote"
+	AuditReviewUndo    = "review.undo"
+	AuditOverturn      = "review.overturn"
+	AuditWithdraw      = "review.withdraw"
+	AuditWellness      = "user.wellness"
+	AuditReviewExport  = "case.review_export"
+	AuditLogin         = "session.login"
+	AuditLoginFailed   = "session.login_failed"
+	AuditLogout        = "session.logout"
+	AuditPassword      = "user.password"
 )
 
 // AuditFilter selects audit events, newest first.
@@ -401,7 +406,7 @@ type StoredSet struct {
 	ID          int64          `json:"id"`
 	Name        string         `json:"name"`
 	Version     string         `json:"version"`
-	Kind        string         `json:"kind"`
+	Kind        SetKind        `json:"kind"`
 	Description string         `json:"description,omitempty"`
 	SHA256      SHA256         `json:"-"`
 	Size        int64          `json:"size"`
@@ -420,6 +425,9 @@ type StoredSet struct {
 	PushedBy  int64     `json:"pushed_by,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// Schemes are the category schemes the compiled file carries
+	// (SetMeta.Schemes), recorded by its import.
+	Schemes []Scheme `json:"schemes,omitempty"`
 }
 
 // SetUpdate changes a stored set's settings; nil fields stay as they are.

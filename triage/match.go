@@ -6,7 +6,9 @@ package triage
 type Match struct {
 	Set        string
 	SetVersion string
-	SetKind    string // KindAlert or KindKnownGood
+	// SetKind is the kind of the entry matched (alert or known-good): in
+	// a mixed set it differs from entry to entry.
+	SetKind SetKind
 	// Entry is the entry's index in its set; EntryID the source's own
 	// record id (VICS MediaID and the like).
 	Entry    int

@@ -54,4 +54,15 @@ const (
 	MIMEHEIF    = "image/heif"
 	MIMEAVIF    = "image/avif"
 	MIMEUnknown = "application/octet-stream"
+
+	// Disk images (package disk expands them): an EWF image's first (or
+	// only) segment, a later segment (read with the first, not on its
+	// own), EWF version 2 and logical evidence files (recognised, not
+	// read), and raw images (a partition table or a file system at the
+	// start).
+	MIMEEWF        = "application/x-ewf"
+	MIMEEWFSegment = "application/x-ewf-segment"
+	MIMEEWF2       = "application/x-ewf2"
+	MIMEEWFLogical = "application/x-ewf-logical"
+	MIMEDiskImage  = "application/x-raw-disk-image"
 )

@@ -10,6 +10,7 @@ import (
 
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/container"
+	"github.com/winnow-forensics/winnow/triage/disk"
 	"github.com/winnow-forensics/winnow/triage/pipeline"
 )
 
@@ -85,14 +86,20 @@ func (w *Worker) expand(ctx context.Context, kind container.Container, it *triag
 	if x.recorded, err = w.recordedChildren(ctx, it); err != nil {
 		return nil, fmt.Errorf("children of item %d: %w", it.ID, err)
 	}
-	_, walkErr := kind.Expand(ctx, ra, size, container.Options{Limits: w.cfg.Archive, Name: path.Base(it.Path)},
+	open, closeAll := w.besides(ctx, it)
+	_, walkErr := kind.Expand(ctx, ra, size, container.Options{Limits: w.cfg.Archive, Name: path.Base(it.Path), Open: open},
 		func(m *container.Member, r io.Reader) error { return w.member(ctx, it, m, r, &x) })
+	closeAll()
 	var infra *infraError
 	switch {
 	case errors.As(walkErr, &infra):
 		return nil, infra.err
 	case ctx.Err() != nil:
 		return nil, ctx.Err()
+	case errors.Is(walkErr, disk.ErrIncomplete) && it.Attempts < maxSegmentWaits:
+		// The image's later segments are probably still uploading: try
+		// again later (what was recorded stays recorded).
+		return nil, fmt.Errorf("item %d: %w", it.ID, walkErr)
 	}
 	if x.resumed > 0 {
 		w.log.InfoContext(ctx, "archive expansion resumed", "item_id", it.ID, "children", x.items,
@@ -171,7 +178,7 @@ func (w *Worker) member(ctx context.Context, parent *triage.Item, m *container.M
 	}
 	child := triage.Item{
 		ExhibitID: parent.ExhibitID, ParentID: parent.ID, Path: parent.Path, InnerPath: m.Inner, RawName: m.RawName,
-		SubmitterID: parent.SubmitterID, Size: info.Size, Digests: info.Digests,
+		SubmitterID: parent.SubmitterID, Size: info.Size, Digests: info.Digests, Origin: m.Origin(),
 	}
 	created, err := w.cfg.Items.CreateItem(ctx, &child, nil)
 	if triage.ErrorCode(err) == triage.EINVALID { // a path over the length limit

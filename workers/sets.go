@@ -108,6 +108,12 @@ func (s *SetSync) load(ctx context.Context, st triage.StoredSet) (*loadedSet, er
 	if err != nil {
 		return nil, err
 	}
+	if c := hs.SchemeConflicts(); len(c) > 0 {
+		// Entry kinds were decided when the set was built; only labels
+		// and the parsing of new categories use this process's definition.
+		s.Logger.WarnContext(ctx, "hash set carries category schemes defined differently here; the definitions loaded first are used",
+			"set", st.Name, "schemes", c)
+	}
 	hs.Meta.Name, hs.Meta.Version, hs.Meta.Kind = st.Name, st.Version, st.Kind
 	if st.PDQRadius > 0 {
 		hs.Meta.PDQRadius = st.PDQRadius

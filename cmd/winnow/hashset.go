@@ -67,10 +67,13 @@ Categories are (scheme, code) pairs, written SCHEME:CODE (schemes: %s;
 more with --schemes FILE). --category applies to entries that have no
 category of their own (media folders, plain lists).
 
-The set's kind decides what a match means: "alert" (known material:
-verdict known or variant) or "known-good" (NSRL and the like: verdict
-ignorable). By default it is taken from the inputs (NSRL is known-good)
-and is "alert" otherwise.`
+Each entry's kind decides what a match on it means: "alert" (known
+material: verdict known or variant) or "known-good" (verdict ignorable).
+It comes from the entry's source: NSRL records, EnCase "Known" and
+HashKeeper non-notable sets, and entries with an ignorable category
+(vic-us:0, caid:ignorable) are known-good; everything else is alert. So
+an NSRL list compiled with a VICS or NCMEC file stays known-good entry by
+entry (the set is then "mixed"). --kind forces one kind on every entry.`
 
 func runHashsetBuild(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "hashset build", "--out FILE [flags] INPUT...",
@@ -78,12 +81,13 @@ func runHashsetBuild(ctx context.Context, e *env, args []string) error {
 	out := fs.String("out", "", "the compiled set to write (required)")
 	name := fs.String("name", "", "set name (default: from the input, else the output file name)")
 	version := fs.String("version", "", "set version (default: the build date)")
-	kind := fs.String("kind", "", "alert or known-good (default: from the inputs)")
+	kind := fs.String("kind", "", "alert or known-good for every entry (default: each entry's source decides)")
 	category := fs.String("category", "", "SCHEME:CODE for entries without a category")
 	format := fs.String("format", "", "force the input format instead of detecting it")
 	algo := fs.String("algo", "", "hash type of an ambiguous plain list (64 hex digits: sha256 or pdq)")
 	scheme := fs.String("scheme", "", "category scheme for integer categories (default: from the file's profile)")
 	schemesFile := fs.String("schemes", "", "JSON file of custom category schemes")
+	assumeQuality := fs.Int("assume-pdq-quality", 0, "quality (1-100) for PDQ hashes whose source records none, e.g. the legacy pdq-photo-hasher output (0: unknown; the matcher matches unknown-quality hashes)")
 	pdqRadius := fs.Int("pdq-radius", 0, "PDQ match radius for this set (0: the matcher's default, 31)")
 	phashRadius := fs.Int("phash-radius", 0, "pHash match radius for this set (0: the matcher's default)")
 	description := fs.String("description", "", "free-text description stored in the set")
@@ -102,7 +106,7 @@ func runHashsetBuild(ctx context.Context, e *env, args []string) error {
 			return &exitError{2, err}
 		}
 	}
-	opt := formats.Options{Scheme: *scheme}
+	opt := formats.Options{Scheme: *scheme, AssumePDQQuality: *assumeQuality}
 	if *format != "" {
 		if opt.Format, err = formats.ParseFormat(*format); err != nil {
 			return &exitError{2, err}
@@ -126,18 +130,23 @@ func runHashsetBuild(ctx context.Context, e *env, args []string) error {
 			return &exitError{2, err}
 		}
 	}
-	if *kind != "" && *kind != triage.KindAlert && *kind != triage.KindKnownGood {
-		return &exitError{2, fmt.Errorf("--kind %q: want %s or %s", *kind, triage.KindAlert, triage.KindKnownGood)}
+	var setKind triage.SetKind
+	if *kind != "" {
+		if setKind, err = triage.ParseSetKind(*kind); err != nil {
+			return &exitError{2, fmt.Errorf("--kind: %w", err)}
+		}
 	}
 
 	start := time.Now()
 	b := setfile.NewBuilder(triage.SetMeta{
-		Name: *name, Version: *version, Kind: *kind, Description: *description,
+		Name: *name, Version: *version, Kind: triage.SetKindAlert, Description: *description,
 		Created: time.Now().UTC().Truncate(time.Second), PDQRadius: *pdqRadius, PHashRadius: *phashRadius,
 	})
-	kinds := map[string]bool{}
+	if setKind != "" {
+		b.Meta.Kind = setKind
+	}
 	for _, in := range inputs {
-		src, err := importInput(ctx, e, b, in, opt, defCat, *showErrors)
+		src, err := importInput(ctx, e, b, in, opt, defCat, setKind, *showErrors)
 		if err != nil {
 			return err
 		}
@@ -146,19 +155,12 @@ func runHashsetBuild(ctx context.Context, e *env, args []string) error {
 		b.Meta.Stats.Imported += src.Stats.Imported
 		b.Meta.Stats.Duplicate += src.Stats.Duplicate
 		b.Meta.Stats.Rejected += src.Stats.Rejected
-		kinds[src.Meta["kind"]] = true
 		if b.Meta.Name == "" && src.Meta["name"] != "" {
 			b.Meta.Name = src.Meta["name"]
 		}
 		fmt.Fprintf(e.stderr, "%s (%s): %s\n", in, src.Format, src.Stats)
 		if ctx.Err() != nil {
 			return &exitError{130, fmt.Errorf("interrupted; %s not written", *out)}
-		}
-	}
-	if b.Meta.Kind == "" {
-		b.Meta.Kind = triage.KindAlert
-		if len(kinds) == 1 && kinds[triage.KindKnownGood] {
-			b.Meta.Kind = triage.KindKnownGood
 		}
 	}
 	if b.Meta.Name == "" {
@@ -174,7 +176,7 @@ func runHashsetBuild(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "wrote %s: set %q version %q (%s), %d entries; %s; %.2f s\n",
-		*out, b.Meta.Name, b.Meta.Version, b.Meta.Kind, b.Len(), b.Meta.Stats, time.Since(start).Seconds())
+		*out, b.Meta.Name, b.Meta.Version, b.Kind(), b.Len(), b.Meta.Stats, time.Since(start).Seconds())
 	return nil
 }
 
@@ -196,14 +198,16 @@ func loadSchemes(path string) error {
 	return err
 }
 
-// importInput adds one INPUT to the builder: a media folder or a hash-set file.
-func importInput(ctx context.Context, e *env, b *setfile.Builder, in string, opt formats.Options, defCat triage.Category, showErrors int) (triage.SetSource, error) {
+// importInput adds one INPUT to the builder: a media folder or a hash-set
+// file. kind, when set, is the kind of every entry; else each entry's
+// source decides (setfile.Builder.Add).
+func importInput(ctx context.Context, e *env, b *setfile.Builder, in string, opt formats.Options, defCat triage.Category, kind triage.SetKind, showErrors int) (triage.SetSource, error) {
 	fi, err := os.Stat(in)
 	if err != nil {
 		return triage.SetSource{}, fmt.Errorf("cannot read %s: %w", in, triage.UnwrapPath(err))
 	}
 	if fi.IsDir() {
-		return importMedia(ctx, e, b, in, defCat, showErrors)
+		return importMedia(ctx, e, b, in, defCat, kind, showErrors)
 	}
 	var src formats.Source
 	if opt.Format == formats.NSRL3 || opt.Format == "" && isSQLite(in) {
@@ -247,6 +251,9 @@ func importInput(ctx context.Context, e *env, b *setfile.Builder, in string, opt
 		if ent.Category.IsZero() {
 			ent.Category = defCat
 		}
+		if kind != "" {
+			ent.Kind = kind
+		}
 		added, err := b.Add(ent)
 		switch {
 		case err != nil:
@@ -283,7 +290,7 @@ func isSQLite(path string) bool {
 }
 
 // importMedia hashes every file under dir and adds one entry per file.
-func importMedia(ctx context.Context, e *env, b *setfile.Builder, dir string, cat triage.Category, showErrors int) (triage.SetSource, error) {
+func importMedia(ctx context.Context, e *env, b *setfile.Builder, dir string, cat triage.Category, kind triage.SetKind, showErrors int) (triage.SetSource, error) {
 	rec := triage.SetSource{Path: dir, Format: "media"}
 	h := hashing.New(hashing.Options{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash), Decoders: decoders})
 	type result struct {
@@ -310,7 +317,7 @@ func importMedia(ctx context.Context, e *env, b *setfile.Builder, dir string, ca
 		ent.Pos = int64(i + 1)
 		ent.Name = r.rel
 		ent.Size = r.fp.Size
-		ent.Category = cat
+		ent.Category, ent.Kind = cat, kind
 		ent.MD5, ent.SHA1, ent.SHA256 = r.fp.MD5, r.fp.SHA1, r.fp.SHA256
 		ent.Algos = triage.AlgosCrypto
 		if r.fp.Perceptual {
@@ -365,8 +372,9 @@ func runHashsetInfo(ctx context.Context, e *env, args []string) error {
 			perAlgo[c.name] = c.n
 		}
 	}
-	perCat := map[string]int{}
+	perCat, perKind := map[string]int{}, map[string]int{}
 	for i := 0; i < s.Len(); i++ {
+		perKind[string(s.Kind(i))]++
 		c := s.Category(i).String()
 		if c == "" {
 			c = "none"
@@ -378,7 +386,7 @@ func runHashsetInfo(ctx context.Context, e *env, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(map[string]any{
 			"name": s.Meta.Name, "version": s.Meta.Version, "kind": s.Meta.Kind, "created": s.Meta.Created,
-			"entries": s.Len(), "algorithms": perAlgo, "categories": perCat, "meta": s.Meta,
+			"entries": s.Len(), "kinds": perKind, "algorithms": perAlgo, "categories": perCat, "meta": s.Meta,
 		})
 	}
 	w := e.stdout
@@ -388,6 +396,12 @@ func runHashsetInfo(ctx context.Context, e *env, args []string) error {
 	}
 	if s.Meta.PDQRadius != 0 || s.Meta.PHashRadius != 0 {
 		fmt.Fprintf(w, "radius:   pdq %d, phash %d (0 = matcher default)\n", s.Meta.PDQRadius, s.Meta.PHashRadius)
+	}
+	if s.Meta.Kind == triage.SetKindMixed {
+		fmt.Fprintf(w, "kinds:\n")
+		for _, k := range sortedKeys(perKind) {
+			fmt.Fprintf(w, "  %-10s %d\n", k, perKind[k])
+		}
 	}
 	fmt.Fprintf(w, "algorithms:\n")
 	for _, k := range sortedKeys(perAlgo) {
@@ -420,12 +434,13 @@ func sortedKeys(m map[string]int) []string {
 }
 
 func runHashsetExport(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "hashset export", "--format vics|plain|csv [flags] FILE",
-		"Write a compiled hash set in an interchange format: VICS 2.0 JSON (hash-set or case shape), a plain list of one hash type, or CSV with every field.")
+	fs := newFlagSet(e, "hashset export", "--format vics|plain|csv [flags] FILE", hashsetExportDescription)
 	format := fs.String("format", "vics", "vics, plain or csv")
 	algo := fs.String("algo", "md5", "with --format plain: the hash type to list")
-	profile := fs.String("profile", "", "with --format vics: US, UK or Default (default: from the categories)")
+	profile := fs.String("profile", "", "with --format vics: Default, US or UK (default: UK for CAID categories, else Default)")
 	shape := fs.String("shape", "hashset", "with --format vics: hashset or case")
+	var maps multiFlag
+	fs.Var(&maps, "map", "with --format vics: convert a category, FROM=TO (industry:A1=vic-us:1, industry:*=vic-us:1, or =none to drop it); repeatable")
 	out := fs.String("out", "", "write here instead of stdout")
 	files, err := parseArgs(fs, args)
 	if err != nil {
@@ -454,7 +469,16 @@ func runHashsetExport(ctx context.Context, e *env, args []string) error {
 		if p == "" {
 			p = vicsProfileFor(s)
 		}
-		err = formats.WriteVICS(w, s.Entries, formats.VICSOptions{Shape: *shape, Profile: p})
+		cm := formats.NewCategoryMap()
+		for _, m := range maps {
+			if merr := cm.Add(m); merr != nil {
+				return &exitError{2, fmt.Errorf("--map: %w", merr)}
+			}
+		}
+		err = formats.WriteVICS(w, s.Entries, formats.VICSOptions{Shape: *shape, Profile: p, Map: cm})
+		for _, line := range cm.Summary() {
+			fmt.Fprintf(e.stderr, "categories: %s\n", line)
+		}
 	case "plain":
 		set, perr := triage.ParseAlgoSet(*algo)
 		if perr != nil {
@@ -469,18 +493,35 @@ func runHashsetExport(ctx context.Context, e *env, args []string) error {
 	if err == nil && f != nil {
 		err = f.Close()
 	}
+	if err != nil && f != nil {
+		os.Remove(*out) // never leave half an export behind
+	}
 	return err
 }
 
-// vicsProfileFor picks the VICS profile matching the set's categories.
+const hashsetExportDescription = `Write a compiled hash set in an interchange format: VICS 2.0 JSON
+(hash-set or case shape), a plain list of one hash type, or CSV with
+every field (kind included).
+
+VICS profiles: Default (vic-us categories; the only profile IPED reads,
+hashset shape), US (vic-us) and UK (caid). Categories of other schemes
+are converted by --map, else by the built-in table (vic-dhs <-> vic-us
+exactly; caid and industry -> vic-us:1, losing the severity); what was
+converted, and what it lost, is printed. Known-good entries are written
+with the profile's non-pertinent category, so they stay known-good when
+read back. MediaIDs are unique. A plain list keeps only the hashes: read
+it back with --kind known-good where it was known-good.`
+
+// vicsProfileFor picks the VICS profile for the set's categories: UK when
+// they are CAID's, else Default.
 func vicsProfileFor(s *setfile.Set) string {
 	for i := 0; i < s.Len(); i++ {
 		switch s.Category(i).Scheme {
 		case triage.SchemeCAID:
 			return "UK"
 		case triage.SchemeVICUS:
-			return "US"
+			return "Default"
 		}
 	}
-	return "US"
+	return "Default"
 }

@@ -48,7 +48,7 @@ func runHashsetPush(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%s: %w", paths[0], err)
 	}
 	meta := hs.Meta
-	q := url.Values{"version": {meta.Version}, "kind": {meta.Kind}}
+	q := url.Values{"version": {meta.Version}, "kind": {string(meta.Kind)}}
 	if meta.Description != "" {
 		q.Set("description", meta.Description)
 	}

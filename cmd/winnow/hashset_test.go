@@ -1,13 +1,20 @@
 package main
 
 import (
+	"bytes"
+	"encoding/csv"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/formats"
+	"github.com/winnow-forensics/winnow/triage/report"
 	"github.com/winnow-forensics/winnow/triage/setfile"
 	"github.com/winnow-forensics/winnow/triage/triagetest"
 )
@@ -32,7 +39,7 @@ func TestHashsetBuildFromMedia(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Len() != 6 || s.Meta.Name != "Benign reviewed set" || s.Meta.Kind != triage.KindAlert {
+	if s.Len() != 6 || s.Meta.Name != "Benign reviewed set" || s.Meta.Kind != triage.SetKindAlert {
 		t.Fatalf("set: %d entries, meta %+v", s.Len(), s.Meta)
 	}
 	if st := s.Meta.Stats; st.Read != 7 || st.Imported != 6 || st.Rejected != 1 {
@@ -143,10 +150,179 @@ func TestHashsetBuildHashKeeper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Len() != 3 || s.Meta.Kind != triage.KindKnownGood {
+	if s.Len() != 3 || s.Meta.Kind != triage.SetKindKnownGood {
 		t.Fatalf("set: %d entries, kind %q", s.Len(), s.Meta.Kind)
 	}
 	if e := s.Entry(0); e.Extra["hashset_name"] != "SYN00001 Synthetic Set" {
 		t.Errorf("entry 0: extra %v", e.Extra)
+	}
+}
+
+// scanOne scans dir against the given sets and returns the report.
+func scanOne(t *testing.T, dir string, sets ...string) *report.Report {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "out")
+	args := []string{"scan", "--out", out}
+	for _, s := range sets {
+		args = append(args, "--hashset", s)
+	}
+	if code, _, stderr := runWinnow(t, append(args, dir)...); code != 0 {
+		t.Fatalf("scan: exit %d\n%s", code, stderr)
+	}
+	r, _ := readReport(t, out)
+	return r
+}
+
+// TestMixedBuildKeepsKnownGood is the regression for the "benign becomes
+// known" cases of a mixed build: an NSRL list compiled with a VICS alert
+// source into one set, and that set exported to VICS and imported again.
+// A file listed only in NSRL is ignorable in every case; a known file
+// stays known.
+func TestMixedBuildKeepsKnownGood(t *testing.T) {
+	dir := t.TempDir()
+	seizure := filepath.Join(dir, "seizure")
+	for _, p := range []string{"System/wallpaper.jpg", "DCIM/100DEMO/IMG_0001.jpg"} {
+		writeFile(t, filepath.Join(seizure, filepath.Base(p)), mustReadFile(t, filepath.Join(demoDir, "seizure", p)))
+	}
+	check := func(what string, r *report.Report, cat string) {
+		t.Helper()
+		if it := byPath(r, "wallpaper.jpg"); it == nil || it.Verdict != "ignorable" || len(it.AlsoKnownGood) > 0 {
+			t.Errorf("%s: wallpaper.jpg (NSRL only) is %+v, want ignorable", what, it)
+		}
+		if it := byPath(r, "IMG_0001.jpg"); it == nil || it.Verdict != "known" || it.Category != cat {
+			t.Errorf("%s: IMG_0001.jpg is %+v, want known %s", what, it, cat)
+		}
+	}
+	nsrl, vics := filepath.Join(demoDir, "known-good.txt"), filepath.Join(demoDir, "known.json")
+	check("two sets", scanOne(t, seizure, vics, nsrl), "vic-us:1")
+
+	mixed := filepath.Join(dir, "mixed.wset")
+	code, _, stderr := runWinnow(t, "hashset", "build", "--out", mixed, nsrl, vics)
+	if code != 0 || !strings.Contains(stderr, "(mixed)") {
+		t.Fatalf("build: exit %d\n%s", code, stderr)
+	}
+	check("one mixed set", scanOne(t, seizure, mixed), "vic-us:1")
+
+	code, stdout, stderr := runWinnow(t, "hashset", "info", mixed)
+	if code != 0 || !strings.Contains(stdout, "kind:     mixed") || !regexp.MustCompile(`known-good +2\n`).MatchString(stdout) {
+		t.Errorf("info: %d\n%s%s", code, stdout, stderr)
+	}
+
+	// Through VICS and back, in every profile (UK needs the vic-us
+	// categories mapped: there is no built-in vic-us -> caid mapping).
+	for _, tt := range []struct {
+		profile string
+		maps    []string
+		cat     string
+	}{{"Default", nil, "vic-us:1"}, {"US", nil, "vic-us:1"}, {"UK", []string{"--map", "vic-us:*=caid:A"}, "caid:A"}} {
+		export := filepath.Join(dir, "export-"+tt.profile+".json")
+		args := append([]string{"hashset", "export", "--profile", tt.profile, "--out", export}, tt.maps...)
+		code, _, stderr := runWinnow(t, append(args, mixed)...)
+		if code != 0 {
+			t.Fatalf("export %s: exit %d\n%s", tt.profile, code, stderr)
+		}
+		again := filepath.Join(dir, "again-"+tt.profile+".wset")
+		if code, _, stderr := runWinnow(t, "hashset", "build", "--out", again, export); code != 0 {
+			t.Fatalf("rebuild %s: exit %d\n%s", tt.profile, code, stderr)
+		}
+		check("exported in "+tt.profile+" and rebuilt", scanOne(t, seizure, again), tt.cat)
+	}
+	if code, _, stderr := runWinnow(t, "hashset", "export", "--profile", "UK", "--out", filepath.Join(dir, "x.json"), mixed); code == 0 ||
+		!strings.Contains(stderr, "--map vic-us:") {
+		t.Errorf("UK export without --map: exit %d\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x.json")); !os.IsNotExist(err) {
+		t.Errorf("a failed export left its file: %v", err)
+	}
+}
+
+// TestAlertAndKnownGoodConflict lists one benign file both as known
+// material (a test label) and in NSRL: the alert wins, and report.json,
+// report.csv and report.html say that it is also listed as known-good.
+func TestAlertAndKnownGoodConflict(t *testing.T) {
+	dir := t.TempDir()
+	seizure := filepath.Join(dir, "seizure")
+	writeFile(t, filepath.Join(seizure, "wallpaper.jpg"), mustReadFile(t, filepath.Join(demoDir, "seizure", "System", "wallpaper.jpg")))
+	alert := filepath.Join(dir, "alert.json")
+	writeFile(t, alert, []byte(`{"@odata.context":"http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/US/$metadata#Media",
+		"value":[{"MediaID":7,"Category":1,"MD5":"93F04D7B02BF2C029883BE33E066E3D5","Comments":"TEST LABEL on a benign image"}]}`))
+	set := filepath.Join(dir, "both.wset")
+	if code, _, stderr := runWinnow(t, "hashset", "build", "--out", set, "--name", "both", alert, filepath.Join(demoDir, "known-good.txt")); code != 0 {
+		t.Fatalf("build: %d %s", code, stderr)
+	}
+	out := filepath.Join(dir, "out")
+	if code, _, stderr := runWinnow(t, "scan", "--hashset", set, "--out", out, seizure); code != 0 {
+		t.Fatalf("scan: %d %s", code, stderr)
+	}
+	r, _ := readReport(t, out)
+	it := byPath(r, "wallpaper.jpg")
+	if it == nil || it.Verdict != "known" || !slices.Equal(it.AlsoKnownGood, []string{"both"}) ||
+		!strings.HasSuffix(it.Reason, "; also listed as known-good in both") || r.Counts.AlsoKnownGood != 1 {
+		t.Fatalf("item %+v, counts %+v", it, r.Counts)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(mustReadFile(t, filepath.Join(out, "report.csv")))).ReadAll()
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("report.csv: %v %q", err, rows)
+	}
+	if col := slices.Index(rows[0], "also_known_good"); col < 0 || rows[1][col] != "both" {
+		t.Errorf("report.csv: also_known_good column %d in %q", col, rows)
+	}
+	if html := string(mustReadFile(t, filepath.Join(out, "report.html"))); !strings.Contains(html, "Listed as known material and as known-good") {
+		t.Errorf("report.html does not show the conflict")
+	}
+}
+
+// fileCategories reads a hash-set file and returns its entries'
+// categories, sorted.
+func fileCategories(t *testing.T, path string) []string {
+	t.Helper()
+	src, err := formats.Open(path, formats.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	var cats []string
+	for {
+		e, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		cats = append(cats, e.Category.String())
+	}
+	slices.Sort(cats)
+	return cats
+}
+
+// TestExportMapsCategories exports an NCMEC set (industry categories) to
+// VICS: the built-in mapping converts them and says what it lost, --map
+// overrides it, and =none drops the category on purpose.
+func TestExportMapsCategories(t *testing.T) {
+	dir := t.TempDir()
+	set := filepath.Join(dir, "ncmec.wset")
+	ncmec := filepath.Join("..", "..", "triage", "formats", "testdata", "synthetic", "ncmec", "entries-synthetic.xml")
+	if code, _, stderr := runWinnow(t, "hashset", "build", "--out", set, ncmec); code != 0 {
+		t.Fatalf("build: %d %s", code, stderr)
+	}
+	for _, tt := range []struct {
+		args []string
+		cat  string // of the industry:A1 entry, read back
+		note string
+	}{
+		{nil, "vic-us:1", "industry:A1 -> vic-us:1 (built in); lossy: the industry age group and act (A1-B2) are lost"},
+		{[]string{"--map", "industry:A1=vic-us:2"}, "vic-us:2", "industry:A1 -> vic-us:2 (--map)"},
+		{[]string{"--map", "industry:*=none"}, "", "industry:A1 -> none (dropped) (--map)"},
+	} {
+		out := filepath.Join(dir, "out.json")
+		code, _, stderr := runWinnow(t, append(append([]string{"hashset", "export", "--out", out}, tt.args...), set)...)
+		if code != 0 || !strings.Contains(stderr, tt.note) {
+			t.Errorf("export %v: exit %d, stderr lacks %q:\n%s", tt.args, code, tt.note, stderr)
+			continue
+		}
+		if cats := fileCategories(t, out); !slices.Contains(cats, tt.cat) {
+			t.Errorf("export %v: categories %q, want one %q", tt.args, cats, tt.cat)
+		}
 	}
 }

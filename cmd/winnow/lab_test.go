@@ -225,7 +225,7 @@ func croppedJPEG(img *image.RGBA, frac float64) []byte {
 // of variant-2 (uncropped, where the submitted one is cropped 3% per side).
 func knownSet(t *testing.T, path string) *setfile.Set {
 	h := hashing.New(hashing.Options{})
-	b := setfile.NewBuilder(triage.SetMeta{Name: "test-known", Version: "1", Kind: triage.KindAlert, Created: time.Now()})
+	b := setfile.NewBuilder(triage.SetMeta{Name: "test-known", Version: "1", Kind: triage.SetKindAlert, Created: time.Now()})
 	add := func(img []byte, id string, digests bool) {
 		fp := h.HashBytes(context.Background(), img)
 		e := triage.NewEntry()

@@ -540,3 +540,61 @@ func traversalZip(t *testing.T) []byte {
 	zw.Close()
 	return buf.Bytes()
 }
+
+// TestRobustWorkerKilledMidImage kills a worker with SIGKILL while it
+// records the files of a disk image (an E01 of a FAT32 volume holding 200
+// photos) and starts another: the new worker resumes the image where the
+// first stopped and every file is recorded and analysed exactly once.
+func TestRobustWorkerKilledMidImage(t *testing.T) {
+	env := labEnv(t)
+	env["WINNOW_LOG_LEVEL"] = "info" // worker-2 logs that it resumed the image
+	l := startProcLab(t, env)
+	w1 := l.startWorker(t, "worker-1")
+	dir := t.TempDir()
+	const members = 200
+	src := filepath.Join(dir, "src", "DCIM")
+	for i := range members {
+		writeFile(t, filepath.Join(src, fmt.Sprintf("m-%03d.jpg", i)), triagetest.PhotoJPEG(96, 72, uint64(7000+i), 80))
+	}
+	img := filepath.Join(dir, "stick.img")
+	for _, c := range [][]string{
+		{"mkfs.fat", "-C", "-F", "32", img, "40000"},
+		{"mcopy", "-s", "-i", img, src, "::/"},
+		{"ewfacquire", "-u", "-q", "-t", filepath.Join(dir, "up", "stick"), "-f", "encase6", "-c", "deflate:fast", img},
+	} {
+		os.MkdirAll(filepath.Join(dir, "up"), 0o755)
+		cmd := exec.Command(c[0], c[1:]...)
+		cmd.Env = append(os.Environ(), "MTOOLS_SKIP_CHECK=1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", c, err, out)
+		}
+	}
+	const total = 1 + members
+	done := make(chan struct{})
+	var out, errs string
+	var code int
+	go func() {
+		defer close(done)
+		code, out, errs = runWinnowEnv(t, l.clientEnv(), "submit", "--case", "k", "--exhibit", "e", "--wait", "--json", filepath.Join(dir, "up", "stick.E01"))
+	}()
+	var at triage.ExhibitStatus
+	waitState(t, &l.testLab, "k", "e", 60*time.Second, func(s triage.ExhibitStatus) bool {
+		at = s
+		return s.Items > 1 && s.Items < total
+	})
+	w1.Kill()
+	t.Logf("worker-1 killed with SIGKILL while reading the image: %d of %d items recorded, %d final", at.Items, total, at.Done)
+	w2 := l.startWorker(t, "worker-2")
+	select {
+	case <-done:
+	case <-time.After(4 * time.Minute):
+		t.Fatalf("submission did not finish after the worker was killed")
+	}
+	if code != 0 {
+		t.Fatalf("submit: exit %d\n%s\n%s", code, out, errs)
+	}
+	if log, _ := os.ReadFile(w2.LogFile()); !strings.Contains(string(log), "expansion resumed") {
+		t.Errorf("worker-2 did not resume the image; its log ends:\n%s", w2.Log())
+	}
+	l.checkExactlyOnce(t, "k", "e", total)
+}

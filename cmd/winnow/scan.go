@@ -75,6 +75,8 @@ type scanConfig struct {
 	progress       bool
 	logEvery       time.Duration
 	followSymlinks bool
+	verifyImage    bool
+	noDiskImages   bool
 	limits         hashing.Limits
 	archive        container.Limits
 	noFastJPEG     bool
@@ -130,6 +132,8 @@ func parseScanArgs(e *env, args []string) (scanConfig, []string, error) {
 	noProgress := fs.Bool("no-progress", false, "no progress bar on a terminal (progress is logged every --log-every otherwise)")
 	logEvery := fs.Duration("log-every", 10*time.Second, "interval of progress log lines when stderr is not a terminal (0: none)")
 	follow := fs.Bool("follow-symlinks", false, "follow symbolic links inside the scanned folders (never out of them)")
+	verifyImage := fs.Bool("verify-image", false, "read each EWF (.E01) image whole first and check it against the MD5/SHA-1 it stores")
+	noDisk := fs.Bool("no-disk-images", false, "treat disk images (E01, raw/dd) as single files: do not read their file systems")
 	maxMP := fs.Float64("max-megapixels", float64(hashing.DefaultLimits.MaxPixels)/1e6, "refuse to decode images declaring more megapixels than this (decompression bombs)")
 	maxImageMiB := fs.Int64("max-image-mib", hashing.DefaultLimits.MaxImageBytes>>20, "do not decode image files larger than this many MiB (they are still digested)")
 	bufferMiB := fs.Int64("buffer-mib", hashing.DefaultLimits.BufferBytes>>20, "files and archive members up to this many MiB are read into memory once; larger ones are streamed")
@@ -172,6 +176,7 @@ func parseScanArgs(e *env, args []string) (scanConfig, []string, error) {
 		rules:    rules,
 		hashsets: sets, out: *out, force: *force, workers: *workers, stats: *stats,
 		progress: e.stderrTerminal && !*noProgress, logEvery: *logEvery, followSymlinks: *follow,
+		verifyImage: *verifyImage, noDiskImages: *noDisk,
 		limits: hashing.Limits{
 			MaxPixels: int64(*maxMP * 1e6), MaxImageBytes: *maxImageMiB << 20, BufferBytes: *bufferMiB << 20, DecodeMemory: *decodeMiB << 20,
 		},
@@ -406,7 +411,11 @@ func loadScanSet(ctx context.Context, e *env, path string) (*setfile.Set, report
 			return nil, info, err
 		}
 	}
-	info.Name, info.Version, info.Kind, info.Entries, info.Description = s.Meta.Name, s.Meta.Version, s.Meta.Kind, s.Len(), s.Meta.Description
+	if c := s.SchemeConflicts(); len(c) > 0 {
+		fmt.Fprintf(e.stderr, "--hashset %s: the set defines category schemes %s differently from --schemes or an earlier set; the first definition is used for labels (the entries' kinds are the set's own)\n",
+			path, strings.Join(c, ", "))
+	}
+	info.Name, info.Version, info.Kind, info.Entries, info.Description = s.Meta.Name, s.Meta.Version, string(s.Meta.Kind), s.Len(), s.Meta.Description
 	info.PDQRadius, info.PHashRadius = s.Meta.PDQRadius, s.Meta.PHashRadius
 	return s, info, nil
 }
@@ -415,8 +424,8 @@ func loadScanSet(ctx context.Context, e *env, path string) (*setfile.Set, report
 // and loads the result; sum is the file's SHA-256, which names the version
 // when the file records none.
 func compileInMemory(ctx context.Context, e *env, path, sum string) (*setfile.Set, error) {
-	b := setfile.NewBuilder(triage.SetMeta{Created: time.Now().UTC().Truncate(time.Second)})
-	src, err := importInput(ctx, e, b, path, formats.Options{}, triage.Category{}, 20)
+	b := setfile.NewBuilder(triage.SetMeta{Kind: triage.SetKindAlert, Created: time.Now().UTC().Truncate(time.Second)})
+	src, err := importInput(ctx, e, b, path, formats.Options{}, triage.Category{}, "", 20)
 	if err != nil {
 		return nil, fmt.Errorf("--hashset: %w", err)
 	}
@@ -433,15 +442,11 @@ func compileInMemory(ctx context.Context, e *env, path, sum string) (*setfile.Se
 	if b.Meta.Version == "" {
 		b.Meta.Version = "sha256:" + sum[:16]
 	}
-	b.Meta.Kind = triage.KindAlert
-	if src.Meta["kind"] == triage.KindKnownGood {
-		b.Meta.Kind = triage.KindKnownGood
-	}
 	var buf bytes.Buffer
 	if _, err := b.WriteTo(&buf); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(e.stderr, "%s (%s): %s; set %q (%s)\n", path, src.Format, src.Stats, b.Meta.Name, b.Meta.Kind)
+	fmt.Fprintf(e.stderr, "%s (%s): %s; set %q (%s)\n", path, src.Format, src.Stats, b.Meta.Name, b.Kind())
 	return setfile.Parse(buf.Bytes())
 }
 
@@ -459,7 +464,7 @@ func newScanner(cfg scanConfig, m *matching.Matcher) *scanner {
 		Limits: cfg.limits, NoFastJPEG: cfg.noFastJPEG, JPEGMinSide: cfg.jpegMinSide, ThumbSide: thumbSide, Decoders: decoders,
 	}))}
 	s.engine = pipeline.New(pipeline.Config{
-		Hasher: s.hasher, Matcher: m, Rules: cfg.rules, Containers: containers, Limits: cfg.archive,
+		Hasher: s.hasher, Matcher: m, Rules: cfg.rules, Containers: scanContainers(cfg), Limits: cfg.archive,
 		Workers: cfg.workers, Walk: pipeline.WalkOptions{FollowSymlinks: cfg.followSymlinks}, Count: true,
 		AfterItem: cfg.afterItem,
 	})
@@ -482,6 +487,9 @@ func (s *scanner) add(r *pipeline.Result) {
 	if !r.Modified.IsZero() {
 		mod := r.Modified.UTC()
 		it.Modified = &mod
+	}
+	if r.Member != nil {
+		it.Origin = r.Member.Origin()
 	}
 	s.builder.Add(it, r.Key, series.ItemOf(fp, false), fp.Thumb)
 }

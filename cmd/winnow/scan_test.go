@@ -82,7 +82,7 @@ func TestScanDemo(t *testing.T) {
 			}
 		}
 	}
-	if !r.Complete || len(r.HashSets) != 2 || r.HashSets[1].Kind != triage.KindKnownGood || r.HashSets[0].FileSHA256 == "" {
+	if !r.Complete || len(r.HashSets) != 2 || r.HashSets[1].Kind != string(triage.SetKindKnownGood) || r.HashSets[0].FileSHA256 == "" {
 		t.Errorf("metadata: complete %v, sets %+v", r.Complete, r.HashSets)
 	}
 

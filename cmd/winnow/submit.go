@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/winnow-forensics/winnow/api"
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/disk"
 	"github.com/winnow-forensics/winnow/triage/pipeline"
 )
 
@@ -289,8 +291,18 @@ func collectFiles(ctx context.Context, paths []string) ([]submitFile, []fileResu
 		if err != nil {
 			errs = append(errs, fileResult{Path: label(p), Result: "failed", Error: err.Error()})
 		}
+		// A multi-segment image named by its first segment goes up whole:
+		// its later segments are read with it.
+		if info, err := os.Stat(p); err == nil && info.Mode().IsRegular() {
+			for _, seg := range disk.Segments(p) {
+				if info, err := os.Stat(seg); err == nil {
+					files = append(files, submitFile{local: seg, label: label(seg), size: info.Size()})
+				}
+			}
+		}
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].label < files[j].label })
+	files = slices.CompactFunc(files, func(a, b submitFile) bool { return a.local == b.local })
 	return files, errs
 }
 

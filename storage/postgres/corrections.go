@@ -37,7 +37,7 @@ func decisionOf(ctx context.Context, tx pgx.Tx, memberID int64) (decisionRow, bo
 	if err != nil {
 		return r, false, err
 	}
-	r.d.Category, err = triage.ParseCategory(cat)
+	r.d.Category, err = triage.SplitCategory(cat)
 	return r, true, err
 }
 

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -15,7 +16,7 @@ import (
 const itemCols = `i.id, e.case_id, i.exhibit_id, i.parent_id, i.path, i.inner_path, i.submitter_id, i.received_at,
 	i.size, i.md5, i.sha1, i.sha256, i.mime, i.kind, i.width, i.height, i.perceptual, i.pdq, i.pdq_quality,
 	i.phash, i.dhash, i.exif, i.thumbnail_key, i.state, i.verdict, i.verdict_reason, i.category,
-	i.error_code, i.error, i.attempts, i.finished_at, i.raw_name`
+	i.error_code, i.error, i.attempts, i.finished_at, i.raw_name, i.origin`
 
 func scanItem(row pgx.Row) (triage.Item, error) {
 	var it triage.Item
@@ -26,14 +27,21 @@ func scanItem(row pgx.Row) (triage.Item, error) {
 	var verdict *string
 	var state, category string
 	var finished *time.Time
+	var origin []byte
 	err := row.Scan(&it.ID, &it.CaseID, &it.ExhibitID, &parent, &it.Path, &it.InnerPath, &submitter, &it.ReceivedAt,
 		&it.Size, &md5, &sha1, &sha256, &it.MIME, &it.Kind, &it.Width, &it.Height, &it.Perceptual, &pdq, &pdqQ,
 		&phash, &dhash, &it.EXIF, &it.ThumbnailKey, &state, &verdict, &it.Reason, &category,
-		&it.ErrorCode, &it.Error, &it.Attempts, &finished, &it.RawName)
+		&it.ErrorCode, &it.Error, &it.Attempts, &finished, &it.RawName, &origin)
 	if err != nil {
 		return it, err
 	}
 	it.ParentID, it.SubmitterID = idOrZero(parent), idOrZero(submitter)
+	if origin != nil {
+		it.Origin = new(triage.Origin)
+		if err := json.Unmarshal(origin, it.Origin); err != nil {
+			return it, fmt.Errorf("item %d origin: %w", it.ID, err)
+		}
+	}
 	copy(it.MD5[:], md5)
 	copy(it.SHA1[:], sha1)
 	copy(it.SHA256[:], sha256)
@@ -51,8 +59,8 @@ func scanItem(row pgx.Row) (triage.Item, error) {
 	if verdict != nil {
 		it.Verdict = triage.Verdict(*verdict)
 	}
-	if category != "" {
-		it.Category, _ = triage.ParseCategory(category)
+	if it.Category, err = triage.SplitCategory(category); err != nil {
+		return it, fmt.Errorf("item %d: %w", it.ID, err)
 	}
 	if finished != nil {
 		it.FinishedAt = *finished
@@ -76,8 +84,8 @@ func (s *Store) CreateItem(ctx context.Context, it *triage.Item, audit *triage.A
 		// One statement: the item and its audit event commit together.
 		now := s.now()
 		row := s.pool.QueryRow(ctx, `WITH ins AS (
-				INSERT INTO items (exhibit_id, parent_id, path, inner_path, submitter_id, received_at, size, md5, sha1, sha256, raw_name)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+				INSERT INTO items (exhibit_id, parent_id, path, inner_path, submitter_id, received_at, size, md5, sha1, sha256, raw_name, origin)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $18::jsonb)
 				ON CONFLICT (exhibit_id, path, inner_path, sha256) DO NOTHING RETURNING *),
 			aud AS (
 				INSERT INTO audit_events (at, user_id, user_name, action, target, detail, remote)
@@ -89,7 +97,7 @@ func (s *Store) CreateItem(ctx context.Context, it *triage.Item, audit *triage.A
 			SELECT `+itemCols+`, i.created, (SELECT id FROM aud) FROM i JOIN exhibits e ON e.id = i.exhibit_id`,
 			it.ExhibitID, nullID(it.ParentID), it.Path, it.InnerPath, nullID(it.SubmitterID), now, it.Size,
 			it.MD5[:], it.SHA1[:], it.SHA256[:], it.RawName,
-			audit != nil, nullID(ev.UserID), ev.UserName, ev.Action, auditDetail(ev.Detail), ev.Remote)
+			audit != nil, nullID(ev.UserID), ev.UserName, ev.Action, auditDetail(ev.Detail), ev.Remote, originJSON(it.Origin))
 		var err error
 		got, err = scanItem(scanTail{row, []any{&created, &auditID}})
 		return err
@@ -105,6 +113,16 @@ func (s *Store) CreateItem(ctx context.Context, it *triage.Item, audit *triage.A
 		audit.ID, audit.At, audit.Target = *auditID, it.ReceivedAt, "item/"+strconv.FormatInt(it.ID, 10)
 	}
 	return created, nil
+}
+
+// originJSON is an item's origin for the origin column (NULL for none).
+func originJSON(o *triage.Origin) *string {
+	if o == nil {
+		return nil
+	}
+	b, _ := json.Marshal(o)
+	s := string(b)
+	return &s
 }
 
 // scanTail scans a row whose last columns are extra values after the item's.
@@ -137,8 +155,9 @@ func (s *Store) Items(ctx context.Context, f triage.ItemFilter) ([]triage.Item, 
 	q := `SELECT ` + itemCols + ` FROM items i JOIN exhibits e ON e.id = i.exhibit_id
 		WHERE i.exhibit_id = $1 AND i.id > $2
 		AND ($3 = '' OR i.state = $3) AND ($4 = '' OR i.verdict = $4) AND ($5 = 0 OR i.parent_id = $5)
+		AND ($7 = '' OR i.path = $7)
 		ORDER BY i.id LIMIT $6`
-	rows, err := s.pool.Query(ctx, q, f.ExhibitID, f.After, string(f.State), string(f.Verdict), f.ParentID, limit)
+	rows, err := s.pool.Query(ctx, q, f.ExhibitID, f.After, string(f.State), string(f.Verdict), f.ParentID, limit, f.Path)
 	if err != nil {
 		return nil, fmt.Errorf("items: %w", formatError(err))
 	}
@@ -299,11 +318,13 @@ func (s *Store) Matches(ctx context.Context, itemID int64) ([]triage.MatchRecord
 		if err := r.Scan(&m.Set, &m.SetVersion, &m.SetKind, &m.Entry, &m.EntryID, &algo, &m.Distance, &m.Dihedral, &cat, &m.Series); err != nil {
 			return m, err
 		}
-		if a, err := triage.ParseAlgoSet(algo); err == nil {
-			m.Algo = triage.Algo(a)
+		a, err := triage.ParseAlgoSet(algo)
+		if err != nil {
+			return m, fmt.Errorf("match of item %d: %w", itemID, err)
 		}
-		if cat != "" {
-			m.Category, _ = triage.ParseCategory(cat)
+		m.Algo = triage.Algo(a)
+		if m.Category, err = triage.SplitCategory(cat); err != nil {
+			return m, fmt.Errorf("match of item %d: %w", itemID, err)
 		}
 		return m, nil
 	})

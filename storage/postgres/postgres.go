@@ -142,12 +142,19 @@ func (s *Store) migrate(ctx context.Context, schema string) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	sort.Strings(names)
+	seen := make(map[int]string, len(names))
 	for _, name := range names {
 		base := strings.TrimPrefix(name, "migrations/")
 		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
 		if err != nil {
 			return fmt.Errorf("migrate: %s: name must start with a version number", base)
 		}
+		// Two branches may each add "the next" migration; a repeated
+		// version would be skipped as applied, so refuse it.
+		if prev, ok := seen[v]; ok {
+			return fmt.Errorf("migrate: %s and %s share version %d: renumber one", prev, base, v)
+		}
+		seen[v] = base
 		var n int
 		if err := conn.QueryRow(ctx, "SELECT count(*) FROM schema_migrations WHERE version = $1", v).Scan(&n); err != nil {
 			return fmt.Errorf("migrate: %w", formatError(err))

@@ -36,7 +36,7 @@ func TestStores(t *testing.T) {
 func TestMigrateTwice(t *testing.T) {
 	pg := servicetest.MustPostgres(t)
 	ctx := context.Background()
-	files, err := filepath.Glob("migrations/*.sql")
+	files, err := filepath.Glob(filepath.Join("migrations", "*.sql"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("migrations: %v %v", files, err)
 	}

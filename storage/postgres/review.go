@@ -401,8 +401,8 @@ func (s *Store) members(ctx context.Context, v triage.Viewer, cond string, arg a
 		if !ok {
 			copy(m.SHA256[:], sum)
 			m.Lane, m.Status = triage.Lane(lane), triage.MemberStatus(status)
-			if suggested != "" {
-				m.Suggested, _ = triage.ParseCategory(suggested)
+			if m.Suggested, err = triage.SplitCategory(suggested); err != nil {
+				return nil, fmt.Errorf("review member %d: suggested %w", m.ID, err)
 			}
 			k = len(out)
 			byID[m.ID] = k
@@ -473,8 +473,10 @@ func (s *Store) votesIn(ctx context.Context, q querier, cond string, a1, a2 any)
 			return v, err
 		}
 		copy(v.SHA256[:], sum)
-		v.Category, err = triage.ParseCategory(cat)
-		return v, err
+		if v.Category, err = triage.SplitCategory(cat); err != nil {
+			return v, fmt.Errorf("vote on member %d: %w", v.memberID, err)
+		}
+		return v, nil
 	})
 }
 
@@ -512,13 +514,13 @@ func (s *Store) decisions(ctx context.Context, ids []int64, keep func(caseID int
 		}
 		copy(d.SHA256[:], sum)
 		var err error
-		if d.Category, err = triage.ParseCategory(cat); err != nil {
-			return struct{}{}, err
+		if d.Category, err = triage.SplitCategory(cat); err != nil {
+			return struct{}{}, fmt.Errorf("decision on member %d: %w", id, err)
 		}
 		if by != "" && at != nil {
 			d.Overturn = &triage.Overturn{By: by, Reason: reason, At: *at}
-			if d.Overturn.Previous, err = triage.ParseCategory(prev); err != nil {
-				return struct{}{}, err
+			if d.Overturn.Previous, err = triage.SplitCategory(prev); err != nil {
+				return struct{}{}, fmt.Errorf("decision on member %d: %w", id, err)
 			}
 		}
 		out[id] = d
@@ -911,14 +913,15 @@ type withdrawal struct {
 // set-sync interval.
 func (s *Store) promote(ctx context.Context, tx pgx.Tx, setName, by string, ms []confirmedMember, ws []withdrawal) (map[int64]int64, int, error) {
 	var setID, total int64
-	var state, kind string
+	var state string
+	var kind triage.SetKind
 	err := tx.QueryRow(ctx, `SELECT id, state, kind, entries FROM hash_sets WHERE name = $1 FOR UPDATE`, setName).Scan(&setID, &state, &kind, &total)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, 0, triage.Errorf(triage.EUNAVAILABLE, "the local hash set %q does not exist yet; retry", setName)
 	} else if err != nil {
 		return nil, 0, err
 	}
-	if state != string(triage.SetReady) || kind != triage.KindAlert {
+	if state != string(triage.SetReady) || kind != triage.SetKindAlert {
 		return nil, 0, triage.Errorf(triage.ECONFLICT, "the local hash set %q is %s (%s); it must be a ready alert set", setName, state, kind)
 	}
 	var version int
@@ -952,7 +955,7 @@ func (s *Store) promote(ctx context.Context, tx pgx.Tx, setName, by string, ms [
 		if _, err := tx.Exec(ctx, `UPDATE review_members SET status = 'confirmed' WHERE id = $1`, m.id); err != nil {
 			return nil, 0, err
 		}
-		rows = append(rows, entryValues(setID, total, &e))
+		rows = append(rows, entryValues(setID, total, &e, kind))
 		entries[m.id] = total
 		total++
 	}
@@ -1014,7 +1017,7 @@ func (s *Store) EnsureLocalSet(ctx context.Context, st *triage.StoredSet) error 
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		cur, err := scanSet(tx.QueryRow(ctx, `SELECT `+setCols+` FROM hash_sets WHERE name = $1 FOR UPDATE`, st.Name))
 		if err == nil {
-			if cur.Kind != triage.KindAlert {
+			if cur.Kind != triage.SetKindAlert {
 				return triage.Errorf(triage.ECONFLICT, "hash set %q exists and is %s; the local set must be an alert set: configure another name", st.Name, cur.Kind)
 			}
 			*st = cur

@@ -63,7 +63,7 @@ func mustReview(t testing.TB) *reviewFixture {
 		}
 		f.users[name] = u
 	}
-	st := triage.StoredSet{Name: "local", Kind: triage.KindAlert, SHA256: triage.SHA256{1}, Size: 1}
+	st := triage.StoredSet{Name: "local", Kind: triage.SetKindAlert, SHA256: triage.SHA256{1}, Size: 1}
 	if err := s.EnsureLocalSet(context.Background(), &st); err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 const setCols = `id, name, version, kind, description, sha256, size, enabled, pdq_radius, phash_radius, state, error,
-	base_entries, entries, rev, pushed_by, created_at, updated_at`
+	base_entries, entries, rev, pushed_by, created_at, updated_at, schemes`
 
 func scanSet(row pgx.Row) (triage.StoredSet, error) {
 	var st triage.StoredSet
@@ -21,7 +21,7 @@ func scanSet(row pgx.Row) (triage.StoredSet, error) {
 	var state string
 	var by *int64
 	err := row.Scan(&st.ID, &st.Name, &st.Version, &st.Kind, &st.Description, &sum, &st.Size, &st.Enabled,
-		&st.PDQRadius, &st.PHashRadius, &state, &st.Error, &st.BaseEntries, &st.Entries, &st.Rev, &by, &st.CreatedAt, &st.UpdatedAt)
+		&st.PDQRadius, &st.PHashRadius, &state, &st.Error, &st.BaseEntries, &st.Entries, &st.Rev, &by, &st.CreatedAt, &st.UpdatedAt, &st.Schemes)
 	copy(st.SHA256[:], sum)
 	st.State, st.PushedBy = triage.StoredSetState(state), idOrZero(by)
 	return st, err
@@ -32,8 +32,8 @@ func (s *Store) PutSet(ctx context.Context, st *triage.StoredSet) (bool, error) 
 	if err := triage.ValidateName("hash set", st.Name); err != nil {
 		return false, err
 	}
-	if st.Kind != triage.KindAlert && st.Kind != triage.KindKnownGood {
-		return false, triage.Errorf(triage.EINVALID, "hash set kind %q is not alert or known-good", st.Kind)
+	if !st.Kind.Valid() && st.Kind != triage.SetKindMixed {
+		return false, triage.Errorf(triage.EINVALID, "hash set kind %q is not alert, known-good or mixed", st.Kind)
 	}
 	created := false
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -121,6 +121,7 @@ func (s *Store) UpdateSet(ctx context.Context, name string, u triage.SetUpdate) 
 // entryRows feeds entries to CopyFrom, numbered from first.
 type entryRows struct {
 	setID int64
+	kind  triage.SetKind
 	next  func() (triage.Entry, bool)
 	n     int64
 	cur   triage.Entry
@@ -138,12 +139,14 @@ func (r *entryRows) Next() bool {
 
 func (r *entryRows) Err() error { return r.err }
 
-func (r *entryRows) Values() ([]any, error) { return entryValues(r.setID, r.n-1, &r.cur), nil }
+func (r *entryRows) Values() ([]any, error) { return entryValues(r.setID, r.n-1, &r.cur, r.kind), nil }
 
 var entryColumns = []string{"set_id", "entry", "md5", "sha1", "sha256", "pdq", "pdq_quality", "phash", "photodna",
-	"size", "name", "entry_id", "category", "series", "flags", "tags", "extra"}
+	"size", "name", "entry_id", "category", "series", "flags", "tags", "extra", "kind"}
 
-func entryValues(setID, n int64, e *triage.Entry) []any {
+// entryValues returns the row of entry n; setKind gives the entry its
+// kind when it does not say (Entry.KindIn).
+func entryValues(setID, n int64, e *triage.Entry, setKind triage.SetKind) []any {
 	var md5, sha1, sha256, pdq []byte
 	var phash *int64
 	if e.Algos.Has(triage.AlgoMD5) {
@@ -167,7 +170,7 @@ func entryValues(setID, n int64, e *triage.Entry) []any {
 		extra = e.Extra
 	}
 	return []any{setID, n, md5, sha1, sha256, pdq, e.PDQQuality, phash, e.PhotoDNA, e.Size, e.Name, e.ID,
-		e.Category.String(), e.Series, int32(e.Flags), e.Tags, extra}
+		e.Category.String(), e.Series, int32(e.Flags), e.Tags, extra, string(e.KindIn(setKind))}
 }
 
 // ImportSet implements triage.SetStore.
@@ -191,13 +194,17 @@ func (s *Store) ImportSet(ctx context.Context, id, rev int64, meta triage.SetMet
 		}
 		next, stop := pullEntries(entries)
 		defer stop()
-		src := &entryRows{setID: id, next: next}
+		src := &entryRows{setID: id, kind: meta.Kind, next: next}
 		n, err := tx.CopyFrom(ctx, pgx.Identifier{"hashset_entries"}, entryColumns, src)
 		if err != nil {
 			return err
 		}
+		var schemes []triage.Scheme
+		if len(meta.Schemes) > 0 {
+			schemes = meta.Schemes
+		}
 		_, err = tx.Exec(ctx, `UPDATE hash_sets SET state = 'ready', error = '', version = $2, kind = $3, description = $4,
-			base_entries = $5, entries = $5, updated_at = $6 WHERE id = $1`, id, meta.Version, meta.Kind, meta.Description, n, s.now())
+			base_entries = $5, entries = $5, schemes = $7, updated_at = $6 WHERE id = $1`, id, meta.Version, meta.Kind, meta.Description, n, s.now(), schemes)
 		return err
 	})
 	if err != nil {
@@ -219,7 +226,8 @@ func (s *Store) AddSetEntries(ctx context.Context, name string, entries []triage
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var id int64
 		var state string
-		if err := tx.QueryRow(ctx, `SELECT id, state, entries FROM hash_sets WHERE name = $1 FOR UPDATE`, name).Scan(&id, &state, &total); err != nil {
+		var kind triage.SetKind
+		if err := tx.QueryRow(ctx, `SELECT id, state, kind, entries FROM hash_sets WHERE name = $1 FOR UPDATE`, name).Scan(&id, &state, &kind, &total); err != nil {
 			if errors.Is(err, pgx.ErrNoRows) {
 				return triage.Errorf(triage.ENOTFOUND, "no hash set %q", name)
 			}
@@ -230,7 +238,7 @@ func (s *Store) AddSetEntries(ctx context.Context, name string, entries []triage
 		}
 		rows := make([][]any, len(entries))
 		for i := range entries {
-			rows[i] = entryValues(id, total+int64(i), &entries[i])
+			rows[i] = entryValues(id, total+int64(i), &entries[i], kind)
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"hashset_entries"}, entryColumns, pgx.CopyFromRows(rows)); err != nil {
 			return err
@@ -250,7 +258,7 @@ func (s *Store) SetEntries(ctx context.Context, id, from, to int64) ([]triage.En
 	// A withdrawn entry (review.go's promote) keeps its number but comes
 	// back without hashes: a placeholder that matches nothing.
 	rows, err := s.pool.Query(ctx, `SELECT h.md5, h.sha1, h.sha256, h.pdq, h.pdq_quality, h.phash, h.photodna, h.size, h.name, h.entry_id,
-			h.category, h.series, h.flags, h.tags, h.extra, w.entry IS NOT NULL
+			h.category, h.series, h.flags, h.tags, h.extra, h.kind, w.entry IS NOT NULL
 		FROM hashset_entries h LEFT JOIN set_entry_withdrawals w ON w.set_id = h.set_id AND w.entry = h.entry
 		WHERE h.set_id = $1 AND h.entry >= $2 AND h.entry < $3 ORDER BY h.entry`, id, from, to)
 	if err != nil {
@@ -264,7 +272,7 @@ func (s *Store) SetEntries(ctx context.Context, id, from, to int64) ([]triage.En
 		var flags int32
 		var withdrawn bool
 		if err := r.Scan(&md5, &sha1, &sha256, &pdq, &e.PDQQuality, &phash, &e.PhotoDNA, &e.Size, &e.Name, &e.ID,
-			&cat, &e.Series, &flags, &e.Tags, &e.Extra, &withdrawn); err != nil {
+			&cat, &e.Series, &flags, &e.Tags, &e.Extra, &e.Kind, &withdrawn); err != nil {
 			return e, err
 		}
 		if withdrawn {
@@ -290,8 +298,9 @@ func (s *Store) SetEntries(ctx context.Context, id, from, to int64) ([]triage.En
 			e.PHash = triage.PHash(uint64(*phash))
 			e.Algos |= triage.AlgoSet(triage.AlgoPHash)
 		}
-		if cat != "" {
-			e.Category, _ = triage.ParseCategory(cat)
+		var err error
+		if e.Category, err = triage.SplitCategory(cat); err != nil {
+			return e, fmt.Errorf("entry %s: stored %w", e.ID, err)
 		}
 		e.Flags = triage.EntryFlags(flags)
 		return e, nil

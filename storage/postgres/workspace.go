@@ -198,7 +198,7 @@ func (s *Store) ReviewTiles(ctx context.Context, v triage.Viewer, q triage.TileQ
 		}
 		var err error
 		if suggested != "" {
-			t.Suggested, err = triage.ParseCategory(suggested)
+			t.Suggested, err = triage.SplitCategory(suggested)
 		}
 		return t, err
 	})
@@ -280,7 +280,7 @@ func (s *Store) tileDetails(ctx context.Context, v triage.Viewer, q *triage.Tile
 		if err := r.Scan(&id, &cat, &mine); err != nil {
 			return struct{}{}, err
 		}
-		c, err := triage.ParseCategory(cat)
+		c, err := triage.SplitCategory(cat)
 		if mine {
 			ts[at[id]].MyVote = c
 		} else {

@@ -18,6 +18,7 @@ package container
 import (
 	"context"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/winnow-forensics/winnow/triage"
@@ -126,6 +127,29 @@ type Options struct {
 	// compressed stream that records no name of its own ("notes.txt.gz"
 	// holds "notes.txt").
 	Name string
+	// Open, when set, opens a file that lies beside the input, by name:
+	// the later segments of a multi-segment disk image ("laptop.E02"
+	// beside "laptop.E01"). It returns an error (ENOTFOUND when there is
+	// no such file) when it cannot; the caller of Expand closes what it
+	// opened once Expand returns.
+	Open func(name string) (io.ReaderAt, int64, error)
+}
+
+// Origin is the provenance of a member found in a disk image (its file
+// system in Attrs "fs", its metadata address in "fs_id"), nil for other
+// members.
+func (m *Member) Origin() *triage.Origin {
+	fs := m.Attrs["fs"]
+	if fs == "" && !m.Deleted && !m.Carved {
+		return nil
+	}
+	o := &triage.Origin{FS: fs, Deleted: m.Deleted, Carved: m.Carved, Offset: m.Offset, Length: m.Size,
+		Modified: m.Times.Modified, Accessed: m.Times.Accessed, Changed: m.Times.Changed, Created: m.Times.Created}
+	if m.Length == 0 {
+		o.Offset = -1 // not in one piece
+	}
+	o.ID, _ = strconv.ParseUint(m.Attrs["fs_id"], 10, 64)
+	return o
 }
 
 // Stats count what one expansion found.

@@ -142,6 +142,7 @@ func (e *encaseReader) Next() (triage.Entry, error) {
 	e.n++
 	ent := triage.NewEntry()
 	ent.Pos = e.n
+	ent.Kind = entryKind(e.meta["kind"])
 	copy(ent.MD5[:], rec[:16])
 	ent.Algos = triage.AlgoSet(triage.AlgoMD5)
 	if rec[16] != 0 || rec[17] != 0 {

@@ -56,6 +56,12 @@ type Options struct {
 	// Scheme names the category scheme for integer categories. "" takes it
 	// from the file (the VICS profile: US -> vic-us, UK -> caid) or vic-us.
 	Scheme string
+	// AssumePDQQuality, when 1-100, is the quality given to PDQ hashes whose
+	// source records none (the legacy pdq-photo-hasher output, plain PDQ
+	// lists, ...). Zero leaves them at -1, unknown: the matcher then
+	// matches them like hashes of good quality (it skips only entries
+	// whose recorded quality is under its minimum).
+	AssumePDQQuality int
 	// MaxLineBytes bounds one line or one record (default 1 MiB).
 	MaxLineBytes int
 	// MaxDepth bounds JSON/XML nesting (default 64).
@@ -231,7 +237,28 @@ func NewReader(r io.Reader, opt Options) (Source, error) {
 	if !ok {
 		return nil, triage.Errorf(triage.EINVALID, "format %s cannot be read from a stream", opt.Format)
 	}
-	return f.open(r, opt)
+	if opt.AssumePDQQuality < 0 || opt.AssumePDQQuality > 100 {
+		return nil, triage.Errorf(triage.EINVALID, "assumed PDQ quality %d: want 1-100 (0: unknown)", opt.AssumePDQQuality)
+	}
+	src, err := f.open(r, opt)
+	if err != nil || opt.AssumePDQQuality == 0 {
+		return src, err
+	}
+	return &assumedQuality{Source: src, q: opt.AssumePDQQuality}, nil
+}
+
+// assumedQuality gives PDQ hashes without a quality the assumed one.
+type assumedQuality struct {
+	Source
+	q int
+}
+
+func (a *assumedQuality) Next() (triage.Entry, error) {
+	e, err := a.Source.Next()
+	if err == nil && e.Algos.Has(triage.AlgoPDQ) && e.PDQQuality < 0 {
+		e.PDQQuality = a.q
+	}
+	return e, err
 }
 
 // Open opens a hash-set file. A zip archive is opened and the hash-set file

@@ -220,6 +220,18 @@ func (h *hashKeeperReader) readSets(path string, opt Options) error {
 }
 
 // hashKeeperKind reads a set's notable_flag.
+// entryKind is the entry kind a source's "kind" means: known-good, or alert
+// for known-bad; "" when the source does not say.
+func entryKind(sourceKind string) triage.SetKind {
+	switch sourceKind {
+	case "known-good":
+		return triage.SetKindKnownGood
+	case "known-bad":
+		return triage.SetKindAlert
+	}
+	return ""
+}
+
 func hashKeeperKind(set map[string]string) string {
 	switch strings.TrimSpace(set["notable_flag"]) {
 	case "1":
@@ -263,6 +275,7 @@ func (h *hashKeeperReader) Next() (triage.Entry, error) {
 		if set, ok := h.sets[string(fields[h.setCol])]; ok {
 			e.SetExtra("hashset_name", set["name"])
 			e.SetExtra("notable_flag", set["notable_flag"])
+			e.Kind = entryKind(hashKeeperKind(set))
 		}
 	}
 	if err := e.Validate(); err != nil {

@@ -20,14 +20,17 @@ import (
 // The RDS 1.5 column order ("SHA-1","FileName","FileSize","ProductCode",
 // "OpSystemCode","MD4","MD5","CRC32","SpecialCode") is read too: columns are
 // found by their header names. An entry gets the SHA-1 and MD5, FileName as
-// Name, FileSize as Size and ProductCode as ID; CRC32, OpSystemCode,
-// SpecialCode (and MD4 in 1.5) go to Extra under their column names. The
+// Name and FileSize as Size; ProductCode, CRC32, OpSystemCode, SpecialCode
+// (and MD4 in 1.5) go to Extra under their column names. ProductCode is not
+// the ID: thousands of files share one product, and an ID identifies the
+// content (it becomes a VICS MediaID on export). The
 // product, OS and manufacturer tables (NSRLProd.txt, NSRLOS.txt,
 // NSRLMfg.txt) are not joined: ProductCode and OpSystemCode are the keys
 // into them, and an importer that wants product names reads them itself.
 // The same hash appears once per product; merging is the importer's job.
-// File names that are not UTF-8 are read as ISO-8859-1. Meta has "kind":
-// "known-good" (the NSRL lists known software, to be filtered out) and
+// File names that are not UTF-8 are read as ISO-8859-1. Every entry is of
+// kind known-good, and Meta has "kind": "known-good" (the NSRL lists known
+// software, to be filtered out) and
 // "layout" ("rds2" or "rds1.5").
 
 // The exact headers of NSRLFile.txt, as md5deep and TSK detect them.
@@ -90,8 +93,6 @@ func openNSRL(r io.Reader, opt Options) (Source, error) {
 			role = colName
 		case "FileSize":
 			role = colSize
-		case "ProductCode":
-			role = colID
 		}
 		seen[name] = true
 		n.cols.add(name, role)
@@ -131,6 +132,7 @@ func (n *nsrlReader) Next() (triage.Entry, error) {
 	}
 	e := triage.NewEntry()
 	e.Pos = pos
+	e.Kind = triage.SetKindKnownGood // NSRL lists known software
 	if err := n.cols.fill(&e, fields); err != nil {
 		return triage.Entry{}, err
 	}

@@ -19,8 +19,8 @@ func nsrlWant(t *testing.T) []entrySummary {
 	s := samples(t)
 	row := func(pos int64, i int, name, product, special string) entrySummary {
 		return entrySummary{
-			Hashes: joinHashes(md5Of(s[i]), sha1Of(s[i])), Quality: -1, Size: s[i].Size, Name: name, ID: product,
-			Extra: map[string]string{"CRC32": s[i].CRC32, "OpSystemCode": "189", "SpecialCode": special}, Pos: pos,
+			Hashes: joinHashes(md5Of(s[i]), sha1Of(s[i])), Quality: -1, Size: s[i].Size, Name: name,
+			Extra: map[string]string{"CRC32": s[i].CRC32, "OpSystemCode": "189", "ProductCode": product, "SpecialCode": special}, Pos: pos,
 		}
 	}
 	return []entrySummary{
@@ -220,8 +220,8 @@ func TestNSRL15Extra(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkEntries(t, r.entries, []entrySummary{{
-		Hashes: joinHashes(md5Of(s[0]), sha1Of(s[0])), Quality: -1, Size: 18, Name: "f.txt", ID: "7", Pos: 2,
-		Extra: map[string]string{"OpSystemCode": "WIN", "MD4": strings.Repeat("0", 32), "CRC32": s[0].CRC32, "SpecialCode": ""},
+		Hashes: joinHashes(md5Of(s[0]), sha1Of(s[0])), Quality: -1, Size: 18, Name: "f.txt", Pos: 2,
+		Extra: map[string]string{"ProductCode": "7", "OpSystemCode": "WIN", "MD4": strings.Repeat("0", 32), "CRC32": s[0].CRC32, "SpecialCode": ""},
 	}})
 	if r.meta["layout"] != "rds1.5" {
 		t.Errorf("meta %v", r.meta)

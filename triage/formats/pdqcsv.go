@@ -18,6 +18,7 @@ import (
 //	threatexchange-dataset  signal_type,signal_str,collab,category,tags   (header; quoted CSV)
 //	filepath-hash           FilePath,Hash                                 (header; quoted CSV)
 //	pdq-photo-hasher        <pdq>,<quality>,<filename>                    (optional header hash,quality,filename)
+//	pdq-photo-hasher-legacy <pdq>,<filename>                              (Meta's older C++ pdq-photo-hasher: no quality)
 //	pdq-keyed               hash=<pdq>,norm=<n>,delta=<n>,quality=<q>,filename=<path>
 //	vpdq                    <frame>,<quality>,<pdq>,<timestamp seconds>
 //
@@ -34,6 +35,14 @@ import (
 // Name, quality to PDQQuality (kept even below 50: the matcher decides),
 // and every other value (norm, delta, frame, timestamp) to Extra. vPDQ
 // files (one line per sampled video frame) give one PDQ entry per frame.
+//
+// The legacy pdq-photo-hasher layout (shown in ThreatExchange's pdq/cpp
+// and pdq/sql READMEs) is told from the current one by its first line:
+// a second field that is not a number is a file name. Its hashes have no
+// quality: PDQQuality stays -1 (unknown) unless Options.AssumePDQQuality
+// says otherwise. A first line "<pdq>,<digits>" is read as the current
+// layout, so a legacy file whose first file is named with digits only
+// needs --format and a header line, or a different first line.
 
 func init() {
 	register(format{name: PDQCSV, rank: rankHeader, sniff: sniffPDQCSV, open: openPDQCSV})
@@ -44,6 +53,7 @@ const (
 	pdqTEDataset = "threatexchange-dataset"
 	pdqFilePath  = "filepath-hash"
 	pdqHasher    = "pdq-photo-hasher"
+	pdqLegacy    = "pdq-photo-hasher-legacy"
 	pdqKeyed     = "pdq-keyed"
 	pdqVPDQ      = "vpdq"
 )
@@ -67,6 +77,8 @@ func pdqLayout(line []byte) (layout string, header bool) {
 	switch {
 	case len(f) >= 1 && len(f[0]) == 64 && isHex(f[0]) && (len(f) == 1 || isDigits(bytes.TrimSpace(f[1]))):
 		return pdqHasher, false
+	case len(f) >= 2 && len(f[0]) == 64 && isHex(f[0]) && len(bytes.TrimSpace(f[1])) > 0:
+		return pdqLegacy, false
 	case len(f) == 4 && isDigits(f[0]) && isDigits(f[1]) && len(f[2]) == 64 && isHex(f[2]) && isDecimal(f[3]):
 		return pdqVPDQ, false
 	}
@@ -195,6 +207,11 @@ func (p *pdqReader) next() (triage.Entry, error) {
 	switch p.layout {
 	case pdqHasher:
 		err = p.hasherLine(&e, line)
+	case pdqLegacy:
+		h, name, _ := bytes.Cut(line, []byte(","))
+		if err = setHash(&e, triage.AlgoPDQ, "hash", h); err == nil {
+			e.Name = textString(name)
+		}
 	case pdqKeyed:
 		err = p.keyedLine(&e, line)
 	case pdqVPDQ:

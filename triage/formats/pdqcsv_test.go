@@ -48,6 +48,10 @@ func TestPDQFixtures(t *testing.T) {
 		{file: "threatexchange-pdq/PDQMD5TestData.csv", layout: pdqFilePath, count: 18,
 			first: pdqEntry(2, "pdq:d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22", -1, "../../../../data/misc-images/b.jpg", nil),
 			last:  pdqEntry(19, "md5:9ffbb242d27f51a14e9c3633abead255", -1, "../../../../../tmk/sample-videos/chair-orig-22-fhd-no-bar.mp4", nil)},
+		// Meta's older pdq-photo-hasher: no quality column.
+		{file: "threatexchange-pdq/pdq-photo-hasher-legacy.txt", layout: pdqLegacy, count: 20,
+			first: pdqEntry(1, "pdq:f8f8f0cce0f4e84d0e370a22028f67f0b36e2ed596623e1d33e6339c4e9c9b22", -1, "./dih/bridge-1-original.jpg", nil),
+			last:  pdqEntry(20, "pdq:1f811b9d2e7fbc6613c0c3f30e041f9df69b836303e10f067fcdfc12c02d01f9", -1, "./pen-and-coaster.png", nil)},
 		{file: "threatexchange-pdq/vpdq-doorknob-hd-no-bar.txt", layout: pdqVPDQ, count: 120,
 			first: pdqEntry(1, "pdq:dadb999c25266273529cadac89cb52c22324ad3bce99726c38668d93c799f07c", 100, "",
 				map[string]string{"frame": "0", "timestamp": "0.000"}),
@@ -93,6 +97,34 @@ func TestPDQFixtures(t *testing.T) {
 	}
 	if pdqs != 16 || md5s != 2 {
 		t.Errorf("PDQMD5TestData.csv: %d PDQ and %d MD5 entries, want 16 and 2", pdqs, md5s)
+	}
+}
+
+// TestPDQAssumedQuality: quality-less PDQ hashes get a quality only when
+// asked; recorded qualities are never changed.
+func TestPDQAssumedQuality(t *testing.T) {
+	r := readFixture(t, "threatexchange-pdq/pdq-photo-hasher-legacy.txt", Options{AssumePDQQuality: 100})
+	for _, e := range r.entries {
+		if e.PDQQuality != 100 {
+			t.Fatalf("entry %d: quality %d, want 100 (assumed)", e.Pos, e.PDQQuality)
+		}
+	}
+	r = readFixture(t, "synthetic/pdq/pdq-photo-hasher-output.csv", Options{AssumePDQQuality: 100})
+	if q := r.entries[2].PDQQuality; q != 49 {
+		t.Errorf("recorded quality 49 became %d", q)
+	}
+	if _, err := NewReader(strings.NewReader("x"), Options{Format: PDQCSV, AssumePDQQuality: 101}); err == nil {
+		t.Error("quality 101 accepted")
+	}
+	// A line "<pdq>,<digits>" is the current layout (quality), a name
+	// that is not a number the legacy one.
+	for line, want := range map[string]string{
+		"f8f8f0cce0f4e84d0e370a22028f67f0b36e2ed596623e1d33e6339c4e9c9b22,87\n":      pdqHasher,
+		"f8f8f0cce0f4e84d0e370a22028f67f0b36e2ed596623e1d33e6339c4e9c9b22,a,b.jpg\n": pdqLegacy,
+	} {
+		if got, _ := pdqLayout([]byte(line)); got != want {
+			t.Errorf("%q: layout %q, want %q", line, got, want)
+		}
 	}
 }
 
@@ -161,7 +193,7 @@ func TestPDQHostile(t *testing.T) {
 
 func FuzzPDQCSV(f *testing.F) {
 	addFixtures(f, "synthetic/pdq/pdq-photo-hasher-output.csv", "synthetic/pdq/pdq-keyed-output.txt",
-		"synthetic/pdq/threatexchange-dataset.csv", "threatexchange-pdq/PDQMD5TestData.csv")
+		"synthetic/pdq/threatexchange-dataset.csv", "threatexchange-pdq/PDQMD5TestData.csv", "threatexchange-pdq/pdq-photo-hasher-legacy.txt")
 	b, err := os.ReadFile("testdata/threatexchange-pdq/vpdq-doorknob-hd-no-bar.txt")
 	if err != nil {
 		f.Fatal(err)

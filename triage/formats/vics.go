@@ -42,7 +42,9 @@ package formats
 //     and other keys containing "odata.") are protocol noise derived from the
 //     record's MD5 and are dropped.
 //   - Winnow's own extensions, written by WriteVICS for entries from other
-//     formats: SHA256, PDQ, PDQQuality, PHash and Baseline.
+//     formats: SHA256, PDQ, PDQQuality, PHash and Baseline, and the prefix
+//     "Winnow.Extra." of a source field whose own name is a VICS field's
+//     (read back under that name, into Extra).
 //
 // Meta holds "odata.context" (the data-model URL, from @odata.context or
 // odata.metadata), "version", "profile" (2.0), "shape" ("hashset" or
@@ -594,7 +596,7 @@ func (v *vicsReader) media(raw []byte, depth int, pos int64) (triage.Entry, erro
 		}
 		switch f {
 		case vfNone:
-			key := string(k)
+			key := strings.TrimPrefix(string(k), vicsExtraPrefix)
 			if _, dup := e.Extra[key]; dup {
 				return recordErr(pos, key, "the field appears twice")
 			}

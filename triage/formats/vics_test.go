@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/winnow-forensics/winnow/triage"
 )
 
@@ -444,6 +446,57 @@ func vicsWriteRead(t *testing.T, entries []triage.Entry, opt VICSOptions) (jxRes
 	return r, buf.Bytes()
 }
 
+// vicsExported returns what reading back WriteVICS's output of entries
+// gives, by the changes WriteVICS documents: positions renumbered, IDs
+// made unique, categories of other schemes converted by the built-in
+// table, known-good entries given the profile's ignorable category, and in
+// the Default profile tags joined with commas and a Series object reduced
+// to its name.
+func vicsExported(entries []triage.Entry, profile string) []triage.Entry {
+	ignorable := map[string]triage.Category{"US": triage.MustParseCategory("vic-us:0"), "UK": triage.MustParseCategory("caid:ignorable"),
+		"Default": triage.MustParseCategory("vic-us:0"), "": triage.MustParseCategory("vic-us:0")}[profile]
+	used := map[string]bool{}
+	out := make([]triage.Entry, len(entries))
+	for i, e := range entries {
+		e.Pos = int64(i + 1)
+		if e.ID == "" || used[e.ID] {
+			for n := i + 1; ; n++ {
+				if id := strconv.Itoa(n); !used[id] {
+					e.ID = id
+					break
+				}
+			}
+		}
+		used[e.ID] = true
+		if c, ok := (*CategoryMap)(nil).convert(e.Category, ignorable.Scheme); ok {
+			e.Category = c
+		}
+		if e.Kind == triage.SetKindKnownGood && e.Category.IsZero() {
+			e.Category = ignorable
+		}
+		e.Kind = "" // the VICS reader leaves it to the builder
+		if profile == "Default" || profile == "" {
+			if len(e.Tags) > 0 && !tagsAsString(e.Tags) {
+				e.Tags = splitTags(strings.Join(e.Tags, ","))
+				if len(e.Tags) == 0 {
+					e.Tags = nil
+				}
+			}
+			for k, v := range e.Extra {
+				if vicsField([]byte(k)) == vfSeries && jsonKind([]byte(v)) == '{' {
+					e.Extra = maps.Clone(e.Extra)
+					delete(e.Extra, k)
+					if len(e.Extra) == 0 {
+						e.Extra = nil
+					}
+				}
+			}
+		}
+		out[i] = e
+	}
+	return out
+}
+
 // TestWriteVICSRoundTrip reads every VICS fixture, writes it in both
 // shapes, with and without Compat and UpperHex, and reads it back: the
 // entries must come back exactly, and the case header too.
@@ -461,13 +514,14 @@ func TestWriteVICSRoundTrip(t *testing.T) {
 				}
 				t.Run(path+"/"+shape+"/compat="+strconv.FormatBool(compat), func(t *testing.T) {
 					got, out := vicsWriteRead(t, orig.entries, opt)
-					if !reflect.DeepEqual(got.entries, orig.entries) {
-						for i := range min(len(got.entries), len(orig.entries)) {
-							if !reflect.DeepEqual(got.entries[i], orig.entries[i]) {
-								t.Errorf("entry %d:\n\tgot  %+v\n\twant %+v", i+1, got.entries[i], orig.entries[i])
+					want := vicsExported(orig.entries, opt.Profile)
+					if !reflect.DeepEqual(got.entries, want) {
+						for i := range min(len(got.entries), len(want)) {
+							if !reflect.DeepEqual(got.entries[i], want[i]) {
+								t.Errorf("entry %d:\n\tgot  %+v\n\twant %+v", i+1, got.entries[i], want[i])
 							}
 						}
-						t.Fatalf("%d entries back, want %d; document:\n%s", len(got.entries), len(orig.entries), out)
+						t.Fatalf("%d entries back, want %d; document:\n%s", len(got.entries), len(want), out)
 					}
 					if shape == "case" && !reflect.DeepEqual(vicsCaseFields(got.meta), opt.Case) {
 						t.Errorf("case fields %v, want %v", vicsCaseFields(got.meta), opt.Case)
@@ -585,6 +639,88 @@ func TestWriteVICSOutput(t *testing.T) {
 	}
 }
 
+func mustMap(t *testing.T, specs ...string) *CategoryMap {
+	t.Helper()
+	m := NewCategoryMap()
+	for _, s := range specs {
+		if err := m.Add(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return m
+}
+
+func knownGood(es []triage.Entry) []triage.Entry {
+	for i := range es {
+		es[i].Kind = triage.SetKindKnownGood
+	}
+	return es
+}
+
+// TestWriteVICSCategoryMap converts categories on export: explicit
+// mappings first (a code, a whole scheme, a drop), then the built-in
+// table; what was converted is summed up with its loss.
+func TestWriteVICSCategoryMap(t *testing.T) {
+	var es []triage.Entry
+	for i, c := range []string{"industry:A1", "industry:B2", "caid:B", "vic-dhs:5", "vic-us:4", "vic-us:1"} {
+		e := triage.NewEntry()
+		e.MD5[0], e.MD5[1], e.Algos = byte(i+1), 1, triage.AlgoSet(triage.AlgoMD5)
+		e.Category = triage.MustParseCategory(c)
+		es = append(es, e)
+	}
+	m := mustMap(t, "industry:*=vic-us:2", "industry:B2=vic-us:1", "vic-us:4=none")
+	got, _ := vicsWriteRead(t, es, VICSOptions{Profile: "US", Map: m})
+	var cats []string
+	for _, e := range got.entries {
+		cats = append(cats, e.Category.String())
+	}
+	if want := []string{"vic-us:2", "vic-us:1", "vic-us:1", "vic-us:0", "", "vic-us:1"}; !reflect.DeepEqual(cats, want) {
+		t.Errorf("categories %q, want %q", cats, want)
+	}
+	want := []string{
+		"1 entries: caid:B -> vic-us:1 (built in); lossy: the CAID severity (A, B, C) is lost: all become CAM",
+		"1 entries: industry:A1 -> vic-us:2 (--map)",
+		"1 entries: industry:B2 -> vic-us:1 (--map)",
+		"1 entries: vic-dhs:5 -> vic-us:0 (built in)",
+		"1 entries: vic-us:4 -> none (dropped) (--map)",
+	}
+	if diff := cmp.Diff(want, m.Summary()); diff != "" {
+		t.Errorf("summary (-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{"industry:A1", "industry:A1=", "nope:*=none", "industry:A9=none", "industry:A1=vic-us:9"} {
+		if err := NewCategoryMap().Add(bad); err == nil {
+			t.Errorf("Add(%q): no error", bad)
+		}
+	}
+}
+
+// TestWriteVICSKnownGood writes known-good entries with the profile's
+// ignorable category, so they come back known-good, and gives every
+// record a unique MediaID (an NSRL product code is no media id).
+func TestWriteVICSKnownGood(t *testing.T) {
+	var es []triage.Entry
+	for i := range 4 {
+		e := triage.NewEntry()
+		e.MD5[0], e.MD5[1], e.Algos = byte(i+1), 2, triage.AlgoSet(triage.AlgoMD5)
+		e.Kind = triage.SetKindKnownGood
+		es = append(es, e)
+	}
+	es[1].ID, es[2].ID, es[3].ID = "3", "3", "x" // 3 twice; entry 3 then takes the next free number
+	for _, tt := range []struct{ profile, cat string }{{"US", "vic-us:0"}, {"UK", "caid:ignorable"}, {"Default", "vic-us:0"}} {
+		got, out := vicsWriteRead(t, es, VICSOptions{Profile: tt.profile})
+		var ids []string
+		for _, e := range got.entries {
+			ids = append(ids, e.ID)
+			if e.Category.String() != tt.cat || e.KindIn(triage.SetKindAlert) != triage.SetKindKnownGood {
+				t.Errorf("%s: entry %+v comes back as %s", tt.profile, e, e.KindIn(triage.SetKindAlert))
+			}
+		}
+		if want := []string{"1", "3", "4", "x"}; !reflect.DeepEqual(ids, want) {
+			t.Errorf("%s: MediaIDs %q, want %q\n%s", tt.profile, ids, want, out)
+		}
+	}
+}
+
 func TestWriteVICSErrors(t *testing.T) {
 	e := triage.NewEntry()
 	e.MD5, _ = triage.ParseMD5("6b7053944681f9b77697ae85dec5b484")
@@ -600,9 +736,10 @@ func TestWriteVICSErrors(t *testing.T) {
 		opt     VICSOptions
 		want    string
 	}{
-		{"other scheme", with("caid:A"), VICSOptions{Profile: "US"},
-			"entry 2 (md5 6b7053944681f9b77697ae85dec5b484): category caid:A is in scheme caid, but the US profile writes vic-us categories"},
-		{"dhs in Default", with("vic-dhs:5"), VICSOptions{}, "is in scheme vic-dhs, but the Default profile writes vic-us"},
+		{"other scheme", with("vic-us:1"), VICSOptions{Profile: "UK"},
+			"entry 2 (md5 6b7053944681f9b77697ae85dec5b484): category vic-us:1 is in scheme vic-us, but the UK profile writes caid categories: map it (--map vic-us:1=caid:CODE, or =none to drop it)"},
+		{"mapped to another scheme", with("industry:A1"), VICSOptions{Map: mustMap(t, "industry:A1=caid:A")}, "category caid:A is in scheme caid, but the Default profile"},
+		{"known-good with an alert category", knownGood(with("vic-us:1")), VICSOptions{}, "entry 2 (md5 6b7053944681f9b77697ae85dec5b484) is known-good but its category vic-us:1 is not ignorable"},
 		{"no integer", with("industry:A1"), VICSOptions{Profile: "UK"}, "category industry:A1 is in scheme industry"},
 		{"profile", nil, VICSOptions{Profile: "FR"}, `unknown profile "FR"`},
 		{"shape", nil, VICSOptions{Shape: "cases"}, `unknown shape "cases"`},
@@ -664,14 +801,7 @@ func FuzzVICS(f *testing.F) {
 		if r.meta["scheme"] == triage.SchemeVICUS && profile == "UK" {
 			return
 		}
-		want := make([]triage.Entry, len(r.entries))
-		for i, e := range r.entries {
-			e.Pos = int64(i + 1)
-			if e.ID == "" {
-				e.ID = strconv.Itoa(i + 1)
-			}
-			want[i] = e
-		}
+		want := vicsExported(r.entries, profile)
 		for _, shape := range []string{"hashset", "case"} {
 			var buf bytes.Buffer
 			if err := WriteVICS(&buf, slices.Values(r.entries), VICSOptions{Shape: shape, Profile: profile}); err != nil {

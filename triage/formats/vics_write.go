@@ -19,8 +19,12 @@ type VICSOptions struct {
 	// (value holds one Case whose Media array holds the records).
 	Shape string
 	// Profile is the VICS 2.0 regional profile: "US" (categories in the
-	// vic-us scheme), "UK" (caid) or "Default" (vic-us; the default).
+	// vic-us scheme), "UK" (caid) or "Default" (vic-us; the default, and
+	// the only one IPED reads).
 	Profile string
+	// Map converts categories of other schemes to the profile's (nil: the
+	// built-in mappings only; see CategoryMap).
+	Map *CategoryMap
 	// Case holds the case header fields (CaseID, CaseNumber, ContactName,
 	// SourceApplicationName, ...) for the case shape. Values are written as
 	// strings, but TotalMediaFiles and TotalPrecategorized as numbers.
@@ -34,11 +38,11 @@ type VICSOptions struct {
 }
 
 // vicsProfiles maps the profiles WriteVICS writes to their category
-// schemes.
-var vicsProfiles = []struct{ profile, scheme string }{
-	{"US", triage.SchemeVICUS},
-	{"UK", triage.SchemeCAID},
-	{"Default", triage.SchemeVICUS},
+// schemes, and the code each writes for known-good entries.
+var vicsProfiles = []struct{ profile, scheme, ignorable string }{
+	{"US", triage.SchemeVICUS, "0"},
+	{"UK", triage.SchemeCAID, "ignorable"},
+	{"Default", triage.SchemeVICUS, "0"},
 }
 
 // vicsCaseOrder is the order of the well-known case header fields; others
@@ -55,27 +59,51 @@ var vicsCaseOrder = []string{
 // Media record is written per entry as the sequence yields it.
 //
 // Each entry becomes a Media record: ID -> MediaID (as a number when it is a
-// decimal integer, as a string otherwise, the entry's 1-based position when
-// empty), Category -> Category, MD5, SHA1, PhotoDNA, Size -> MediaSize,
+// decimal integer, as a string otherwise), Category -> Category, MD5,
+// SHA1, PhotoDNA, Size -> MediaSize,
 // Series, Tags (a comma-separated string, or an array when a tag holds a
 // comma or surrounding blanks), the true flags (VictimIdentified,
 // OffenderIdentified, IsDistributed, IsPrecategorized, IsSuspected), Name
 // -> FileName (left out when it is the FileName of the first MediaFiles
 // instance, which the reader takes it from), then every Extra field under
 // its own key in sorted order: JSON text (MediaFiles, Exifs, numbers,
-// booleans) as JSON, everything else as a string. Extra keys that would be
-// read back as one of the typed fields above are left out. Hashes and
+// booleans) as JSON, everything else as a string. An Extra key that would be
+// read back as one of the typed fields above (ThreatExchange's "category"
+// label) is written as "Winnow.Extra.<key>", which the reader strips. Hashes and
 // fields VICS has no key for are written as Winnow extensions that the VICS
 // reader reads back: SHA256, PDQ, PDQQuality, PHash and Baseline. Reading
-// the output with the VICS reader gives back the entries written (an empty
-// ID comes back as the entry's position).
+// the output with the VICS reader gives back the entries written, with the
+// changes listed below.
 //
-// Categories are written as the profile's integers (Scheme.ToInt). An entry
-// whose category belongs to another scheme than the profile's, or has no
-// integer in it, is an EINVALID error that names the entry and the
-// category, and the document is left unfinished: a category is never
-// dropped or silently converted. Convert or clear such categories first, or
-// pick the profile that matches.
+// MediaIDs are unique within the document: an entry's ID is kept when no
+// earlier record used it; an entry without one (its source has no ID of
+// the content: NSRL, plain lists, PDQ sets), or whose ID is taken, gets
+// its 1-based position, or the next number after it that is free. Numbers
+// depend only on the entries and their order, so the same set exports
+// with the same MediaIDs. Read back, such an entry has that number as ID.
+//
+// Categories are written as the profile's integers (Scheme.ToInt), after
+// opt.Map converts categories of other schemes (see CategoryMap; an
+// explicit mapping may also drop a category). An entry whose category is
+// still in another scheme, or has no integer in it, is an EINVALID error
+// that names the entry, the category and the --map that would convert it,
+// and the document is left unfinished: a category is never dropped or
+// converted silently.
+//
+// An entry of kind known-good is written with the profile's ignorable
+// category (vic-us 0 Non-Pertinent, caid 8 ignorable), so that every
+// reader, Winnow's included, reads it back as known-good; a known-good
+// entry whose category is not ignorable is an EINVALID error (written as
+// is, it would come back as known material).
+//
+// The Default profile is written the way IPED's Project VIC reader reads
+// it (iped.engine.hashdb.HashDBTool, read for its rules; IPED reads the
+// hashset shape only, not case documents): every record carries a Category
+// or a flag (an uncategorised entry gets "IsPrecategorized": false, which
+// says what is true), Tags and Series are strings (tags holding a comma
+// are joined with commas, and a Series object becomes its name: both
+// lossy), and no field of a record holds an object (an Extra object is
+// written as its JSON text, which Winnow reads back unchanged).
 func WriteVICS(w io.Writer, entries iter.Seq[triage.Entry], opt VICSOptions) error {
 	profile, scheme, err := opt.profile()
 	if err != nil {
@@ -107,7 +135,10 @@ func WriteVICS(w io.Writer, entries iter.Seq[triage.Entry], opt VICSOptions) err
 	if _, err := bw.Write(b); err != nil {
 		return err
 	}
-	w2 := vicsWriter{opt: opt, scheme: scheme, profile: profile}
+	w2 := vicsWriter{opt: opt, scheme: scheme, profile: profile, used: map[string]struct{}{}}
+	if w2.ignorable, err = profileIgnorable(profile, scheme); err != nil {
+		return err
+	}
 	n := 0
 	for e := range entries {
 		n++
@@ -197,10 +228,84 @@ func (opt VICSOptions) appendCase(b []byte) ([]byte, error) {
 }
 
 type vicsWriter struct {
-	opt     VICSOptions
-	scheme  *triage.Scheme
-	profile string
-	keys    []string
+	opt       VICSOptions
+	scheme    *triage.Scheme
+	profile   string
+	ignorable triage.Category // written for known-good entries
+	keys      []extraKey
+	used      map[string]struct{} // MediaIDs written
+}
+
+// extraKey is an Extra field's key and the key it is written under.
+type extraKey struct{ k, out string }
+
+// vicsExtraPrefix marks an Extra field whose own key would be read back as
+// a typed VICS field (or starts with the prefix itself); the VICS reader
+// strips it.
+const vicsExtraPrefix = "Winnow.Extra."
+
+// profileIgnorable returns the category a profile writes for known-good
+// entries: the profile's own code when its scheme (which a lab may have
+// replaced) still has it as an ignorable code with an integer, else the
+// ignorable code with the smallest integer.
+func profileIgnorable(profile string, s *triage.Scheme) (triage.Category, error) {
+	for _, vp := range vicsProfiles {
+		if vp.profile == profile && s.Ignorable[vp.ignorable] {
+			if _, ok := s.ToInt(vp.ignorable); ok {
+				return triage.Category{Scheme: s.Name, Code: vp.ignorable}, nil
+			}
+		}
+	}
+	best, found := 0, ""
+	for code := range s.Ignorable {
+		if n, ok := s.ToInt(code); ok && (found == "" || n < best) {
+			best, found = n, code
+		}
+	}
+	if found == "" {
+		return triage.Category{}, triage.Errorf(triage.EINVALID, "vics: scheme %s of the %s profile has no ignorable category with an integer, so known-good entries cannot be written", s.Name, profile)
+	}
+	return triage.Category{Scheme: s.Name, Code: found}, nil
+}
+
+// mediaID returns the MediaID of the entry at 1-based position n: its ID
+// when free, else n or the next free number after it.
+func (w *vicsWriter) mediaID(e *triage.Entry, n int) string {
+	if _, taken := w.used[e.ID]; e.ID != "" && !taken {
+		w.used[e.ID] = struct{}{}
+		return e.ID
+	}
+	for ; ; n++ {
+		id := strconv.Itoa(n)
+		if _, taken := w.used[id]; !taken {
+			w.used[id] = struct{}{}
+			return id
+		}
+	}
+}
+
+// category returns the category the entry is written with (zero: none).
+func (w *vicsWriter) category(e *triage.Entry, n int) (triage.Category, error) {
+	c, ok := w.opt.Map.convert(e.Category, w.scheme.Name)
+	if !ok || !c.IsZero() && c.Scheme != w.scheme.Name {
+		if c.IsZero() {
+			c = e.Category
+		}
+		return c, triage.Errorf(triage.EINVALID,
+			"vics: entry %d (%s): category %s is in scheme %s, but the %s profile writes %s categories: map it (--map %s=%s:CODE, or =none to drop it), or choose the matching profile",
+			n, entryLabel(e), c, c.Scheme, w.profile, w.scheme.Name, c, w.scheme.Name)
+	}
+	if e.Kind == triage.SetKindKnownGood {
+		switch {
+		case c.IsZero():
+			return w.ignorable, nil
+		case !w.scheme.Ignorable[c.Code]:
+			return c, triage.Errorf(triage.EINVALID,
+				"vics: entry %d (%s) is known-good but its category %s is not ignorable: written as is it would be read back as known material; map it to an ignorable category (--map %s=%s) or drop it (=none)",
+				n, entryLabel(e), c, c, w.ignorable)
+		}
+	}
+	return c, nil
 }
 
 // appendMedia appends one Media record; n is its 1-based position.
@@ -234,27 +339,24 @@ func (w *vicsWriter) appendMedia(b []byte, e *triage.Entry, n int) ([]byte, erro
 		str(k, v)
 	}
 
-	switch {
-	case e.ID == "":
-		num("MediaID", strconv.Itoa(n))
-	case isJSONInt(e.ID):
-		num("MediaID", e.ID)
-	default:
-		str("MediaID", e.ID)
+	cat, err := w.category(e, n)
+	if err != nil {
+		return nil, err
 	}
-	if !e.Category.IsZero() {
-		if e.Category.Scheme != w.scheme.Name {
-			return nil, triage.Errorf(triage.EINVALID,
-				"vics: entry %d (%s): category %s is in scheme %s, but the %s profile writes %s categories: convert or clear it, or choose the matching profile",
-				n, entryLabel(e), e.Category, e.Category.Scheme, w.profile, w.scheme.Name)
-		}
-		i, ok := w.scheme.ToInt(e.Category.Code)
+	if id := w.mediaID(e, n); isJSONInt(id) {
+		num("MediaID", id)
+	} else {
+		str("MediaID", id)
+	}
+	if !cat.IsZero() {
+		i, ok := w.scheme.ToInt(cat.Code)
 		if !ok {
 			return nil, triage.Errorf(triage.EINVALID, "vics: entry %d (%s): category %s has no VICS integer in scheme %s",
-				n, entryLabel(e), e.Category, w.scheme.Name)
+				n, entryLabel(e), cat, w.scheme.Name)
 		}
 		num("Category", strconv.Itoa(i))
 	}
+	iped := w.profile == "Default"
 	if e.Algos.Has(triage.AlgoMD5) {
 		hex("MD5", e.MD5.String())
 	}
@@ -285,13 +387,15 @@ func (w *vicsWriter) appendMedia(b []byte, e *triage.Entry, n int) ([]byte, erro
 	seriesKey, hasNameKey := "", false
 	var mediaFiles string
 	for k, v := range e.Extra {
+		if f := vicsField([]byte(k)); f == vfSeries && jsonKind([]byte(v)) == '{' && json.Valid([]byte(v)) &&
+			seriesName([]byte(v)) == e.Series && (seriesKey == "" || k < seriesKey) {
+			seriesKey = k
+		}
+	}
+	for k := range e.Extra {
+		out := k
 		switch f := vicsField([]byte(k)); {
-		case isODataAnnotation([]byte(k)):
-			continue
-		case f == vfSeries:
-			if seriesKey == "" && jsonKind([]byte(v)) == '{' && json.Valid([]byte(v)) && seriesName([]byte(v)) == e.Series {
-				seriesKey = k
-			}
+		case isODataAnnotation([]byte(k)), k == seriesKey:
 			continue
 		case f == vfName:
 			hasNameKey = true
@@ -300,12 +404,14 @@ func (w *vicsWriter) appendMedia(b []byte, e *triage.Entry, n int) ([]byte, erro
 				mediaFiles = k
 			}
 		case f == vfAltHashes:
-		case f != vfNone:
-			continue // would be read back as a typed field
+		case f != vfNone, strings.HasPrefix(k, vicsExtraPrefix):
+			// It would be read back as a typed field (a ThreatExchange
+			// "category" label, a second Series): kept under the prefix.
+			out = vicsExtraPrefix + k
 		}
-		w.keys = append(w.keys, k)
+		w.keys = append(w.keys, extraKey{k, out})
 	}
-	slices.Sort(w.keys)
+	slices.SortFunc(w.keys, func(a, b extraKey) int { return strings.Compare(a.out, b.out) })
 
 	// The reader takes Name from FileName when the key is there, else from
 	// a non-empty Name key (which then stays out of Extra), else from the
@@ -323,7 +429,7 @@ func (w *vicsWriter) appendMedia(b []byte, e *triage.Entry, n int) ([]byte, erro
 		}
 	}
 	switch {
-	case seriesKey != "":
+	case seriesKey != "" && !iped:
 		key(seriesKey)
 		b = append(b, e.Extra[seriesKey]...)
 	case e.Series != "":
@@ -331,7 +437,7 @@ func (w *vicsWriter) appendMedia(b []byte, e *triage.Entry, n int) ([]byte, erro
 	}
 	if len(e.Tags) > 0 {
 		key("Tags")
-		if tagsAsString(e.Tags) {
+		if iped || tagsAsString(e.Tags) {
 			b = appendJSONString(b, strings.Join(e.Tags, ","))
 		} else {
 			b = append(b, '[')
@@ -354,9 +460,21 @@ func (w *vicsWriter) appendMedia(b []byte, e *triage.Entry, n int) ([]byte, erro
 			}
 		}
 	}
+	if iped && cat.IsZero() && !e.Flags.Has(triage.FlagPrecategorized) {
+		key("IsPrecategorized")
+		if w.opt.Compat {
+			b = append(b, `"false"`...)
+		} else {
+			b = append(b, "false"...)
+		}
+	}
 	for _, k := range w.keys {
-		key(k)
-		b = w.appendExtra(b, k, e.Extra[k])
+		key(k.out)
+		if v := e.Extra[k.k]; iped && jsonKind([]byte(v)) == '{' {
+			b = appendJSONString(b, v)
+		} else {
+			b = w.appendExtra(b, k.k, v)
+		}
 	}
 	return append(b, '}'), nil
 }

@@ -65,7 +65,7 @@ func appendHash(b []byte, e *triage.Entry, a triage.Algo) []byte {
 // CSVColumns are the columns WriteCSV writes, in order.
 var CSVColumns = []string{
 	"md5", "sha1", "sha256", "pdq", "pdq_quality", "phash", "photodna",
-	"size", "name", "id", "category", "series", "tags", "flags", "extra",
+	"size", "name", "id", "category", "series", "tags", "flags", "extra", "kind",
 }
 
 // WriteCSV writes entries as CSV (RFC 4180, comma-separated, CRLF-free)
@@ -80,6 +80,7 @@ var CSVColumns = []string{
 //	tags                           joined with ';' (a tag holding ';' cannot be told apart)
 //	flags                          comma-separated flag names (victim-identified, ...)
 //	extra                          the Extra map as compact JSON with sorted keys, empty when none
+//	kind                           alert or known-good, empty when the entry does not say
 //
 // Values are written verbatim: a name beginning with '=', '+', '-' or '@'
 // is not defused for spreadsheets, since the file is evidence output and
@@ -128,6 +129,7 @@ func WriteCSV(w io.Writer, entries iter.Seq[triage.Entry]) error {
 			}
 			row[14] = strings.TrimSuffix(extra.String(), "\n")
 		}
+		row[15] = string(e.Kind)
 		if err := cw.Write(row); err != nil {
 			return err
 		}

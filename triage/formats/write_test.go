@@ -80,13 +80,13 @@ func TestWriteCSV(t *testing.T) {
 	if err := WriteCSV(&buf, slices.Values([]triage.Entry{e, p, full})); err != nil {
 		t.Fatal(err)
 	}
-	want := "md5,sha1,sha256,pdq,pdq_quality,phash,photodna,size,name,id,category,series,tags,flags,extra\n" +
-		s[1].MD5 + "," + s[1].SHA1 + ",,,,,,18,\"readme, first.txt\",1002,,,,," +
-		`"{""CRC32"":""A8405FBF"",""OpSystemCode"":""189"",""SpecialCode"":""""}"` + "\n" +
+	want := "md5,sha1,sha256,pdq,pdq_quality,phash,photodna,size,name,id,category,series,tags,flags,extra,kind\n" +
+		s[1].MD5 + "," + s[1].SHA1 + ",,,,,,18,\"readme, first.txt\",,,,,," +
+		`"{""CRC32"":""A8405FBF"",""OpSystemCode"":""189"",""ProductCode"":""1002"",""SpecialCode"":""""}",known-good` + "\n" +
 		",,,d041e9ac0c858bf252e0ac5fa4bbfcfa5a97b5ef11c9f768858cc4325a323c58,,,,,,,,,tag_a;tag_b,," +
-		`"{""category"":""POSITIVE_CLASS"",""collab"":""Synthetic Collab"",""signal_type"":""pdq""}"` + "\n" +
+		`"{""category"":""POSITIVE_CLASS"",""collab"":""Synthetic Collab"",""signal_type"":""pdq""}",` + "\n" +
 		s[1].MD5 + ",,,,,fedcba9876543210,AAAA+/==,,=cmd|' /C calc'!A0,42,caid:A,\"the \"\"series\"\"\",a;b c,\"victim-identified,baseline\"," +
-		`"{""a"":""{\""n\"":1}"",""z"":""<&>""}"` + "\n"
+		`"{""a"":""{\""n\"":1}"",""z"":""<&>""}",` + "\n"
 	if buf.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", buf.String(), want)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/disk/probe"
 )
 
 // SniffLen is how many leading bytes Sniff looks at. Fewer are fine; the
@@ -76,6 +77,17 @@ func Sniff(head []byte) triage.MediaType {
 		return arc("application/x-tar")
 	case has(0, "%PDF-"):
 		return triage.MediaType{MIME: "application/pdf", Kind: triage.KindDocument}
+	case has(0, "EVF\x09\x0d\x0a\xff\x00") && len(head) >= 11:
+		if binary.LittleEndian.Uint16(head[9:]) > 1 {
+			return triage.MediaType{MIME: triage.MIMEEWFSegment}
+		}
+		return triage.MediaType{MIME: triage.MIMEEWF}
+	case has(0, "EVF2\x0d\x0a\x81\x00"):
+		return triage.MediaType{MIME: triage.MIMEEWF2}
+	case has(0, "LVF\x09\x0d\x0a\xff\x00"), has(0, "LEF2\x0d\x0a\x81\x00"):
+		return triage.MediaType{MIME: triage.MIMEEWFLogical}
+	case probe.Image(head):
+		return triage.MediaType{MIME: triage.MIMEDiskImage}
 	}
 	return triage.MediaType{MIME: triage.MIMEUnknown, Kind: triage.KindUnknown}
 }

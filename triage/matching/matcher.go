@@ -208,6 +208,7 @@ func (m *Matcher) AddEntries(set string, entries []triage.Entry) error {
 	defer ls.addedMu.Unlock()
 	for _, e := range entries {
 		id := uint32(ls.set.Len() + len(ls.added))
+		e.Kind = e.KindIn(ls.set.Meta.Kind)
 		ls.added = append(ls.added, e)
 		if !e.HasHash() {
 			continue // a withdrawn entry: it keeps its number and matches nothing
@@ -459,15 +460,15 @@ func (ls *loadedSet) entryPDQ(id uint32) (triage.PDQ, bool) {
 // match builds the Match for entry id of the set.
 func (ls *loadedSet) match(id uint32, a triage.Algo, dist, dih int) triage.Match {
 	s := ls.set
-	mt := triage.Match{Set: s.Meta.Name, SetVersion: s.Meta.Version, SetKind: s.Meta.Kind, Entry: int(id), Algo: a, Distance: dist, Dihedral: dih}
+	mt := triage.Match{Set: s.Meta.Name, SetVersion: s.Meta.Version, Entry: int(id), Algo: a, Distance: dist, Dihedral: dih}
 	if int(id) < s.Len() {
-		mt.Category = s.Category(int(id))
+		mt.SetKind, mt.Category = s.Kind(int(id)), s.Category(int(id))
 		mt.EntryID, mt.Series = s.IDAndSeries(int(id))
 		return mt
 	}
 	ls.addedMu.RLock()
 	e := ls.added[int(id)-s.Len()]
 	ls.addedMu.RUnlock()
-	mt.Category, mt.EntryID, mt.Series = e.Category, e.ID, e.Series
+	mt.SetKind, mt.Category, mt.EntryID, mt.Series = e.Kind, e.Category, e.ID, e.Series
 	return mt
 }

@@ -22,7 +22,7 @@ var (
 func benchMatchSet(b *testing.B) (*setfile.Set, []triage.Entry) {
 	benchSetOnce.Do(func() {
 		rng := rand.New(rand.NewPCG(1, 2))
-		bl := setfile.NewBuilder(triage.SetMeta{Name: "bench", Kind: triage.KindAlert})
+		bl := setfile.NewBuilder(triage.SetMeta{Name: "bench", Kind: triage.SetKindAlert})
 		for range 1 << 20 {
 			e := triage.NewEntry()
 			e.Algos = triage.AlgoSet(triage.AlgoPDQ | triage.AlgoPHash | triage.AlgoMD5)

@@ -37,8 +37,8 @@ func buildSet(t testing.TB, meta triage.SetMeta, es []triage.Entry) *setfile.Set
 func TestMatcherAgainstBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	es := triagetest.Entries(2000, 9)
-	setA := buildSet(t, triage.SetMeta{Name: "A", Version: "1", Kind: triage.KindAlert}, es[:1000])
-	setB := buildSet(t, triage.SetMeta{Name: "B", Version: "2", Kind: triage.KindKnownGood, PDQRadius: 12, PHashRadius: 4}, es[1000:])
+	setA := buildSet(t, triage.SetMeta{Name: "A", Version: "1", Kind: triage.SetKindAlert}, es[:1000])
+	setB := buildSet(t, triage.SetMeta{Name: "B", Version: "2", Kind: triage.SetKindKnownGood, PDQRadius: 12, PHashRadius: 4}, es[1000:])
 	// Plain radius rules: the matcher's default radii, no borderline zones.
 	plain := Rules{Default: SetRules{PDQ: AlgoRule{Certain: -1}, PHash: AlgoRule{Certain: -1}}}
 	m := New(Options{Rules: &plain})
@@ -103,7 +103,7 @@ func TestMatcherAgainstBruteForce(t *testing.T) {
 func TestMatcherSetsAndAdds(t *testing.T) {
 	es := triagetest.Entries(40, 11)
 	m := New(Options{})
-	m.AddSet(buildSet(t, triage.SetMeta{Name: "S", Version: "1", Kind: triage.KindAlert}, es[:20]))
+	m.AddSet(buildSet(t, triage.SetMeta{Name: "S", Version: "1", Kind: triage.SetKindAlert}, es[:20]))
 	fp := triage.Fingerprint{Digests: triage.Digests{MD5: es[30].MD5}}
 	if len(m.Match(&fp)) != 0 {
 		t.Fatal("match before add")
@@ -121,7 +121,7 @@ func TestMatcherSetsAndAdds(t *testing.T) {
 		t.Errorf("AddEntries to a missing set: %v", err)
 	}
 	// Replacing a set by name swaps it whole.
-	m.AddSet(buildSet(t, triage.SetMeta{Name: "S", Version: "2", Kind: triage.KindAlert}, es[20:]))
+	m.AddSet(buildSet(t, triage.SetMeta{Name: "S", Version: "2", Kind: triage.SetKindAlert}, es[20:]))
 	if got := m.Match(&fp); len(got) != 1 || got[0].SetVersion != "2" {
 		t.Fatalf("after replace: %+v", got)
 	}
@@ -134,7 +134,7 @@ func TestMatcherSetsAndAdds(t *testing.T) {
 func TestMatcherConcurrent(t *testing.T) {
 	es := triagetest.Entries(400, 12)
 	m := New(Options{})
-	m.AddSet(buildSet(t, triage.SetMeta{Name: "C", Kind: triage.KindAlert}, es[:100]))
+	m.AddSet(buildSet(t, triage.SetMeta{Name: "C", Kind: triage.SetKindAlert}, es[:100]))
 	var wg sync.WaitGroup
 	for w := range 4 {
 		wg.Go(func() {

@@ -20,14 +20,15 @@ import (
 // The verdict, in order of precedence (an alert match is never hidden by a
 // known-good one):
 //
-//  1. known: an exact digest match (MD5, SHA-1, SHA-256) in an alert set, or
+//  1. known: an exact digest match (MD5, SHA-1, SHA-256) on an alert entry, or
 //     a perceptual match the set's rules call certain: within the
 //     algorithm's Certain distance, or every algorithm of KnownWhenAgree
 //     matching the same entry within its radius;
-//  2. variant: any other perceptual match that counts (see SetRules) in an
-//     alert set;
-//  3. ignorable: matches only in known-good sets (NSRL and the like) or on
-//     a category marked ignorable; or, with no match at all, a decoded
+//  2. variant: any other perceptual match that counts (see SetRules) on an
+//     alert entry;
+//  3. ignorable: matches only on known-good entries (NSRL and the like;
+//     a set may hold entries of both kinds) or on a category marked
+//     ignorable; or, with no match at all, a decoded
 //     image whose shorter side is under MinSide pixels;
 //  4. error: no match, and the item could not be analysed;
 //  5. new: everything else.
@@ -268,7 +269,7 @@ func (r Rules) Decide(fp *triage.Fingerprint, ms []triage.Match) triage.Decision
 	var exact, certain, near, good []triage.Match
 	for _, m := range ms {
 		switch {
-		case m.SetKind == triage.KindKnownGood || m.Category.Ignorable():
+		case m.SetKind == triage.SetKindKnownGood || m.Category.Ignorable():
 			good = append(good, m)
 		case m.Algo == triage.AlgoMD5 || m.Algo == triage.AlgoSHA1 || m.Algo == triage.AlgoSHA256:
 			exact = append(exact, m)
@@ -277,19 +278,19 @@ func (r Rules) Decide(fp *triage.Fingerprint, ms []triage.Match) triage.Decision
 		}
 	}
 	if len(exact) > 0 {
-		return triage.Decision{Verdict: triage.VerdictKnown, Category: exact[0].Category, Matches: exact,
-			Reason: fmt.Sprintf("%s match in %s", exact[0].Algo, exact[0].Set)}
+		return alsoKnownGood(triage.Decision{Verdict: triage.VerdictKnown, Category: exact[0].Category, Matches: exact,
+			Reason: fmt.Sprintf("%s match in %s", exact[0].Algo, exact[0].Set)}, good)
 	}
 	if len(near) > 0 {
 		sortNear(near)
 		var reason string
 		certain, reason = r.certain(near)
 		if len(certain) > 0 {
-			return triage.Decision{Verdict: triage.VerdictKnown, Category: certain[0].Category, Matches: certain, Reason: reason}
+			return alsoKnownGood(triage.Decision{Verdict: triage.VerdictKnown, Category: certain[0].Category, Matches: certain, Reason: reason}, good)
 		}
 		best := near[0]
-		return triage.Decision{Verdict: triage.VerdictVariant, Category: best.Category, Matches: near,
-			Reason: fmt.Sprintf("%s in %s", describe(&best), best.Set)}
+		return alsoKnownGood(triage.Decision{Verdict: triage.VerdictVariant, Category: best.Category, Matches: near,
+			Reason: fmt.Sprintf("%s in %s", describe(&best), best.Set)}, good)
 	}
 	if len(good) > 0 {
 		return triage.Decision{Verdict: triage.VerdictIgnorable, Category: good[0].Category, Matches: good,
@@ -306,6 +307,24 @@ func (r Rules) Decide(fp *triage.Fingerprint, ms []triage.Match) triage.Decision
 		return triage.Decision{Verdict: triage.VerdictIgnorable, Reason: fmt.Sprintf("image %dx%d is under %d px", fp.Width, fp.Height, minSide)}
 	}
 	return triage.Decision{Verdict: triage.VerdictNew, Reason: "no match"}
+}
+
+// alsoKnownGood records on an alert decision the exact matches among good
+// that list the file as known-good.
+func alsoKnownGood(d triage.Decision, good []triage.Match) triage.Decision {
+	var sets []string
+	for _, m := range good {
+		if triage.AlgosCrypto.Has(m.Algo) {
+			d.AlsoKnownGood = append(d.AlsoKnownGood, m)
+			if !slices.Contains(sets, m.Set) {
+				sets = append(sets, m.Set)
+			}
+		}
+	}
+	if len(sets) > 0 {
+		d.Reason += "; also listed as known-good in " + strings.Join(sets, ", ")
+	}
+	return d
 }
 
 // certain returns the perceptual matches (sorted best first) that make the

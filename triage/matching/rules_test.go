@@ -68,7 +68,7 @@ func keys(ms []triage.Match) []matchKey {
 // TestMatcherRules checks what counts as a perceptual match under the
 // default rules and variations of them.
 func TestMatcherRules(t *testing.T) {
-	set, es := agreementSet(t, triage.SetMeta{Name: "S", Kind: triage.KindAlert})
+	set, es := agreementSet(t, triage.SetMeta{Name: "S", Kind: triage.SetKindAlert})
 	e := es[0]
 	fpAt := func(pdq, ph int) triage.Fingerprint {
 		return triage.Fingerprint{Perceptual: true, PDQ: pdqAt(e.PDQ, pdq), PDQQuality: 100, PHash: phashAt(e.PHash, ph)}
@@ -158,7 +158,7 @@ func TestMatcherRulesBruteForce(t *testing.T) {
 		e.ID = fmt.Sprint(i)
 		es = append(es, e)
 	}
-	set := buildSet(t, triage.SetMeta{Name: "R", Kind: triage.KindAlert}, es)
+	set := buildSet(t, triage.SetMeta{Name: "R", Kind: triage.SetKindAlert}, es)
 	rules := DefaultRules()
 	m := New(Options{Rules: &rules})
 	m.AddSet(set)
@@ -214,10 +214,10 @@ func TestMatcherRulesBruteForce(t *testing.T) {
 // TestDecide checks the verdict precedence.
 func TestDecide(t *testing.T) {
 	alert := func(a triage.Algo, d int) triage.Match {
-		return triage.Match{Set: "A", SetKind: triage.KindAlert, Entry: 1, Algo: a, Distance: d, Category: triage.MustParseCategory("vic-us:1")}
+		return triage.Match{Set: "A", SetKind: triage.SetKindAlert, Entry: 1, Algo: a, Distance: d, Category: triage.MustParseCategory("vic-us:1")}
 	}
 	good := func(a triage.Algo) triage.Match {
-		return triage.Match{Set: "NSRL", SetKind: triage.KindKnownGood, Entry: 7, Algo: a}
+		return triage.Match{Set: "NSRL", SetKind: triage.SetKindKnownGood, Entry: 7, Algo: a}
 	}
 	border := func(m triage.Match) triage.Match { m.Borderline = true; return m }
 	other := func(m triage.Match) triage.Match { m.Entry = 2; return m }
@@ -234,8 +234,11 @@ func TestDecide(t *testing.T) {
 		reason  string
 	}{
 		{"exact alert match", img, []triage.Match{alert(triage.AlgoSHA256, 0)}, triage.VerdictKnown, "sha256 match in A"},
-		{"exact alert beats known-good", img, []triage.Match{good(triage.AlgoMD5), alert(triage.AlgoMD5, 0)}, triage.VerdictKnown, "md5 match in A"},
-		{"near alert beats exact known-good", img, []triage.Match{good(triage.AlgoSHA1), alert(triage.AlgoPDQ, 28)}, triage.VerdictVariant, "pdq distance 28 in A"},
+		{"exact alert beats known-good", img, []triage.Match{good(triage.AlgoMD5), alert(triage.AlgoMD5, 0)}, triage.VerdictKnown,
+			"md5 match in A; also listed as known-good in NSRL"},
+		{"near alert beats exact known-good", img, []triage.Match{good(triage.AlgoSHA1), alert(triage.AlgoPDQ, 28)}, triage.VerdictVariant,
+			"pdq distance 28 in A; also listed as known-good in NSRL"},
+		{"near known-good is no conflict", img, []triage.Match{good(triage.AlgoPDQ), alert(triage.AlgoMD5, 0)}, triage.VerdictKnown, "md5 match in A"},
 		{"certain pdq", img, []triage.Match{alert(triage.AlgoPDQ, 16)}, triage.VerdictKnown, "pdq distance 16 in A (certain within 16)"},
 		{"agreement within radii", img, []triage.Match{alert(triage.AlgoPDQ, 30), alert(triage.AlgoPHash, 9)}, triage.VerdictKnown, "pdq distance 30 and phash distance 9 agree in A"},
 		{"agreement on different entries", img, []triage.Match{alert(triage.AlgoPDQ, 30), other(alert(triage.AlgoPHash, 9))}, triage.VerdictVariant, "pdq distance 30 in A"},
@@ -259,6 +262,15 @@ func TestDecide(t *testing.T) {
 			for _, m := range d.Matches {
 				if !slices.ContainsFunc(tc.ms, func(x triage.Match) bool { return x == m }) {
 					t.Errorf("decision rests on a match it was not given: %+v", m)
+				}
+			}
+			// The conflict is listed exactly when the reason names it.
+			if conflict := strings.Contains(d.Reason, "also listed as known-good"); conflict != (len(d.AlsoKnownGood) > 0) {
+				t.Errorf("AlsoKnownGood %+v with reason %q", d.AlsoKnownGood, d.Reason)
+			}
+			for _, m := range d.AlsoKnownGood {
+				if m.SetKind != triage.SetKindKnownGood || !triage.AlgosCrypto.Has(m.Algo) {
+					t.Errorf("AlsoKnownGood holds %+v", m)
 				}
 			}
 		})
@@ -361,7 +373,7 @@ func isEmpty(v any) bool {
 // TestRadiusPrecedence: a set's own radius replaces the default rules'
 // radius, and rules written for the set replace the set's own.
 func TestRadiusPrecedence(t *testing.T) {
-	set, es := agreementSet(t, triage.SetMeta{Name: "Own", Kind: triage.KindAlert, PDQRadius: 12})
+	set, es := agreementSet(t, triage.SetMeta{Name: "Own", Kind: triage.SetKindAlert, PDQRadius: 12})
 	fp := triage.Fingerprint{Perceptual: true, PDQ: pdqAt(es[0].PDQ, 20), PDQQuality: 100, PHash: phashAt(es[0].PHash, 40)}
 	named := DefaultRules()
 	named.Sets = map[string]SetRules{"Own": DefaultSetRules()} // radius 31, written for the set

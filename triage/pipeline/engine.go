@@ -396,8 +396,10 @@ func (e *Engine) expandContainer(ctx context.Context, x *expansion) {
 		if fi, err = f.Stat(); err == nil {
 			// Count the container's bytes into the progress as they are read.
 			cr := &progressReaderAt{r: f, size: fi.Size(), done: &e.partBytes}
-			_, err = x.kind.Expand(ctx, cr, fi.Size(), container.Options{Limits: e.cfg.Limits, Name: filepath.Base(j.file)},
+			open, closeAll := besides(j.file)
+			_, err = x.kind.Expand(ctx, cr, fi.Size(), container.Options{Limits: e.cfg.Limits, Name: filepath.Base(j.file), Open: open},
 				func(m *container.Member, r io.Reader) error { return e.member(ctx, j, m, r, direct) })
+			closeAll()
 			e.partBytes.Add(-cr.counted.Load())
 		}
 		f.Close()
@@ -413,6 +415,33 @@ func (e *Engine) expandContainer(ctx context.Context, x *expansion) {
 	e.containers.Add(1)
 	j.r.Container = &ContainerInfo{Format: x.format, Members: direct[""]}
 	e.deliver(e.decide(j, &fp))
+}
+
+// besides opens files in the folder of path by name (the later segments
+// of a disk image); closeAll closes what it opened.
+func besides(path string) (open func(string) (io.ReaderAt, int64, error), closeAll func()) {
+	var files []*os.File
+	open = func(name string) (io.ReaderAt, int64, error) {
+		if name != filepath.Base(name) {
+			return nil, 0, triage.Errorf(triage.EINVALID, "%q is not a file name", name)
+		}
+		f, err := os.Open(filepath.Join(filepath.Dir(path), name))
+		if err != nil {
+			return nil, 0, triage.Errorf(triage.ENOTFOUND, "%s: %v", name, err)
+		}
+		fi, err := f.Stat()
+		if err != nil || !fi.Mode().IsRegular() {
+			f.Close()
+			return nil, 0, triage.Errorf(triage.ENOTFOUND, "%s is not a regular file", name)
+		}
+		files = append(files, f)
+		return f, fi.Size(), nil
+	}
+	return open, func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}
 }
 
 // member turns one container member into a job.

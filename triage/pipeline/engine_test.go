@@ -59,7 +59,7 @@ func mustWrite(t *testing.T, dir string, files ...string) {
 // each content.
 func matcherOf(t *testing.T, contents ...string) *matching.Matcher {
 	t.Helper()
-	b := setfile.NewBuilder(triage.SetMeta{Name: "known", Version: "1", Kind: triage.KindAlert})
+	b := setfile.NewBuilder(triage.SetMeta{Name: "known", Version: "1", Kind: triage.SetKindAlert})
 	for _, c := range contents {
 		e := triage.NewEntry()
 		e.SHA256, e.Algos = sha256.Sum256([]byte(c)), triage.AlgoSet(triage.AlgoSHA256)

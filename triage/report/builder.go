@@ -106,6 +106,9 @@ func (b *Builder) Build(r *Report, opt series.Options) map[int]*image.Gray {
 		}
 		verdicts[it.Verdict]++
 		bytes += it.Size
+		if len(it.AlsoKnownGood) > 0 {
+			r.Counts.AlsoKnownGood++
+		}
 	}
 
 	r.Duplicates = []Stack{}

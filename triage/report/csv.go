@@ -6,6 +6,9 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/winnow-forensics/winnow/triage"
 )
 
 // CSVColumns are the columns of report.csv, in order.
@@ -13,12 +16,14 @@ var CSVColumns = []string{
 	"id", "path", "outer_path", "inner_path", "size", "verdict", "reason", "category", "category_label",
 	"md5", "sha1", "sha256", "mime", "kind", "width", "height", "pdq", "pdq_quality", "phash",
 	"match_set", "match_entry_id", "match_algorithm", "match_distance", "matches",
-	"group", "duplicate_stack", "error",
+	"group", "duplicate_stack", "error", "also_known_good",
+	"deleted", "carved", "image_offset", "fs_modified", "fs_created",
 }
 
 // WriteCSV writes one row per item (RFC 4180, with a header of
 // CSVColumns); the match_ columns describe the item's best match, matches
-// counts them all. A cell starting with =, +, -, @, a tab or a carriage
+// counts them all, also_known_good lists (';'-separated) the known-good
+// sets that list a known or variant item too. A cell starting with =, +, -, @, a tab or a carriage
 // return gets a leading apostrophe, so that a spreadsheet shows a file
 // named "=HYPERLINK(...)" as text instead of running it (the exact names
 // are in report.json).
@@ -41,8 +46,9 @@ func WriteCSV(w io.Writer, r *Report) error {
 			deref(it.MD5), deref(it.SHA1), deref(it.SHA256), it.MIME, it.Kind, itoa0(it.Width), itoa0(it.Height),
 			deref(it.PDQ), intp(it.PDQQuality), deref(it.PHash),
 			ms, me, ma, md, strconv.Itoa(len(it.Matches)+it.MatchesOmitted),
-			itoa0(it.Group), itoa0(it.Stack), deref(it.Error),
+			itoa0(it.Group), itoa0(it.Stack), deref(it.Error), strings.Join(it.AlsoKnownGood, ";"),
 		)
+		row = append(row, originCells(it.Origin)...)
 		for k, c := range row {
 			row[k] = defuse(c)
 		}
@@ -52,6 +58,25 @@ func WriteCSV(w io.Writer, r *Report) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// originCells are the disk-image columns of an item (empty for others).
+func originCells(o *triage.Origin) []string {
+	if o == nil {
+		return []string{"", "", "", "", ""}
+	}
+	off := ""
+	if o.Offset >= 0 {
+		off = strconv.FormatInt(o.Offset, 10)
+	}
+	return []string{strconv.FormatBool(o.Deleted), strconv.FormatBool(o.Carved), off, rfc3339(o.Modified), rfc3339(o.Created)}
+}
+
+func rfc3339(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
 }
 
 // defuse keeps a spreadsheet from reading a cell as a formula.

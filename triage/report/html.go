@@ -74,6 +74,13 @@ func WriteHTML(w io.Writer, r *Report, thumbs map[int]*image.Gray, opt HTMLOptio
 		it := &r.Items[i]
 		byVerdict[it.Verdict] = append(byVerdict[it.Verdict], it)
 	}
+	var conflicts []*Item
+	for i := range r.Items {
+		if len(r.Items[i].AlsoKnownGood) > 0 {
+			conflicts = append(conflicts, &r.Items[i])
+		}
+	}
+	d.Conflicts, d.ConflictsMore = d.rows(conflicts, false)
 	d.Known, d.KnownMore = d.rows(byVerdict["known"], false)
 	d.Variants, d.VariantsMore = d.rows(byVerdict["variant"], true)
 	d.Ignorable, d.IgnorableMore = d.rows(byVerdict["ignorable"], false)
@@ -138,6 +145,9 @@ type htmlData struct {
 	OtherNewMore                                       int
 	Dups                                               []htmlStack
 	DupMore                                            int
+	// Conflicts are the known and variant items a known-good set lists too.
+	Conflicts     []htmlRow
+	ConflictsMore int
 
 	thumbs map[int]*image.Gray
 	shown  int // thumbnails placed so far

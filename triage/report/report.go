@@ -131,6 +131,9 @@ type Counts struct {
 	DuplicateItems int `json:"duplicate_items"`
 	// Archives counts the archives expanded (nested ones included).
 	Archives int `json:"archives"`
+	// AlsoKnownGood counts the known and variant items that a known-good
+	// set lists too (Item.AlsoKnownGood).
+	AlsoKnownGood int `json:"also_known_good"`
 }
 
 // Item is one file: a file of the evidence or a member of an archive.
@@ -168,6 +171,10 @@ type Item struct {
 	Reason        string `json:"reason"`
 	Category      string `json:"category,omitempty"`
 	CategoryLabel string `json:"category_label,omitempty"`
+	// AlsoKnownGood names the sets that list a known or variant item as
+	// known-good too (by an exact digest): the alert verdict stands, but
+	// the examiner must see the conflict.
+	AlsoKnownGood []string `json:"also_known_good,omitempty"`
 	// Matches are every hash-set entry the item matched, exact matches
 	// first, then by distance (at most MaxMatches; MatchesOmitted counts
 	// the rest).
@@ -175,16 +182,20 @@ type Item struct {
 	MatchesOmitted int     `json:"matches_omitted,omitempty"`
 	// Error is why the item could not be fully analysed, or null.
 	Error *string `json:"error"`
-	// Archive is set for an item that is an archive Winnow expanded, with
-	// the number of members found directly inside it.
+	// Archive is set for an item that is an archive or disk image Winnow
+	// expanded, with the number of members found directly inside it.
 	Archive *ArchiveInfo `json:"archive,omitempty"`
+	// Origin is set for an item read from a disk image: its file system,
+	// whether it was deleted or carved, where its content lies in the
+	// image, and the file system's timestamps.
+	Origin *triage.Origin `json:"origin,omitempty"`
 	// Stack is the id of the item's stack of identical files (Duplicates),
 	// Group the id of its near-duplicate series (Groups); 0 for none.
 	Stack int `json:"duplicate_stack,omitempty"`
 	Group int `json:"group,omitempty"`
 }
 
-// ArchiveInfo describes an expanded archive.
+// ArchiveInfo describes an expanded archive or disk image.
 type ArchiveInfo struct {
 	Format  string `json:"format"`
 	Members int    `json:"members"`
@@ -246,6 +257,11 @@ func NewItem(fp *triage.Fingerprint, d triage.Decision, matches []triage.Match) 
 	if !d.Category.IsZero() {
 		it.Category, it.CategoryLabel = d.Category.String(), d.Category.Label()
 	}
+	for _, m := range d.AlsoKnownGood {
+		if !slices.Contains(it.AlsoKnownGood, m.Set) {
+			it.AlsoKnownGood = append(it.AlsoKnownGood, m.Set)
+		}
+	}
 	if fp.Err != nil {
 		it.Error = hexp(triage.ErrorMessage(fp.Err))
 	}
@@ -277,7 +293,7 @@ func NewItem(fp *triage.Fingerprint, d triage.Decision, matches []triage.Match) 
 		ms = ms[:MaxMatches]
 	}
 	for _, m := range ms {
-		rm := Match{Set: m.Set, SetVersion: m.SetVersion, SetKind: m.SetKind, Entry: m.Entry, EntryID: m.EntryID,
+		rm := Match{Set: m.Set, SetVersion: m.SetVersion, SetKind: string(m.SetKind), Entry: m.Entry, EntryID: m.EntryID,
 			Algorithm: m.Algo.String(), Distance: m.Distance, Series: m.Series}
 		if m.Dihedral > 0 && m.Dihedral < len(dihedralNames) {
 			rm.Transform = dihedralNames[m.Dihedral]

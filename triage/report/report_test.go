@@ -44,8 +44,8 @@ var (
 	pdqA   = triage.PDQ{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32}
 	pdqA2  = func() triage.PDQ { p := pdqA; p[0] ^= 0xff; return p }() // 8 bits from pdqA
 	pdqB   = triage.PDQ{0xf0, 0x0f, 0xaa, 0x55, 0xcc, 0x33, 0x99, 0x66, 0xf0, 0x0f, 0xaa, 0x55, 0xcc, 0x33, 0x99, 0x66, 0xf0, 0x0f, 0xaa, 0x55, 0xcc, 0x33, 0x99, 0x66, 0xf0, 0x0f, 0xaa, 0x55, 0xcc, 0x33, 0x99, 0x66}
-	exactM = triage.Match{Set: "known", SetVersion: "1", SetKind: triage.KindAlert, Entry: 3, EntryID: "77", Algo: triage.AlgoMD5, Category: catA}
-	nearM  = triage.Match{Set: "known", SetVersion: "1", SetKind: triage.KindAlert, Entry: 4, EntryID: "78", Algo: triage.AlgoPDQ, Distance: 12, Dihedral: 4, Category: catA}
+	exactM = triage.Match{Set: "known", SetVersion: "1", SetKind: triage.SetKindAlert, Entry: 3, EntryID: "77", Algo: triage.AlgoMD5, Category: catA}
+	nearM  = triage.Match{Set: "known", SetVersion: "1", SetKind: triage.SetKindAlert, Entry: 4, EntryID: "78", Algo: triage.AlgoPDQ, Distance: 12, Dihedral: 4, Category: catA}
 )
 
 type testItem struct {

@@ -149,6 +149,19 @@ func (m *vicsMediaRec) entry(r *Report, scheme string) triage.Entry {
 		if in.Modified != nil {
 			f["Written"] = in.Modified.UTC().Format(time.RFC3339)
 		}
+		if o := in.Origin; o != nil {
+			// A file found in a disk image: deleted or carved files are
+			// "Unallocated", PhysicalLocation is the image offset.
+			f["Unallocated"] = o.Deleted || o.Carved
+			if o.Offset >= 0 {
+				f["PhysicalLocation"] = o.Offset
+			}
+			for k, t := range map[string]time.Time{"Created": o.Created, "Accessed": o.Accessed, "Written": o.Modified} {
+				if !t.IsZero() {
+					f[k] = t.UTC().Format(time.RFC3339)
+				}
+			}
+		}
 		if k := strings.LastIndex(in.Path, "!/"); k >= 0 {
 			parent := in.Path[:k]
 			pdir, pname := path.Split(parent)

@@ -35,7 +35,7 @@ import (
 //	header   "WINNOWHS" | version u32 | section count u32 | entry count u64
 //	table    per section: kind u32 | reserved u32 | offset u64 | length u64 | CRC-32C u32 | reserved u32
 //	sections meta (JSON SetMeta), categories (JSON array of SCHEME:CODE, index 0 = none),
-//	         records (per entry: algos u16, flags u16, category u16, pdq quality i8, pad u8, size i64),
+//	         records (per entry: algos u16, flags u16, category u16, pdq quality i8, kind u8, size i64),
 //	         one column per hash type (count u64, entry ids u32..., then the hashes):
 //	         the MD5, SHA-1 and SHA-256 columns sorted by hash (ties by id), so that
 //	         loading builds their exact indexes without sorting; PDQ and pHash
@@ -46,9 +46,21 @@ import (
 // Every section has a CRC-32C checked on load, so a damaged file is refused
 // with a clear error instead of matching wrongly. The format is versioned:
 // a reader refuses versions it does not know.
+//
+// Version 2 records each entry's kind in its record (1 alert, 2 known-good),
+// so that a set compiled from an NSRL list and an alert source keeps the
+// NSRL entries known-good. Version 1 wrote 0 there: every entry of a
+// version 1 file is of the set's kind, and such files still load.
 
 // Version is the compiled hash-set format version this code writes.
-const Version = 1
+const Version = 2
+
+// Kinds as stored in a record.
+const (
+	recKindSet       = 0 // version 1: the set's kind
+	recKindAlert     = 1
+	recKindKnownGood = 2
+)
 
 var setMagic = [8]byte{'W', 'I', 'N', 'N', 'O', 'W', 'H', 'S'}
 
@@ -83,6 +95,7 @@ type Builder struct {
 	strOffs []uint64
 	seen    map[[16]byte]struct{}
 	n       uint32
+	nGood   uint32 // entries of kind known-good
 	scratch []byte
 }
 
@@ -112,10 +125,13 @@ func (b *Builder) Len() int { return int(b.n) }
 // Add adds an entry. It returns false, and adds nothing, if an identical
 // entry was added before. It returns an error for an entry that cannot be
 // stored (no hash, too many distinct categories, set too large).
+//
+// An entry keeps its Kind; one without gets e.KindIn(Meta.Kind).
 func (b *Builder) Add(e triage.Entry) (bool, error) {
 	if err := e.Validate(); err != nil {
 		return false, err
 	}
+	e.Kind = e.KindIn(b.Meta.Kind)
 	if b.n == math.MaxUint32 {
 		return false, triage.Errorf(triage.ETOOLARGE, "hash set holds the maximum of %d entries", uint32(math.MaxUint32))
 	}
@@ -138,6 +154,10 @@ func (b *Builder) Add(e triage.Entry) (bool, error) {
 	binary.LittleEndian.PutUint16(rec[2:], uint16(e.Flags))
 	binary.LittleEndian.PutUint16(rec[4:], ci)
 	rec[6] = byte(int8(max(-1, min(100, e.PDQQuality))))
+	rec[7] = recKindAlert
+	if e.Kind == triage.SetKindKnownGood {
+		rec[7] = recKindKnownGood
+	}
 	binary.LittleEndian.PutUint64(rec[8:], uint64(e.Size))
 
 	// The duplicate key covers every stored field.
@@ -159,6 +179,9 @@ func (b *Builder) Add(e triage.Entry) (bool, error) {
 
 	id := b.n
 	b.n++
+	if e.Kind == triage.SetKindKnownGood {
+		b.nGood++
+	}
 	b.records = append(b.records, rec[:]...)
 	if e.Algos.Has(triage.AlgoMD5) {
 		b.md5.add(id, e.MD5)
@@ -178,6 +201,20 @@ func (b *Builder) Add(e triage.Entry) (bool, error) {
 	b.strOffs = append(b.strOffs, uint64(len(b.strs)))
 	b.strs = append(b.strs, strs...)
 	return true, nil
+}
+
+// Kind returns the kind of the set as built so far, as WriteTo records
+// it (see SetMeta.Kind).
+func (b *Builder) Kind() triage.SetKind {
+	switch {
+	case b.n == 0:
+		return b.Meta.Kind
+	case b.nGood == 0:
+		return triage.SetKindAlert
+	case b.nGood == b.n:
+		return triage.SetKindKnownGood
+	}
+	return triage.SetKindMixed
 }
 
 // maxStringField bounds one string of an entry in a compiled set.
@@ -299,12 +336,36 @@ func u32Bytes(v []uint32) []byte {
 	return b
 }
 
+// schemes returns the definitions of the schemes the categories use, as
+// registered now, sorted by name.
+func (b *Builder) schemes() ([]triage.Scheme, error) {
+	var out []triage.Scheme
+	for _, c := range b.cats[1:] {
+		if slices.ContainsFunc(out, func(s triage.Scheme) bool { return s.Name == c.Scheme }) {
+			continue
+		}
+		s, ok := triage.LookupScheme(c.Scheme)
+		if !ok {
+			return nil, triage.Errorf(triage.EINVALID, "category %s: scheme %s is not registered, so the set cannot carry its definition (load it with --schemes)", c, c.Scheme)
+		}
+		out = append(out, *s)
+	}
+	slices.SortFunc(out, func(a, b triage.Scheme) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
 // WriteTo writes the compiled set. The builder stays usable.
 func (b *Builder) WriteTo(w io.Writer) (int64, error) {
-	if err := b.Meta.Validate(); err != nil {
+	m := b.Meta
+	m.Kind = b.Kind()
+	if err := m.Validate(); err != nil {
 		return 0, err
 	}
-	meta, err := json.Marshal(b.Meta)
+	var err error
+	if m.Schemes, err = b.schemes(); err != nil {
+		return 0, err
+	}
+	meta, err := json.Marshal(m)
 	if err != nil {
 		return 0, err
 	}
@@ -426,6 +487,11 @@ type Set struct {
 	phash   []triage.PHash
 	strOffs []byte
 	strs    []byte
+	// v1Kind is the record kind of every entry of a version 1 file, which
+	// records none; 0 for later versions.
+	v1Kind byte
+	// conflicts are the carried schemes registered here differently.
+	conflicts []string
 }
 
 type hashColumn[H any] struct {
@@ -465,6 +531,15 @@ func (s *Set) Category(i int) triage.Category {
 	return s.cats[binary.LittleEndian.Uint16(s.records[i*recordSize+4:])]
 }
 
+// Kind returns entry i's kind without materialising the entry.
+func (s *Set) Kind(i int) triage.SetKind {
+	k := s.records[i*recordSize+7] | s.v1Kind
+	if k == recKindKnownGood {
+		return triage.SetKindKnownGood
+	}
+	return triage.SetKindAlert
+}
+
 // HasAlgo reports whether entry i carries a hash of algorithm a.
 func (s *Set) HasAlgo(i int, a triage.Algo) bool {
 	return triage.AlgoSet(binary.LittleEndian.Uint16(s.records[i*recordSize:])).Has(a)
@@ -496,6 +571,7 @@ func (s *Set) Entry(i int) triage.Entry {
 	e := triage.Entry{
 		Algos:      triage.AlgoSet(binary.LittleEndian.Uint16(r[0:])),
 		Flags:      triage.EntryFlags(binary.LittleEndian.Uint16(r[2:])),
+		Kind:       s.Kind(i),
 		Category:   s.cats[binary.LittleEndian.Uint16(r[4:])],
 		PDQQuality: int(int8(r[6])),
 		Size:       int64(binary.LittleEndian.Uint64(r[8:])),
@@ -654,12 +730,19 @@ func readAllAt(f *os.File, size int64) ([]byte, error) {
 // caller must not modify buf afterwards). Every section's checksum and
 // every offset is checked: a damaged or hostile file gives an error
 // wrapping ErrCorrupt, never a panic or a wrong answer later.
+//
+// The category schemes the set carries that this process does not know
+// are registered (triage.AdoptSchemes), so that its categories parse,
+// label and export here as where it was built; SchemeConflicts lists
+// those known here with another definition, which the caller should
+// report.
 func Parse(buf []byte) (*Set, error) {
 	if len(buf) < 24 || !bytes.Equal(buf[:8], setMagic[:]) {
 		return nil, triage.Errorf(triage.EINVALID, "not a compiled Winnow hash set (build one with `winnow hashset build`)")
 	}
-	if v := binary.LittleEndian.Uint32(buf[8:]); v != Version {
-		return nil, triage.Errorf(triage.EUNSUPPORTED, "compiled hash set version %d; this Winnow reads version %d (rebuild the set, or upgrade Winnow)", v, Version)
+	version := binary.LittleEndian.Uint32(buf[8:])
+	if version < 1 || version > Version {
+		return nil, triage.Errorf(triage.EUNSUPPORTED, "compiled hash set version %d; this Winnow reads versions 1-%d (rebuild the set, or upgrade Winnow)", version, Version)
 	}
 	nsec := int(binary.LittleEndian.Uint32(buf[12:]))
 	count := binary.LittleEndian.Uint64(buf[16:])
@@ -699,6 +782,17 @@ func Parse(buf []byte) (*Set, error) {
 	if err := json.Unmarshal(got[secMeta], &s.Meta); err != nil {
 		return nil, corrupt("metadata: %v", err)
 	}
+	if version == 1 && !s.Meta.Kind.Valid() || !s.Meta.Kind.Valid() && s.Meta.Kind != triage.SetKindMixed {
+		return nil, corrupt("set kind %q", s.Meta.Kind)
+	}
+	carried := map[string]*triage.Scheme{}
+	for i := range s.Meta.Schemes {
+		sc := &s.Meta.Schemes[i]
+		if err := sc.Validate(); err != nil || carried[sc.Name] != nil {
+			return nil, corrupt("category scheme %q", sc.Name)
+		}
+		carried[sc.Name] = sc
+	}
 	var cats []string
 	if err := json.Unmarshal(got[secCategories], &cats); err != nil || len(cats) == 0 || cats[0] != "" {
 		return nil, corrupt("category table")
@@ -709,16 +803,32 @@ func Parse(buf []byte) (*Set, error) {
 		if !ok {
 			return nil, corrupt("category %q", c)
 		}
+		if sc := carried[scheme]; sc != nil {
+			if _, ok := sc.Labels[code]; !ok {
+				return nil, corrupt("category %q is not in the scheme the set carries", c)
+			}
+		}
 		s.cats[i+1] = triage.Category{Scheme: scheme, Code: code}
 	}
 	s.records = got[secRecords]
 	if uint64(len(s.records)) != count*recordSize {
 		return nil, corrupt("record section size")
 	}
+	wantKind := func(k byte) bool { return k == recKindAlert || k == recKindKnownGood }
+	if version == 1 {
+		wantKind = func(k byte) bool { return k == recKindSet }
+		s.v1Kind = recKindAlert
+		if s.Meta.Kind == triage.SetKindKnownGood {
+			s.v1Kind = recKindKnownGood
+		}
+	}
 	for i := 0; i < s.n; i++ {
 		r := s.records[i*recordSize:]
 		if int(binary.LittleEndian.Uint16(r[4:])) >= len(s.cats) {
 			return nil, corrupt("entry %d: category index out of range", i)
+		}
+		if !wantKind(r[7]) {
+			return nil, corrupt("entry %d: kind %d", i, r[7])
 		}
 	}
 	str := got[secStrings]
@@ -738,8 +848,14 @@ func Parse(buf []byte) (*Set, error) {
 	if strErr != nil {
 		return nil, strErr
 	}
+	s.conflicts = triage.AdoptSchemes(s.Meta.Schemes)
 	return s, nil
 }
+
+// SchemeConflicts names the category schemes the set carries whose
+// definition differs from the one this process had registered when the
+// set was loaded (the registered one is used).
+func (s *Set) SchemeConflicts() []string { return s.conflicts }
 
 // parseColumns reads and checks the hash columns.
 func (s *Set) parseColumns(got map[uint32][]byte) error {

@@ -2,10 +2,15 @@ package setfile
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"hash/crc32"
+	"io"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,10 +18,22 @@ import (
 	"github.com/winnow-forensics/winnow/triage/triagetest"
 )
 
+// kindedEntries is triagetest.Entries with every seventh entry known-good,
+// as an NSRL record says.
+func kindedEntries(n int, seed uint64) []triage.Entry {
+	es := triagetest.Entries(n, seed)
+	for i := range es {
+		if i%7 == 0 {
+			es[i].Kind = triage.SetKindKnownGood
+		}
+	}
+	return es
+}
+
 func TestHashSetRoundTrip(t *testing.T) {
-	meta := triage.SetMeta{Name: "benign test set", Version: "3", Kind: triage.KindAlert, Created: time.Unix(1700000000, 0).UTC(), PDQRadius: 28}
+	meta := triage.SetMeta{Name: "benign test set", Version: "3", Kind: triage.SetKindAlert, Created: time.Unix(1700000000, 0).UTC(), PDQRadius: 28}
 	b := NewBuilder(meta)
-	es := triagetest.Entries(1000, 1)
+	es := kindedEntries(1000, 1)
 	for _, e := range es {
 		if ok, err := b.Add(e); !ok || err != nil {
 			t.Fatalf("add %d: %v %v", e.Pos, ok, err)
@@ -33,10 +50,23 @@ func TestHashSetRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Entries of both kinds: the set is mixed, each entry keeps its own;
+	// the set carries the schemes of its categories.
+	meta.Kind = triage.SetKindMixed
+	caid, _ := triage.LookupScheme(triage.SchemeCAID)
+	vicUS, _ := triage.LookupScheme(triage.SchemeVICUS)
+	meta.Schemes = []triage.Scheme{*caid, *vicUS}
 	if s.Len() != len(es) || !reflect.DeepEqual(s.Meta, meta) {
 		t.Fatalf("loaded %d entries, meta %+v", s.Len(), s.Meta)
 	}
 	for i, want := range es {
+		want.Kind = want.KindIn(triage.SetKindAlert)
+		if want.Kind != triage.SetKindAlert && !want.Category.Ignorable() && i%7 != 0 {
+			t.Fatalf("entry %d of an alert build is %s", i, want.Kind)
+		}
+		if s.Kind(i) != want.Kind {
+			t.Fatalf("Kind(%d) = %s, want %s", i, s.Kind(i), want.Kind)
+		}
 		got := s.Entry(i)
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("entry %d:\n got %+v\nwant %+v", i, got, want)
@@ -76,7 +106,7 @@ func TestHashSetRoundTrip(t *testing.T) {
 }
 
 func TestHashSetRejectsDamage(t *testing.T) {
-	b := NewBuilder(triage.SetMeta{Name: "x", Kind: triage.KindKnownGood})
+	b := NewBuilder(triage.SetMeta{Name: "x", Kind: triage.SetKindKnownGood})
 	for _, e := range triagetest.Entries(50, 2) {
 		b.Add(e)
 	}
@@ -105,15 +135,15 @@ func TestHashSetRejectsDamage(t *testing.T) {
 			t.Errorf("ParseHashSet(%d bytes) succeeded", len(bad))
 		}
 	}
-	v2 := bytes.Clone(good)
-	v2[8] = 2
-	if _, err := Parse(v2); triage.ErrorCode(err) != triage.EUNSUPPORTED {
+	future := bytes.Clone(good)
+	future[8] = Version + 1
+	if _, err := Parse(future); triage.ErrorCode(err) != triage.EUNSUPPORTED {
 		t.Errorf("future version: %v", err)
 	}
 }
 
 func TestSetMetaValidate(t *testing.T) {
-	for _, m := range []triage.SetMeta{{Kind: triage.KindAlert}, {Name: "x", Kind: "bad"}, {Name: "x", Kind: triage.KindAlert, PDQRadius: 300}} {
+	for _, m := range []triage.SetMeta{{Kind: triage.SetKindAlert}, {Name: "x", Kind: "bad"}, {Name: "x", Kind: triage.SetKindAlert, PDQRadius: 300}} {
 		if m.Validate() == nil {
 			t.Errorf("%+v: no error", m)
 		}
@@ -121,7 +151,7 @@ func TestSetMetaValidate(t *testing.T) {
 }
 
 func FuzzParseHashSet(f *testing.F) {
-	b := NewBuilder(triage.SetMeta{Name: "fuzz", Kind: triage.KindAlert})
+	b := NewBuilder(triage.SetMeta{Name: "fuzz", Kind: triage.SetKindAlert})
 	for _, e := range triagetest.Entries(8, 3) {
 		b.Add(e)
 	}
@@ -140,10 +170,139 @@ func FuzzParseHashSet(f *testing.F) {
 	})
 }
 
+// rewrite changes the sections of a compiled set in place (edit must keep
+// their lengths) and recomputes their checksums.
+func rewrite(t *testing.T, buf []byte, edit func(kind uint32, data []byte)) []byte {
+	t.Helper()
+	buf = bytes.Clone(buf)
+	nsec := int(binary.LittleEndian.Uint32(buf[12:]))
+	for i := range nsec {
+		p := buf[24+40*i:]
+		off, n := binary.LittleEndian.Uint64(p[8:]), binary.LittleEndian.Uint64(p[16:])
+		data := buf[off : off+n]
+		edit(binary.LittleEndian.Uint32(p), data)
+		binary.LittleEndian.PutUint32(p[24:], crc32.Checksum(data, castagnoli))
+	}
+	return buf
+}
+
+// asVersion1 rewrites a compiled set as version 1 wrote it: no kind in
+// the records (the set's kind applies to every entry).
+func asVersion1(t *testing.T, buf []byte) []byte {
+	t.Helper()
+	buf = rewrite(t, buf, func(kind uint32, recs []byte) {
+		if kind == secRecords {
+			for r := 0; r < len(recs); r += recordSize {
+				recs[r+7] = 0
+			}
+		}
+	})
+	binary.LittleEndian.PutUint32(buf[8:], 1)
+	return buf
+}
+
+// TestHashSetVersion1 loads sets in the format before entry kinds: a
+// known-good one matches as known-good entry by entry, and a version 1
+// file cannot claim to be mixed.
+func TestHashSetVersion1(t *testing.T) {
+	b := NewBuilder(triage.SetMeta{Name: "nsrl", Kind: triage.SetKindKnownGood})
+	for _, e := range triagetest.Entries(40, 5) {
+		b.Add(e)
+	}
+	var buf bytes.Buffer
+	if _, err := b.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Parse(asVersion1(t, buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range s.Len() {
+		if e := s.Entry(i); s.Kind(i) != triage.SetKindKnownGood || e.Kind != triage.SetKindKnownGood {
+			t.Fatalf("entry %d: kind %s / %s in a known-good version 1 set", i, s.Kind(i), e.Kind)
+		}
+	}
+
+	mixed := NewBuilder(triage.SetMeta{Name: "mixed", Kind: triage.SetKindAlert})
+	for _, e := range kindedEntries(40, 5) {
+		mixed.Add(e)
+	}
+	buf.Reset()
+	mixed.WriteTo(&buf)
+	if _, err := Parse(asVersion1(t, buf.Bytes())); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("version 1 mixed set: %v", err)
+	}
+	// A version 2 record without a kind is damage.
+	noKind := asVersion1(t, buf.Bytes())
+	binary.LittleEndian.PutUint32(noKind[8:], 2)
+	if _, err := Parse(noKind); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("version 2 record without a kind: %v", err)
+	}
+}
+
+// TestHashSetCarriesSchemes builds a set with a custom scheme: it carries
+// the scheme's definition; loaded where the scheme is unknown (as in serve
+// and worker, which never see --schemes), its categories parse, label and
+// are ignorable as defined; loaded where the scheme is defined otherwise,
+// the conflict is reported.
+func TestHashSetCarriesSchemes(t *testing.T) {
+	lab := &triage.Scheme{Name: "lab-carried-a", Labels: map[string]string{"X": "Lab X", "OK": "Lab benign"},
+		Ints: map[int]string{1: "X", 9: "OK"}, Ignorable: map[string]bool{"OK": true}}
+	if err := triage.RegisterScheme(lab); err != nil {
+		t.Fatal(err)
+	}
+	b := NewBuilder(triage.SetMeta{Name: "custom", Kind: triage.SetKindAlert})
+	for i, c := range []string{"lab-carried-a:X", "lab-carried-a:OK"} {
+		e := triagetest.Entries(2, 8)[i]
+		e.Category = triage.MustParseCategory(c)
+		if _, err := b.Add(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := b.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	// The same set with a scheme this process has never seen: the name
+	// renamed in place, lab-carried-a to lab-carried-b.
+	unseen := rewrite(t, buf.Bytes(), func(kind uint32, data []byte) {
+		if kind == secMeta || kind == secCategories {
+			copy(data, bytes.ReplaceAll(data, []byte("lab-carried-a"), []byte("lab-carried-b")))
+		}
+	})
+	s, err := Parse(unseen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := triage.ParseCategory("lab-carried-b:OK"); err != nil || !c.Ignorable() || c.Label() != "Lab benign" {
+		t.Errorf("carried scheme not adopted: %v %v", c, err)
+	}
+	if s.Kind(0) != triage.SetKindAlert || s.Kind(1) != triage.SetKindKnownGood || len(s.SchemeConflicts()) != 0 {
+		t.Errorf("kinds %s %s, conflicts %v", s.Kind(0), s.Kind(1), s.SchemeConflicts())
+	}
+
+	other := *lab
+	other.Ignorable = nil
+	triage.RegisterScheme(&other)
+	s, err = Parse(bytes.Clone(buf.Bytes()))
+	if err != nil || !slices.Equal(s.SchemeConflicts(), []string{lab.Name}) {
+		t.Errorf("conflicting definition: %v %v", s.SchemeConflicts(), err)
+	}
+
+	// A category of a scheme nobody registered cannot be written.
+	bad := NewBuilder(triage.SetMeta{Name: "bad", Kind: triage.SetKindAlert})
+	e := triagetest.Entries(1, 8)[0]
+	e.Category = triage.Category{Scheme: "nobody-registered", Code: "1"}
+	bad.Add(e)
+	if _, err := bad.WriteTo(io.Discard); err == nil || !strings.Contains(err.Error(), "not registered") {
+		t.Errorf("unregistered scheme: %v", err)
+	}
+}
+
 // BenchmarkLoadHashSet measures loading a compiled set of 1M entries
 // (scale linearly for the 10M figure in the README).
 func BenchmarkLoadHashSet(b *testing.B) {
-	bld := NewBuilder(triage.SetMeta{Name: "bench", Kind: triage.KindAlert})
+	bld := NewBuilder(triage.SetMeta{Name: "bench", Kind: triage.SetKindAlert})
 	for _, e := range triagetest.Entries(1_000_000, 4) {
 		bld.Add(e)
 	}
@@ -175,6 +334,7 @@ func TestHashSetEntryOrderColumns(t *testing.T) {
 		t.Fatalf("an entry-order column read as hash order")
 	}
 	for i, want := range es {
+		want.Kind = triage.SetKindAlert // version 1: every entry is of the set's kind
 		if got := s.Entry(i); !reflect.DeepEqual(got, want) {
 			t.Fatalf("entry %d:\n got %+v\nwant %+v", i, got, want)
 		}

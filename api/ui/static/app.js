@@ -909,6 +909,8 @@ async function showPanel(t) {
   row(tb, "path", it.path);
   row(tb, "inner path", it.inner_path);
   row(tb, "sha256", it.sha256);
+  row(tb, "verdict", `${it.verdict} (${it.verdict_reason || ""})`);
+  if (it.also_known_good) row(tb, "conflict", `also listed as known-good in ${it.also_known_good.join(", ")}`);
   if (it.video) {
     // A video's thumbnail is its contact sheet (up to 16 frames, grey); it never plays here.
     const v = it.video;

@@ -7,8 +7,10 @@
 //
 // Entries come from the FILE table, one per row, streamed through a cursor
 // (a modern set has some 440 million rows): sha256, sha1 and md5 are the
-// hashes, file_name the Name, file_size the Size and package_id the ID
-// (the key into PKG, like ProductCode in RDS 2.x); crc32 goes to Extra.
+// hashes, file_name the Name, file_size the Size; package_id (the key into
+// PKG, like ProductCode in RDS 2.x, shared by every file of a package, so
+// not an ID of the content) and crc32 go to Extra. Every entry is of kind
+// known-good.
 // The same hashes appear once per package; merging is the importer's job.
 // The DISTINCT_HASH view is not used: it is computed, not stored, and
 // would make SQLite sort the whole table in temporary storage before the
@@ -280,6 +282,7 @@ type fileRow struct {
 // entry decodes the row (FuzzFileRow).
 func (f *fileRow) entry() (triage.Entry, error) {
 	e := triage.NewEntry()
+	e.Kind = triage.SetKindKnownGood // NSRL lists known software
 	for _, h := range []struct {
 		name string
 		a    triage.Algo
@@ -307,7 +310,7 @@ func (f *fileRow) entry() (triage.Entry, error) {
 		e.Size = n
 	}
 	if f.pkg.Valid {
-		e.ID = f.pkg.String
+		e.SetExtra("package_id", f.pkg.String)
 	}
 	e.SetExtra("crc32", string(f.crc32))
 	if err := e.Validate(); err != nil {

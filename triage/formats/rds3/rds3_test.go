@@ -106,8 +106,8 @@ func TestFixture(t *testing.T) {
 	for i, w := range want {
 		e, x := r.entries[i], s[w.sample]
 		if e.MD5.String() != x.MD5 || e.SHA1.String() != x.SHA1 || e.SHA256.String() != x.SHA256 ||
-			e.Algos != triage.AlgosCrypto || e.Name != w.name || e.ID != w.pkg || e.Size != 18 || e.Pos != w.pos ||
-			!reflect.DeepEqual(e.Extra, map[string]string{"crc32": x.CRC32}) || e.PDQQuality != -1 || !e.Category.IsZero() {
+			e.Algos != triage.AlgosCrypto || e.Name != w.name || e.ID != "" || e.Size != 18 || e.Pos != w.pos ||
+			e.Kind != triage.SetKindKnownGood || !reflect.DeepEqual(e.Extra, map[string]string{"crc32": x.CRC32, "package_id": w.pkg}) || e.PDQQuality != -1 || !e.Category.IsZero() {
 			t.Errorf("entry %d: %+v, want %+v of %+v", i, e, w, x)
 		}
 		distinct[e.SHA256] = true
@@ -170,7 +170,7 @@ func TestBadRows(t *testing.T) {
 		!reflect.DeepEqual(pos, []int64{2, 3, 4, 5, 6}) || !reflect.DeepEqual(fields, []string{"sha256", "sha1", "file_size", "", "sha256"}) {
 		t.Errorf("names %v, rejects %v %v (%v), fatal %v", names, pos, fields, r.rejects, r.fatal)
 	}
-	if g := r.entries[1]; g.Algos != triage.AlgoSet(triage.AlgoSHA256) || g.ID != "2" {
+	if g := r.entries[1]; g.Algos != triage.AlgoSet(triage.AlgoSHA256) || g.Extra["package_id"] != "2" {
 		t.Errorf("sha256-only row: %+v", g)
 	}
 }

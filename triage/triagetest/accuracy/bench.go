@@ -62,7 +62,7 @@ func Run(ctx context.Context, originals []Original, transforms []Transform, hash
 	r := &Result{Originals: originals, Transforms: transforms, Entry: make([]int, len(originals)), FastJPEG: hasher.FastJPEG()}
 	// The set is built as `winnow hashset build` builds one from media.
 	setHasher := hashing.New(hashing.Options{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash)})
-	b := setfile.NewBuilder(triage.SetMeta{Name: SetName, Version: "1", Kind: triage.KindAlert})
+	b := setfile.NewBuilder(triage.SetMeta{Name: SetName, Version: "1", Kind: triage.SetKindAlert})
 	for i, o := range originals {
 		r.Entry[i] = -1
 		if !inSet(o.Name) {

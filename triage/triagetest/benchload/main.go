@@ -117,7 +117,7 @@ func main() {
 // id, like an NSRL or VICS record with nothing else.
 func write(path string, n int, as triage.AlgoSet, seed uint64) error {
 	rng := rand.New(rand.NewPCG(seed, 2))
-	b := setfile.NewBuilder(triage.SetMeta{Name: "bench", Version: "1", Kind: triage.KindAlert, Created: time.Now().UTC()})
+	b := setfile.NewBuilder(triage.SetMeta{Name: "bench", Version: "1", Kind: triage.SetKindAlert, Created: time.Now().UTC()})
 	fill := func(p []byte) {
 		for i := 0; i < len(p); i += 8 {
 			v := rng.Uint64()

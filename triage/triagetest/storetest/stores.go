@@ -217,7 +217,7 @@ func testItemLifecycle(t *testing.T, s Stores) {
 	fp := &triage.Fingerprint{Size: 1, Type: triage.MediaType{MIME: triage.MIMEJPEG, Kind: triage.KindImage},
 		Width: 640, Height: 480, Perceptual: true, PDQ: triage.PDQ{1, 2, 3}, PDQQuality: 90, PHash: 0x1234, DHash: 0x5678}
 	cat := triage.MustParseCategory("vic-us:1")
-	m := triage.Match{Set: "known", SetVersion: "1", SetKind: triage.KindAlert, Entry: 3, EntryID: "m-3",
+	m := triage.Match{Set: "known", SetVersion: "1", SetKind: triage.SetKindAlert, Entry: 3, EntryID: "m-3",
 		Algo: triage.AlgoPDQ, Distance: 12, Category: cat, Series: "s1"}
 	dec := triage.Decision{Verdict: triage.VerdictVariant, Category: cat, Matches: []triage.Match{m}, Reason: "pdq distance 12 in known"}
 	fin, err := s.Items.FinishItem(ctx, it.ID, triage.ItemResult{Fingerprint: fp, Decision: dec, Matches: []triage.Match{m},
@@ -409,12 +409,12 @@ func testAudit(t *testing.T, s Stores) {
 
 func testSets(t *testing.T, s Stores) {
 	ctx := context.Background()
-	st := triage.StoredSet{Name: "known", Version: "1", Kind: triage.KindAlert, SHA256: triage.SHA256{1}, Size: 100}
+	st := triage.StoredSet{Name: "known", Version: "1", Kind: triage.SetKindAlert, SHA256: triage.SHA256{1}, Size: 100}
 	created, err := s.Sets.PutSet(ctx, &st)
 	if err != nil || !created || st.State != triage.SetImporting || st.Rev != 1 || !st.Enabled {
 		t.Fatalf("PutSet = %v, %v, %+v", created, err, st)
 	}
-	same := triage.StoredSet{Name: "known", Version: "1", Kind: triage.KindAlert, SHA256: triage.SHA256{1}, Size: 100}
+	same := triage.StoredSet{Name: "known", Version: "1", Kind: triage.SetKindAlert, SHA256: triage.SHA256{1}, Size: 100}
 	if created, err := s.Sets.PutSet(ctx, &same); err != nil || created || same.ID != st.ID {
 		t.Errorf("PutSet same file = %v, %v; want the existing set", created, err)
 	}
@@ -423,15 +423,34 @@ func testSets(t *testing.T, s Stores) {
 	if stuck, _ := s.Sets.StuckSets(ctx, -time.Hour); len(stuck) != 1 {
 		t.Errorf("StuckSets = %v, want the importing set", stuck)
 	}
+	// A mixed set (an NSRL entry among alert ones) with a custom scheme
+	// that the store has never heard of: kinds, categories and the
+	// scheme's definition come back as stored.
+	custom := triage.Scheme{Name: "storetest-custom", Labels: map[string]string{"Q": "Q", "OK": "fine"},
+		Ints: map[int]string{1: "Q", 2: "OK"}, Ignorable: map[string]bool{"OK": true}}
 	base := []triage.Entry{entry(1), entry(2), entry(3)}
-	meta := triage.SetMeta{Name: "known", Version: "1", Kind: triage.KindAlert}
+	base[1].Kind = triage.SetKindKnownGood
+	base[1].Category = triage.Category{}
+	base[2].Kind, base[2].Category = triage.SetKindAlert, triage.Category{Scheme: custom.Name, Code: "Q"}
+	meta := triage.SetMeta{Name: "known", Version: "1", Kind: triage.SetKindMixed, Schemes: []triage.Scheme{custom}}
 	wantCode(t, s.Sets.ImportSet(ctx, st.ID, st.Rev+1, meta, slicesSeq(base), nil), triage.ECONFLICT)
 	if err := s.Sets.ImportSet(ctx, st.ID, st.Rev, meta, slicesSeq(base), nil); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := s.Sets.Set(ctx, "known")
-	if got.State != triage.SetReady || got.BaseEntries != 3 || got.Entries != 3 {
+	if got.State != triage.SetReady || got.BaseEntries != 3 || got.Entries != 3 || got.Kind != triage.SetKindMixed {
 		t.Errorf("after import: %+v", got)
+	}
+	if diff := cmp.Diff([]triage.Scheme{custom}, got.Schemes); diff != "" {
+		t.Errorf("stored schemes (-want +got):\n%s", diff)
+	}
+	stored, err := s.Sets.SetEntries(ctx, st.ID, 0, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base[0].Kind = triage.SetKindAlert // the store records the kind each entry has in its set
+	if diff := cmp.Diff(base, stored); diff != "" {
+		t.Errorf("SetEntries of the import (-want +got):\n%s", diff)
 	}
 	n, err := s.Sets.AddSetEntries(ctx, "known", []triage.Entry{entry(4), entry(5)})
 	if err != nil || n != 5 {
@@ -441,7 +460,9 @@ func testSets(t *testing.T, s Stores) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]triage.Entry{entry(4), entry(5)}, es); diff != "" {
+	added := []triage.Entry{entry(4), entry(5)}
+	added[0].Kind, added[1].Kind = triage.SetKindAlert, triage.SetKindAlert // not said: alert in a mixed set
+	if diff := cmp.Diff(added, es); diff != "" {
 		t.Errorf("SetEntries (-want +got):\n%s", diff)
 	}
 	off, r := false, 20
@@ -455,7 +476,7 @@ func testSets(t *testing.T, s Stores) {
 	_, err = s.Sets.UpdateSet(ctx, "nope", triage.SetUpdate{Enabled: &off})
 	wantCode(t, err, triage.ENOTFOUND)
 	// A new file under the same name replaces the set.
-	v2 := triage.StoredSet{Name: "known", Version: "2", Kind: triage.KindAlert, SHA256: triage.SHA256{2}, Size: 200}
+	v2 := triage.StoredSet{Name: "known", Version: "2", Kind: triage.SetKindAlert, SHA256: triage.SHA256{2}, Size: 200}
 	if created, err := s.Sets.PutSet(ctx, &v2); err != nil || !created || v2.ID != st.ID || v2.Rev <= up.Rev || v2.Entries != 0 {
 		t.Errorf("PutSet new version = %v, %v, %+v", created, err, v2)
 	}

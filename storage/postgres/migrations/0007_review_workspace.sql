@@ -1,4 +1,4 @@
--- Winnow lab service schema, version 5: the review workspace (issue 17)
+-- Winnow lab service schema, version 7: the review workspace (issue 17)
 -- and decisions that say what the reviewer meant (issue 11).
 
 -- When the current claim began: a reviewer may undo what they decided

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/winnow-forensics/winnow/api"
+)
+
+// TestLabDiskImage submits a two-segment EWF image of the demo seizure
+// (with two files deleted from its FAT32): the image is one piece of
+// evidence read by byte range from the store, its files (deleted ones
+// included) become child items of the first segment with their origin,
+// and the deleted known photo is known.
+func TestLabDiskImage(t *testing.T) {
+	l := startLab(t, labEnv(t))
+	e01 := mustDemoImage(t)
+	set := filepath.Join(t.TempDir(), "known.wset")
+	if code, _, errs := runWinnow(t, "hashset", "build", "--out", set, filepath.Join(demoDir, "known.json")); code != 0 {
+		t.Fatalf("hashset build: %s", errs)
+	}
+	env := map[string]string{"WINNOW_SERVER": l.URL, "WINNOW_TOKEN": l.Token}
+	if code, out, errs := runWinnowEnv(t, env, "hashset", "push", set); code != 0 {
+		t.Fatalf("hashset push: %d %s %s", code, out, errs)
+	}
+	waitFor(t, 10*time.Second, "worker loads the pushed set", func() bool { return len(l.Worker.w.Matcher().Sets()) == 1 })
+	// Named by its first segment, the image goes up whole.
+	code, out, errs := runWinnowEnv(t, env, "submit", "--case", "disk", "--exhibit", "stick", "--wait", "--json", e01)
+	if code != 0 && code != 3 {
+		t.Fatalf("submit: exit %d\n%s\n%s", code, out, errs)
+	}
+	var page struct{ Items []api.ItemJSON }
+	l.call(t, "", "GET", "/api/v1/cases/disk/exhibits/stick/items?limit=1000", nil, &page)
+	var image *api.ItemJSON
+	byInner := map[string]api.ItemJSON{}
+	segments := 0
+	for i, it := range page.Items {
+		if it.InnerPath == "" {
+			segments++
+		}
+		switch {
+		case strings.HasSuffix(it.Path, "stick.E01") && it.InnerPath == "":
+			image = &page.Items[i]
+		case it.InnerPath != "":
+			byInner[it.InnerPath] = it
+		}
+	}
+	if image == nil || segments != 2 {
+		t.Fatalf("%d segment items (first: %v), want both segments uploaded", segments, image)
+	}
+	if image.Error != "" {
+		t.Errorf("image item error: %s", image.Error)
+	}
+	for inner, want := range map[string]struct {
+		verdict string
+		deleted bool
+	}{
+		"DCIM/100DEMO/_MG_0001.jpg":    {"known", true},
+		"DCIM/100DEMO/IMG_0002.jpg":    {"known", false},
+		"Pictures/series/_each-01.jpg": {"new", true},
+	} {
+		it, ok := byInner[inner]
+		switch {
+		case !ok:
+			t.Errorf("%s: no item", inner)
+		case it.ParentID != image.ID || string(it.Verdict) != want.verdict || it.Origin == nil || it.Origin.Deleted != want.deleted || it.Origin.Offset <= 0:
+			t.Errorf("%s: parent %d verdict %s origin %+v; want parent %d, %s, deleted %v", inner, it.ParentID, it.Verdict, it.Origin, image.ID, want.verdict, want.deleted)
+		}
+	}
+	if len(byInner) < 20 {
+		t.Errorf("%d files recorded from the image, want the demo seizure's", len(byInner))
+	}
+}

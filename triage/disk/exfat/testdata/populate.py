@@ -1,0 +1,16 @@
+import random, os, shutil
+r = random.Random(16)
+def put(p, n):
+    os.makedirs(os.path.dirname(p) or ".", exist_ok=True)
+    with open(p, "wb") as f: f.write(r.randbytes(n))
+put("DCIM/100MEDIA/IMG_0001.JPG", 9000)
+put("DCIM/100MEDIA/a picture with a rather long name.jpg", 5000)
+put("DCIM/100MEDIA/Ünïcödé.png", 700)
+put("DCIM/deleted.jpg", 7000)
+put("old/inside.jpg", 6000)
+put("frag/a.bin", 8000); put("frag/b.bin", 8000); put("frag/c.bin", 8000)
+os.remove("frag/b.bin")
+put("frag/d.bin", 30000)
+put("empty.txt", 0)
+os.remove("DCIM/deleted.jpg")
+shutil.rmtree("old")

@@ -1,0 +1,33 @@
+package triage
+
+import "time"
+
+// Origin says where inside a disk image an item was found: the file system
+// that held it, whether it was deleted or carved from unallocated space,
+// where its content lies in the image, and the timestamps the file system
+// recorded. Items read from folders and archives have none.
+type Origin struct {
+	// FS names the file system ("ntfs", "fat32", "exfat", "ext4"...); empty
+	// for an item carved outside any file system.
+	FS string `json:"fs,omitempty"`
+	// Deleted is true for a file whose directory entry or inode is no
+	// longer allocated; its content may have been overwritten since.
+	Deleted bool `json:"deleted,omitempty"`
+	// Carved is true for an item recovered from unallocated space by its
+	// content alone, with no file-system metadata.
+	Carved bool `json:"carved,omitempty"`
+	// Offset is where the item's content lies in the image (the acquired
+	// medium's bytes, for EWF not the segment files), when it lies there
+	// in one piece: dd can cut it out again. -1 when it is fragmented,
+	// compressed, resident in metadata or empty. Length is the item's
+	// length in bytes.
+	Offset int64 `json:"offset"`
+	Length int64 `json:"length"`
+	// ID is the file's metadata address as The Sleuth Kit numbers it (MFT
+	// entry, inode, directory-entry address), 0 when it has none.
+	ID       uint64    `json:"fs_id,omitempty"`
+	Modified time.Time `json:"modified,omitzero"`
+	Accessed time.Time `json:"accessed,omitzero"`
+	Changed  time.Time `json:"changed,omitzero"`
+	Created  time.Time `json:"created,omitzero"`
+}
