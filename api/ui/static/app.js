@@ -100,6 +100,17 @@ function renderExposure(e) {
   $("exposure").textContent = `revealed today ${e.today} · since break ${e.since_break}`;
 }
 
+// exposureCall asks the server about exposure; only the answer to the
+// latest call is shown (two reveals in quick succession answer out of
+// order).
+let exposureSeq = 0;
+async function exposureCall(method, path, body) {
+  const seq = ++exposureSeq;
+  const e = await api(method, path, body);
+  if (seq === exposureSeq) renderExposure(e);
+  return e;
+}
+
 // breakDue reports whether the next reveal would cross the break limit
 // (or the time limit has passed), unless the user said "later".
 function breakDue() {
@@ -118,7 +129,7 @@ async function mayReveal() {
     (s.break_every ? ` (a reminder every ${s.break_every} items` + (s.break_minutes ? ` or ${s.break_minutes} minutes).` : ").") : ".");
   const answer = await openModal("break", "break-taken");
   if (answer === "taken") {
-    renderExposure(await api("POST", "/api/v1/me/exposure/break"));
+    await exposureCall("POST", "/api/v1/me/exposure/break");
     state.snoozeUntil = 0;
   } else {
     state.snoozeUntil = state.exposure.since_break + 10;
@@ -132,7 +143,7 @@ async function countReveal(memberId, itemId) {
   if (state.counted_reveals.has(memberId)) return;
   state.counted_reveals.add(memberId);
   try {
-    renderExposure(await api("POST", "/api/v1/me/exposure", { revealed: 1, item_id: itemId }));
+    await exposureCall("POST", "/api/v1/me/exposure", { revealed: 1, item_id: itemId });
   } catch (e) {
     /* counting must not block work */
   }
@@ -1171,7 +1182,7 @@ $("settings-form").addEventListener("submit", async (ev) => {
 
 // Time-based break reminders: ask the server once a minute.
 setInterval(async () => {
-  if (state.user) renderExposure(await api("GET", "/api/v1/me/exposure").catch(() => state.exposure));
+  if (state.user) await exposureCall("GET", "/api/v1/me/exposure").catch(() => {});
 }, 60000);
 
 // Give the held groups back when the page goes away.
