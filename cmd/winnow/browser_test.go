@@ -242,8 +242,10 @@ func (b *browser) do(what string, steps ...act) {
 	b.t.Helper()
 	if err := chromedp.Do(b.ctx, steps...); err != nil {
 		status := b.str(`document.getElementById("status") ? document.getElementById("status").textContent : ""`)
+		page := b.str(`(document.getElementById("exposure") || {}).textContent + " | focus " + ((document.querySelector(".tile.focus") || {}).id || "none") +
+			" | dialogs " + [...document.querySelectorAll(".overlay")].filter((d) => !d.hidden).map((d) => d.id).join(",")`)
 		b.shot("failed-" + strings.ReplaceAll(what, " ", "-"))
-		b.t.Fatalf("browser: %s: %v (status %q)", what, err, status)
+		b.t.Fatalf("browser: %s: %v (status %q; %s)", what, err, status, page)
 	}
 }
 
@@ -517,8 +519,9 @@ func TestReviewWorkspace(t *testing.T) {
 	}
 	// The break reminder comes before the reveal that would cross the
 	// limit of 3, and blocks the keys.
-	b.do("two more reveals", focus(other1), b.keys(&n, "r"), focus(beachA), b.keys(&n, "r"), b.poll(exposure+`.includes("since break 3")`),
-		focus(tileIndex("b/beach.jpg")), b.keys(&n, "r"), b.poll(`!document.getElementById("break").hidden`))
+	b.do("second reveal", focus(other1), b.keys(&n, "r"), b.poll(exposure+`.includes("since break 2")`))
+	b.do("third reveal", focus(beachA), b.keys(&n, "r"), b.poll(exposure+`.includes("since break 3")`))
+	b.do("fourth reveal", focus(tileIndex("b/beach.jpg")), b.keys(&n, "r"), b.poll(`!document.getElementById("break").hidden`))
 	b.shot("break")
 	b.do("keys behind the reminder", b.keys(&n, "1", "g"), chromedp.Sleep(300*time.Millisecond))
 	exp = b.str(exposure)
