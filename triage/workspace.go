@@ -1,6 +1,7 @@
 package triage
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -82,7 +83,7 @@ type TileQuery struct {
 // Validate reports a query that cannot be run.
 func (q *TileQuery) Validate() error {
 	switch {
-	case q.Lane != "" && !validLane(q.Lane):
+	case q.Lane != "" && !slices.Contains(Lanes, q.Lane):
 		return Errorf(EINVALID, "unknown lane %q (want new, variant or adjudication)", q.Lane)
 	case q.State != "" && q.State != StateTodo && q.State != StateVoted && q.State != StateAdjudication && q.State != StateConfirmed:
 		return Errorf(EINVALID, "state %q: want todo, voted, adjudication or confirmed", q.State)
@@ -100,15 +101,6 @@ func (q *TileQuery) Validate() error {
 		return Errorf(EINVALID, "a filter value is too long")
 	}
 	return nil
-}
-
-func validLane(l Lane) bool {
-	for _, x := range Lanes {
-		if x == l {
-			return true
-		}
-	}
-	return false
 }
 
 // TileKey is where a tile stands in a sort: its member and the values
