@@ -16,7 +16,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 60s
 BENCHTIME ?= 1s
 
-.PHONY: build test test-only setup test-short test-pure lint bench fuzz clean demo bench-accuracy compose-check
+.PHONY: build test test-only setup test-short test-pure lint bench bench-review fuzz clean demo bench-accuracy compose-check
 
 build:
 	$(GO) build $(GOFLAGS_TAGS) -ldflags '$(LDFLAGS)' -o bin/winnow ./cmd/winnow
@@ -51,6 +51,13 @@ lint:
 
 bench:
 	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./triage/...
+
+# The review queue's figures: tile pages of a 100,000-content queue on
+# PostgreSQL (p99 wall and server CPU), then the browser's first screen of
+# 10,000 items and the 1,000-item scripted reviewer (README, "Measured").
+bench-review:
+	$(GO) test -run '^$$' -bench BenchmarkReviewTiles -benchtime 30x ./storage/postgres
+	$(GO) test -count 1 -v -run 'TestReviewBrowserScale|TestReviewBrowserBulk' ./cmd/winnow
 
 # Each fuzz target for FUZZTIME (go test -fuzz takes one target at a time).
 fuzz:

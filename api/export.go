@@ -92,8 +92,9 @@ func decisionEntry(d triage.CaseDecision) triage.Entry {
 		e.PDQ, e.PDQQuality, e.PHash = d.PDQ, d.PDQQual, d.PHash
 		e.Algos |= triage.AlgoSet(triage.AlgoPDQ | triage.AlgoPHash)
 	}
-	e.Category, e.Series = d.Decision.Category, d.Decision.Series
-	e.Tags = append(append([]string{}, d.Decision.Tags...), d.Decision.Flags.Names()...)
+	n := d.Notes()
+	e.Category, e.Series = d.Decision.Category, n.Series
+	e.Tags = append(append([]string{}, n.Tags...), n.Flags.Names()...)
 	e.Flags = triage.FlagPrecategorized
 	type file struct {
 		FileName string `json:"FileName"`
@@ -115,8 +116,8 @@ func decisionEntry(d triage.CaseDecision) triage.Entry {
 		e.Extra = map[string]string{}
 	}
 	e.Extra["PrecategorizationSource"] = "Winnow review: " + strings.Join(d.Decision.Reviewers, ", ")
-	if d.Decision.Notes != "" {
-		e.Extra["Comments"] = d.Decision.Notes
+	if n.Notes != "" {
+		e.Extra["Comments"] = n.Notes
 	}
 	return e
 }
@@ -143,9 +144,10 @@ func writeDecisionsCSV(w io.Writer, ds []triage.CaseDecision) error {
 			}
 			files = append(files, p)
 		}
+		n := d.Notes()
 		row := []string{d.Digests.SHA256.String(), d.Digests.MD5.String(), d.Digests.SHA1.String(), fmt.Sprint(d.Size),
-			d.Decision.Category.String(), d.Decision.Category.Label(), d.Decision.Series, strings.Join(d.Decision.Flags.Names(), ","),
-			strings.Join(d.Decision.Tags, ","), d.Decision.Notes, strings.Join(d.Decision.Reviewers, ","), d.Decision.Adjudicator,
+			d.Decision.Category.String(), d.Decision.Category.Label(), n.Series, strings.Join(n.Flags.Names(), ","),
+			strings.Join(n.Tags, ","), n.Notes, strings.Join(d.Decision.Reviewers, ","), d.Decision.Adjudicator,
 			d.Decision.DecidedAt.UTC().Format(time.RFC3339), strings.Join(files, " | ")}
 		for i := range row {
 			row[i] = csvCell(row[i])

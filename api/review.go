@@ -141,60 +141,26 @@ type GroupJSON struct {
 	Thumbnail string `json:"thumbnail"`
 }
 
-// scoredQueue returns the viewer's groups in a lane ("" for any lane the
-// group is in), best first: by priority score, then oldest first.
-func (s *Server) scoredQueue(c *gin.Context, lane triage.Lane) ([]triage.ReviewGroup, error) {
-	_, v := viewer(c)
-	gs, err := s.cfg.Reviews.ReviewQueue(c.Request.Context(), v)
-	if err != nil {
-		return nil, err
-	}
-	now := time.Now()
-	out := gs[:0]
-	for _, g := range gs {
-		if len(g.Lanes) == 0 || (lane != "" && !slices.Contains(g.Lanes, lane)) {
-			continue
-		}
-		g.Priority = s.cfg.Review.Weights.Score(g.Features, now)
-		out = append(out, g)
-	}
-	slices.SortStableFunc(out, func(a, b triage.ReviewGroup) int {
-		switch {
-		case a.Priority.Total > b.Priority.Total:
-			return -1
-		case a.Priority.Total < b.Priority.Total:
-			return 1
-		}
-		return int(a.ID - b.ID)
-	})
-	return out, nil
-}
-
 // handleReviewLanes lists the lanes with how many groups wait in each for
 // the user.
 //
 //	GET /api/v1/review/lanes
 func (s *Server) handleReviewLanes(c *gin.Context) {
-	gs, err := s.scoredQueue(c, "")
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
+	ctx := c.Request.Context()
+	_, v := viewer(c)
 	type laneJSON struct {
 		Lane   triage.Lane `json:"lane"`
 		Groups int         `json:"groups"`
 	}
 	var out []laneJSON
-	_, v := viewer(c)
 	for _, l := range triage.Lanes {
 		if l == triage.LaneAdjudication && !v.Adjudicator {
 			continue
 		}
-		n := 0
-		for _, g := range gs {
-			if slices.Contains(g.Lanes, l) {
-				n++
-			}
+		_, n, err := s.cfg.Reviews.ReviewQueue(ctx, v, triage.QueueQuery{Lane: l, Limit: 1, Count: true})
+		if err != nil {
+			s.fail(c, err)
+			return
 		}
 		out = append(out, laneJSON{l, n})
 	}
@@ -203,7 +169,9 @@ func (s *Server) handleReviewLanes(c *gin.Context) {
 
 // handleReviewQueue lists a lane's groups by priority, each with the
 // breakdown of its score: lane (new, variant, adjudication; default new),
-// offset, limit (default 50, at most 500).
+// offset, limit (default 50, at most 500). Groups are ordered by the
+// priority computed over the whole lab; the breakdown shows it over what
+// the user may see.
 //
 //	GET /api/v1/review/queue
 func (s *Server) handleReviewQueue(c *gin.Context) {
@@ -227,15 +195,20 @@ func (s *Server) handleReviewQueue(c *gin.Context) {
 			*dst = n
 		}
 	}
-	gs, err := s.scoredQueue(c, lane)
+	ctx := c.Request.Context()
+	if err := s.rescore(ctx); err != nil {
+		s.log.WarnContext(ctx, "review priorities not rescored", "err", err)
+	}
+	_, v := viewer(c)
+	gs, total, err := s.cfg.Reviews.ReviewQueue(ctx, v, triage.QueueQuery{Lane: lane, Offset: offset, Limit: limit, Count: true})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	total := len(gs)
-	gs = gs[min(offset, len(gs)):min(offset+limit, len(gs))]
+	now := time.Now()
 	out := make([]GroupJSON, len(gs))
 	for i, g := range gs {
+		g.Priority = s.cfg.Review.Weights.Score(g.Features, now)
 		out[i] = GroupJSON{ReviewGroup: g, Thumbnail: "/api/v1/items/" + strconv.FormatInt(g.Representative, 10) + "/thumbnail"}
 	}
 	c.JSON(http.StatusOK, gin.H{"lane": lane, "total": total, "groups": out})
@@ -256,11 +229,13 @@ type VoteJSON struct {
 	Category string `json:"category"`
 }
 
-// DecisionJSON is a decision with its category spelled out.
+// DecisionJSON is a decision with its category spelled out (and the one
+// an overturn replaced).
 type DecisionJSON struct {
 	triage.ReviewDecision
 	Category string `json:"category"`
 	Label    string `json:"label"`
+	Previous string `json:"previous,omitempty"`
 }
 
 func memberJSON(m triage.ReviewMember) MemberJSON {
@@ -270,6 +245,9 @@ func memberJSON(m triage.ReviewMember) MemberJSON {
 	}
 	if m.Decision != nil {
 		j.Decision = &DecisionJSON{ReviewDecision: *m.Decision, Category: m.Decision.Category.String(), Label: m.Decision.Category.Label()}
+		if o := m.Decision.Overturn; o != nil {
+			j.Decision.Previous = o.Previous.String()
+		}
 	}
 	return j
 }
@@ -360,8 +338,14 @@ func (s *Server) handleReleaseGroup(c *gin.Context) {
 // bare code of the configured scheme), series, flags, tags and notes; the
 // members it applies to (SHA-256s; default: every member waiting for the
 // user's vote, or with adjudicate, every member in adjudication).
+//
+// Series, flags, tags and notes belong to a case: "case" names it, and may
+// be left out when every member decided is in one case the user may see.
+// With "claim": true a group no one holds is claimed first.
 type DecisionBody struct {
 	Category   string             `json:"category"`
+	Case       string             `json:"case"`
+	Claim      bool               `json:"claim"`
 	Series     string             `json:"series"`
 	Flags      triage.ReviewFlags `json:"flags"`
 	Tags       []string           `json:"tags"`
@@ -417,7 +401,8 @@ func (s *Server) decide(c *gin.Context, groupID int64, b DecisionBody, members [
 	}
 	u, _ := viewer(c)
 	res, err := s.cfg.Reviews.Decide(ctx, triage.DecideRequest{GroupID: groupID, Reviewer: u, Members: members, Vote: vote,
-		Required: s.cfg.Review.RequiredVotes, Adjudicate: b.Adjudicate, LocalSet: s.cfg.Review.LocalSet})
+		Required: s.cfg.Review.RequiredVotes, Adjudicate: b.Adjudicate, LocalSet: s.cfg.Review.LocalSet,
+		Case: strings.TrimSpace(b.Case), Claim: b.Claim, Lease: s.cfg.Review.Lease})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -436,20 +421,26 @@ func (s *Server) decide(c *gin.Context, groupID int64, b DecisionBody, members [
 	}
 	s.audit(c, action, "review/group/"+strconv.FormatInt(groupID, 10), map[string]string{
 		"category": vote.Category.String(), "members": strings.Join(shas, ","), "outcomes": strings.Join(statuses, ","),
-		"flags": strings.Join(vote.Flags.Names(), ","), "series": vote.Series})
+		"flags": strings.Join(vote.Flags.Names(), ","), "series": vote.Series, "case": b.Case})
 	if promoted > 0 {
 		s.audit(c, triage.AuditPromote, "hashset/"+s.cfg.Review.LocalSet, map[string]string{
 			"version": strconv.Itoa(res.Version), "entries": strconv.Itoa(promoted), "group": strconv.FormatInt(groupID, 10)})
 	}
-	type outcomeJSON struct {
-		triage.MemberOutcome
-		SHA256 string `json:"sha256"`
+	c.JSON(http.StatusOK, gin.H{"outcomes": outcomesJSON(res.Outcomes), "version": res.Version, "local_set": s.cfg.Review.LocalSet})
+}
+
+// OutcomeJSON is what a decision or an undo did to one member.
+type OutcomeJSON struct {
+	triage.MemberOutcome
+	SHA256 string `json:"sha256"`
+}
+
+func outcomesJSON(os []triage.MemberOutcome) []OutcomeJSON {
+	out := make([]OutcomeJSON, len(os))
+	for i, o := range os {
+		out[i] = OutcomeJSON{o, o.SHA256.String()}
 	}
-	out := make([]outcomeJSON, len(res.Outcomes))
-	for i, o := range res.Outcomes {
-		out[i] = outcomeJSON{o, o.SHA256.String()}
-	}
-	c.JSON(http.StatusOK, gin.H{"outcomes": out, "version": res.Version, "local_set": s.cfg.Review.LocalSet})
+	return out
 }
 
 // handleDecideGroup records the user's decision on members of a group
@@ -570,7 +561,55 @@ func (s *Server) handleReviewItem(c *gin.Context) {
 		series[i] = memberJSON(m)
 	}
 	c.JSON(http.StatusOK, gin.H{"item": it, "gps": gpsOf(view.Item.EXIF), "siblings": view.Siblings, "group_id": view.GroupID,
-		"member": member, "series": series, "elsewhere": view.Elsewhere})
+		"member": member, "series": series, "elsewhere": view.Elsewhere, "devices": view.Devices,
+		"known": s.knownEntries(c.Request.Context(), view.Matches)})
+}
+
+// KnownJSON is the hash-set entry a match points at, for showing beside
+// the item: what the set says of the known content, never its pixels.
+type KnownJSON struct {
+	MatchJSON
+	Name    string            `json:"name,omitempty"`
+	Size    int64             `json:"size,omitempty"`
+	Label   string            `json:"label,omitempty"`
+	Tags    []string          `json:"tags,omitempty"`
+	SHA256  string            `json:"sha256,omitempty"`
+	MD5     string            `json:"md5,omitempty"`
+	PDQ     string            `json:"pdq,omitempty"`
+	Extra   map[string]string `json:"extra,omitempty"`
+	Missing bool              `json:"missing,omitempty"`
+}
+
+// knownEntries looks up the entries of an item's first matches (at most
+// 10) in their sets.
+func (s *Server) knownEntries(ctx context.Context, ms []triage.MatchRecord) []KnownJSON {
+	out := []KnownJSON{}
+	for _, m := range ms[:min(len(ms), 10)] {
+		k := KnownJSON{MatchJSON: matchJSON(m.Match)}
+		st, err := s.cfg.Sets.Set(ctx, m.Set)
+		var es []triage.Entry
+		if err == nil {
+			es, err = s.cfg.Sets.SetEntries(ctx, st.ID, int64(m.Entry), int64(m.Entry)+1)
+		}
+		if err != nil || len(es) != 1 {
+			k.Missing = true
+			out = append(out, k)
+			continue
+		}
+		e := es[0]
+		k.Name, k.Size, k.Label, k.Tags, k.Extra = e.Name, e.Size, e.Category.Label(), e.Tags, e.Extra
+		if e.Algos.Has(triage.AlgoSHA256) {
+			k.SHA256 = e.SHA256.String()
+		}
+		if e.Algos.Has(triage.AlgoMD5) {
+			k.MD5 = e.MD5.String()
+		}
+		if e.Algos.Has(triage.AlgoPDQ) {
+			k.PDQ = e.PDQ.String()
+		}
+		out = append(out, k)
+	}
+	return out
 }
 
 // gpsOf returns the GPS position of an EXIF summary as numbers (nil when

@@ -80,6 +80,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/items/:id", triage.PermMetadata, byItem, s.handleGetItem},
 		{"GET", "/api/v1/items/:id/content", triage.PermMedia, byItem, s.handleItemContent},
 		{"GET", "/api/v1/items/:id/thumbnail", triage.PermMedia, byItem, s.handleItemThumbnail},
+		{"GET", "/api/v1/items/:id/preview", triage.PermMedia, byItem, s.handleItemPreview},
 		{"HEAD", "/api/v1/evidence/:sha256", triage.PermRead, byEvidence, s.handleEvidenceLookup},
 		{"GET", "/api/v1/evidence/:sha256", triage.PermRead, byEvidence, s.handleEvidenceLookup},
 
@@ -119,14 +120,17 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/review/config", triage.PermReview, global, s.handleReviewConfig},
 		{"GET", "/api/v1/review/lanes", triage.PermReview, global, s.handleReviewLanes},
 		{"GET", "/api/v1/review/queue", triage.PermReview, global, s.handleReviewQueue},
+		{"GET", "/api/v1/review/tiles", triage.PermReview, global, s.handleReviewTiles},
 		{"GET", "/api/v1/review/groups/:id", triage.PermReview, byGroup, s.handleReviewGroup},
 		{"POST", "/api/v1/review/groups/:id/claim", triage.PermReview, byGroup, s.handleClaimGroup},
 		{"POST", "/api/v1/review/groups/:id/heartbeat", triage.PermReview, byGroup, s.handleHeartbeat},
 		{"POST", "/api/v1/review/groups/:id/release", triage.PermReview, byGroup, s.handleReleaseGroup},
 		{"POST", "/api/v1/review/groups/:id/decision", triage.PermReview, byGroup, s.handleDecideGroup},
+		{"POST", "/api/v1/review/groups/:id/undo", triage.PermReview, byGroup, s.handleUndo},
 		{"GET", "/api/v1/review/items/:id", triage.PermReview, byItem, s.handleReviewItem},
 		{"POST", "/api/v1/review/items/:id/decision", triage.PermReview, byItem, s.handleDecideItem},
 		{"GET", "/api/v1/review/members/:id/votes", triage.PermAdjudicate, byMember, s.handleMemberVotes},
+		{"POST", "/api/v1/review/members/:id/overturn", triage.PermAdjudicate, byMember, s.handleOverturn},
 		{"GET", "/api/v1/review/localset", triage.PermReview, global, s.handleLocalSet},
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/hashing"
 )
 
 // Enqueuer hands work to the workers. The database row is always committed
@@ -103,6 +104,12 @@ type Server struct {
 	loginSem chan struct{}
 	// localSet is set once the local hash set exists.
 	localSet atomic.Bool
+	// scoredAt is when the group priorities were last brought up to date
+	// (Unix nanoseconds), rescoring whether a background rescore runs;
+	// previewer decodes images for previews.
+	scoredAt  atomic.Int64
+	rescoring atomic.Bool
+	previewer *hashing.Hasher
 }
 
 // StatusCacheTTL is how stale an exhibit's status may be: many clients
@@ -163,7 +170,8 @@ func New(cfg Config) *Server {
 	}
 	cfg.Review = cfg.Review.withDefaults()
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "api"), loginSem: make(chan struct{}, 2)}
+	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "api"), loginSem: make(chan struct{}, 2),
+		previewer: hashing.New(hashing.Options{Limits: hashing.Limits{DecodeMemory: 512 << 20}})}
 	s.metrics = newMetrics(cfg.Registry, cfg.States, cfg.Queue, cfg.Sets)
 	e := gin.New()
 	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {

@@ -49,6 +49,9 @@ func (s *Server) handlePutSettings(c *gin.Context) {
 		if w.Blur == 0 && old.Blur != 0 {
 			d["blur_off"] = "true"
 		}
+		if !w.Grayscale && old.Grayscale {
+			d["grayscale_off"] = "true"
+		}
 		s.audit(c, triage.AuditWellness, "user/"+u.Name, d)
 	}
 	c.JSON(http.StatusOK, w)

@@ -91,17 +91,28 @@ const (
 )
 
 // Vote is one reviewer's decision on one member: a category in the
-// configured scheme and what else they recorded.
+// configured scheme and what else they recorded. The free text (series,
+// flags, tags, notes) belongs to the case it was written in (CaseID): it
+// is shown and exported only with that case. The category is what crosses
+// cases, through the local hash set.
 type Vote struct {
 	SHA256     SHA256      `json:"-"`
 	ReviewerID int64       `json:"reviewer_id"`
 	Reviewer   string      `json:"reviewer,omitempty"`
 	Category   Category    `json:"-"`
+	CaseID     int64       `json:"-"`
+	Case       string      `json:"case,omitempty"`
 	Series     string      `json:"series,omitempty"`
 	Flags      ReviewFlags `json:"flags"`
 	Tags       []string    `json:"tags,omitempty"`
 	Notes      string      `json:"notes,omitempty"`
 	At         time.Time   `json:"at"`
+}
+
+// HasText reports whether the vote records anything besides its category
+// (series, flags, tags or notes): that needs a case to belong to.
+func (v *Vote) HasText() bool {
+	return v.Series != "" || v.Flags != (ReviewFlags{}) || len(v.Tags) > 0 || v.Notes != ""
 }
 
 // Validate reports a vote that cannot be recorded: it needs a category of
@@ -112,19 +123,26 @@ func (v *Vote) Validate(scheme string) error {
 		return Errorf(EINVALID, "a decision needs a category")
 	case scheme != "" && v.Category.Scheme != scheme:
 		return Errorf(EINVALID, "category %s is not in the lab's review scheme %s", v.Category, scheme)
-	case len(v.Series) > MaxSeriesLen:
-		return Errorf(EINVALID, "series name is longer than %d bytes", MaxSeriesLen)
-	case len(v.Notes) > MaxNotesLen:
-		return Errorf(EINVALID, "notes are longer than %d bytes", MaxNotesLen)
-	case len(v.Tags) > MaxTags:
-		return Errorf(EINVALID, "more than %d tags", MaxTags)
-	case !utf8.ValidString(v.Series) || !utf8.ValidString(v.Notes):
-		return Errorf(EINVALID, "series and notes must be UTF-8 text")
 	}
 	if _, ok := LookupScheme(v.Category.Scheme); !ok {
 		return Errorf(EINVALID, "unknown category scheme %q", v.Category.Scheme)
 	}
-	for _, t := range v.Tags {
+	return validateText(v.Series, v.Notes, v.Tags)
+}
+
+// validateText bounds the free text of a vote or a note.
+func validateText(series, notes string, tags []string) error {
+	switch {
+	case len(series) > MaxSeriesLen:
+		return Errorf(EINVALID, "series name is longer than %d bytes", MaxSeriesLen)
+	case len(notes) > MaxNotesLen:
+		return Errorf(EINVALID, "notes are longer than %d bytes", MaxNotesLen)
+	case len(tags) > MaxTags:
+		return Errorf(EINVALID, "more than %d tags", MaxTags)
+	case !utf8.ValidString(series) || !utf8.ValidString(notes):
+		return Errorf(EINVALID, "series and notes must be UTF-8 text")
+	}
+	for _, t := range tags {
 		if t == "" || len(t) > MaxTagLen || !utf8.ValidString(t) || strings.ContainsAny(t, ",\n\r\t") {
 			return Errorf(EINVALID, "tag %q: tags are 1-%d bytes of text without commas or line breaks", t, MaxTagLen)
 		}
@@ -132,20 +150,92 @@ func (v *Vote) Validate(scheme string) error {
 	return nil
 }
 
+// CaseNotes is what reviewers wrote about a content in one case: the
+// series name, flags, tags and notes of the votes cast there, merged.
+type CaseNotes struct {
+	CaseID int64       `json:"-"`
+	Case   string      `json:"case"`
+	Series string      `json:"series,omitempty"`
+	Flags  ReviewFlags `json:"flags"`
+	Tags   []string    `json:"tags,omitempty"`
+	Notes  string      `json:"notes,omitempty"`
+}
+
+// NotesByCase merges the free text of votes per case, in the order the
+// cases first appear: the union of flags and tags, the first non-empty
+// series, and the notes joined in vote order. Votes without text, or
+// without a case, add nothing: free text never leaves its case.
+func NotesByCase(votes []Vote) []CaseNotes {
+	var out []CaseNotes
+	for _, v := range votes {
+		if v.CaseID == 0 || !v.HasText() {
+			continue
+		}
+		k := slices.IndexFunc(out, func(n CaseNotes) bool { return n.CaseID == v.CaseID })
+		if k < 0 {
+			k = len(out)
+			out = append(out, CaseNotes{CaseID: v.CaseID, Case: v.Case})
+		}
+		n := &out[k]
+		n.Flags = n.Flags.Or(v.Flags)
+		for _, t := range v.Tags {
+			if !slices.Contains(n.Tags, t) {
+				n.Tags = append(n.Tags, t)
+			}
+		}
+		if n.Series == "" {
+			n.Series = v.Series
+		}
+		if v.Notes != "" {
+			if n.Notes != "" {
+				n.Notes += "\n---\n"
+			}
+			n.Notes += v.Notes
+		}
+	}
+	return out
+}
+
 // ReviewDecision is the outcome of review for one member: the confirmed
-// category and what the votes recorded, with the reviewers it rests on.
+// category, with the reviewers it rests on. Only the category crosses
+// cases (into the local hash set); what reviewers wrote stays with the
+// case it was written in (Notes, one per case the viewer may see).
 type ReviewDecision struct {
-	SHA256    SHA256      `json:"-"`
-	Category  Category    `json:"-"`
-	Series    string      `json:"series,omitempty"`
-	Flags     ReviewFlags `json:"flags"`
-	Tags      []string    `json:"tags,omitempty"`
-	Notes     string      `json:"notes,omitempty"`
-	Reviewers []string    `json:"reviewers"`
+	SHA256    SHA256   `json:"-"`
+	Category  Category `json:"-"`
+	Reviewers []string `json:"reviewers"`
 	// Adjudicator is set when the decision was made in the adjudication
 	// lane, after reviewers disagreed.
 	Adjudicator string    `json:"adjudicator,omitempty"`
 	DecidedAt   time.Time `json:"decided_at"`
+	// Overturn is set when an adjudicator overturned the category.
+	Overturn *Overturn `json:"overturn,omitempty"`
+	// Notes are the case notes of the content, for the cases the reader
+	// may see.
+	Notes []CaseNotes `json:"notes,omitempty"`
+}
+
+// Overturn is an adjudicator's correction of a confirmed decision.
+type Overturn struct {
+	By       string    `json:"by"`
+	Reason   string    `json:"reason"`
+	Previous Category  `json:"-"`
+	At       time.Time `json:"at"`
+}
+
+// MaxReasonLen bounds the reason given for an overturn.
+const MaxReasonLen = 2000
+
+// ValidateReason reports an overturn reason that cannot be recorded: it
+// is required, UTF-8 and bounded.
+func ValidateReason(reason string) error {
+	switch {
+	case strings.TrimSpace(reason) == "":
+		return Errorf(EINVALID, "an overturn needs a reason")
+	case len(reason) > MaxReasonLen || !utf8.ValidString(reason):
+		return Errorf(EINVALID, "the reason must be UTF-8 text of at most %d bytes", MaxReasonLen)
+	}
+	return nil
 }
 
 // Outcome is what a member's votes add up to.
@@ -161,10 +251,10 @@ type Outcome struct {
 // needed to confirm it (required < 1 counts as 1). Any two votes with
 // different categories send the member to adjudication at once (waiting
 // for more votes cannot make them agree). When required votes agree, the
-// member is confirmed: the category they agree on, the union of their
-// flags and tags, the first non-empty series, and their notes joined, in
-// vote order. Votes of the same reviewer beyond the first are ignored
-// (the store refuses them anyway).
+// member is confirmed with the category they agree on; their free text
+// is merged per case (NotesByCase). Votes of the same reviewer beyond the
+// first are ignored (the store refuses them anyway). No votes at all
+// leave the member pending, as after every vote on it was undone.
 func Tally(votes []Vote, required int) Outcome {
 	required = max(required, 1)
 	seen := map[int64]bool{}
@@ -183,34 +273,21 @@ func Tally(votes []Vote, required int) Outcome {
 	if len(vs) < required {
 		return Outcome{Status: MemberPending, Needed: required - len(vs)}
 	}
-	d := ReviewDecision{Category: vs[0].Category, SHA256: vs[0].SHA256}
-	var notes []string
+	d := ReviewDecision{Category: vs[0].Category, SHA256: vs[0].SHA256, Notes: NotesByCase(vs)}
 	for _, v := range vs {
-		d.Flags = d.Flags.Or(v.Flags)
-		for _, t := range v.Tags {
-			if !slices.Contains(d.Tags, t) {
-				d.Tags = append(d.Tags, t)
-			}
-		}
-		if d.Series == "" {
-			d.Series = v.Series
-		}
-		if v.Notes != "" {
-			notes = append(notes, v.Notes)
-		}
 		d.Reviewers = append(d.Reviewers, v.Reviewer)
 		d.DecidedAt = v.At
 	}
-	d.Notes = strings.Join(notes, "\n---\n")
 	return Outcome{Status: MemberConfirmed, Decision: d}
 }
 
 // Adjudicate is the decision of an adjudicator on a member whose votes
-// disagree: the adjudicator's own vote decides the category and the rest;
-// the reviewers who voted are kept in the provenance.
+// disagree: the adjudicator's vote decides the category; the reviewers
+// who voted are kept in the provenance, and the free text of every vote,
+// the adjudicator's included, stays with its case.
 func Adjudicate(votes []Vote, by Vote) ReviewDecision {
-	d := ReviewDecision{SHA256: by.SHA256, Category: by.Category, Series: by.Series, Flags: by.Flags, Tags: by.Tags,
-		Notes: by.Notes, Adjudicator: by.Reviewer, DecidedAt: by.At}
+	d := ReviewDecision{SHA256: by.SHA256, Category: by.Category, Adjudicator: by.Reviewer, DecidedAt: by.At,
+		Notes: NotesByCase(append(slices.Clone(votes), by))}
 	for _, v := range votes {
 		if !slices.Contains(d.Reviewers, v.Reviewer) {
 			d.Reviewers = append(d.Reviewers, v.Reviewer)
@@ -421,13 +498,17 @@ type WellnessSettings struct {
 	// (0: never); BreakMinutes how many minutes of work (0: never).
 	BreakEvery   int `json:"break_every"`
 	BreakMinutes int `json:"break_minutes"`
+	// ConfirmOver is how many items a bulk decision may cover before the
+	// UI shows a summary to confirm (0: always).
+	ConfirmOver int `json:"confirm_over"`
 }
 
 // DefaultWellnessSettings are every reviewer's settings until they change
 // them: strong blur, grayscale, reveal on click, a reminder every 50
-// revealed items or 45 minutes.
+// revealed items or 45 minutes, a summary before deciding more than 20
+// items at once.
 func DefaultWellnessSettings() WellnessSettings {
-	return WellnessSettings{Blur: 24, Grayscale: true, RevealMode: "click", BreakEvery: 50, BreakMinutes: 45}
+	return WellnessSettings{Blur: 24, Grayscale: true, RevealMode: "click", BreakEvery: 50, BreakMinutes: 45, ConfirmOver: 20}
 }
 
 // Validate reports settings that cannot be used.
@@ -441,6 +522,8 @@ func (w *WellnessSettings) Validate() error {
 		return Errorf(EINVALID, "break_every %d is out of range 0-100000 (revealed items)", w.BreakEvery)
 	case w.BreakMinutes < 0 || w.BreakMinutes > 24*60:
 		return Errorf(EINVALID, "break_minutes %d is out of range 0-1440", w.BreakMinutes)
+	case w.ConfirmOver < 0 || w.ConfirmOver > 100000:
+		return Errorf(EINVALID, "confirm_over %d is out of range 0-100000 (items)", w.ConfirmOver)
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ func vote(id int64, name, cat string, f ReviewFlags, tags ...string) Vote {
 func TestTally(t *testing.T) {
 	lead := ReviewFlags{VictimLead: true}
 	age := ReviewFlags{AgeDifficult: true}
+	inA := func(v Vote) Vote { v.CaseID, v.Case = 1, "A"; return v }
 	for _, tc := range []struct {
 		name     string
 		votes    []Vote
@@ -23,16 +24,17 @@ func TestTally(t *testing.T) {
 	}{
 		{"no votes", nil, 1, Outcome{Status: MemberPending, Needed: 1}},
 		{"required 0 counts as 1", nil, 0, Outcome{Status: MemberPending, Needed: 1}},
-		{"one of one", []Vote{vote(1, "ann", "vic-us:1", lead, "bedroom")}, 1, Outcome{Status: MemberConfirmed,
-			Decision: ReviewDecision{Category: MustParseCategory("vic-us:1"), Flags: lead, Tags: []string{"bedroom"},
-				Reviewers: []string{"ann"}, DecidedAt: time.Date(2026, 1, 2, 3, 4, 1, 0, time.UTC)}}},
+		{"one of one", []Vote{inA(vote(1, "ann", "vic-us:1", lead, "bedroom"))}, 1, Outcome{Status: MemberConfirmed,
+			Decision: ReviewDecision{Category: MustParseCategory("vic-us:1"), Reviewers: []string{"ann"},
+				DecidedAt: time.Date(2026, 1, 2, 3, 4, 1, 0, time.UTC),
+				Notes:     []CaseNotes{{CaseID: 1, Case: "A", Flags: lead, Tags: []string{"bedroom"}}}}}},
 		{"one of three", []Vote{vote(1, "ann", "caid:A", lead)}, 3, Outcome{Status: MemberPending, Needed: 2}},
 		{"two agree of three", []Vote{vote(1, "ann", "caid:A", lead), vote(2, "bob", "caid:A", age)}, 3,
 			Outcome{Status: MemberPending, Needed: 1}},
-		{"three agree", []Vote{vote(1, "ann", "caid:A", lead, "x"), vote(2, "bob", "caid:A", age, "y", "x"), vote(3, "cy", "caid:A", ReviewFlags{})}, 3,
+		{"three agree", []Vote{inA(vote(1, "ann", "caid:A", lead, "x")), inA(vote(2, "bob", "caid:A", age, "y", "x")), vote(3, "cy", "caid:A", ReviewFlags{})}, 3,
 			Outcome{Status: MemberConfirmed, Decision: ReviewDecision{Category: MustParseCategory("caid:A"),
-				Flags: ReviewFlags{VictimLead: true, AgeDifficult: true}, Tags: []string{"x", "y"}, Reviewers: []string{"ann", "bob", "cy"},
-				DecidedAt: time.Date(2026, 1, 2, 3, 4, 3, 0, time.UTC)}}},
+				Reviewers: []string{"ann", "bob", "cy"}, DecidedAt: time.Date(2026, 1, 2, 3, 4, 3, 0, time.UTC),
+				Notes: []CaseNotes{{CaseID: 1, Case: "A", Flags: ReviewFlags{VictimLead: true, AgeDifficult: true}, Tags: []string{"x", "y"}}}}}},
 		{"disagreement before the count is reached", []Vote{vote(1, "ann", "caid:A", lead), vote(2, "bob", "caid:B", lead)}, 3,
 			Outcome{Status: MemberAdjudication}},
 		{"same reviewer twice counts once", []Vote{vote(1, "ann", "caid:A", lead), vote(1, "ann", "caid:B", lead)}, 2,
@@ -45,21 +47,33 @@ func TestTally(t *testing.T) {
 	}
 }
 
-func TestTallyNotesAndSeries(t *testing.T) {
-	a, b := vote(1, "ann", "vic-us:2", ReviewFlags{}), vote(2, "bob", "vic-us:2", ReviewFlags{})
-	a.Notes, b.Notes, b.Series = "blue room", "same room", "room-series"
-	got := Tally([]Vote{a, b}, 2).Decision
-	if got.Notes != "blue room\n---\nsame room" || got.Series != "room-series" {
-		t.Errorf("notes %q series %q", got.Notes, got.Series)
+// TestNotesStayInTheirCase: free text is merged per case, and text without
+// a case (or a case the reader may not see, left out by the store) never
+// reaches another case's notes.
+func TestNotesStayInTheirCase(t *testing.T) {
+	a, b, c := vote(1, "ann", "vic-us:2", ReviewFlags{}), vote(2, "bob", "vic-us:2", ReviewFlags{VictimLead: true}), vote(3, "cy", "vic-us:2", ReviewFlags{})
+	a.CaseID, a.Case, a.Notes = 1, "A", "informant 7"
+	b.CaseID, b.Case, b.Series = 2, "B", "room-series"
+	c.CaseID, c.Case, c.Notes = 1, "A", "same room"
+	noCase := vote(4, "dee", "vic-us:2", ReviewFlags{})
+	noCase.Notes = "orphan text"
+	got := NotesByCase([]Vote{a, b, noCase, c})
+	want := []CaseNotes{{CaseID: 1, Case: "A", Notes: "informant 7\n---\nsame room"}, {CaseID: 2, Case: "B", Series: "room-series", Flags: ReviewFlags{VictimLead: true}}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if d := Tally([]Vote{a, b}, 2).Decision; len(d.Notes) != 2 || d.Category.String() != "vic-us:2" {
+		t.Errorf("tally: %+v", d)
 	}
 }
 
 func TestAdjudicate(t *testing.T) {
 	votes := []Vote{vote(1, "ann", "caid:A", ReviewFlags{}), vote(2, "bob", "caid:B", ReviewFlags{})}
 	by := vote(9, "judge", "caid:B", ReviewFlags{OffenderVisible: true})
+	by.CaseID, by.Case = 5, "E"
 	got := Adjudicate(votes, by)
-	want := ReviewDecision{Category: MustParseCategory("caid:B"), Flags: ReviewFlags{OffenderVisible: true},
-		Reviewers: []string{"ann", "bob"}, Adjudicator: "judge", DecidedAt: by.At}
+	want := ReviewDecision{Category: MustParseCategory("caid:B"), Reviewers: []string{"ann", "bob"}, Adjudicator: "judge", DecidedAt: by.At,
+		Notes: []CaseNotes{{CaseID: 5, Case: "E", Flags: ReviewFlags{OffenderVisible: true}}}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
@@ -187,5 +201,23 @@ func TestBreakDue(t *testing.T) {
 	bad.RevealMode = "peek"
 	if bad.Validate() == nil {
 		t.Errorf("reveal mode peek accepted")
+	}
+}
+
+func TestDeviceKey(t *testing.T) {
+	for _, tc := range []struct {
+		exif map[string]string
+		want string
+	}{
+		{map[string]string{"Make": "Canon", "Model": "EOS 5D", "SerialNumber": " 0123456789 "}, "serial:canon/0123456789"},
+		{map[string]string{"Make": "Canon", "InternalSerialNumber": "ZA1234"}, "serial:canon/za1234"},
+		{map[string]string{"Make": "Canon", "SerialNumber": "0000000000", "Model": "EOS 5D"}, ""}, // a blank serial names no body
+		{map[string]string{"Make": "Apple", "Model": "iPhone 12", "Software": "17.1.2"}, "model:apple/iphone 12/17.1.2"},
+		{map[string]string{"Make": "Apple", "Model": "iPhone  12"}, ""}, // make and model alone are shared by millions
+		{nil, ""},
+	} {
+		if got := DeviceKey(tc.exif); got != tc.want {
+			t.Errorf("DeviceKey(%v) = %q, want %q", tc.exif, got, tc.want)
+		}
 	}
 }

@@ -80,6 +80,14 @@ type DecideRequest struct {
 	// Adjudicate decides members in adjudication (the reviewer must be an
 	// adjudicator); otherwise the reviewer votes on pending members.
 	Adjudicate bool
+	// Case names the case the vote's free text belongs to. It may be left
+	// out when the vote has no text, or when every member decided has
+	// items (that the reviewer may see) in one case only.
+	Case string
+	// Claim claims the group for the reviewer first when no one holds it
+	// (with Lease), so a decision from the grid needs one request.
+	Claim bool
+	Lease time.Duration
 	// LocalSet is the local hash set confirmed members are promoted into.
 	LocalSet string
 }
@@ -106,9 +114,11 @@ type DecideResult struct {
 // LocalSetVersion is one version of the local hash set: the entries one
 // decision promoted, with their provenance.
 type LocalSetVersion struct {
-	Version   int       `json:"version"`
-	From      int64     `json:"entries_from"`
-	To        int64     `json:"entries_to"`
+	Version int   `json:"version"`
+	From    int64 `json:"entries_from"`
+	To      int64 `json:"entries_to"`
+	// Withdrawn counts the entries this version withdrew.
+	Withdrawn int       `json:"withdrawn"`
 	By        string    `json:"by"`
 	CreatedAt time.Time `json:"created_at"`
 }
@@ -141,10 +151,13 @@ type ReviewItemView struct {
 	// Elsewhere lists every other place, in cases the viewer may see,
 	// where this content or a near-duplicate appeared.
 	Elsewhere []Appearance `json:"elsewhere"`
+	// Devices links the item's device (DeviceKey) to the other items, in
+	// cases the viewer may see, taken with it.
+	Devices []DeviceLink `json:"devices"`
 }
 
 // CaseDecision is a confirmed member with the case's items holding it,
-// for exports.
+// for exports: Decision.Notes holds the notes of that case only.
 type CaseDecision struct {
 	Decision ReviewDecision
 	Digests  Digests
@@ -155,12 +168,30 @@ type CaseDecision struct {
 	Items    []ReviewItemRef
 }
 
+// Notes returns the case's notes on the content (zero if there are none).
+func (d *CaseDecision) Notes() CaseNotes {
+	if len(d.Decision.Notes) == 0 {
+		return CaseNotes{}
+	}
+	return d.Decision.Notes[0]
+}
+
 // ReviewStore keeps the review queue.
 type ReviewStore interface {
-	// ReviewQueue returns every live group with a member the viewer may
-	// see, with its counts and priority features (Priority is left for
-	// the caller to score).
-	ReviewQueue(ctx context.Context, v Viewer) ([]ReviewGroup, error)
+	// ReviewQueue returns live groups with a member the viewer may see,
+	// with their counts and priority features (Priority is left for the
+	// caller to score): with q.Limit 0 every such group; else a page of
+	// the groups waiting in q.Lane for the viewer, by the stored priority
+	// (RescoreGroups), and with q.Count their number (-1 otherwise).
+	ReviewQueue(ctx context.Context, v Viewer, q QueueQuery) ([]ReviewGroup, int, error)
+	// ReviewTiles returns a page of the queue as tiles, filtered, sorted
+	// and paged by q (which must be valid).
+	ReviewTiles(ctx context.Context, v Viewer, q TileQuery) (TilePage, error)
+	// RescoreGroups stores the priority score of every live group whose
+	// members changed since it was last scored, or that was scored before
+	// stale, computing it with score; at most limit groups a call. It
+	// returns how many it scored.
+	RescoreGroups(ctx context.Context, score func(PriorityFeatures) float64, stale time.Time, limit int) (int, error)
 	// ReviewGroup returns one group as the viewer sees it; ENOTFOUND if
 	// it does not exist or the viewer may see none of it; a group merged
 	// into another is ENOTFOUND with a message naming the other.
@@ -181,6 +212,20 @@ type ReviewStore interface {
 	// it confirms into the local set, all in one transaction. A reviewer
 	// voting twice on a member is ECONFLICT.
 	Decide(ctx context.Context, r DecideRequest) (DecideResult, error)
+	// Undo takes back the reviewer's votes (and adjudications) on members
+	// of a group they hold that were cast since they claimed it, tallies
+	// the remaining votes again, and withdraws from the local set, in one
+	// new version, the entries the undone decisions had promoted; all in
+	// one transaction. ECONFLICT if they do not hold the group or nothing
+	// is left to undo.
+	Undo(ctx context.Context, r UndoRequest) (UndoResult, error)
+	// Overturn replaces the category of a confirmed member (the
+	// adjudicator must see one of its items; EFORBIDDEN if they are not an
+	// adjudicator): the old local-set entry is withdrawn and the content
+	// promoted again with the new category, in one new version.
+	// ECONFLICT if the member is not confirmed or already has the
+	// category.
+	Overturn(ctx context.Context, r OverturnRequest) (OverturnResult, error)
 	// MemberVotes returns every vote on a member the viewer may see
 	// (ENOTFOUND otherwise).
 	MemberVotes(ctx context.Context, v Viewer, memberID int64) ([]Vote, error)

@@ -5,11 +5,13 @@ import (
 	"context"
 	pngenc "image/png"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/hashing"
 	"github.com/winnow-forensics/winnow/triage/triagetest"
 )
@@ -112,12 +114,48 @@ func TestReadEXIFAgreesWithExiftool(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s: not read in process", name)
 		}
-		want, err := EXIF{}.exiftool(context.Background(), b)
+		want, err := EXIF{}.exiftool(context.Background(), b, hashing.EXIFFields)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("%s: in-process EXIF differs from exiftool's (-exiftool +ours):\n%s", name, diff)
 		}
+	}
+}
+
+// TestEXIFMakerNoteSerial: a JPEG of a maker that keeps the serial number
+// in its maker notes gets them read by exiftool (a stand-in here that
+// prints what exiftool prints for such a file); other makers are not
+// asked about again.
+func TestEXIFMakerNoteSerial(t *testing.T) {
+	dir := t.TempDir()
+	fake := filepath.Join(dir, "exiftool")
+	calls := filepath.Join(dir, "calls")
+	script := "#!/bin/sh\necho \"$@\" >> " + calls + "\ncat > /dev/null\n" +
+		`echo '[{"SourceFile":"-","SerialNumber":"0123456789","InternalSerialNumber":"ZA1234567"}]'` + "\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	x := EXIF{Path: fake}
+	canon := triagetest.WithEXIF(triagetest.PhotoJPEG(64, 48, 1, 90), "Canon", "Canon EOS 5D Mark IV")
+	got, err := x.Summary(context.Background(), canon)
+	if err != nil || got["Make"] != "Canon" || got["SerialNumber"] != "0123456789" || got["InternalSerialNumber"] != "ZA1234567" {
+		t.Errorf("canon: %v %v", got, err)
+	}
+	if d := triage.DeviceKey(got); d != "serial:canon/0123456789" {
+		t.Errorf("device %q", d)
+	}
+	b, _ := os.ReadFile(calls)
+	if !strings.Contains(string(b), "-InternalSerialNumber") || strings.Contains(string(b), "-GPSLatitude") {
+		t.Errorf("exiftool asked %q, want the maker-note serials only", b)
+	}
+	phone := triagetest.WithEXIF(triagetest.PhotoJPEG(64, 48, 1, 90), "Apple", "iPhone 12")
+	os.Remove(calls)
+	if got, err := x.Summary(context.Background(), phone); err != nil || got["SerialNumber"] != "" {
+		t.Errorf("phone: %v %v", got, err)
+	}
+	if _, err := os.Stat(calls); err == nil {
+		t.Errorf("exiftool run for a maker without maker-note serials")
 	}
 }

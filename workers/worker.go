@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -434,8 +435,10 @@ func (w *Worker) analyze(ctx context.Context, it *triage.Item) (triage.ItemResul
 		}
 	}
 	if fp.Thumb != nil {
+		// Upright, as the image shows in a viewer (EXIF orientation).
+		orient, _ := strconv.Atoi(res.EXIF["Orientation"])
 		var buf bytes.Buffer
-		if err := jpeg.Encode(&buf, fp.Thumb, &jpeg.Options{Quality: 80}); err == nil {
+		if err := jpeg.Encode(&buf, hashing.Orient(fp.Thumb, orient), &jpeg.Options{Quality: 80}); err == nil {
 			key := thumbnailKey(it.SHA256)
 			if err := w.cfg.Blobs.PutBlob(ctx, key, buf.Bytes(), "image/jpeg"); err != nil {
 				return triage.ItemResult{}, err

@@ -49,6 +49,7 @@ type testLab struct {
 	Token  string
 	Env    map[string]string
 	PG     *postgres.Store
+	MC     *minio.Store
 	Worker *WorkerMain
 }
 
@@ -102,7 +103,7 @@ func startLab(t *testing.T, env map[string]string) *testLab {
 		t.Fatalf("admin bootstrap: %d %s", code, errs)
 	}
 	l.Token = strings.TrimSpace(out)
-	l.PG = sm.pg
+	l.PG, l.MC = sm.pg, sm.mc
 	return l
 }
 

@@ -51,9 +51,10 @@ type groupDetailJSON struct {
 		Status   string `json:"status"`
 		Items    []triage.ReviewItemRef
 		Decision *struct {
-			Category  string   `json:"category"`
-			Series    string   `json:"series"`
-			Reviewers []string `json:"reviewers"`
+			Category  string             `json:"category"`
+			Notes     []triage.CaseNotes `json:"notes"`
+			Reviewers []string           `json:"reviewers"`
+			Previous  string             `json:"previous"`
 		} `json:"decision"`
 	} `json:"members"`
 }
@@ -185,7 +186,8 @@ func TestReviewPromotion(t *testing.T) {
 		t.Fatalf("variant lane: %+v", v)
 	}
 	g := l.groupDetail(t, "", v.Groups[0].ID)
-	if len(g.Members) != 2 || g.Members[0].Decision == nil || g.Members[0].Decision.Series != "series-A" || g.Members[1].Lane != "variant" {
+	if len(g.Members) != 2 || g.Members[0].Decision == nil || len(g.Members[0].Decision.Notes) != 1 ||
+		g.Members[0].Decision.Notes[0].Series != "series-A" || g.Members[0].Decision.Notes[0].Case != "case-a" || g.Members[1].Lane != "variant" {
 		t.Errorf("variant's group: %+v", g)
 	}
 	// The local set's versions keep the provenance.
@@ -463,5 +465,161 @@ func TestReviewAPI(t *testing.T) {
 	}
 	if st := l.send(t, ann, "POST", "/api/v1/me/exposure/break", nil, &e); st != 200 || e.SinceBreak != 0 || e.Total != 1 {
 		t.Errorf("break: %d %+v", st, e)
+	}
+}
+
+// waitMatch waits until the worker's matcher finds img in the local set
+// with category cat ("" : not at all).
+func (l *testLab) waitMatch(t *testing.T, img []byte, cat string) {
+	t.Helper()
+	h := hashing.New(workers.HasherOptions())
+	fp := h.HashBytes(context.Background(), img)
+	waitFor(t, 10*time.Second, "local set match "+cat, func() bool {
+		got := ""
+		for _, m := range l.Worker.w.Matcher().Match(&fp) {
+			if m.Set == "winnow-local" && m.Algo == triage.AlgoSHA256 {
+				got = m.Category.String()
+			}
+		}
+		return got == cat
+	})
+}
+
+// TestReviewCorrections is issue 11's defects 9 and 10 through the API on
+// the real services: notes stay in their case's export; a reviewer undoes
+// their decision while holding the group and the worker stops matching
+// the withdrawn entry; an adjudicator overturns a decision with a reason
+// and the worker matches the new category; all of it audited. Also the
+// reduced preview, and turning blur off audited.
+func TestReviewCorrections(t *testing.T) {
+	l := startLab(t, labEnv(t))
+	img := triagetest.WithEXIF(triagetest.PhotoJPEG(1600, 1200, 501, 90), "WinnowTestCam", "Model Seven")
+	dirA, dirB := t.TempDir(), t.TempDir()
+	writeFile(t, filepath.Join(dirA, "DCIM/a.jpg"), img)
+	writeFile(t, filepath.Join(dirB, "copy/a.jpg"), img)
+	l.submitDir(t, "case-a", "phone", dirA)
+	l.submitDir(t, "case-b", "laptop", dirB)
+	ann := l.reviewer(t, "ann", triage.RoleReviewer, "case-a", "case-b")
+	judge := l.reviewer(t, "judge", triage.RoleAdjudicator, "case-a", "case-b")
+	itemA := l.itemsOf(t, "case-a", "phone")[filepath.Base(dirA)+"/DCIM/a.jpg"]
+
+	var tiles struct {
+		Tiles []api.TileJSON `json:"tiles"`
+		Total int            `json:"total"`
+	}
+	if st := l.send(t, ann, "GET", "/api/v1/review/tiles?case=case-b&count=1", nil, &tiles); st != 200 || tiles.Total != 1 ||
+		tiles.Tiles[0].Item.Case != "case-b" || tiles.Tiles[0].Items != 1 {
+		t.Fatalf("tiles: %d %+v", st, tiles)
+	}
+	tile := tiles.Tiles[0]
+	for _, q := range []string{"after=garbage", "sort=colour", "limit=5000", "from=yesterday", "state=maybe", "lane=adjudication"} {
+		if st := l.send(t, ann, "GET", "/api/v1/review/tiles?"+q, nil, nil); st != 400 && st != 403 {
+			t.Errorf("tiles?%s: %d", q, st)
+		}
+	}
+	if st := l.send(t, ann, "GET", "/api/v1/review/tiles?after="+tile.Cursor, nil, &tiles); st != 200 || len(tiles.Tiles) != 0 {
+		t.Errorf("tiles after the last one: %d %+v", st, tiles)
+	}
+	gpath := fmt.Sprintf("/api/v1/review/groups/%d", tile.GroupID)
+	var res struct {
+		Outcomes []api.OutcomeJSON `json:"outcomes"`
+		Version  int               `json:"version"`
+	}
+	// Defect 9: the note belongs to case A; without a case it is refused.
+	body := api.DecisionBody{Category: "1", Notes: "informant 7", Series: "SERIES-A", Claim: true}
+	if st := l.send(t, ann, "POST", gpath+"/decision", body, nil); st != 400 {
+		t.Errorf("notes without a case for content in two cases: %d", st)
+	}
+	body.Case = "case-a"
+	if st := l.send(t, ann, "POST", gpath+"/decision", body, &res); st != 200 || res.Outcomes[0].Status != triage.MemberConfirmed {
+		t.Fatalf("decision: %d %+v", st, res)
+	}
+	for c, want := range map[string]bool{"case-a": true, "case-b": false} {
+		for _, f := range []string{"vics", "csv"} {
+			b, _ := io.ReadAll(l.raw(t, "GET", "/api/v1/cases/"+c+"/review/export?format="+f).Body)
+			if strings.Contains(string(b), "informant 7") != want || strings.Contains(string(b), "SERIES-A") != want {
+				t.Errorf("%s %s export holds case A's note: %v, want %v: %s", c, f, !want, want, b)
+			}
+		}
+	}
+	l.waitMatch(t, img, "vic-us:1")
+
+	// Defect 10: undo while holding the group; the entry is withdrawn.
+	var undone struct {
+		Outcomes  []api.OutcomeJSON `json:"outcomes"`
+		Version   int               `json:"version"`
+		Withdrawn []int64           `json:"withdrawn"`
+	}
+	if st := l.send(t, judge, "POST", gpath+"/undo", nil, nil); st != 409 {
+		t.Errorf("undo by someone not holding the group: %d", st)
+	}
+	if st := l.send(t, ann, "POST", gpath+"/undo", map[string]any{"members": []string{tile.SHA256}}, &undone); st != 200 ||
+		undone.Outcomes[0].Status != triage.MemberPending || len(undone.Withdrawn) != 1 || undone.Version != 2 {
+		t.Fatalf("undo: %d %+v", st, undone)
+	}
+	l.waitMatch(t, img, "")
+	if st := l.send(t, ann, "POST", gpath+"/decision", api.DecisionBody{Category: "2"}, &res); st != 200 || res.Outcomes[0].Entry != 1 {
+		t.Fatalf("decision after undo: %d %+v", st, res)
+	}
+	l.send(t, ann, "POST", gpath+"/release", nil, nil)
+	if st := l.send(t, ann, "POST", gpath+"/undo", nil, nil); st != 409 {
+		t.Errorf("undo after release: %d", st)
+	}
+	l.waitMatch(t, img, "vic-us:2")
+
+	// The adjudicator overturns it, with a reason.
+	g := l.groupDetail(t, judge, tile.GroupID)
+	mpath := fmt.Sprintf("/api/v1/review/members/%d/overturn", g.Members[0].ID)
+	if st := l.send(t, ann, "POST", mpath, map[string]string{"category": "3", "reason": "x"}, nil); st != 403 {
+		t.Errorf("reviewer overturns: %d", st)
+	}
+	if st := l.send(t, judge, "POST", mpath, map[string]string{"category": "3"}, nil); st != 400 {
+		t.Errorf("overturn without a reason: %d", st)
+	}
+	var ov struct {
+		Previous, Category string
+		Withdrawn, Entry   int64
+		Version            int
+	}
+	if st := l.send(t, judge, "POST", mpath, map[string]string{"category": "3", "reason": "benign on second look"}, &ov); st != 200 ||
+		ov.Previous != "vic-us:2" || ov.Category != "vic-us:3" || ov.Withdrawn != 1 || ov.Entry != 2 || ov.Version != 4 {
+		t.Fatalf("overturn: %d %+v", st, ov)
+	}
+	l.waitMatch(t, img, "vic-us:3")
+	if g := l.groupDetail(t, ann, tile.GroupID); g.Members[0].Decision == nil || g.Members[0].Decision.Category != "vic-us:3" ||
+		g.Members[0].Decision.Previous != "vic-us:2" {
+		t.Errorf("decision after overturn: %+v", g.Members[0].Decision)
+	}
+	var ls struct {
+		Versions []triage.LocalSetVersion `json:"versions"`
+	}
+	l.send(t, ann, "GET", "/api/v1/review/localset", nil, &ls)
+	if len(ls.Versions) != 4 || ls.Versions[0].Withdrawn != 1 || ls.Versions[2].Withdrawn != 1 {
+		t.Errorf("local set versions %+v", ls.Versions)
+	}
+
+	// The preview: reduced, never the original.
+	resp := l.raw(t, "GET", fmt.Sprintf("/api/v1/items/%d/preview", itemA.ID))
+	pb, _ := io.ReadAll(resp.Body)
+	if cfg, err := jpeg.DecodeConfig(bytes.NewReader(pb)); err != nil || resp.StatusCode != 200 || cfg.Width != api.PreviewSide || cfg.Height != 768 {
+		t.Errorf("preview: %d %+v %v", resp.StatusCode, cfg, err)
+	}
+	// Turning the blur off is audited.
+	if st := l.send(t, ann, "PUT", "/api/v1/me/settings", map[string]any{"blur": 0}, nil); st != 200 {
+		t.Errorf("blur off: %d", st)
+	}
+	for action, want := range map[string]string{triage.AuditDecision: "case-a", triage.AuditReviewUndo: tile.SHA256,
+		triage.AuditWithdraw: "undo", triage.AuditOverturn: "benign on second look", triage.AuditWellness: "true"} {
+		var evs struct{ Events []triage.AuditEvent }
+		l.send(t, "", "GET", "/api/v1/audit?action="+action, nil, &evs)
+		found := false
+		for _, ev := range evs.Events {
+			for _, v := range ev.Detail {
+				found = found || strings.Contains(v, want)
+			}
+		}
+		if !found {
+			t.Errorf("audit %s: no event with %q: %+v", action, want, evs.Events)
+		}
 	}
 }

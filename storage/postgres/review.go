@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path"
 	"slices"
 	"sort"
 	"strconv"
@@ -106,9 +105,10 @@ func (s *Store) groupForReview(ctx context.Context, tx pgx.Tx, itemID int64, ver
 		(fp.Type.Kind != triage.KindImage && fp.Type.Kind != triage.KindVideo) {
 		return nil
 	}
-	var caseID, exhibitID int64
-	if err := tx.QueryRow(ctx, `SELECT e.case_id, i.exhibit_id FROM items i JOIN exhibits e ON e.id = i.exhibit_id WHERE i.id = $1`,
-		itemID).Scan(&caseID, &exhibitID); err != nil {
+	var caseID, exhibitID, size int64
+	var itemPath, innerPath string
+	if err := tx.QueryRow(ctx, `SELECT e.case_id, i.exhibit_id, i.path, i.inner_path, i.size FROM items i JOIN exhibits e ON e.id = i.exhibit_id WHERE i.id = $1`,
+		itemID).Scan(&caseID, &exhibitID, &itemPath, &innerPath, &size); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(reviewLockKey)); err != nil {
@@ -118,8 +118,8 @@ func (s *Store) groupForReview(ctx context.Context, tx pgx.Tx, itemID int64, ver
 	var memberID, groupID int64
 	err := tx.QueryRow(ctx, `SELECT id, group_id FROM review_members WHERE sha256 = $1`, fp.SHA256[:]).Scan(&memberID, &groupID)
 	if err == nil {
-		if _, err := tx.Exec(ctx, `INSERT INTO review_items (item_id, member_id, case_id, exhibit_id) VALUES ($1, $2, $3, $4)
-			ON CONFLICT DO NOTHING`, itemID, memberID, caseID, exhibitID); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO review_items (item_id, member_id, case_id, exhibit_id, path, inner_path) VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT DO NOTHING`, itemID, memberID, caseID, exhibitID, itemPath, innerPath); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE review_groups SET updated_at = $2 WHERE id = $1`, groupID, now)
@@ -171,15 +171,24 @@ func (s *Store) groupForReview(ctx context.Context, tx pgx.Tx, itemID int64, ver
 		p := int64(fp.PHash)
 		phash = &p
 	}
+	serial := r.EXIF["SerialNumber"]
+	if serial == "" {
+		serial = r.EXIF["InternalSerialNumber"]
+	}
+	sortPath := itemPath
+	if innerPath != "" {
+		sortPath += "/" + innerPath
+	}
 	if err := tx.QueryRow(ctx, `INSERT INTO review_members (group_id, sha256, lane, suggested, kind, perceptual, pdq8, pdq_quality, phash,
-			width, height, camera_original, gps, captured_at, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+			width, height, camera_original, gps, captured_at, created_at, size, make, model, serial, device, sort_path)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id`,
 		groupID, fp.SHA256[:], string(lane), suggested, fp.Type.Kind.String(), fp.Perceptual, pdq, fp.PDQQuality, phash,
-		fp.Width, fp.Height, camera, gps, capturedAt, now).Scan(&memberID); err != nil {
+		fp.Width, fp.Height, camera, gps, capturedAt, now, size, r.EXIF["Make"], r.EXIF["Model"], serial,
+		triage.DeviceKey(r.EXIF), sortPath).Scan(&memberID); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO review_items (item_id, member_id, case_id, exhibit_id) VALUES ($1, $2, $3, $4)`,
-		itemID, memberID, caseID, exhibitID); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO review_items (item_id, member_id, case_id, exhibit_id, path, inner_path) VALUES ($1, $2, $3, $4, $5, $6)`,
+		itemID, memberID, caseID, exhibitID, itemPath, innerPath); err != nil {
 		return err
 	}
 	_, err = tx.Exec(ctx, `UPDATE review_groups SET updated_at = $2 WHERE id = $1`, groupID, now)
@@ -195,8 +204,8 @@ func (s *Store) mergeGroups(ctx context.Context, tx pgx.Tx, target int64, others
 	if _, err := tx.Exec(ctx, `UPDATE review_members SET group_id = $1 WHERE group_id = ANY($2)`, target, others); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE review_groups t SET claimed_by = o.claimed_by, lease_expires = o.lease_expires
-		FROM (SELECT claimed_by, lease_expires FROM review_groups WHERE id = ANY($2) AND lease_expires > $3 ORDER BY id LIMIT 1) o
+	if _, err := tx.Exec(ctx, `UPDATE review_groups t SET claimed_by = o.claimed_by, lease_expires = o.lease_expires, claimed_at = o.claimed_at
+		FROM (SELECT claimed_by, lease_expires, claimed_at FROM review_groups WHERE id = ANY($2) AND lease_expires > $3 ORDER BY id LIMIT 1) o
 		WHERE t.id = $1 AND (t.lease_expires IS NULL OR t.lease_expires <= $3)`, target, others, now); err != nil {
 		return err
 	}
@@ -206,13 +215,13 @@ func (s *Store) mergeGroups(ctx context.Context, tx pgx.Tx, target int64, others
 }
 
 // queueSQL lists live groups with what the viewer ($1, $2) may see of
-// them; $3 is now, $4 a group id (0: all).
+// them; $3 is now, $4 the group ids (NULL: all).
 const queueSQL = `SELECT g.id, g.created_at, coalesce(u.name, ''), g.lease_expires,
 	count(DISTINCT m.id),
 	count(DISTINCT m.id) FILTER (WHERE m.status = 'pending' AND m.lane = 'new' AND NOT EXISTS
-		(SELECT 1 FROM review_votes v WHERE v.member_id = m.id AND v.reviewer_id = $1)),
+		(SELECT 1 FROM review_votes v WHERE v.member_id = m.id AND v.reviewer_id = $1 AND v.kind = 'vote')),
 	count(DISTINCT m.id) FILTER (WHERE m.status = 'pending' AND m.lane = 'variant' AND NOT EXISTS
-		(SELECT 1 FROM review_votes v WHERE v.member_id = m.id AND v.reviewer_id = $1)),
+		(SELECT 1 FROM review_votes v WHERE v.member_id = m.id AND v.reviewer_id = $1 AND v.kind = 'vote')),
 	count(DISTINCT m.id) FILTER (WHERE m.status = 'adjudication'),
 	count(DISTINCT m.id) FILTER (WHERE m.status = 'confirmed'),
 	count(DISTINCT m.id) FILTER (WHERE m.camera_original),
@@ -224,14 +233,12 @@ FROM review_groups g
 JOIN review_members m ON m.group_id = g.id
 JOIN review_items ri ON ri.member_id = m.id
 LEFT JOIN users u ON u.id = g.claimed_by AND g.lease_expires > $3
-WHERE g.merged_into IS NULL AND ($4 = 0 OR g.id = $4) AND ` + visible + `
+WHERE g.merged_into IS NULL AND ($4::bigint[] IS NULL OR g.id = ANY($4)) AND ` + visible + `
 GROUP BY g.id, u.name`
 
-func (s *Store) queue(ctx context.Context, q interface {
-	Query(context.Context, string, ...any) (pgx.Rows, error)
-}, v triage.Viewer, groupID int64) ([]triage.ReviewGroup, error) {
+func (s *Store) queue(ctx context.Context, v triage.Viewer, ids []int64) ([]triage.ReviewGroup, error) {
 	now := s.now()
-	rows, err := q.Query(ctx, queueSQL, v.UserID, v.All, now, groupID)
+	rows, err := s.pool.Query(ctx, queueSQL, v.UserID, v.All, now, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -266,13 +273,56 @@ func (s *Store) queue(ctx context.Context, q interface {
 	})
 }
 
-// ReviewQueue implements triage.ReviewStore.
-func (s *Store) ReviewQueue(ctx context.Context, v triage.Viewer) ([]triage.ReviewGroup, error) {
-	gs, err := s.queue(ctx, s.pool, v, 0)
-	if err != nil {
-		return nil, fmt.Errorf("review queue: %w", formatError(err))
+// laneMember is the condition that a member m waits in a lane for the
+// viewer ($1): pending without their vote (new, variant), or in
+// adjudication.
+func laneMember(l triage.Lane) string {
+	switch l {
+	case triage.LaneAdjudication:
+		return "m.status = 'adjudication'"
+	case triage.LaneNew, triage.LaneVariant:
+		return "m.lane = '" + string(l) + "' AND m.status = 'pending' AND NOT " + myVote
 	}
-	return gs, nil
+	return "true"
+}
+
+// ReviewQueue implements triage.ReviewStore. A page in a lane is chosen by
+// the stored priority (review_groups_priority), then only its groups are
+// counted up for the viewer.
+func (s *Store) ReviewQueue(ctx context.Context, v triage.Viewer, q triage.QueueQuery) ([]triage.ReviewGroup, int, error) {
+	if q.Lane == triage.LaneAdjudication && !v.Adjudicator {
+		return nil, 0, triage.Errorf(triage.EFORBIDDEN, "the adjudication lane is for adjudicators")
+	}
+	if q.Limit <= 0 {
+		gs, err := s.queue(ctx, v, nil)
+		if err != nil {
+			return nil, 0, fmt.Errorf("review queue: %w", formatError(err))
+		}
+		return gs, len(gs), nil
+	}
+	where := `g.merged_into IS NULL AND EXISTS (SELECT 1 FROM review_members m WHERE m.group_id = g.id AND ` + laneMember(q.Lane) + `
+		AND EXISTS (SELECT 1 FROM review_items ri WHERE ri.member_id = m.id AND ` + visible + `))`
+	total := -1
+	if q.Count {
+		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM review_groups g WHERE `+where, v.UserID, v.All).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("review queue: %w", formatError(err))
+		}
+	}
+	rows, err := s.pool.Query(ctx, `SELECT g.id FROM review_groups g WHERE `+where+` ORDER BY g.priority DESC, g.id LIMIT $3 OFFSET $4`,
+		v.UserID, v.All, q.Limit, q.Offset)
+	if err != nil {
+		return nil, 0, fmt.Errorf("review queue: %w", formatError(err))
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, 0, fmt.Errorf("review queue: %w", formatError(err))
+	}
+	gs, err := s.queue(ctx, v, ids)
+	if err != nil {
+		return nil, 0, fmt.Errorf("review queue: %w", formatError(err))
+	}
+	slices.SortFunc(gs, func(a, b triage.ReviewGroup) int { return slices.Index(ids, a.ID) - slices.Index(ids, b.ID) })
+	return gs, total, nil
 }
 
 // liveGroup follows merges to the group id holds now.
@@ -303,7 +353,7 @@ func (s *Store) ReviewGroup(ctx context.Context, v triage.Viewer, id int64) (tri
 	if live != id {
 		return d, triage.Errorf(triage.ENOTFOUND, "review group %d was merged into group %d", id, live)
 	}
-	gs, err := s.queue(ctx, s.pool, v, id)
+	gs, err := s.queue(ctx, v, []int64{id})
 	if err != nil {
 		return d, fmt.Errorf("review group: %w", formatError(err))
 	}
@@ -325,7 +375,7 @@ func (s *Store) members(ctx context.Context, v triage.Viewer, cond string, arg a
 	var out []triage.ReviewMember
 	byID := map[int64]int{}
 	rows, err := s.pool.Query(ctx, `SELECT m.id, m.sha256, m.lane, m.status, m.suggested, m.width, m.height, m.kind,
-			(SELECT count(*) FROM review_votes rv WHERE rv.member_id = m.id),
+			(SELECT count(*) FROM review_votes rv WHERE rv.member_id = m.id AND rv.kind = 'vote'),
 			ri.item_id, c.name, e.name, i.path, i.inner_path
 		FROM review_members m
 		JOIN review_items ri ON ri.member_id = m.id
@@ -370,20 +420,22 @@ func (s *Store) members(ctx context.Context, v triage.Viewer, cond string, arg a
 	for i := range out {
 		ids[i] = out[i].ID
 	}
-	votes, err := s.votes(ctx, `member_id = ANY($1) AND reviewer_id = $2`, ids, v.UserID)
+	votes, err := s.votesIn(ctx, s.pool, `v.member_id = ANY($1) AND v.reviewer_id = $2 AND v.kind = 'vote'`, ids, v.UserID)
 	if err != nil {
 		return nil, err
 	}
 	for _, vt := range votes {
-		vt := vt
 		out[byID[vt.memberID]].MyVote = &vt.Vote
 	}
-	decs, err := s.decisions(ctx, ids)
+	keep, err := s.visibleCases(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	decs, err := s.decisions(ctx, ids, keep)
 	if err != nil {
 		return nil, err
 	}
 	for id, d := range decs {
-		d := d
 		out[byID[id]].Decision = &d
 	}
 	return out, nil
@@ -391,22 +443,22 @@ func (s *Store) members(ctx context.Context, v triage.Viewer, cond string, arg a
 
 type memberVote struct {
 	memberID int64
+	kind     string // "vote" or "adjudication"
 	triage.Vote
-}
-
-// votes returns votes matching cond ($1, $2 its arguments), in the order
-// they were cast.
-func (s *Store) votes(ctx context.Context, cond string, a1, a2 any) ([]memberVote, error) {
-	return s.votesIn(ctx, s.pool, cond, a1, a2)
 }
 
 type querier interface {
 	Query(context.Context, string, ...any) (pgx.Rows, error)
 }
 
+// votesIn returns votes (and adjudications) matching cond ($1, $2 its
+// arguments), in the order they were cast, with the name of the case
+// their text belongs to.
 func (s *Store) votesIn(ctx context.Context, q querier, cond string, a1, a2 any) ([]memberVote, error) {
-	rows, err := q.Query(ctx, `SELECT v.member_id, m.sha256, v.reviewer_id, u.name, v.category, v.series, v.flags, v.tags, v.notes, v.at
+	rows, err := q.Query(ctx, `SELECT v.member_id, v.kind, m.sha256, v.reviewer_id, u.name, v.category, coalesce(v.case_id, 0), coalesce(c.name, ''),
+			v.series, v.flags, v.tags, v.notes, v.at
 		FROM review_votes v JOIN users u ON u.id = v.reviewer_id JOIN review_members m ON m.id = v.member_id
+		LEFT JOIN cases c ON c.id = v.case_id
 		WHERE `+cond+` ORDER BY v.seq`, a1, a2)
 	if err != nil {
 		return nil, err
@@ -415,11 +467,12 @@ func (s *Store) votesIn(ctx context.Context, q querier, cond string, a1, a2 any)
 		var v memberVote
 		var sum []byte
 		var cat string
-		if err := r.Scan(&v.memberID, &sum, &v.ReviewerID, &v.Reviewer, &cat, &v.Series, &v.Flags, &v.Tags, &v.Notes, &v.At); err != nil {
+		err := r.Scan(&v.memberID, &v.kind, &sum, &v.ReviewerID, &v.Reviewer, &cat, &v.CaseID, &v.Case,
+			&v.Series, &v.Flags, &v.Tags, &v.Notes, &v.At)
+		if err != nil {
 			return v, err
 		}
 		copy(v.SHA256[:], sum)
-		var err error
 		if v.Category, err = triage.SplitCategory(cat); err != nil {
 			return v, fmt.Errorf("vote on member %d: %w", v.memberID, err)
 		}
@@ -427,30 +480,87 @@ func (s *Store) votesIn(ctx context.Context, q querier, cond string, a1, a2 any)
 	})
 }
 
-func (s *Store) decisions(ctx context.Context, ids []int64) (map[int64]triage.ReviewDecision, error) {
-	rows, err := s.pool.Query(ctx, `SELECT d.member_id, m.sha256, d.category, d.series, d.flags, d.tags, d.notes, d.reviewers, d.adjudicator, d.decided_at
+// plainVotes are the reviewers' votes of vs (not the adjudications), for
+// tallying.
+func plainVotes(vs []memberVote) []triage.Vote {
+	var out []triage.Vote
+	for _, v := range vs {
+		if v.kind == "vote" {
+			out = append(out, v.Vote)
+		}
+	}
+	return out
+}
+
+// decisions returns the decisions on members ids, each with the notes of
+// the cases keep accepts (the cases a viewer may see, or the one case an
+// export is for).
+func (s *Store) decisions(ctx context.Context, ids []int64, keep func(caseID int64) bool) (map[int64]triage.ReviewDecision, error) {
+	rows, err := s.pool.Query(ctx, `SELECT d.member_id, m.sha256, d.category, d.reviewers, d.adjudicator, d.decided_at,
+			d.overturned_by, d.overturn_reason, d.previous_category, d.overturned_at
 		FROM review_decisions d JOIN review_members m ON m.id = d.member_id WHERE d.member_id = ANY($1)`, ids)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	out := map[int64]triage.ReviewDecision{}
-	for rows.Next() {
+	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
 		var id int64
 		var d triage.ReviewDecision
 		var sum []byte
-		var cat string
-		if err := rows.Scan(&id, &sum, &cat, &d.Series, &d.Flags, &d.Tags, &d.Notes, &d.Reviewers, &d.Adjudicator, &d.DecidedAt); err != nil {
-			return nil, err
+		var cat, by, reason, prev string
+		var at *time.Time
+		if err := r.Scan(&id, &sum, &cat, &d.Reviewers, &d.Adjudicator, &d.DecidedAt, &by, &reason, &prev, &at); err != nil {
+			return struct{}{}, err
 		}
 		copy(d.SHA256[:], sum)
 		var err error
 		if d.Category, err = triage.SplitCategory(cat); err != nil {
-			return nil, fmt.Errorf("decision on member %d: %w", id, err)
+			return struct{}{}, fmt.Errorf("decision on member %d: %w", id, err)
+		}
+		if by != "" && at != nil {
+			d.Overturn = &triage.Overturn{By: by, Reason: reason, At: *at}
+			if d.Overturn.Previous, err = triage.SplitCategory(prev); err != nil {
+				return struct{}{}, fmt.Errorf("decision on member %d: %w", id, err)
+			}
 		}
 		out[id] = d
+		return struct{}{}, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	votes, err := s.votesIn(ctx, s.pool, `v.member_id = ANY($1) AND $2`, ids, true)
+	if err != nil {
+		return nil, err
+	}
+	byMember := map[int64][]triage.Vote{}
+	for _, v := range votes {
+		if v.CaseID != 0 && keep(v.CaseID) {
+			byMember[v.memberID] = append(byMember[v.memberID], v.Vote)
+		}
+	}
+	for id, d := range out {
+		d.Notes = triage.NotesByCase(byMember[id])
+		out[id] = d
+	}
+	return out, nil
+}
+
+// visibleCases returns the cases the viewer may see, as a test for
+// decisions' notes.
+func (s *Store) visibleCases(ctx context.Context, v triage.Viewer) (func(int64) bool, error) {
+	if v.All {
+		return func(int64) bool { return true }, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT case_id FROM case_members WHERE user_id = $1`, v.UserID)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, err
+	}
+	return func(id int64) bool { return slices.Contains(ids, id) }, nil
 }
 
 // ClaimGroup implements triage.ReviewStore. The claim is one guarded
@@ -462,7 +572,10 @@ func (s *Store) ClaimGroup(ctx context.Context, v triage.Viewer, groupID int64, 
 	if _, err := s.ReviewGroup(ctx, v, groupID); err != nil {
 		return c, err
 	}
-	err := s.pool.QueryRow(ctx, `UPDATE review_groups SET claimed_by = $2, lease_expires = $3, updated_at = $4
+	// A claim that is still live keeps its start (the correction window);
+	// a new one starts now.
+	err := s.pool.QueryRow(ctx, `UPDATE review_groups SET claimed_by = $2, lease_expires = $3, updated_at = $4,
+			claimed_at = CASE WHEN claimed_by = $2 AND lease_expires > $4 THEN claimed_at ELSE $4 END
 		WHERE id = $1 AND merged_into IS NULL AND (claimed_by IS NULL OR claimed_by = $2 OR lease_expires <= $4)
 		RETURNING lease_expires`, groupID, v.UserID, now.Add(lease), now).Scan(&c.LeaseExpires)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -526,13 +639,21 @@ func (s *Store) MemberVotes(ctx context.Context, v triage.Viewer, memberID int64
 	if n == 0 {
 		return nil, triage.Errorf(triage.ENOTFOUND, "no review member %d that you may see", memberID)
 	}
-	vs, err := s.votes(ctx, `v.member_id = $1 AND $2`, memberID, true)
+	vs, err := s.votesIn(ctx, s.pool, `v.member_id = $1 AND $2 AND v.kind = 'vote'`, memberID, true)
+	if err != nil {
+		return nil, fmt.Errorf("member votes: %w", formatError(err))
+	}
+	keep, err := s.visibleCases(ctx, v)
 	if err != nil {
 		return nil, fmt.Errorf("member votes: %w", formatError(err))
 	}
 	out := make([]triage.Vote, len(vs))
-	for i := range vs {
-		out[i] = vs[i].Vote
+	for i, vt := range vs {
+		if vt.CaseID != 0 && !keep(vt.CaseID) {
+			// The text belongs to a case the viewer may not see.
+			vt.Case, vt.Series, vt.Flags, vt.Tags, vt.Notes = "", "", triage.ReviewFlags{}, nil, ""
+		}
+		out[i] = vt.Vote
 	}
 	return out, nil
 }
@@ -543,6 +664,108 @@ type decideMember struct {
 	status triage.MemberStatus
 }
 
+// holdGroup locks a live group for a decision or an undo and checks that
+// the viewer holds it, or, with claim, claims it for them when no one
+// holds it. It returns when the viewer's claim began.
+func (s *Store) holdGroup(ctx context.Context, tx pgx.Tx, v triage.Viewer, groupID int64, claim bool, lease time.Duration, now time.Time) (time.Time, error) {
+	var claimedBy *int64
+	var until, since *time.Time
+	var merged *int64
+	err := tx.QueryRow(ctx, `SELECT claimed_by, lease_expires, claimed_at, merged_into FROM review_groups WHERE id = $1 FOR UPDATE`, groupID).
+		Scan(&claimedBy, &until, &since, &merged)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return time.Time{}, triage.Errorf(triage.ENOTFOUND, "no review group %d", groupID)
+	} else if err != nil {
+		return time.Time{}, err
+	}
+	held := claimedBy != nil && until != nil && until.After(now)
+	if merged == nil && held && *claimedBy == v.UserID && since != nil {
+		return *since, nil
+	}
+	if merged == nil && !held && claim {
+		if lease <= 0 {
+			lease = 10 * time.Minute
+		}
+		_, err := tx.Exec(ctx, `UPDATE review_groups SET claimed_by = $2, lease_expires = $3, claimed_at = $4, updated_at = $4 WHERE id = $1`,
+			groupID, v.UserID, now.Add(lease), now)
+		return now, err
+	}
+	if merged == nil && held && claim {
+		return time.Time{}, fmt.Errorf("review group %d: %w", groupID, triage.ErrGroupClaimed)
+	}
+	return time.Time{}, s.notHolding(ctx, groupID)
+}
+
+// groupMembers locks and returns the members of a group the viewer may see.
+func groupMembers(ctx context.Context, tx pgx.Tx, v triage.Viewer, groupID int64) ([]decideMember, error) {
+	rows, err := tx.Query(ctx, `SELECT m.id, m.sha256, m.status FROM review_members m
+		WHERE m.group_id = $3 AND EXISTS (SELECT 1 FROM review_items ri WHERE ri.member_id = m.id AND `+visible+`)
+		ORDER BY m.id FOR UPDATE OF m`, v.UserID, v.All, groupID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (decideMember, error) {
+		var m decideMember
+		var sum []byte
+		var st string
+		err := row.Scan(&m.id, &sum, &st)
+		copy(m.sha[:], sum)
+		m.status = triage.MemberStatus(st)
+		return m, err
+	})
+}
+
+// pick returns the members of all named by sums; ENOTFOUND for one that is
+// not there.
+func pick(all []decideMember, sums []triage.SHA256, groupID int64) ([]decideMember, error) {
+	var out []decideMember
+	for _, sum := range sums {
+		k := slices.IndexFunc(all, func(m decideMember) bool { return m.sha == sum })
+		if k < 0 {
+			return nil, triage.Errorf(triage.ENOTFOUND, "content %s is not a member of review group %d that you may see", sum, groupID)
+		}
+		out = append(out, all[k])
+	}
+	return out, nil
+}
+
+// textCase decides which case a vote's free text belongs to, for one
+// member: the named case, which must hold one of the member's items the
+// viewer may see, or else the one case that does.
+func textCase(ctx context.Context, tx pgx.Tx, v triage.Viewer, m decideMember, named string) (int64, string, error) {
+	rows, err := tx.Query(ctx, `SELECT DISTINCT c.id, c.name FROM review_items ri JOIN cases c ON c.id = ri.case_id
+		WHERE ri.member_id = $3 AND `+visible+` ORDER BY c.name`, v.UserID, v.All, m.id)
+	if err != nil {
+		return 0, "", err
+	}
+	type caseRow struct {
+		id   int64
+		name string
+	}
+	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (caseRow, error) {
+		var c caseRow
+		return c, r.Scan(&c.id, &c.name)
+	})
+	if err != nil {
+		return 0, "", err
+	}
+	var names []string
+	for _, c := range cs {
+		if named != "" && c.name == named {
+			return c.id, c.name, nil
+		}
+		names = append(names, c.name)
+	}
+	switch {
+	case named != "":
+		return 0, "", triage.Errorf(triage.EINVALID, "content %s has no item in case %q that you may see: notes belong to the case they are written in", m.sha, named)
+	case len(cs) == 1:
+		return cs[0].id, cs[0].name, nil
+	}
+	return 0, "", triage.Errorf(triage.EINVALID, "content %s is in cases %s: say which case the series, flags, tags and notes belong to (\"case\")",
+		m.sha, strings.Join(names, ", "))
+}
+
 // Decide implements triage.ReviewStore.
 func (s *Store) Decide(ctx context.Context, r triage.DecideRequest) (triage.DecideResult, error) {
 	var res triage.DecideResult
@@ -550,37 +773,17 @@ func (s *Store) Decide(ctx context.Context, r triage.DecideRequest) (triage.Deci
 	if r.Adjudicate && !v.Adjudicator {
 		return res, triage.Errorf(triage.EFORBIDDEN, "only adjudicators and administrators resolve disagreements")
 	}
+	kind := "vote"
+	if r.Adjudicate {
+		kind = "adjudication"
+	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		res = triage.DecideResult{}
 		now := s.now()
-		var claimedBy *int64
-		var lease *time.Time
-		var merged *int64
-		err := tx.QueryRow(ctx, `SELECT claimed_by, lease_expires, merged_into FROM review_groups WHERE id = $1 FOR UPDATE`, r.GroupID).
-			Scan(&claimedBy, &lease, &merged)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return triage.Errorf(triage.ENOTFOUND, "no review group %d", r.GroupID)
-		} else if err != nil {
+		if _, err := s.holdGroup(ctx, tx, v, r.GroupID, r.Claim, r.Lease, now); err != nil {
 			return err
 		}
-		if merged != nil || claimedBy == nil || *claimedBy != v.UserID || lease == nil || !lease.After(now) {
-			return s.notHolding(ctx, r.GroupID)
-		}
-		rows, err := tx.Query(ctx, `SELECT m.id, m.sha256, m.status FROM review_members m
-			WHERE m.group_id = $3 AND EXISTS (SELECT 1 FROM review_items ri WHERE ri.member_id = m.id AND `+visible+`)
-			ORDER BY m.id FOR UPDATE OF m`, v.UserID, v.All, r.GroupID)
-		if err != nil {
-			return err
-		}
-		all, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (decideMember, error) {
-			var m decideMember
-			var sum []byte
-			var st string
-			err := row.Scan(&m.id, &sum, &st)
-			copy(m.sha[:], sum)
-			m.status = triage.MemberStatus(st)
-			return m, err
-		})
+		all, err := groupMembers(ctx, tx, v, r.GroupID)
 		if err != nil {
 			return err
 		}
@@ -592,7 +795,8 @@ func (s *Store) Decide(ctx context.Context, r triage.DecideRequest) (triage.Deci
 					chosen = append(chosen, m)
 				case !r.Adjudicate && m.status == triage.MemberPending:
 					var n int
-					if err := tx.QueryRow(ctx, `SELECT count(*) FROM review_votes WHERE member_id = $1 AND reviewer_id = $2`, m.id, v.UserID).Scan(&n); err != nil {
+					if err := tx.QueryRow(ctx, `SELECT count(*) FROM review_votes WHERE member_id = $1 AND reviewer_id = $2 AND kind = 'vote'`,
+						m.id, v.UserID).Scan(&n); err != nil {
 						return err
 					}
 					if n == 0 {
@@ -600,14 +804,8 @@ func (s *Store) Decide(ctx context.Context, r triage.DecideRequest) (triage.Deci
 					}
 				}
 			}
-		} else {
-			for _, sum := range r.Members {
-				k := slices.IndexFunc(all, func(m decideMember) bool { return m.sha == sum })
-				if k < 0 {
-					return triage.Errorf(triage.ENOTFOUND, "content %s is not a member of review group %d that you may see", sum, r.GroupID)
-				}
-				chosen = append(chosen, all[k])
-			}
+		} else if chosen, err = pick(all, r.Members, r.GroupID); err != nil {
+			return err
 		}
 		if len(chosen) == 0 {
 			return triage.Errorf(triage.ECONFLICT, "nothing in review group %d is waiting for this decision", r.GroupID)
@@ -616,35 +814,41 @@ func (s *Store) Decide(ctx context.Context, r triage.DecideRequest) (triage.Deci
 		for _, m := range chosen {
 			vote := r.Vote
 			vote.ReviewerID, vote.Reviewer, vote.At, vote.SHA256 = v.UserID, v.Name, now, m.sha
+			if vote.HasText() {
+				if vote.CaseID, vote.Case, err = textCase(ctx, tx, v, m, r.Case); err != nil {
+					return err
+				}
+			}
 			out := triage.MemberOutcome{MemberID: m.id, SHA256: m.sha, Status: m.status, Entry: -1}
+			switch {
+			case r.Adjudicate && m.status != triage.MemberAdjudication:
+				return triage.Errorf(triage.ECONFLICT, "content %s is %s, not in adjudication", m.sha, m.status)
+			case !r.Adjudicate && m.status != triage.MemberPending:
+				return triage.Errorf(triage.ECONFLICT, "content %s is already %s: an adjudicator can overturn a confirmed decision", m.sha, m.status)
+			}
+			var caseID *int64
+			if vote.CaseID != 0 {
+				caseID = &vote.CaseID
+			}
+			tag, err := tx.Exec(ctx, `INSERT INTO review_votes (member_id, reviewer_id, kind, category, case_id, series, flags, tags, notes, at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
+				m.id, v.UserID, kind, vote.Category.String(), caseID, vote.Series, vote.Flags, nonNilTags(vote.Tags), vote.Notes, now)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() == 0 {
+				return triage.Errorf(triage.ECONFLICT, "you have already decided on content %s: undo your decision first (while you hold the group)", m.sha)
+			}
 			votes, err := s.votesIn(ctx, tx, `v.member_id = $1 AND $2`, m.id, true)
 			if err != nil {
 				return err
 			}
-			plain := make([]triage.Vote, len(votes))
-			for i := range votes {
-				plain[i] = votes[i].Vote
-			}
 			if r.Adjudicate {
-				if m.status != triage.MemberAdjudication {
-					return triage.Errorf(triage.ECONFLICT, "content %s is %s, not in adjudication", m.sha, m.status)
-				}
-				confirmed = append(confirmed, confirmedMember{m.id, m.sha, triage.Adjudicate(plain, vote)})
+				d := triage.Adjudicate(plainVotes(votes), vote)
+				confirmed = append(confirmed, confirmedMember{m.id, m.sha, d})
 				out.Status = triage.MemberConfirmed
 			} else {
-				if m.status != triage.MemberPending {
-					return triage.Errorf(triage.ECONFLICT, "content %s is already %s", m.sha, m.status)
-				}
-				tag, err := tx.Exec(ctx, `INSERT INTO review_votes (member_id, reviewer_id, category, series, flags, tags, notes, at)
-					VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
-					m.id, v.UserID, vote.Category.String(), vote.Series, vote.Flags, nonNilTags(vote.Tags), vote.Notes, now)
-				if err != nil {
-					return err
-				}
-				if tag.RowsAffected() == 0 {
-					return triage.Errorf(triage.ECONFLICT, "you have already voted on content %s: a reviewer votes once", m.sha)
-				}
-				o := triage.Tally(append(plain, vote), r.Required)
+				o := triage.Tally(plainVotes(votes), r.Required)
 				out.Status, out.Needed = o.Status, o.Needed
 				switch o.Status {
 				case triage.MemberConfirmed:
@@ -658,7 +862,7 @@ func (s *Store) Decide(ctx context.Context, r triage.DecideRequest) (triage.Deci
 			res.Outcomes = append(res.Outcomes, out)
 		}
 		if len(confirmed) > 0 {
-			entries, version, err := s.promote(ctx, tx, r.LocalSet, v.Name, confirmed)
+			entries, version, err := s.promote(ctx, tx, r.LocalSet, v.Name, confirmed, nil)
 			if err != nil {
 				return err
 			}
@@ -691,13 +895,23 @@ type confirmedMember struct {
 	d   triage.ReviewDecision
 }
 
-// promote records the decisions and adds their contents to the local set
-// as one new version: every digest the lab holds for the content, its PDQ
-// and pHash (so near-duplicates match as variants), the category, series,
-// flags (as tags) and tags, and the provenance (cases, exhibits,
-// reviewers, adjudicator, decision time) in the entry's extra fields. The
-// workers pick the entries up within their set-sync interval.
-func (s *Store) promote(ctx context.Context, tx pgx.Tx, setName, by string, ms []confirmedMember) (map[int64]int64, int, error) {
+// withdrawal is a local-set entry to withdraw, and why.
+type withdrawal struct {
+	entry  int64
+	reason string
+}
+
+// promote records the decisions and adds their contents to the local set,
+// and withdraws entries from it, as one new version. An entry carries
+// every digest the lab holds for the content, its PDQ and pHash (so
+// near-duplicates match as variants), the confirmed category and the
+// provenance (review member, reviewers, adjudicator, decision time) —
+// never a case's free text or names, which stay in their case. A decision
+// already recorded (an overturn) is moved to its new entry. Withdrawn
+// entries keep their number and match nothing; the set's rev moves on so
+// the workers reload it. The workers pick changes up within their
+// set-sync interval.
+func (s *Store) promote(ctx context.Context, tx pgx.Tx, setName, by string, ms []confirmedMember, ws []withdrawal) (map[int64]int64, int, error) {
 	var setID, total int64
 	var state string
 	var kind triage.SetKind
@@ -714,6 +928,13 @@ func (s *Store) promote(ctx context.Context, tx pgx.Tx, setName, by string, ms [
 	if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) + 1 FROM local_set_versions WHERE set_id = $1`, setID).Scan(&version); err != nil {
 		return nil, 0, err
 	}
+	now := s.now()
+	for _, w := range ws {
+		if _, err := tx.Exec(ctx, `INSERT INTO set_entry_withdrawals (set_id, entry, version, reason, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6)`, setID, w.entry, version, w.reason, by, now); err != nil {
+			return nil, 0, err
+		}
+	}
 	from := total
 	entries := map[int64]int64{}
 	var rows [][]any
@@ -723,9 +944,11 @@ func (s *Store) promote(ctx context.Context, tx pgx.Tx, setName, by string, ms [
 			return nil, 0, err
 		}
 		e.Extra["review_version"] = strconv.Itoa(version)
-		if _, err := tx.Exec(ctx, `INSERT INTO review_decisions (member_id, category, series, flags, tags, notes, reviewers, adjudicator,
-				decided_at, set_id, set_entry, set_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-			m.id, m.d.Category.String(), m.d.Series, m.d.Flags, nonNilTags(m.d.Tags), m.d.Notes, nonNilTags(m.d.Reviewers), m.d.Adjudicator,
+		if _, err := tx.Exec(ctx, `INSERT INTO review_decisions (member_id, category, reviewers, adjudicator,
+				decided_at, set_id, set_entry, set_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			ON CONFLICT (member_id) DO UPDATE SET category = excluded.category, set_id = excluded.set_id,
+				set_entry = excluded.set_entry, set_version = excluded.set_version`,
+			m.id, m.d.Category.String(), nonNilTags(m.d.Reviewers), m.d.Adjudicator,
 			m.d.DecidedAt, setID, total, version); err != nil {
 			return nil, 0, err
 		}
@@ -736,14 +959,17 @@ func (s *Store) promote(ctx context.Context, tx pgx.Tx, setName, by string, ms [
 		entries[m.id] = total
 		total++
 	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"hashset_entries"}, entryColumns, pgx.CopyFromRows(rows)); err != nil {
+	if len(rows) > 0 {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"hashset_entries"}, entryColumns, pgx.CopyFromRows(rows)); err != nil {
+			return nil, 0, err
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE hash_sets SET entries = $2, updated_at = $3, rev = rev + $4 WHERE id = $1`,
+		setID, total, now, min(len(ws), 1)); err != nil {
 		return nil, 0, err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE hash_sets SET entries = $2, updated_at = $3 WHERE id = $1`, setID, total, s.now()); err != nil {
-		return nil, 0, err
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO local_set_versions (set_id, version, entries_from, entries_to, created_by, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, setID, version, from, total, by, s.now()); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO local_set_versions (set_id, version, entries_from, entries_to, created_by, created_at, withdrawn)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, setID, version, from, total, by, now, len(ws)); err != nil {
 		return nil, 0, err
 	}
 	return entries, version, nil
@@ -756,10 +982,9 @@ func (s *Store) entryOf(ctx context.Context, tx pgx.Tx, m confirmedMember) (tria
 	var perceptual bool
 	var quality int
 	var phash *int64
-	var p string
-	err := tx.QueryRow(ctx, `SELECT i.md5, i.sha1, i.size, i.path, m.perceptual, m.pdq8, m.pdq_quality, m.phash
+	err := tx.QueryRow(ctx, `SELECT i.md5, i.sha1, i.size, m.perceptual, m.pdq8, m.pdq_quality, m.phash
 		FROM review_members m JOIN review_items ri ON ri.member_id = m.id JOIN items i ON i.id = ri.item_id
-		WHERE m.id = $1 ORDER BY i.id LIMIT 1`, m.id).Scan(&md5, &sha1, &e.Size, &p, &perceptual, &pdq, &quality, &phash)
+		WHERE m.id = $1 ORDER BY i.id LIMIT 1`, m.id).Scan(&md5, &sha1, &e.Size, &perceptual, &pdq, &quality, &phash)
 	if err != nil {
 		return e, err
 	}
@@ -771,42 +996,15 @@ func (s *Store) entryOf(ctx context.Context, tx pgx.Tx, m confirmedMember) (tria
 		e.PDQ, e.PDQQuality, e.PHash = pdq8Of(pdq)[0], quality, triage.PHash(uint64(*phash))
 		e.Algos |= triage.AlgoSet(triage.AlgoPDQ | triage.AlgoPHash)
 	}
-	e.Name = path.Base(p)
 	e.ID = "review-" + strconv.FormatInt(m.id, 10)
-	e.Category, e.Series = m.d.Category, m.d.Series
-	e.Tags = append(slices.Clone(m.d.Tags), m.d.Flags.Names()...)
-	var cases, exhibits []string
-	rows, err := tx.Query(ctx, `SELECT DISTINCT c.name, e.name FROM review_items ri JOIN cases c ON c.id = ri.case_id
-		JOIN exhibits e ON e.id = ri.exhibit_id WHERE ri.member_id = $1 ORDER BY 1, 2`, m.id)
-	if err != nil {
-		return e, err
-	}
-	for rows.Next() {
-		var c, x string
-		if err := rows.Scan(&c, &x); err != nil {
-			rows.Close()
-			return e, err
-		}
-		if !slices.Contains(cases, c) {
-			cases = append(cases, c)
-		}
-		exhibits = append(exhibits, c+"/"+x)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return e, err
-	}
+	e.Category = m.d.Category
 	e.Extra = map[string]string{
-		"review_cases":      strings.Join(cases, ","),
-		"review_exhibits":   strings.Join(exhibits, ","),
+		"review_member":     strconv.FormatInt(m.id, 10),
 		"review_reviewers":  strings.Join(m.d.Reviewers, ","),
 		"review_decided_at": m.d.DecidedAt.UTC().Format(time.RFC3339),
 	}
 	if m.d.Adjudicator != "" {
 		e.Extra["review_adjudicator"] = m.d.Adjudicator
-	}
-	if m.d.Notes != "" {
-		e.Extra["Comments"] = m.d.Notes
 	}
 	return e, e.Validate()
 }
@@ -842,14 +1040,14 @@ func (s *Store) EnsureLocalSet(ctx context.Context, st *triage.StoredSet) error 
 
 // LocalSetVersions implements triage.ReviewStore.
 func (s *Store) LocalSetVersions(ctx context.Context, setName string) ([]triage.LocalSetVersion, error) {
-	rows, err := s.pool.Query(ctx, `SELECT v.version, v.entries_from, v.entries_to, v.created_by, v.created_at
+	rows, err := s.pool.Query(ctx, `SELECT v.version, v.entries_from, v.entries_to, v.withdrawn, v.created_by, v.created_at
 		FROM local_set_versions v JOIN hash_sets h ON h.id = v.set_id WHERE h.name = $1 ORDER BY v.version DESC`, setName)
 	if err != nil {
 		return nil, fmt.Errorf("local set versions: %w", formatError(err))
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (triage.LocalSetVersion, error) {
 		var v triage.LocalSetVersion
-		return v, r.Scan(&v.Version, &v.From, &v.To, &v.By, &v.CreatedAt)
+		return v, r.Scan(&v.Version, &v.From, &v.To, &v.Withdrawn, &v.By, &v.CreatedAt)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("local set versions: %w", formatError(err))
@@ -893,7 +1091,7 @@ func (s *Store) CaseDecisions(ctx context.Context, caseID int64) ([]triage.CaseD
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("case decisions: %w", formatError(err))
 	}
-	decs, err := s.decisions(ctx, ids)
+	decs, err := s.decisions(ctx, ids, func(id int64) bool { return id == caseID })
 	if err != nil {
 		return nil, fmt.Errorf("case decisions: %w", formatError(err))
 	}
@@ -968,6 +1166,9 @@ func (s *Store) ReviewItem(ctx context.Context, v triage.Viewer, itemID int64) (
 		return view, fmt.Errorf("review item: %w", formatError(err))
 	}
 	view.Elsewhere = append(same, view.Elsewhere...)
+	if view.Devices, err = s.deviceLinks(ctx, v, triage.DeviceKey(it.EXIF)); err != nil {
+		return view, fmt.Errorf("review item: %w", formatError(err))
+	}
 	return view, nil
 }
 

@@ -279,9 +279,12 @@ func (s *Store) AddSetEntries(ctx context.Context, name string, entries []triage
 
 // SetEntries implements triage.SetStore.
 func (s *Store) SetEntries(ctx context.Context, id, from, to int64) ([]triage.Entry, error) {
-	rows, err := s.pool.Query(ctx, `SELECT md5, sha1, sha256, pdq, pdq_quality, phash, photodna, size, name, entry_id,
-			category, series, flags, tags, extra, kind
-		FROM hashset_entries WHERE set_id = $1 AND entry >= $2 AND entry < $3 ORDER BY entry`, id, from, to)
+	// A withdrawn entry (review.go's promote) keeps its number but comes
+	// back without hashes: a placeholder that matches nothing.
+	rows, err := s.pool.Query(ctx, `SELECT h.md5, h.sha1, h.sha256, h.pdq, h.pdq_quality, h.phash, h.photodna, h.size, h.name, h.entry_id,
+			h.category, h.series, h.flags, h.tags, h.extra, h.kind, w.entry IS NOT NULL
+		FROM hashset_entries h LEFT JOIN set_entry_withdrawals w ON w.set_id = h.set_id AND w.entry = h.entry
+		WHERE h.set_id = $1 AND h.entry >= $2 AND h.entry < $3 ORDER BY h.entry`, id, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("hash set entries: %w", formatError(err))
 	}
@@ -291,9 +294,13 @@ func (s *Store) SetEntries(ctx context.Context, id, from, to int64) ([]triage.En
 		var phash *int64
 		var cat string
 		var flags int32
+		var withdrawn bool
 		if err := r.Scan(&md5, &sha1, &sha256, &pdq, &e.PDQQuality, &phash, &e.PhotoDNA, &e.Size, &e.Name, &e.ID,
-			&cat, &e.Series, &flags, &e.Tags, &e.Extra, &e.Kind); err != nil {
+			&cat, &e.Series, &flags, &e.Tags, &e.Extra, &e.Kind, &withdrawn); err != nil {
 			return e, err
+		}
+		if withdrawn {
+			md5, sha1, sha256, pdq, phash, e.PhotoDNA = nil, nil, nil, nil, nil, ""
 		}
 		if md5 != nil {
 			copy(e.MD5[:], md5)

@@ -22,7 +22,7 @@ const (
 // a series (camera, time, place, software). Names and number formats are
 // exiftool's (with -n), so summaries read by exiftool and by ReadEXIF agree.
 var EXIFFields = []string{
-	"Make", "Model", "LensModel", "SerialNumber", "Software", "Orientation",
+	"Make", "Model", "LensModel", "SerialNumber", "InternalSerialNumber", "LensSerialNumber", "Software", "Orientation",
 	"DateTimeOriginal", "CreateDate", "ModifyDate", "OffsetTimeOriginal",
 	"GPSLatitude", "GPSLongitude", "GPSAltitude", "GPSDateStamp",
 	"Artist", "Copyright", "ImageUniqueID", "OwnerName",

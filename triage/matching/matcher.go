@@ -189,8 +189,9 @@ func (m *Matcher) Sets() []triage.SetMeta {
 }
 
 // AddEntries adds entries to a loaded set without rebuilding it: they are
-// matched from the moment AddEntries returns. It returns ENOTFOUND if no
-// set of that name is loaded.
+// matched from the moment AddEntries returns. An entry without a usable
+// hash (a withdrawn entry) keeps its number and matches nothing. It
+// returns ENOTFOUND if no set of that name is loaded.
 func (m *Matcher) AddEntries(set string, entries []triage.Entry) error {
 	var ls *loadedSet
 	for _, o := range m.sets.load() {
@@ -202,7 +203,7 @@ func (m *Matcher) AddEntries(set string, entries []triage.Entry) error {
 		return triage.Errorf(triage.ENOTFOUND, "hash set %q is not loaded", set)
 	}
 	for _, e := range entries {
-		if err := e.Validate(); err != nil {
+		if err := e.Validate(); err != nil && e.HasHash() {
 			return err
 		}
 	}
@@ -212,6 +213,9 @@ func (m *Matcher) AddEntries(set string, entries []triage.Entry) error {
 		id := uint32(ls.set.Len() + len(ls.added))
 		e.Kind = e.KindIn(ls.set.Meta.Kind)
 		ls.added = append(ls.added, e)
+		if !e.HasHash() {
+			continue // a withdrawn entry: it keeps its number and matches nothing
+		}
 		if e.Algos.Has(triage.AlgoMD5) {
 			ls.md5.Add(e.MD5[:], id)
 		}
