@@ -5,7 +5,12 @@ VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # The libjpeg-turbo fast path is built in when the TurboJPEG library is present.
 # TURBO=1 forces it (CI does, so a missing library fails loudly), TURBO= turns it off.
 TURBO    ?= $(shell { pkg-config --exists libturbojpeg || test -f /usr/include/turbojpeg.h; } 2>/dev/null && echo 1)
-TAGS     = $(if $(TURBO),turbojpeg,)
+# The HEIC/HEIF/AVIF decoder (cgo libheif, run in sandboxed children) is
+# built in when libheif-dev is present; HEIF=1 forces it (CI), HEIF= turns
+# it off.
+HEIF     ?= $(shell pkg-config --exists libheif 2>/dev/null && echo 1)
+comma    := ,
+TAGS     = $(subst $(eval) ,$(comma),$(strip $(if $(TURBO),turbojpeg) $(if $(HEIF),libheif)))
 GOFLAGS_TAGS = $(if $(TAGS),-tags $(TAGS),)
 LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 60s
@@ -42,7 +47,7 @@ test-short:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	$(GO) vet -tags turbojpeg ./...
+	$(GO) vet -tags turbojpeg,libheif ./...
 
 bench:
 	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./triage/...
@@ -73,6 +78,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParsePasswordHash$$' -fuzztime $(FUZZTIME) ./api
 	$(GO) test -run '^$$' -fuzz '^FuzzParseDecision$$' -fuzztime $(FUZZTIME) ./api
 	$(GO) test -run '^$$' -fuzz '^FuzzReadReviewConfig$$' -fuzztime $(FUZZTIME) ./cmd/winnow
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./triage/heif
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./triage/vpdq
 	$(GO) test -run '^$$' -fuzz '^FuzzParseHashSet$$' -fuzztime $(FUZZTIME) ./triage
 	$(GO) test -run '^$$' -fuzz '^FuzzVICS$$' -fuzztime $(FUZZTIME) ./triage/formats
 	$(GO) test -run '^$$' -fuzz '^FuzzPDQCSV$$' -fuzztime $(FUZZTIME) ./triage/formats

@@ -322,7 +322,7 @@ func (s *Server) handleItemPreview(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	orient, _ := strconv.Atoi(it.EXIF["Orientation"])
+	orient := hashing.ViewOrientation(triage.MediaType{MIME: it.MIME}, it.EXIF["Orientation"])
 	small := hashing.Orient(hashing.Downscale(img, PreviewSide), orient)
 	release()
 	var buf bytes.Buffer

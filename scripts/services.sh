@@ -31,6 +31,8 @@ debs=(
 	"/usr/lib/postgresql postgresql"
 	"exiftool libimage-exiftool-perl"
 	"/usr/include/turbojpeg.h libturbojpeg0-dev"
+	"pkg-config pkg-config"
+	"/usr/include/x86_64-linux-gnu/libheif/heif.h libheif-dev"
 	"gcc gcc"
 	"make make"
 	"docker-compose docker-compose"

@@ -18,6 +18,7 @@ const (
 	AlgoPHash
 	AlgoDHash
 	AlgoAHash
+	AlgoVPDQ // Meta's vPDQ: PDQ of a video's frames, one per interval
 )
 
 var algoNames = []struct {
@@ -27,6 +28,7 @@ var algoNames = []struct {
 	{AlgoMD5, "md5"}, {AlgoSHA1, "sha1"}, {AlgoSHA256, "sha256"},
 	{AlgoPDQ, "pdq"}, {AlgoPDQDihedral, "pdq-dihedral"},
 	{AlgoPHash, "phash"}, {AlgoDHash, "dhash"}, {AlgoAHash, "ahash"},
+	{AlgoVPDQ, "vpdq"},
 }
 
 // String returns the algorithm's name as used on the command line.
@@ -45,13 +47,14 @@ type AlgoSet uint16
 // Algorithm sets with names.
 const (
 	AlgosCrypto     = AlgoSet(AlgoMD5 | AlgoSHA1 | AlgoSHA256)
-	AlgosPerceptual = AlgoSet(AlgoPDQ | AlgoPDQDihedral | AlgoPHash | AlgoDHash | AlgoAHash)
+	AlgosPerceptual = AlgoSet(AlgoPDQ | AlgoPDQDihedral | AlgoPHash | AlgoDHash | AlgoAHash | AlgoVPDQ)
 	// AlgosDefault is what `winnow hash` computes unless told otherwise.
 	AlgosDefault = AlgosCrypto | AlgoSet(AlgoPDQ|AlgoPHash|AlgoDHash)
 	// AlgosMatch is what matching against hash sets needs: the defaults
 	// and the dihedral hashes, so that rotated and mirrored copies match.
-	// Scans and the lab service hash with it.
-	AlgosMatch = AlgosDefault | AlgoSet(AlgoPDQDihedral)
+	// Scans and the lab service hash with it; it includes vPDQ, so videos
+	// are decoded and their frames matched.
+	AlgosMatch = AlgosDefault | AlgoSet(AlgoPDQDihedral|AlgoVPDQ)
 	AlgosAll   = AlgosCrypto | AlgosPerceptual
 )
 
@@ -60,6 +63,10 @@ func (s AlgoSet) Has(a Algo) bool { return s&AlgoSet(a) != 0 }
 
 // Perceptual reports whether the set needs decoded pixels.
 func (s AlgoSet) Perceptual() bool { return s&AlgosPerceptual != 0 }
+
+// Image reports whether the set needs an image's pixels (a perceptual
+// hash other than vPDQ, which is for videos).
+func (s AlgoSet) Image() bool { return s&(AlgosPerceptual&^AlgoSet(AlgoVPDQ)) != 0 }
 
 // String lists the set's names, comma-separated, in a fixed order.
 func (s AlgoSet) String() string {

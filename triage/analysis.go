@@ -36,8 +36,58 @@ type Fingerprint struct {
 	Err   error
 	Times StageTimes
 	// Thumb is a small grayscale thumbnail of an image hashed perceptually,
-	// when HasherOptions.ThumbSide asks for one.
+	// when HasherOptions.ThumbSide asks for one; for a video, its contact
+	// sheet (Video.Sheet says which frames it shows).
 	Thumb *image.Gray
+	// Frames are a video's vPDQ features, one per sampled frame in frame
+	// order (AlgoVPDQ); Video describes the video. Both are nil for other
+	// files.
+	Frames []FrameHash
+	Video  *VideoInfo
+}
+
+// FrameHash is one sampled frame of a video as Meta's vPDQ hashes it: its
+// index among decoded frames (from 0), the PDQ hash and quality of the
+// full-resolution frame, and its time in seconds (index / fps).
+type FrameHash struct {
+	Frame     int
+	Quality   int
+	PDQ       PDQ
+	Timestamp float64
+}
+
+// VideoInfo is what the hashing engine learns about a video besides its
+// frames.
+type VideoInfo struct {
+	Codec    string
+	Duration float64 // seconds, 0 when the container does not say
+	FPS      float64 // the rate vPDQ samples by
+	// Rotation is the display rotation the container asks for, in degrees;
+	// frames are hashed as stored, as vPDQ does.
+	Rotation int
+	// Informative counts the frames kept for matching and grouping, after
+	// dropping black, flat and repeated ones.
+	Informative int
+	// Sheet describes the contact sheet in Fingerprint.Thumb.
+	Sheet *ContactSheet
+}
+
+// ContactSheet is the layout of a video's contact sheet: Frames, left to
+// right and top to bottom, in a grid of Columns, each in a cell of
+// CellWidth x CellHeight pixels, Gutter pixels apart.
+type ContactSheet struct {
+	Columns    int        `json:"columns"`
+	Rows       int        `json:"rows"`
+	CellWidth  int        `json:"cell_width"`
+	CellHeight int        `json:"cell_height"`
+	Gutter     int        `json:"gutter"`
+	Frames     []FrameRef `json:"frames"`
+}
+
+// FrameRef names one frame of a video.
+type FrameRef struct {
+	Frame     int     `json:"frame"`
+	Timestamp float64 `json:"timestamp"`
 }
 
 // ViewKind names a derived view of an image.

@@ -28,7 +28,18 @@ type Match struct {
 	Borderline bool
 	Category   Category
 	Series     string
+	// Timestamps: when a video's frames matched a still (Algo PDQ), the
+	// times in seconds at which they appear, ascending (the first frame of
+	// each run of matching frames, at most MaxTimestamps).
+	Timestamps []float64
+	// QueryPercent and TargetPercent: for a video matched by vPDQ against a
+	// video of the set (Algo AlgoVPDQ, Entry its first frame), the shares
+	// of the query's and the target's frames that match (0-100).
+	QueryPercent, TargetPercent float64
 }
+
+// MaxTimestamps bounds Match.Timestamps.
+const MaxTimestamps = 32
 
 // DihedralNames names the dihedral transforms by Match.Dihedral, in the
 // order of Fingerprint.PDQDihedral.

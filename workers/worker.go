@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"strconv"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -436,7 +435,7 @@ func (w *Worker) analyze(ctx context.Context, it *triage.Item) (triage.ItemResul
 	}
 	if fp.Thumb != nil {
 		// Upright, as the image shows in a viewer (EXIF orientation).
-		orient, _ := strconv.Atoi(res.EXIF["Orientation"])
+		orient := hashing.ViewOrientation(fp.Type, res.EXIF["Orientation"])
 		var buf bytes.Buffer
 		if err := jpeg.Encode(&buf, hashing.Orient(fp.Thumb, orient), &jpeg.Options{Quality: 80}); err == nil {
 			key := thumbnailKey(it.SHA256)

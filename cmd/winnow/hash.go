@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
 	"runtime/debug"
 	"sort"
@@ -26,8 +27,13 @@ SHA-256 (computed concurrently), type sniffing by content and, for images,
 a bounded decode for the perceptual hashes.
 
 Fields: path, size, md5, sha1, sha256, mime, kind, width, height, pdq,
-pdq_quality, phash, dhash, decoder, error (ahash and pdq_dihedral when
-asked for). Hashes are lowercase hex; PDQ uses the reference 64-hex layout
+pdq_quality, phash, dhash, decoder, error (ahash, pdq_dihedral and vpdq
+when asked for). With --algo vpdq, videos get "vpdq": an array of
+{"frame", "quality", "pdq", "timestamp"} in frame order, sampled as Meta's
+reference samples them (a frame whose index is a multiple of
+int(interval x fps); --vpdq-interval 0: every frame), each frame hashed at
+full resolution as stored. Videos are decoded by ffmpeg in a sandboxed child
+process. Hashes are lowercase hex; PDQ uses the reference 64-hex layout
 and the full-size convention. A hash that was not computed is null. A file
 that fails gets "error" and the run goes on.
 
@@ -38,7 +44,7 @@ output), 1 when a path argument could not be read, 2 for a bad command line,
 130 when interrupted.
 
 Algorithms (--algo, comma-separated): md5, sha1, sha256, pdq, pdq-dihedral,
-phash, dhash, ahash; or the groups default, all, crypto, perceptual.`
+phash, dhash, ahash, vpdq; or the groups default, all, crypto, perceptual.`
 
 // hashConfig is the configuration of one hash run.
 type hashConfig struct {
@@ -50,6 +56,7 @@ type hashConfig struct {
 	limits         hashing.Limits
 	noFastJPEG     bool
 	jpegMinSide    int
+	vpdqInterval   float64
 }
 
 func runHash(ctx context.Context, e *env, args []string) error {
@@ -65,6 +72,7 @@ func runHash(ctx context.Context, e *env, args []string) error {
 	decodeMiB := fs.Int64("decode-memory-mib", hashing.DefaultLimits.DecodeMemory>>20, "memory all concurrent decodes may hold together, in MiB")
 	noFast := fs.Bool("no-fast-jpeg", false, "decode JPEGs with Go's image/jpeg even when libjpeg-turbo is built in")
 	jpegMinSide := fs.Int("jpeg-min-side", hashing.TurboMinSide, "libjpeg-turbo decodes JPEGs at the smallest scale k/8 keeping the shorter side at least this long (larger: closer to full-size hashes, slower)")
+	vpdqInterval := fs.Float64("vpdq-interval", hashing.DefaultFrameInterval, "seconds between the video frames vPDQ hashes (0: every frame)")
 	cpuprofile := fs.String("cpuprofile", "", "write a Go CPU profile of the run to this file (for performance work)")
 	paths, err := parseArgs(fs, args)
 	if err != nil {
@@ -94,6 +102,7 @@ func runHash(ctx context.Context, e *env, args []string) error {
 		followSymlinks: *follow,
 		noFastJPEG:     *noFast,
 		jpegMinSide:    *jpegMinSide,
+		vpdqInterval:   *vpdqInterval,
 		limits: hashing.Limits{
 			MaxPixels:     int64(*maxMP * 1e6),
 			MaxImageBytes: *maxImageMiB << 20,
@@ -128,6 +137,9 @@ func (c hashConfig) validate() error {
 	if c.workers < 1 {
 		return fmt.Errorf("--workers must be at least 1")
 	}
+	if c.vpdqInterval < 0 {
+		return fmt.Errorf("--vpdq-interval must not be negative")
+	}
 	if c.limits.MaxPixels <= 0 || c.limits.MaxImageBytes <= 0 || c.limits.BufferBytes <= 0 || c.limits.DecodeMemory <= 0 {
 		return fmt.Errorf("limits must be positive")
 	}
@@ -136,23 +148,33 @@ func (c hashConfig) validate() error {
 
 // hashRecord is one line of output. Pointers are null when not computed.
 type hashRecord struct {
-	Path        string   `json:"path"`
-	Size        int64    `json:"size"`
-	MD5         *string  `json:"md5"`
-	SHA1        *string  `json:"sha1"`
-	SHA256      *string  `json:"sha256"`
-	MIME        string   `json:"mime"`
-	Kind        string   `json:"kind"`
-	Width       int      `json:"width"`
-	Height      int      `json:"height"`
-	PDQ         *string  `json:"pdq"`
-	PDQQuality  *int     `json:"pdq_quality"`
-	PHash       *string  `json:"phash"`
-	DHash       *string  `json:"dhash"`
-	AHash       *string  `json:"ahash,omitempty"`
-	PDQDihedral []string `json:"pdq_dihedral,omitempty"`
-	Decoder     string   `json:"decoder,omitempty"`
-	Error       *string  `json:"error"`
+	Path        string      `json:"path"`
+	Size        int64       `json:"size"`
+	MD5         *string     `json:"md5"`
+	SHA1        *string     `json:"sha1"`
+	SHA256      *string     `json:"sha256"`
+	MIME        string      `json:"mime"`
+	Kind        string      `json:"kind"`
+	Width       int         `json:"width"`
+	Height      int         `json:"height"`
+	PDQ         *string     `json:"pdq"`
+	PDQQuality  *int        `json:"pdq_quality"`
+	PHash       *string     `json:"phash"`
+	DHash       *string     `json:"dhash"`
+	AHash       *string     `json:"ahash,omitempty"`
+	PDQDihedral []string    `json:"pdq_dihedral,omitempty"`
+	Decoder     string      `json:"decoder,omitempty"`
+	VPDQ        []vpdqFrame `json:"vpdq,omitempty"`
+	Error       *string     `json:"error"`
+}
+
+// vpdqFrame is one element of a record's vpdq array: Meta's reference
+// fields.
+type vpdqFrame struct {
+	Frame     int     `json:"frame"`
+	Quality   int     `json:"quality"`
+	PDQ       string  `json:"pdq"`
+	Timestamp float64 `json:"timestamp"`
 }
 
 func strp(s string) *string { return &s }
@@ -174,6 +196,9 @@ func newHashRecord(path string, algos triage.AlgoSet, fp triage.Fingerprint) has
 	}
 	if algos.Has(triage.AlgoSHA256) {
 		r.SHA256 = strp(fp.SHA256.String())
+	}
+	for _, f := range fp.Frames {
+		r.VPDQ = append(r.VPDQ, vpdqFrame{f.Frame, f.Quality, f.PDQ.String(), math.Round(f.Timestamp*1000) / 1000})
 	}
 	if !fp.Perceptual {
 		return r
@@ -231,7 +256,12 @@ func (s *hashStats) add(fp *triage.Fingerprint) {
 // hashPaths walks the paths, hashes with the pipeline's worker pool and
 // prints records in walk order.
 func hashPaths(ctx context.Context, e *env, cfg hashConfig, paths []string) error {
-	h := hashing.New(hashing.Options{Algos: cfg.algos, Limits: cfg.limits, NoFastJPEG: cfg.noFastJPEG, JPEGMinSide: cfg.jpegMinSide, Decoders: decoders})
+	interval := cfg.vpdqInterval
+	if interval == 0 {
+		interval = -1 // hashing's "every frame"
+	}
+	h := hashing.New(hashing.Options{Algos: cfg.algos, Limits: cfg.limits, NoFastJPEG: cfg.noFastJPEG, JPEGMinSide: cfg.jpegMinSide,
+		Decoders: decoders, FrameInterval: interval})
 	st := &hashStats{decoders: map[string]int{}}
 	start := time.Now()
 

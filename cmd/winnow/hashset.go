@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -295,7 +296,7 @@ func isSQLite(path string) bool {
 // importMedia hashes every file under dir and adds one entry per file.
 func importMedia(ctx context.Context, e *env, b *setfile.Builder, dir string, cat triage.Category, kind triage.SetKind, showErrors int) (triage.SetSource, error) {
 	rec := triage.SetSource{Path: dir, Format: "media"}
-	h := hashing.New(hashing.Options{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash), Decoders: decoders})
+	h := hashing.New(hashing.Options{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash|triage.AlgoVPDQ), Decoders: decoders})
 	type result struct {
 		rel string
 		fp  triage.Fingerprint
@@ -335,14 +336,27 @@ func importMedia(ctx context.Context, e *env, b *setfile.Builder, dir string, ca
 			}
 			continue
 		}
-		added, err := b.Add(ent)
-		switch {
-		case err != nil:
-			rec.Stats.Rejected++
-		case added:
-			rec.Stats.Imported++
-		default:
-			rec.Stats.Duplicate++
+		count := func(added bool, err error) {
+			switch {
+			case err != nil:
+				rec.Stats.Rejected++
+			case added:
+				rec.Stats.Imported++
+			default:
+				rec.Stats.Duplicate++
+			}
+		}
+		count(b.Add(ent))
+		// A video also gets one entry per vPDQ frame, as a ThreatExchange
+		// vPDQ file would give it: the matcher takes them as one video.
+		for _, f := range r.fp.Frames {
+			fe := triage.NewEntry()
+			fe.Pos, fe.Name, fe.Category = ent.Pos, r.rel, cat
+			fe.PDQ, fe.PDQQuality = f.PDQ, f.Quality
+			fe.Algos = triage.AlgoSet(triage.AlgoPDQ | triage.AlgoVPDQ)
+			fe.SetExtra("frame", strconv.Itoa(f.Frame))
+			fe.SetExtra("timestamp", strconv.FormatFloat(f.Timestamp, 'f', 3, 64))
+			count(b.Add(fe))
 		}
 	}
 	return rec, nil

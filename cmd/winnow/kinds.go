@@ -1,10 +1,15 @@
 package main
 
 import (
+	"runtime"
+
 	"github.com/winnow-forensics/winnow/triage/archive"
 	"github.com/winnow-forensics/winnow/triage/container"
 	"github.com/winnow-forensics/winnow/triage/disk"
 	"github.com/winnow-forensics/winnow/triage/hashing"
+	"github.com/winnow-forensics/winnow/triage/heifdec"
+	"github.com/winnow-forensics/winnow/triage/sandbox"
+	"github.com/winnow-forensics/winnow/triage/video"
 )
 
 // The input kinds beyond plain files, each registered once here: winnow
@@ -28,6 +33,22 @@ func scanContainers(cfg scanConfig) []container.Container {
 	return containers
 }
 
-// decoders decode media the built-in image decoders do not (HEIC/AVIF
-// stills, video frames); none are built in yet.
-var decoders []hashing.Decoder
+// sandboxHandlers are the decoders that run inside this binary's sandbox
+// children (see package sandbox): main hands them to sandbox.Main.
+var sandboxHandlers = map[string]sandbox.Handler{heifdec.HandlerName: heifdec.Handler}
+
+// decoders decode media the built-in image decoders do not: videos with
+// ffmpeg, and HEIC, HEIF and AVIF stills with libheif (builds with the
+// libheif tag), each in sandboxed children.
+var decoders = newDecoders()
+
+func newDecoders() []hashing.Decoder {
+	ds := []hashing.Decoder{video.Decoder{}}
+	if heifdec.Available {
+		// One child per core at most; children start when a file needs one.
+		if pool, err := sandbox.NewPool(sandbox.PoolOptions{Size: runtime.NumCPU()}); err == nil {
+			ds = append(ds, heifdec.NewStill(pool))
+		}
+	}
+	return ds
+}

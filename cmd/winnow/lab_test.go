@@ -31,12 +31,16 @@ import (
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/hashing"
 	"github.com/winnow-forensics/winnow/triage/matching"
+	"github.com/winnow-forensics/winnow/triage/sandbox"
 	"github.com/winnow-forensics/winnow/triage/setfile"
 	"github.com/winnow-forensics/winnow/triage/triagetest"
 	"github.com/winnow-forensics/winnow/workers"
 )
 
-func TestMain(m *testing.M) { servicetest.Main(m) }
+func TestMain(m *testing.M) {
+	sandbox.Main(sandboxHandlers) // the HEIF decoder's children are this test binary
+	servicetest.Main(m)
+}
 
 // testLab is a lab service (serve and one worker) running in this process
 // on real PostgreSQL, MinIO and Redis, with an admin token.

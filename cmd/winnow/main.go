@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/winnow-forensics/winnow/triage/sandbox"
 )
 
 // command is one subcommand: its name, a one-line summary, and a run
@@ -65,6 +67,7 @@ func (e *exitError) Unwrap() error { return e.err }
 var errUsage = errors.New("usage")
 
 func main() {
+	sandbox.Main(sandboxHandlers) // a sandbox child runs its decoder and exits here
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	e := &env{

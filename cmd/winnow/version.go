@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"runtime/debug"
 
+	"github.com/winnow-forensics/winnow/triage/heifdec"
 	"github.com/winnow-forensics/winnow/triage/jpegturbo"
 )
 
@@ -40,10 +41,15 @@ func decoderLines() []string {
 	if jpegturbo.Available {
 		jpeg = "jpeg: " + jpegturbo.Version + ", DCT-domain scaled decode; Go image/jpeg as fallback"
 	}
+	heic := "heic, heif, avif: not decoded (pure-Go build; build with 'make build' and libheif-dev); EXIF and size are read"
+	if heifdec.Available {
+		heic = "heic, heif, avif: " + heifdec.Version + " (libde265, dav1d) in sandboxed child processes"
+	}
 	return []string{
 		"decoders:",
 		"  " + jpeg,
 		"  png, gif (first frame), bmp, tiff, webp: Go (image, golang.org/x/image)",
-		"detected, not decoded: heic, heif, avif; video (mp4, mov, 3gp, mkv, webm, avi, asf, flv, mpeg, ts); archives (zip, tar, gzip, 7z, rar, bzip2, xz)",
+		"  " + heic,
+		"detected, not decoded: video (mp4, mov, 3gp, mkv, webm, avi, asf, flv, mpeg, ts); archives (zip, tar, gzip, 7z, rar, bzip2, xz)",
 	}
 }

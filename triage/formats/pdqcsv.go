@@ -34,7 +34,8 @@ import (
 // PDQ (64 hex) for images and MD5 (32 hex) for videos. File names go to
 // Name, quality to PDQQuality (kept even below 50: the matcher decides),
 // and every other value (norm, delta, frame, timestamp) to Extra. vPDQ
-// files (one line per sampled video frame) give one PDQ entry per frame.
+// files (one line per sampled video frame) give one PDQ entry per frame,
+// marked AlgoVPDQ: the matcher takes a run of them as one video.
 //
 // The legacy pdq-photo-hasher layout (shown in ThreatExchange's pdq/cpp
 // and pdq/sql READMEs) is told from the current one by its first line:
@@ -368,6 +369,7 @@ func (p *pdqReader) vpdqLine(e *triage.Entry, line []byte) error {
 	if err := setHash(e, triage.AlgoPDQ, "pdq", f[2]); err != nil {
 		return err
 	}
+	e.Algos |= triage.AlgoSet(triage.AlgoVPDQ) // a video's frame: matching groups them into the video
 	e.SetExtra("frame", string(bytes.TrimSpace(f[0])))
 	e.SetExtra("timestamp", string(bytes.TrimSpace(f[3])))
 	for i, x := range f[4:] {

@@ -475,6 +475,9 @@ func vicsExported(entries []triage.Entry, profile string) []triage.Entry {
 			e.Category = ignorable
 		}
 		e.Kind = "" // the VICS reader leaves it to the builder
+		// VICS has no field that marks a vPDQ frame: the frames come back
+		// as PDQ entries (with their frame and timestamp in Extra).
+		e.Algos &^= triage.AlgoSet(triage.AlgoVPDQ)
 		if profile == "Default" || profile == "" {
 			if len(e.Tags) > 0 && !tagsAsString(e.Tags) {
 				e.Tags = splitTags(strings.Join(e.Tags, ","))

@@ -36,6 +36,11 @@ type Limits struct {
 	// MinSide: images with a side shorter than this get an error instead of
 	// perceptual hashes (they carry too little signal to match on).
 	MinSide int
+	// MaxVideoBytes: a video that is neither in memory (BufferBytes) nor a
+	// plain file (an archive member, a stored object) is copied into a
+	// memfd for the decoder, up to this size; larger ones are digested
+	// only.
+	MaxVideoBytes int64
 }
 
 // DefaultLimits are the limits used where a field is zero.
@@ -45,6 +50,7 @@ var DefaultLimits = Limits{
 	BufferBytes:   64 << 20,
 	DecodeMemory:  1 << 30,
 	MinSide:       8,
+	MaxVideoBytes: 4 << 30,
 }
 
 func (l Limits) withDefaults() Limits {
@@ -64,13 +70,16 @@ func (l Limits) withDefaults() Limits {
 	if l.MinSide > 0 {
 		d.MinSide = l.MinSide
 	}
+	if l.MaxVideoBytes > 0 {
+		d.MaxVideoBytes = l.MaxVideoBytes
+	}
 	return d
 }
 
 // Validate reports limits that cannot work.
 func (l Limits) Validate() error {
 	switch {
-	case l.MaxPixels < 0, l.MaxImageBytes < 0, l.BufferBytes < 0, l.DecodeMemory < 0, l.MinSide < 0:
+	case l.MaxPixels < 0, l.MaxImageBytes < 0, l.BufferBytes < 0, l.DecodeMemory < 0, l.MinSide < 0, l.MaxVideoBytes < 0:
 		return triage.Errorf(triage.EINVALID, "limits must not be negative")
 	}
 	return nil
@@ -190,7 +199,7 @@ func (h *Hasher) DecodeImage(ctx context.Context, b []byte) (img image.Image, re
 func unsupportedError(mt triage.MediaType) error {
 	switch mt.MIME {
 	case triage.MIMEHEIC, triage.MIMEHEIF, triage.MIMEAVIF:
-		return triage.Errorf(triage.EUNSUPPORTED, "%s detected, but this build cannot decode it: no perceptual hash", mt.MIME)
+		return triage.Errorf(triage.EUNSUPPORTED, "%s detected, but this build has no HEIF/AVIF decoder (build with 'make build' and Debian's libheif-dev): no perceptual hash", mt.MIME)
 	case triage.MIMEUnknown:
 		return triage.Errorf(triage.EUNSUPPORTED, "not a recognised image format")
 	}

@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/heif"
 )
 
 // EXIF limits: bounded work and output whatever the input.
@@ -39,8 +42,9 @@ var exifTags = []exifTag{
 	{2, 0x001d, "GPSDateStamp"},
 }
 
-// ReadEXIF reads the EXIF summary of a JPEG (its APP1 Exif segment) or a
-// TIFF-based file. ok is false for other formats, which need another
+// ReadEXIF reads the EXIF summary of a JPEG (its APP1 Exif segment), a
+// TIFF-based file, or a HEIF file (HEIC, AVIF: the Exif item of its primary
+// image, found by package heif's bounded box reader). ok is false for other formats, which need another
 // reader; a JPEG or TIFF without EXIF gives ok true and a nil summary.
 // Malformed EXIF yields whatever fields could be read, never a panic:
 // every offset is checked, IFDs are read at most once each, and the work
@@ -52,6 +56,13 @@ func ReadEXIF(b []byte) (summary map[string]string, ok bool) {
 		tiff = jpegEXIF(b)
 	case len(b) >= 4 && (string(b[:4]) == "II*\x00" || string(b[:4]) == "MM\x00*"):
 		tiff = b
+	case isHEIF(b):
+		// The pixel limit does not matter here: only the EXIF item is read.
+		im, err := heif.Parse(b, heif.Limits{MaxPixels: 1 << 62, MaxTiles: math.MaxInt32})
+		if err != nil {
+			return nil, true
+		}
+		tiff = im.EXIF
 	default:
 		return nil, false
 	}
@@ -59,6 +70,15 @@ func ReadEXIF(b []byte) (summary map[string]string, ok bool) {
 		return nil, true
 	}
 	return parseTIFFEXIF(tiff), true
+}
+
+// isHEIF reports a file of the HEIF family by its sniffed type.
+func isHEIF(b []byte) bool {
+	switch Sniff(b).MIME {
+	case triage.MIMEHEIC, triage.MIMEHEIF, triage.MIMEAVIF:
+		return true
+	}
+	return false
 }
 
 // jpegEXIF returns the TIFF data of a JPEG's first APP1 Exif segment.

@@ -3,6 +3,9 @@ package hashing
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/winnow-forensics/winnow/triage/triagetest"
@@ -82,5 +85,33 @@ func BenchmarkStreamDigests(b *testing.B) {
 				d.Sum()
 			}
 		})
+	}
+}
+
+// TestReadEXIFHEIF: HEIC and AVIF carry EXIF in an item of their own
+// (fixtures made by heif-enc and avifenc from a JPEG with these tags).
+func TestReadEXIFHEIF(t *testing.T) {
+	for _, name := range []string{"photo.heic", "photo.avif", "oriented-exif.heic"} {
+		b, err := os.ReadFile(filepath.Join("..", "heif", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := ReadEXIF(b)
+		if !ok {
+			t.Fatalf("%s: not read", name)
+		}
+		want := map[string]string{"Make": "WinnowTest", "Model": "Generated Camera",
+			"DateTimeOriginal": "2024:05:06 07:08:09", "CreateDate": "2024:05:06 07:08:09"}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("%s: %s = %q, want %q (all: %v)", name, k, got[k], v, got)
+			}
+		}
+		if lat, err := strconv.ParseFloat(got["GPSLatitude"], 64); err != nil || lat < 48.858 || lat > 48.859 {
+			t.Errorf("%s: GPSLatitude = %q, want 48.8584", name, got["GPSLatitude"])
+		}
+		if name == "oriented-exif.heic" && got["Orientation"] != "6" {
+			t.Errorf("%s: Orientation = %q, want 6", name, got["Orientation"])
+		}
 	}
 }

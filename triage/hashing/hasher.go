@@ -19,6 +19,7 @@ import (
 	"github.com/winnow-forensics/winnow/triage/internal/budget"
 	"github.com/winnow-forensics/winnow/triage/jpegturbo"
 	"github.com/winnow-forensics/winnow/triage/pdq"
+	"github.com/winnow-forensics/winnow/triage/sandbox"
 )
 
 // Hasher is the hashing engine: it fingerprints files with one read each,
@@ -36,6 +37,8 @@ type Hasher struct {
 	turboGray    bool
 	thumbSide    int
 	decoders     []Decoder
+
+	frameInterval float64 // seconds; 0: every frame
 }
 
 // Options configure a Hasher.
@@ -64,6 +67,10 @@ type Options struct {
 	// Decoders decode media the built-in decoders do not (see Decoder);
 	// the first that accepts a type decodes it.
 	Decoders []Decoder
+	// FrameInterval is vPDQ's seconds between hashed video frames
+	// (AlgoVPDQ): 0 means DefaultFrameInterval, a negative value every
+	// frame.
+	FrameInterval float64
 }
 
 // New returns a Hasher.
@@ -83,7 +90,19 @@ func New(opt Options) *Hasher {
 		turboGray:    true,
 		thumbSide:    opt.ThumbSide,
 		decoders:     opt.Decoders,
+
+		frameInterval: frameInterval(opt.FrameInterval),
 	}
+}
+
+func frameInterval(v float64) float64 {
+	switch {
+	case v == 0:
+		return DefaultFrameInterval
+	case v < 0:
+		return 0
+	}
+	return v
 }
 
 // Algos returns the algorithms the Hasher computes.
@@ -96,6 +115,7 @@ func (h *Hasher) WithAlgos(algos triage.AlgoSet) *Hasher {
 	return &Hasher{
 		algos: algos, lim: h.lim, mem: h.mem, turbo: h.turbo, views: h.views,
 		turboMinSide: h.turboMinSide, turboGray: h.turboGray, thumbSide: h.thumbSide, decoders: h.decoders,
+		frameInterval: h.frameInterval,
 	}
 }
 
@@ -138,6 +158,15 @@ func (h *Hasher) HashFile(ctx context.Context, path string) triage.Fingerprint {
 	}
 	if !fi.Mode().IsRegular() {
 		return triage.Fingerprint{Err: triage.Errorf(triage.EUNSUPPORTED, "not a regular file (%s)", fi.Mode().Type())}
+	}
+	// A video is decoded from its path (ffmpeg reads the file itself)
+	// while the digests read it here.
+	head := make([]byte, SniffLen)
+	n, _ := f.ReadAt(head, 0)
+	if mt := Sniff(head[:n]); mt.Kind == triage.KindVideo {
+		if d := h.frames(mt); d != nil {
+			return h.hashVideoFile(ctx, f, path, mt, d)
+		}
 	}
 	return h.HashReader(ctx, f, fi.Size())
 }
@@ -212,8 +241,11 @@ func (h *Hasher) hashBytes(ctx context.Context, b []byte, s *scratch) triage.Fin
 		fp.Digests = dg.sumBytes(b)
 		fp.Times.Digest = time.Since(t0)
 	})
-	if h.algos.Perceptual() && fp.Type.Kind == triage.KindImage {
+	if h.algos.Image() && fp.Type.Kind == triage.KindImage {
 		fp.Err = h.perceptual(ctx, &fp, b, nil, s)
+	}
+	if d := h.frames(fp.Type); d != nil {
+		fp.Err = h.video(ctx, &fp, d, VideoInput{Data: b}, s)
 	}
 	wg.Wait()
 	return fp
@@ -230,7 +262,7 @@ func (h *Hasher) hashStream(ctx context.Context, r io.Reader) triage.Fingerprint
 
 	var tee *io.PipeWriter
 	done := make(chan error, 1)
-	if h.algos.Perceptual() && fp.Type.Kind == triage.KindImage {
+	if h.algos.Image() && fp.Type.Kind == triage.KindImage {
 		pr, pw := io.Pipe()
 		tee = pw
 		go func() {
@@ -241,10 +273,25 @@ func (h *Hasher) hashStream(ctx context.Context, r io.Reader) triage.Fingerprint
 			done <- err
 		}()
 	}
+	// A video is copied into a memfd as the digests read it, and decoded
+	// from there afterwards.
+	var mem *memfdWriter
+	if d := h.frames(fp.Type); d != nil {
+		f, err := sandbox.Memfd("winnow-video")
+		if err != nil {
+			fp.Err = triage.Errorf(triage.EINTERNAL, "%v", err)
+		} else {
+			defer f.Close()
+			mem = &memfdWriter{f: f, limit: h.lim.MaxVideoBytes}
+		}
+	}
 	t0 := time.Now()
 	var w io.Writer
 	if tee != nil {
 		w = tee
+	}
+	if mem != nil {
+		w = mem
 	}
 	n, dig, err := dg.sumStream(br, w)
 	fp.Times.Read = time.Since(t0)
@@ -257,6 +304,13 @@ func (h *Hasher) hashStream(ctx context.Context, r io.Reader) triage.Fingerprint
 	fp.Size, fp.Digests = n, dig
 	if err != nil {
 		fp.Err = triage.Errorf(triage.EINVALID, "read: %v", err)
+	} else if mem != nil {
+		fp.Err = mem.err
+		if mem.err == nil {
+			s := h.getScratch()
+			fp.Err = h.video(ctx, &fp, h.frames(fp.Type), VideoInput{File: mem.f}, s)
+			h.scratch.Put(s)
+		}
 	}
 	return fp
 }

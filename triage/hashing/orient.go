@@ -2,8 +2,11 @@ package hashing
 
 import (
 	"image"
+	"strconv"
 
 	"golang.org/x/image/draw"
+
+	"github.com/winnow-forensics/winnow/triage"
 )
 
 // Orient returns img turned upright by its EXIF orientation o (1-8, as
@@ -57,6 +60,20 @@ func Orient(img image.Image, o int) image.Image {
 		}
 	}
 	return out
+}
+
+// ViewOrientation is the EXIF orientation (1-8) to apply to an image of
+// type mt for viewing, from its EXIF Orientation value: none for the HEIF
+// family (HEIC, HEIF, AVIF), whose decoder already applied the file's own
+// irot/imir transforms and, as libheif does, leaves EXIF Orientation alone
+// (applying it again would turn an iPhone photo twice).
+func ViewOrientation(mt triage.MediaType, exifOrientation string) int {
+	switch mt.MIME {
+	case triage.MIMEHEIC, triage.MIMEHEIF, triage.MIMEAVIF:
+		return 1
+	}
+	o, _ := strconv.Atoi(exifOrientation)
+	return o
 }
 
 // Downscale returns img reduced so that its longer side is at most side

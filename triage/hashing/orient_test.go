@@ -3,6 +3,8 @@ package hashing
 import (
 	"image"
 	"testing"
+
+	"github.com/winnow-forensics/winnow/triage"
 )
 
 // TestOrient turns a 3x2 gray image with distinct pixels by every EXIF
@@ -46,6 +48,21 @@ func TestDownscale(t *testing.T) {
 		got := Downscale(image.NewRGBA(image.Rect(0, 0, tc.w, tc.h)), tc.side).Bounds()
 		if got.Dx() != tc.ww || got.Dy() != tc.wh {
 			t.Errorf("%dx%d to %d: %v", tc.w, tc.h, tc.side, got)
+		}
+	}
+}
+
+// TestViewOrientation: EXIF Orientation turns JPEGs upright for viewing,
+// never HEIF-family files, whose decoder applied their own transforms.
+func TestViewOrientation(t *testing.T) {
+	for _, tt := range []struct {
+		mime, exif string
+		want       int
+	}{
+		{triage.MIMEJPEG, "6", 6}, {triage.MIMEJPEG, "", 0}, {triage.MIMEHEIC, "6", 1}, {triage.MIMEAVIF, "8", 1}, {triage.MIMEHEIF, "3", 1},
+	} {
+		if got := ViewOrientation(triage.MediaType{MIME: tt.mime}, tt.exif); got != tt.want {
+			t.Errorf("ViewOrientation(%s, %q) = %d, want %d", tt.mime, tt.exif, got, tt.want)
 		}
 	}
 }

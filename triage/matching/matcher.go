@@ -64,6 +64,8 @@ type loadedSet struct {
 	// pdqBorder and pBorder are the largest distances that count for each
 	// algorithm in agreement with the other (at least the radius).
 	pdqBorder, pBorder int
+	// videos are the set's videos (vPDQ frame entries), by entry id.
+	videos []videoRun
 	// added holds entries added after loading (AddEntries), with ids
 	// set.Len(), set.Len()+1, ...
 	addedMu sync.RWMutex
@@ -118,6 +120,7 @@ func (m *Matcher) AddSet(s *setfile.Set) {
 	ls.pdq = index.BuildNear256(keep, keepIDs)
 	ids, ph := s.PHashes()
 	ls.phash = index.BuildNear64(*(*[]uint64)(unsafe.Pointer(&ph)), ids)
+	ls.videos = buildVideos(s, m.opt.MinPDQQuality)
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -250,6 +253,10 @@ func (m *Matcher) Match(fp *triage.Fingerprint) []triage.Match {
 	if fp.Perceptual {
 		q = m.variants(fp)
 	}
+	var vq videoQuery
+	if len(fp.Frames) > 0 {
+		vq = m.videoQuery(fp)
+	}
 	for _, ls := range m.sets.load() {
 		add := func(id uint32, a triage.Algo, dist, dih int) {
 			out = append(out, ls.match(id, a, dist, dih))
@@ -274,6 +281,9 @@ func (m *Matcher) Match(fp *triage.Fingerprint) []triage.Match {
 		}
 		if fp.Perceptual {
 			near = ls.matchPerceptual(&q, near, &out)
+		}
+		if len(fp.Frames) > 0 {
+			near = ls.matchVideo(&vq, near, &out)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {

@@ -70,6 +70,34 @@ type SetRules struct {
 	// Deskewed: matches of the deskewed view (ViewDeskewed: a copy rotated
 	// by a few degrees on a flat canvas, rotated back) count.
 	Deskewed bool `json:"deskewed"`
+	// VPDQ is how videos match the set's videos (see VideoRule).
+	VPDQ VideoRule `json:"vpdq"`
+}
+
+// VideoRule is how a video matches a video of a set by vPDQ, with the
+// reference rule in the python-threatexchange convention (package vpdq):
+// frames of quality 50 or more, each distinct hash once, match when
+// within Distance; the videos match when at least QueryPercent of the
+// query's frames and TargetPercent of the target's match. Its zero value
+// means DefaultVideoRule.
+type VideoRule struct {
+	Distance      int     `json:"distance"`
+	QueryPercent  float64 `json:"query_percent"`
+	TargetPercent float64 `json:"target_percent"`
+}
+
+// DefaultVideoRule is HMA's: distance 31, 80% of the query's frames, any
+// share of the target's.
+var DefaultVideoRule = VideoRule{Distance: 31, QueryPercent: 80, TargetPercent: 0}
+
+func (vr VideoRule) withDefaults() VideoRule {
+	if vr == (VideoRule{}) {
+		return DefaultVideoRule
+	}
+	if vr.Distance == 0 {
+		vr.Distance = DefaultVideoRule.Distance
+	}
+	return vr
 }
 
 // AlgoRule is how one perceptual algorithm matches in a set. Distances are
@@ -103,6 +131,7 @@ func DefaultSetRules() SetRules {
 		Trimmed:        true,
 		Uncropped:      true,
 		Deskewed:       true,
+		VPDQ:           DefaultVideoRule,
 	}
 }
 
@@ -128,7 +157,7 @@ func (r *Rules) forSet(name string) (SetRules, bool) {
 }
 
 func (sr *SetRules) isZero() bool {
-	return sr.PDQ == AlgoRule{} && sr.PHash == AlgoRule{} && len(sr.KnownWhenAgree) == 0 && !sr.Dihedral && !sr.Trimmed && !sr.Uncropped && !sr.Deskewed
+	return sr.PDQ == AlgoRule{} && sr.PHash == AlgoRule{} && len(sr.KnownWhenAgree) == 0 && !sr.Dihedral && !sr.Trimmed && !sr.Uncropped && !sr.Deskewed && sr.VPDQ == VideoRule{}
 }
 
 // agreeMakesKnown reports whether PDQ and pHash matching one entry makes
@@ -173,6 +202,9 @@ func (sr *SetRules) validate(where string) error {
 			return triage.Errorf(triage.EINVALID, "rules: %s: %s.certain %d is beyond the distances that count (radius %d, borderline %d)", where, a.name, ar.Certain, ar.Radius, ar.Borderline)
 		}
 	}
+	if v := sr.VPDQ; v.Distance < 0 || v.Distance > 256 || v.QueryPercent < 0 || v.QueryPercent > 100 || v.TargetPercent < 0 || v.TargetPercent > 100 {
+		return triage.Errorf(triage.EINVALID, "rules: %s: vpdq: want a distance 0-256 (0: 31) and percentages 0-100, got %+v", where, v)
+	}
 	seen := map[string]bool{}
 	for _, a := range sr.KnownWhenAgree {
 		if a != "pdq" && a != "phash" {
@@ -195,7 +227,8 @@ func (sr *SetRules) validate(where string) error {
 //	 "default": {"pdq":   {"radius": 31, "borderline": 56, "certain": 16},
 //	             "phash": {"radius": 8, "borderline": 13, "certain": -1},
 //	             "known_when_agree": ["pdq", "phash"],
-//	             "dihedral": true, "trimmed": true, "uncropped": true, "deskewed": true},
+//	             "dihedral": true, "trimmed": true, "uncropped": true, "deskewed": true,
+//	             "vpdq": {"distance": 31, "query_percent": 80, "target_percent": 0}},
 //	 "sets": {"Lab known set": {"pdq": {"radius": 24}}}}
 //
 // Every field is optional: "default" starts from DefaultSetRules, and each
@@ -289,8 +322,11 @@ func (r Rules) Decide(fp *triage.Fingerprint, ms []triage.Match) triage.Decision
 			return alsoKnownGood(triage.Decision{Verdict: triage.VerdictKnown, Category: certain[0].Category, Matches: certain, Reason: reason}, good)
 		}
 		best := near[0]
-		return alsoKnownGood(triage.Decision{Verdict: triage.VerdictVariant, Category: best.Category, Matches: near,
-			Reason: fmt.Sprintf("%s in %s", describe(&best), best.Set)}, good)
+		reason = fmt.Sprintf("%s in %s", describe(&best), best.Set)
+		if n, at := stillsInVideo(near); n > 1 {
+			reason = fmt.Sprintf("%d known images appear at %s (best: %s in %s)", n, at, describe(&best), best.Set)
+		}
+		return alsoKnownGood(triage.Decision{Verdict: triage.VerdictVariant, Category: best.Category, Matches: near, Reason: reason}, good)
 	}
 	if len(good) > 0 {
 		return triage.Decision{Verdict: triage.VerdictIgnorable, Category: good[0].Category, Matches: good,
@@ -331,6 +367,9 @@ func alsoKnownGood(d triage.Decision, good []triage.Match) triage.Decision {
 // verdict known under their sets' rules, and why.
 func (r *Rules) certain(near []triage.Match) ([]triage.Match, string) {
 	for _, m := range near {
+		if isVideoMatch(&m) {
+			continue // a video that shares frames with known material is a variant, never the same file
+		}
 		sr := r.ForSet(m.Set)
 		ar := sr.PDQ
 		if m.Algo == triage.AlgoPHash {
@@ -347,7 +386,7 @@ func (r *Rules) certain(near []triage.Match) ([]triage.Match, string) {
 	}
 	byEntry := map[key][]triage.Match{}
 	for _, m := range near {
-		if m.Borderline {
+		if m.Borderline || isVideoMatch(&m) {
 			continue
 		}
 		if sr := r.ForSet(m.Set); sr.agreeMakesKnown() {
@@ -388,6 +427,35 @@ func sortNear(ms []triage.Match) {
 	})
 }
 
+// stillsInVideo counts the stills found among a video's frames and lists
+// the times they appear (ascending, at most MaxTimestamps).
+func stillsInVideo(ms []triage.Match) (int, string) {
+	n := 0
+	var ts []float64
+	for _, m := range ms {
+		if m.Timestamps != nil {
+			n++
+			ts = append(ts, m.Timestamps...)
+		}
+	}
+	slices.Sort(ts)
+	ts = slices.Compact(ts)
+	var at []string
+	for _, t := range ts[:min(len(ts), triage.MaxTimestamps)] {
+		at = append(at, clock(t))
+	}
+	return n, strings.Join(at, ", ")
+}
+
+// clock formats seconds as m:ss (h:mm:ss from an hour).
+func clock(sec float64) string {
+	t := int(sec)
+	if t >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", t/3600, t/60%60, t%60)
+	}
+	return fmt.Sprintf("%d:%02d", t/60, t%60)
+}
+
 func relDistance(m *triage.Match) float64 {
 	if m.Algo == triage.AlgoPHash {
 		return float64(m.Distance) / 64
@@ -395,9 +463,23 @@ func relDistance(m *triage.Match) float64 {
 	return float64(m.Distance) / 256
 }
 
+// isVideoMatch reports a match found through a video's frames.
+func isVideoMatch(m *triage.Match) bool { return m.Algo == triage.AlgoVPDQ || m.Timestamps != nil }
+
 // describe says how a perceptual match was found, e.g. "pdq distance 12
-// (rot90, trimmed)".
+// (rot90, trimmed)", "vpdq: 96.3% of the video's frames match a video (it
+// 84.0%)", "a known image (pdq distance 4) appears at 0:07, 0:31".
 func describe(m *triage.Match) string {
+	if m.Algo == triage.AlgoVPDQ {
+		return fmt.Sprintf("vpdq: %.1f%% of the video's frames match a video (%.1f%% of its frames)", m.QueryPercent, m.TargetPercent)
+	}
+	if m.Timestamps != nil {
+		var at []string
+		for _, t := range m.Timestamps {
+			at = append(at, clock(t))
+		}
+		return fmt.Sprintf("a known image (%s distance %d) appears at %s", m.Algo, m.Distance, strings.Join(at, ", "))
+	}
 	s := fmt.Sprintf("%s distance %d", m.Algo, m.Distance)
 	var how []string
 	if m.Dihedral > 0 {

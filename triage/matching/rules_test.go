@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -260,7 +261,7 @@ func TestDecide(t *testing.T) {
 				t.Errorf("got %s (%s), want %s (%s)", d.Verdict, d.Reason, tc.verdict, tc.reason)
 			}
 			for _, m := range d.Matches {
-				if !slices.ContainsFunc(tc.ms, func(x triage.Match) bool { return x == m }) {
+				if !slices.ContainsFunc(tc.ms, func(x triage.Match) bool { return reflect.DeepEqual(x, m) }) {
 					t.Errorf("decision rests on a match it was not given: %+v", m)
 				}
 			}

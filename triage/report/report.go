@@ -11,6 +11,7 @@ package report
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -189,10 +190,24 @@ type Item struct {
 	// whether it was deleted or carved, where its content lies in the
 	// image, and the file system's timestamps.
 	Origin *triage.Origin `json:"origin,omitempty"`
+	// Video describes a video item: what vPDQ hashed and the layout of
+	// its contact sheet (its thumbnail).
+	Video *Video `json:"video,omitempty"`
 	// Stack is the id of the item's stack of identical files (Duplicates),
 	// Group the id of its near-duplicate series (Groups); 0 for none.
 	Stack int `json:"duplicate_stack,omitempty"`
 	Group int `json:"group,omitempty"`
+}
+
+// Video describes a video item.
+type Video struct {
+	Codec             string               `json:"codec,omitempty"`
+	Duration          float64              `json:"duration"`
+	FPS               float64              `json:"fps"`
+	Rotation          int                  `json:"rotation,omitempty"`
+	FramesHashed      int                  `json:"frames_hashed"`
+	FramesInformative int                  `json:"frames_informative"`
+	Sheet             *triage.ContactSheet `json:"sheet,omitempty"`
 }
 
 // ArchiveInfo describes an expanded archive or disk image.
@@ -219,6 +234,13 @@ type Match struct {
 	Category      string `json:"category,omitempty"`
 	CategoryLabel string `json:"category_label,omitempty"`
 	Series        string `json:"series,omitempty"`
+	// Timestamps: a video whose frames show this still entry, the times
+	// (seconds) it appears. QueryPercent and TargetPercent: a video that
+	// matched a video entry by vPDQ (algorithm "vpdq"), the shares of its
+	// frames and of the entry's video's that match.
+	Timestamps    []float64 `json:"timestamps,omitempty"`
+	QueryPercent  float64   `json:"query_percent,omitempty"`
+	TargetPercent float64   `json:"target_percent,omitempty"`
 }
 
 // Stack is a set of identical files (same SHA-256).
@@ -283,6 +305,10 @@ func NewItem(fp *triage.Fingerprint, d triage.Decision, matches []triage.Match) 
 		q := fp.PDQQuality
 		it.PDQQuality = &q
 	}
+	if v := fp.Video; v != nil {
+		it.Video = &Video{Codec: v.Codec, Duration: round3(v.Duration), FPS: round3(v.FPS), Rotation: v.Rotation,
+			FramesHashed: len(fp.Frames), FramesInformative: v.Informative, Sheet: v.Sheet}
+	}
 	ms := slices.Clone(matches)
 	slices.SortStableFunc(ms, func(a, b triage.Match) int {
 		return cmp.Or(cmp.Compare(rankAlgo(a.Algo), rankAlgo(b.Algo)), cmp.Compare(a.Distance, b.Distance),
@@ -294,7 +320,8 @@ func NewItem(fp *triage.Fingerprint, d triage.Decision, matches []triage.Match) 
 	}
 	for _, m := range ms {
 		rm := Match{Set: m.Set, SetVersion: m.SetVersion, SetKind: string(m.SetKind), Entry: m.Entry, EntryID: m.EntryID,
-			Algorithm: m.Algo.String(), Distance: m.Distance, Series: m.Series}
+			Algorithm: m.Algo.String(), Distance: m.Distance, Series: m.Series,
+			Timestamps: m.Timestamps, QueryPercent: m.QueryPercent, TargetPercent: m.TargetPercent}
 		if m.Dihedral > 0 && m.Dihedral < len(dihedralNames) {
 			rm.Transform = dihedralNames[m.Dihedral]
 		}
@@ -305,6 +332,8 @@ func NewItem(fp *triage.Fingerprint, d triage.Decision, matches []triage.Match) 
 	}
 	return it
 }
+
+func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
 // rankAlgo orders exact digests (MD5, SHA-1, SHA-256, as the rules cite
 // them) before perceptual hashes.

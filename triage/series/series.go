@@ -6,6 +6,8 @@ import (
 
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/index"
+	"github.com/winnow-forensics/winnow/triage/pdq"
+	"github.com/winnow-forensics/winnow/triage/vpdq"
 )
 
 // Item is what grouping looks at of one item.
@@ -24,6 +26,10 @@ type Item struct {
 	PDQ        [8]triage.PDQ
 	PDQQuality int
 	PHash      triage.PHash
+	// Frames are a video's informative frames (vpdq.Informative: black,
+	// flat and repeated frames dropped), by which it links to other
+	// videos and to stills.
+	Frames []triage.PDQ
 }
 
 // ItemOf returns the Item of a fingerprint.
@@ -32,6 +38,12 @@ func ItemOf(fp *triage.Fingerprint, cluster bool) Item {
 	if fp.Perceptual {
 		g.PDQ = fp.PDQDihedral
 		g.PDQ[0] = fp.PDQ
+	}
+	flt := vpdq.Filter{MinQuality: vpdq.MinQuality, NearDuplicate: vpdq.NearDuplicate}
+	for _, f := range fp.Frames {
+		if flt.Keep(f.Quality, pdq.Hash(f.PDQ)) {
+			g.Frames = append(g.Frames, f.PDQ)
+		}
 	}
 	return g
 }
@@ -80,10 +92,14 @@ type Options struct {
 	// MinPDQQuality: items whose PDQ quality is lower (near-flat images,
 	// whose bits are noise) are linked only to identical copies (default 50).
 	MinPDQQuality int
+	// VideoShare links two videos when this share of either's informative
+	// frames is within PDQRadius of some frame of the other (default 0.8,
+	// vPDQ's query threshold): re-encodes, and a clip with its source.
+	VideoShare float64
 }
 
 // DefaultOptions are the thresholds used where a field is zero.
-var DefaultOptions = Options{PDQRadius: 31, PHashRadius: 8, PHashPDQRadius: 70, MinPDQQuality: 50}
+var DefaultOptions = Options{PDQRadius: 31, PHashRadius: 8, PHashPDQRadius: 70, MinPDQQuality: 50, VideoShare: 0.8}
 
 func (o Options) withDefaults() Options {
 	d := DefaultOptions
@@ -98,6 +114,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MinPDQQuality > 0 {
 		d.MinPDQQuality = o.MinPDQQuality
+	}
+	if o.VideoShare > 0 {
+		d.VideoShare = o.VideoShare
 	}
 	return d
 }
@@ -119,7 +138,7 @@ func Group(items []Item, opt Options) [][]int {
 	uf := newUnionFind(len(items))
 	// One representative per distinct content.
 	first := map[triage.SHA256]int{}
-	var reps []int
+	var reps, videos []int
 	for i, it := range items {
 		if !it.Cluster {
 			continue
@@ -134,8 +153,12 @@ func Group(items []Item, opt Options) [][]int {
 		if it.Perceptual && it.PDQQuality >= opt.MinPDQQuality {
 			reps = append(reps, i)
 		}
+		if len(it.Frames) > 0 {
+			videos = append(videos, i)
+		}
 	}
 	linkNear(items, reps, opt, uf)
+	linkVideos(items, videos, reps, opt, uf)
 
 	byRoot := map[int]int{}
 	var out [][]int
@@ -210,6 +233,59 @@ func linkNear(items []Item, reps []int, opt Options, uf *unionFind) {
 		})
 	}
 	wg.Wait()
+}
+
+// linkVideos unions each video with the videos that share most of its
+// informative frames (opt.VideoShare of either's) and with the stills
+// (image representatives, any rotation or flip) that one of its frames
+// shows. Every frame of every video is indexed once; each video queries
+// its own frames.
+func linkVideos(items []Item, videos, reps []int, opt Options, uf *unionFind) {
+	if len(videos) == 0 {
+		return
+	}
+	var frames [][32]byte
+	var ids []uint32
+	for k, i := range videos {
+		for _, f := range items[i].Frames {
+			frames, ids = append(frames, f), append(ids, uint32(k))
+		}
+	}
+	frameIdx := index.BuildNear256(frames, ids)
+	var stills [][32]byte
+	var stillIDs []uint32
+	for k, i := range reps {
+		for d, q := range items[i].PDQ {
+			if d == 0 || !q.IsZero() {
+				stills, stillIDs = append(stills, q), append(stillIDs, uint32(k))
+			}
+		}
+	}
+	stillIdx := index.BuildNear256(stills, stillIDs)
+	var hits []index.Match
+	for k, i := range videos {
+		fs := items[i].Frames
+		shared := map[int]int{} // other video -> frames of this one it has
+		for _, f := range fs {
+			seen := map[int]bool{}
+			hits = frameIdx.Query(f, opt.PDQRadius, hits[:0])
+			for _, h := range hits {
+				if j := int(h.ID); j != k && !seen[j] {
+					seen[j] = true
+					shared[j]++
+				}
+			}
+			hits = stillIdx.Query(f, opt.PDQRadius, hits[:0])
+			for _, h := range hits {
+				uf.union(i, reps[h.ID])
+			}
+		}
+		for j, n := range shared {
+			if float64(n) >= opt.VideoShare*float64(len(fs)) {
+				uf.union(i, videos[j])
+			}
+		}
+	}
 }
 
 // minPDQDistance is the smallest distance from any rotation or flip of it

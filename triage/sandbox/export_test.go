@@ -1,0 +1,4 @@
+package sandbox
+
+// RaceDetector reports a race build, whose Pool children have no memory limit.
+const RaceDetector = raceDetector
