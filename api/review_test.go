@@ -44,11 +44,11 @@ func TestReviewLeaseExpiry(t *testing.T) {
 	tokens := map[string]string{}
 	for _, name := range []string{"ann", "bob"} {
 		u := triage.User{Name: name, Role: triage.RoleReviewer}
-		if err := st.CreateUser(ctx, &u); err != nil {
+		if err := st.CreateUser(ctx, &u, nil); err != nil {
 			t.Fatal(err)
 		}
 		secret, hash := triage.NewTokenSecret()
-		if err := st.CreateToken(ctx, &triage.Token{UserID: u.ID, Hash: hash}); err != nil {
+		if err := st.CreateToken(ctx, &triage.Token{UserID: u.ID, Hash: hash}, nil); err != nil {
 			t.Fatal(err)
 		}
 		tokens[name] = secret

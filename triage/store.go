@@ -147,13 +147,15 @@ type ItemStore interface {
 // UserStore keeps users and tokens.
 type UserStore interface {
 	// CreateUser stores u and sets its ID. ECONFLICT if the name is taken.
-	CreateUser(ctx context.Context, u *User) error
+	// The audit event, when not nil, commits with the user.
+	CreateUser(ctx context.Context, u *User, audit *AuditEvent) error
 	// UserByName returns the named user; ENOTFOUND if none.
 	UserByName(ctx context.Context, name string) (User, error)
 	// Users lists users by name.
 	Users(ctx context.Context) ([]User, error)
-	// CreateToken stores t (its Hash, never the secret) and sets its ID.
-	CreateToken(ctx context.Context, t *Token) error
+	// CreateToken stores t (its Hash, never the secret) and sets its ID;
+	// the audit events audit makes of the stored token commit with it.
+	CreateToken(ctx context.Context, t *Token, audit AuditOf[Token]) error
 	// Authenticate returns the enabled user whose unexpired token hashes
 	// to hash. ErrBadToken (EUNAUTHORIZED) otherwise.
 	Authenticate(ctx context.Context, hash SHA256) (User, Token, error)
@@ -191,23 +193,25 @@ type SetStore interface {
 	// PutSet records a pushed set file (state importing). A set of the same
 	// name is replaced: its entries are dropped and Rev moves on. Pushing
 	// the file the set already holds returns it unchanged with created
-	// false.
-	PutSet(ctx context.Context, s *StoredSet) (created bool, err error)
+	// false. The audit events audit makes of a created set commit with it.
+	PutSet(ctx context.Context, s *StoredSet, audit AuditOf[StoredSet]) (created bool, err error)
 	// Set returns the named set; ENOTFOUND if none.
 	Set(ctx context.Context, name string) (StoredSet, error)
 	// SetByID returns a set by id; ENOTFOUND if none.
 	SetByID(ctx context.Context, id int64) (StoredSet, error)
 	// Sets lists every set by name.
 	Sets(ctx context.Context) ([]StoredSet, error)
-	// UpdateSet changes a set's settings and moves Rev on.
-	UpdateSet(ctx context.Context, name string, u SetUpdate) (StoredSet, error)
+	// UpdateSet changes a set's settings and moves Rev on; the audit
+	// events audit makes of the updated set commit with the change.
+	UpdateSet(ctx context.Context, name string, u SetUpdate, audit AuditOf[StoredSet]) (StoredSet, error)
 	// ImportSet records the entries of a set's compiled file and marks it
 	// ready, or failed with importErr. rev must be the set's current Rev:
 	// ECONFLICT if the set was pushed again meanwhile.
 	ImportSet(ctx context.Context, id, rev int64, meta SetMeta, entries func(yield func(Entry) bool), importErr error) error
 	// AddSetEntries appends entries to a ready set, numbered after its
-	// current entries, and returns the new count.
-	AddSetEntries(ctx context.Context, name string, entries []Entry) (int64, error)
+	// current entries, and returns the new count; the audit events audit
+	// makes of the new count commit with the entries.
+	AddSetEntries(ctx context.Context, name string, entries []Entry, audit AuditOf[int64]) (int64, error)
 	// SetEntries returns a set's entries numbered from..to-1, in order.
 	SetEntries(ctx context.Context, id, from, to int64) ([]Entry, error)
 	// StuckSets returns sets still importing after grace.

@@ -223,13 +223,16 @@ func (s *Store) WellnessSettings(ctx context.Context, userID int64) (triage.Well
 }
 
 // SaveWellnessSettings implements triage.WellnessStore.
-func (s *Store) SaveWellnessSettings(ctx context.Context, userID int64, w triage.WellnessSettings) error {
+func (s *Store) SaveWellnessSettings(ctx context.Context, userID int64, w triage.WellnessSettings, audit *triage.AuditEvent) error {
 	if err := w.Validate(); err != nil {
 		return err
 	}
 	b, _ := json.Marshal(w)
-	_, err := s.pool.Exec(ctx, `INSERT INTO user_settings (user_id, settings, last_break) VALUES ($1, $2, $3)
-		ON CONFLICT (user_id) DO UPDATE SET settings = $2`, userID, b, s.now())
+	err := s.audited(ctx, audit, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO user_settings (user_id, settings, last_break) VALUES ($1, $2, $3)
+			ON CONFLICT (user_id) DO UPDATE SET settings = $2`, userID, b, s.now())
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("save wellness settings: %w", formatError(err))
 	}

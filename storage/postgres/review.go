@@ -873,8 +873,10 @@ func (s *Store) Decide(ctx context.Context, r triage.DecideRequest) (triage.Deci
 				}
 			}
 		}
-		_, err = tx.Exec(ctx, `UPDATE review_groups SET updated_at = $2 WHERE id = $1`, r.GroupID, now)
-		return err
+		if _, err = tx.Exec(ctx, `UPDATE review_groups SET updated_at = $2 WHERE id = $1`, r.GroupID, now); err != nil {
+			return err
+		}
+		return recordAudits(ctx, s, tx, r.Audit, res)
 	})
 	if err != nil {
 		return res, fmt.Errorf("decide: %w", formatError(err))

@@ -58,7 +58,7 @@ func mustReview(t testing.TB) *reviewFixture {
 	for name, role := range map[string]triage.Role{"ann": triage.RoleReviewer, "bob": triage.RoleReviewer, "cy": triage.RoleReviewer,
 		"judge": triage.RoleAdjudicator, "root": triage.RoleAdmin, "outsider": triage.RoleReviewer} {
 		u := triage.User{Name: name, Role: role}
-		if err := s.CreateUser(context.Background(), &u); err != nil {
+		if err := s.CreateUser(context.Background(), &u, nil); err != nil {
 			t.Fatal(err)
 		}
 		f.users[name] = u
@@ -494,7 +494,7 @@ func TestSessionsAndWellness(t *testing.T) {
 		t.Errorf("defaults %+v", w)
 	}
 	w.Blur, w.RevealMode, w.BreakEvery = 8, "hold", 3
-	if err := f.s.SaveWellnessSettings(ctx, ann.ID, w); err != nil {
+	if err := f.s.SaveWellnessSettings(ctx, ann.ID, w, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := f.s.WellnessSettings(ctx, ann.ID); got != w {
