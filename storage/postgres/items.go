@@ -314,9 +314,11 @@ func (s *Store) FinishItem(ctx context.Context, id int64, r triage.ItemResult) (
 		if len(r.Matches) > 0 {
 			b := &pgx.Batch{}
 			for _, m := range r.Matches {
-				b.Queue(`INSERT INTO matches (item_id, set_name, set_version, set_kind, entry, entry_id, algo, distance, dihedral, category, series)
-					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
-					id, m.Set, m.SetVersion, m.SetKind, m.Entry, m.EntryID, m.Algo.String(), m.Distance, m.Dihedral, m.Category.String(), m.Series)
+				b.Queue(`INSERT INTO matches (item_id, set_name, set_version, set_kind, entry, entry_id, algo, distance, dihedral, category, series,
+						view, borderline, timestamps, query_percent, target_percent)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT DO NOTHING`,
+					id, m.Set, m.SetVersion, m.SetKind, m.Entry, m.EntryID, m.Algo.String(), m.Distance, m.Dihedral, m.Category.String(), m.Series,
+					string(m.View), m.Borderline, m.Timestamps, m.QueryPercent, m.TargetPercent)
 			}
 			if err := tx.SendBatch(ctx, b).Close(); err != nil {
 				return err
@@ -335,22 +337,24 @@ func (s *Store) FinishItem(ctx context.Context, id int64, r triage.ItemResult) (
 
 // Matches implements triage.ItemStore.
 func (s *Store) Matches(ctx context.Context, itemID int64) ([]triage.MatchRecord, error) {
-	rows, err := s.pool.Query(ctx, `SELECT set_name, set_version, set_kind, entry, entry_id, algo, distance, dihedral, category, series
+	rows, err := s.pool.Query(ctx, `SELECT set_name, set_version, set_kind, entry, entry_id, algo, distance, dihedral, category, series,
+			view, borderline, timestamps, query_percent, target_percent
 		FROM matches WHERE item_id = $1 ORDER BY set_name, entry, algo`, itemID)
 	if err != nil {
 		return nil, fmt.Errorf("matches: %w", formatError(err))
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (triage.MatchRecord, error) {
 		m := triage.MatchRecord{ItemID: itemID}
-		var algo, cat string
-		if err := r.Scan(&m.Set, &m.SetVersion, &m.SetKind, &m.Entry, &m.EntryID, &algo, &m.Distance, &m.Dihedral, &cat, &m.Series); err != nil {
+		var algo, cat, view string
+		if err := r.Scan(&m.Set, &m.SetVersion, &m.SetKind, &m.Entry, &m.EntryID, &algo, &m.Distance, &m.Dihedral, &cat, &m.Series,
+			&view, &m.Borderline, &m.Timestamps, &m.QueryPercent, &m.TargetPercent); err != nil {
 			return m, err
 		}
 		a, err := triage.ParseAlgoSet(algo)
 		if err != nil {
 			return m, fmt.Errorf("match of item %d: %w", itemID, err)
 		}
-		m.Algo = triage.Algo(a)
+		m.Algo, m.View = triage.Algo(a), triage.ViewKind(view)
 		if m.Category, err = triage.SplitCategory(cat); err != nil {
 			return m, fmt.Errorf("match of item %d: %w", itemID, err)
 		}
