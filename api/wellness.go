@@ -100,7 +100,7 @@ func (s *Server) handleAddExposure(c *gin.Context) {
 			return
 		}
 	}
-	e, err := s.cfg.Wellness.AddExposure(c.Request.Context(), u.ID, body.Revealed)
+	e, err := s.cfg.Wellness.AddExposure(c.Request.Context(), u.ID, body.Revealed, body.ItemID)
 	if err != nil {
 		s.fail(c, err)
 		return

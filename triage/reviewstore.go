@@ -311,8 +311,10 @@ type WellnessStore interface {
 	// SaveWellnessSettings stores a user's settings; the audit event,
 	// when not nil, commits with them.
 	SaveWellnessSettings(ctx context.Context, userID int64, w WellnessSettings, audit *AuditEvent) error
-	// AddExposure counts n revealed items and returns the counts.
-	AddExposure(ctx context.Context, userID int64, n int) (Exposure, error)
+	// AddExposure counts n revealed items and returns the counts. With an
+	// item (itemID not 0, n 1) the reveal counts only if the user has not
+	// revealed that item since their last break: one reveal counts once.
+	AddExposure(ctx context.Context, userID int64, n int, itemID int64) (Exposure, error)
 	// Exposure returns the counts.
 	Exposure(ctx context.Context, userID int64) (Exposure, error)
 	// TakeBreak records a break: the since-break count starts again.

@@ -508,15 +508,29 @@ func TestSessionsAndWellness(t *testing.T) {
 	if got, _ := f.s.WellnessSettings(ctx, ann.ID); got != w {
 		t.Errorf("saved %+v, got %+v", w, got)
 	}
-	e, err := f.s.AddExposure(ctx, ann.ID, 2)
+	e, err := f.s.AddExposure(ctx, ann.ID, 2, 0)
 	if err != nil || e.Today != 2 || e.SinceBreak != 2 || e.BreakDue {
 		t.Errorf("exposure %+v %v", e, err)
 	}
-	if e, _ = f.s.AddExposure(ctx, ann.ID, 1); !e.BreakDue || e.Total != 3 {
-		t.Errorf("exposure %+v: want a break due", e)
+	// One reveal counts once: the same item revealed again (a tile
+	// toggled, a second tab) before the next break is not counted again.
+	it := f.item(t, "w", "phone", "DCIM/w.jpg", triagetest.PhotoJPEG(320, 240, 31, 90), triage.VerdictNew)
+	for range 3 {
+		if e, err = f.s.AddExposure(ctx, ann.ID, 1, it.ID); err != nil || !e.BreakDue || e.Total != 3 || e.SinceBreak != 3 {
+			t.Errorf("exposure %+v %v: want 3 reveals, a break due", e, err)
+		}
 	}
+	if _, err := f.s.AddExposure(ctx, ann.ID, 2, it.ID); triage.ErrorCode(err) != triage.EINVALID {
+		t.Errorf("2 reveals of one item: %v", err)
+	}
+	f.clock.advance(time.Minute)
 	if e, _ = f.s.TakeBreak(ctx, ann.ID); e.BreakDue || e.SinceBreak != 0 || e.Total != 3 {
 		t.Errorf("after break %+v", e)
+	}
+	// After a break, revealing the item again is a new exposure.
+	f.clock.advance(time.Minute)
+	if e, _ = f.s.AddExposure(ctx, ann.ID, 1, it.ID); e.SinceBreak != 1 || e.Total != 4 {
+		t.Errorf("reveal after the break: %+v", e)
 	}
 }
 
