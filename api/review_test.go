@@ -66,7 +66,7 @@ func TestReviewLeaseExpiry(t *testing.T) {
 	fp.SHA256[0], fp.PDQ[0] = 7, 7
 	fp.PDQDihedral[0] = fp.PDQ
 	it := triage.Item{ExhibitID: e.ID, Path: "a.jpg", Size: 10, Digests: fp.Digests}
-	if _, err := st.CreateItem(ctx, &it, nil); err != nil {
+	if _, err := st.CreateItem(ctx, &it, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.FinishItem(ctx, it.ID, triage.ItemResult{Fingerprint: &fp, Decision: triage.Decision{Verdict: triage.VerdictNew}}); err != nil {

@@ -475,6 +475,9 @@ const (
 	AuditUserEnable  = "user.enable"
 	// AuditLogoutAll: every session and (optionally) token of a user ended.
 	AuditLogoutAll = "session.logout_all"
+	// AuditOrphanRemoved: a stored content that no item referred to after
+	// the grace period was removed by the orphan collection.
+	AuditOrphanRemoved = "evidence.orphan_removed"
 )
 
 // AuditFilter selects audit events, newest first.

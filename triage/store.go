@@ -64,6 +64,47 @@ type EvidenceStore interface {
 	EvidenceStatter
 }
 
+// EvidenceSweeper lists and removes evidence objects, for the collection
+// of orphans: content stored by an upload whose item was never recorded
+// (the request failed or the service stopped between the two).
+type EvidenceSweeper interface {
+	// Stored calls fn with the SHA-256 of every evidence object last
+	// written before before, in key order, and stops at fn's first error.
+	Stored(ctx context.Context, before time.Time, fn func(SHA256) error) error
+	// Remove deletes the object stored under sum (nothing if there is
+	// none). Under object lock its versions stay, hidden, until their
+	// retention ends.
+	Remove(ctx context.Context, sum SHA256) error
+	// RemoveIncoming deletes the temporary objects of uploads that began
+	// before before and never completed, and returns how many it removed.
+	RemoveIncoming(ctx context.Context, before time.Time) (int, error)
+}
+
+// OrphanStore decides which stored contents are orphans.
+type OrphanStore interface {
+	// ClaimOrphans marks those of sums that no item refers to as being
+	// removed (a tombstone: CreateItem refuses them until DropTombstones)
+	// and returns them; the audit events audit makes of each commit with
+	// its tombstone. Item creation and the claim exclude each other per
+	// content, so an item recorded meanwhile keeps its content.
+	ClaimOrphans(ctx context.Context, sums []SHA256, audit AuditOf[SHA256]) ([]SHA256, error)
+	// DropTombstones ends the removal of sums (their objects are gone, or
+	// could not be removed); nil ends every removal (a collection starting
+	// after one that stopped midway).
+	DropTombstones(ctx context.Context, sums []SHA256) error
+}
+
+// StillStored checks that content stored before a request is still
+// there when its item is recorded (CreateItem's present): EUNAVAILABLE,
+// send it again, when an orphan collection removed it meanwhile.
+func StillStored(ctx context.Context, st EvidenceStatter, sum SHA256) error {
+	_, err := st.Stat(ctx, sum)
+	if ErrorCode(err) == ENOTFOUND {
+		return Errorf(EUNAVAILABLE, "stored content %s was removed as an orphan while this request ran: send it again", sum)
+	}
+	return err
+}
+
 // BlobStore keeps derived objects (thumbnails) under names.
 type BlobStore interface {
 	// PutBlob stores b under key, replacing any object of that key.
@@ -107,7 +148,13 @@ type ItemStore interface {
 	// atomically with it (both or neither), its Target set to
 	// "item/<id>" and its ID and At filled in; nothing is recorded for an
 	// existing item.
-	CreateItem(ctx context.Context, it *Item, audit *AuditEvent) (created bool, err error)
+	//
+	// present, when not nil, says the content was stored before this
+	// request (its upload found it there) and checks it still is: the
+	// store calls it under the content's lock against orphan collection
+	// (OrphanStore) and fails with its error. Content an orphan collection
+	// is removing is refused (EUNAVAILABLE: send it again).
+	CreateItem(ctx context.Context, it *Item, audit *AuditEvent, present func(context.Context) error) (created bool, err error)
 	// Item returns an item; ENOTFOUND if none.
 	Item(ctx context.Context, id int64) (Item, error)
 	// Items lists an exhibit's items in id order.

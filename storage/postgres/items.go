@@ -69,7 +69,7 @@ func scanItem(row pgx.Row) (triage.Item, error) {
 }
 
 // CreateItem implements triage.ItemStore.
-func (s *Store) CreateItem(ctx context.Context, it *triage.Item, audit *triage.AuditEvent) (bool, error) {
+func (s *Store) CreateItem(ctx context.Context, it *triage.Item, audit *triage.AuditEvent, present func(context.Context) error) (bool, error) {
 	if err := it.Validate(); err != nil {
 		return false, err
 	}
@@ -80,10 +80,12 @@ func (s *Store) CreateItem(ctx context.Context, it *triage.Item, audit *triage.A
 		ev = *audit
 	}
 	var auditID *int64
-	err := retryRace(func() error {
+	insert := func(q interface {
+		QueryRow(context.Context, string, ...any) pgx.Row
+	}) error {
 		// One statement: the item and its audit event commit together.
 		now := s.now()
-		row := s.pool.QueryRow(ctx, `WITH ins AS (
+		row := q.QueryRow(ctx, `WITH ins AS (
 				INSERT INTO items (exhibit_id, parent_id, path, inner_path, submitter_id, received_at, size, md5, sha1, sha256, raw_name, origin)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $18::jsonb)
 				ON CONFLICT (exhibit_id, path, inner_path, sha256) DO NOTHING RETURNING *),
@@ -101,6 +103,23 @@ func (s *Store) CreateItem(ctx context.Context, it *triage.Item, audit *triage.A
 		var err error
 		got, err = scanItem(scanTail{row, []any{&created, &auditID}})
 		return err
+	}
+	err := retryRace(func() error {
+		if present == nil {
+			return insert(s.pool)
+		}
+		// Content stored before this call may be an orphan the sweeper is
+		// removing: under the content's lock, refuse it while its tombstone
+		// stands and check it is still there.
+		return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			if err := lockEvidence(ctx, tx, it.SHA256, true); err != nil {
+				return err
+			}
+			if err := present(ctx); err != nil {
+				return err
+			}
+			return insert(tx)
+		})
 	})
 	if err != nil {
 		if err = formatError(err); triage.ErrorCode(err) == triage.ENOTFOUND {

@@ -111,7 +111,7 @@ func (f *reviewFixture) finished(t *testing.T, caseName, exhibit, path string, r
 	}
 	fp := res.Fingerprint
 	it := triage.Item{ExhibitID: e.ID, Path: path, Size: fp.Size, Digests: fp.Digests}
-	if _, err := f.s.CreateItem(ctx, &it, nil); err != nil {
+	if _, err := f.s.CreateItem(ctx, &it, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.s.ClaimItem(ctx, it.ID, time.Minute); err != nil {
@@ -225,7 +225,7 @@ func (f *reviewFixture) finish(t *testing.T, caseName, path string, fp triage.Fi
 	e := triage.Exhibit{CaseID: c.ID, Name: "e"}
 	f.s.EnsureExhibit(ctx, &e)
 	it := triage.Item{ExhibitID: e.ID, Path: path, Size: fp.Size, Digests: fp.Digests}
-	if _, err := f.s.CreateItem(ctx, &it, nil); err != nil {
+	if _, err := f.s.CreateItem(ctx, &it, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.s.FinishItem(ctx, it.ID, triage.ItemResult{Fingerprint: &fp, Decision: triage.Decision{Verdict: triage.VerdictNew}}); err != nil {
@@ -562,7 +562,7 @@ func benchItems(b *testing.B, f *reviewFixture, n int, seed uint64, verdict tria
 			fp.SHA256[k] = byte(rng.Uint32())
 		}
 		it := triage.Item{ExhibitID: e.ID, Path: fmt.Sprintf("p%d.jpg", i), Size: fp.Size, Digests: fp.Digests}
-		if _, err := f.s.CreateItem(ctx, &it, nil); err != nil {
+		if _, err := f.s.CreateItem(ctx, &it, nil, nil); err != nil {
 			b.Fatal(err)
 		}
 		start := time.Now()

@@ -140,27 +140,27 @@ func testItemsIdempotent(t *testing.T, s Stores) {
 	ctx := context.Background()
 	ex := MustExhibit(t, s.Cases, "c1", "e1")
 	it := ItemFor(ex, "dcim/a.jpg", 1)
-	created, err := s.Items.CreateItem(ctx, it, nil)
+	created, err := s.Items.CreateItem(ctx, it, nil, nil)
 	if err != nil || !created || it.ID == 0 || it.State != triage.StateReceived || it.CaseID != ex.CaseID {
 		t.Fatalf("CreateItem = %v, %v, %+v", created, err, it)
 	}
 	again := ItemFor(ex, "dcim/a.jpg", 1)
-	created, err = s.Items.CreateItem(ctx, again, nil)
+	created, err = s.Items.CreateItem(ctx, again, nil, nil)
 	if err != nil || created || again.ID != it.ID {
 		t.Fatalf("CreateItem again = %v, %v, id %d; want the existing item %d", created, err, again.ID, it.ID)
 	}
 	other := ItemFor(ex, "dcim/b.jpg", 1)
-	if created, err := s.Items.CreateItem(ctx, other, nil); err != nil || !created || other.ID == it.ID {
+	if created, err := s.Items.CreateItem(ctx, other, nil, nil); err != nil || !created || other.ID == it.ID {
 		t.Fatalf("same content at another path = %v, %v; want a new item", created, err)
 	}
-	_, err = s.Items.CreateItem(ctx, ItemFor(triage.Exhibit{ID: 987654}, "x", 2), nil)
+	_, err = s.Items.CreateItem(ctx, ItemFor(triage.Exhibit{ID: 987654}, "x", 2), nil, nil)
 	wantCode(t, err, triage.ENOTFOUND)
 
 	// The upload's audit event commits with the item, and only when the
 	// item is created.
 	ev := triage.AuditEvent{Action: triage.AuditUpload, UserName: "u", Remote: "192.0.2.1", Detail: map[string]string{"path": "dcim/c.jpg"}}
 	withEv := ItemFor(ex, "dcim/c.jpg", 1)
-	if created, err := s.Items.CreateItem(ctx, withEv, &ev); err != nil || !created || ev.ID == 0 || ev.Target != fmt.Sprintf("item/%d", withEv.ID) || ev.At.IsZero() {
+	if created, err := s.Items.CreateItem(ctx, withEv, &ev, nil); err != nil || !created || ev.ID == 0 || ev.Target != fmt.Sprintf("item/%d", withEv.ID) || ev.At.IsZero() {
 		t.Fatalf("CreateItem with audit = %v, %v, event %+v", created, err, ev)
 	}
 	evs, err := s.Audit.AuditEvents(ctx, triage.AuditFilter{Target: ev.Target})
@@ -168,17 +168,17 @@ func testItemsIdempotent(t *testing.T, s Stores) {
 		t.Fatalf("audit events of %s = %+v, %v", ev.Target, evs, err)
 	}
 	again2 := triage.AuditEvent{Action: triage.AuditUpload}
-	if created, err := s.Items.CreateItem(ctx, ItemFor(ex, "dcim/c.jpg", 1), &again2); err != nil || created || again2.ID != 0 {
+	if created, err := s.Items.CreateItem(ctx, ItemFor(ex, "dcim/c.jpg", 1), &again2, nil); err != nil || created || again2.ID != 0 {
 		t.Fatalf("CreateItem again with audit = %v, %v, event %+v", created, err, again2)
 	}
 	failed := triage.AuditEvent{Action: triage.AuditUpload}
-	if _, err := s.Items.CreateItem(ctx, ItemFor(triage.Exhibit{ID: 987654}, "y", 3), &failed); triage.ErrorCode(err) != triage.ENOTFOUND || failed.ID != 0 {
+	if _, err := s.Items.CreateItem(ctx, ItemFor(triage.Exhibit{ID: 987654}, "y", 3), &failed, nil); triage.ErrorCode(err) != triage.ENOTFOUND || failed.ID != 0 {
 		t.Fatalf("CreateItem in a missing exhibit with audit = %v, event %+v", err, failed)
 	}
 	if evs, err := s.Audit.AuditEvents(ctx, triage.AuditFilter{Action: triage.AuditUpload}); err != nil || len(evs) != 1 {
 		t.Fatalf("upload audit events = %+v, %v; want only the created item's", evs, err)
 	}
-	_, err = s.Items.CreateItem(ctx, &triage.Item{ExhibitID: ex.ID, Path: "x"}, nil)
+	_, err = s.Items.CreateItem(ctx, &triage.Item{ExhibitID: ex.ID, Path: "x"}, nil, nil)
 	wantCode(t, err, triage.EINVALID)
 	_, err = s.Items.Item(ctx, 123456789)
 	wantCode(t, err, triage.ENOTFOUND)
@@ -193,7 +193,7 @@ func testItemsIdempotent(t *testing.T, s Stores) {
 	var n atomic.Int32
 	for range 8 {
 		wg.Go(func() {
-			if cr, err := s.Items.CreateItem(ctx, ItemFor(ex, "dup.bin", 7), nil); err != nil {
+			if cr, err := s.Items.CreateItem(ctx, ItemFor(ex, "dup.bin", 7), nil, nil); err != nil {
 				t.Errorf("concurrent CreateItem: %v", err)
 			} else if cr {
 				n.Add(1)
@@ -210,7 +210,7 @@ func testItemLifecycle(t *testing.T, s Stores) {
 	ctx := context.Background()
 	ex := MustExhibit(t, s.Cases, "c1", "e1")
 	it := ItemFor(ex, "a.jpg", 1)
-	if _, err := s.Items.CreateItem(ctx, it, nil); err != nil {
+	if _, err := s.Items.CreateItem(ctx, it, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	claimed, err := s.Items.ClaimItem(ctx, it.ID, time.Minute)
@@ -260,7 +260,7 @@ func testItemLifecycle(t *testing.T, s Stores) {
 	}
 
 	bad := ItemFor(ex, "b.jpg", 2)
-	s.Items.CreateItem(ctx, bad, nil)
+	s.Items.CreateItem(ctx, bad, nil, nil)
 	s.Items.ClaimItem(ctx, bad.ID, time.Minute)
 	if _, err := s.Items.FinishItem(ctx, bad.ID, triage.ItemResult{Err: triage.Errorf(triage.EINVALID, "truncated JPEG")}); err != nil {
 		t.Fatal(err)
@@ -287,7 +287,7 @@ func testLease(t *testing.T, s Stores) {
 	ctx := context.Background()
 	ex := MustExhibit(t, s.Cases, "c1", "e1")
 	it := ItemFor(ex, "a.jpg", 1)
-	s.Items.CreateItem(ctx, it, nil)
+	s.Items.CreateItem(ctx, it, nil, nil)
 	first, err := s.Items.ClaimItem(ctx, it.ID, -time.Second) // run out at once
 	if err != nil {
 		t.Fatal(err)
@@ -325,7 +325,7 @@ func testFinishOnce(t *testing.T, s Stores) {
 	ctx := context.Background()
 	ex := MustExhibit(t, s.Cases, "c1", "e1")
 	it := ItemFor(ex, "a.jpg", 1)
-	s.Items.CreateItem(ctx, it, nil)
+	s.Items.CreateItem(ctx, it, nil, nil)
 	stuck, err := s.Items.StuckItems(ctx, -time.Hour, 10)
 	if err != nil || len(stuck) != 1 || stuck[0] != it.ID {
 		t.Errorf("StuckItems (received) = %v, %v", stuck, err)
@@ -366,7 +366,7 @@ func testItemsFilter(t *testing.T, s Stores) {
 	var ids []int64
 	for i := range 25 {
 		it := ItemFor(ex, fmt.Sprintf("f%02d", i), i+1)
-		s.Items.CreateItem(ctx, it, nil)
+		s.Items.CreateItem(ctx, it, nil, nil)
 		ids = append(ids, it.ID)
 		if i%5 == 0 {
 			s.Items.ClaimItem(ctx, it.ID, time.Minute)
