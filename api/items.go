@@ -424,4 +424,3 @@ func digestBody(body io.Reader, size int64, want triage.SHA256) (triage.Evidence
 	}
 	return info, nil
 }
-
