@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"path"
 	"strconv"
 	"strings"
 
@@ -222,7 +223,7 @@ func (u *ufdr) file(f *File) error {
 		err = u.content(m, i)
 	case f.Digests != triage.Digests{}:
 		d := f.Digests
-		m.Digests, m.Size = &d, max(m.Size, 0)
+		m.Digests, m.Size, m.Type = &d, max(m.Size, 0), typeByName(raw)
 		m.Attrs["digest_only"] = "true"
 		err = u.visit(m, nil)
 	case f.LocalPath != "":
@@ -236,6 +237,30 @@ func (u *ufdr) file(f *File) error {
 		return &visitError{err}
 	}
 	return nil
+}
+
+// typeByName is the type of a file known only by its digests, from its
+// name's extension: a picture or video the report lists whose content is
+// gone is still reported (and exported to VICS) as one.
+func typeByName(name string) triage.MediaType {
+	ext := strings.ToLower(path.Ext(name))
+	switch ext {
+	case ".jpg", ".jpeg":
+		return triage.MediaType{MIME: triage.MIMEJPEG, Kind: triage.KindImage}
+	case ".png":
+		return triage.MediaType{MIME: triage.MIMEPNG, Kind: triage.KindImage}
+	case ".gif":
+		return triage.MediaType{MIME: triage.MIMEGIF, Kind: triage.KindImage}
+	case ".heic":
+		return triage.MediaType{MIME: triage.MIMEHEIC, Kind: triage.KindImage}
+	case ".webp":
+		return triage.MediaType{MIME: triage.MIMEWebP, Kind: triage.KindImage}
+	case ".mp4", ".m4v":
+		return triage.MediaType{MIME: "video/mp4", Kind: triage.KindVideo}
+	case ".mov":
+		return triage.MediaType{MIME: "video/quicktime", Kind: triage.KindVideo}
+	}
+	return triage.MediaType{MIME: triage.MIMEUnknown, Kind: triage.KindUnknown}
 }
 
 func cmpOr(vs ...string) string {
