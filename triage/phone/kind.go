@@ -223,7 +223,7 @@ func (u *ufdr) file(f *File) error {
 		err = u.content(m, i)
 	case f.Digests != triage.Digests{}:
 		d := f.Digests
-		m.Digests, m.Size, m.Type = &d, max(m.Size, 0), typeByName(raw)
+		m.Digests, m.Size, m.Type = &d, max(m.Size, 0), TypeByName(raw)
 		m.Attrs["digest_only"] = "true"
 		err = u.visit(m, nil)
 	case f.LocalPath != "":
@@ -239,10 +239,10 @@ func (u *ufdr) file(f *File) error {
 	return nil
 }
 
-// typeByName is the type of a file known only by its digests, from its
+// TypeByName is the type of a file known only by its digests, from its
 // name's extension: a picture or video the report lists whose content is
 // gone is still reported (and exported to VICS) as one.
-func typeByName(name string) triage.MediaType {
+func TypeByName(name string) triage.MediaType {
 	ext := strings.ToLower(path.Ext(name))
 	switch ext {
 	case ".jpg", ".jpeg":
