@@ -37,6 +37,9 @@ func TestScanPhoneExtraction(t *testing.T) {
 		t.Fatalf("exit %d:\n%s", code, stderr)
 	}
 	r, _ := readReport(t, out)
+	if top := byPath(r, "phone.ufdr"); top == nil || top.Archive == nil || top.Archive.Format != "Cellebrite UFDR" || top.Archive.Members != 3 {
+		t.Errorf("the UFDR's own item: %+v", top)
+	}
 	it := byPath(r, "phone.ufdr!/private/var/mobile/Media/DCIM/100APPLE/IMG_0002.JPG")
 	if it == nil || it.Verdict != "known" || it.Origin == nil || it.Origin.DevicePath != "/private/var/mobile/Media/DCIM/100APPLE/IMG_0002.JPG" ||
 		it.Origin.DigestOnly || !it.Origin.Created.Equal(created) || it.Origin.Extraction != "0 Logical" {

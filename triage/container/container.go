@@ -160,6 +160,9 @@ type Stats struct {
 	Members    int   // members visited, at every depth
 	Containers int   // containers expanded, the outermost included
 	Bytes      int64 // bytes read out of members, at every depth
+	// Format, when set, names the input's format more precisely than
+	// Detect could from its type ("Cellebrite UFDR" for a zip).
+	Format string
 }
 
 // Limits bound what expanding one input may cost. A zero field means its

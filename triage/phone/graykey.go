@@ -29,7 +29,7 @@ func expandGrayKey(ctx context.Context, r io.ReaderAt, size int64, z *archive.Zi
 			extraTimes(t, localExtra(r, off, len(f.Name)))
 		}
 	}
-	return archive.Walk(ctx, r, size, opt, func(m *container.Member, rd io.Reader) error {
+	st, err := archive.Walk(ctx, r, size, opt, func(m *container.Member, rd io.Reader) error {
 		if m.Depth == 1 && m.Index < len(times) {
 			m.Times = times[m.Index]
 			dev := "/" + m.Name
@@ -42,6 +42,8 @@ func expandGrayKey(ctx context.Context, r io.ReaderAt, size int64, z *archive.Zi
 		}
 		return visit(m, rd)
 	})
+	st.Format = GrayKey.String()
+	return st, err
 }
 
 // maxLocalExtra bounds the local header extra field read for its times.

@@ -117,7 +117,7 @@ type ufdr struct {
 func (k *Kind) expandUFDR(ctx context.Context, r io.ReaderAt, z *archive.ZipDir, opt container.Options, visit container.VisitFunc) (container.Stats, error) {
 	u := &ufdr{ctx: ctx, r: r, z: z, lim: opt.Limits.WithDefaults(), visit: visit,
 		byName: make(map[string]int, len(z.Files)), used: make([]bool, len(z.Files))}
-	u.st.Containers = 1
+	u.st.Containers, u.st.Format = 1, UFDR.String()
 	report := -1
 	for i, f := range z.Files {
 		if f.Mode().IsDir() {

@@ -84,8 +84,8 @@ func TestExpandUFDR(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Expand: %v", err)
 	}
-	if st.Members != 6 || len(gs) != 6 {
-		t.Fatalf("members: stats %d, visited %d, want 6", st.Members, len(gs))
+	if st.Members != 6 || len(gs) != 6 || st.Format != "Cellebrite UFDR" {
+		t.Fatalf("members: stats %d, visited %d, want 6; format %q", st.Members, len(gs), st.Format)
 	}
 
 	g := find(t, gs, "private/var/mobile/Media/DCIM/100APPLE/IMG_0001.JPG")
@@ -242,8 +242,8 @@ func TestExpandGrayKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	gs, st, err := expand(t, data, container.Options{})
-	if err != nil || st.Members != 3 {
-		t.Fatalf("Expand: %d members, %v", st.Members, err)
+	if err != nil || st.Members != 3 || st.Format != "GrayKey file system" {
+		t.Fatalf("Expand: %d members, format %q, %v", st.Members, st.Format, err)
 	}
 	for _, c := range []struct {
 		inner    string
