@@ -24,9 +24,12 @@ func expandGrayKey(ctx context.Context, r io.ReaderAt, size int64, z *archive.Zi
 		}
 		t := &times[i]
 		t.Modified = f.Modified
-		extraTimes(t, f.Extra)
-		if off, err := f.DataOffset(); err == nil {
-			extraTimes(t, localExtra(r, off, len(f.Name)))
+		// The local header is read (a seek and a read, costly from a
+		// store) only when the central copy says it holds more.
+		if more := extraTimes(t, f.Extra); more {
+			if off, err := f.DataOffset(); err == nil {
+				extraTimes(t, localExtra(r, off, len(f.Name)))
+			}
 		}
 	}
 	st, err := archive.Walk(ctx, r, size, opt, func(m *container.Member, rd io.Reader) error {
@@ -81,13 +84,15 @@ func localExtra(r io.ReaderAt, dataOff int64, nameLen int) []byte {
 // extended timestamp (0x5455: Unix seconds, modification, access and
 // creation as its flags say, the central directory's copy holding only
 // the first) and the NTFS field (0x000a, tag 1: modification, access and
-// creation in 100 ns units since 1601), which is finer and wins.
-func extraTimes(t *container.Times, extra []byte) {
+// creation in 100 ns units since 1601), which is finer and wins. more
+// reports an extended timestamp whose flags announce times this copy
+// leaves out (the local header's copy has them).
+func extraTimes(t *container.Times, extra []byte) (more bool) {
 	for len(extra) >= 4 {
 		id := binary.LittleEndian.Uint16(extra)
 		n := int(binary.LittleEndian.Uint16(extra[2:]))
 		if 4+n > len(extra) {
-			return
+			return more
 		}
 		b := extra[4 : 4+n]
 		extra = extra[4+n:]
@@ -102,6 +107,7 @@ func extraTimes(t *container.Times, extra []byte) {
 					continue
 				}
 				if len(b) < 4 {
+					more = true
 					break
 				}
 				*dst = time.Unix(int64(int32(binary.LittleEndian.Uint32(b))), 0).UTC()
@@ -127,6 +133,7 @@ func extraTimes(t *container.Times, extra []byte) {
 			}
 		}
 	}
+	return more
 }
 
 // fileTime converts a Windows FILETIME to a time.

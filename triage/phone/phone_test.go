@@ -1,6 +1,7 @@
 package phone_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -241,6 +242,18 @@ func TestExpandGrayKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// As Info-ZIP writes it, the central directory's extended timestamp
+	// keeps only the modification time (its flags still announce all
+	// three): the others are read from the local header. Patch the
+	// central copy of IMG_0001's field to that form, same length.
+	ext := extendedTime(t2, t3, t1)
+	if i := bytes.LastIndex(data, ext); i < 0 || i == bytes.Index(data, ext) {
+		t.Fatal("no central copy of the extra field")
+	} else {
+		short := append([]byte{0x55, 0x54, 5, 0}, ext[4:9]...)
+		short = append(short, 0xfe, 0xca, 4, 0, 0, 0, 0, 0)
+		copy(data[i:], short)
+	}
 	gs, st, err := expand(t, data, container.Options{})
 	if err != nil || st.Members != 3 || st.Format != "GrayKey file system" {
 		t.Fatalf("Expand: %d members, format %q, %v", st.Members, st.Format, err)
@@ -289,5 +302,29 @@ func TestLayoutOf(t *testing.T) {
 		if got := phone.LayoutOf(z); got != c.want {
 			t.Errorf("LayoutOf(%q) = %v, want %v", c.names, got, c.want)
 		}
+	}
+}
+
+func TestExpandUFDREncrypted(t *testing.T) {
+	// A password-protected UFDR: entries flagged encrypted are errors
+	// saying so, report.xml included.
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, name := range []string{"report.xml", "files/Image/a.jpg"} {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store, Flags: 0x1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte("ciphertext"))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	gs, _, err := expand(t, buf.Bytes(), container.Options{})
+	if err == nil || !strings.Contains(err.Error(), "encrypted") {
+		t.Errorf("err = %v, want the report's encryption", err)
+	}
+	if len(gs) != 1 || gs[0].inner != "$Extraction/files/Image/a.jpg" || !strings.Contains(gs[0].err, "encrypted") || gs[0].content != nil {
+		t.Errorf("members %+v", gs)
 	}
 }
