@@ -204,7 +204,10 @@ func (u *ufdr) file(f *File) error {
 		raw = "$NoPath/" + strings.ReplaceAll(cmpOr(f.Name, f.ID, strconv.Itoa(u.st.Members+1)), "/", "_")
 	}
 	m := u.newMember(raw)
-	m.Size, m.Times, m.Deleted, m.Err = f.Size, f.Times, f.IsDeleted(), f.Err
+	// A flaw in the record (a malformed time or digest) is reported only
+	// when nothing else is known of the file: it must not turn a file whose
+	// content or digest was read into an error.
+	m.Size, m.Times, m.Deleted = f.Size, f.Times, f.IsDeleted()
 	m.Attrs = map[string]string{"fs": f.FS, "file_id": f.ID}
 	if f.Path != "" {
 		m.Attrs["device_path"] = f.Path
@@ -227,10 +230,10 @@ func (u *ufdr) file(f *File) error {
 		m.Attrs["digest_only"] = "true"
 		err = u.visit(m, nil)
 	case f.LocalPath != "":
-		m.Err = errors.Join(triage.Errorf(triage.ENOTFOUND, "report.xml places the content at %.200q, which is not in the UFDR, and records no digest", f.LocalPath), m.Err)
+		m.Err = errors.Join(triage.Errorf(triage.ENOTFOUND, "report.xml places the content at %.200q, which is not in the UFDR, and records no digest", f.LocalPath), f.Err)
 		err = u.visit(m, nil)
 	default:
-		m.Err = errors.Join(triage.Errorf(triage.ENOTFOUND, "report.xml lists the file without content or digest"), m.Err)
+		m.Err = errors.Join(triage.Errorf(triage.ENOTFOUND, "report.xml lists the file without content or digest"), f.Err)
 		err = u.visit(m, nil)
 	}
 	if err != nil {

@@ -249,18 +249,20 @@ func (p *parser) end(t xml.EndElement, onFile func(*File) error) error {
 	case t.Name.Local == "metadata":
 		p.section = ""
 	case p.value != "" && (t.Name.Local == "timestamp" || t.Name.Local == "item"):
-		v := strings.TrimSpace(p.text.String())
+		v, alt := strings.TrimSpace(p.text.String()), strings.TrimSpace(p.fallback)
 		if v == "" {
-			v = strings.TrimSpace(p.fallback)
+			v, alt = alt, ""
 		}
-		p.setValue(f, p.value, v)
+		p.setValue(f, p.value, v, alt)
 		p.value = ""
 	}
 	return nil
 }
 
-// setValue records one timestamp or File-section item on f.
-func (p *parser) setValue(f *File, what, v string) {
+// setValue records one timestamp or File-section item on f; alt is the
+// value an attribute gives as well (a timestamp's formattedTimestamp),
+// tried when v cannot be read.
+func (p *parser) setValue(f *File, what, v, alt string) {
 	if v == "" {
 		return
 	}
@@ -280,6 +282,9 @@ func (p *parser) setValue(f *File, what, v string) {
 			return
 		}
 		t, err := parseTime(v)
+		if err != nil && alt != "" {
+			t, err = parseTime(alt)
+		}
 		if err != nil {
 			f.Err = errors.Join(f.Err, triage.Errorf(triage.EINVALID, "report.xml records a %s of %.40q", name, v))
 			return

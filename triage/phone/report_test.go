@@ -26,6 +26,7 @@ const sample = `<?xml version="1.0" encoding="utf-8"?>
         <timestamp name="CreationTime" format="TimeStampKnown" formattedTimestamp="2020-08-08T15:50:58+00:00">2020-08-08T15:50:58.000+00:00</timestamp>
         <timestamp name="ModifyTime">2020-08-09T10:00:00.5+02:00</timestamp>
         <timestamp name="AccessTime" formattedTimestamp="2020-08-10T00:00:00+00:00"></timestamp>
+        <timestamp name="ChangeTime" formattedTimestamp="2020-08-12T00:00:00+00:00">12.08.2020 00:00:00(UTC+0)</timestamp>
         <timestamp name="DeletedTime">2020-08-11T00:00:00+00:00</timestamp>
       </accessInfo>
       <o:unknown><item name="Local Path">decoy</item></o:unknown>
@@ -73,7 +74,7 @@ func TestReadReport(t *testing.T) {
 	wantC := time.Date(2020, 8, 8, 15, 50, 58, 0, time.UTC)
 	wantM := time.Date(2020, 8, 9, 8, 0, 0, 5e8, time.UTC)
 	wantA := time.Date(2020, 8, 10, 0, 0, 0, 0, time.UTC)
-	if !a.Times.Created.Equal(wantC) || !a.Times.Modified.Equal(wantM) || !a.Times.Accessed.Equal(wantA) || !a.Times.Changed.IsZero() {
+	if !a.Times.Created.Equal(wantC) || !a.Times.Modified.Equal(wantM) || !a.Times.Accessed.Equal(wantA) || !a.Times.Changed.Equal(time.Date(2020, 8, 12, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("file a times = %+v", a.Times)
 	}
 	b := fs[1]
