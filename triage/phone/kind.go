@@ -242,28 +242,20 @@ func (u *ufdr) file(f *File) error {
 	return nil
 }
 
-// TypeByName is the type of a file known only by its digests, from its
-// name's extension: a picture or video the report lists whose content is
-// gone is still reported (and exported to VICS) as one.
+// TypeByName is the type of a file known only by its digests: its MIME
+// type guessed from its name's extension, so that a picture the report
+// lists whose content is gone still says what it was; its kind stays
+// unknown, since nothing was decoded (it joins no series and no review
+// group: there is nothing to look at).
 func TypeByName(name string) triage.MediaType {
-	ext := strings.ToLower(path.Ext(name))
-	switch ext {
-	case ".jpg", ".jpeg":
-		return triage.MediaType{MIME: triage.MIMEJPEG, Kind: triage.KindImage}
-	case ".png":
-		return triage.MediaType{MIME: triage.MIMEPNG, Kind: triage.KindImage}
-	case ".gif":
-		return triage.MediaType{MIME: triage.MIMEGIF, Kind: triage.KindImage}
-	case ".heic":
-		return triage.MediaType{MIME: triage.MIMEHEIC, Kind: triage.KindImage}
-	case ".webp":
-		return triage.MediaType{MIME: triage.MIMEWebP, Kind: triage.KindImage}
-	case ".mp4", ".m4v":
-		return triage.MediaType{MIME: "video/mp4", Kind: triage.KindVideo}
-	case ".mov":
-		return triage.MediaType{MIME: "video/quicktime", Kind: triage.KindVideo}
+	mime := map[string]string{
+		".jpg": triage.MIMEJPEG, ".jpeg": triage.MIMEJPEG, ".png": triage.MIMEPNG, ".gif": triage.MIMEGIF,
+		".heic": triage.MIMEHEIC, ".webp": triage.MIMEWebP, ".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime",
+	}[strings.ToLower(path.Ext(name))]
+	if mime == "" {
+		mime = triage.MIMEUnknown
 	}
-	return triage.MediaType{MIME: triage.MIMEUnknown, Kind: triage.KindUnknown}
+	return triage.MediaType{MIME: mime, Kind: triage.KindUnknown}
 }
 
 func cmpOr(vs ...string) string {
