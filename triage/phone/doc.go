@@ -18,5 +18,7 @@
 //
 // Kind is the container kind: it claims zips and expands those that are
 // neither UFDR nor GrayKey as plain archives (package archive), whose
-// limits and zip-bomb checks apply to phone extractions as well.
+// limits and zip-bomb checks apply to phone extractions as well; archives
+// found on the phone are expanded within the same limits
+// (archive.Expander).
 package phone

@@ -89,7 +89,7 @@ func (k *Kind) Expand(ctx context.Context, r io.ReaderAt, size int64, opt contai
 	}
 	switch LayoutOf(z) {
 	case UFDR:
-		return k.expandUFDR(ctx, r, z, opt, visit)
+		return k.expandUFDR(ctx, r, size, z, opt, visit)
 	case GrayKey:
 		return expandGrayKey(ctx, r, size, z, opt, visit)
 	}
@@ -110,14 +110,24 @@ type ufdr struct {
 	visit  container.VisitFunc
 	byName map[string]int // zip entries by their name with forward slashes
 	used   []bool         // entries a file of the report named (and report.xml)
-	st     container.Stats
-	total  int64 // bytes declared by the entries read
+	// x hands on members with content, expanding the archives among
+	// them; n numbers the UFDR's own members, plain counts those visited
+	// without content.
+	x        *archive.Expander
+	n, plain int
+	total    int64 // bytes declared by the entries read
 }
 
-func (k *Kind) expandUFDR(ctx context.Context, r io.ReaderAt, z *archive.ZipDir, opt container.Options, visit container.VisitFunc) (container.Stats, error) {
+// stats are the expansion's counts.
+func (u *ufdr) stats() container.Stats {
+	xs := u.x.Stats()
+	return container.Stats{Members: u.plain + xs.Members, Containers: 1 + xs.Containers, Bytes: xs.Bytes, Format: UFDR.String()}
+}
+
+func (k *Kind) expandUFDR(ctx context.Context, r io.ReaderAt, size int64, z *archive.ZipDir, opt container.Options, visit container.VisitFunc) (container.Stats, error) {
 	u := &ufdr{ctx: ctx, r: r, z: z, lim: opt.Limits.WithDefaults(), visit: visit,
 		byName: make(map[string]int, len(z.Files)), used: make([]bool, len(z.Files))}
-	u.st.Containers, u.st.Format = 1, UFDR.String()
+	u.x = archive.NewExpander(ctx, size, opt, visit)
 	report := -1
 	for i, f := range z.Files {
 		if f.Mode().IsDir() {
@@ -141,9 +151,9 @@ func (k *Kind) expandUFDR(ctx context.Context, r io.ReaderAt, z *archive.ZipDir,
 	var ve *visitError
 	switch {
 	case errors.As(rerr, &ve):
-		return u.st, ve.err
+		return u.stats(), ve.err
 	case ctx.Err() != nil:
-		return u.st, ctx.Err()
+		return u.stats(), ctx.Err()
 	}
 	// The entries no file names (all of them, when report.xml cannot be
 	// read): the UFDR's content is analysed whatever its report says.
@@ -152,19 +162,19 @@ func (k *Kind) expandUFDR(ctx context.Context, r io.ReaderAt, z *archive.ZipDir,
 			continue
 		}
 		if err := ctx.Err(); err != nil {
-			return u.st, err
+			return u.stats(), err
 		}
 		raw := "$Extraction/" + strings.TrimLeft(f.Name, "/")
 		m := u.newMember(raw)
 		m.Times.Modified = f.Modified
 		if err := u.content(m, i); err != nil {
-			return u.st, err
+			return u.stats(), err
 		}
 	}
 	if rerr != nil {
-		return u.st, fmt.Errorf("report.xml not fully read (the files it lists after this point are named by their place in the UFDR, under $Extraction/): %w", rerr)
+		return u.stats(), fmt.Errorf("report.xml not fully read (the files it lists after this point are named by their place in the UFDR, under $Extraction/): %w", rerr)
 	}
-	return u.st, nil
+	return u.stats(), nil
 }
 
 // localKey is a zip entry's name, or a report's Local Path, as a lookup
@@ -180,8 +190,8 @@ func localKey(name string) string {
 // newMember starts the next member, named by raw (a device path or an
 // entry's name), sanitised.
 func (u *ufdr) newMember(raw string) *container.Member {
-	n := u.st.Members
-	u.st.Members++
+	n := u.n
+	u.n++
 	raw = strings.TrimLeft(raw, "/")
 	name, changed := archive.CleanName(raw)
 	if name == "" {
@@ -201,7 +211,7 @@ func (u *ufdr) file(f *File) error {
 	}
 	raw := f.Path
 	if raw == "" { // a file recovered with no path
-		raw = "$NoPath/" + strings.ReplaceAll(cmpOr(f.Name, f.ID, strconv.Itoa(u.st.Members+1)), "/", "_")
+		raw = "$NoPath/" + strings.ReplaceAll(cmpOr(f.Name, f.ID, strconv.Itoa(u.n+1)), "/", "_")
 	}
 	m := u.newMember(raw)
 	// A flaw in the record (a malformed time or digest) is reported only
@@ -228,13 +238,13 @@ func (u *ufdr) file(f *File) error {
 		d := f.Digests
 		m.Digests, m.Size, m.Type = &d, max(m.Size, 0), TypeByName(raw)
 		m.Attrs["digest_only"] = "true"
-		err = u.visit(m, nil)
+		err = u.visitPlain(m)
 	case f.LocalPath != "":
 		m.Err = errors.Join(triage.Errorf(triage.ENOTFOUND, "report.xml places the content at %.200q, which is not in the UFDR, and records no digest", f.LocalPath), f.Err)
-		err = u.visit(m, nil)
+		err = u.visitPlain(m)
 	default:
 		m.Err = errors.Join(triage.Errorf(triage.ENOTFOUND, "report.xml lists the file without content or digest"), f.Err)
-		err = u.visit(m, nil)
+		err = u.visitPlain(m)
 	}
 	if err != nil {
 		return &visitError{err}
@@ -276,16 +286,16 @@ func (u *ufdr) content(m *container.Member, i int) error {
 	}
 	if perr := u.z.Problem(i); perr != nil {
 		m.Err = errors.Join(perr, m.Err)
-		return u.visit(m, nil)
+		return u.visitPlain(m)
 	}
 	if u.total += m.Size; u.total > u.lim.MaxTotalBytes {
 		m.Err = errors.Join(triage.Errorf(triage.ETOOLARGE, "the UFDR's files are over the limit of %d bytes for one input: not read", u.lim.MaxTotalBytes), m.Err)
-		return u.visit(m, nil)
+		return u.visitPlain(m)
 	}
 	rc, err := f.Open()
 	if err != nil {
 		m.Err = errors.Join(triage.Errorf(triage.EINVALID, "zip: %v", err), m.Err)
-		return u.visit(m, nil)
+		return u.visitPlain(m)
 	}
 	defer rc.Close()
 	if f.Method == zip.Store {
@@ -296,6 +306,15 @@ func (u *ufdr) content(m *container.Member, i int) error {
 			m.Offset, m.Length = off, m.Size
 		}
 	}
-	u.st.Bytes += m.Size
-	return u.visit(m, rc)
+	compressed := int64(-1)
+	if f.CompressedSize64 <= math.MaxInt64 {
+		compressed = int64(f.CompressedSize64)
+	}
+	return u.x.Member(m, rc, compressed)
+}
+
+// visitPlain visits a member without content.
+func (u *ufdr) visitPlain(m *container.Member) error {
+	u.plain++
+	return u.visit(m, nil)
 }

@@ -330,3 +330,29 @@ func TestExpandUFDREncrypted(t *testing.T) {
 		t.Errorf("members %+v", gs)
 	}
 }
+
+func TestExpandUFDRNestedArchive(t *testing.T) {
+	// A zip on the phone is expanded within the same limits, its members
+	// under its device path.
+	inner, err := phonetest.Zip(phonetest.File{Name: "chat/b.txt", Data: []byte("inner")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := phonetest.UFDR([]phonetest.Entry{{Path: "/sdcard/Download/backup.zip", Content: inner, Modified: t1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs, st, err := expand(t, data, container.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gs) != 2 || st.Members != 2 || st.Containers != 2 {
+		t.Fatalf("members %+v, stats %+v", gs, st)
+	}
+	if g := gs[0]; g.inner != "sdcard/Download/backup.zip!/chat/b.txt" || string(g.content) != "inner" {
+		t.Errorf("nested member %+v", g)
+	}
+	if g := gs[1]; g.inner != "sdcard/Download/backup.zip" || g.origin == nil || g.origin.DevicePath != "/sdcard/Download/backup.zip" || !g.origin.Modified.Equal(t1) {
+		t.Errorf("the zip itself %+v", g)
+	}
+}
