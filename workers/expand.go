@@ -224,7 +224,7 @@ func (w *Worker) digestOnly(ctx context.Context, parent *triage.Item, m *contain
 		ExhibitID: parent.ExhibitID, ParentID: parent.ID, Path: parent.Path, InnerPath: m.Inner, RawName: m.RawName,
 		SubmitterID: parent.SubmitterID, Size: m.Size, Digests: *m.Digests, Origin: m.Origin(),
 	}
-	created, err := w.cfg.Items.CreateItem(ctx, &child, nil)
+	created, err := w.cfg.Items.CreateItem(ctx, &child, nil, nil)
 	if triage.ErrorCode(err) == triage.EINVALID {
 		x.problem(m.Inner, triage.ErrorMessage(err))
 		return nil
