@@ -5,7 +5,8 @@
 // group (Hold), which members a decision covers (Choose, Decidable), which
 // case a vote's free text belongs to (TextCase), what votes add up to
 // (Tally, Adjudicate, Count), what an undo leaves (AfterUndo) and when a
-// decision may be overturned (CanOverturn).
+// decision may be overturned (CanOverturn). EnsureLocalSet creates the
+// local hash set confirmed content is promoted into.
 //
 // The functions read no database and keep no state: a store (package
 // storage/postgres) runs the queries, hands the rows it read to these
