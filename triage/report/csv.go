@@ -50,7 +50,7 @@ func WriteCSV(w io.Writer, r *Report) error {
 		)
 		row = append(row, originCells(it.Origin)...)
 		for k, c := range row {
-			row[k] = defuse(c)
+			row[k] = CSVCell(c)
 		}
 		if err := cw.Write(row); err != nil {
 			return err
@@ -79,8 +79,11 @@ func rfc3339(t time.Time) string {
 	return t.UTC().Format(time.RFC3339Nano)
 }
 
-// defuse keeps a spreadsheet from reading a cell as a formula.
-func defuse(s string) string {
+// CSVCell keeps a spreadsheet from reading a cell as a formula: a cell
+// starting with = + - @, a tab or a carriage return gets a leading '.
+// Every CSV Winnow writes (the scan report, the lab's exports) passes its
+// cells through it.
+func CSVCell(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}
