@@ -13,6 +13,7 @@ import (
 
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/review"
+	"github.com/winnow-forensics/winnow/triage/wire"
 )
 
 // ReviewConfig configures the review queue and the web UI. Zero fields
@@ -567,7 +568,7 @@ func (s *Server) handleReviewItem(c *gin.Context) {
 // KnownJSON is the hash-set entry a match points at, for showing beside
 // the item: what the set says of the known content, never its pixels.
 type KnownJSON struct {
-	MatchJSON
+	wire.Match
 	Name    string            `json:"name,omitempty"`
 	Size    int64             `json:"size,omitempty"`
 	Label   string            `json:"label,omitempty"`
@@ -584,7 +585,7 @@ type KnownJSON struct {
 func (s *Server) knownEntries(ctx context.Context, ms []triage.MatchRecord) []KnownJSON {
 	out := []KnownJSON{}
 	for _, m := range ms[:min(len(ms), 10)] {
-		k := KnownJSON{MatchJSON: matchJSON(m.Match)}
+		k := KnownJSON{Match: wire.MatchOf(m.Match)}
 		st, err := s.cfg.Sets.Set(ctx, m.Set)
 		var es []triage.Entry
 		if err == nil {

@@ -42,11 +42,11 @@ func WriteCSV(w io.Writer, r *Report) error {
 		}
 		row = append(row[:0],
 			strconv.Itoa(it.ID), it.Path, it.OuterPath, it.InnerPath, strconv.FormatInt(it.Size, 10),
-			it.Verdict, it.Reason, it.Category, it.CategoryLabel,
-			deref(it.MD5), deref(it.SHA1), deref(it.SHA256), it.MIME, it.Kind, itoa0(it.Width), itoa0(it.Height),
-			deref(it.PDQ), intp(it.PDQQuality), deref(it.PHash),
+			string(it.Verdict), it.Reason, it.Category, it.CategoryLabel,
+			string(it.MD5), string(it.SHA1), string(it.SHA256), it.MIME, it.Kind, itoa0(it.Width), itoa0(it.Height),
+			string(it.PDQ), intp(it.PDQQuality), string(it.PHash),
 			ms, me, ma, md, strconv.Itoa(len(it.Matches)+it.MatchesOmitted),
-			itoa0(it.Group), itoa0(it.Stack), deref(it.Error), strings.Join(it.AlsoKnownGood, ";"),
+			itoa0(it.Group), itoa0(it.Stack), string(it.Error), strings.Join(it.AlsoKnownGood, ";"),
 		)
 		row = append(row, originCells(it.Origin)...)
 		for k, c := range row {
@@ -88,13 +88,6 @@ func CSVCell(s string) string {
 		return "'" + s
 	}
 	return s
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 func intp(v *int) string {
