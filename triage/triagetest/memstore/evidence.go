@@ -1,8 +1,3 @@
-// Package memstore holds in-memory implementations of triage's storage
-// interfaces, for tests that need a store but not its backend: they pass
-// the same conformance suites (package storetest) as storage/minio and
-// storage/postgres, the way Perkeep's memory blob server passes
-// storagetest.
 package memstore
 
 import (

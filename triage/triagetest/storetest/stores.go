@@ -32,7 +32,7 @@ type Stores struct {
 // TestStores runs the metadata contract against stores that open returns,
 // fresh and empty for each subtest.
 func TestStores(t *testing.T, open func(t *testing.T) Stores) {
-	t.Run("Cases", func(t *testing.T) { testCases(t, open(t)) })
+	t.Run("Cases", func(t *testing.T) { TestCaseStore(t, open(t).Cases) })
 	t.Run("ItemsIdempotent", func(t *testing.T) { testItemsIdempotent(t, open(t)) })
 	t.Run("ItemLifecycle", func(t *testing.T) { testItemLifecycle(t, open(t)) })
 	t.Run("FinishOnce", func(t *testing.T) { testFinishOnce(t, open(t)) })
@@ -73,8 +73,10 @@ func ItemFor(ex triage.Exhibit, path string, n int) *triage.Item {
 	return it
 }
 
-func testCases(t *testing.T, s Stores) {
+// TestCaseStore runs the case-store contract against an empty store.
+func TestCaseStore(t *testing.T, cs triage.CaseStore) {
 	ctx := context.Background()
+	s := Stores{Cases: cs}
 	c := triage.Case{Name: "2026-0001", Title: "Test case"}
 	if err := s.Cases.CreateCase(ctx, &c); err != nil {
 		t.Fatalf("CreateCase: %v", err)
