@@ -2,6 +2,6 @@
 // interfaces, for tests that need a store but not its backend: they pass
 // the same conformance suites (package storetest) as storage/minio and
 // storage/postgres, the way Perkeep's memory blob server passes
-// storagetest. Today: the evidence store (Evidence) and the case store
-// (Cases).
+// storagetest. Today: the evidence store (Evidence), the case store
+// (Cases) and the audit log (Audit).
 package memstore
