@@ -3,5 +3,6 @@
 // the same conformance suites (package storetest) as storage/minio and
 // storage/postgres, the way Perkeep's memory blob server passes
 // storagetest. Today: the evidence store (Evidence), the case store
-// (Cases) and the audit log (Audit).
+// (Cases), the audit log (Audit) and users with their tokens (Users);
+// items, hash sets and the review store are not here yet.
 package memstore

@@ -38,7 +38,7 @@ func TestStores(t *testing.T, open func(t *testing.T) Stores) {
 	t.Run("FinishOnce", func(t *testing.T) { testFinishOnce(t, open(t)) })
 	t.Run("Lease", func(t *testing.T) { testLease(t, open(t)) })
 	t.Run("ItemsFilter", func(t *testing.T) { testItemsFilter(t, open(t)) })
-	t.Run("Users", func(t *testing.T) { testUsers(t, open(t)) })
+	t.Run("Users", func(t *testing.T) { TestUserStore(t, open(t).Users) })
 	t.Run("Audit", func(t *testing.T) { TestAuditStore(t, open(t).Audit) })
 	t.Run("Sets", func(t *testing.T) { testSets(t, open(t)) })
 }
@@ -399,8 +399,11 @@ func testItemsFilter(t *testing.T, s Stores) {
 	}
 }
 
-func testUsers(t *testing.T, s Stores) {
+// TestUserStore runs the user-store contract against an empty store whose
+// audited changes (RevokeToken, SetDisabled) record their events.
+func TestUserStore(t *testing.T, us triage.UserStore) {
 	ctx := context.Background()
+	s := Stores{Users: us}
 	u := triage.User{Name: "alice", Role: triage.RoleExaminer}
 	if err := s.Users.CreateUser(ctx, &u); err != nil || u.ID == 0 {
 		t.Fatalf("CreateUser = %v, %+v", err, u)
