@@ -130,3 +130,14 @@ func (s *Cases) Exhibits(_ context.Context, caseID int64) ([]triage.Exhibit, err
 	slices.SortFunc(out, func(a, b triage.Exhibit) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }
+
+// exhibitByID returns the exhibit with id, if there is one.
+func (s *Cases) exhibitByID(id int64) (triage.Exhibit, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := slices.IndexFunc(s.exhibits, func(x triage.Exhibit) bool { return x.ID == id })
+	if k < 0 {
+		return triage.Exhibit{}, false
+	}
+	return s.exhibits[k], true
+}

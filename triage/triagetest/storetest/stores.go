@@ -33,14 +33,21 @@ type Stores struct {
 // fresh and empty for each subtest.
 func TestStores(t *testing.T, open func(t *testing.T) Stores) {
 	t.Run("Cases", func(t *testing.T) { TestCaseStore(t, open(t).Cases) })
+	TestItemStore(t, open)
+	t.Run("Users", func(t *testing.T) { TestUserStore(t, open(t).Users) })
+	t.Run("Audit", func(t *testing.T) { TestAuditStore(t, open(t).Audit) })
+	t.Run("Sets", func(t *testing.T) { testSets(t, open(t)) })
+}
+
+// TestItemStore runs the item-store contract against stores that open
+// returns, fresh and empty for each subtest: it uses their Cases, Items
+// and Audit.
+func TestItemStore(t *testing.T, open func(t *testing.T) Stores) {
 	t.Run("ItemsIdempotent", func(t *testing.T) { testItemsIdempotent(t, open(t)) })
 	t.Run("ItemLifecycle", func(t *testing.T) { testItemLifecycle(t, open(t)) })
 	t.Run("FinishOnce", func(t *testing.T) { testFinishOnce(t, open(t)) })
 	t.Run("Lease", func(t *testing.T) { testLease(t, open(t)) })
 	t.Run("ItemsFilter", func(t *testing.T) { testItemsFilter(t, open(t)) })
-	t.Run("Users", func(t *testing.T) { TestUserStore(t, open(t).Users) })
-	t.Run("Audit", func(t *testing.T) { TestAuditStore(t, open(t).Audit) })
-	t.Run("Sets", func(t *testing.T) { testSets(t, open(t)) })
 }
 
 func wantCode(t *testing.T, err error, code string) {
