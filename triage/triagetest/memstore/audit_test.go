@@ -5,10 +5,7 @@ import (
 	"testing"
 
 	"github.com/winnow-forensics/winnow/triage"
-	"github.com/winnow-forensics/winnow/triage/triagetest/storetest"
 )
-
-func TestAudit(t *testing.T) { storetest.TestAuditStore(t, &Audit{}) }
 
 // TestAuditRefusesNUL: an action that is not text is refused, as the
 // database refuses it, so that storetest's atomicity checks mean the same.

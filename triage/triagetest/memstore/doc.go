@@ -2,8 +2,9 @@
 // interfaces, for tests that need a store but not its backend: they pass
 // the same conformance suites (package storetest) as storage/minio and
 // storage/postgres, the way Perkeep's memory blob server passes
-// storagetest. Today: the evidence store (Evidence), the case store
-// (Cases), the audit log (Audit), users with their tokens (Users) and
-// items (Items, which queue nothing for review); hash sets and the review
-// store are not here yet.
+// storagetest. Evidence passes storetest.TestEvidenceStore; Cases, Items,
+// Users, Audit and Sets together pass storetest.TestStores in
+// milliseconds. Items queues nothing for review (FinishItem records the
+// result only), and there is no review, access, session or wellness store
+// here yet.
 package memstore

@@ -36,7 +36,7 @@ func TestStores(t *testing.T, open func(t *testing.T) Stores) {
 	TestItemStore(t, open)
 	t.Run("Users", func(t *testing.T) { TestUserStore(t, open(t).Users) })
 	t.Run("Audit", func(t *testing.T) { TestAuditStore(t, open(t).Audit) })
-	t.Run("Sets", func(t *testing.T) { testSets(t, open(t)) })
+	t.Run("Sets", func(t *testing.T) { TestSetStore(t, open(t).Sets) })
 }
 
 // TestItemStore runs the item-store contract against stores that open
@@ -496,8 +496,10 @@ func TestAuditStore(t *testing.T, as triage.AuditStore) {
 	}
 }
 
-func testSets(t *testing.T, s Stores) {
+// TestSetStore runs the hash-set-store contract against an empty store.
+func TestSetStore(t *testing.T, ss triage.SetStore) {
 	ctx := context.Background()
+	s := Stores{Sets: ss}
 	st := triage.StoredSet{Name: "known", Version: "1", Kind: triage.SetKindAlert, SHA256: triage.SHA256{1}, Size: 100}
 	created, err := s.Sets.PutSet(ctx, &st)
 	if err != nil || !created || st.State != triage.SetImporting || st.Rev != 1 || !st.Enabled {
