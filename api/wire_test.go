@@ -34,11 +34,11 @@ func TestItemModel(t *testing.T) {
 		Evidence: &memstore.Evidence{}, Enqueuer: noQueue{}}))
 	defer srv.Close()
 	admin := triage.User{Name: "admin", Role: triage.RoleAdmin}
-	if err := users.CreateUser(ctx, &admin); err != nil {
+	if err := users.CreateUser(ctx, &admin, nil); err != nil {
 		t.Fatal(err)
 	}
 	secret, hash := triage.NewTokenSecret()
-	if err := users.CreateToken(ctx, &triage.Token{UserID: admin.ID, Hash: hash}); err != nil {
+	if err := users.CreateToken(ctx, &triage.Token{UserID: admin.ID, Hash: hash}, nil); err != nil {
 		t.Fatal(err)
 	}
 	storetest.MustExhibit(t, cases, "c1", "e1")

@@ -180,7 +180,11 @@ func (w *Worker) member(ctx context.Context, parent *triage.Item, m *container.M
 		ExhibitID: parent.ExhibitID, ParentID: parent.ID, Path: parent.Path, InnerPath: m.Inner, RawName: m.RawName,
 		SubmitterID: parent.SubmitterID, Size: info.Size, Digests: info.Digests, Origin: m.Origin(),
 	}
-	created, err := w.cfg.Items.CreateItem(ctx, &child, nil)
+	var present func(context.Context) error
+	if st, ok := w.cfg.Members.(triage.EvidenceStatter); ok && !info.Created {
+		present = func(ctx context.Context) error { return triage.StillStored(ctx, st, info.SHA256) }
+	}
+	created, err := w.cfg.Items.CreateItem(ctx, &child, nil, present)
 	if triage.ErrorCode(err) == triage.EINVALID { // a path over the length limit
 		x.problem(m.Inner, triage.ErrorMessage(err))
 		return nil

@@ -53,6 +53,14 @@ type Config struct {
 	// Grace how old a received item must be to count as stuck (0: DefaultGrace).
 	ReconcileEvery time.Duration
 	Grace          time.Duration
+	// Sweeper and Orphans collect stored contents that no item refers to
+	// (an upload whose item was never recorded) once they are older than
+	// OrphanGrace (0: DefaultOrphanGrace), every SweepEvery (0: DefaultSweepEvery); see SweepOrphans.
+	// A nil Sweeper collects nothing.
+	Sweeper     triage.EvidenceSweeper
+	Orphans     triage.OrphanStore
+	OrphanGrace time.Duration
+	SweepEvery  time.Duration
 	// BufferBytes: items up to this size are read into memory and get EXIF
 	// and a thumbnail; larger ones are streamed (0: DefaultBufferBytes).
 	BufferBytes int64
@@ -105,6 +113,12 @@ func New(cfg Config) *Worker {
 	if cfg.Grace <= 0 {
 		cfg.Grace = DefaultGrace
 	}
+	if cfg.OrphanGrace <= 0 {
+		cfg.OrphanGrace = DefaultOrphanGrace
+	}
+	if cfg.SweepEvery <= 0 {
+		cfg.SweepEvery = DefaultSweepEvery
+	}
 	if cfg.BufferBytes <= 0 {
 		cfg.BufferBytes = DefaultBufferBytes
 	}
@@ -155,6 +169,7 @@ func (w *Worker) Start(ctx context.Context) error {
 	mux.HandleFunc(TypeItemAnalyze, w.handleAnalyze)
 	mux.HandleFunc(TypeHashSetImport, w.handleImport)
 	mux.HandleFunc(TypeItemsReconcile, w.handleReconcile)
+	mux.HandleFunc(TypeEvidenceSweep, w.handleSweep)
 	if err := w.srv.Start(mux); err != nil {
 		return fmt.Errorf("worker: %w", queueError(err))
 	}
@@ -165,14 +180,22 @@ func (w *Worker) Start(ctx context.Context) error {
 		go w.sync.Run(bg, w.cfg.SyncEvery)
 		t := time.NewTicker(w.cfg.ReconcileEvery)
 		defer t.Stop()
+		sweep := time.NewTicker(w.cfg.SweepEvery)
+		defer sweep.Stop()
 		for {
+			task := NewReconcileTask()
 			select {
 			case <-bg.Done():
 				return
 			case <-t.C:
-				if _, err := w.client.c.EnqueueContext(bg, NewReconcileTask()); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
-					w.log.WarnContext(bg, "cannot queue items:reconcile", "err", err)
+			case <-sweep.C:
+				if w.cfg.Sweeper == nil {
+					continue
 				}
+				task = NewSweepTask()
+			}
+			if _, err := w.client.c.EnqueueContext(bg, task); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+				w.log.WarnContext(bg, "cannot queue "+task.Type(), "err", err)
 			}
 		}
 	}()
@@ -339,6 +362,8 @@ const (
 	DefaultReconcileEvery = 15 * time.Second
 	DefaultGrace          = 30 * time.Second
 	DefaultBufferBytes    = 64 << 20
+	DefaultOrphanGrace    = 24 * time.Hour
+	DefaultSweepEvery     = time.Hour
 )
 
 // DefaultConcurrency is how many tasks a worker runs at once on a machine

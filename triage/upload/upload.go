@@ -14,7 +14,7 @@ import (
 
 // Stores are what a Receiver reads and writes.
 type Stores interface {
-	CreateItem(ctx context.Context, it *triage.Item, audit *triage.AuditEvent) (created bool, err error)
+	CreateItem(ctx context.Context, it *triage.Item, audit *triage.AuditEvent, present func(context.Context) error) (created bool, err error)
 	DigestsOf(ctx context.Context, sum triage.SHA256) (triage.Digests, error)
 }
 
@@ -81,8 +81,10 @@ type Result struct {
 // received) before the content is stored, so that a refused path leaves
 // no object behind; naming a SHA-256 the viewer may not see elsewhere
 // proves nothing, so such content must be sent (and must hash to it);
-// the item and its audit event commit together; the analysis task is
-// queued after the commit. EINVALID for a bad path or content that does
+// the item and its audit event commit together, and content stored
+// before the request must still be there then (triage.StillStored:
+// EUNAVAILABLE when an orphan collection removed it); the analysis task
+// is queued after the commit. EINVALID for a bad path or content that does
 // not hash as said, ENOTFOUND for named content that is not stored or
 // that the viewer may not see and did not send.
 func (rc *Receiver) Receive(ctx context.Context, r Request) (Result, error) {
@@ -155,7 +157,13 @@ func (rc *Receiver) Receive(ctx context.Context, r Request) (Result, error) {
 	if raw != "" {
 		ev.Detail["raw_name"] = raw
 	}
-	if res.Created, err = rc.Items.CreateItem(ctx, &it, &ev); err != nil {
+	// Content this request did not store itself may be an orphan being
+	// collected: the store checks it is still there, under its lock.
+	var present func(context.Context) error
+	if stored {
+		present = func(ctx context.Context) error { return triage.StillStored(ctx, rc.Evidence, it.SHA256) }
+	}
+	if res.Created, err = rc.Items.CreateItem(ctx, &it, &ev, present); err != nil {
 		return Result{}, err
 	}
 	if !it.State.Final() {

@@ -23,6 +23,9 @@ type store struct {
 	events   []triage.AuditEvent
 	queued   []int64
 	queueErr error
+	// collect removes the content before CreateItem records its item, as
+	// an orphan collection running meanwhile would.
+	collect bool
 }
 
 func newStore() *store {
@@ -61,11 +64,19 @@ func (s *store) CanSeeEvidence(context.Context, triage.Viewer, triage.SHA256) (b
 	return s.visible, nil
 }
 
-func (s *store) CreateItem(_ context.Context, it *triage.Item, ev *triage.AuditEvent) (bool, error) {
+func (s *store) CreateItem(ctx context.Context, it *triage.Item, ev *triage.AuditEvent, present func(context.Context) error) (bool, error) {
+	if s.collect {
+		delete(s.objects, it.SHA256)
+	}
 	for _, o := range s.items {
 		if o.ExhibitID == it.ExhibitID && o.Path == it.Path && o.SHA256 == it.SHA256 {
 			*it = o
 			return false, nil
+		}
+	}
+	if present != nil {
+		if err := present(ctx); err != nil {
+			return false, err
 		}
 	}
 	it.ID = int64(len(s.items) + 1)
@@ -201,5 +212,26 @@ func TestReceiveRecordsStoredButUnrecorded(t *testing.T) {
 	res, err := receiver(s).Receive(context.Background(), Request{Path: "a", SHA256: sum, Body: bytes.NewReader(content), Size: -1})
 	if err != nil || res.Item.MD5.IsZero() || res.How != Stored {
 		t.Errorf("%+v, %v", res, err)
+	}
+}
+
+// TestReceiveOrphanRemoved: content stored before the request must still
+// be there when its item is recorded; content the request sent itself is
+// not checked.
+func TestReceiveOrphanRemoved(t *testing.T) {
+	content := []byte("stored earlier")
+	sum := triage.SHA256(sha256.Sum256(content))
+	s := newStore()
+	rc := receiver(s)
+	if _, err := rc.Receive(context.Background(), Request{Path: "a", Body: bytes.NewReader(content), Size: -1}); err != nil {
+		t.Fatal(err)
+	}
+	s.visible, s.collect = true, true
+	_, err := rc.Receive(context.Background(), Request{Path: "b", SHA256: sum})
+	if triage.ErrorCode(err) != triage.EUNAVAILABLE || len(s.items) != 1 {
+		t.Errorf("content collected meanwhile: %v, %d items; want EUNAVAILABLE and no new item", err, len(s.items))
+	}
+	if _, err := rc.Receive(context.Background(), Request{Path: "c", Body: strings.NewReader("fresh"), Size: -1}); err != nil {
+		t.Errorf("content sent by the request itself: %v", err)
 	}
 }

@@ -114,6 +114,11 @@ type Match struct {
 	Category      string `json:"category,omitempty"`
 	CategoryLabel string `json:"category_label,omitempty"`
 	Series        string `json:"series,omitempty"`
+	// View is the derived view of the item that matched (trim, deskew...),
+	// empty for the whole image; Borderline marks a match beyond the set's
+	// radius that counts because another algorithm matched the same entry.
+	View       string `json:"view,omitempty"`
+	Borderline bool   `json:"borderline,omitempty"`
 	// Timestamps: a video whose frames show this still entry, the times
 	// (seconds) it appears. QueryPercent and TargetPercent: a video that
 	// matched a video entry by vPDQ (algorithm "vpdq"), the shares of its
@@ -130,7 +135,7 @@ var Transforms = [8]string{"", "rot90", "rot180", "rot270", "flipx", "flipy", "f
 // MatchOf is a match as the model writes it.
 func MatchOf(m triage.Match) Match {
 	w := Match{Set: m.Set, SetVersion: m.SetVersion, SetKind: string(m.SetKind), Entry: m.Entry, EntryID: m.EntryID,
-		Algorithm: m.Algo.String(), Distance: m.Distance, Series: m.Series,
+		Algorithm: m.Algo.String(), Distance: m.Distance, Series: m.Series, View: string(m.View), Borderline: m.Borderline,
 		Timestamps: m.Timestamps, QueryPercent: m.QueryPercent, TargetPercent: m.TargetPercent}
 	if m.Dihedral > 0 && m.Dihedral < len(Transforms) {
 		w.Transform = Transforms[m.Dihedral]

@@ -37,11 +37,46 @@ func validUTF8(s string) string {
 // text (a NUL byte, invalid UTF-8) is refused (EINVALID), as PostgreSQL
 // refuses it.
 func (a *Audit) RecordAudit(_ context.Context, e *triage.AuditEvent) error {
-	if e.Action == "" || validUTF8(e.Action) != e.Action {
-		return triage.Errorf(triage.EINVALID, "audit action %q is not text", e.Action)
+	return a.record(e)
+}
+
+// record records the events, all or none: the events of one action. A
+// nil log records nothing and refuses events (EINTERNAL).
+func (a *Audit) record(evs ...*triage.AuditEvent) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	if a == nil {
+		return triage.Errorf(triage.EINTERNAL, "memstore: no audit log to record %s in", evs[0].Action)
+	}
+	for _, e := range evs {
+		if e.Action == "" || validUTF8(e.Action) != e.Action {
+			return triage.Errorf(triage.EINVALID, "audit action %q is not text", e.Action)
+		}
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	for _, e := range evs {
+		a.append(e)
+	}
+	return nil
+}
+
+// recordOf records the events audit makes of res, all or none (audit
+// nil: none), as an action's transaction would.
+func recordOf[R any](a *Audit, audit triage.AuditOf[R], res R) error {
+	if audit == nil {
+		return nil
+	}
+	var evs []*triage.AuditEvent
+	for _, e := range audit(res) {
+		evs = append(evs, &e)
+	}
+	return a.record(evs...)
+}
+
+// append adds e to its chain; the caller holds a.mu.
+func (a *Audit) append(e *triage.AuditEvent) {
 	if a.heads == nil {
 		a.heads = map[string]triage.AuditCheckpoint{}
 	}
@@ -64,7 +99,6 @@ func (a *Audit) RecordAudit(_ context.Context, e *triage.AuditEvent) error {
 	e.Hash = auditlog.Hash(e)
 	a.heads[e.Chain] = triage.AuditCheckpoint{Chain: e.Chain, Seq: e.Seq, Hash: e.Hash}
 	a.events = append(a.events, *e)
-	return nil
 }
 
 // AuditEvents implements triage.AuditStore.

@@ -15,8 +15,9 @@ import (
 
 // Items is an item store in memory (triage.ItemStore), over the exhibits
 // of Cases; Audit records the upload events that commit with created
-// items. It queues nothing for review: FinishItem records the result
-// only. Now, when set, is the clock.
+// items. It queues nothing for review (FinishItem records the result
+// only) and collects no orphans (it is no triage.OrphanStore: CreateItem
+// only runs present). Now, when set, is the clock.
 type Items struct {
 	Cases *Cases
 	Audit *Audit
@@ -49,7 +50,7 @@ func (s *Items) get(id int64) (*item, error) {
 }
 
 // CreateItem implements triage.ItemStore.
-func (s *Items) CreateItem(ctx context.Context, it *triage.Item, audit *triage.AuditEvent) (bool, error) {
+func (s *Items) CreateItem(ctx context.Context, it *triage.Item, audit *triage.AuditEvent, present func(context.Context) error) (bool, error) {
 	if err := it.Validate(); err != nil {
 		return false, err
 	}
@@ -65,12 +66,17 @@ func (s *Items) CreateItem(ctx context.Context, it *triage.Item, audit *triage.A
 			return false, nil
 		}
 	}
+	if present != nil {
+		if err := present(ctx); err != nil {
+			return false, err
+		}
+	}
 	n := *it
 	n.ID, n.CaseID, n.ReceivedAt, n.State = int64(len(s.items)+1), ex.CaseID, s.now(), triage.StateReceived
 	if audit != nil {
 		ev := *audit
 		ev.Target = "item/" + strconv.FormatInt(n.ID, 10)
-		if err := s.Audit.RecordAudit(ctx, &ev); err != nil {
+		if err := s.Audit.record(&ev); err != nil {
 			return false, err
 		}
 		*audit = ev

@@ -10,10 +10,13 @@ import (
 	"github.com/winnow-forensics/winnow/triage"
 )
 
-// Sets is a hash-set store in memory (triage.SetStore). The zero value is
-// empty and ready; Now, when set, is the clock.
+// Sets is a hash-set store in memory (triage.SetStore). Audit records the
+// events that commit with a change (PutSet, UpdateSet, AddSetEntries): the
+// change is made only when they are recorded. The zero value with Audit
+// set is empty and ready; Now, when set, is the clock.
 type Sets struct {
-	Now func() time.Time
+	Audit *Audit
+	Now   func() time.Time
 
 	mu   sync.Mutex
 	sets []set // by id - 1
@@ -66,7 +69,7 @@ func (s *Sets) byID(id int64) (*set, error) {
 }
 
 // PutSet implements triage.SetStore.
-func (s *Sets) PutSet(_ context.Context, st *triage.StoredSet) (bool, error) {
+func (s *Sets) PutSet(_ context.Context, st *triage.StoredSet, audit triage.AuditOf[triage.StoredSet]) (bool, error) {
 	if err := triage.ValidateName("hash set", st.Name); err != nil {
 		return false, err
 	}
@@ -81,15 +84,25 @@ func (s *Sets) PutSet(_ context.Context, st *triage.StoredSet) (bool, error) {
 		*st = cur.view()
 		return false, nil
 	}
-	if cur == nil {
-		s.sets = append(s.sets, set{StoredSet: triage.StoredSet{ID: int64(len(s.sets) + 1), Name: st.Name, Enabled: true, CreatedAt: now}})
-		cur = &s.sets[len(s.sets)-1]
+	var n set
+	if cur != nil {
+		n = *cur
+	} else {
+		n = set{StoredSet: triage.StoredSet{ID: int64(len(s.sets) + 1), Name: st.Name, Enabled: true, CreatedAt: now}}
 	}
-	cur.Version, cur.Kind, cur.Description, cur.SHA256, cur.Size = st.Version, st.Kind, st.Description, st.SHA256, st.Size
-	cur.State, cur.Error, cur.BaseEntries, cur.Entries, cur.PushedBy, cur.UpdatedAt = triage.SetImporting, "", 0, 0, st.PushedBy, now
-	cur.Rev++
-	cur.entries = nil
-	*st = cur.view()
+	n.Version, n.Kind, n.Description, n.SHA256, n.Size = st.Version, st.Kind, st.Description, st.SHA256, st.Size
+	n.State, n.Error, n.BaseEntries, n.Entries, n.PushedBy, n.UpdatedAt = triage.SetImporting, "", 0, 0, st.PushedBy, now
+	n.Rev++
+	n.entries = nil
+	if err := recordOf(s.Audit, audit, n.view()); err != nil {
+		return false, err
+	}
+	if cur != nil {
+		*cur = n
+	} else {
+		s.sets = append(s.sets, n)
+	}
+	*st = n.view()
 	return true, nil
 }
 
@@ -127,17 +140,18 @@ func (s *Sets) Sets(context.Context) ([]triage.StoredSet, error) {
 }
 
 // UpdateSet implements triage.SetStore.
-func (s *Sets) UpdateSet(_ context.Context, name string, u triage.SetUpdate) (triage.StoredSet, error) {
+func (s *Sets) UpdateSet(_ context.Context, name string, u triage.SetUpdate, audit triage.AuditOf[triage.StoredSet]) (triage.StoredSet, error) {
 	if err := u.Validate(); err != nil {
 		return triage.StoredSet{}, err
 	}
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := s.byName(name)
-	if st == nil {
+	cur := s.byName(name)
+	if cur == nil {
 		return triage.StoredSet{}, triage.Errorf(triage.ENOTFOUND, "no hash set %q", name)
 	}
+	st := *cur
 	if u.Enabled != nil {
 		st.Enabled = *u.Enabled
 	}
@@ -149,6 +163,10 @@ func (s *Sets) UpdateSet(_ context.Context, name string, u triage.SetUpdate) (tr
 	}
 	st.Rev++
 	st.UpdatedAt = now
+	if err := recordOf(s.Audit, audit, st.view()); err != nil {
+		return triage.StoredSet{}, err
+	}
+	*cur = st
 	return st.view(), nil
 }
 
@@ -186,7 +204,7 @@ func (s *Sets) ImportSet(_ context.Context, id, rev int64, meta triage.SetMeta, 
 }
 
 // AddSetEntries implements triage.SetStore.
-func (s *Sets) AddSetEntries(_ context.Context, name string, entries []triage.Entry) (int64, error) {
+func (s *Sets) AddSetEntries(_ context.Context, name string, entries []triage.Entry, audit triage.AuditOf[int64]) (int64, error) {
 	for i := range entries {
 		if err := entries[i].Validate(); err != nil {
 			return 0, triage.Errorf(triage.EINVALID, "entry %d: %s", i, triage.ErrorMessage(err))
@@ -202,12 +220,16 @@ func (s *Sets) AddSetEntries(_ context.Context, name string, entries []triage.En
 	if st.State != triage.SetReady {
 		return 0, triage.Errorf(triage.ECONFLICT, "hash set %q is %s; entries can be added once it is ready", name, st.State)
 	}
+	total := int64(len(st.entries) + len(entries))
+	if err := recordOf(s.Audit, audit, total); err != nil {
+		return 0, err
+	}
 	for _, e := range entries {
 		e.Kind = e.KindIn(st.Kind)
 		st.entries = append(st.entries, e)
 	}
-	st.Entries, st.UpdatedAt = int64(len(st.entries)), now
-	return st.Entries, nil
+	st.Entries, st.UpdatedAt = total, now
+	return total, nil
 }
 
 // SetEntries implements triage.SetStore.

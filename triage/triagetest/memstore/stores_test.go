@@ -10,6 +10,6 @@ import (
 func TestStores(t *testing.T) {
 	storetest.TestStores(t, func(t *testing.T) storetest.Stores {
 		cs, au := &Cases{}, &Audit{}
-		return storetest.Stores{Cases: cs, Audit: au, Items: &Items{Cases: cs, Audit: au}, Users: &Users{Audit: au}, Sets: &Sets{}}
+		return storetest.Stores{Cases: cs, Audit: au, Items: &Items{Cases: cs, Audit: au}, Users: &Users{Audit: au}, Sets: &Sets{Audit: au}}
 	})
 }

@@ -36,18 +36,15 @@ func (s *Users) now() time.Time {
 
 // record records audit, when not nil, for a change that is about to be
 // made; the caller holds s.mu.
-func (s *Users) record(ctx context.Context, audit *triage.AuditEvent) error {
+func (s *Users) record(audit *triage.AuditEvent) error {
 	if audit == nil {
 		return nil
 	}
-	if s.Audit == nil {
-		return triage.Errorf(triage.EINTERNAL, "memstore.Users has no audit log")
-	}
-	return s.Audit.RecordAudit(ctx, audit)
+	return s.Audit.record(audit)
 }
 
 // CreateUser implements triage.UserStore.
-func (s *Users) CreateUser(_ context.Context, u *triage.User) error {
+func (s *Users) CreateUser(_ context.Context, u *triage.User, audit *triage.AuditEvent) error {
 	if err := u.Validate(); err != nil {
 		return err
 	}
@@ -55,6 +52,9 @@ func (s *Users) CreateUser(_ context.Context, u *triage.User) error {
 	defer s.mu.Unlock()
 	if slices.ContainsFunc(s.users, func(x triage.User) bool { return x.Name == u.Name }) {
 		return triage.Errorf(triage.ECONFLICT, "user %q already exists", u.Name)
+	}
+	if err := s.record(audit); err != nil {
+		return err
 	}
 	u.ID, u.CreatedAt = int64(len(s.users)+1), s.now()
 	s.users = append(s.users, *u)
@@ -81,7 +81,7 @@ func (s *Users) Users(context.Context) ([]triage.User, error) {
 }
 
 // CreateToken implements triage.UserStore.
-func (s *Users) CreateToken(_ context.Context, t *triage.Token) error {
+func (s *Users) CreateToken(_ context.Context, t *triage.Token, audit triage.AuditOf[triage.Token]) error {
 	if t.Hash.IsZero() {
 		return triage.Errorf(triage.EINVALID, "token has no hash")
 	}
@@ -93,9 +93,14 @@ func (s *Users) CreateToken(_ context.Context, t *triage.Token) error {
 	if slices.ContainsFunc(s.tokens, func(x triage.Token) bool { return x.Hash == t.Hash }) {
 		return triage.Errorf(triage.ECONFLICT, "a token with this hash exists")
 	}
+	n := *t
+	n.ID, n.CreatedAt = s.nextID+1, s.now()
+	if err := recordOf(s.Audit, audit, n); err != nil {
+		return err
+	}
 	s.nextID++
-	t.ID, t.CreatedAt = s.nextID, s.now()
-	s.tokens = append(s.tokens, *t)
+	*t = n
+	s.tokens = append(s.tokens, n)
 	return nil
 }
 
@@ -128,7 +133,7 @@ func (s *Users) RevokeToken(ctx context.Context, id int64, audit *triage.AuditEv
 	if k < 0 {
 		return triage.Errorf(triage.ENOTFOUND, "no token %d", id)
 	}
-	if err := s.record(ctx, audit); err != nil {
+	if err := s.record(audit); err != nil {
 		return err
 	}
 	s.tokens = slices.Delete(s.tokens, k, k+1)
@@ -157,7 +162,7 @@ func (s *Users) SetDisabled(ctx context.Context, userID int64, disabled bool, au
 	if k < 0 {
 		return triage.Errorf(triage.ENOTFOUND, "no user %d", userID)
 	}
-	if err := s.record(ctx, audit); err != nil {
+	if err := s.record(audit); err != nil {
 		return err
 	}
 	s.users[k].Disabled = disabled
