@@ -20,6 +20,7 @@ import (
 	"github.com/winnow-forensics/winnow/triage/container"
 	"github.com/winnow-forensics/winnow/triage/hashing"
 	"github.com/winnow-forensics/winnow/triage/matching"
+	"github.com/winnow-forensics/winnow/triage/phone"
 	"github.com/winnow-forensics/winnow/triage/pipeline"
 	"github.com/winnow-forensics/winnow/triage/setfile"
 )
@@ -401,6 +402,9 @@ func (w *Worker) heartbeat(ctx context.Context, stop context.CancelCauseFunc, it
 // the item itself (damaged, malformed, over a limit) is in the result; an
 // error return means the infrastructure failed and the task should retry.
 func (w *Worker) analyze(ctx context.Context, it *triage.Item) (triage.ItemResult, error) {
+	if it.Origin != nil && it.Origin.DigestOnly {
+		return w.analyzeDigests(it), nil
+	}
 	rc, _, err := w.cfg.Evidence.Get(ctx, it.SHA256)
 	if triage.ErrorCode(err) == triage.ENOTFOUND {
 		return triage.ItemResult{Err: triage.Errorf(triage.ENOTFOUND, "the evidence object is missing from the store")}, nil
@@ -487,6 +491,17 @@ func (w *Worker) analyze(ctx context.Context, it *triage.Item) (triage.ItemResul
 	res.Matches = w.matcher.Match(&fp)
 	res.Decision = w.cfg.Rules.Decide(&fp, res.Matches)
 	return res, nil
+}
+
+// analyzeDigests matches an item a phone extraction lists by its digests
+// alone (no content was stored): an exact digest match decides it, its
+// type is guessed from its name.
+func (w *Worker) analyzeDigests(it *triage.Item) triage.ItemResult {
+	fp := triage.Fingerprint{Size: it.Size, Digests: it.Digests, Type: phone.TypeByName(it.InnerPath)}
+	res := triage.ItemResult{Fingerprint: &fp}
+	res.Matches = w.matcher.Match(&fp)
+	res.Decision = w.cfg.Rules.Decide(&fp, res.Matches)
+	return res
 }
 
 // ThumbSize is the longer side of a thumbnail, in pixels.
