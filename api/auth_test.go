@@ -127,15 +127,6 @@ func FuzzParseDecision(f *testing.F) {
 	})
 }
 
-func TestCSVCell(t *testing.T) {
-	for in, want := range map[string]string{"=1+1": "'=1+1", "+1": "'+1", "-1": "'-1", "@SUM(A1)": "'@SUM(A1)", "\tx": "'\tx",
-		"plain": "plain", "": "", "a=b": "a=b"} {
-		if got := csvCell(in); got != want {
-			t.Errorf("csvCell(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestGPSOf(t *testing.T) {
 	if got := gpsOf(map[string]string{"GPSLatitude": "51.5", "GPSLongitude": "-0.125", "GPSAltitude": "12"}); got["latitude"] != 51.5 || got["longitude"] != -0.125 || got["altitude"] != 12 {
 		t.Errorf("gps %v", got)

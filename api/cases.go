@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/wire"
 )
 
 // bindJSON decodes a small JSON body (at most 1 MiB) into v. An empty
@@ -291,8 +292,13 @@ func (s *Server) handleListItems(c *gin.Context) {
 	c.JSON(http.StatusOK, resp)
 }
 
+// ExhibitReportFormat names the exhibit report's format; its
+// format_version is the item model's (wire.FormatVersion).
+const ExhibitReportFormat = "winnow-exhibit-report"
+
 // handleExhibitReport exports every item of an exhibit with its verdict
-// and matches as one JSON document. It is audited as an export.
+// and matches as one JSON document, the items in the model of winnow
+// scan's report.json (wire.Item). It is audited as an export.
 //
 //	GET /api/v1/cases/{case}/exhibits/{exhibit}/report
 func (s *Server) handleExhibitReport(c *gin.Context) {
@@ -314,7 +320,7 @@ func (s *Server) handleExhibitReport(c *gin.Context) {
 	c.Status(http.StatusOK)
 	w := c.Writer
 	enc := json.NewEncoder(w)
-	io.WriteString(w, `{"case":`)
+	io.WriteString(w, `{"format":"`+ExhibitReportFormat+`","format_version":`+strconv.Itoa(wire.FormatVersion)+`,"case":`)
 	enc.Encode(cs.Name)
 	io.WriteString(w, `,"exhibit":`)
 	enc.Encode(ex.Name)

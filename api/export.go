@@ -16,6 +16,7 @@ import (
 
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/formats"
+	"github.com/winnow-forensics/winnow/triage/report"
 )
 
 // handleReviewExport exports a case's review decisions: format=vics (a
@@ -122,15 +123,6 @@ func decisionEntry(d triage.CaseDecision) triage.Entry {
 	return e
 }
 
-// csvCell keeps a spreadsheet from reading a cell as a formula: a cell
-// starting with = + - @, a tab or a carriage return gets a leading '.
-func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
 func writeDecisionsCSV(w io.Writer, ds []triage.CaseDecision) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"sha256", "md5", "sha1", "size", "category", "label", "series", "flags", "tags", "notes",
@@ -150,7 +142,7 @@ func writeDecisionsCSV(w io.Writer, ds []triage.CaseDecision) error {
 			strings.Join(n.Tags, ","), n.Notes, strings.Join(d.Decision.Reviewers, ","), d.Decision.Adjudicator,
 			d.Decision.DecidedAt.UTC().Format(time.RFC3339), strings.Join(files, " | ")}
 		for i := range row {
-			row[i] = csvCell(row[i])
+			row[i] = report.CSVCell(row[i])
 		}
 		if err := cw.Write(row); err != nil {
 			return err

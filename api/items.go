@@ -1,11 +1,7 @@
 package api
 
 import (
-	"bytes"
-	"context"
-	"crypto/sha256"
 	"errors"
-	"hash"
 	"io"
 	"mime"
 	"net/http"
@@ -15,112 +11,27 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/winnow-forensics/winnow/triage"
-	"github.com/winnow-forensics/winnow/triage/hashing"
+	"github.com/winnow-forensics/winnow/triage/upload"
 )
 
-// upload records one received file: its object (streamed from body, or
-// already stored when body is nil and sum is given), its item row, the
-// audit event, and then, after the row is committed, the analysis task.
+// upload records one received file (upload.Receiver) and counts the
+// bytes it stored.
 func (s *Server) upload(c *gin.Context, ex triage.Exhibit, path string, body io.Reader, size int64, sum triage.SHA256) (ItemJSON, bool, error) {
 	ctx := c.Request.Context()
-	if path == "" {
-		return ItemJSON{}, false, triage.Errorf(triage.EINVALID, "no path: give the file's original path (?path=... or the part's filename)")
-	}
-	// The path is shown escaped (control and bidi characters, invalid
-	// UTF-8) and kept as received; it is checked before the content is
-	// stored, so that a refused path leaves no object behind.
-	name, changed := triage.EscapeName(path)
-	var raw string
-	if changed {
-		raw = strconv.Quote(path)
-	}
-	if len(name) > triage.MaxPathLen || len(raw) > 4*triage.MaxPathLen {
-		return ItemJSON{}, false, triage.Errorf(triage.EINVALID, "item path is longer than %d bytes", triage.MaxPathLen)
-	}
-	var info triage.EvidenceInfo
-	var err error
-	// Content the user cannot see elsewhere must be sent: naming a SHA-256
-	// proves nothing, and would copy another case's evidence into this one.
-	if !sum.IsZero() {
-		_, v := viewer(c)
-		visible, err := s.cfg.Access.CanSeeEvidence(ctx, v, sum)
-		if err != nil {
-			return ItemJSON{}, false, err
-		}
-		if !visible {
-			if body == nil {
-				return ItemJSON{}, false, triage.Errorf(triage.ENOTFOUND, "no stored evidence with SHA-256 %s that you may see: upload the content", sum)
-			}
-			sum, body = triage.SHA256{}, &verifyingReader{r: body, h: sha256.New(), want: sum}
-		}
-	}
-	if body != nil {
-		// With the SHA-256 given and the content already stored, Put does
-		// not read the body (with "Expect: 100-continue" it is never sent).
-		if info, err = s.cfg.Evidence.Put(ctx, body, size, sum); err != nil {
-			return ItemJSON{}, false, err
-		}
-		if !info.Skipped {
-			s.metrics.uploadBytes.Add(float64(info.Size))
-		}
-	} else if info, err = s.cfg.Evidence.Stat(ctx, sum); err != nil {
-		if triage.ErrorCode(err) == triage.ENOTFOUND {
-			err = triage.Errorf(triage.ENOTFOUND, "no stored evidence with SHA-256 %s: upload the content", sum)
-		}
-		return ItemJSON{}, false, err
-	}
-	stored := body == nil || info.Skipped
-	if stored && (info.MD5.IsZero() || info.SHA1.IsZero()) {
-		d, err := s.cfg.Items.DigestsOf(ctx, sum)
-		switch {
-		case err == nil:
-			info.Digests = d
-		case triage.ErrorCode(err) == triage.ENOTFOUND && body != nil:
-			// Stored but never recorded (the database failed after the
-			// upload): digest the body, which must match.
-			if info, err = digestBody(body, size, sum); err != nil {
-				return ItemJSON{}, false, err
-			}
-		case triage.ErrorCode(err) == triage.ENOTFOUND:
-			return ItemJSON{}, false, triage.Errorf(triage.ENOTFOUND, "stored evidence %s has no recorded digests: upload the content", sum)
-		default:
-			return ItemJSON{}, false, err
-		}
-	}
-	u, _ := UserFromContext(ctx)
-	it := triage.Item{ExhibitID: ex.ID, Path: name, RawName: raw, SubmitterID: u.ID, Size: info.Size, Digests: info.Digests}
-	// The upload's audit event commits with the item: no item without it.
-	d := map[string]string{"sha256": it.SHA256.String(), "path": name, "size": strconv.FormatInt(it.Size, 10), "exhibit": strconv.FormatInt(ex.ID, 10)}
-	if raw != "" {
-		d["raw_name"] = raw
-	}
-	ev := s.auditEvent(c, triage.AuditUpload, "", d)
-	// Content this request did not store itself may be an orphan being
-	// collected: the store checks it is still there, under its lock.
-	var present func(context.Context) error
-	if stored {
-		present = func(ctx context.Context) error { return triage.StillStored(ctx, s.cfg.Evidence, it.SHA256) }
-	}
-	created, err := s.cfg.Items.CreateItem(ctx, &it, &ev, present)
+	u, v := viewer(c)
+	res, err := s.uploads.Receive(ctx, upload.Request{Exhibit: ex, Path: path, Body: body, Size: size, SHA256: sum,
+		Viewer: v, Submitter: u.ID, Audit: s.auditEvent(c, triage.AuditUpload, "", nil)})
 	if err != nil {
 		return ItemJSON{}, false, err
 	}
-	if !it.State.Final() {
-		if err := s.cfg.Enqueuer.EnqueueAnalyze(context.WithoutCancel(ctx), it.ID); err != nil {
-			// The row is committed; the reconciler will enqueue it.
-			s.log.WarnContext(ctx, "enqueue failed; the reconciler will retry", "item_id", it.ID, "err", err)
-		}
+	s.metrics.uploadBytes.Add(float64(res.Bytes))
+	if res.EnqueueErr != nil {
+		// The row is committed; the reconciler will enqueue it.
+		s.log.WarnContext(ctx, "enqueue failed; the reconciler will retry", "item_id", res.Item.ID, "err", res.EnqueueErr)
 	}
-	j := itemJSON(&it)
-	switch {
-	case !created:
-		j.UploadResult = "existing"
-	case stored:
-		j.UploadResult = "stored"
-	default:
-		j.UploadResult = "created"
-	}
-	return j, created, nil
+	j := itemJSON(&res.Item)
+	j.UploadResult = res.How
+	return j, res.Created, nil
 }
 
 // handlePutItem receives one file as the raw request body, streamed to the
@@ -389,38 +300,4 @@ func (s *Server) handleEvidenceLookup(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"sha256": sum.String(), "size": info.Size, "md5": info.MD5.String(), "sha1": info.SHA1.String()})
-}
-
-// verifyingReader fails at the end of content whose SHA-256 is not want,
-// so that the store discards it rather than keep an object nobody records.
-type verifyingReader struct {
-	r    io.Reader
-	h    hash.Hash
-	want triage.SHA256
-}
-
-func (v *verifyingReader) Read(p []byte) (int, error) {
-	n, err := v.r.Read(p)
-	v.h.Write(p[:n])
-	if err == io.EOF && !bytes.Equal(v.h.Sum(nil), v.want[:]) {
-		return n, triage.Errorf(triage.EINVALID, "the content's SHA-256 is %x, not %s as the request says", v.h.Sum(nil), v.want)
-	}
-	return n, err
-}
-
-// digestBody reads a body to compute its digests, which must give want.
-func digestBody(body io.Reader, size int64, want triage.SHA256) (triage.EvidenceInfo, error) {
-	d := hashing.NewStreamDigests()
-	n, err := io.CopyBuffer(d, body, make([]byte, 256<<10))
-	if err != nil {
-		return triage.EvidenceInfo{}, triage.Errorf(triage.EINVALID, "upload interrupted: %v", err)
-	}
-	info := triage.EvidenceInfo{Digests: d.Sum(), Size: n}
-	if size >= 0 && n != size {
-		return info, triage.Errorf(triage.EINVALID, "upload ended after %d of %d bytes", n, size)
-	}
-	if info.SHA256 != want {
-		return info, triage.Errorf(triage.EINVALID, "the content's SHA-256 is %s, not %s as the request says", info.SHA256, want)
-	}
-	return info, nil
 }

@@ -2,12 +2,15 @@ package api
 
 import (
 	"encoding/json"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/winnow-forensics/winnow/triage/wire"
 )
 
 // TestOpenAPIMatchesRoutes keeps the OpenAPI document and the route table
@@ -48,5 +51,68 @@ func TestErrorStatus(t *testing.T) {
 		if got := statusOf[code]; got != want {
 			t.Errorf("status of %s = %d, want %d", code, got, want)
 		}
+	}
+}
+
+// jsonFields lists the JSON names of t's fields, embedded structs' included.
+func jsonFields(t reflect.Type) []string {
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case f.Anonymous && name == "":
+			out = append(out, jsonFields(f.Type)...)
+		case name != "" && name != "-":
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestOpenAPIItemModel keeps the Item and Match schemas equal to the item
+// model the API writes (ItemJSON, wire.Item, wire.Match), and the
+// exhibit report's format_version equal to wire.FormatVersion.
+func TestOpenAPIItemModel(t *testing.T) {
+	var doc struct {
+		Paths      map[string]map[string]json.RawMessage `json:"paths"`
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]json.RawMessage `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(OpenAPI(), &doc); err != nil {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	for name, typ := range map[string]reflect.Type{"Item": reflect.TypeFor[ItemJSON](), "Match": reflect.TypeFor[wire.Match]()} {
+		var documented []string
+		for k := range doc.Components.Schemas[name].Properties {
+			documented = append(documented, k)
+		}
+		sort.Strings(documented)
+		if diff := cmp.Diff(jsonFields(typ), documented); diff != "" {
+			t.Errorf("schema %s differs from the Go type (-go +openapi):\n%s", name, diff)
+		}
+	}
+	var report struct {
+		Responses map[string]struct {
+			Content map[string]struct {
+				Schema struct {
+					Properties struct {
+						FormatVersion struct {
+							Enum []int `json:"enum"`
+						} `json:"format_version"`
+					} `json:"properties"`
+				} `json:"schema"`
+			} `json:"content"`
+		} `json:"responses"`
+	}
+	if err := json.Unmarshal(doc.Paths["/api/v1/cases/{case}/exhibits/{exhibit}/report"]["get"], &report); err != nil {
+		t.Fatal(err)
+	}
+	if got := report.Responses["200"].Content["application/json"].Schema.Properties.FormatVersion.Enum; !cmp.Equal(got, []int{wire.FormatVersion}) {
+		t.Errorf("exhibit report format_version %v, want [%d]", got, wire.FormatVersion)
 	}
 }

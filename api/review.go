@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"path"
@@ -13,7 +12,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/winnow-forensics/winnow/triage"
-	"github.com/winnow-forensics/winnow/triage/setfile"
+	"github.com/winnow-forensics/winnow/triage/review"
+	"github.com/winnow-forensics/winnow/triage/wire"
 )
 
 // ReviewConfig configures the review queue and the web UI. Zero fields
@@ -573,7 +573,7 @@ func (s *Server) handleReviewItem(c *gin.Context) {
 // KnownJSON is the hash-set entry a match points at, for showing beside
 // the item: what the set says of the known content, never its pixels.
 type KnownJSON struct {
-	MatchJSON
+	wire.Match
 	Name    string            `json:"name,omitempty"`
 	Size    int64             `json:"size,omitempty"`
 	Label   string            `json:"label,omitempty"`
@@ -590,7 +590,7 @@ type KnownJSON struct {
 func (s *Server) knownEntries(ctx context.Context, ms []triage.MatchRecord) []KnownJSON {
 	out := []KnownJSON{}
 	for _, m := range ms[:min(len(ms), 10)] {
-		k := KnownJSON{MatchJSON: matchJSON(m.Match)}
+		k := KnownJSON{Match: wire.MatchOf(m.Match)}
 		st, err := s.cfg.Sets.Set(ctx, m.Set)
 		var es []triage.Entry
 		if err == nil {
@@ -649,28 +649,13 @@ func (s *Server) handleLocalSet(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"name": s.cfg.Review.LocalSet, "entries": st.Entries, "versions": nonNil(vs)})
 }
 
-// ensureLocalSet makes the local hash set exist: an empty compiled set
-// file (the same bytes every time, so every server stores the same
-// object) and its row, ready for promotions. Workers load it like any
-// pushed set and pick up the promoted entries as they are added.
+// ensureLocalSet makes the local hash set exist (review.EnsureLocalSet),
+// once per process.
 func (s *Server) ensureLocalSet(ctx context.Context) error {
 	if s.localSet.Load() {
 		return nil
 	}
-	name := s.cfg.Review.LocalSet
-	b := setfile.NewBuilder(triage.SetMeta{Name: name, Version: "local", Kind: triage.SetKindAlert,
-		Description: "content confirmed in Winnow's review queue", Created: time.Unix(0, 0).UTC()})
-	var buf bytes.Buffer
-	if _, err := b.WriteTo(&buf); err != nil {
-		return err
-	}
-	info, err := s.cfg.SetFiles.Put(ctx, bytes.NewReader(buf.Bytes()), int64(buf.Len()), triage.SHA256{})
-	if err != nil {
-		return err
-	}
-	st := triage.StoredSet{Name: name, Version: "local", Kind: triage.SetKindAlert, Description: "content confirmed in review",
-		SHA256: info.SHA256, Size: info.Size}
-	if err := s.cfg.Reviews.EnsureLocalSet(ctx, &st); err != nil {
+	if err := review.EnsureLocalSet(ctx, s.cfg.SetFiles, s.cfg.Reviews, s.cfg.Review.LocalSet); err != nil {
 		return err
 	}
 	s.localSet.Store(true)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/hashing"
+	"github.com/winnow-forensics/winnow/triage/upload"
 )
 
 // Enqueuer hands work to the workers. The database row is always committed
@@ -102,6 +103,8 @@ type Server struct {
 	// throttle and loginSem bound password guessing and argon2's memory.
 	throttle loginThrottle
 	loginSem chan struct{}
+	// uploads records received files.
+	uploads *upload.Receiver
 	// localSet is set once the local hash set exists.
 	localSet atomic.Bool
 	// scoredAt is when the group priorities were last brought up to date
@@ -173,6 +176,7 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "api"), loginSem: make(chan struct{}, 2),
 		previewer: hashing.New(hashing.Options{Limits: hashing.Limits{DecodeMemory: 512 << 20}})}
 	s.metrics = newMetrics(cfg.Registry, cfg.States, cfg.Queue, cfg.Sets)
+	s.uploads = &upload.Receiver{Access: cfg.Access, Evidence: cfg.Evidence, Items: cfg.Items, Queue: cfg.Enqueuer}
 	e := gin.New()
 	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		// ReadServeConfig validated them; trust nobody rather than everybody.

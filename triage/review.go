@@ -3,7 +3,6 @@ package triage
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -12,12 +11,14 @@ import (
 // The review queue. New and variant media wait for a victim-identification
 // specialist in groups: identical content is stacked (one Member per
 // SHA-256, however many items carry it), and near-duplicates are clustered
-// into series by the same rules as winnow scan (Series, SeriesIndex). One
+// into series by the same rules as winnow scan (package series). One
 // reviewer at a time holds a group, with a lease that expires. Reviewers
-// vote on members; when enough independent votes agree (Tally) a member is
+// vote on members; when enough independent votes agree a member is
 // confirmed and its content promoted into the lab's local hash set, so the
 // next seizure holding it comes back known. Disagreements go to the
-// adjudication lane.
+// adjudication lane. The rules (admission, lanes, claims, counting votes,
+// adjudication, undo and overturn) are package review's; this file holds
+// the nouns.
 
 // Lane is one list of the review queue.
 type Lane string
@@ -161,41 +162,6 @@ type CaseNotes struct {
 	Notes  string      `json:"notes,omitempty"`
 }
 
-// NotesByCase merges the free text of votes per case, in the order the
-// cases first appear: the union of flags and tags, the first non-empty
-// series, and the notes joined in vote order. Votes without text, or
-// without a case, add nothing: free text never leaves its case.
-func NotesByCase(votes []Vote) []CaseNotes {
-	var out []CaseNotes
-	for _, v := range votes {
-		if v.CaseID == 0 || !v.HasText() {
-			continue
-		}
-		k := slices.IndexFunc(out, func(n CaseNotes) bool { return n.CaseID == v.CaseID })
-		if k < 0 {
-			k = len(out)
-			out = append(out, CaseNotes{CaseID: v.CaseID, Case: v.Case})
-		}
-		n := &out[k]
-		n.Flags = n.Flags.Or(v.Flags)
-		for _, t := range v.Tags {
-			if !slices.Contains(n.Tags, t) {
-				n.Tags = append(n.Tags, t)
-			}
-		}
-		if n.Series == "" {
-			n.Series = v.Series
-		}
-		if v.Notes != "" {
-			if n.Notes != "" {
-				n.Notes += "\n---\n"
-			}
-			n.Notes += v.Notes
-		}
-	}
-	return out
-}
-
 // ReviewDecision is the outcome of review for one member: the confirmed
 // category, with the reviewers it rests on. Only the category crosses
 // cases (into the local hash set); what reviewers wrote stays with the
@@ -238,62 +204,13 @@ func ValidateReason(reason string) error {
 	return nil
 }
 
-// Outcome is what a member's votes add up to.
+// Outcome is what a member's votes add up to (review.Tally).
 type Outcome struct {
 	Status MemberStatus
 	// Decision is set when Status is MemberConfirmed.
 	Decision ReviewDecision
 	// Needed is how many more votes are needed (pending only).
 	Needed int
-}
-
-// Tally adds up a member's votes when required independent votes are
-// needed to confirm it (required < 1 counts as 1). Any two votes with
-// different categories send the member to adjudication at once (waiting
-// for more votes cannot make them agree). When required votes agree, the
-// member is confirmed with the category they agree on; their free text
-// is merged per case (NotesByCase). Votes of the same reviewer beyond the
-// first are ignored (the store refuses them anyway). No votes at all
-// leave the member pending, as after every vote on it was undone.
-func Tally(votes []Vote, required int) Outcome {
-	required = max(required, 1)
-	seen := map[int64]bool{}
-	var vs []Vote
-	for _, v := range votes {
-		if !seen[v.ReviewerID] {
-			seen[v.ReviewerID] = true
-			vs = append(vs, v)
-		}
-	}
-	for _, v := range vs[min(1, len(vs)):] {
-		if v.Category != vs[0].Category {
-			return Outcome{Status: MemberAdjudication}
-		}
-	}
-	if len(vs) < required {
-		return Outcome{Status: MemberPending, Needed: required - len(vs)}
-	}
-	d := ReviewDecision{Category: vs[0].Category, SHA256: vs[0].SHA256, Notes: NotesByCase(vs)}
-	for _, v := range vs {
-		d.Reviewers = append(d.Reviewers, v.Reviewer)
-		d.DecidedAt = v.At
-	}
-	return Outcome{Status: MemberConfirmed, Decision: d}
-}
-
-// Adjudicate is the decision of an adjudicator on a member whose votes
-// disagree: the adjudicator's vote decides the category; the reviewers
-// who voted are kept in the provenance, and the free text of every vote,
-// the adjudicator's included, stays with its case.
-func Adjudicate(votes []Vote, by Vote) ReviewDecision {
-	d := ReviewDecision{SHA256: by.SHA256, Category: by.Category, Adjudicator: by.Reviewer, DecidedAt: by.At,
-		Notes: NotesByCase(append(slices.Clone(votes), by))}
-	for _, v := range votes {
-		if !slices.Contains(d.Reviewers, v.Reviewer) {
-			d.Reviewers = append(d.Reviewers, v.Reviewer)
-		}
-	}
-	return d
 }
 
 // CategoryKeys maps the keys a reviewer presses to the categories of one

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"runtime"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -28,7 +29,7 @@ import (
 type Config struct {
 	Logger      *slog.Logger
 	Redis       RedisConfig
-	Concurrency int // tasks at once (0: 2)
+	Concurrency int // tasks at once (0: DefaultConcurrency of the machine's cores)
 	Items       triage.ItemStore
 	Sets        triage.SetStore
 	Evidence    triage.EvidenceFetcher
@@ -45,24 +46,24 @@ type Config struct {
 	EXIF    EXIF
 	// Lease is how long a claimed item stays processing without a sign of
 	// life from its worker, which renews it every Lease/3 while it works
-	// on the item; after that the reconciler enqueues it again (0: 45 s).
+	// on the item; after that the reconciler enqueues it again (0: DefaultLease).
 	Lease time.Duration
-	// SyncEvery is how often hash-set changes are picked up (0: 2 s).
+	// SyncEvery is how often hash-set changes are picked up (0: DefaultSyncEvery).
 	SyncEvery time.Duration
-	// ReconcileEvery is how often items:reconcile is queued (0: 15 s), and
-	// Grace how old a received item must be to count as stuck (0: 30 s).
+	// ReconcileEvery is how often items:reconcile is queued (0: DefaultReconcileEvery), and
+	// Grace how old a received item must be to count as stuck (0: DefaultGrace).
 	ReconcileEvery time.Duration
 	Grace          time.Duration
 	// Sweeper and Orphans collect stored contents that no item refers to
 	// (an upload whose item was never recorded) once they are older than
-	// OrphanGrace (0: 24 h), every SweepEvery (0: 1 h); see SweepOrphans.
+	// OrphanGrace (0: DefaultOrphanGrace), every SweepEvery (0: DefaultSweepEvery); see SweepOrphans.
 	// A nil Sweeper collects nothing.
 	Sweeper     triage.EvidenceSweeper
 	Orphans     triage.OrphanStore
 	OrphanGrace time.Duration
 	SweepEvery  time.Duration
 	// BufferBytes: items up to this size are read into memory and get EXIF
-	// and a thumbnail; larger ones are streamed (0: 64 MiB).
+	// and a thumbnail; larger ones are streamed (0: DefaultBufferBytes).
 	BufferBytes int64
 	// Members stores the members of uploaded containers as evidence: with
 	// it a container of one of the Containers kinds is expanded into child
@@ -99,28 +100,28 @@ func New(cfg Config) *Worker {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = 2
+		cfg.Concurrency = DefaultConcurrency(runtime.NumCPU())
 	}
 	if cfg.Lease <= 0 {
 		cfg.Lease = DefaultLease
 	}
 	if cfg.SyncEvery <= 0 {
-		cfg.SyncEvery = 2 * time.Second
+		cfg.SyncEvery = DefaultSyncEvery
 	}
 	if cfg.ReconcileEvery <= 0 {
-		cfg.ReconcileEvery = 15 * time.Second
+		cfg.ReconcileEvery = DefaultReconcileEvery
 	}
 	if cfg.Grace <= 0 {
-		cfg.Grace = 30 * time.Second
+		cfg.Grace = DefaultGrace
 	}
 	if cfg.OrphanGrace <= 0 {
-		cfg.OrphanGrace = 24 * time.Hour
+		cfg.OrphanGrace = DefaultOrphanGrace
 	}
 	if cfg.SweepEvery <= 0 {
-		cfg.SweepEvery = time.Hour
+		cfg.SweepEvery = DefaultSweepEvery
 	}
 	if cfg.BufferBytes <= 0 {
-		cfg.BufferBytes = 64 << 20
+		cfg.BufferBytes = DefaultBufferBytes
 	}
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
@@ -351,10 +352,25 @@ func (w *Worker) handleAnalyze(ctx context.Context, t *asynq.Task) error {
 	return nil
 }
 
-// DefaultLease is how long an item stays claimed without its worker
-// renewing the claim: a dead worker's items go back to the queue within
-// about DefaultLease plus the reconciler's period.
-const DefaultLease = 45 * time.Second
+// The defaults of Config's zero fields, written once: New applies them
+// and winnow worker's environment variables start from them.
+const (
+	// DefaultLease is how long an item stays claimed without its worker
+	// renewing the claim: a dead worker's items go back to the queue
+	// within about DefaultLease plus the reconciler's period.
+	DefaultLease          = 45 * time.Second
+	DefaultSyncEvery      = 2 * time.Second
+	DefaultReconcileEvery = 15 * time.Second
+	DefaultGrace          = 30 * time.Second
+	DefaultBufferBytes    = 64 << 20
+	DefaultOrphanGrace    = 24 * time.Hour
+	DefaultSweepEvery     = time.Hour
+)
+
+// DefaultConcurrency is how many tasks a worker runs at once on a machine
+// with cores CPU cores: two per core, since a task spends much of its
+// time waiting for MinIO and PostgreSQL.
+func DefaultConcurrency(cores int) int { return 2 * max(cores, 1) }
 
 var errTakenOver = errors.New("the item was claimed by another attempt")
 

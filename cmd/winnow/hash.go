@@ -17,6 +17,7 @@ import (
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/hashing"
 	"github.com/winnow-forensics/winnow/triage/pipeline"
+	"github.com/winnow-forensics/winnow/triage/report"
 )
 
 const hashDescription = `
@@ -271,7 +272,7 @@ func hashPaths(ctx context.Context, e *env, cfg hashConfig, paths []string) erro
 			el := time.Since(start).Seconds()
 			n, b := st.files.Load(), st.bytes.Load()
 			return fmt.Sprintf("%d files, %s, %.1f files/s, %.1f MB/s, %d errors",
-				n, humanBytes(b), float64(n)/el, float64(b)/1e6/el, st.errors.Load())
+				n, report.HumanBytes(b), float64(n)/el, float64(b)/1e6/el, st.errors.Load())
 		})
 	}
 
@@ -319,7 +320,7 @@ func printHashStats(w io.Writer, st *hashStats, cfg hashConfig, h *hashing.Hashe
 	n, b := st.files.Load(), st.bytes.Load()
 	sec := el.Seconds()
 	fmt.Fprintf(w, "winnow hash: %d files (%d images hashed perceptually, %d with errors), %s in %.2f s\n",
-		n, st.images.Load(), st.errors.Load(), humanBytes(b), sec)
+		n, st.images.Load(), st.errors.Load(), report.HumanBytes(b), sec)
 	fmt.Fprintf(w, "  throughput: %.1f files/s, %.1f MB/s with %d workers (%.1f files/s per worker)\n",
 		float64(n)/sec, float64(b)/1e6/sec, cfg.workers, float64(n)/sec/float64(cfg.workers))
 	t := st.times
@@ -333,16 +334,4 @@ func printHashStats(w io.Writer, st *hashStats, cfg hashConfig, h *hashing.Hashe
 		sort.Strings(ds)
 		fmt.Fprintf(w, "  decoders: %s; algorithms: %s\n", strings.Join(ds, ", "), cfg.algos)
 	}
-}
-
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1e9:
-		return fmt.Sprintf("%.2f GB", float64(n)/1e9)
-	case n >= 1e6:
-		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
-	case n >= 1e3:
-		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
-	}
-	return fmt.Sprintf("%d B", n)
 }

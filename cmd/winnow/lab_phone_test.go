@@ -61,7 +61,7 @@ func TestLabPhoneExtraction(t *testing.T) {
 		t.Errorf("IMG_0002 (content): %+v origin %+v", it, it.Origin)
 	}
 	it = byInner["private/var/mobile/Media/DCIM/100APPLE/IMG_0001.JPG"]
-	if it.ParentID != top.ID || it.Verdict != "known" || it.Origin == nil || !it.Origin.DigestOnly || !it.Origin.Deleted || it.SHA256 != hex.EncodeToString(sum[:]) {
+	if it.ParentID != top.ID || it.Verdict != "known" || it.Origin == nil || !it.Origin.DigestOnly || !it.Origin.Deleted || string(it.SHA256) != hex.EncodeToString(sum[:]) {
 		t.Errorf("IMG_0001 (digest only): %+v origin %+v", it, it.Origin)
 	}
 }

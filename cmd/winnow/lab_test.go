@@ -318,10 +318,10 @@ func TestLabEndToEnd(t *testing.T) {
 		}
 		fp := h.HashBytes(context.Background(), b)
 		dec := matching.DefaultRules().Decide(&fp, m.Match(&fp))
-		if it.Verdict != dec.Verdict || it.SHA256 != fp.SHA256.String() || it.MD5 != fp.MD5.String() {
+		if it.Verdict != dec.Verdict || string(it.SHA256) != fp.SHA256.String() || string(it.MD5) != fp.MD5.String() {
 			t.Errorf("%s: lab says %s (%s), engine says %s (%s)", key, it.Verdict, it.SHA256, dec.Verdict, fp.SHA256)
 		}
-		if fp.Perceptual && (it.PDQ != fp.PDQ.String() || it.PHash != fp.PHash.String()) {
+		if fp.Perceptual && (string(it.PDQ) != fp.PDQ.String() || string(it.PHash) != fp.PHash.String()) {
 			t.Errorf("%s: perceptual hashes differ from the engine's", it.Path)
 		}
 		var detail api.ItemJSON
@@ -485,7 +485,7 @@ func TestLabDamagedEvidence(t *testing.T) {
 	}
 	var page struct{ Items []api.ItemJSON }
 	l.call(t, "", "GET", "/api/v1/cases/d/exhibits/second/items", nil, &page)
-	if len(page.Items) != 1 || page.Items[0].State != triage.StateFailed || !strings.Contains(page.Items[0].Error, "re-acquired") || page.Items[0].PDQ != "" {
+	if len(page.Items) != 1 || page.Items[0].State != triage.StateFailed || !strings.Contains(string(page.Items[0].Error), "re-acquired") || page.Items[0].PDQ != "" {
 		t.Errorf("item from damaged evidence = %+v", page.Items)
 	}
 }
@@ -510,7 +510,7 @@ func TestLabArchiveLimits(t *testing.T) {
 	got := map[string]string{}
 	for _, it := range page.Items {
 		got[it.InnerPath] = string(it.Verdict)
-		if it.InnerPath == "" && !strings.Contains(it.Error, "inner.zip") {
+		if it.InnerPath == "" && !strings.Contains(string(it.Error), "inner.zip") {
 			t.Errorf("outer archive's error %q does not name the archive it did not expand", it.Error)
 		}
 	}

@@ -89,7 +89,7 @@ func TestLabAPI(t *testing.T) {
 	}
 	// Recording stored content without sending it.
 	var rec api.ItemJSON
-	if st := l.call(t, sub, "PUT", "/api/v1/cases/c1/exhibits/e1/items?path=copy.jpg&sha256="+it1.SHA256, nil, &rec); st != 201 || rec.SHA256 != it1.SHA256 || rec.MD5 != it1.MD5 {
+	if st := l.call(t, sub, "PUT", "/api/v1/cases/c1/exhibits/e1/items?path=copy.jpg&sha256="+string(it1.SHA256), nil, &rec); st != 201 || rec.SHA256 != it1.SHA256 || rec.MD5 != it1.MD5 {
 		t.Errorf("PUT by sha256: %d %+v", st, rec)
 	}
 

@@ -274,14 +274,14 @@ func ReadServeConfig(getenv func(string) string) (ServeConfig, error) {
 func ReadWorkerConfig(getenv func(string) string, cores int) (WorkerConfig, error) {
 	r := &envReader{get: getenv}
 	c := WorkerConfig{LabConfig: readLabConfig(r)}
-	c.Concurrency = r.int("WINNOW_WORKER_CONCURRENCY", 2*cores, 1, 1024)
+	c.Concurrency = r.int("WINNOW_WORKER_CONCURRENCY", workers.DefaultConcurrency(cores), 1, 1024)
 	c.MetricsListen = r.str("WINNOW_WORKER_METRICS", "")
 	c.Lease = r.duration("WINNOW_WORKER_LEASE", workers.DefaultLease)
-	c.SyncEvery = r.duration("WINNOW_SET_SYNC_EVERY", 2*time.Second)
-	c.ReconcileEvery = r.duration("WINNOW_RECONCILE_EVERY", 15*time.Second)
-	c.Grace = r.duration("WINNOW_RECONCILE_GRACE", 30*time.Second)
-	c.OrphanGrace = r.duration("WINNOW_ORPHAN_GRACE", 24*time.Hour)
-	c.SweepEvery = r.duration("WINNOW_ORPHAN_SWEEP_EVERY", time.Hour)
+	c.SyncEvery = r.duration("WINNOW_SET_SYNC_EVERY", workers.DefaultSyncEvery)
+	c.ReconcileEvery = r.duration("WINNOW_RECONCILE_EVERY", workers.DefaultReconcileEvery)
+	c.Grace = r.duration("WINNOW_RECONCILE_GRACE", workers.DefaultGrace)
+	c.OrphanGrace = r.duration("WINNOW_ORPHAN_GRACE", workers.DefaultOrphanGrace)
+	c.SweepEvery = r.duration("WINNOW_ORPHAN_SWEEP_EVERY", workers.DefaultSweepEvery)
 	c.Exiftool = r.str("WINNOW_EXIFTOOL", "exiftool")
 	c.Archive = container.Limits{
 		MaxDepth:      r.int("WINNOW_ARCHIVE_MAX_DEPTH", container.DefaultLimits.MaxDepth, 1, 64),

@@ -81,7 +81,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		case param == "exhibit":
 			return "ex1"
 		case param == "sha256":
-			return it.SHA256
+			return string(it.SHA256)
 		case param == "path":
 			return "static/app.js"
 		case param == "user", param == "name" && strings.HasPrefix(path, "/api/v1/users/"):
@@ -218,14 +218,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 	// Content a user cannot see must be sent, not named.
 	out := tokens[triage.RoleExaminer][false]
 	l.call(t, out, "PUT", "/api/v1/cases/matrix-b/exhibits/x", nil, nil)
-	if st := l.call(t, out, "PUT", "/api/v1/cases/matrix-b/exhibits/x/items?path=c.jpg&sha256="+it.SHA256, nil, nil); st != 404 {
+	if st := l.call(t, out, "PUT", "/api/v1/cases/matrix-b/exhibits/x/items?path=c.jpg&sha256="+string(it.SHA256), nil, nil); st != 404 {
 		t.Errorf("recording another case's content by its SHA-256: %d, want 404", st)
 	}
-	if st := l.call(t, out, "PUT", "/api/v1/cases/matrix-b/exhibits/x/items?path=d.jpg&sha256="+it.SHA256, bytes.NewReader(jpg[:100]), nil); st != 400 {
+	if st := l.call(t, out, "PUT", "/api/v1/cases/matrix-b/exhibits/x/items?path=d.jpg&sha256="+string(it.SHA256), bytes.NewReader(jpg[:100]), nil); st != 400 {
 		t.Errorf("sending other content under that SHA-256: %d, want 400", st)
 	}
 	var cp api.ItemJSON
-	if st := l.call(t, out, "PUT", "/api/v1/cases/matrix-b/exhibits/x/items?path=c.jpg&sha256="+it.SHA256, bytes.NewReader(jpg), &cp); st != 201 || cp.SHA256 != it.SHA256 {
+	if st := l.call(t, out, "PUT", "/api/v1/cases/matrix-b/exhibits/x/items?path=c.jpg&sha256="+string(it.SHA256), bytes.NewReader(jpg), &cp); st != 201 || cp.SHA256 != it.SHA256 {
 		t.Errorf("sending that content: %d %+v", st, cp)
 	}
 	// Taking a user off a case takes effect at once (the membership cache

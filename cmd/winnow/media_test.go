@@ -76,7 +76,7 @@ func TestScanMedia(t *testing.T) {
 			t.Errorf("%s: not in the report", tt.path)
 			continue
 		}
-		if it.Verdict != tt.verdict || !strings.Contains(it.Reason, tt.reason) {
+		if string(it.Verdict) != tt.verdict || !strings.Contains(it.Reason, tt.reason) {
 			t.Errorf("%s: %s (%s), want %s (%s)", tt.path, it.Verdict, it.Reason, tt.verdict, tt.reason)
 		}
 	}

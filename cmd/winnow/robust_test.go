@@ -488,7 +488,7 @@ func TestRobustHostileUploads(t *testing.T) {
 		if it.InnerPath != "" {
 			members = append(members, it.Path+"!/"+it.InnerPath+" raw "+it.RawName)
 		}
-		if it.Path == "hostile/bomb.zip" && it.InnerPath == "" && (it.Verdict != triage.VerdictError || !strings.Contains(it.Error, "zip bomb")) {
+		if it.Path == "hostile/bomb.zip" && it.InnerPath == "" && (it.Verdict != triage.VerdictError || !strings.Contains(string(it.Error), "zip bomb")) {
 			t.Errorf("zip bomb: verdict %s, error %q; want an error naming the bomb", it.Verdict, it.Error)
 		}
 		if it.Path == "hostile/truncated.jpg" && it.Verdict != triage.VerdictError {

@@ -283,7 +283,7 @@ func scan(ctx context.Context, e *env, cfg scanConfig, paths []string) error {
 
 	c := r.Counts.Verdicts
 	fmt.Fprintf(e.stderr, "winnow scan: %d items (%s): %d known, %d variant, %d ignorable, %d new in %d series, %d errors; %.1f s\n",
-		r.Counts.Items, humanBytes(r.Counts.Bytes), c["known"], c["variant"], c["ignorable"], c["new"], r.Counts.Groups, c["error"], finished.Sub(start).Seconds())
+		r.Counts.Items, report.HumanBytes(r.Counts.Bytes), c["known"], c["variant"], c["ignorable"], c["new"], r.Counts.Groups, c["error"], finished.Sub(start).Seconds())
 	if cfg.stats {
 		s.printStats(e.stderr, finished.Sub(start), groupTime, writeTime)
 	}
@@ -537,7 +537,7 @@ func (s *scanner) startProgress(e *env) func() {
 			p := s.engine.Progress()
 			done, total := p.Bytes, p.BytesTotal
 			line := fmt.Sprintf("%s %d/%s files, %s, %.1f MB/s, %d items, %d errors",
-				progressBar(done, total, 24), p.Files, totalFilesText(p), humanBytes(done),
+				progressBar(done, total, 24), p.Files, totalFilesText(p), report.HumanBytes(done),
 				float64(done)/1e6/el.Seconds(), p.Items, p.Errors)
 			if left := eta(done, total, el); left != "" {
 				line += ", ETA " + left
@@ -575,7 +575,7 @@ func (s *scanner) printStats(w io.Writer, el, group, write time.Duration) {
 	p := s.engine.Progress()
 	n, b := p.Items, p.ItemBytes
 	sec := el.Seconds()
-	fmt.Fprintf(w, "winnow scan: %d items (%d top-level files, %d archives expanded), %s in %.2f s\n", n, p.Files, p.Containers, humanBytes(b), sec)
+	fmt.Fprintf(w, "winnow scan: %d items (%d top-level files, %d archives expanded), %s in %.2f s\n", n, p.Files, p.Containers, report.HumanBytes(b), sec)
 	fmt.Fprintf(w, "  throughput: %.1f items/s, %.1f MB/s with %d workers\n", float64(n)/sec, float64(b)/1e6/sec, s.cfg.workers)
 	t := p.Times
 	fmt.Fprintf(w, "  stage time summed over workers: read %.2f s, digest %.2f s (concurrent with decode), decode %.2f s, perceptual hashes %.2f s, match+decide %.2f s\n",

@@ -62,12 +62,12 @@ func TestScanDiskImage(t *testing.T) {
 			t.Errorf("%s: not in the report", tt.inner)
 			continue
 		}
-		if it.Verdict != tt.verdict || it.Origin == nil || it.Origin.Deleted != tt.deleted || it.Origin.FS != "fat32" || it.Origin.Offset <= 0 {
+		if string(it.Verdict) != tt.verdict || it.Origin == nil || it.Origin.Deleted != tt.deleted || it.Origin.FS != "fat32" || it.Origin.Offset <= 0 {
 			t.Errorf("%s: verdict %s, origin %+v; want %s, deleted %v", tt.inner, it.Verdict, it.Origin, tt.verdict, tt.deleted)
 		}
 	}
 	img := byPath(r, "stick.E01")
-	if img == nil || img.Archive == nil || img.Archive.Format != "ewf disk image" || img.Error != nil {
+	if img == nil || img.Archive == nil || img.Archive.Format != "ewf disk image" || img.Error != "" {
 		t.Errorf("image item: %+v", img)
 	}
 	seg := byPath(r, "stick.E02")

@@ -46,7 +46,7 @@ func TestScanPhoneExtraction(t *testing.T) {
 		t.Errorf("IMG_0002 (content): %+v", it)
 	}
 	it = byPath(r, "phone.ufdr!/private/var/mobile/Media/DCIM/100APPLE/IMG_0001.JPG")
-	if it == nil || it.Verdict != "known" || it.Origin == nil || !it.Origin.DigestOnly || !it.Origin.Deleted || it.SHA256 == nil || *it.SHA256 != hex.EncodeToString(sum[:]) || it.MIME != "image/jpeg" {
+	if it == nil || it.Verdict != "known" || it.Origin == nil || !it.Origin.DigestOnly || !it.Origin.Deleted || it.SHA256 == "" || string(it.SHA256) != hex.EncodeToString(sum[:]) || it.MIME != "image/jpeg" {
 		t.Errorf("IMG_0001 (digest only): %+v", it)
 	} else if it.Origin != nil {
 		t.Logf("digest only: verdict %s (%s)", it.Verdict, it.Reason)

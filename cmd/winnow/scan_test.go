@@ -117,7 +117,7 @@ func TestScanDemo(t *testing.T) {
 			t.Errorf("%s: not in the report", tt.path)
 			continue
 		}
-		if it.Verdict != tt.verdict || it.Category != tt.category {
+		if string(it.Verdict) != tt.verdict || it.Category != tt.category {
 			t.Errorf("%s: verdict %s category %q (%s), want %s %q", tt.path, it.Verdict, it.Category, it.Reason, tt.verdict, tt.category)
 		}
 	}
@@ -308,8 +308,8 @@ func TestScanHostile(t *testing.T) {
 	r, _ := readReport(t, out)
 	errs := map[string]string{}
 	for _, it := range r.Items {
-		if it.Error != nil {
-			errs[strings.TrimPrefix(it.Path, in+"/")] = *it.Error
+		if it.Error != "" {
+			errs[strings.TrimPrefix(it.Path, in+"/")] = string(it.Error)
 		}
 	}
 	want := map[string]string{
@@ -324,7 +324,7 @@ func TestScanHostile(t *testing.T) {
 			t.Errorf("%s: error %q, want one mentioning %q (all errors: %v)", p, errs[p], w, errs)
 		}
 	}
-	if it := byPath(r, "bomb.zip!/ok.jpg"); it == nil || it.Error != nil {
+	if it := byPath(r, "bomb.zip!/ok.jpg"); it == nil || it.Error != "" {
 		t.Errorf("the good member of bomb.zip: %+v", it)
 	}
 	for _, p := range []string{"traversal.zip!/etc/evil.jpg", "traversal.zip!/Windows/x.jpg"} {
@@ -433,7 +433,7 @@ func TestScanRules(t *testing.T) {
 		{"Pictures/edited/flipped.jpg", "variant"},
 		{"DCIM/100DEMO/IMG_0001.jpg", "known"}, // exact digests are always known
 	} {
-		if it := byPath(r, tt.path); it == nil || it.Verdict != tt.verdict {
+		if it := byPath(r, tt.path); it == nil || string(it.Verdict) != tt.verdict {
 			t.Errorf("%s: %+v, want %s", tt.path, it, tt.verdict)
 		}
 	}

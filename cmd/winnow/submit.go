@@ -257,7 +257,7 @@ func runSubmit(ctx context.Context, e *env, args []string) error {
 			if it.InnerPath != "" {
 				p += "!/" + it.InnerPath
 			}
-			sum.FailedItems = append(sum.FailedItems, fileError{Path: p, Error: it.ErrorCode + ": " + it.Error})
+			sum.FailedItems = append(sum.FailedItems, fileError{Path: p, Error: it.ErrorCode + ": " + string(it.Error)})
 		}
 	}
 	for _, v := range triage.Verdicts {

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/review"
 )
 
 // Corrections of review decisions: a reviewer undoes their own decisions
@@ -73,13 +74,13 @@ func (s *Store) Undo(ctx context.Context, r triage.UndoRequest) (triage.UndoResu
 		}
 		chosen := all
 		if r.Members != nil {
-			if chosen, err = pick(all, r.Members, r.GroupID); err != nil {
+			if chosen, err = review.Pick(all, r.Members, r.GroupID); err != nil {
 				return err
 			}
 		}
 		ids := make([]int64, len(chosen))
 		for i, m := range chosen {
-			ids[i] = m.id
+			ids[i] = m.ID
 		}
 		mine, err := s.votesIn(ctx, tx, `v.member_id = ANY($1) AND v.reviewer_id = $2`, ids, v.UserID)
 		if err != nil {
@@ -89,7 +90,7 @@ func (s *Store) Undo(ctx context.Context, r triage.UndoRequest) (triage.UndoResu
 		for _, m := range chosen {
 			k := -1
 			for i, vt := range mine {
-				if vt.memberID == m.id && !vt.At.Before(since) {
+				if vt.memberID == m.ID && review.Undoable(vt.At, since) {
 					k = i
 				}
 			}
@@ -98,37 +99,34 @@ func (s *Store) Undo(ctx context.Context, r triage.UndoRequest) (triage.UndoResu
 			}
 			undone := mine[k]
 			if _, err := tx.Exec(ctx, `DELETE FROM review_votes WHERE member_id = $1 AND reviewer_id = $2 AND kind = $3`,
-				m.id, v.UserID, undone.kind); err != nil {
+				m.ID, v.UserID, undone.kind); err != nil {
 				return err
 			}
-			rest, err := s.votesIn(ctx, tx, `v.member_id = $1 AND $2`, m.id, true)
+			rest, err := s.votesIn(ctx, tx, `v.member_id = $1 AND $2`, m.ID, true)
 			if err != nil {
 				return err
 			}
-			dec, decided, err := decisionOf(ctx, tx, m.id)
+			dec, decided, err := decisionOf(ctx, tx, m.ID)
 			if err != nil {
 				return err
 			}
-			status := triage.MemberAdjudication
-			o := triage.Tally(plainVotes(rest), r.Required)
-			if undone.kind == "vote" {
-				if decided && dec.d.Adjudicator != "" {
-					return triage.Errorf(triage.ECONFLICT, "content %s was decided by adjudicator %s since your vote: ask them to overturn it", m.sha, dec.d.Adjudicator)
-				}
-				status = o.Status
+			u, err := review.AfterUndo(m.SHA256, undone.kind == "adjudication", plainVotes(rest), r.Required, decided, dec.d.Adjudicator)
+			if err != nil {
+				return err
 			}
-			out := triage.MemberOutcome{MemberID: m.id, SHA256: m.sha, Status: status, Needed: o.Needed, Entry: -1}
-			if decided && status != triage.MemberConfirmed {
+			status := u.Outcome.Status
+			out := triage.MemberOutcome{MemberID: m.ID, SHA256: m.SHA256, Status: status, Needed: u.Outcome.Needed, Entry: -1}
+			if u.Withdraw {
 				w, err := withdrawOf(ctx, tx, dec, r.LocalSet, "undone by "+v.Name)
 				if err != nil {
 					return err
 				}
 				ws = append(ws, w...)
-				if _, err := tx.Exec(ctx, `DELETE FROM review_decisions WHERE member_id = $1`, m.id); err != nil {
+				if _, err := tx.Exec(ctx, `DELETE FROM review_decisions WHERE member_id = $1`, m.ID); err != nil {
 					return err
 				}
 			}
-			if _, err := tx.Exec(ctx, `UPDATE review_members SET status = $2 WHERE id = $1`, m.id, string(status)); err != nil {
+			if _, err := tx.Exec(ctx, `UPDATE review_members SET status = $2 WHERE id = $1`, m.ID, string(status)); err != nil {
 				return err
 			}
 			res.Outcomes = append(res.Outcomes, out)
@@ -162,13 +160,7 @@ func (s *Store) Undo(ctx context.Context, r triage.UndoRequest) (triage.UndoResu
 func (s *Store) Overturn(ctx context.Context, r triage.OverturnRequest) (triage.OverturnResult, error) {
 	res := triage.OverturnResult{MemberID: r.MemberID, Category: r.Category.String(), Withdrawn: -1}
 	v := triage.ViewerOf(r.Adjudicator)
-	if !v.Adjudicator {
-		return res, triage.Errorf(triage.EFORBIDDEN, "only adjudicators and administrators overturn decisions")
-	}
-	if r.Category.IsZero() {
-		return res, triage.Errorf(triage.EINVALID, "an overturn needs the new category")
-	}
-	if err := triage.ValidateReason(r.Reason); err != nil {
+	if err := review.CheckOverturn(v, r.Category, r.Reason); err != nil {
 		return res, err
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -187,11 +179,8 @@ func (s *Store) Overturn(ctx context.Context, r triage.OverturnRequest) (triage.
 		if err != nil {
 			return err
 		}
-		if status != string(triage.MemberConfirmed) || !decided {
-			return triage.Errorf(triage.ECONFLICT, "content %s is %s: only a confirmed decision can be overturned", res.SHA256, status)
-		}
-		if dec.d.Category == r.Category {
-			return triage.Errorf(triage.ECONFLICT, "content %s is already %s", res.SHA256, r.Category)
+		if err := review.CanOverturn(res.SHA256, triage.MemberStatus(status), decided, dec.d.Category, r.Category); err != nil {
+			return err
 		}
 		res.Previous = dec.d.Category.String()
 		ws, err := withdrawOf(ctx, tx, dec, r.LocalSet, "overturned by "+v.Name+": "+r.Reason)

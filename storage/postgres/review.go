@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/review"
 	"github.com/winnow-forensics/winnow/triage/series"
 )
 
@@ -117,11 +118,11 @@ func (s *Store) seriesIndex(ctx context.Context, tx pgx.Tx) (*series.Index, erro
 // the content is already in review, else a new member in the group of the
 // members it links to (merging their groups), or in a new group.
 func (s *Store) groupForReview(ctx context.Context, tx pgx.Tx, itemID int64, verdict triage.Verdict, r triage.ItemResult) error {
-	fp := r.Fingerprint
-	if fp == nil || (verdict != triage.VerdictNew && verdict != triage.VerdictVariant) ||
-		(fp.Type.Kind != triage.KindImage && fp.Type.Kind != triage.KindVideo) {
+	adm, ok := review.Admit(verdict, r)
+	if !ok {
 		return nil
 	}
+	fp := r.Fingerprint
 	var caseID, exhibitID, size int64
 	var itemPath, innerPath string
 	if err := tx.QueryRow(ctx, `SELECT e.case_id, i.exhibit_id, i.path, i.inner_path, i.size FROM items i JOIN exhibits e ON e.id = i.exhibit_id WHERE i.id = $1`,
@@ -161,25 +162,17 @@ func (s *Store) groupForReview(ctx context.Context, tx pgx.Tx, itemID int64, ver
 			return err
 		}
 	}
-	switch {
-	case len(groups) == 0:
+	groupID, others := review.Merge(groups)
+	if groupID == 0 {
 		if err := tx.QueryRow(ctx, `INSERT INTO review_groups (created_at, updated_at) VALUES ($1, $1) RETURNING id`, now).Scan(&groupID); err != nil {
 			return err
 		}
-	default:
-		groupID = groups[0]
-		if err := s.mergeGroups(ctx, tx, groupID, groups[1:], now); err != nil {
-			return err
-		}
+	} else if err := s.mergeGroups(ctx, tx, groupID, others, now); err != nil {
+		return err
 	}
-	lane, suggested := triage.LaneNew, ""
-	if verdict == triage.VerdictVariant {
-		lane, suggested = triage.LaneVariant, r.Decision.Category.String()
-	}
-	camera, gps, captured := triage.EXIFFeatures(r.EXIF)
 	var capturedAt *time.Time
-	if !captured.IsZero() {
-		capturedAt = &captured
+	if !adm.Captured.IsZero() {
+		capturedAt = &adm.Captured
 	}
 	var pdq []byte
 	var phash *int64
@@ -192,20 +185,12 @@ func (s *Store) groupForReview(ctx context.Context, tx pgx.Tx, itemID int64, ver
 	for _, f := range g.Frames {
 		frames = append(frames, f[:]...)
 	}
-	serial := r.EXIF["SerialNumber"]
-	if serial == "" {
-		serial = r.EXIF["InternalSerialNumber"]
-	}
-	sortPath := itemPath
-	if innerPath != "" {
-		sortPath += "/" + innerPath
-	}
 	if err := tx.QueryRow(ctx, `INSERT INTO review_members (group_id, sha256, lane, suggested, kind, perceptual, pdq8, pdq_quality, phash,
 			width, height, camera_original, gps, captured_at, created_at, size, make, model, serial, device, sort_path, frames)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING id`,
-		groupID, fp.SHA256[:], string(lane), suggested, fp.Type.Kind.String(), fp.Perceptual, pdq, fp.PDQQuality, phash,
-		fp.Width, fp.Height, camera, gps, capturedAt, now, size, r.EXIF["Make"], r.EXIF["Model"], serial,
-		triage.DeviceKey(r.EXIF), sortPath, frames).Scan(&memberID); err != nil {
+		groupID, fp.SHA256[:], string(adm.Lane), adm.Suggested.String(), fp.Type.Kind.String(), fp.Perceptual, pdq, fp.PDQQuality, phash,
+		fp.Width, fp.Height, adm.CameraOriginal, adm.GPS, capturedAt, now, size, adm.Make, adm.Model, adm.Serial,
+		adm.Device, review.SortPath(itemPath, innerPath), frames).Scan(&memberID); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO review_items (item_id, member_id, case_id, exhibit_id, path, inner_path) VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -280,16 +265,7 @@ func (s *Store) queue(ctx context.Context, v triage.Viewer, ids []int64) ([]tria
 			g.ClaimedBy = ""
 		}
 		g.Pending = pendNew + pendVar
-		g.Lanes = []triage.Lane{}
-		if pendNew > 0 {
-			g.Lanes = append(g.Lanes, triage.LaneNew)
-		}
-		if pendVar > 0 {
-			g.Lanes = append(g.Lanes, triage.LaneVariant)
-		}
-		if g.Adjudication > 0 && v.Adjudicator {
-			g.Lanes = append(g.Lanes, triage.LaneAdjudication)
-		}
+		g.Lanes = review.Lanes(pendNew, pendVar, g.Adjudication, v.Adjudicator)
 		return g, err
 	})
 }
@@ -561,7 +537,7 @@ func (s *Store) decisions(ctx context.Context, ids []int64, keep func(caseID int
 		}
 	}
 	for id, d := range out {
-		d.Notes = triage.NotesByCase(byMember[id])
+		d.Notes = review.NotesByCase(byMember[id])
 		out[id] = d
 	}
 	return out, nil
@@ -679,15 +655,9 @@ func (s *Store) MemberVotes(ctx context.Context, v triage.Viewer, memberID int64
 	return out, nil
 }
 
-type decideMember struct {
-	id     int64
-	sha    triage.SHA256
-	status triage.MemberStatus
-}
-
 // holdGroup locks a live group for a decision or an undo and checks that
 // the viewer holds it, or, with claim, claims it for them when no one
-// holds it. It returns when the viewer's claim began.
+// holds it (review.Hold). It returns when the viewer's claim began.
 func (s *Store) holdGroup(ctx context.Context, tx pgx.Tx, v triage.Viewer, groupID int64, claim bool, lease time.Duration, now time.Time) (time.Time, error) {
 	var claimedBy *int64
 	var until, since *time.Time
@@ -699,100 +669,77 @@ func (s *Store) holdGroup(ctx context.Context, tx pgx.Tx, v triage.Viewer, group
 	} else if err != nil {
 		return time.Time{}, err
 	}
-	held := claimedBy != nil && until != nil && until.After(now)
-	if merged == nil && held && *claimedBy == v.UserID && since != nil {
-		return *since, nil
+	st := review.ClaimState{Merged: merged != nil}
+	if claimedBy != nil && until != nil {
+		st.ClaimedBy, st.Until = *claimedBy, *until
 	}
-	if merged == nil && !held && claim {
+	if since != nil {
+		st.Since = *since
+	}
+	switch review.Hold(st, v.UserID, claim, now) {
+	case review.Holding:
+		return st.Since, nil
+	case review.ClaimNow:
 		if lease <= 0 {
-			lease = 10 * time.Minute
+			lease = review.DefaultClaimLease
 		}
 		_, err := tx.Exec(ctx, `UPDATE review_groups SET claimed_by = $2, lease_expires = $3, claimed_at = $4, updated_at = $4 WHERE id = $1`,
 			groupID, v.UserID, now.Add(lease), now)
 		return now, err
-	}
-	if merged == nil && held && claim {
+	case review.HeldByOther:
 		return time.Time{}, fmt.Errorf("review group %d: %w", groupID, triage.ErrGroupClaimed)
 	}
 	return time.Time{}, s.notHolding(ctx, groupID)
 }
 
-// groupMembers locks and returns the members of a group the viewer may see.
-func groupMembers(ctx context.Context, tx pgx.Tx, v triage.Viewer, groupID int64) ([]decideMember, error) {
-	rows, err := tx.Query(ctx, `SELECT m.id, m.sha256, m.status FROM review_members m
+// groupMembers locks and returns the members of a group the viewer may
+// see, each with whether the viewer voted on it.
+func groupMembers(ctx context.Context, tx pgx.Tx, v triage.Viewer, groupID int64) ([]review.Member, error) {
+	rows, err := tx.Query(ctx, `SELECT m.id, m.sha256, m.status, `+myVote+` FROM review_members m
 		WHERE m.group_id = $3 AND EXISTS (SELECT 1 FROM review_items ri WHERE ri.member_id = m.id AND `+visible+`)
 		ORDER BY m.id FOR UPDATE OF m`, v.UserID, v.All, groupID)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (decideMember, error) {
-		var m decideMember
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (review.Member, error) {
+		var m review.Member
 		var sum []byte
 		var st string
-		err := row.Scan(&m.id, &sum, &st)
-		copy(m.sha[:], sum)
-		m.status = triage.MemberStatus(st)
+		err := row.Scan(&m.ID, &sum, &st, &m.Voted)
+		copy(m.SHA256[:], sum)
+		m.Status = triage.MemberStatus(st)
 		return m, err
 	})
 }
 
-// pick returns the members of all named by sums; ENOTFOUND for one that is
-// not there.
-func pick(all []decideMember, sums []triage.SHA256, groupID int64) ([]decideMember, error) {
-	var out []decideMember
-	for _, sum := range sums {
-		k := slices.IndexFunc(all, func(m decideMember) bool { return m.sha == sum })
-		if k < 0 {
-			return nil, triage.Errorf(triage.ENOTFOUND, "content %s is not a member of review group %d that you may see", sum, groupID)
-		}
-		out = append(out, all[k])
-	}
-	return out, nil
-}
-
 // textCase decides which case a vote's free text belongs to, for one
-// member: the named case, which must hold one of the member's items the
-// viewer may see, or else the one case that does.
-func textCase(ctx context.Context, tx pgx.Tx, v triage.Viewer, m decideMember, named string) (int64, string, error) {
+// member (review.TextCase), among the cases holding the member's items
+// that the viewer may see.
+func textCase(ctx context.Context, tx pgx.Tx, v triage.Viewer, m review.Member, named string) (review.CaseRef, error) {
 	rows, err := tx.Query(ctx, `SELECT DISTINCT c.id, c.name FROM review_items ri JOIN cases c ON c.id = ri.case_id
-		WHERE ri.member_id = $3 AND `+visible+` ORDER BY c.name`, v.UserID, v.All, m.id)
+		WHERE ri.member_id = $3 AND `+visible+` ORDER BY c.name`, v.UserID, v.All, m.ID)
 	if err != nil {
-		return 0, "", err
+		return review.CaseRef{}, err
 	}
-	type caseRow struct {
-		id   int64
-		name string
-	}
-	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (caseRow, error) {
-		var c caseRow
-		return c, r.Scan(&c.id, &c.name)
+	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (review.CaseRef, error) {
+		var c review.CaseRef
+		return c, r.Scan(&c.ID, &c.Name)
 	})
 	if err != nil {
-		return 0, "", err
+		return review.CaseRef{}, err
 	}
-	var names []string
-	for _, c := range cs {
-		if named != "" && c.name == named {
-			return c.id, c.name, nil
-		}
-		names = append(names, c.name)
-	}
-	switch {
-	case named != "":
-		return 0, "", triage.Errorf(triage.EINVALID, "content %s has no item in case %q that you may see: notes belong to the case they are written in", m.sha, named)
-	case len(cs) == 1:
-		return cs[0].id, cs[0].name, nil
-	}
-	return 0, "", triage.Errorf(triage.EINVALID, "content %s is in cases %s: say which case the series, flags, tags and notes belong to (\"case\")",
-		m.sha, strings.Join(names, ", "))
+	return review.TextCase(cs, named, m.SHA256)
 }
 
-// Decide implements triage.ReviewStore.
+// Decide implements triage.ReviewStore. Which members a decision covers,
+// whether each may be decided, which case its text belongs to and what
+// the votes add up to are package review's rules; Decide reads and writes
+// the rows.
 func (s *Store) Decide(ctx context.Context, r triage.DecideRequest) (triage.DecideResult, error) {
 	var res triage.DecideResult
 	v := triage.ViewerOf(r.Reviewer)
-	if r.Adjudicate && !v.Adjudicator {
-		return res, triage.Errorf(triage.EFORBIDDEN, "only adjudicators and administrators resolve disagreements")
+	if err := review.CanDecide(v, r.Adjudicate); err != nil {
+		return res, err
 	}
 	kind := "vote"
 	if r.Adjudicate {
@@ -808,44 +755,23 @@ func (s *Store) Decide(ctx context.Context, r triage.DecideRequest) (triage.Deci
 		if err != nil {
 			return err
 		}
-		var chosen []decideMember
-		if r.Members == nil {
-			for _, m := range all {
-				switch {
-				case r.Adjudicate && m.status == triage.MemberAdjudication:
-					chosen = append(chosen, m)
-				case !r.Adjudicate && m.status == triage.MemberPending:
-					var n int
-					if err := tx.QueryRow(ctx, `SELECT count(*) FROM review_votes WHERE member_id = $1 AND reviewer_id = $2 AND kind = 'vote'`,
-						m.id, v.UserID).Scan(&n); err != nil {
-						return err
-					}
-					if n == 0 {
-						chosen = append(chosen, m)
-					}
-				}
-			}
-		} else if chosen, err = pick(all, r.Members, r.GroupID); err != nil {
+		chosen, err := review.Choose(all, r.Members, r.Adjudicate, r.GroupID)
+		if err != nil {
 			return err
-		}
-		if len(chosen) == 0 {
-			return triage.Errorf(triage.ECONFLICT, "nothing in review group %d is waiting for this decision", r.GroupID)
 		}
 		var confirmed []confirmedMember
 		for _, m := range chosen {
 			vote := r.Vote
-			vote.ReviewerID, vote.Reviewer, vote.At, vote.SHA256 = v.UserID, v.Name, now, m.sha
+			vote.ReviewerID, vote.Reviewer, vote.At, vote.SHA256 = v.UserID, v.Name, now, m.SHA256
 			if vote.HasText() {
-				if vote.CaseID, vote.Case, err = textCase(ctx, tx, v, m, r.Case); err != nil {
+				c, err := textCase(ctx, tx, v, m, r.Case)
+				if err != nil {
 					return err
 				}
+				vote.CaseID, vote.Case = c.ID, c.Name
 			}
-			out := triage.MemberOutcome{MemberID: m.id, SHA256: m.sha, Status: m.status, Entry: -1}
-			switch {
-			case r.Adjudicate && m.status != triage.MemberAdjudication:
-				return triage.Errorf(triage.ECONFLICT, "content %s is %s, not in adjudication", m.sha, m.status)
-			case !r.Adjudicate && m.status != triage.MemberPending:
-				return triage.Errorf(triage.ECONFLICT, "content %s is already %s: an adjudicator can overturn a confirmed decision", m.sha, m.status)
+			if err := review.Decidable(m, r.Adjudicate); err != nil {
+				return err
 			}
 			var caseID *int64
 			if vote.CaseID != 0 {
@@ -853,31 +779,25 @@ func (s *Store) Decide(ctx context.Context, r triage.DecideRequest) (triage.Deci
 			}
 			tag, err := tx.Exec(ctx, `INSERT INTO review_votes (member_id, reviewer_id, kind, category, case_id, series, flags, tags, notes, at)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
-				m.id, v.UserID, kind, vote.Category.String(), caseID, vote.Series, vote.Flags, nonNilTags(vote.Tags), vote.Notes, now)
+				m.ID, v.UserID, kind, vote.Category.String(), caseID, vote.Series, vote.Flags, nonNilTags(vote.Tags), vote.Notes, now)
 			if err != nil {
 				return err
 			}
 			if tag.RowsAffected() == 0 {
-				return triage.Errorf(triage.ECONFLICT, "you have already decided on content %s: undo your decision first (while you hold the group)", m.sha)
+				return triage.Errorf(triage.ECONFLICT, "you have already decided on content %s: undo your decision first (while you hold the group)", m.SHA256)
 			}
-			votes, err := s.votesIn(ctx, tx, `v.member_id = $1 AND $2`, m.id, true)
+			votes, err := s.votesIn(ctx, tx, `v.member_id = $1 AND $2`, m.ID, true)
 			if err != nil {
 				return err
 			}
-			if r.Adjudicate {
-				d := triage.Adjudicate(plainVotes(votes), vote)
-				confirmed = append(confirmed, confirmedMember{m.id, m.sha, d})
-				out.Status = triage.MemberConfirmed
-			} else {
-				o := triage.Tally(plainVotes(votes), r.Required)
-				out.Status, out.Needed = o.Status, o.Needed
-				switch o.Status {
-				case triage.MemberConfirmed:
-					confirmed = append(confirmed, confirmedMember{m.id, m.sha, o.Decision})
-				case triage.MemberAdjudication:
-					if _, err := tx.Exec(ctx, `UPDATE review_members SET status = 'adjudication' WHERE id = $1`, m.id); err != nil {
-						return err
-					}
+			o := review.Count(plainVotes(votes), vote, r.Adjudicate, r.Required)
+			out := triage.MemberOutcome{MemberID: m.ID, SHA256: m.SHA256, Status: o.Status, Needed: o.Needed, Entry: -1}
+			switch o.Status {
+			case triage.MemberConfirmed:
+				confirmed = append(confirmed, confirmedMember{m.ID, m.SHA256, o.Decision})
+			case triage.MemberAdjudication:
+				if _, err := tx.Exec(ctx, `UPDATE review_members SET status = 'adjudication' WHERE id = $1`, m.ID); err != nil {
+					return err
 				}
 			}
 			res.Outcomes = append(res.Outcomes, out)

@@ -67,7 +67,7 @@ func (b *Builder) Len() int {
 // archives, unknown data) are listed, not grouped.
 func Clusters(it *Item) bool {
 	media := it.Kind == triage.KindImage.String() || it.Kind == triage.KindVideo.String()
-	return media && (it.Verdict == string(triage.VerdictNew) || it.Verdict == string(triage.VerdictVariant))
+	return media && (it.Verdict == triage.VerdictNew || it.Verdict == triage.VerdictVariant)
 }
 
 // Build sorts the items, numbers them from 1, stacks identical files,
@@ -104,7 +104,7 @@ func (b *Builder) Build(r *Report, opt series.Options) map[int]*image.Gray {
 		if ps[i].thumb != nil {
 			thumbs[it.ID] = ps[i].thumb
 		}
-		verdicts[it.Verdict]++
+		verdicts[string(it.Verdict)]++
 		bytes += it.Size
 		if len(it.AlsoKnownGood) > 0 {
 			r.Counts.AlsoKnownGood++
@@ -115,9 +115,7 @@ func (b *Builder) Build(r *Report, opt series.Options) map[int]*image.Gray {
 	dupItems := 0
 	for k, s := range series.Stacks(groups) {
 		st := Stack{ID: k + 1, Size: r.Items[s[0]].Size}
-		if h := r.Items[s[0]].SHA256; h != nil {
-			st.SHA256 = *h
-		}
+		st.SHA256 = string(r.Items[s[0]].SHA256)
 		for _, i := range s {
 			st.Items = append(st.Items, i+1)
 			r.Items[i].Stack = st.ID
@@ -135,7 +133,7 @@ func (b *Builder) Build(r *Report, opt series.Options) map[int]*image.Gray {
 			it := &r.Items[i]
 			it.Group = g.ID
 			g.Items = append(g.Items, it.ID)
-			g.Verdicts[it.Verdict]++
+			g.Verdicts[string(it.Verdict)]++
 			if px := it.Width * it.Height; px > best {
 				best, g.Representative = px, it.ID
 			}

@@ -42,15 +42,15 @@ func WriteCSV(w io.Writer, r *Report) error {
 		}
 		row = append(row[:0],
 			strconv.Itoa(it.ID), it.Path, it.OuterPath, it.InnerPath, strconv.FormatInt(it.Size, 10),
-			it.Verdict, it.Reason, it.Category, it.CategoryLabel,
-			deref(it.MD5), deref(it.SHA1), deref(it.SHA256), it.MIME, it.Kind, itoa0(it.Width), itoa0(it.Height),
-			deref(it.PDQ), intp(it.PDQQuality), deref(it.PHash),
+			string(it.Verdict), it.Reason, it.Category, it.CategoryLabel,
+			string(it.MD5), string(it.SHA1), string(it.SHA256), it.MIME, it.Kind, itoa0(it.Width), itoa0(it.Height),
+			string(it.PDQ), intp(it.PDQQuality), string(it.PHash),
 			ms, me, ma, md, strconv.Itoa(len(it.Matches)+it.MatchesOmitted),
-			itoa0(it.Group), itoa0(it.Stack), deref(it.Error), strings.Join(it.AlsoKnownGood, ";"),
+			itoa0(it.Group), itoa0(it.Stack), string(it.Error), strings.Join(it.AlsoKnownGood, ";"),
 		)
 		row = append(row, originCells(it.Origin)...)
 		for k, c := range row {
-			row[k] = defuse(c)
+			row[k] = CSVCell(c)
 		}
 		if err := cw.Write(row); err != nil {
 			return err
@@ -81,19 +81,15 @@ func rfc3339(t time.Time) string {
 	return t.UTC().Format(time.RFC3339Nano)
 }
 
-// defuse keeps a spreadsheet from reading a cell as a formula.
-func defuse(s string) string {
+// CSVCell keeps a spreadsheet from reading a cell as a formula: a cell
+// starting with = + - @, a tab or a carriage return gets a leading '.
+// Every CSV Winnow writes (the scan report, the lab's exports) passes its
+// cells through it.
+func CSVCell(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}
 	return s
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 func intp(v *int) string {

@@ -33,10 +33,9 @@ var DefaultHTMLOptions = HTMLOptions{Thumbnails: 300, Rows: 1000}
 var htmlSource string
 
 var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"bytes": humanBytes,
+	"bytes": HumanBytes,
 	"time":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
 	"dur":   func(a, b time.Time) string { return b.Sub(a).Round(time.Second).String() },
-	"deref": deref,
 	"first": func(ms []Match) *Match {
 		if len(ms) == 0 {
 			return nil
@@ -72,7 +71,7 @@ func WriteHTML(w io.Writer, r *Report, thumbs map[int]*image.Gray, opt HTMLOptio
 	byVerdict := map[string][]*Item{}
 	for i := range r.Items {
 		it := &r.Items[i]
-		byVerdict[it.Verdict] = append(byVerdict[it.Verdict], it)
+		byVerdict[string(it.Verdict)] = append(byVerdict[string(it.Verdict)], it)
 	}
 	var conflicts []*Item
 	for i := range r.Items {
@@ -200,7 +199,9 @@ func (d *htmlData) row(it *Item, thumb bool) htmlRow {
 	return r
 }
 
-func humanBytes(n int64) string {
+// HumanBytes writes a size the way reports and progress lines do: B, kB,
+// MB or GB in powers of ten.
+func HumanBytes(n int64) string {
 	switch {
 	case n >= 1e9:
 		return fmt.Sprintf("%.2f GB", float64(n)/1e9)

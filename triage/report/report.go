@@ -17,12 +17,15 @@ import (
 	"time"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/wire"
 )
 
-// FormatName and FormatVersion identify the report.json format.
+// FormatName and FormatVersion identify the report.json format. Version
+// 2 writes items in the model the lab shares (package wire), which has
+// every field of version 1 under the same name.
 const (
 	FormatName    = "winnow-scan-report"
-	FormatVersion = 1
+	FormatVersion = wire.FormatVersion
 )
 
 // Report is a scan's report; report.json is this value as JSON.
@@ -138,58 +141,27 @@ type Counts struct {
 }
 
 // Item is one file: a file of the evidence or a member of an archive.
+// What analysis says about it is the model the lab shares (wire.Item);
+// the rest places it in the scan.
 type Item struct {
 	ID int `json:"id"`
-	// Path is the file's path as scanned; a member of an archive is the
-	// archive's path, "!/" and the member's path inside it
+	// Path (in wire.Item) is the file's path as scanned; a member of an
+	// archive is the archive's path, "!/" and the member's path inside it
 	// ("seizure/photos.zip!/holiday/img1.jpg", nested "a.zip!/b.tar!/c.jpg").
-	Path string `json:"path"`
-	// OuterPath is the file on the evidence (the outermost archive for a
-	// member); InnerPath the member's path inside it, empty for files.
-	OuterPath string `json:"outer_path"`
-	InnerPath string `json:"inner_path,omitempty"`
-	// RawName is a member's name exactly as its archive stores it
+	// InnerPath is the member's path inside the outermost archive, and
+	// RawName a member's name exactly as its archive stores it
 	// (Go-quoted), when it had to be sanitised for Path.
-	RawName  string     `json:"raw_name,omitempty"`
-	Size     int64      `json:"size"`
-	Modified *time.Time `json:"modified,omitempty"`
-	// Hashes are lowercase hex, null when not computed (nothing could be
-	// read, or not an image).
-	MD5        *string `json:"md5"`
-	SHA1       *string `json:"sha1"`
-	SHA256     *string `json:"sha256"`
-	MIME       string  `json:"mime"`
-	Kind       string  `json:"kind"`
-	Width      int     `json:"width,omitempty"`
-	Height     int     `json:"height,omitempty"`
-	PDQ        *string `json:"pdq"`
-	PDQQuality *int    `json:"pdq_quality"`
-	PHash      *string `json:"phash"`
-	DHash      *string `json:"dhash"`
-	// Verdict is known, variant, ignorable, new or error; Reason says why
-	// in a few words, and Category is the category the verdict rests on.
-	Verdict       string `json:"verdict"`
-	Reason        string `json:"reason"`
-	Category      string `json:"category,omitempty"`
-	CategoryLabel string `json:"category_label,omitempty"`
-	// AlsoKnownGood names the sets that list a known or variant item as
-	// known-good too (by an exact digest): the alert verdict stands, but
-	// the examiner must see the conflict.
-	AlsoKnownGood []string `json:"also_known_good,omitempty"`
-	// Matches are every hash-set entry the item matched, exact matches
-	// first, then by distance (at most MaxMatches; MatchesOmitted counts
-	// the rest).
-	Matches        []Match `json:"matches"`
-	MatchesOmitted int     `json:"matches_omitted,omitempty"`
-	// Error is why the item could not be fully analysed, or null.
-	Error *string `json:"error"`
+	wire.Item
+	// OuterPath is the file on the evidence (the outermost archive for a
+	// member).
+	OuterPath string     `json:"outer_path"`
+	Modified  *time.Time `json:"modified,omitempty"`
+	// MatchesOmitted counts the matches beyond MaxMatches, which
+	// Matches leaves out.
+	MatchesOmitted int `json:"matches_omitted,omitempty"`
 	// Archive is set for an item that is an archive or disk image Winnow
 	// expanded, with the number of members found directly inside it.
 	Archive *ArchiveInfo `json:"archive,omitempty"`
-	// Origin is set for an item read from a disk image: its file system,
-	// whether it was deleted or carved, where its content lies in the
-	// image, and the file system's timestamps.
-	Origin *triage.Origin `json:"origin,omitempty"`
 	// Video describes a video item: what vPDQ hashed and the layout of
 	// its contact sheet (its thumbnail).
 	Video *Video `json:"video,omitempty"`
@@ -220,28 +192,7 @@ type ArchiveInfo struct {
 const MaxMatches = 64
 
 // Match is one hash-set entry an item matched.
-type Match struct {
-	Set        string `json:"set"`
-	SetVersion string `json:"set_version"`
-	SetKind    string `json:"set_kind"`
-	Entry      int    `json:"entry"`
-	EntryID    string `json:"entry_id,omitempty"`
-	Algorithm  string `json:"algorithm"`
-	Distance   int    `json:"distance"`
-	// Transform is the rotation or flip of the item that matched (rot90,
-	// rot180, rot270, flipx, flipy, flipp, flipm); empty for the item as is.
-	Transform     string `json:"transform,omitempty"`
-	Category      string `json:"category,omitempty"`
-	CategoryLabel string `json:"category_label,omitempty"`
-	Series        string `json:"series,omitempty"`
-	// Timestamps: a video whose frames show this still entry, the times
-	// (seconds) it appears. QueryPercent and TargetPercent: a video that
-	// matched a video entry by vPDQ (algorithm "vpdq"), the shares of its
-	// frames and of the entry's video's that match.
-	Timestamps    []float64 `json:"timestamps,omitempty"`
-	QueryPercent  float64   `json:"query_percent,omitempty"`
-	TargetPercent float64   `json:"target_percent,omitempty"`
-}
+type Match = wire.Match
 
 // Stack is a set of identical files (same SHA-256).
 type Stack struct {
@@ -266,42 +217,33 @@ type Group struct {
 	Items    []int          `json:"items"`
 }
 
-// dihedralNames names Match.Dihedral values.
-var dihedralNames = [8]string{"", "rot90", "rot180", "rot270", "flipx", "flipy", "flipp", "flipm"}
-
-func hexp(s string) *string { return &s }
-
 // NewItem fills an item's content fields from its fingerprint, its
 // decision and its matches; the caller sets the paths.
 func NewItem(fp *triage.Fingerprint, d triage.Decision, matches []triage.Match) Item {
-	it := Item{Size: fp.Size, MIME: fp.Type.MIME, Kind: fp.Type.Kind.String(), Width: fp.Width, Height: fp.Height,
-		Verdict: string(d.Verdict), Reason: d.Reason, Matches: []Match{}}
-	if !d.Category.IsZero() {
-		it.Category, it.CategoryLabel = d.Category.String(), d.Category.Label()
-	}
+	it := Item{Item: wire.Item{Size: fp.Size, MIME: fp.Type.MIME, Kind: fp.Type.Kind.String(), Width: fp.Width, Height: fp.Height,
+		Verdict: d.Verdict, Reason: d.Reason, Matches: []Match{}}}
+	it.SetCategory(d.Category)
 	for _, m := range d.AlsoKnownGood {
-		if !slices.Contains(it.AlsoKnownGood, m.Set) {
-			it.AlsoKnownGood = append(it.AlsoKnownGood, m.Set)
-		}
+		it.AddAlsoKnownGood(m.Set)
 	}
 	if fp.Err != nil {
-		it.Error = hexp(triage.ErrorMessage(fp.Err))
+		it.Error = wire.Opt(triage.ErrorMessage(fp.Err))
 	}
 	if fp.Type.MIME != "" { // something was read
 		if !fp.MD5.IsZero() {
-			it.MD5 = hexp(fp.MD5.String())
+			it.MD5 = wire.Opt(fp.MD5.String())
 		}
 		if !fp.SHA1.IsZero() {
-			it.SHA1 = hexp(fp.SHA1.String())
+			it.SHA1 = wire.Opt(fp.SHA1.String())
 		}
 		if !fp.SHA256.IsZero() {
-			it.SHA256 = hexp(fp.SHA256.String())
+			it.SHA256 = wire.Opt(fp.SHA256.String())
 		}
 	} else {
 		it.Kind = ""
 	}
 	if fp.Perceptual {
-		it.PDQ, it.PHash, it.DHash = hexp(fp.PDQ.String()), hexp(fp.PHash.String()), hexp(fp.DHash.String())
+		it.PDQ, it.PHash, it.DHash = wire.Opt(fp.PDQ.String()), wire.Opt(fp.PHash.String()), wire.Opt(fp.DHash.String())
 		q := fp.PDQQuality
 		it.PDQQuality = &q
 	}
@@ -319,16 +261,7 @@ func NewItem(fp *triage.Fingerprint, d triage.Decision, matches []triage.Match) 
 		ms = ms[:MaxMatches]
 	}
 	for _, m := range ms {
-		rm := Match{Set: m.Set, SetVersion: m.SetVersion, SetKind: string(m.SetKind), Entry: m.Entry, EntryID: m.EntryID,
-			Algorithm: m.Algo.String(), Distance: m.Distance, Series: m.Series,
-			Timestamps: m.Timestamps, QueryPercent: m.QueryPercent, TargetPercent: m.TargetPercent}
-		if m.Dihedral > 0 && m.Dihedral < len(dihedralNames) {
-			rm.Transform = dihedralNames[m.Dihedral]
-		}
-		if !m.Category.IsZero() {
-			rm.Category, rm.CategoryLabel = m.Category.String(), m.Category.Label()
-		}
-		it.Matches = append(it.Matches, rm)
+		it.Matches = append(it.Matches, wire.MatchOf(m))
 	}
 	return it
 }

@@ -123,7 +123,7 @@ func TestBuild(t *testing.T) {
 	if diff := cmp.Diff(wantPaths, paths); diff != "" {
 		t.Fatalf("order (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]Stack{{ID: 1, SHA256: *r.Items[2].SHA256, Size: 1, Items: []int{3, 4}}}, r.Duplicates); diff != "" {
+	if diff := cmp.Diff([]Stack{{ID: 1, SHA256: string(r.Items[2].SHA256), Size: 1, Items: []int{3, 4}}}, r.Duplicates); diff != "" {
 		t.Errorf("duplicates (-want +got):\n%s", diff)
 	}
 	wantGroups := []Group{
@@ -159,7 +159,7 @@ func TestNewItemMatchCap(t *testing.T) {
 		t.Errorf("%d matches, %d omitted, first at %d; want %d, 5, 1", len(it.Matches), it.MatchesOmitted, it.Matches[0].Distance, MaxMatches)
 	}
 	nothing := NewItem(&triage.Fingerprint{Err: errors.New("x")}, triage.Decision{Verdict: triage.VerdictError}, nil)
-	if nothing.SHA256 != nil || nothing.Error == nil || nothing.Matches == nil {
+	if nothing.SHA256 != "" || nothing.Error == "" || nothing.Matches == nil {
 		t.Errorf("unread item: %+v", nothing)
 	}
 }
@@ -224,10 +224,10 @@ func TestWriteCSV(t *testing.T) {
 	}
 }
 
-func TestDefuse(t *testing.T) {
+func TestCSVCell(t *testing.T) {
 	for in, want := range map[string]string{"=1+1": "'=1+1", "+x": "'+x", "-x": "'-x", "@SUM": "'@SUM", "\tx": "'\tx", "\rx": "'\rx", "a=b": "a=b", "": ""} {
-		if got := defuse(in); got != want {
-			t.Errorf("defuse(%q) = %q, want %q", in, got, want)
+		if got := CSVCell(in); got != want {
+			t.Errorf("CSVCell(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -66,7 +66,7 @@ func vicsProfile(r *Report) (profile, scheme string) {
 	caid, other := false, false
 	for i := range r.Items {
 		it := &r.Items[i]
-		if it.Category == "" || it.Verdict != string(triage.VerdictKnown) {
+		if it.Category == "" || it.Verdict != triage.VerdictKnown {
 			continue
 		}
 		if strings.HasPrefix(it.Category, triage.SchemeCAID+":") {
@@ -92,13 +92,13 @@ func vicsMedia(r *Report) []*vicsMediaRec {
 	var out []*vicsMediaRec
 	for i := range r.Items {
 		it := &r.Items[i]
-		if it.MD5 == nil || (it.Kind != triage.KindImage.String() && it.Kind != triage.KindVideo.String()) {
+		if it.MD5 == "" || (it.Kind != triage.KindImage.String() && it.Kind != triage.KindVideo.String()) {
 			continue
 		}
-		m := by[*it.MD5]
+		m := by[string(it.MD5)]
 		if m == nil {
 			m = &vicsMediaRec{}
-			by[*it.MD5] = m
+			by[string(it.MD5)] = m
 			out = append(out, m)
 		}
 		m.items = append(m.items, i)
@@ -122,7 +122,7 @@ func (m *vicsMediaRec) entry(r *Report, scheme string) triage.Entry {
 	}
 	var comments []string
 	switch best.Verdict {
-	case string(triage.VerdictKnown):
+	case triage.VerdictKnown:
 		e.Flags |= triage.FlagPrecategorized
 		if len(best.Matches) > 0 {
 			e.SetExtra("PrecategorizationSource", best.Matches[0].Set)
@@ -134,10 +134,10 @@ func (m *vicsMediaRec) entry(r *Report, scheme string) triage.Entry {
 				comments = append(comments, fmt.Sprintf("category %s (%s) is not in the %s scheme of this export", cat, cat.Label(), scheme))
 			}
 		}
-	case string(triage.VerdictVariant):
+	case triage.VerdictVariant:
 		e.Flags |= triage.FlagSuspected
 	}
-	comments = append([]string{"winnow: " + best.Verdict + " (" + best.Reason + ")"}, comments...)
+	comments = append([]string{"winnow: " + string(best.Verdict) + " (" + best.Reason + ")"}, comments...)
 	e.SetExtra("Comments", strings.Join(comments, "; "))
 	e.SetExtra("MimeType", it.MIME)
 
@@ -145,7 +145,7 @@ func (m *vicsMediaRec) entry(r *Report, scheme string) triage.Entry {
 	for _, i := range m.items {
 		in := &r.Items[i]
 		dir, name := path.Split(in.Path)
-		f := map[string]any{"MD5": *in.MD5, "FileName": name, "FilePath": dir}
+		f := map[string]any{"MD5": string(in.MD5), "FileName": name, "FilePath": dir}
 		if in.Modified != nil {
 			f["Written"] = in.Modified.UTC().Format(time.RFC3339)
 		}
@@ -166,8 +166,8 @@ func (m *vicsMediaRec) entry(r *Report, scheme string) triage.Entry {
 			parent := in.Path[:k]
 			pdir, pname := path.Split(parent)
 			f["ParentFileName"], f["ParentFilePath"] = pname, pdir
-			if p := r.itemByPath(parent); p != nil && p.MD5 != nil {
-				f["ParentMD5"] = *p.MD5
+			if p := r.itemByPath(parent); p != nil && p.MD5 != "" {
+				f["ParentMD5"] = string(p.MD5)
 			}
 		}
 		files = append(files, f)
@@ -179,28 +179,28 @@ func (m *vicsMediaRec) entry(r *Report, scheme string) triage.Entry {
 }
 
 func setHash(e *triage.Entry, it *Item) {
-	if h, err := triage.ParseMD5(deref(it.MD5)); err == nil {
+	if h, err := triage.ParseMD5(string(it.MD5)); err == nil {
 		e.MD5, e.Algos = h, e.Algos|triage.AlgoSet(triage.AlgoMD5)
 	}
-	if h, err := triage.ParseSHA1(deref(it.SHA1)); err == nil {
+	if h, err := triage.ParseSHA1(string(it.SHA1)); err == nil {
 		e.SHA1, e.Algos = h, e.Algos|triage.AlgoSet(triage.AlgoSHA1)
 	}
-	if h, err := triage.ParseSHA256(deref(it.SHA256)); err == nil {
+	if h, err := triage.ParseSHA256(string(it.SHA256)); err == nil {
 		e.SHA256, e.Algos = h, e.Algos|triage.AlgoSet(triage.AlgoSHA256)
 	}
-	if h, err := triage.ParsePDQ(deref(it.PDQ)); err == nil && it.PDQQuality != nil {
+	if h, err := triage.ParsePDQ(string(it.PDQ)); err == nil && it.PDQQuality != nil {
 		e.PDQ, e.PDQQuality, e.Algos = h, *it.PDQQuality, e.Algos|triage.AlgoSet(triage.AlgoPDQ)
 	}
-	if h, err := triage.ParsePHash(deref(it.PHash)); err == nil {
+	if h, err := triage.ParsePHash(string(it.PHash)); err == nil {
 		e.PHash, e.Algos = h, e.Algos|triage.AlgoSet(triage.AlgoPHash)
 	}
 }
 
-func vicsRank(v string) int {
+func vicsRank(v triage.Verdict) int {
 	switch v {
-	case string(triage.VerdictKnown):
+	case triage.VerdictKnown:
 		return 0
-	case string(triage.VerdictVariant):
+	case triage.VerdictVariant:
 		return 1
 	}
 	return 2

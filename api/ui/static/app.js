@@ -923,7 +923,7 @@ async function showPanel(t) {
   // characters, invalid UTF-8); the name as received, when it differed:
   row(tb, "name as received", it.raw_name);
   row(tb, "sha256", it.sha256);
-  row(tb, "verdict", `${it.verdict} (${it.verdict_reason || ""})`);
+  row(tb, "verdict", `${it.verdict} (${it.reason || ""})`);
   if (it.also_known_good) row(tb, "conflict", `also listed as known-good in ${it.also_known_good.join(", ")}`);
   if (it.video) {
     // A video's thumbnail is its contact sheet (up to 16 frames, grey); it never plays here.
@@ -968,7 +968,7 @@ function renderKnown(d, it) {
       el("div", { text: `pdq ${it.pdq || "—"}` }), el("div", { text: `sha256 ${it.sha256}` }));
     const known = el("div", {}, el("strong", { text: `Known: ${k.set} #${k.entry}${k.entry_id ? " (" + k.entry_id + ")" : ""}` }),
       el("div", { text: `${k.category || "no category"}${k.label ? " " + k.label : ""}${k.series ? " · series " + k.series : ""}` }),
-      el("div", { text: `${k.algorithm} distance ${k.distance}${k.dihedral ? " (rotated/flipped)" : ""}` +
+      el("div", { text: `${k.algorithm} distance ${k.distance}${k.transform ? ` (${k.transform})` : ""}` +
         (k.query_percent !== undefined ? ` · ${k.query_percent}% of this video's frames, ${k.target_percent}% of the known one's` : "") +
         (k.timestamps ? ` · appears at ${k.timestamps.map((x) => x.toFixed(1) + " s").join(", ")}` : "") }),
       k.name ? el("div", { text: `name ${k.name}` }) : null, k.pdq ? el("div", { text: `pdq ${k.pdq}` }) : null,
