@@ -286,3 +286,28 @@ func TestScanStops(t *testing.T) {
 		t.Errorf("got %v after %d items, want context.Canceled after 1", err, n)
 	}
 }
+
+// TestScanLostMovieBox keeps an MP4 whose end (its moov box) was
+// overwritten, up to its media data, as truncated.
+func TestScanLostMovieBox(t *testing.T) {
+	mp4 := mustRead(t, "testdata/clip.mp4")
+	// clip.mp4 is ftyp, moov, free?, mdat: rebuild it as ftyp, mdat and
+	// garbage where moov would follow.
+	var ftyp, mdat []byte
+	for p := 0; p+8 <= len(mp4); {
+		n := int(binary.BigEndian.Uint32(mp4[p:]))
+		switch string(mp4[p+4 : p+8]) {
+		case "ftyp":
+			ftyp = mp4[p : p+n]
+		case "mdat":
+			mdat = mp4[p : p+n]
+		}
+		p += n
+	}
+	bl := newBlob(1<<20, 4)
+	data := append(append([]byte{}, ftyp...), mdat...)
+	bl.put(10*Sector, data, Item{Ext: "mp4", Truncated: true})
+	if diff := cmp.Diff(bl.want, scanAll(t, bl.b, Options{})); diff != "" {
+		t.Errorf("items (-want +got):\n%s", diff)
+	}
+}

@@ -24,11 +24,12 @@ var topBoxes = map[string]bool{
 
 // walkISOBMFF follows the top-level boxes of the HEIF or MP4 file at off
 // until one that is not a top-level box. It keeps files with a movie or
-// item metadata box; a box that runs past the end of the range cuts
-// the file after the last whole box.
+// item metadata box, and files with media data whose movie box was lost
+// (marked truncated: the media data is still evidence); a box that runs
+// past the end of the range cuts the file after the last whole box.
 func walkISOBMFF(s *src, off int64) (Item, bool) {
 	h := s.get(off, 1024)
-	if len(h) < 16 {
+	if !isFtyp(h) || int(binary.BigEndian.Uint32(h)) > len(h) {
 		return Item{}, false
 	}
 	ext := ftypExt(h[:binary.BigEndian.Uint32(h)])
@@ -61,10 +62,13 @@ func walkISOBMFF(s *src, off int64) (Item, bool) {
 		}
 		p += n
 	}
-	if !(moov && mdat) && !meta {
-		return Item{}, false
+	switch {
+	case moov && mdat, meta:
+		return Item{Off: off, Len: p - off, Ext: ext, Truncated: cut}, true
+	case mdat:
+		return Item{Off: off, Len: p - off, Ext: ext, Truncated: true}, true
 	}
-	return Item{Off: off, Len: p - off, Ext: ext, Truncated: cut}, true
+	return Item{}, false
 }
 
 // ftypExt names the extension of a file from its ftyp box.
