@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/container"
 	"github.com/winnow-forensics/winnow/triage/disk"
@@ -130,17 +131,24 @@ func TestBlobs(t *testing.T) {
 	bl := newBlob(1<<20, 5)
 	png := mustPNG(t, 64, 64, 1)
 	bl.put(77*Sector, png, Item{})
+	cut := mustPNG(t, 256, 256, 2)
+	cut = cut[:lastChunkEnd(cut, len(cut)/2)]
+	bl.put(300*Sector, cut, Item{})
 	var got []string
 	_, err := k.Expand(context.Background(), bytes.NewReader(bl.b), int64(len(bl.b)), container.Options{Name: "memory.bin"},
 		func(m *container.Member, r io.Reader) error {
-			got = append(got, fmt.Sprintf("%s %v %d %d", m.Inner, m.Carved, m.Offset, m.Length))
+			o := m.Origin()
+			got = append(got, fmt.Sprintf("%s %v %v %d %d", m.Inner, o.Carved, o.Truncated, o.Offset, o.Length))
 			return nil
 		})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := fmt.Sprintf("$Unallocated/0x%x.png true %d %d", 77*Sector, 77*Sector, len(png))
-	if len(got) != 1 || got[0] != want {
-		t.Errorf("members %q, want [%s]", got, want)
+	want := []string{
+		fmt.Sprintf("$Unallocated/0x%x.png true false %d %d", 77*Sector, 77*Sector, len(png)),
+		fmt.Sprintf("$Unallocated/0x%x.png true true %d %d", 300*Sector, 300*Sector, len(cut)),
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("members (-want +got):\n%s", diff)
 	}
 }

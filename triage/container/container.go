@@ -136,8 +136,8 @@ type Options struct {
 }
 
 // Origin is the provenance of a member found in a disk image (its file
-// system in Attrs "fs", its metadata address in "fs_id"), nil for other
-// members.
+// system in Attrs "fs", its metadata address in "fs_id", "carved":
+// "truncated" for a carved file cut short), nil for other members.
 func (m *Member) Origin() *triage.Origin {
 	fs := m.Attrs["fs"]
 	if fs == "" && !m.Deleted && !m.Carved {
@@ -149,6 +149,7 @@ func (m *Member) Origin() *triage.Origin {
 		o.Offset = -1 // not in one piece
 	}
 	o.ID, _ = strconv.ParseUint(m.Attrs["fs_id"], 10, 64)
+	o.Truncated = m.Carved && m.Attrs["carved"] == "truncated"
 	return o
 }
 

@@ -94,6 +94,9 @@ func (k *Kind) Expand(ctx context.Context, r io.ReaderAt, size int64, opt contai
 		if e.Origin.FS == "" {
 			m.Attrs["fs"] = "none"
 		}
+		if e.Origin.Truncated {
+			m.Attrs["carved"] = "truncated"
+		}
 		if e.Origin.ID != 0 {
 			m.Attrs["fs_id"] = strconv.FormatUint(e.Origin.ID, 10)
 		}
