@@ -100,8 +100,8 @@ for img in fat.img blob.bin; do
 	cat "$work/$img" >/dev/null # page cache: measure carving, not the disk
 	[ "$img" = fat.img ] && timed "winnow-nocarve-$img" "$work/winnow" scan --no-progress --log-every 0 --html-thumbnails 0 --out "$work/n-$img" "$work/$img"
 	timed "winnow-$img" "$work/winnow" scan "$flag" --no-progress --log-every 0 --html-thumbnails 0 --out "$work/w-$img" "$work/$img"
-	timed "photorec-$img" photorec /log /d "$work/pr-$img/f" /cmd "$work/$img" \
-		partition_none,options,paranoid,fileopt,everything,disable,jpg,enable,png,enable,gif,enable,bmp,enable,riff,enable,mov,enable,$space,search
+	(cd "$work" && timed "photorec-$img" photorec /log /d "$work/pr-$img/f" /cmd "$work/$img" \
+		partition_none,options,paranoid,fileopt,everything,disable,jpg,enable,png,enable,gif,enable,bmp,enable,riff,enable,mov,enable,$space,search)
 	# winnow's carved items, cut out of the image by their offset and length.
 	python3 - "$work/$img" "$work/w-$img/report.json" "$work/wout-$img" <<'PY'
 import json, os, sys

@@ -3,6 +3,7 @@ package carve
 import (
 	"context"
 	"io"
+	"slices"
 )
 
 // Sector is the alignment of the headers Scan looks for.
@@ -22,6 +23,10 @@ type Item struct {
 	// Truncated is true when the file's end was not found: Len covers
 	// its data up to the last part that checked out.
 	Truncated bool
+	// Embedded is true for the JPEG thumbnail of an EXIF segment: it lies
+	// inside the JPEG item before it, or inside a JPEG too damaged to be
+	// kept (its header survived, its picture did not).
+	Embedded bool
 }
 
 // Options configure Scan.
@@ -62,7 +67,8 @@ func startsFile(head []byte) bool {
 
 // Scan carves the bytes [off, end) of r: it calls fn, in ascending order
 // of offset, with each item found at a sector boundary (a multiple of
-// Sector from r's origin) and lying wholly inside the range. fn's error,
+// Sector from r's origin) and lying wholly inside the range, each
+// followed by the EXIF thumbnails embedded in it. fn's error,
 // or ctx's, stops Scan and is returned; read errors end the range.
 func Scan(ctx context.Context, r io.ReaderAt, off, end int64, opt Options, fn func(Item) error) error {
 	if opt.MaxSize <= 0 {
@@ -86,18 +92,22 @@ func Scan(ctx context.Context, r io.ReaderAt, off, end int64, opt Options, fn fu
 				continue
 			}
 			at := pos + int64(i)
-			it, ok := carveAt(s, at, min(end, at+opt.MaxSize))
-			if !ok {
+			items := carveAt(s, at, min(end, at+opt.MaxSize))
+			if len(items) == 0 {
 				continue
 			}
-			if err := fn(it); err != nil {
-				return err
+			var last int64
+			for _, it := range items {
+				if err := fn(it); err != nil {
+					return err
+				}
+				last = max(last, it.Off+it.Len)
 			}
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 			// Resume past the item.
-			after := (it.Off + it.Len + Sector - 1) / Sector * Sector
+			after := (last + Sector - 1) / Sector * Sector
 			if after >= next {
 				next = after
 				break
@@ -109,20 +119,26 @@ func Scan(ctx context.Context, r io.ReaderAt, off, end int64, opt Options, fn fu
 	return nil
 }
 
-// carveAt tries each format at off, the item ending before limit.
-func carveAt(s *src, off, limit int64) (Item, bool) {
+// carveAt tries each format at off, the item ending before limit: it
+// returns the item and the thumbnails embedded in it, or the thumbnails
+// of a JPEG not kept.
+func carveAt(s *src, off, limit int64) []Item {
 	s.reset(limit)
 	head := s.get(off, headLen)
 	for _, f := range formats {
 		if !f.check(head) {
 			continue
 		}
-		if it, ok := f.walk(s, off); ok {
-			return it, true
+		it, ok := f.walk(s, off)
+		switch {
+		case ok:
+			return append([]Item{it}, s.embedded...)
+		case len(s.embedded) > 0:
+			return slices.Clone(s.embedded)
 		}
 		head = s.get(off, headLen)
 	}
-	return Item{}, false
+	return nil
 }
 
 // window is the size of src's buffer: the most a walker reads at once.
@@ -138,11 +154,16 @@ type src struct {
 	base  int64
 	buf   []byte // bytes [base, base+len(buf)) of r
 	short bool   // buf stops at limit or at the end of r's data
+	// inner is set while a thumbnail is walked (thumbnails of thumbnails
+	// are not looked for); embedded collects the thumbnails found.
+	inner    bool
+	embedded []Item
 }
 
 func (s *src) reset(limit int64) {
 	s.limit = limit
 	s.buf, s.short = nil, false
+	s.embedded = s.embedded[:0]
 }
 
 // get returns up to n (<= window) bytes at off: fewer at limit or at the

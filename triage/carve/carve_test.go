@@ -158,6 +158,7 @@ func TestScanBlob(t *testing.T) {
 	thumb := mustJPEG(t, 80, 60, 9)
 	withThumb := withThumbnail(t, mustJPEG(t, 640, 480, 1), thumb)
 	bl.put(3*s, withThumb, Item{Ext: "jpg"})
+	bl.want = append(bl.want, Item{Off: 3*s + 56, Len: int64(len(thumb)), Ext: "jpg", Embedded: true})
 	bl.put(401*s, mustPNG(t, 300, 200, 2), Item{Ext: "png"})
 	bl.put(1001*s, mustGIF(t, 120, 90, 3), Item{Ext: "gif"})
 	bl.put(1203*s, mustBMP(t, 101, 77, 4), Item{Ext: "bmp"})
@@ -183,6 +184,11 @@ func TestScanBlob(t *testing.T) {
 	bl.put(3001*s+pcut, make([]byte, 2*s), Item{})
 	// The embedded thumbnail alone, at a sector boundary.
 	bl.put(7001*s, thumb, Item{Ext: "jpg"})
+	// A photo whose picture was overwritten (zeros) after its EXIF
+	// segment: the thumbnail survives.
+	bl.put(7101*s, withThumb[:56+len(thumb)+100], Item{})
+	bl.put(7101*s+56+len(thumb)+100, make([]byte, 2*s), Item{})
+	bl.want = append(bl.want, Item{Off: 7101*s + 56, Len: int64(len(thumb)), Ext: "jpg", Embedded: true})
 
 	got := scanAll(t, bl.b, Options{})
 	if diff := cmp.Diff(bl.want, got); diff != "" {

@@ -64,10 +64,12 @@ func sortedKeys(m map[string][]byte) []string {
 // TestHookFAT carves a FAT32 image's free space through the disk-image
 // kind, as scan and the lab expand it: each deleted picture is carved
 // whole from unallocated space, named by its offset, with its image
-// offset; pictures still allocated are not carved again.
+// offset, and so is the EXIF thumbnail of the deleted JPEG; pictures
+// still allocated are not carved again.
 func TestHookFAT(t *testing.T) {
+	thumb := mustJPEG(t, 120, 90, 2)
 	files := map[string][]byte{
-		"a.jpg":  withThumbnail(t, mustJPEG(t, 800, 600, 1), mustJPEG(t, 120, 90, 2)),
+		"a.jpg":  withThumbnail(t, mustJPEG(t, 800, 600, 1), thumb),
 		"b.png":  mustPNG(t, 200, 150, 3),
 		"c.gif":  mustGIF(t, 100, 80, 4),
 		"d.bmp":  mustBMP(t, 90, 70, 5),
@@ -114,6 +116,10 @@ func TestHookFAT(t *testing.T) {
 		}
 		delete(carved, string(files[name]))
 	}
+	if _, ok := carved[string(thumb)]; !ok {
+		t.Errorf("the thumbnail of deleted a.jpg not carved")
+	}
+	delete(carved, string(thumb))
 	for _, b := range carved {
 		t.Errorf("carved %d bytes that are no deleted file", len(b))
 	}

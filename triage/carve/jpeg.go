@@ -55,6 +55,8 @@ func walkJPEG(s *src, off int64) (Item, bool) {
 			return cut()
 		}
 		switch {
+		case m == 0xe1 && !s.inner:
+			s.thumbnail(p+4, p+2+l)
 		case m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc:
 			sof = true
 		case m == 0xda:
@@ -126,6 +128,29 @@ func scanData(s *src, p int64) (int64, bool) {
 			return p + int64(adv), false
 		}
 		p += int64(adv)
+	}
+}
+
+// thumbnail carves the JPEG thumbnail of the EXIF APP1 segment data
+// [p, end), if any, into s.embedded. The thumbnail's EOI ends the
+// thumbnail only: the walk of the outer JPEG goes on past the segment.
+func (s *src) thumbnail(p, end int64) {
+	b := s.get(p, int(end-p))
+	if int64(len(b)) < end-p || !bytes.HasPrefix(b, []byte("Exif\x00\x00")) {
+		return
+	}
+	i := bytes.Index(b, []byte{0xff, 0xd8, 0xff})
+	if i < 0 {
+		return
+	}
+	limit := s.limit
+	s.limit, s.inner = end, true
+	it, ok := walkJPEG(s, p+int64(i))
+	s.limit, s.inner = limit, false
+	s.buf, s.short = nil, false // the window may stop at the old limit
+	if ok && !it.Truncated {
+		it.Embedded = true
+		s.embedded = append(s.embedded, it)
 	}
 }
 
