@@ -45,18 +45,22 @@ const readSize = 1 << 20
 type format struct {
 	check func(head []byte) bool
 	walk  func(s *src, off int64) (Item, bool)
+	// sized formats take their length from their headers (a stated
+	// size, box or block lengths) without checking the data itself: a
+	// sector inside that starts another file cuts them there.
+	sized bool
 }
 
 // headLen is how many bytes check looks at.
 const headLen = 32
 
 var formats = []format{
-	{isJPEG, walkJPEG},
-	{isPNG, walkPNG},
-	{isGIF, walkGIF},
-	{isBMP, walkBMP},
-	{isWebP, walkWebP},
-	{isFtyp, walkISOBMFF},
+	{isJPEG, walkJPEG, false},
+	{isPNG, walkPNG, false},
+	{isGIF, walkGIF, true},
+	{isBMP, walkBMP, true},
+	{isWebP, walkWebP, true},
+	{isFtyp, walkISOBMFF, true},
 }
 
 // startsFile reports whether head (a sector's first bytes) starts a file
@@ -130,6 +134,11 @@ func carveAt(s *src, off, limit int64) []Item {
 			continue
 		}
 		it, ok := f.walk(s, off)
+		if ok && f.sized {
+			if q := s.nextFile(off+Sector, off+it.Len); q < off+it.Len {
+				it.Len, it.Truncated = q-off, true
+			}
+		}
 		switch {
 		case ok:
 			return append([]Item{it}, s.embedded...)
@@ -197,6 +206,17 @@ func (s *src) has(off, n int64) bool {
 
 // zeroSector is a sector of zeros.
 var zeroSector = make([]byte, Sector)
+
+// nextFile returns the first sector boundary in [from, to) whose sector
+// starts a file of a format carved, or to.
+func (s *src) nextFile(from, to int64) int64 {
+	for q := (from + Sector - 1) / Sector * Sector; q < to; q += Sector {
+		if startsFile(s.get(q, headLen)) {
+			return q
+		}
+	}
+	return to
+}
 
 // check decodes the header of the item with config, which Go's decoder
 // of its format reads: an item it refuses is not kept.

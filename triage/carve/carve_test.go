@@ -317,3 +317,29 @@ func TestScanLostMovieBox(t *testing.T) {
 		t.Errorf("items (-want +got):\n%s", diff)
 	}
 }
+
+// TestScanCutByOthers: files whose end was overwritten by random data or
+// by another file are kept up to their surviving data, and the file
+// that overwrote them is found.
+func TestScanCutByOthers(t *testing.T) {
+	j := mustJPEG(t, 640, 480, 3)
+	b := mustBMP(t, 200, 100, 4)
+	g := mustGIF(t, 50, 40, 5)
+	bl := newBlob(1<<20, 6)
+	jcut := len(j) / 2
+	bl.put(Sector, j[:jcut], Item{})
+	bl.put(400*Sector, b[:20*Sector], Item{})
+	bl.put(420*Sector, g, Item{Ext: "gif"})
+	got := scanAll(t, bl.b, Options{})
+	if len(got) != 3 {
+		t.Fatalf("items %+v, want a JPEG, a BMP and a GIF", got)
+	}
+	// The JPEG's scan data runs on into the random bytes until they stop
+	// looking like scan data, and decoding trims them to a sector.
+	if it := got[0]; it.Off != Sector || !it.Truncated || it.Len < int64(jcut) || it.Len > int64(jcut)+Sector {
+		t.Errorf("cut JPEG %+v, want %d to %d bytes", it, jcut, jcut+Sector)
+	}
+	if diff := cmp.Diff([]Item{{Off: 400 * Sector, Len: 20 * Sector, Ext: "bmp", Truncated: true}, {Off: 420 * Sector, Len: int64(len(g)), Ext: "gif"}}, got[1:]); diff != "" {
+		t.Errorf("BMP cut by a GIF (-want +got):\n%s", diff)
+	}
+}

@@ -23,7 +23,11 @@ func walkJPEG(s *src, off int64) (Item, bool) {
 		if !sof || !sos || good <= off {
 			return Item{}, false
 		}
-		return check(s, Item{Off: off, Len: good - off, Ext: "jpg", Truncated: true}, jpegConfig)
+		it, ok := check(s, Item{Off: off, Len: good - off, Ext: "jpg", Truncated: true}, jpegConfig)
+		if ok {
+			it.Len = s.lastDecoded(it)
+		}
+		return it, ok
 	}
 	for {
 		b := s.get(p, 4)
@@ -152,6 +156,42 @@ func (s *src) thumbnail(p, end int64) {
 		it.Embedded = true
 		s.embedded = append(s.embedded, it)
 	}
+}
+
+// errShortData is how Go's decoder says that scan data ran out.
+var errShortData = jpeg.FormatError("short Huffman data")
+
+// maxRefine bounds the pictures lastDecoded decodes, in pixels.
+const maxRefine = 16 << 20
+
+// lastDecoded shortens a truncated JPEG to the data that decodes: scan
+// data cut short often runs on into other data that looks like scan data
+// until a byte sequence is not. The longest prefix, to a sector, that Go's
+// decoder reads without a format error (running out of data is expected)
+// is found by bisection: a dozen decodes, for truncated pictures only.
+func (s *src) lastDecoded(it Item) int64 {
+	cfg, err := jpeg.DecodeConfig(io.NewSectionReader(s.r, it.Off, it.Len))
+	if err != nil || int64(cfg.Width)*int64(cfg.Height) > maxRefine {
+		return it.Len
+	}
+	decodes := func(n int64) bool {
+		_, err := jpeg.Decode(io.NewSectionReader(s.r, it.Off, n))
+		return err == nil || err == io.ErrUnexpectedEOF || err == errShortData
+	}
+	if decodes(it.Len) {
+		return it.Len
+	}
+	// decodes(lo) holds (or lo is the first sector), decodes(hi) does not.
+	lo, hi := min(int64(Sector), it.Len), it.Len
+	for hi-lo > Sector {
+		mid := lo + (hi-lo)/2/Sector*Sector
+		if decodes(mid) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo
 }
 
 func jpegConfig(r io.Reader) error { _, err := jpeg.DecodeConfig(r); return err }
