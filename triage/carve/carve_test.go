@@ -343,3 +343,21 @@ func TestScanCutByOthers(t *testing.T) {
 		t.Errorf("BMP cut by a GIF (-want +got):\n%s", diff)
 	}
 }
+
+// TestLastDecoded trims a cut JPEG followed by random bytes, whatever the
+// length the structure walk found (the bisection once looped for ever
+// when less than two sectors were left to split).
+func TestLastDecoded(t *testing.T) {
+	j := mustJPEG(t, 320, 240, 7)
+	cut := len(j) / 2 / Sector * Sector
+	bl := newBlob(len(j)+8*Sector, 8)
+	bl.put(0, j[:cut], Item{})
+	s := &src{r: bytes.NewReader(bl.b), max: DefaultMaxSize, store: make([]byte, window)}
+	for n := cut - 3*Sector; n < cut+4*Sector; n += 97 {
+		s.reset(int64(len(bl.b)))
+		got := s.lastDecoded(Item{Off: 0, Len: int64(n), Ext: "jpg", Truncated: true})
+		if got > int64(n) || got < int64(min(n, cut))-Sector {
+			t.Errorf("length %d trimmed to %d, want about %d", n, got, min(n, cut))
+		}
+	}
+}

@@ -161,6 +161,9 @@ func (s *src) thumbnail(p, end int64) {
 // errShortData is how Go's decoder says that scan data ran out.
 var errShortData = jpeg.FormatError("short Huffman data")
 
+// readAhead is how far Go's JPEG decoder reads ahead of what it decodes.
+const readAhead = 4096
+
 // maxRefine bounds the pictures lastDecoded decodes, in pixels.
 const maxRefine = 16 << 20
 
@@ -168,24 +171,39 @@ const maxRefine = 16 << 20
 // data cut short often runs on into other data that looks like scan data
 // until a byte sequence is not. The longest prefix, to a sector, that Go's
 // decoder reads without a format error (running out of data is expected)
-// is found by bisection: a dozen decodes, for truncated pictures only.
+// is found by bisection below the point where the decoder failed: a few
+// decodes, for truncated pictures only.
 func (s *src) lastDecoded(it Item) int64 {
 	cfg, err := jpeg.DecodeConfig(io.NewSectionReader(s.r, it.Off, it.Len))
 	if err != nil || int64(cfg.Width)*int64(cfg.Height) > maxRefine {
 		return it.Len
 	}
-	decodes := func(n int64) bool {
-		_, err := jpeg.Decode(io.NewSectionReader(s.r, it.Off, n))
-		return err == nil || err == io.ErrUnexpectedEOF || err == errShortData
+	// decodes reports whether the first n bytes decode, and how many
+	// bytes the decoder had read when it stopped.
+	decodes := func(n int64) (bool, int64) {
+		r := io.NewSectionReader(s.r, it.Off, n)
+		_, err := jpeg.Decode(r)
+		at, _ := r.Seek(0, io.SeekCurrent)
+		return err == nil || err == io.ErrUnexpectedEOF || err == errShortData, at
 	}
-	if decodes(it.Len) {
+	ok, at := decodes(it.Len)
+	if ok {
 		return it.Len
 	}
+	// The bad data is before at (the decoder reads ahead 4 KiB at most):
+	// look just below it first.
+	lo, hi := min(int64(Sector), it.Len), min(at, it.Len)
+	if n := (hi - 3*readAhead) / Sector * Sector; n > lo {
+		if ok, _ := decodes(n); ok {
+			lo = n
+		} else {
+			hi = n
+		}
+	}
 	// decodes(lo) holds (or lo is the first sector), decodes(hi) does not.
-	lo, hi := min(int64(Sector), it.Len), it.Len
 	for hi-lo > Sector {
-		mid := lo + (hi-lo)/2/Sector*Sector
-		if decodes(mid) {
+		mid := lo + max(Sector, (hi-lo)/2/Sector*Sector)
+		if ok, _ := decodes(mid); ok {
 			lo = mid
 		} else {
 			hi = mid
