@@ -14,8 +14,12 @@
 // the formats Go reads. A file cut short (its end overwritten, or past
 // the end of the free space) is kept up to its last good data and marked
 // Truncated; a candidate without picture data (no scan, no image block)
-// is dropped. JPEG scan data ends early at a sector that starts another
-// header or is all zeros, as deleted space usually is.
+// is dropped. JPEG scan data ends at a sector that starts another header
+// or is all zeros, as deleted space usually is, and a cut JPEG is trimmed
+// to what Go's decoder reads without a format error; formats whose length
+// comes from their headers end at a sector that starts another file. The
+// JPEG thumbnail of an EXIF segment is an item of its own (Embedded),
+// kept even when the photo around it is not.
 //
 // Carving is contiguous: a fragmented file is recovered up to its first
 // gap only. After an item, the search resumes at the next sector past its

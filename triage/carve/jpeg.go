@@ -164,8 +164,15 @@ var errShortData = jpeg.FormatError("short Huffman data")
 // readAhead is how far Go's JPEG decoder reads ahead of what it decodes.
 const readAhead = 4096
 
-// maxRefine bounds the pictures lastDecoded decodes, in pixels.
-const maxRefine = 16 << 20
+// maxRefine bounds the pictures lastDecoded decodes, in pixels; and a
+// picture is decoded only when its data is not far too small for it
+// (photos hold a byte per 3-20 pixels), so that the decoding costs in
+// proportion to the data: a header claiming a large picture over little
+// data is kept as the walk found it.
+const (
+	maxRefine     = 16 << 20
+	pixelsPerByte = 64
+)
 
 // lastDecoded shortens a truncated JPEG to the data that decodes: scan
 // data cut short often runs on into other data that looks like scan data
@@ -175,7 +182,7 @@ const maxRefine = 16 << 20
 // decodes, for truncated pictures only.
 func (s *src) lastDecoded(it Item) int64 {
 	cfg, err := jpeg.DecodeConfig(io.NewSectionReader(s.r, it.Off, it.Len))
-	if err != nil || int64(cfg.Width)*int64(cfg.Height) > maxRefine {
+	if px := int64(cfg.Width) * int64(cfg.Height); err != nil || px > maxRefine || px > pixelsPerByte*it.Len {
 		return it.Len
 	}
 	// decodes reports whether the first n bytes decode, and how many
