@@ -78,14 +78,14 @@ func Scan(ctx context.Context, r io.ReaderAt, off, end int64, opt Options, fn fu
 	if opt.MaxSize <= 0 {
 		opt.MaxSize = DefaultMaxSize
 	}
-	s := &src{r: r, max: opt.MaxSize, store: make([]byte, window)}
-	buf := make([]byte, readSize)
+	s := &src{r: r, max: opt.MaxSize, store: make([]byte, min(window, max(end-off, headLen)))}
+	buf := make([]byte, min(readSize, max(end-off, 0)))
 	pos := (off + Sector - 1) / Sector * Sector
 	for pos < end {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n, _ := r.ReadAt(buf[:min(int64(readSize), end-pos)], pos)
+		n, _ := r.ReadAt(buf[:min(int64(len(buf)), end-pos)], pos)
 		if n == 0 {
 			return nil // the end of r's data, or a read error: the range ends
 		}
