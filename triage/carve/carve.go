@@ -47,20 +47,22 @@ type format struct {
 	walk  func(s *src, off int64) (Item, bool)
 	// sized formats take their length from their headers (a stated
 	// size, box or block lengths) without checking the data itself: a
-	// sector inside that starts another file cuts them there.
-	sized bool
+	// sector inside that starts another file cuts them there, or, for
+	// raw formats (any bytes decode: BMP), is where the search resumes,
+	// the item keeping its stated size as the decoders expect.
+	sized, raw bool
 }
 
 // headLen is how many bytes check looks at.
 const headLen = 32
 
 var formats = []format{
-	{isJPEG, walkJPEG, false},
-	{isPNG, walkPNG, false},
-	{isGIF, walkGIF, true},
-	{isBMP, walkBMP, true},
-	{isWebP, walkWebP, true},
-	{isFtyp, walkISOBMFF, true},
+	{isJPEG, walkJPEG, false, false},
+	{isPNG, walkPNG, false, false},
+	{isGIF, walkGIF, true, false},
+	{isBMP, walkBMP, true, true},
+	{isWebP, walkWebP, true, false},
+	{isFtyp, walkISOBMFF, true, false},
 }
 
 // startsFile reports whether head (a sector's first bytes) starts a file
@@ -110,8 +112,11 @@ func Scan(ctx context.Context, r io.ReaderAt, off, end int64, opt Options, fn fu
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			// Resume past the item.
+			// Resume past the item, or at a file found inside it.
 			after := (last + Sector - 1) / Sector * Sector
+			if s.resume > 0 {
+				after = s.resume
+			}
 			if after >= next {
 				next = after
 				break
@@ -135,7 +140,11 @@ func carveAt(s *src, off, limit int64) []Item {
 		}
 		it, ok := f.walk(s, off)
 		if ok && f.sized {
-			if q := s.nextFile(off+Sector, off+it.Len); q < off+it.Len {
+			switch q := s.nextFile(off+Sector, off+it.Len); {
+			case q == off+it.Len:
+			case f.raw:
+				s.resume = q
+			default:
 				it.Len, it.Truncated = q-off, true
 			}
 		}
@@ -167,12 +176,16 @@ type src struct {
 	// are not looked for); embedded collects the thumbnails found.
 	inner    bool
 	embedded []Item
+	// resume, when set, is where the search goes on after the item: a
+	// file found inside it.
+	resume int64
 }
 
 func (s *src) reset(limit int64) {
 	s.limit = limit
 	s.buf, s.short = nil, false
 	s.embedded = s.embedded[:0]
+	s.resume = 0
 }
 
 // get returns up to n (<= window) bytes at off: fewer at limit or at the

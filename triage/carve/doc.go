@@ -23,6 +23,7 @@
 //
 // Carving is contiguous: a fragmented file is recovered up to its first
 // gap only. After an item, the search resumes at the next sector past its
-// end. Memory is bounded (one read buffer and one window per Scan)
+// end, or for a BMP at a file found inside it (a BMP keeps its stated
+// size: its raw rows decode whatever overwrote them). Memory is bounded (one read buffer and one window per Scan)
 // whatever the input claims.
 package carve

@@ -39,8 +39,8 @@ func FuzzCarveISOBMFF(f *testing.F) {
 	fuzzWalk(f, walkISOBMFF, mustRead(f, "testdata/photo.heic"), mustRead(f, "testdata/clip.mp4"))
 }
 
-// FuzzCarve scans data as a whole: items are in order, sector-aligned,
-// within the data and not overlapping.
+// FuzzCarve scans data as a whole: items are in order, sector-aligned
+// (but for embedded thumbnails) and within the data.
 func FuzzCarve(f *testing.F) {
 	bl := newBlob(8*Sector, 1)
 	bl.put(Sector, mustPNG(f, 16, 16, 1), Item{})
@@ -48,12 +48,12 @@ func FuzzCarve(f *testing.F) {
 	f.Add(bl.b)
 	f.Add(mustJPEG(f, 32, 24, 1))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var last int64
+		last := int64(-1)
 		err := Scan(context.Background(), bytes.NewReader(data), 0, int64(len(data)), Options{MaxSize: 1 << 20}, func(it Item) error {
-			if it.Len <= 0 || it.Off+it.Len > int64(len(data)) || !it.Embedded && (it.Off < last || it.Off%Sector != 0) {
-				t.Fatalf("item %+v (previous end %d, %d bytes)", it, last, len(data))
+			if it.Len <= 0 || it.Off+it.Len > int64(len(data)) || it.Off <= last || !it.Embedded && it.Off%Sector != 0 {
+				t.Fatalf("item %+v (previous at %d, %d bytes)", it, last, len(data))
 			}
-			last = max(last, it.Off+it.Len)
+			last = it.Off
 			return nil
 		})
 		if err != nil {
