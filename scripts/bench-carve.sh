@@ -8,8 +8,9 @@
 #             one in five cut to 60% (its end overwritten by random bytes).
 # Recall: the deleted (fat.img) or planted (blob.bin) files recovered
 # byte for byte; a cut file counts when an output holds its whole
-# surviving prefix. Invalid: outputs that winnow scan cannot analyse
-# (verdict error: not decodable), the same judge for both carvers.
+# surviving prefix. Not decodable: outputs that winnow scan cannot
+# analyse (verdict error), the same judge for both carvers; in brackets
+# those winnow marks origin.truncated (PhotoRec marks none).
 # Time: wall time of the carving run (winnow: scan --carve, which also
 # hashes and matches what it carves; PhotoRec: carving and writing files).
 # Usage: scripts/bench-carve.sh [N_PER_FORMAT]
@@ -108,11 +109,14 @@ import json, os, sys
 img, rep, out = sys.argv[1:]
 os.makedirs(out)
 b = open(img, 'rb').read()
+cut = open(out + '.truncated', 'w')
 for it in json.load(open(rep))['items']:
     o = it.get('origin') or {}
     if o.get('carved'):
-        ext = it['path'].rsplit('.', 1)[1]
-        open(os.path.join(out, '%x.%s' % (o['offset'], ext)), 'wb').write(b[o['offset']:o['offset'] + o['length']])
+        name = '%x.%s' % (o['offset'], it['path'].rsplit('.', 1)[1])
+        open(os.path.join(out, name), 'wb').write(b[o['offset']:o['offset'] + o['length']])
+        if o.get('truncated'):
+            print(name, file=cut)
 PY
 	for who in wout pr; do
 		"$work/winnow" scan --no-progress --log-every 0 --html-thumbnails 0 --out "$work/judge-$who-$img" "$work/$who-$img" >/dev/null 2>&1
@@ -128,10 +132,11 @@ def files(d):
         for n in names:
             if n not in ('report.xml',) and not n.endswith('.log'):
                 yield os.path.join(root, n)
-def invalid(judge):
-    return sum(1 for it in json.load(open(os.path.join(judge, 'report.json')))['items'] if it['verdict'] == 'error')
+def invalid(judge, marked):
+    bad = [os.path.basename(it['path']) for it in json.load(open(os.path.join(judge, 'report.json')))['items'] if it['verdict'] == 'error']
+    return '%d (%d)' % (len(bad), sum(1 for b in bad if b in marked))
 size = {img: os.path.getsize(os.path.join(work, img)) >> 20 for img in ('fat.img', 'blob.bin')}
-print('| image | carver | recovered | of which cut files | outputs | invalid outputs | time (s) | peak RSS (MiB) |')
+print('| image | carver | recovered | of which cut files | outputs | not decodable (marked truncated) | time (s) | peak RSS (MiB) |')
 print('|---|---|---|---|---|---|---|---|')
 for img, truth in (('fat.img', 'truth-fat'), ('blob.bin', 'truth-blob')):
     want = {n: open(p, 'rb').read() for p in files(os.path.join(work, truth)) for n in [os.path.basename(p)]}
@@ -146,8 +151,9 @@ for img, truth in (('fat.img', 'truth-fat'), ('blob.bin', 'truth-blob')):
             elif hashlib.sha256(d).digest() in whole:
                 hit += 1
         ncut = sum(1 for n in want if n.startswith('cut-'))
-        print('| %s (%d MiB) | %s | %d/%d | %d/%d | %d | %d | %.2f | %d |' % (img, size[img], who, hit, len(want), cut, ncut, len(got),
-              invalid(os.path.join(work, 'judge-%s-%s' % ('wout' if who == 'winnow' else 'pr', img))), float(times[label][0]), int(times[label][1]) >> 10))
+        marked = set(open(os.path.join(work, 'wout-%s.truncated' % img)).read().split()) if who == 'winnow' else set()
+        print('| %s (%d MiB) | %s | %d/%d | %d/%d | %d | %s | %.2f | %d |' % (img, size[img], who, hit, len(want), cut, ncut, len(got),
+              invalid(os.path.join(work, 'judge-%s-%s' % ('wout' if who == 'winnow' else 'pr', img)), marked), float(times[label][0]), int(times[label][1]) >> 10))
 t = times['winnow-nocarve-fat.img']
 print('\nwinnow scan of fat.img without --carve (its allocated files only): %.2f s, %d MiB.' % (float(t[0]), int(t[1]) >> 10))
 PY

@@ -364,3 +364,23 @@ func TestLastDecoded(t *testing.T) {
 		}
 	}
 }
+
+// TestScanLargeBoxes carves an MP4 and a WebP whose media data is larger
+// than the walkers' window (a box type was once read from a window the
+// size check had refilled).
+func TestScanLargeBoxes(t *testing.T) {
+	mp4 := []byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41")
+	mdat := make([]byte, 200<<10)
+	binary.BigEndian.PutUint32(mdat, uint32(len(mdat)))
+	copy(mdat[4:], "mdat")
+	for i := 8; i < len(mdat); i++ {
+		mdat[i] = byte(i*31 + i>>8)
+	}
+	mp4 = append(mp4, mdat...)
+	mp4 = append(mp4, "\x00\x00\x00\x10moov\x00\x00\x00\x08free"...)
+	bl := newBlob(1<<20, 11)
+	bl.put(3*Sector, mp4, Item{Ext: "mp4"})
+	if diff := cmp.Diff(bl.want, scanAll(t, bl.b, Options{})); diff != "" {
+		t.Errorf("items (-want +got):\n%s", diff)
+	}
+}

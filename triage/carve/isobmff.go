@@ -40,6 +40,7 @@ func walkISOBMFF(s *src, off int64) (Item, bool) {
 		if len(b) < 8 || !topBoxes[string(b[4:8])] {
 			break
 		}
+		typ := string(b[4:8]) // b is not valid past the next read
 		n := int64(binary.BigEndian.Uint32(b))
 		hdr := int64(8)
 		if n == 1 {
@@ -52,7 +53,7 @@ func walkISOBMFF(s *src, off int64) (Item, bool) {
 			cut = n >= hdr // n == 0 (to the end of the file) is unknowable
 			break
 		}
-		switch string(b[4:8]) {
+		switch typ {
 		case "moov", "moof":
 			moov = true
 		case "meta":

@@ -32,12 +32,13 @@ func walkWebP(s *src, off int64) (Item, bool) {
 		if len(c) < 8 || !fourCC(c[:4]) {
 			break
 		}
+		typ := string(c[:4]) // c is not valid past the next read
 		n := 8 + int64(binary.LittleEndian.Uint32(c[4:]))
 		n += n & 1
 		if p+n > end || !s.has(p, n) {
 			break
 		}
-		switch string(c[:4]) {
+		switch typ {
 		case "VP8 ", "VP8L", "ANMF":
 			image = true
 		}
