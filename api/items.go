@@ -95,7 +95,13 @@ func (s *Server) upload(c *gin.Context, ex triage.Exhibit, path string, body io.
 		d["raw_name"] = raw
 	}
 	ev := s.auditEvent(c, triage.AuditUpload, "", d)
-	created, err := s.cfg.Items.CreateItem(ctx, &it, &ev)
+	// Content this request did not store itself may be an orphan being
+	// collected: the store checks it is still there, under its lock.
+	var present func(context.Context) error
+	if stored {
+		present = func(ctx context.Context) error { return triage.StillStored(ctx, s.cfg.Evidence, it.SHA256) }
+	}
+	created, err := s.cfg.Items.CreateItem(ctx, &it, &ev, present)
 	if err != nil {
 		return ItemJSON{}, false, err
 	}

@@ -64,6 +64,17 @@ type MatchJSON struct {
 	Dihedral   int    `json:"dihedral,omitempty"`
 	Category   string `json:"category,omitempty"`
 	Series     string `json:"series,omitempty"`
+	// View is the derived view of the query that matched (trim, deskew...),
+	// empty for the whole image; Borderline marks a match beyond the set's
+	// radius that counts because another algorithm matched the same entry.
+	View       string `json:"view,omitempty"`
+	Borderline bool   `json:"borderline,omitempty"`
+	// Timestamps: the seconds at which a known still appears in a video;
+	// QueryPercent and TargetPercent: for a vPDQ video match, the shares
+	// of the video's and the known video's frames that match.
+	Timestamps    []float64 `json:"timestamps,omitempty"`
+	QueryPercent  float64   `json:"query_percent,omitempty"`
+	TargetPercent float64   `json:"target_percent,omitempty"`
 }
 
 func itemJSON(it *triage.Item) ItemJSON {
@@ -99,7 +110,8 @@ func (j *ItemJSON) addMatches(ms []triage.MatchRecord) {
 
 func matchJSON(m triage.Match) MatchJSON {
 	return MatchJSON{Set: m.Set, SetVersion: m.SetVersion, SetKind: string(m.SetKind), Entry: m.Entry, EntryID: m.EntryID,
-		Algo: m.Algo.String(), Distance: m.Distance, Dihedral: m.Dihedral, Category: m.Category.String(), Series: m.Series}
+		Algo: m.Algo.String(), Distance: m.Distance, Dihedral: m.Dihedral, Category: m.Category.String(), Series: m.Series,
+		View: string(m.View), Borderline: m.Borderline, Timestamps: m.Timestamps, QueryPercent: m.QueryPercent, TargetPercent: m.TargetPercent}
 }
 
 // SetJSON is a stored hash set as the API shows it.

@@ -392,7 +392,8 @@ func parseDecision(b DecisionBody, scheme string) (triage.Vote, []triage.SHA256,
 	return v, ms, nil
 }
 
-// decide records a decision on members of a group and audits it.
+// decide records a decision on members of a group with its audit events
+// (one transaction).
 func (s *Server) decide(c *gin.Context, groupID int64, b DecisionBody, members []triage.SHA256, vote triage.Vote) {
 	ctx := c.Request.Context()
 	if err := s.ensureLocalSet(ctx); err != nil {
@@ -400,31 +401,35 @@ func (s *Server) decide(c *gin.Context, groupID int64, b DecisionBody, members [
 		return
 	}
 	u, _ := viewer(c)
-	res, err := s.cfg.Reviews.Decide(ctx, triage.DecideRequest{GroupID: groupID, Reviewer: u, Members: members, Vote: vote,
-		Required: s.cfg.Review.RequiredVotes, Adjudicate: b.Adjudicate, LocalSet: s.cfg.Review.LocalSet,
-		Case: strings.TrimSpace(b.Case), Claim: b.Claim, Lease: s.cfg.Review.Lease})
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	action := triage.AuditDecision
 	if b.Adjudicate {
 		action = triage.AuditAdjudicate
 	}
-	var shas, statuses []string
-	promoted := 0
-	for _, o := range res.Outcomes {
-		shas, statuses = append(shas, o.SHA256.String()), append(statuses, string(o.Status))
-		if o.Entry >= 0 {
-			promoted++
+	group := strconv.FormatInt(groupID, 10)
+	audit := func(res triage.DecideResult) []triage.AuditEvent {
+		var shas, statuses []string
+		promoted := 0
+		for _, o := range res.Outcomes {
+			shas, statuses = append(shas, o.SHA256.String()), append(statuses, string(o.Status))
+			if o.Entry >= 0 {
+				promoted++
+			}
 		}
+		evs := []triage.AuditEvent{s.auditEvent(c, action, "review/group/"+group, map[string]string{
+			"category": vote.Category.String(), "members": strings.Join(shas, ","), "outcomes": strings.Join(statuses, ","),
+			"flags": strings.Join(vote.Flags.Names(), ","), "series": vote.Series, "case": b.Case})}
+		if promoted > 0 {
+			evs = append(evs, s.auditEvent(c, triage.AuditPromote, "hashset/"+s.cfg.Review.LocalSet, map[string]string{
+				"version": strconv.Itoa(res.Version), "entries": strconv.Itoa(promoted), "group": group}))
+		}
+		return evs
 	}
-	s.audit(c, action, "review/group/"+strconv.FormatInt(groupID, 10), map[string]string{
-		"category": vote.Category.String(), "members": strings.Join(shas, ","), "outcomes": strings.Join(statuses, ","),
-		"flags": strings.Join(vote.Flags.Names(), ","), "series": vote.Series, "case": b.Case})
-	if promoted > 0 {
-		s.audit(c, triage.AuditPromote, "hashset/"+s.cfg.Review.LocalSet, map[string]string{
-			"version": strconv.Itoa(res.Version), "entries": strconv.Itoa(promoted), "group": strconv.FormatInt(groupID, 10)})
+	res, err := s.cfg.Reviews.Decide(ctx, triage.DecideRequest{GroupID: groupID, Reviewer: u, Members: members, Vote: vote,
+		Required: s.cfg.Review.RequiredVotes, Adjudicate: b.Adjudicate, LocalSet: s.cfg.Review.LocalSet,
+		Case: strings.TrimSpace(b.Case), Claim: b.Claim, Lease: s.cfg.Review.Lease, Audit: audit})
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
 	c.JSON(http.StatusOK, gin.H{"outcomes": outcomesJSON(res.Outcomes), "version": res.Version, "local_set": s.cfg.Review.LocalSet})
 }

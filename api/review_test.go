@@ -44,11 +44,11 @@ func TestReviewLeaseExpiry(t *testing.T) {
 	tokens := map[string]string{}
 	for _, name := range []string{"ann", "bob"} {
 		u := triage.User{Name: name, Role: triage.RoleReviewer}
-		if err := st.CreateUser(ctx, &u); err != nil {
+		if err := st.CreateUser(ctx, &u, nil); err != nil {
 			t.Fatal(err)
 		}
 		secret, hash := triage.NewTokenSecret()
-		if err := st.CreateToken(ctx, &triage.Token{UserID: u.ID, Hash: hash}); err != nil {
+		if err := st.CreateToken(ctx, &triage.Token{UserID: u.ID, Hash: hash}, nil); err != nil {
 			t.Fatal(err)
 		}
 		tokens[name] = secret
@@ -66,7 +66,7 @@ func TestReviewLeaseExpiry(t *testing.T) {
 	fp.SHA256[0], fp.PDQ[0] = 7, 7
 	fp.PDQDihedral[0] = fp.PDQ
 	it := triage.Item{ExhibitID: e.ID, Path: "a.jpg", Size: 10, Digests: fp.Digests}
-	if _, err := st.CreateItem(ctx, &it, nil); err != nil {
+	if _, err := st.CreateItem(ctx, &it, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.FinishItem(ctx, it.ID, triage.ItemResult{Fingerprint: &fp, Decision: triage.Decision{Verdict: triage.VerdictNew}}); err != nil {

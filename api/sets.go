@@ -73,13 +73,13 @@ func (s *Server) handlePutSet(c *gin.Context) {
 	u, _ := UserFromContext(c.Request.Context())
 	st := triage.StoredSet{Name: name, Version: c.Query("version"), Kind: kind, Description: c.Query("description"),
 		SHA256: info.SHA256, Size: info.Size, PushedBy: u.ID}
-	created, err := s.cfg.Sets.PutSet(c.Request.Context(), &st)
+	created, err := s.cfg.Sets.PutSet(c.Request.Context(), &st, func(st triage.StoredSet) []triage.AuditEvent {
+		return []triage.AuditEvent{s.auditEvent(c, triage.AuditHashSetPush, "hashset/"+name, map[string]string{
+			"sha256": info.SHA256.String(), "version": st.Version, "rev": strconv.FormatInt(st.Rev, 10)})}
+	})
 	if err != nil {
 		s.fail(c, err)
 		return
-	}
-	if created {
-		s.audit(c, triage.AuditHashSetPush, "hashset/"+name, map[string]string{"sha256": info.SHA256.String(), "version": st.Version, "rev": strconv.FormatInt(st.Rev, 10)})
 	}
 	if st.State == triage.SetImporting {
 		if err := s.cfg.Enqueuer.EnqueueImport(context.WithoutCancel(c.Request.Context()), st.ID, st.Rev); err != nil {
@@ -104,14 +104,15 @@ func (s *Server) handlePatchSet(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	st, err := s.cfg.Sets.UpdateSet(c.Request.Context(), c.Param("name"), u)
+	st, err := s.cfg.Sets.UpdateSet(c.Request.Context(), c.Param("name"), u, func(st triage.StoredSet) []triage.AuditEvent {
+		return []triage.AuditEvent{s.auditEvent(c, triage.AuditHashSetEdit, "hashset/"+st.Name, map[string]string{
+			"rev": strconv.FormatInt(st.Rev, 10), "enabled": strconv.FormatBool(st.Enabled),
+			"pdq_radius": strconv.Itoa(st.PDQRadius), "phash_radius": strconv.Itoa(st.PHashRadius)})}
+	})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	d := map[string]string{"rev": strconv.FormatInt(st.Rev, 10), "enabled": strconv.FormatBool(st.Enabled),
-		"pdq_radius": strconv.Itoa(st.PDQRadius), "phash_radius": strconv.Itoa(st.PHashRadius)}
-	s.audit(c, triage.AuditHashSetEdit, "hashset/"+st.Name, d)
 	c.JSON(http.StatusOK, setJSON(st))
 }
 
@@ -147,12 +148,14 @@ func (s *Server) handleAddSetEntries(c *gin.Context) {
 		}
 		es[i] = e
 	}
-	n, err := s.cfg.Sets.AddSetEntries(c.Request.Context(), c.Param("name"), es)
+	n, err := s.cfg.Sets.AddSetEntries(c.Request.Context(), c.Param("name"), es, func(n int64) []triage.AuditEvent {
+		return []triage.AuditEvent{s.auditEvent(c, triage.AuditHashSetEntry, "hashset/"+c.Param("name"), map[string]string{
+			"added": strconv.Itoa(len(es)), "entries": strconv.FormatInt(n, 10)})}
+	})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, triage.AuditHashSetEntry, "hashset/"+c.Param("name"), map[string]string{"added": strconv.Itoa(len(es)), "entries": strconv.FormatInt(n, 10)})
 	c.JSON(http.StatusOK, gin.H{"added": len(es), "entries": n})
 }
 

@@ -43,11 +43,11 @@ func (s *Server) handleCreateUser(c *gin.Context) {
 		return
 	}
 	u := triage.User{Name: body.Name, Role: triage.Role(body.Role)}
-	if err := s.cfg.Users.CreateUser(c.Request.Context(), &u); err != nil {
+	ev := s.auditEvent(c, triage.AuditUserCreate, "user/"+u.Name, map[string]string{"role": string(u.Role)})
+	if err := s.cfg.Users.CreateUser(c.Request.Context(), &u, &ev); err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, triage.AuditUserCreate, "user/"+u.Name, map[string]string{"role": string(u.Role)})
 	c.JSON(http.StatusCreated, u)
 }
 
@@ -79,11 +79,13 @@ func (s *Server) handleCreateToken(c *gin.Context) {
 	if body.Expires > 0 {
 		t.ExpiresAt = time.Now().Add(time.Duration(body.Expires) * 24 * time.Hour)
 	}
-	if err := s.cfg.Users.CreateToken(c.Request.Context(), &t); err != nil {
+	if err := s.cfg.Users.CreateToken(c.Request.Context(), &t, func(t triage.Token) []triage.AuditEvent {
+		return []triage.AuditEvent{s.auditEvent(c, triage.AuditTokenCreate, "user/"+u.Name, map[string]string{
+			"token_id": strconv.FormatInt(t.ID, 10), "name": t.Name})}
+	}); err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, triage.AuditTokenCreate, "user/"+u.Name, map[string]string{"token_id": strconv.FormatInt(t.ID, 10), "name": t.Name})
 	c.JSON(http.StatusCreated, TokenJSON{Token: t, User: u.Name, Secret: secret})
 }
 

@@ -39,10 +39,7 @@ func (s *Server) handlePutSettings(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := s.cfg.Wellness.SaveWellnessSettings(c.Request.Context(), u.ID, w); err != nil {
-		s.fail(c, err)
-		return
-	}
+	var audit *triage.AuditEvent
 	if w != old {
 		d := map[string]string{"blur": strconv.Itoa(w.Blur), "grayscale": strconv.FormatBool(w.Grayscale), "reveal_mode": w.RevealMode,
 			"break_every": strconv.Itoa(w.BreakEvery), "break_minutes": strconv.Itoa(w.BreakMinutes)}
@@ -52,7 +49,12 @@ func (s *Server) handlePutSettings(c *gin.Context) {
 		if !w.Grayscale && old.Grayscale {
 			d["grayscale_off"] = "true"
 		}
-		s.audit(c, triage.AuditWellness, "user/"+u.Name, d)
+		ev := s.auditEvent(c, triage.AuditWellness, "user/"+u.Name, d)
+		audit = &ev
+	}
+	if err := s.cfg.Wellness.SaveWellnessSettings(c.Request.Context(), u.ID, w, audit); err != nil {
+		s.fail(c, err)
+		return
 	}
 	c.JSON(http.StatusOK, w)
 }
@@ -98,7 +100,7 @@ func (s *Server) handleAddExposure(c *gin.Context) {
 			return
 		}
 	}
-	e, err := s.cfg.Wellness.AddExposure(c.Request.Context(), u.ID, body.Revealed)
+	e, err := s.cfg.Wellness.AddExposure(c.Request.Context(), u.ID, body.Revealed, body.ItemID)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -200,21 +200,25 @@ func (s *Server) handleUndo(c *gin.Context) {
 		ms = append(ms, sum)
 	}
 	u, _ := viewer(c)
+	group := strconv.FormatInt(id, 10)
+	audit := func(res triage.UndoResult) []triage.AuditEvent {
+		var shas, statuses []string
+		for _, o := range res.Outcomes {
+			shas, statuses = append(shas, o.SHA256.String()), append(statuses, string(o.Status))
+		}
+		evs := []triage.AuditEvent{s.auditEvent(c, triage.AuditReviewUndo, "review/group/"+group, map[string]string{
+			"members": strings.Join(shas, ","), "outcomes": strings.Join(statuses, ",")})}
+		if len(res.Withdrawn) > 0 {
+			evs = append(evs, s.auditEvent(c, triage.AuditWithdraw, "hashset/"+s.cfg.Review.LocalSet, map[string]string{
+				"version": strconv.Itoa(res.Version), "entries": joinInts(res.Withdrawn), "reason": "undo", "group": group}))
+		}
+		return evs
+	}
 	res, err := s.cfg.Reviews.Undo(c.Request.Context(), triage.UndoRequest{GroupID: id, Reviewer: u, Members: ms,
-		Required: s.cfg.Review.RequiredVotes, LocalSet: s.cfg.Review.LocalSet})
+		Required: s.cfg.Review.RequiredVotes, LocalSet: s.cfg.Review.LocalSet, Audit: audit})
 	if err != nil {
 		s.fail(c, err)
 		return
-	}
-	var shas, statuses []string
-	for _, o := range res.Outcomes {
-		shas, statuses = append(shas, o.SHA256.String()), append(statuses, string(o.Status))
-	}
-	s.audit(c, triage.AuditReviewUndo, "review/group/"+strconv.FormatInt(id, 10), map[string]string{
-		"members": strings.Join(shas, ","), "outcomes": strings.Join(statuses, ",")})
-	if len(res.Withdrawn) > 0 {
-		s.audit(c, triage.AuditWithdraw, "hashset/"+s.cfg.Review.LocalSet, map[string]string{
-			"version": strconv.Itoa(res.Version), "entries": joinInts(res.Withdrawn), "reason": "undo", "group": strconv.FormatInt(id, 10)})
 	}
 	c.JSON(http.StatusOK, gin.H{"outcomes": outcomesJSON(res.Outcomes), "version": res.Version, "withdrawn": nonNil(res.Withdrawn),
 		"local_set": s.cfg.Review.LocalSet})
@@ -259,21 +263,23 @@ func (s *Server) handleOverturn(c *gin.Context) {
 		return
 	}
 	u, _ := viewer(c)
+	reason, member := strings.TrimSpace(b.Reason), strconv.FormatInt(id, 10)
+	audit := func(res triage.OverturnResult) []triage.AuditEvent {
+		evs := []triage.AuditEvent{s.auditEvent(c, triage.AuditOverturn, "review/member/"+member, map[string]string{
+			"sha256": res.SHA256.String(), "previous": res.Previous, "category": res.Category, "reason": reason})}
+		if res.Withdrawn >= 0 {
+			evs = append(evs, s.auditEvent(c, triage.AuditWithdraw, "hashset/"+s.cfg.Review.LocalSet, map[string]string{
+				"version": strconv.Itoa(res.Version), "entries": strconv.FormatInt(res.Withdrawn, 10), "reason": "overturn", "member": member}))
+		}
+		return append(evs, s.auditEvent(c, triage.AuditPromote, "hashset/"+s.cfg.Review.LocalSet, map[string]string{
+			"version": strconv.Itoa(res.Version), "entries": strconv.FormatInt(res.Entry, 10), "member": member}))
+	}
 	res, err := s.cfg.Reviews.Overturn(ctx, triage.OverturnRequest{MemberID: id, Adjudicator: u, Category: vote.Category,
-		Reason: strings.TrimSpace(b.Reason), LocalSet: s.cfg.Review.LocalSet})
+		Reason: reason, LocalSet: s.cfg.Review.LocalSet, Audit: audit})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, triage.AuditOverturn, "review/member/"+strconv.FormatInt(id, 10), map[string]string{
-		"sha256": res.SHA256.String(), "previous": res.Previous, "category": res.Category, "reason": strings.TrimSpace(b.Reason)})
-	detail := map[string]string{"version": strconv.Itoa(res.Version), "entries": strconv.FormatInt(res.Entry, 10),
-		"member": strconv.FormatInt(id, 10)}
-	if res.Withdrawn >= 0 {
-		s.audit(c, triage.AuditWithdraw, "hashset/"+s.cfg.Review.LocalSet, map[string]string{"version": strconv.Itoa(res.Version),
-			"entries": strconv.FormatInt(res.Withdrawn, 10), "reason": "overturn", "member": strconv.FormatInt(id, 10)})
-	}
-	s.audit(c, triage.AuditPromote, "hashset/"+s.cfg.Review.LocalSet, detail)
 	c.JSON(http.StatusOK, struct {
 		triage.OverturnResult
 		SHA256   string `json:"sha256"`

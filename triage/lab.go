@@ -413,6 +413,13 @@ type AuditEvent struct {
 	Hash     SHA256 `json:"-"`
 }
 
+// AuditOf makes the audit events of an action from what the action did.
+// A store calls it inside the action's transaction and records the events
+// there, so the action and its record commit together or not at all (an
+// action whose record cannot be written does not happen). nil records
+// nothing.
+type AuditOf[R any] func(R) []AuditEvent
+
 // AuditChainLab is the default chain. The database spreads its events
 // over the chains lab-0 to lab-7, by connection, so that concurrent
 // actions do not wait for each other's commits.
@@ -468,6 +475,9 @@ const (
 	AuditUserEnable  = "user.enable"
 	// AuditLogoutAll: every session and (optionally) token of a user ended.
 	AuditLogoutAll = "session.logout_all"
+	// AuditOrphanRemoved: a stored content that no item referred to after
+	// the grace period was removed by the orphan collection.
+	AuditOrphanRemoved = "evidence.orphan_removed"
 )
 
 // AuditFilter selects audit events, newest first.

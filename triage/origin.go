@@ -2,10 +2,12 @@ package triage
 
 import "time"
 
-// Origin says where inside a disk image an item was found: the file system
-// that held it, whether it was deleted or carved from unallocated space,
-// where its content lies in the image, and the timestamps the file system
-// recorded. Items read from folders and archives have none.
+// Origin says where inside a disk image or a phone extraction an item was
+// found: the file system that held it, whether it was deleted or carved
+// from unallocated space, where its content lies in the image, and the
+// timestamps the file system recorded; for a phone, the path on the device
+// and the extraction that found it. Items read from folders and archives
+// have none.
 type Origin struct {
 	// FS names the file system ("ntfs", "fat32", "exfat", "ext4"...); empty
 	// for an item carved outside any file system.
@@ -34,4 +36,15 @@ type Origin struct {
 	Accessed time.Time `json:"accessed,omitzero"`
 	Changed  time.Time `json:"changed,omitzero"`
 	Created  time.Time `json:"created,omitzero"`
+	// DevicePath is a phone file's path on the device, exactly as the
+	// extraction records it (a UFDR's report.xml, a GrayKey zip's member
+	// name); Extraction the extraction's id and name in a UFDR, FileID the
+	// file's id there.
+	DevicePath string `json:"device_path,omitempty"`
+	Extraction string `json:"extraction,omitempty"`
+	FileID     string `json:"file_id,omitempty"`
+	// DigestOnly is true for a file the extraction lists with its digests
+	// but without its content: its verdict rests on exact digest matches
+	// alone.
+	DigestOnly bool `json:"digest_only,omitempty"`
 }

@@ -90,6 +90,9 @@ type DecideRequest struct {
 	Lease time.Duration
 	// LocalSet is the local hash set confirmed members are promoted into.
 	LocalSet string
+	// Audit makes the decision's audit events (the vote and any
+	// promotion), recorded in the decision's transaction.
+	Audit AuditOf[DecideResult]
 }
 
 // MemberOutcome is what a decision did to one member.
@@ -305,10 +308,13 @@ type WellnessStore interface {
 	// WellnessSettings returns a user's settings (the defaults if they
 	// never saved any).
 	WellnessSettings(ctx context.Context, userID int64) (WellnessSettings, error)
-	// SaveWellnessSettings stores a user's settings.
-	SaveWellnessSettings(ctx context.Context, userID int64, w WellnessSettings) error
-	// AddExposure counts n revealed items and returns the counts.
-	AddExposure(ctx context.Context, userID int64, n int) (Exposure, error)
+	// SaveWellnessSettings stores a user's settings; the audit event,
+	// when not nil, commits with them.
+	SaveWellnessSettings(ctx context.Context, userID int64, w WellnessSettings, audit *AuditEvent) error
+	// AddExposure counts n revealed items and returns the counts. With an
+	// item (itemID not 0, n 1) the reveal counts only if the user has not
+	// revealed that item since their last break: one reveal counts once.
+	AddExposure(ctx context.Context, userID int64, n int, itemID int64) (Exposure, error)
 	// Exposure returns the counts.
 	Exposure(ctx context.Context, userID int64) (Exposure, error)
 	// TakeBreak records a break: the since-break count starts again.

@@ -64,6 +64,47 @@ type EvidenceStore interface {
 	EvidenceStatter
 }
 
+// EvidenceSweeper lists and removes evidence objects, for the collection
+// of orphans: content stored by an upload whose item was never recorded
+// (the request failed or the service stopped between the two).
+type EvidenceSweeper interface {
+	// Stored calls fn with the SHA-256 of every evidence object last
+	// written before before, in key order, and stops at fn's first error.
+	Stored(ctx context.Context, before time.Time, fn func(SHA256) error) error
+	// Remove deletes the object stored under sum (nothing if there is
+	// none). Under object lock its versions stay, hidden, until their
+	// retention ends.
+	Remove(ctx context.Context, sum SHA256) error
+	// RemoveIncoming deletes the temporary objects of uploads that began
+	// before before and never completed, and returns how many it removed.
+	RemoveIncoming(ctx context.Context, before time.Time) (int, error)
+}
+
+// OrphanStore decides which stored contents are orphans.
+type OrphanStore interface {
+	// ClaimOrphans marks those of sums that no item refers to as being
+	// removed (a tombstone: CreateItem refuses them until DropTombstones)
+	// and returns them; the audit events audit makes of each commit with
+	// its tombstone. Item creation and the claim exclude each other per
+	// content, so an item recorded meanwhile keeps its content.
+	ClaimOrphans(ctx context.Context, sums []SHA256, audit AuditOf[SHA256]) ([]SHA256, error)
+	// DropTombstones ends the removal of sums (their objects are gone, or
+	// could not be removed); nil ends every removal (a collection starting
+	// after one that stopped midway).
+	DropTombstones(ctx context.Context, sums []SHA256) error
+}
+
+// StillStored checks that content stored before a request is still
+// there when its item is recorded (CreateItem's present): EUNAVAILABLE,
+// send it again, when an orphan collection removed it meanwhile.
+func StillStored(ctx context.Context, st EvidenceStatter, sum SHA256) error {
+	_, err := st.Stat(ctx, sum)
+	if ErrorCode(err) == ENOTFOUND {
+		return Errorf(EUNAVAILABLE, "stored content %s was removed as an orphan while this request ran: send it again", sum)
+	}
+	return err
+}
+
 // BlobStore keeps derived objects (thumbnails) under names.
 type BlobStore interface {
 	// PutBlob stores b under key, replacing any object of that key.
@@ -107,7 +148,13 @@ type ItemStore interface {
 	// atomically with it (both or neither), its Target set to
 	// "item/<id>" and its ID and At filled in; nothing is recorded for an
 	// existing item.
-	CreateItem(ctx context.Context, it *Item, audit *AuditEvent) (created bool, err error)
+	//
+	// present, when not nil, says the content was stored before this
+	// request (its upload found it there) and checks it still is: the
+	// store calls it under the content's lock against orphan collection
+	// (OrphanStore) and fails with its error. Content an orphan collection
+	// is removing is refused (EUNAVAILABLE: send it again).
+	CreateItem(ctx context.Context, it *Item, audit *AuditEvent, present func(context.Context) error) (created bool, err error)
 	// Item returns an item; ENOTFOUND if none.
 	Item(ctx context.Context, id int64) (Item, error)
 	// Items lists an exhibit's items in id order.
@@ -147,13 +194,15 @@ type ItemStore interface {
 // UserStore keeps users and tokens.
 type UserStore interface {
 	// CreateUser stores u and sets its ID. ECONFLICT if the name is taken.
-	CreateUser(ctx context.Context, u *User) error
+	// The audit event, when not nil, commits with the user.
+	CreateUser(ctx context.Context, u *User, audit *AuditEvent) error
 	// UserByName returns the named user; ENOTFOUND if none.
 	UserByName(ctx context.Context, name string) (User, error)
 	// Users lists users by name.
 	Users(ctx context.Context) ([]User, error)
-	// CreateToken stores t (its Hash, never the secret) and sets its ID.
-	CreateToken(ctx context.Context, t *Token) error
+	// CreateToken stores t (its Hash, never the secret) and sets its ID;
+	// the audit events audit makes of the stored token commit with it.
+	CreateToken(ctx context.Context, t *Token, audit AuditOf[Token]) error
 	// Authenticate returns the enabled user whose unexpired token hashes
 	// to hash. ErrBadToken (EUNAUTHORIZED) otherwise.
 	Authenticate(ctx context.Context, hash SHA256) (User, Token, error)
@@ -191,23 +240,25 @@ type SetStore interface {
 	// PutSet records a pushed set file (state importing). A set of the same
 	// name is replaced: its entries are dropped and Rev moves on. Pushing
 	// the file the set already holds returns it unchanged with created
-	// false.
-	PutSet(ctx context.Context, s *StoredSet) (created bool, err error)
+	// false. The audit events audit makes of a created set commit with it.
+	PutSet(ctx context.Context, s *StoredSet, audit AuditOf[StoredSet]) (created bool, err error)
 	// Set returns the named set; ENOTFOUND if none.
 	Set(ctx context.Context, name string) (StoredSet, error)
 	// SetByID returns a set by id; ENOTFOUND if none.
 	SetByID(ctx context.Context, id int64) (StoredSet, error)
 	// Sets lists every set by name.
 	Sets(ctx context.Context) ([]StoredSet, error)
-	// UpdateSet changes a set's settings and moves Rev on.
-	UpdateSet(ctx context.Context, name string, u SetUpdate) (StoredSet, error)
+	// UpdateSet changes a set's settings and moves Rev on; the audit
+	// events audit makes of the updated set commit with the change.
+	UpdateSet(ctx context.Context, name string, u SetUpdate, audit AuditOf[StoredSet]) (StoredSet, error)
 	// ImportSet records the entries of a set's compiled file and marks it
 	// ready, or failed with importErr. rev must be the set's current Rev:
 	// ECONFLICT if the set was pushed again meanwhile.
 	ImportSet(ctx context.Context, id, rev int64, meta SetMeta, entries func(yield func(Entry) bool), importErr error) error
 	// AddSetEntries appends entries to a ready set, numbered after its
-	// current entries, and returns the new count.
-	AddSetEntries(ctx context.Context, name string, entries []Entry) (int64, error)
+	// current entries, and returns the new count; the audit events audit
+	// makes of the new count commit with the entries.
+	AddSetEntries(ctx context.Context, name string, entries []Entry, audit AuditOf[int64]) (int64, error)
 	// SetEntries returns a set's entries numbered from..to-1, in order.
 	SetEntries(ctx context.Context, id, from, to int64) ([]Entry, error)
 	// StuckSets returns sets still importing after grace.

@@ -207,6 +207,8 @@ type UndoRequest struct {
 	Required int
 	// LocalSet is the local hash set promoted entries are withdrawn from.
 	LocalSet string
+	// Audit makes the undo's audit events, recorded in its transaction.
+	Audit AuditOf[UndoResult]
 }
 
 // UndoResult is what an undo did.
@@ -226,6 +228,9 @@ type OverturnRequest struct {
 	Category    Category
 	Reason      string
 	LocalSet    string
+	// Audit makes the overturn's audit events, recorded in its
+	// transaction.
+	Audit AuditOf[OverturnResult]
 }
 
 // OverturnResult is what an overturn did: the entry withdrawn and the

@@ -129,6 +129,10 @@ func (e *infraError) Error() string { return e.err.Error() }
 // member stores one member and records its item.
 func (w *Worker) member(ctx context.Context, parent *triage.Item, m *container.Member, r io.Reader, x *expansion) error {
 	switch {
+	case r == nil && m.Data == nil && m.Digests != nil && m.Attrs["digest_only"] == "true":
+		// A file a phone extraction lists by its digests alone: recorded
+		// without evidence, matched by those digests (see analyzeDigests).
+		return w.digestOnly(ctx, parent, m, x)
 	case r == nil && m.Data == nil && m.Digests != nil:
 		// A nested container expanded from a stream: its members are
 		// recorded, its own bytes were not kept.
@@ -180,20 +184,54 @@ func (w *Worker) member(ctx context.Context, parent *triage.Item, m *container.M
 		ExhibitID: parent.ExhibitID, ParentID: parent.ID, Path: parent.Path, InnerPath: m.Inner, RawName: m.RawName,
 		SubmitterID: parent.SubmitterID, Size: info.Size, Digests: info.Digests, Origin: m.Origin(),
 	}
-	created, err := w.cfg.Items.CreateItem(ctx, &child, nil)
+	var present func(context.Context) error
+	if st, ok := w.cfg.Members.(triage.EvidenceStatter); ok && !info.Created {
+		present = func(ctx context.Context) error { return triage.StillStored(ctx, st, info.SHA256) }
+	}
+	created, err := w.cfg.Items.CreateItem(ctx, &child, nil, present)
 	if triage.ErrorCode(err) == triage.EINVALID { // a path over the length limit
 		x.problem(m.Inner, triage.ErrorMessage(err))
 		return nil
 	} else if err != nil {
 		return &infraError{fmt.Errorf("record archive member %s: %w", m.Inner, err)}
 	}
+	return w.recorded(ctx, &child, created, x)
+}
+
+// recorded counts a recorded child and queues its analysis.
+func (w *Worker) recorded(ctx context.Context, child *triage.Item, created bool, x *expansion) error {
 	x.items++
 	if created || !child.State.Final() {
 		if err := w.client.EnqueueAnalyze(ctx, child.ID); err != nil {
-			return &infraError{fmt.Errorf("queue archive member %s: %w", m.Inner, err)}
+			return &infraError{fmt.Errorf("queue archive member %s: %w", child.InnerPath, err)}
 		}
 	}
 	return nil
+}
+
+// digestOnly records a member known only by the digests its container
+// records (Origin.DigestOnly): no evidence is stored, and its analysis
+// matches those digests.
+func (w *Worker) digestOnly(ctx context.Context, parent *triage.Item, m *container.Member, x *expansion) error {
+	k := memberKey{m.Inner, m.Size}
+	x.seen[k]++
+	if x.seen[k] <= x.recorded[k] {
+		x.items++
+		x.resumed++
+		return nil
+	}
+	child := triage.Item{
+		ExhibitID: parent.ExhibitID, ParentID: parent.ID, Path: parent.Path, InnerPath: m.Inner, RawName: m.RawName,
+		SubmitterID: parent.SubmitterID, Size: m.Size, Digests: *m.Digests, Origin: m.Origin(),
+	}
+	created, err := w.cfg.Items.CreateItem(ctx, &child, nil, nil)
+	if triage.ErrorCode(err) == triage.EINVALID {
+		x.problem(m.Inner, triage.ErrorMessage(err))
+		return nil
+	} else if err != nil {
+		return &infraError{fmt.Errorf("record archive member %s: %w", m.Inner, err)}
+	}
+	return w.recorded(ctx, &child, created, x)
 }
 
 // memberProblem says why a member could not be stored.

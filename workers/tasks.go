@@ -20,6 +20,7 @@ const (
 	TypeItemAnalyze    = "item:analyze"
 	TypeHashSetImport  = "hashset:import"
 	TypeItemsReconcile = "items:reconcile"
+	TypeEvidenceSweep  = "evidence:sweep"
 )
 
 // Queue is the asynq queue every Winnow task goes to.
@@ -59,6 +60,13 @@ func NewImportTask(setID, rev int64) *asynq.Task {
 func NewReconcileTask() *asynq.Task {
 	return asynq.NewTask(TypeItemsReconcile, nil, asynq.TaskID("items:reconcile"), asynq.Queue(Queue),
 		asynq.MaxRetry(0), asynq.Timeout(5*time.Minute))
+}
+
+// NewSweepTask returns evidence:sweep, the orphan collection. Its fixed id
+// keeps one in the queue at a time however many workers tick.
+func NewSweepTask() *asynq.Task {
+	return asynq.NewTask(TypeEvidenceSweep, nil, asynq.TaskID("evidence:sweep"), asynq.Queue(Queue),
+		asynq.MaxRetry(0), asynq.Timeout(time.Hour))
 }
 
 // RedisConfig says where the queue's Redis is.

@@ -19,6 +19,7 @@ import (
 	"github.com/winnow-forensics/winnow/triage/container"
 	"github.com/winnow-forensics/winnow/triage/hashing"
 	"github.com/winnow-forensics/winnow/triage/matching"
+	"github.com/winnow-forensics/winnow/triage/phone"
 	"github.com/winnow-forensics/winnow/triage/pipeline"
 	"github.com/winnow-forensics/winnow/triage/setfile"
 )
@@ -52,6 +53,14 @@ type Config struct {
 	// Grace how old a received item must be to count as stuck (0: 30 s).
 	ReconcileEvery time.Duration
 	Grace          time.Duration
+	// Sweeper and Orphans collect stored contents that no item refers to
+	// (an upload whose item was never recorded) once they are older than
+	// OrphanGrace (0: 24 h), every SweepEvery (0: 1 h); see SweepOrphans.
+	// A nil Sweeper collects nothing.
+	Sweeper     triage.EvidenceSweeper
+	Orphans     triage.OrphanStore
+	OrphanGrace time.Duration
+	SweepEvery  time.Duration
 	// BufferBytes: items up to this size are read into memory and get EXIF
 	// and a thumbnail; larger ones are streamed (0: 64 MiB).
 	BufferBytes int64
@@ -104,6 +113,12 @@ func New(cfg Config) *Worker {
 	if cfg.Grace <= 0 {
 		cfg.Grace = 30 * time.Second
 	}
+	if cfg.OrphanGrace <= 0 {
+		cfg.OrphanGrace = 24 * time.Hour
+	}
+	if cfg.SweepEvery <= 0 {
+		cfg.SweepEvery = time.Hour
+	}
 	if cfg.BufferBytes <= 0 {
 		cfg.BufferBytes = 64 << 20
 	}
@@ -154,6 +169,7 @@ func (w *Worker) Start(ctx context.Context) error {
 	mux.HandleFunc(TypeItemAnalyze, w.handleAnalyze)
 	mux.HandleFunc(TypeHashSetImport, w.handleImport)
 	mux.HandleFunc(TypeItemsReconcile, w.handleReconcile)
+	mux.HandleFunc(TypeEvidenceSweep, w.handleSweep)
 	if err := w.srv.Start(mux); err != nil {
 		return fmt.Errorf("worker: %w", queueError(err))
 	}
@@ -164,14 +180,22 @@ func (w *Worker) Start(ctx context.Context) error {
 		go w.sync.Run(bg, w.cfg.SyncEvery)
 		t := time.NewTicker(w.cfg.ReconcileEvery)
 		defer t.Stop()
+		sweep := time.NewTicker(w.cfg.SweepEvery)
+		defer sweep.Stop()
 		for {
+			task := NewReconcileTask()
 			select {
 			case <-bg.Done():
 				return
 			case <-t.C:
-				if _, err := w.client.c.EnqueueContext(bg, NewReconcileTask()); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
-					w.log.WarnContext(bg, "cannot queue items:reconcile", "err", err)
+			case <-sweep.C:
+				if w.cfg.Sweeper == nil {
+					continue
 				}
+				task = NewSweepTask()
+			}
+			if _, err := w.client.c.EnqueueContext(bg, task); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+				w.log.WarnContext(bg, "cannot queue "+task.Type(), "err", err)
 			}
 		}
 	}()
@@ -362,6 +386,9 @@ func (w *Worker) heartbeat(ctx context.Context, stop context.CancelCauseFunc, it
 // the item itself (damaged, malformed, over a limit) is in the result; an
 // error return means the infrastructure failed and the task should retry.
 func (w *Worker) analyze(ctx context.Context, it *triage.Item) (triage.ItemResult, error) {
+	if it.Origin != nil && it.Origin.DigestOnly {
+		return w.analyzeDigests(it), nil
+	}
 	rc, _, err := w.cfg.Evidence.Get(ctx, it.SHA256)
 	if triage.ErrorCode(err) == triage.ENOTFOUND {
 		return triage.ItemResult{Err: triage.Errorf(triage.ENOTFOUND, "the evidence object is missing from the store")}, nil
@@ -448,6 +475,17 @@ func (w *Worker) analyze(ctx context.Context, it *triage.Item) (triage.ItemResul
 	res.Matches = w.matcher.Match(&fp)
 	res.Decision = w.cfg.Rules.Decide(&fp, res.Matches)
 	return res, nil
+}
+
+// analyzeDigests matches an item a phone extraction lists by its digests
+// alone (no content was stored): an exact digest match decides it, its
+// type is guessed from its name.
+func (w *Worker) analyzeDigests(it *triage.Item) triage.ItemResult {
+	fp := triage.Fingerprint{Size: it.Size, Digests: it.Digests, Type: phone.TypeByName(it.InnerPath)}
+	res := triage.ItemResult{Fingerprint: &fp}
+	res.Matches = w.matcher.Match(&fp)
+	res.Decision = w.cfg.Rules.Decide(&fp, res.Matches)
+	return res
 }
 
 // ThumbSize is the longer side of a thumbnail, in pixels.

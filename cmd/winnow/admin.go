@@ -77,23 +77,15 @@ func runAdmin(ctx context.Context, e *env, args []string) error {
 	event := func(action, target string, d map[string]string) *triage.AuditEvent {
 		return &triage.AuditEvent{UserName: "winnow-admin", Action: action, Target: target, Detail: d, Remote: "cli"}
 	}
-	// audit records the event of an action that does not take one.
-	audit := func(action, target string, d map[string]string) error {
-		if err := pg.RecordAudit(ctx, event(action, target, d)); err != nil {
-			return fmt.Errorf("the change is made, but its audit event is not recorded: %w", err)
-		}
-		return nil
-	}
 	token := func(u triage.User, label string) error {
 		secret, hash := triage.NewTokenSecret()
 		t := triage.Token{UserID: u.ID, Name: label, Hash: hash}
 		if *days > 0 {
 			t.ExpiresAt = time.Now().Add(time.Duration(*days) * 24 * time.Hour)
 		}
-		if err := pg.CreateToken(ctx, &t); err != nil {
-			return err
-		}
-		if err := audit(triage.AuditTokenCreate, "user/"+u.Name, map[string]string{"token_id": fmt.Sprint(t.ID), "name": label}); err != nil {
+		if err := pg.CreateToken(ctx, &t, func(t triage.Token) []triage.AuditEvent {
+			return []triage.AuditEvent{*event(triage.AuditTokenCreate, "user/"+u.Name, map[string]string{"token_id": fmt.Sprint(t.ID), "name": label})}
+		}); err != nil {
 			return err
 		}
 		fmt.Fprintln(e.stdout, secret)
@@ -103,10 +95,7 @@ func runAdmin(ctx context.Context, e *env, args []string) error {
 	switch sub {
 	case "user create":
 		u := triage.User{Name: *name, Role: triage.Role(*role)}
-		if err := pg.CreateUser(ctx, &u); err != nil {
-			return err
-		}
-		if err := audit(triage.AuditUserCreate, "user/"+u.Name, map[string]string{"role": string(u.Role)}); err != nil {
+		if err := pg.CreateUser(ctx, &u, event(triage.AuditUserCreate, "user/"+u.Name, map[string]string{"role": string(u.Role)})); err != nil {
 			return err
 		}
 		return json.NewEncoder(e.stdout).Encode(u)
@@ -227,9 +216,7 @@ func runAdmin(ctx context.Context, e *env, args []string) error {
 		u, err := pg.UserByName(ctx, *name)
 		if triage.ErrorCode(err) == triage.ENOTFOUND {
 			u = triage.User{Name: *name, Role: triage.RoleAdmin}
-			if err = pg.CreateUser(ctx, &u); err == nil {
-				err = audit(triage.AuditUserCreate, "user/"+u.Name, map[string]string{"role": "admin"})
-			}
+			err = pg.CreateUser(ctx, &u, event(triage.AuditUserCreate, "user/"+u.Name, map[string]string{"role": "admin"}))
 		}
 		if err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 	"github.com/winnow-forensics/winnow/triage/disk"
 	"github.com/winnow-forensics/winnow/triage/hashing"
 	"github.com/winnow-forensics/winnow/triage/heifdec"
+	"github.com/winnow-forensics/winnow/triage/phone"
 	"github.com/winnow-forensics/winnow/triage/sandbox"
 	"github.com/winnow-forensics/winnow/triage/video"
 )
@@ -19,8 +20,9 @@ import (
 // these lists.
 
 // containers are the container kinds Winnow expands, in the order they
-// are tried (disk images and phone extractions join archives here).
-var containers = []container.Container{archive.Archives, disk.Images}
+// are tried: phone extractions claim zips before archives do (a zip that
+// is neither a UFDR nor a GrayKey file system is expanded as an archive).
+var containers = []container.Container{phone.Extractions, archive.Archives, disk.Images}
 
 // scanContainers are the container kinds of a scan: disk images verified
 // against their stored digests with --verify-image, carved with --carve,
@@ -28,9 +30,9 @@ var containers = []container.Container{archive.Archives, disk.Images}
 func scanContainers(cfg scanConfig) []container.Container {
 	switch {
 	case cfg.noDiskImages:
-		return []container.Container{archive.Archives}
+		return []container.Container{phone.Extractions, archive.Archives}
 	case cfg.verifyImage || cfg.carve != "":
-		return []container.Container{archive.Archives, diskKind(cfg.verifyImage, cfg.carve)}
+		return []container.Container{phone.Extractions, archive.Archives, diskKind(cfg.verifyImage, cfg.carve)}
 	}
 	return containers
 }
@@ -80,7 +82,7 @@ func labContainers(mode carveMode) []container.Container {
 	if mode == "" {
 		return containers
 	}
-	return []container.Container{archive.Archives, diskKind(false, mode)}
+	return []container.Container{phone.Extractions, archive.Archives, diskKind(false, mode)}
 }
 
 // sandboxHandlers are the decoders that run inside this binary's sandbox

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -57,6 +58,17 @@ func TestLabMedia(t *testing.T) {
 	}
 	if bomb == nil || bomb.Verdict != "error" {
 		t.Fatalf("bomb item: %+v", bomb)
+	}
+	// The item's matches say where each known still appears, as in a scan.
+	var detail api.ItemJSON
+	l.call(t, "", "GET", "/api/v1/items/"+strconv.FormatInt(vid.ID, 10), nil, &detail)
+	var at []float64
+	for _, m := range detail.Matches {
+		at = append(at, m.Timestamps...)
+	}
+	slices.Sort(at)
+	if len(detail.Matches) != 4 || !slices.Equal(at, []float64{0, 3, 6, 9}) {
+		t.Errorf("slideshow matches: %+v; want the 4 stills at 0, 3, 6 and 9 s", detail.Matches)
 	}
 	req, _ := http.NewRequest("GET", l.URL+"/api/v1/items/"+strconv.FormatInt(vid.ID, 10)+"/thumbnail", nil)
 	req.Header.Set("Authorization", "Bearer "+l.Token)

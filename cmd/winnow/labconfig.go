@@ -56,7 +56,11 @@ type WorkerConfig struct {
 	SyncEvery      time.Duration
 	ReconcileEvery time.Duration
 	Grace          time.Duration
-	Exiftool       string
+	// OrphanGrace: stored contents no item refers to are removed once
+	// this old, looked for every SweepEvery (workers.Config).
+	OrphanGrace time.Duration
+	SweepEvery  time.Duration
+	Exiftool    string
 	// Archive bounds the expansion of uploaded archives.
 	Archive container.Limits
 	// Carve is WINNOW_CARVE, as winnow scan --carve: "", "unallocated"
@@ -106,6 +110,9 @@ const workerEnvHelp = `  WINNOW_WORKER_CONCURRENCY  tasks at once [twice the num
   WINNOW_SET_SYNC_EVERY      how often hash-set changes are picked up [2s]
   WINNOW_RECONCILE_EVERY     how often stuck items are re-enqueued [15s]
   WINNOW_RECONCILE_GRACE     age of a received item that counts as stuck [30s]
+  WINNOW_ORPHAN_GRACE        age of a stored content no item refers to (an upload whose item
+                             was never recorded) before the orphan collection removes it [24h]
+  WINNOW_ORPHAN_SWEEP_EVERY  how often the orphan collection runs [1h]
   WINNOW_EXIFTOOL            exiftool binary [exiftool]
   WINNOW_ARCHIVE_MAX_DEPTH   how deep nested archives are expanded [6]
   WINNOW_ARCHIVE_MAX_MEMBERS members of one archive [250000]
@@ -277,6 +284,8 @@ func ReadWorkerConfig(getenv func(string) string, cores int) (WorkerConfig, erro
 	c.SyncEvery = r.duration("WINNOW_SET_SYNC_EVERY", 2*time.Second)
 	c.ReconcileEvery = r.duration("WINNOW_RECONCILE_EVERY", 15*time.Second)
 	c.Grace = r.duration("WINNOW_RECONCILE_GRACE", 30*time.Second)
+	c.OrphanGrace = r.duration("WINNOW_ORPHAN_GRACE", 24*time.Hour)
+	c.SweepEvery = r.duration("WINNOW_ORPHAN_SWEEP_EVERY", time.Hour)
 	c.Exiftool = r.str("WINNOW_EXIFTOOL", "exiftool")
 	c.Archive = container.Limits{
 		MaxDepth:      r.int("WINNOW_ARCHIVE_MAX_DEPTH", container.DefaultLimits.MaxDepth, 1, 64),

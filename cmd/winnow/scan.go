@@ -60,6 +60,11 @@ reported as ARCHIVE!/MEMBER. 7z, RAR and xz archives are detected, not
 expanded. Symbolic links are not followed unless --follow-symlinks (and
 never out of the scanned folder); special files are reported and skipped.
 
+Phone extractions (a Cellebrite UFDR, a GrayKey file-system zip) are read
+like archives, each file under its device path (PHONE.ufdr!/private/var/
+...) with its deleted flag and times; files the UFDR lists by digest only
+are matched by those digests.
+
 Ctrl-C stops the scan and still writes the report, marked incomplete.
 Exit status: 0 when the scan completed (per-item errors are in the
 report), 1 when a path or hash set could not be read or the report not

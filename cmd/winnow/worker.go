@@ -74,6 +74,7 @@ func (m *WorkerMain) Open(ctx context.Context) error {
 		Members: mc, Containers: labContainers(m.Config.Carve), Archive: m.Config.Archive,
 		EXIF: workers.EXIF{Path: m.Config.Exiftool}, Lease: m.Config.Lease, SyncEvery: m.Config.SyncEvery,
 		ReconcileEvery: m.Config.ReconcileEvery, Grace: m.Config.Grace, Registry: reg,
+		Sweeper: mc, Orphans: pg, OrphanGrace: m.Config.OrphanGrace, SweepEvery: m.Config.SweepEvery,
 	})
 	if m.Config.MetricsListen != "" {
 		ln, err := net.Listen("tcp", m.Config.MetricsListen)

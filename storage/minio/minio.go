@@ -116,8 +116,9 @@ type Store struct {
 }
 
 var (
-	_ triage.EvidenceStore = (*Store)(nil)
-	_ triage.BlobStore     = (*Store)(nil)
+	_ triage.EvidenceStore   = (*Store)(nil)
+	_ triage.BlobStore       = (*Store)(nil)
+	_ triage.EvidenceSweeper = (*Store)(nil)
 )
 
 // Open connects and checks (or creates) the bucket.
@@ -580,6 +581,56 @@ func ParseRetentionDays(s string) (int, error) {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 {
 		return 0, triage.Errorf(triage.EINVALID, "retention days %q is not a whole number >= 0", s)
+	}
+	return n, nil
+}
+
+// Stored implements triage.EvidenceSweeper.
+func (s *Store) Stored(ctx context.Context, before time.Time, fn func(triage.SHA256) error) error {
+	for oi := range s.c.ListObjects(ctx, s.cfg.Bucket, mgo.ListObjectsOptions{Prefix: s.prefix}) {
+		if oi.Err != nil {
+			return fmt.Errorf("list evidence: %w", formatError(oi.Err))
+		}
+		sum, err := triage.ParseSHA256(strings.TrimPrefix(oi.Key, s.prefix))
+		if err != nil || !oi.LastModified.Before(before) {
+			continue // not evidence (a folder, a stray key), or too young
+		}
+		if err := fn(sum); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Remove implements triage.EvidenceSweeper.
+func (s *Store) Remove(ctx context.Context, sum triage.SHA256) error {
+	if err := s.c.RemoveObject(ctx, s.cfg.Bucket, s.Key(sum), mgo.RemoveObjectOptions{}); err != nil {
+		err = formatError(err)
+		if triage.ErrorCode(err) == triage.ENOTFOUND {
+			return nil
+		}
+		return fmt.Errorf("remove evidence %s: %w", sum, err)
+	}
+	return nil
+}
+
+// RemoveIncoming implements triage.EvidenceSweeper.
+func (s *Store) RemoveIncoming(ctx context.Context, before time.Time) (int, error) {
+	n := 0
+	for oi := range s.c.ListObjects(ctx, s.cfg.Bucket, mgo.ListObjectsOptions{Prefix: IncomingPrefix, WithVersions: true}) {
+		if oi.Err != nil {
+			return n, fmt.Errorf("list incoming uploads: %w", formatError(oi.Err))
+		}
+		if !oi.LastModified.Before(before) || oi.IsDeleteMarker {
+			continue
+		}
+		if err := formatError(s.c.RemoveObject(ctx, s.cfg.Bucket, oi.Key, mgo.RemoveObjectOptions{VersionID: oi.VersionID})); err != nil {
+			if triage.ErrorCode(err) == triage.EUNAVAILABLE {
+				return n, fmt.Errorf("remove incoming upload: %w", err)
+			}
+			continue // a version under retention stays until it ends
+		}
+		n++
 	}
 	return n, nil
 }

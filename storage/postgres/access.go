@@ -223,13 +223,16 @@ func (s *Store) WellnessSettings(ctx context.Context, userID int64) (triage.Well
 }
 
 // SaveWellnessSettings implements triage.WellnessStore.
-func (s *Store) SaveWellnessSettings(ctx context.Context, userID int64, w triage.WellnessSettings) error {
+func (s *Store) SaveWellnessSettings(ctx context.Context, userID int64, w triage.WellnessSettings, audit *triage.AuditEvent) error {
 	if err := w.Validate(); err != nil {
 		return err
 	}
 	b, _ := json.Marshal(w)
-	_, err := s.pool.Exec(ctx, `INSERT INTO user_settings (user_id, settings, last_break) VALUES ($1, $2, $3)
-		ON CONFLICT (user_id) DO UPDATE SET settings = $2`, userID, b, s.now())
+	err := s.audited(ctx, audit, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO user_settings (user_id, settings, last_break) VALUES ($1, $2, $3)
+			ON CONFLICT (user_id) DO UPDATE SET settings = $2`, userID, b, s.now())
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("save wellness settings: %w", formatError(err))
 	}
@@ -237,12 +240,28 @@ func (s *Store) SaveWellnessSettings(ctx context.Context, userID int64, w triage
 }
 
 // AddExposure implements triage.WellnessStore.
-func (s *Store) AddExposure(ctx context.Context, userID int64, n int) (triage.Exposure, error) {
-	if n < 0 || n > 10000 {
-		return triage.Exposure{}, triage.Errorf(triage.EINVALID, "revealed count %d is out of range 0-10000", n)
+func (s *Store) AddExposure(ctx context.Context, userID int64, n int, itemID int64) (triage.Exposure, error) {
+	if n < 0 || n > 10000 || (itemID != 0 && n != 1) {
+		return triage.Exposure{}, triage.Errorf(triage.EINVALID, "revealed count %d is out of range (0-10000, or 1 for one item)", n)
 	}
 	now := s.now()
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if itemID != 0 {
+			// Counted when the item was not revealed since the last break.
+			tag, err := tx.Exec(ctx, `INSERT INTO user_reveals (user_id, item_id, at) VALUES ($1, $2, $3)
+				ON CONFLICT (user_id, item_id) DO UPDATE SET at = $3
+				WHERE user_reveals.at < coalesce((SELECT last_break FROM user_settings WHERE user_id = $1), '-infinity')`,
+				userID, itemID, now)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() == 0 {
+				n = 0
+			}
+		}
+		if n == 0 {
+			return nil
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO user_exposure (user_id, day, reveals) VALUES ($1, $2::timestamptz::date, $3)
 			ON CONFLICT (user_id, day) DO UPDATE SET reveals = user_exposure.reveals + $3`, userID, now, n); err != nil {
 			return err

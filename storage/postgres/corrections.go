@@ -147,8 +147,10 @@ func (s *Store) Undo(ctx context.Context, r triage.UndoRequest) (triage.UndoResu
 				res.Withdrawn = append(res.Withdrawn, w.entry)
 			}
 		}
-		_, err = tx.Exec(ctx, `UPDATE review_groups SET updated_at = $2 WHERE id = $1`, r.GroupID, s.now())
-		return err
+		if _, err = tx.Exec(ctx, `UPDATE review_groups SET updated_at = $2 WHERE id = $1`, r.GroupID, s.now()); err != nil {
+			return err
+		}
+		return recordAudits(ctx, s, tx, r.Audit, res)
 	})
 	if err != nil {
 		return res, fmt.Errorf("undo: %w", formatError(err))
@@ -208,7 +210,10 @@ func (s *Store) Overturn(ctx context.Context, r triage.OverturnRequest) (triage.
 		res.Entry, res.Version = entries[r.MemberID], version
 		_, err = tx.Exec(ctx, `UPDATE review_decisions SET overturned_by = $2, overturn_reason = $3, previous_category = $4, overturned_at = $5
 			WHERE member_id = $1`, r.MemberID, v.Name, r.Reason, res.Previous, s.now())
-		return err
+		if err != nil {
+			return err
+		}
+		return recordAudits(ctx, s, tx, r.Audit, res)
 	})
 	if err != nil {
 		return res, fmt.Errorf("overturn: %w", formatError(err))

@@ -69,7 +69,7 @@ func scanItem(row pgx.Row) (triage.Item, error) {
 }
 
 // CreateItem implements triage.ItemStore.
-func (s *Store) CreateItem(ctx context.Context, it *triage.Item, audit *triage.AuditEvent) (bool, error) {
+func (s *Store) CreateItem(ctx context.Context, it *triage.Item, audit *triage.AuditEvent, present func(context.Context) error) (bool, error) {
 	if err := it.Validate(); err != nil {
 		return false, err
 	}
@@ -80,10 +80,12 @@ func (s *Store) CreateItem(ctx context.Context, it *triage.Item, audit *triage.A
 		ev = *audit
 	}
 	var auditID *int64
-	err := retryRace(func() error {
+	insert := func(q interface {
+		QueryRow(context.Context, string, ...any) pgx.Row
+	}) error {
 		// One statement: the item and its audit event commit together.
 		now := s.now()
-		row := s.pool.QueryRow(ctx, `WITH ins AS (
+		row := q.QueryRow(ctx, `WITH ins AS (
 				INSERT INTO items (exhibit_id, parent_id, path, inner_path, submitter_id, received_at, size, md5, sha1, sha256, raw_name, origin)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $18::jsonb)
 				ON CONFLICT (exhibit_id, path, inner_path, sha256) DO NOTHING RETURNING *),
@@ -101,6 +103,23 @@ func (s *Store) CreateItem(ctx context.Context, it *triage.Item, audit *triage.A
 		var err error
 		got, err = scanItem(scanTail{row, []any{&created, &auditID}})
 		return err
+	}
+	err := retryRace(func() error {
+		if present == nil {
+			return insert(s.pool)
+		}
+		// Content stored before this call may be an orphan the sweeper is
+		// removing: under the content's lock, refuse it while its tombstone
+		// stands and check it is still there.
+		return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			if err := lockEvidence(ctx, tx, it.SHA256, true); err != nil {
+				return err
+			}
+			if err := present(ctx); err != nil {
+				return err
+			}
+			return insert(tx)
+		})
 	})
 	if err != nil {
 		if err = formatError(err); triage.ErrorCode(err) == triage.ENOTFOUND {
@@ -314,9 +333,11 @@ func (s *Store) FinishItem(ctx context.Context, id int64, r triage.ItemResult) (
 		if len(r.Matches) > 0 {
 			b := &pgx.Batch{}
 			for _, m := range r.Matches {
-				b.Queue(`INSERT INTO matches (item_id, set_name, set_version, set_kind, entry, entry_id, algo, distance, dihedral, category, series)
-					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
-					id, m.Set, m.SetVersion, m.SetKind, m.Entry, m.EntryID, m.Algo.String(), m.Distance, m.Dihedral, m.Category.String(), m.Series)
+				b.Queue(`INSERT INTO matches (item_id, set_name, set_version, set_kind, entry, entry_id, algo, distance, dihedral, category, series,
+						view, borderline, timestamps, query_percent, target_percent)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT DO NOTHING`,
+					id, m.Set, m.SetVersion, m.SetKind, m.Entry, m.EntryID, m.Algo.String(), m.Distance, m.Dihedral, m.Category.String(), m.Series,
+					string(m.View), m.Borderline, m.Timestamps, m.QueryPercent, m.TargetPercent)
 			}
 			if err := tx.SendBatch(ctx, b).Close(); err != nil {
 				return err
@@ -335,22 +356,24 @@ func (s *Store) FinishItem(ctx context.Context, id int64, r triage.ItemResult) (
 
 // Matches implements triage.ItemStore.
 func (s *Store) Matches(ctx context.Context, itemID int64) ([]triage.MatchRecord, error) {
-	rows, err := s.pool.Query(ctx, `SELECT set_name, set_version, set_kind, entry, entry_id, algo, distance, dihedral, category, series
+	rows, err := s.pool.Query(ctx, `SELECT set_name, set_version, set_kind, entry, entry_id, algo, distance, dihedral, category, series,
+			view, borderline, timestamps, query_percent, target_percent
 		FROM matches WHERE item_id = $1 ORDER BY set_name, entry, algo`, itemID)
 	if err != nil {
 		return nil, fmt.Errorf("matches: %w", formatError(err))
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (triage.MatchRecord, error) {
 		m := triage.MatchRecord{ItemID: itemID}
-		var algo, cat string
-		if err := r.Scan(&m.Set, &m.SetVersion, &m.SetKind, &m.Entry, &m.EntryID, &algo, &m.Distance, &m.Dihedral, &cat, &m.Series); err != nil {
+		var algo, cat, view string
+		if err := r.Scan(&m.Set, &m.SetVersion, &m.SetKind, &m.Entry, &m.EntryID, &algo, &m.Distance, &m.Dihedral, &cat, &m.Series,
+			&view, &m.Borderline, &m.Timestamps, &m.QueryPercent, &m.TargetPercent); err != nil {
 			return m, err
 		}
 		a, err := triage.ParseAlgoSet(algo)
 		if err != nil {
 			return m, fmt.Errorf("match of item %d: %w", itemID, err)
 		}
-		m.Algo = triage.Algo(a)
+		m.Algo, m.View = triage.Algo(a), triage.ViewKind(view)
 		if m.Category, err = triage.SplitCategory(cat); err != nil {
 			return m, fmt.Errorf("match of item %d: %w", itemID, err)
 		}

@@ -67,7 +67,7 @@ func BenchmarkExhibitStatus(b *testing.B) {
 	ex := storetest.MustExhibit(b, s, "c", "e")
 	ctx := context.Background()
 	for i := range 2000 {
-		if _, err := s.CreateItem(ctx, storetest.ItemFor(ex, "f"+strconv.Itoa(i), i+1), nil); err != nil {
+		if _, err := s.CreateItem(ctx, storetest.ItemFor(ex, "f"+strconv.Itoa(i), i+1), nil, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -87,7 +87,7 @@ func BenchmarkCreateItem(b *testing.B) {
 	for b.Loop() {
 		i++
 		ev := triage.AuditEvent{Action: triage.AuditUpload, UserName: "bench", Remote: "127.0.0.1", Detail: map[string]string{"path": "f"}}
-		if _, err := s.CreateItem(ctx, storetest.ItemFor(ex, "f"+strconv.Itoa(i), i), &ev); err != nil {
+		if _, err := s.CreateItem(ctx, storetest.ItemFor(ex, "f"+strconv.Itoa(i), i), &ev, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -65,6 +65,19 @@ func pdq8Of(b []byte) [8]triage.PDQ {
 	return p
 }
 
+// framesOf splits a video member's stored frames (32-byte PDQ hashes,
+// concatenated); nil for a still.
+func framesOf(b []byte) []triage.PDQ {
+	if len(b) < 32 {
+		return nil
+	}
+	fs := make([]triage.PDQ, 0, len(b)/32)
+	for ; len(b) >= 32; b = b[32:] {
+		fs = append(fs, triage.PDQ(b[:32]))
+	}
+	return fs
+}
+
 // seriesIndex catches the process's index up with the committed members.
 // The caller holds the grouping lock.
 func (s *Store) seriesIndex(ctx context.Context, tx pgx.Tx) (*series.Index, error) {
@@ -74,21 +87,25 @@ func (s *Store) seriesIndex(ctx context.Context, tx pgx.Tx) (*series.Index, erro
 	if r.idx == nil {
 		r.idx = series.NewIndex(series.Options{})
 	}
-	rows, err := tx.Query(ctx, `SELECT id, sha256, pdq8, pdq_quality, phash FROM review_members
-		WHERE perceptual AND id > $1 ORDER BY id`, r.last)
+	rows, err := tx.Query(ctx, `SELECT id, sha256, perceptual, pdq8, pdq_quality, phash, frames FROM review_members
+		WHERE (perceptual OR frames IS NOT NULL) AND id > $1 ORDER BY id`, r.last)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id, ph int64
-		var sum, pdq []byte
-		g := series.Item{Cluster: true, Perceptual: true}
-		if err := rows.Scan(&id, &sum, &pdq, &g.PDQQuality, &ph); err != nil {
+		var id int64
+		var ph *int64
+		var sum, pdq, frames []byte
+		g := series.Item{Cluster: true}
+		if err := rows.Scan(&id, &sum, &g.Perceptual, &pdq, &g.PDQQuality, &ph, &frames); err != nil {
 			return nil, err
 		}
 		copy(g.SHA256[:], sum)
-		g.PDQ, g.PHash = pdq8Of(pdq), triage.PHash(uint64(ph))
+		if g.Perceptual {
+			g.PDQ, g.PHash = pdq8Of(pdq), triage.PHash(uint64(*ph))
+		}
+		g.Frames = framesOf(frames)
 		r.idx.Add(id, g)
 		r.last = id
 	}
@@ -171,6 +188,10 @@ func (s *Store) groupForReview(ctx context.Context, tx pgx.Tx, itemID int64, ver
 		p := int64(fp.PHash)
 		phash = &p
 	}
+	var frames []byte
+	for _, f := range g.Frames {
+		frames = append(frames, f[:]...)
+	}
 	serial := r.EXIF["SerialNumber"]
 	if serial == "" {
 		serial = r.EXIF["InternalSerialNumber"]
@@ -180,11 +201,11 @@ func (s *Store) groupForReview(ctx context.Context, tx pgx.Tx, itemID int64, ver
 		sortPath += "/" + innerPath
 	}
 	if err := tx.QueryRow(ctx, `INSERT INTO review_members (group_id, sha256, lane, suggested, kind, perceptual, pdq8, pdq_quality, phash,
-			width, height, camera_original, gps, captured_at, created_at, size, make, model, serial, device, sort_path)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id`,
+			width, height, camera_original, gps, captured_at, created_at, size, make, model, serial, device, sort_path, frames)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING id`,
 		groupID, fp.SHA256[:], string(lane), suggested, fp.Type.Kind.String(), fp.Perceptual, pdq, fp.PDQQuality, phash,
 		fp.Width, fp.Height, camera, gps, capturedAt, now, size, r.EXIF["Make"], r.EXIF["Model"], serial,
-		triage.DeviceKey(r.EXIF), sortPath).Scan(&memberID); err != nil {
+		triage.DeviceKey(r.EXIF), sortPath, frames).Scan(&memberID); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO review_items (item_id, member_id, case_id, exhibit_id, path, inner_path) VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -873,8 +894,10 @@ func (s *Store) Decide(ctx context.Context, r triage.DecideRequest) (triage.Deci
 				}
 			}
 		}
-		_, err = tx.Exec(ctx, `UPDATE review_groups SET updated_at = $2 WHERE id = $1`, r.GroupID, now)
-		return err
+		if _, err = tx.Exec(ctx, `UPDATE review_groups SET updated_at = $2 WHERE id = $1`, r.GroupID, now); err != nil {
+			return err
+		}
+		return recordAudits(ctx, s, tx, r.Audit, res)
 	})
 	if err != nil {
 		return res, fmt.Errorf("decide: %w", formatError(err))

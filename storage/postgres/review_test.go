@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/winnow-forensics/winnow/storage/postgres"
 	"github.com/winnow-forensics/winnow/storage/servicetest"
 	"github.com/winnow-forensics/winnow/triage"
@@ -58,7 +59,7 @@ func mustReview(t testing.TB) *reviewFixture {
 	for name, role := range map[string]triage.Role{"ann": triage.RoleReviewer, "bob": triage.RoleReviewer, "cy": triage.RoleReviewer,
 		"judge": triage.RoleAdjudicator, "root": triage.RoleAdmin, "outsider": triage.RoleReviewer} {
 		u := triage.User{Name: name, Role: role}
-		if err := s.CreateUser(context.Background(), &u); err != nil {
+		if err := s.CreateUser(context.Background(), &u, nil); err != nil {
 			t.Fatal(err)
 		}
 		f.users[name] = u
@@ -82,6 +83,18 @@ func (f *reviewFixture) item(t *testing.T, caseName, exhibit, path string, img [
 // itemWith is item with the EXIF summary the worker would have read.
 func (f *reviewFixture) itemWith(t *testing.T, caseName, exhibit, path string, img []byte, verdict triage.Verdict, exif map[string]string) triage.Item {
 	t.Helper()
+	fp := f.h.HashBytes(context.Background(), img)
+	d := triage.Decision{Verdict: verdict, Reason: "test"}
+	if verdict == triage.VerdictVariant {
+		d.Category = triage.MustParseCategory("caid:B")
+	}
+	return f.finished(t, caseName, exhibit, path, triage.ItemResult{Fingerprint: &fp, Decision: d, EXIF: exif})
+}
+
+// finished records an item of the case's exhibit at path that a worker
+// finished with res.
+func (f *reviewFixture) finished(t *testing.T, caseName, exhibit, path string, res triage.ItemResult) triage.Item {
+	t.Helper()
 	ctx := context.Background()
 	c := triage.Case{Name: caseName}
 	if _, err := f.s.EnsureCase(ctx, &c); err != nil {
@@ -96,19 +109,14 @@ func (f *reviewFixture) itemWith(t *testing.T, caseName, exhibit, path string, i
 	if _, err := f.s.EnsureExhibit(ctx, &e); err != nil {
 		t.Fatal(err)
 	}
-	fp := f.h.HashBytes(ctx, img)
+	fp := res.Fingerprint
 	it := triage.Item{ExhibitID: e.ID, Path: path, Size: fp.Size, Digests: fp.Digests}
-	if _, err := f.s.CreateItem(ctx, &it, nil); err != nil {
+	if _, err := f.s.CreateItem(ctx, &it, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.s.ClaimItem(ctx, it.ID, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	d := triage.Decision{Verdict: verdict, Reason: "test"}
-	if verdict == triage.VerdictVariant {
-		d.Category = triage.MustParseCategory("caid:B")
-	}
-	res := triage.ItemResult{Fingerprint: &fp, Decision: d, EXIF: exif}
 	for range 2 { // a repeated task does nothing more
 		if _, err := f.s.FinishItem(ctx, it.ID, res); err != nil {
 			t.Fatal(err)
@@ -217,7 +225,7 @@ func (f *reviewFixture) finish(t *testing.T, caseName, path string, fp triage.Fi
 	e := triage.Exhibit{CaseID: c.ID, Name: "e"}
 	f.s.EnsureExhibit(ctx, &e)
 	it := triage.Item{ExhibitID: e.ID, Path: path, Size: fp.Size, Digests: fp.Digests}
-	if _, err := f.s.CreateItem(ctx, &it, nil); err != nil {
+	if _, err := f.s.CreateItem(ctx, &it, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.s.FinishItem(ctx, it.ID, triage.ItemResult{Fingerprint: &fp, Decision: triage.Decision{Verdict: triage.VerdictNew}}); err != nil {
@@ -494,21 +502,35 @@ func TestSessionsAndWellness(t *testing.T) {
 		t.Errorf("defaults %+v", w)
 	}
 	w.Blur, w.RevealMode, w.BreakEvery = 8, "hold", 3
-	if err := f.s.SaveWellnessSettings(ctx, ann.ID, w); err != nil {
+	if err := f.s.SaveWellnessSettings(ctx, ann.ID, w, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := f.s.WellnessSettings(ctx, ann.ID); got != w {
 		t.Errorf("saved %+v, got %+v", w, got)
 	}
-	e, err := f.s.AddExposure(ctx, ann.ID, 2)
+	e, err := f.s.AddExposure(ctx, ann.ID, 2, 0)
 	if err != nil || e.Today != 2 || e.SinceBreak != 2 || e.BreakDue {
 		t.Errorf("exposure %+v %v", e, err)
 	}
-	if e, _ = f.s.AddExposure(ctx, ann.ID, 1); !e.BreakDue || e.Total != 3 {
-		t.Errorf("exposure %+v: want a break due", e)
+	// One reveal counts once: the same item revealed again (a tile
+	// toggled, a second tab) before the next break is not counted again.
+	it := f.item(t, "w", "phone", "DCIM/w.jpg", triagetest.PhotoJPEG(320, 240, 31, 90), triage.VerdictNew)
+	for range 3 {
+		if e, err = f.s.AddExposure(ctx, ann.ID, 1, it.ID); err != nil || !e.BreakDue || e.Total != 3 || e.SinceBreak != 3 {
+			t.Errorf("exposure %+v %v: want 3 reveals, a break due", e, err)
+		}
 	}
+	if _, err := f.s.AddExposure(ctx, ann.ID, 2, it.ID); triage.ErrorCode(err) != triage.EINVALID {
+		t.Errorf("2 reveals of one item: %v", err)
+	}
+	f.clock.advance(time.Minute)
 	if e, _ = f.s.TakeBreak(ctx, ann.ID); e.BreakDue || e.SinceBreak != 0 || e.Total != 3 {
 		t.Errorf("after break %+v", e)
+	}
+	// After a break, revealing the item again is a new exposure.
+	f.clock.advance(time.Minute)
+	if e, _ = f.s.AddExposure(ctx, ann.ID, 1, it.ID); e.SinceBreak != 1 || e.Total != 4 {
+		t.Errorf("reveal after the break: %+v", e)
 	}
 }
 
@@ -540,7 +562,7 @@ func benchItems(b *testing.B, f *reviewFixture, n int, seed uint64, verdict tria
 			fp.SHA256[k] = byte(rng.Uint32())
 		}
 		it := triage.Item{ExhibitID: e.ID, Path: fmt.Sprintf("p%d.jpg", i), Size: fp.Size, Digests: fp.Digests}
-		if _, err := f.s.CreateItem(ctx, &it, nil); err != nil {
+		if _, err := f.s.CreateItem(ctx, &it, nil, nil); err != nil {
 			b.Fatal(err)
 		}
 		start := time.Now()
@@ -585,6 +607,81 @@ func BenchmarkReviewQueue(b *testing.B) {
 		}
 		for i := range gs {
 			gs[i].Priority = w.Score(gs[i].Features, time.Now())
+		}
+	}
+}
+
+// TestReviewGroupsVideos: in the lab's queue as in winnow scan's series
+// (issue 14), a re-encoded video, a clip of it and a still it shows join
+// one group whatever order they arrive in, an unrelated video stays alone,
+// and a video's matches keep the timestamps and frame shares the worker
+// found.
+func TestReviewGroupsVideos(t *testing.T) {
+	f := mustReview(t)
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(14, 14))
+	random := func() triage.PDQ {
+		var h triage.PDQ
+		for i := range h {
+			h[i] = byte(rng.Uint32())
+		}
+		return h
+	}
+	img := triagetest.PhotoJPEG(640, 480, 3, 90)
+	still := f.h.HashBytes(ctx, img)
+	var frames []triage.PDQ
+	for range 20 {
+		frames = append(frames, random())
+	}
+	frames[10] = still.PDQ
+	reencoded := make([]triage.PDQ, len(frames))
+	for i, h := range frames {
+		h[0] ^= 3
+		h[17] ^= 0x20
+		reencoded[i] = h
+	}
+	var unrelated []triage.PDQ
+	for range 20 {
+		unrelated = append(unrelated, random())
+	}
+	video := func(hs []triage.PDQ, ms []triage.Match) triage.ItemResult {
+		fp := &triage.Fingerprint{Type: triage.MediaType{MIME: "video/mp4", Kind: triage.KindVideo}, Size: int64(1000 + rng.IntN(1000))}
+		for i := range fp.SHA256 {
+			fp.SHA256[i], fp.MD5[i%16], fp.SHA1[i%20] = byte(rng.Uint32()), byte(rng.Uint32()), byte(rng.Uint32())
+		}
+		for i, h := range hs {
+			fp.Frames = append(fp.Frames, triage.FrameHash{Frame: i * 30, Quality: 100, PDQ: h, Timestamp: float64(i)})
+		}
+		return triage.ItemResult{Fingerprint: fp, Decision: triage.Decision{Verdict: triage.VerdictNew, Reason: "test"}, Matches: ms}
+	}
+	matches := []triage.Match{
+		{Set: "known", SetVersion: "1", SetKind: triage.SetKindAlert, Entry: 4, Algo: triage.AlgoPDQ, Distance: 6,
+			Category: triage.MustParseCategory("caid:B"), Timestamps: []float64{10, 12.5}, View: "trim", Borderline: true},
+		{Set: "videos", SetVersion: "2", SetKind: triage.SetKindAlert, Entry: 0, Algo: triage.AlgoVPDQ,
+			Category: triage.MustParseCategory("caid:B"), QueryPercent: 90, TargetPercent: 85.5},
+	}
+	clip := f.finished(t, "V", "phone", "DCIM/clip.mp4", video(frames[3:8], nil))
+	stillItem := f.item(t, "V", "phone", "DCIM/still.jpg", img, triage.VerdictNew)
+	source := f.finished(t, "V", "laptop", "videos/source.mp4", video(frames, matches))
+	copyItem := f.finished(t, "V", "laptop", "videos/copy.mp4", video(reencoded, nil))
+	other := f.finished(t, "V", "laptop", "videos/other.mp4", video(unrelated, nil))
+	v := f.viewer("ann")
+	g := f.group(t, v, source.ID)
+	for name, it := range map[string]triage.Item{"clip": clip, "still": stillItem, "re-encode": copyItem} {
+		if got := f.group(t, v, it.ID); got.ID != g.ID {
+			t.Errorf("the %s is in group %d, the source video in %d", name, got.ID, g.ID)
+		}
+	}
+	if got := f.group(t, v, other.ID); got.ID == g.ID {
+		t.Error("an unrelated video joined the group")
+	}
+	got, err := f.s.Matches(ctx, source.ID)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("Matches = %+v, %v", got, err)
+	}
+	for i := range got {
+		if diff := cmp.Diff(matches[i], got[i].Match); diff != "" {
+			t.Errorf("match %d as stored (-want +got):\n%s", i, diff)
 		}
 	}
 }

@@ -34,7 +34,7 @@ func scanSet(row pgx.Row) (triage.StoredSet, error) {
 }
 
 // PutSet implements triage.SetStore.
-func (s *Store) PutSet(ctx context.Context, st *triage.StoredSet) (bool, error) {
+func (s *Store) PutSet(ctx context.Context, st *triage.StoredSet, audit triage.AuditOf[triage.StoredSet]) (bool, error) {
 	if err := triage.ValidateName("hash set", st.Name); err != nil {
 		return false, err
 	}
@@ -61,8 +61,11 @@ func (s *Store) PutSet(ctx context.Context, st *triage.StoredSet) (bool, error) 
 			ON CONFLICT (name) DO UPDATE SET version = $2, kind = $3, description = $4, sha256 = $5, size = $6,
 				state = 'importing', error = '', base_entries = 0, entries = 0, rev = hash_sets.rev + 1, pushed_by = $7, updated_at = $8
 			RETURNING `+setCols, st.Name, st.Version, st.Kind, st.Description, st.SHA256[:], st.Size, nullID(st.PushedBy), s.now()))
+		if err != nil {
+			return err
+		}
 		*st = got
-		return err
+		return recordAudits(ctx, s, tx, audit, got)
 	})
 	if err != nil {
 		return false, fmt.Errorf("put hash set: %w", formatError(err))
@@ -126,13 +129,21 @@ func (s *Store) Sets(ctx context.Context) ([]triage.StoredSet, error) {
 }
 
 // UpdateSet implements triage.SetStore.
-func (s *Store) UpdateSet(ctx context.Context, name string, u triage.SetUpdate) (triage.StoredSet, error) {
+func (s *Store) UpdateSet(ctx context.Context, name string, u triage.SetUpdate, audit triage.AuditOf[triage.StoredSet]) (triage.StoredSet, error) {
 	if err := u.Validate(); err != nil {
 		return triage.StoredSet{}, err
 	}
-	st, err := scanSet(s.pool.QueryRow(ctx, `UPDATE hash_sets SET enabled = coalesce($2, enabled),
-			pdq_radius = coalesce($3, pdq_radius), phash_radius = coalesce($4, phash_radius), rev = rev + 1, updated_at = $5
-		WHERE name = $1 RETURNING `+setCols, name, u.Enabled, u.PDQRadius, u.PHashRadius, s.now()))
+	var st triage.StoredSet
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		st, err = scanSet(tx.QueryRow(ctx, `UPDATE hash_sets SET enabled = coalesce($2, enabled),
+				pdq_radius = coalesce($3, pdq_radius), phash_radius = coalesce($4, phash_radius), rev = rev + 1, updated_at = $5
+			WHERE name = $1 RETURNING `+setCols, name, u.Enabled, u.PDQRadius, u.PHashRadius, s.now()))
+		if err != nil {
+			return err
+		}
+		return recordAudits(ctx, s, tx, audit, st)
+	})
 	if err != nil {
 		if err = formatError(err); triage.ErrorCode(err) == triage.ENOTFOUND {
 			return st, triage.Errorf(triage.ENOTFOUND, "no hash set %q", name)
@@ -240,7 +251,7 @@ func (s *Store) ImportSet(ctx context.Context, id, rev int64, meta triage.SetMet
 // AddSetEntries implements triage.SetStore. The set's row stays locked
 // until commit, so entries of one set become visible in number order and a
 // reader that has seen entry n has seen every entry before it.
-func (s *Store) AddSetEntries(ctx context.Context, name string, entries []triage.Entry) (int64, error) {
+func (s *Store) AddSetEntries(ctx context.Context, name string, entries []triage.Entry, audit triage.AuditOf[int64]) (int64, error) {
 	for i := range entries {
 		if err := entries[i].Validate(); err != nil {
 			return 0, triage.Errorf(triage.EINVALID, "entry %d: %s", i, triage.ErrorMessage(err))
@@ -268,8 +279,10 @@ func (s *Store) AddSetEntries(ctx context.Context, name string, entries []triage
 			return err
 		}
 		total += int64(len(entries))
-		_, err := tx.Exec(ctx, `UPDATE hash_sets SET entries = $2, updated_at = $3 WHERE id = $1`, id, total, s.now())
-		return err
+		if _, err := tx.Exec(ctx, `UPDATE hash_sets SET entries = $2, updated_at = $3 WHERE id = $1`, id, total, s.now()); err != nil {
+			return err
+		}
+		return recordAudits(ctx, s, tx, audit, total)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("add hash set entries: %w", formatError(err))

@@ -12,12 +12,14 @@ import (
 )
 
 // CreateUser implements triage.UserStore.
-func (s *Store) CreateUser(ctx context.Context, u *triage.User) error {
+func (s *Store) CreateUser(ctx context.Context, u *triage.User, audit *triage.AuditEvent) error {
 	if err := u.Validate(); err != nil {
 		return err
 	}
-	err := s.pool.QueryRow(ctx, `INSERT INTO users (name, role, disabled, created_at) VALUES ($1, $2, $3, $4) RETURNING id, created_at`,
-		u.Name, string(u.Role), u.Disabled, s.now()).Scan(&u.ID, &u.CreatedAt)
+	err := s.audited(ctx, audit, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `INSERT INTO users (name, role, disabled, created_at) VALUES ($1, $2, $3, $4) RETURNING id, created_at`,
+			u.Name, string(u.Role), u.Disabled, s.now()).Scan(&u.ID, &u.CreatedAt)
+	})
 	if err = formatError(err); err != nil {
 		if triage.ErrorCode(err) == triage.ECONFLICT {
 			return triage.Errorf(triage.ECONFLICT, "user %q already exists", u.Name)
@@ -61,7 +63,7 @@ func (s *Store) Users(ctx context.Context) ([]triage.User, error) {
 }
 
 // CreateToken implements triage.UserStore.
-func (s *Store) CreateToken(ctx context.Context, t *triage.Token) error {
+func (s *Store) CreateToken(ctx context.Context, t *triage.Token, audit triage.AuditOf[triage.Token]) error {
 	if t.Hash.IsZero() {
 		return triage.Errorf(triage.EINVALID, "token has no hash")
 	}
@@ -69,8 +71,13 @@ func (s *Store) CreateToken(ctx context.Context, t *triage.Token) error {
 	if !t.ExpiresAt.IsZero() {
 		exp = &t.ExpiresAt
 	}
-	err := s.pool.QueryRow(ctx, `INSERT INTO tokens (user_id, name, hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
-		RETURNING id, created_at`, t.UserID, t.Name, t.Hash[:], s.now(), exp).Scan(&t.ID, &t.CreatedAt)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `INSERT INTO tokens (user_id, name, hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
+			RETURNING id, created_at`, t.UserID, t.Name, t.Hash[:], s.now(), exp).Scan(&t.ID, &t.CreatedAt); err != nil {
+			return err
+		}
+		return recordAudits(ctx, s, tx, audit, *t)
+	})
 	if err = formatError(err); err != nil {
 		return fmt.Errorf("create token: %w", err)
 	}
@@ -213,6 +220,20 @@ func (s *Store) audited(ctx context.Context, audit *triage.AuditEvent, fn func(t
 		}
 		return s.insertAudit(ctx, tx, audit)
 	})
+}
+
+// recordAudits records, with tx, the audit events audit makes of res: the
+// events of an action commit with it (triage.AuditOf).
+func recordAudits[R any](ctx context.Context, s *Store, tx pgx.Tx, audit triage.AuditOf[R], res R) error {
+	if audit == nil {
+		return nil
+	}
+	for _, e := range audit(res) {
+		if err := s.insertAudit(ctx, tx, &e); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // validUTF8 replaces what PostgreSQL's text refuses: invalid UTF-8 and NUL.

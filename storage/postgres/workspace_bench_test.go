@@ -38,7 +38,7 @@ func BenchmarkReviewTiles(b *testing.B) {
 	}
 	defer s.Close()
 	u := triage.User{Name: "vic", Role: triage.RoleReviewer}
-	if err := s.CreateUser(ctx, &u); err != nil {
+	if err := s.CreateUser(ctx, &u, nil); err != nil {
 		b.Fatal(err)
 	}
 	start := time.Now()

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -65,7 +66,7 @@ func TestReviewNotesStayInTheirCase(t *testing.T) {
 	}
 	// A reviewer of case B only sees B's notes on the decision.
 	bee := triage.User{Name: "bee", Role: triage.RoleReviewer}
-	if err := f.s.CreateUser(ctx, &bee); err != nil {
+	if err := f.s.CreateUser(ctx, &bee, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.s.AddCaseMember(ctx, f.caseID(t, "B"), bee.ID, nil); err != nil {
@@ -309,7 +310,7 @@ func TestReviewTiles(t *testing.T) {
 		t.Errorf("outsider sees %q", got)
 	}
 	bee := triage.User{Name: "bee", Role: triage.RoleReviewer}
-	f.s.CreateUser(ctx, &bee)
+	f.s.CreateUser(ctx, &bee, nil)
 	f.s.AddCaseMember(ctx, f.caseID(t, "B"), bee.ID, nil)
 	if got := paths(triage.ViewerOf(bee), triage.TileQuery{Serial: "0123456789"}); !slices.Equal(got, []string{"Users/x/Pictures/holiday.jpg"}) {
 		t.Errorf("bee's serial filter: %q", got)
@@ -349,5 +350,42 @@ func TestReviewTiles(t *testing.T) {
 	view, _ = f.s.ReviewItem(ctx, triage.ViewerOf(bee), b1.ID)
 	if len(view.Devices) != 1 || view.Devices[0].Items != 1 {
 		t.Errorf("bee's device links %+v", view.Devices)
+	}
+}
+
+// TestDecisionCommitsWithItsAudit: a decision, its promotion into the local
+// set and their audit events commit together (issue 12): when the events
+// cannot be recorded the decision does not happen, and when they are, they
+// describe what the decision did.
+func TestDecisionCommitsWithItsAudit(t *testing.T) {
+	f := mustReview(t)
+	ctx := context.Background()
+	it := f.item(t, "A", "phone", "DCIM/a.jpg", triagetest.PhotoJPEG(320, 240, 7, 90), triage.VerdictNew)
+	g := f.group(t, f.viewer("ann"), it.ID)
+	req := triage.DecideRequest{GroupID: g.ID, Reviewer: f.users["ann"], Required: 1, LocalSet: "local", Claim: true, Lease: time.Minute,
+		Vote: triage.Vote{Category: triage.MustParseCategory("vic-us:1")}}
+	req.Audit = func(triage.DecideResult) []triage.AuditEvent {
+		return []triage.AuditEvent{{Action: "review.decision\x00"}}
+	}
+	if _, err := f.s.Decide(ctx, req); err == nil {
+		t.Fatal("a decision whose audit event cannot be recorded was made")
+	}
+	req.Audit = func(res triage.DecideResult) []triage.AuditEvent {
+		return []triage.AuditEvent{
+			{Action: triage.AuditDecision, Target: "review/group/x", Detail: map[string]string{"status": string(res.Outcomes[0].Status)}},
+			{Action: triage.AuditPromote, Target: "hashset/local", Detail: map[string]string{"version": strconv.Itoa(res.Version)}},
+		}
+	}
+	res, err := f.s.Decide(ctx, req)
+	if err != nil || len(res.Outcomes) != 1 || res.Outcomes[0].Status != triage.MemberConfirmed || res.Version != 1 {
+		t.Fatalf("Decide = %+v, %v; want the member confirmed in local-set version 1 (the failed decision left nothing)", res, err)
+	}
+	evs, err := f.s.AuditEvents(ctx, triage.AuditFilter{Target: "review/group/x"})
+	if err != nil || len(evs) != 1 || evs[0].Detail["status"] != string(triage.MemberConfirmed) {
+		t.Errorf("decision events = %+v, %v", evs, err)
+	}
+	evs, err = f.s.AuditEvents(ctx, triage.AuditFilter{Target: "hashset/local", Action: triage.AuditPromote})
+	if err != nil || len(evs) != 1 || evs[0].Detail["version"] != "1" {
+		t.Errorf("promotion events = %+v, %v", evs, err)
 	}
 }

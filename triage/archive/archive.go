@@ -106,6 +106,34 @@ func Walk(ctx context.Context, r io.ReaderAt, size int64, opt container.Options,
 	return w.stats, unwrapFatal(err)
 }
 
+// Expander hands on the members of a container of another kind (a phone
+// extraction) as Walk hands on its own: a member that is itself an
+// archive is expanded within the limits, its members visited first. One
+// Expander serves one input, so the limits on bytes in all and on the
+// input's expansion ratio hold across its members.
+type Expander struct{ w *walker }
+
+// NewExpander returns an Expander for an input of size bytes, with
+// opt.Limits, calling visit as Walk does.
+func NewExpander(ctx context.Context, size int64, opt container.Options, visit container.VisitFunc) *Expander {
+	return &Expander{&walker{ctx: ctx, lim: opt.Limits.WithDefaults(), visit: visit, inputSize: size}}
+}
+
+// Member hands m, read from r, to visit; when m is an archive within the
+// depth limit (m.Depth+1), its members are visited first (inner paths
+// under m.Inner + "!/") and m after them with Format set. compressed is
+// m's compressed size in the input, or -1. Reads from r are bounded like
+// Walk's. The error is visit's, ctx's, or a limit that ends the whole
+// input; problems of m itself are on m.
+func (x *Expander) Member(m *container.Member, r io.Reader, compressed int64) error {
+	return unwrapFatal(x.w.member(m, r, compressed))
+}
+
+// Stats are what the Expander's members held: the members handed to
+// Member and the members of the archives among them, the archives
+// expanded and the bytes read.
+func (x *Expander) Stats() container.Stats { return x.w.stats }
+
 // walker is the state of one Walk.
 type walker struct {
 	ctx       context.Context

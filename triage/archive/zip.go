@@ -12,6 +12,7 @@ import (
 	"sort"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/container"
 )
 
 // Zip compression methods Walk reads besides store and deflate.
@@ -22,19 +23,50 @@ var zipMethodNames = map[uint16]string{
 	1: "shrink", 6: "implode", 9: "deflate64", 14: "LZMA", 93: "zstd", 95: "xz", 96: "JPEG", 97: "WavPack", 98: "PPMd", 99: "AES-encrypted",
 }
 
-// walkZip expands a zip archive.
-func (w *walker) walkZip(r io.ReaderAt, size int64, at loc) error {
-	w.stats.Containers++
-	if err := checkZipDirectory(r, size, w.lim.MaxEntries); err != nil {
-		return err
+// ZipDir is a zip archive's directory, checked the way Walk checks it:
+// the member count within Limits.MaxEntries, members whose compressed data
+// overlaps another's found. Other container kinds that are zips at heart
+// (phone extractions) read their members through it.
+type ZipDir struct {
+	// Files are the archive's members, in the order its directory lists
+	// them; the caller opens them (bzip2 is registered).
+	Files    []*zip.File
+	overlaps []error
+	lim      container.Limits
+}
+
+// OpenZip reads the directory of the zip held in r (size bytes) within
+// lim. It returns an EINVALID error for a file that is not a readable
+// zip, ETOOLARGE for one with more members than lim allows.
+func OpenZip(r io.ReaderAt, size int64, lim container.Limits) (*ZipDir, error) {
+	lim = lim.WithDefaults()
+	if err := checkZipDirectory(r, size, lim.MaxEntries); err != nil {
+		return nil, err
 	}
 	zr, err := zip.NewReader(r, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
-		return triage.Errorf(triage.EINVALID, "zip: %v", err)
+		return nil, triage.Errorf(triage.EINVALID, "zip: %v", err)
 	}
 	zr.RegisterDecompressor(zipBzip2, func(r io.Reader) io.ReadCloser { return io.NopCloser(bzip2.NewReader(r)) })
-	overlap := zipOverlaps(zr.File)
-	for i, f := range zr.File {
+	return &ZipDir{Files: zr.File, overlaps: zipOverlaps(zr.File), lim: lim}, nil
+}
+
+// Problem returns why member i is not read, or nil: a link or special
+// file, encryption, an unsupported compression method, data overlapping
+// another member's, a declared size over the limit for one member or a
+// declared expansion over the ratio limit (a zip bomb).
+func (z *ZipDir) Problem(i int) error {
+	return zipMemberProblem(z.Files[i], z.overlaps[i], z.lim)
+}
+
+// walkZip expands a zip archive.
+func (w *walker) walkZip(r io.ReaderAt, size int64, at loc) error {
+	w.stats.Containers++
+	z, err := OpenZip(r, size, w.lim)
+	if err != nil {
+		return err
+	}
+	for i, f := range z.Files {
 		if err := w.canceled(); err != nil {
 			return err
 		}
@@ -46,7 +78,7 @@ func (w *walker) walkZip(r io.ReaderAt, size int64, at loc) error {
 		if f.UncompressedSize64 <= math.MaxInt64 {
 			m.Size = int64(f.UncompressedSize64)
 		}
-		if m.Err = w.zipMemberProblem(f, overlap[i]); m.Err != nil {
+		if m.Err = z.Problem(i); m.Err != nil {
 			w.stats.Members++
 			if err := w.call(m, nil); err != nil {
 				return err
@@ -75,8 +107,8 @@ func (w *walker) walkZip(r io.ReaderAt, size int64, at loc) error {
 	return nil
 }
 
-// zipMemberProblem returns why a zip member is not read, or nil.
-func (w *walker) zipMemberProblem(f *zip.File, overlaps error) error {
+// zipMemberProblem returns why a zip member is not read within lim, or nil.
+func zipMemberProblem(f *zip.File, overlaps error, lim container.Limits) error {
 	mode := f.Mode()
 	switch {
 	case mode&fs.ModeSymlink != 0:
@@ -93,11 +125,11 @@ func (w *walker) zipMemberProblem(f *zip.File, overlaps error) error {
 		return triage.Errorf(triage.EUNSUPPORTED, "compression method %d (%s) is not supported: member not read", f.Method, name)
 	case overlaps != nil:
 		return overlaps
-	case f.UncompressedSize64 > uint64(w.lim.MaxMemberBytes):
-		return triage.Errorf(triage.ETOOLARGE, "member declares %s, over the limit of %s for one member: not read", fmtBytes(clampInt64(f.UncompressedSize64)), fmtBytes(w.lim.MaxMemberBytes))
-	case f.UncompressedSize64 > uint64(w.lim.RatioFloor) && f.UncompressedSize64/max(f.CompressedSize64, 1) > uint64(w.lim.MaxRatio):
+	case f.UncompressedSize64 > uint64(lim.MaxMemberBytes):
+		return triage.Errorf(triage.ETOOLARGE, "member declares %s, over the limit of %s for one member: not read", fmtBytes(clampInt64(f.UncompressedSize64)), fmtBytes(lim.MaxMemberBytes))
+	case f.UncompressedSize64 > uint64(lim.RatioFloor) && f.UncompressedSize64/max(f.CompressedSize64, 1) > uint64(lim.MaxRatio):
 		return triage.Errorf(triage.ETOOLARGE, "member declares %s from %s compressed, more than %d times (zip bomb?): not read",
-			fmtBytes(clampInt64(f.UncompressedSize64)), fmtBytes(clampInt64(f.CompressedSize64)), w.lim.MaxRatio)
+			fmtBytes(clampInt64(f.UncompressedSize64)), fmtBytes(clampInt64(f.CompressedSize64)), lim.MaxRatio)
 	}
 	return nil
 }

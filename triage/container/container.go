@@ -137,14 +137,17 @@ type Options struct {
 
 // Origin is the provenance of a member found in a disk image (its file
 // system in Attrs "fs", its metadata address in "fs_id", "carved":
-// "truncated" for a carved file cut short), nil for other members.
+// "truncated" for a carved file cut short) or in a phone extraction
+// (Attrs "device_path", "extraction", "file_id", and "digest_only" "true"
+// for a member known by its Digests alone), nil for other members.
 func (m *Member) Origin() *triage.Origin {
-	fs := m.Attrs["fs"]
-	if fs == "" && !m.Deleted && !m.Carved {
+	fs, dev := m.Attrs["fs"], m.Attrs["device_path"]
+	if fs == "" && dev == "" && !m.Deleted && !m.Carved {
 		return nil
 	}
 	o := &triage.Origin{FS: fs, Deleted: m.Deleted, Carved: m.Carved, Offset: m.Offset, Length: m.Size,
-		Modified: m.Times.Modified, Accessed: m.Times.Accessed, Changed: m.Times.Changed, Created: m.Times.Created}
+		Modified: m.Times.Modified, Accessed: m.Times.Accessed, Changed: m.Times.Changed, Created: m.Times.Created,
+		DevicePath: dev, Extraction: m.Attrs["extraction"], FileID: m.Attrs["file_id"], DigestOnly: m.Attrs["digest_only"] == "true"}
 	if m.Length == 0 {
 		o.Offset = -1 // not in one piece
 	}
@@ -158,6 +161,9 @@ type Stats struct {
 	Members    int   // members visited, at every depth
 	Containers int   // containers expanded, the outermost included
 	Bytes      int64 // bytes read out of members, at every depth
+	// Format, when set, names the input's format more precisely than
+	// Detect could from its type ("Cellebrite UFDR" for a zip).
+	Format string
 }
 
 // Limits bound what expanding one input may cost. A zero field means its

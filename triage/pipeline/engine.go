@@ -397,8 +397,12 @@ func (e *Engine) expandContainer(ctx context.Context, x *expansion) {
 			// Count the container's bytes into the progress as they are read.
 			cr := &progressReaderAt{r: f, size: fi.Size(), done: &e.partBytes}
 			open, closeAll := besides(j.file)
-			_, err = x.kind.Expand(ctx, cr, fi.Size(), container.Options{Limits: e.cfg.Limits, Name: filepath.Base(j.file), Open: open},
+			var st container.Stats
+			st, err = x.kind.Expand(ctx, cr, fi.Size(), container.Options{Limits: e.cfg.Limits, Name: filepath.Base(j.file), Open: open},
 				func(m *container.Member, r io.Reader) error { return e.member(ctx, j, m, r, direct) })
+			if st.Format != "" {
+				x.format = st.Format
+			}
 			closeAll()
 			e.partBytes.Add(-cr.counted.Load())
 		}

@@ -17,7 +17,10 @@ import (
 // merges the groups of every linked key with the new item's ends up with
 // exactly the series Group would find for all the items at once, in any
 // order of arrival (single linkage does not depend on order); a test
-// checks this.
+// checks this. Videos link as in Group too: to the held videos that share
+// VideoShare of either's informative frames, and to the held stills one
+// of their frames shows (and a new still to the held videos that show
+// it).
 //
 // It is safe for concurrent use.
 type Index struct {
@@ -28,6 +31,9 @@ type Index struct {
 	ph    *index.Near64  // id = position
 	items []seriesEntry
 	keys  map[int64]bool
+	// frames holds every informative frame of every held video, id =
+	// position of the video in items.
+	frames *index.Near256
 }
 
 type seriesEntry struct {
@@ -37,7 +43,8 @@ type seriesEntry struct {
 
 // NewIndex returns an empty index with opt's thresholds.
 func NewIndex(opt Options) *Index {
-	return &Index{opt: opt.withDefaults(), pdq: index.NewNear256(), ph: index.NewNear64(), keys: map[int64]bool{}}
+	return &Index{opt: opt.withDefaults(), pdq: index.NewNear256(), ph: index.NewNear64(), frames: index.NewNear256(),
+		keys: map[int64]bool{}}
 }
 
 // Options returns the thresholds in use (defaults filled in).
@@ -50,15 +57,17 @@ func (x *Index) Len() int {
 	return len(x.items)
 }
 
-// linkable reports whether g takes part in perceptual links.
+// linkable reports whether g takes part in perceptual links as a still.
 func (x *Index) linkable(g *Item) bool {
 	return g.Perceptual && g.PDQQuality >= x.opt.MinPDQQuality
 }
 
-// Add holds g under key. Items that cannot link perceptually, and keys
-// already held, are ignored.
+// Add holds g under key. Items that cannot link perceptually (neither a
+// linkable still nor a video with informative frames), and keys already
+// held, are ignored.
 func (x *Index) Add(key int64, g Item) {
-	if !x.linkable(&g) {
+	still := x.linkable(&g)
+	if !still && len(g.Frames) == 0 {
 		return
 	}
 	x.mu.Lock()
@@ -69,6 +78,12 @@ func (x *Index) Add(key int64, g Item) {
 	x.keys[key] = true
 	pos := uint32(len(x.items))
 	x.items = append(x.items, seriesEntry{key, g})
+	for _, f := range g.Frames {
+		x.frames.Add(f, pos)
+	}
+	if !still {
+		return
+	}
 	for d, q := range g.PDQ {
 		if d == 0 || !q.IsZero() {
 			x.pdq.Add(q, pos*8+uint32(d))
@@ -80,7 +95,8 @@ func (x *Index) Add(key int64, g Item) {
 // Linked returns the keys of the held items that g links to, each once,
 // in the order they were added.
 func (x *Index) Linked(g Item) []int64 {
-	if !x.linkable(&g) {
+	still := x.linkable(&g)
+	if !still && len(g.Frames) == 0 {
 		return nil
 	}
 	x.mu.Lock()
@@ -88,21 +104,48 @@ func (x *Index) Linked(g Item) []int64 {
 	x.mu.Unlock()
 	found := map[uint32]bool{}
 	var hits []index.Match
-	// Some rotation or flip of a held item near g's hash.
+	if still {
+		hits = x.linkStill(g, items, found, hits)
+	}
+	x.linkVideo(g, items, found, hits)
+	pos := make([]uint32, 0, len(found))
+	for p := range found {
+		pos = append(pos, p)
+	}
+	slices.Sort(pos)
+	out := make([]int64, len(pos))
+	for i, p := range pos {
+		out[i] = items[p].key
+	}
+	return out
+}
+
+// linkStill adds to found the held items a still g links to: stills by
+// PDQ (any rotation or flip, either way round) or pHash confirmed by PDQ,
+// and videos with a frame that shows g or a rotation or flip of it.
+func (x *Index) linkStill(g Item, items []seriesEntry, found map[uint32]bool, hits []index.Match) []index.Match {
+	// Some rotation or flip of a held still near g's hash.
 	hits = x.pdq.Query(g.PDQ[0], x.opt.PDQRadius, hits[:0])
 	for _, h := range hits {
 		found[h.ID/8] = true
 	}
-	// Some rotation or flip of g near a held item's own hash.
-	for _, q := range g.PDQ[1:] {
-		if q.IsZero() {
+	for d, q := range g.PDQ {
+		if d > 0 && q.IsZero() {
 			continue
 		}
-		hits = x.pdq.Query(q, x.opt.PDQRadius, hits[:0])
-		for _, h := range hits {
-			if h.ID%8 == 0 {
-				found[h.ID/8] = true
+		// Some rotation or flip of g near a held still's own hash.
+		if d > 0 {
+			hits = x.pdq.Query(q, x.opt.PDQRadius, hits[:0])
+			for _, h := range hits {
+				if h.ID%8 == 0 {
+					found[h.ID/8] = true
+				}
 			}
+		}
+		// A frame of a held video near g, as it is or rotated or flipped.
+		hits = x.frames.Query(q, x.opt.PDQRadius, hits[:0])
+		for _, h := range hits {
+			found[h.ID] = true
 		}
 	}
 	// A close pHash confirmed by a borderline PDQ, either way round.
@@ -116,14 +159,58 @@ func (x *Index) Linked(g Item) []int64 {
 			found[h.ID] = true
 		}
 	}
-	pos := make([]uint32, 0, len(found))
-	for p := range found {
-		pos = append(pos, p)
+	return hits
+}
+
+// linkVideo adds to found the held items a video g links to: the stills
+// one of its frames shows (any rotation or flip), and the videos sharing
+// VideoShare of g's informative frames or of theirs.
+func (x *Index) linkVideo(g Item, items []seriesEntry, found map[uint32]bool, hits []index.Match) {
+	if len(g.Frames) == 0 {
+		return
 	}
-	slices.Sort(pos)
-	out := make([]int64, len(pos))
-	for i, p := range pos {
-		out[i] = items[p].key
+	shared := map[uint32]int{} // held video -> frames of g it has
+	for _, f := range g.Frames {
+		hits = x.pdq.Query(f, x.opt.PDQRadius, hits[:0])
+		for _, h := range hits {
+			found[h.ID/8] = true
+		}
+		seen := map[uint32]bool{}
+		hits = x.frames.Query(f, x.opt.PDQRadius, hits[:0])
+		for _, h := range hits {
+			if !seen[h.ID] {
+				seen[h.ID] = true
+				shared[h.ID]++
+			}
+		}
 	}
-	return out
+	var mine *index.Near256
+	for p, n := range shared {
+		if found[p] {
+			continue
+		}
+		if float64(n) >= x.opt.VideoShare*float64(len(g.Frames)) {
+			found[p] = true
+			continue
+		}
+		// The other way round: the share of the held video's frames that
+		// some frame of g shows (a clip held, its source arriving).
+		if mine == nil {
+			fs := make([][32]byte, len(g.Frames))
+			for i, f := range g.Frames {
+				fs[i] = f
+			}
+			mine = index.BuildNear256(fs, nil)
+		}
+		fs := items[p].item.Frames
+		k := 0
+		for _, f := range fs {
+			if hits = mine.Query(f, x.opt.PDQRadius, hits[:0]); len(hits) > 0 {
+				k++
+			}
+		}
+		if float64(k) >= x.opt.VideoShare*float64(len(fs)) {
+			found[p] = true
+		}
+	}
 }

@@ -56,4 +56,27 @@ func TestGroupVideos(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Group = %v, want %v", got, want)
 	}
+	// The review queue's one-at-a-time grouping (Index) finds the same
+	// series in every order of arrival: a clip before its source, a still
+	// before the video that shows it.
+	for _, order := range permutations(len(items)) {
+		if got := incrementalSeries(items, order, Options{}); !reflect.DeepEqual(got, want) {
+			t.Fatalf("arriving in order %v: %v, want %v", order, got, want)
+		}
+	}
+}
+
+// permutations returns every order of 0..n-1.
+func permutations(n int) [][]int {
+	if n == 0 {
+		return [][]int{{}}
+	}
+	var out [][]int
+	for _, p := range permutations(n - 1) {
+		for i := 0; i <= len(p); i++ {
+			q := append(append(append([]int{}, p[:i]...), n-1), p[i:]...)
+			out = append(out, q)
+		}
+	}
+	return out
 }

@@ -140,27 +140,27 @@ func testItemsIdempotent(t *testing.T, s Stores) {
 	ctx := context.Background()
 	ex := MustExhibit(t, s.Cases, "c1", "e1")
 	it := ItemFor(ex, "dcim/a.jpg", 1)
-	created, err := s.Items.CreateItem(ctx, it, nil)
+	created, err := s.Items.CreateItem(ctx, it, nil, nil)
 	if err != nil || !created || it.ID == 0 || it.State != triage.StateReceived || it.CaseID != ex.CaseID {
 		t.Fatalf("CreateItem = %v, %v, %+v", created, err, it)
 	}
 	again := ItemFor(ex, "dcim/a.jpg", 1)
-	created, err = s.Items.CreateItem(ctx, again, nil)
+	created, err = s.Items.CreateItem(ctx, again, nil, nil)
 	if err != nil || created || again.ID != it.ID {
 		t.Fatalf("CreateItem again = %v, %v, id %d; want the existing item %d", created, err, again.ID, it.ID)
 	}
 	other := ItemFor(ex, "dcim/b.jpg", 1)
-	if created, err := s.Items.CreateItem(ctx, other, nil); err != nil || !created || other.ID == it.ID {
+	if created, err := s.Items.CreateItem(ctx, other, nil, nil); err != nil || !created || other.ID == it.ID {
 		t.Fatalf("same content at another path = %v, %v; want a new item", created, err)
 	}
-	_, err = s.Items.CreateItem(ctx, ItemFor(triage.Exhibit{ID: 987654}, "x", 2), nil)
+	_, err = s.Items.CreateItem(ctx, ItemFor(triage.Exhibit{ID: 987654}, "x", 2), nil, nil)
 	wantCode(t, err, triage.ENOTFOUND)
 
 	// The upload's audit event commits with the item, and only when the
 	// item is created.
 	ev := triage.AuditEvent{Action: triage.AuditUpload, UserName: "u", Remote: "192.0.2.1", Detail: map[string]string{"path": "dcim/c.jpg"}}
 	withEv := ItemFor(ex, "dcim/c.jpg", 1)
-	if created, err := s.Items.CreateItem(ctx, withEv, &ev); err != nil || !created || ev.ID == 0 || ev.Target != fmt.Sprintf("item/%d", withEv.ID) || ev.At.IsZero() {
+	if created, err := s.Items.CreateItem(ctx, withEv, &ev, nil); err != nil || !created || ev.ID == 0 || ev.Target != fmt.Sprintf("item/%d", withEv.ID) || ev.At.IsZero() {
 		t.Fatalf("CreateItem with audit = %v, %v, event %+v", created, err, ev)
 	}
 	evs, err := s.Audit.AuditEvents(ctx, triage.AuditFilter{Target: ev.Target})
@@ -168,17 +168,17 @@ func testItemsIdempotent(t *testing.T, s Stores) {
 		t.Fatalf("audit events of %s = %+v, %v", ev.Target, evs, err)
 	}
 	again2 := triage.AuditEvent{Action: triage.AuditUpload}
-	if created, err := s.Items.CreateItem(ctx, ItemFor(ex, "dcim/c.jpg", 1), &again2); err != nil || created || again2.ID != 0 {
+	if created, err := s.Items.CreateItem(ctx, ItemFor(ex, "dcim/c.jpg", 1), &again2, nil); err != nil || created || again2.ID != 0 {
 		t.Fatalf("CreateItem again with audit = %v, %v, event %+v", created, err, again2)
 	}
 	failed := triage.AuditEvent{Action: triage.AuditUpload}
-	if _, err := s.Items.CreateItem(ctx, ItemFor(triage.Exhibit{ID: 987654}, "y", 3), &failed); triage.ErrorCode(err) != triage.ENOTFOUND || failed.ID != 0 {
+	if _, err := s.Items.CreateItem(ctx, ItemFor(triage.Exhibit{ID: 987654}, "y", 3), &failed, nil); triage.ErrorCode(err) != triage.ENOTFOUND || failed.ID != 0 {
 		t.Fatalf("CreateItem in a missing exhibit with audit = %v, event %+v", err, failed)
 	}
 	if evs, err := s.Audit.AuditEvents(ctx, triage.AuditFilter{Action: triage.AuditUpload}); err != nil || len(evs) != 1 {
 		t.Fatalf("upload audit events = %+v, %v; want only the created item's", evs, err)
 	}
-	_, err = s.Items.CreateItem(ctx, &triage.Item{ExhibitID: ex.ID, Path: "x"}, nil)
+	_, err = s.Items.CreateItem(ctx, &triage.Item{ExhibitID: ex.ID, Path: "x"}, nil, nil)
 	wantCode(t, err, triage.EINVALID)
 	_, err = s.Items.Item(ctx, 123456789)
 	wantCode(t, err, triage.ENOTFOUND)
@@ -193,7 +193,7 @@ func testItemsIdempotent(t *testing.T, s Stores) {
 	var n atomic.Int32
 	for range 8 {
 		wg.Go(func() {
-			if cr, err := s.Items.CreateItem(ctx, ItemFor(ex, "dup.bin", 7), nil); err != nil {
+			if cr, err := s.Items.CreateItem(ctx, ItemFor(ex, "dup.bin", 7), nil, nil); err != nil {
 				t.Errorf("concurrent CreateItem: %v", err)
 			} else if cr {
 				n.Add(1)
@@ -210,7 +210,7 @@ func testItemLifecycle(t *testing.T, s Stores) {
 	ctx := context.Background()
 	ex := MustExhibit(t, s.Cases, "c1", "e1")
 	it := ItemFor(ex, "a.jpg", 1)
-	if _, err := s.Items.CreateItem(ctx, it, nil); err != nil {
+	if _, err := s.Items.CreateItem(ctx, it, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	claimed, err := s.Items.ClaimItem(ctx, it.ID, time.Minute)
@@ -260,7 +260,7 @@ func testItemLifecycle(t *testing.T, s Stores) {
 	}
 
 	bad := ItemFor(ex, "b.jpg", 2)
-	s.Items.CreateItem(ctx, bad, nil)
+	s.Items.CreateItem(ctx, bad, nil, nil)
 	s.Items.ClaimItem(ctx, bad.ID, time.Minute)
 	if _, err := s.Items.FinishItem(ctx, bad.ID, triage.ItemResult{Err: triage.Errorf(triage.EINVALID, "truncated JPEG")}); err != nil {
 		t.Fatal(err)
@@ -287,7 +287,7 @@ func testLease(t *testing.T, s Stores) {
 	ctx := context.Background()
 	ex := MustExhibit(t, s.Cases, "c1", "e1")
 	it := ItemFor(ex, "a.jpg", 1)
-	s.Items.CreateItem(ctx, it, nil)
+	s.Items.CreateItem(ctx, it, nil, nil)
 	first, err := s.Items.ClaimItem(ctx, it.ID, -time.Second) // run out at once
 	if err != nil {
 		t.Fatal(err)
@@ -325,7 +325,7 @@ func testFinishOnce(t *testing.T, s Stores) {
 	ctx := context.Background()
 	ex := MustExhibit(t, s.Cases, "c1", "e1")
 	it := ItemFor(ex, "a.jpg", 1)
-	s.Items.CreateItem(ctx, it, nil)
+	s.Items.CreateItem(ctx, it, nil, nil)
 	stuck, err := s.Items.StuckItems(ctx, -time.Hour, 10)
 	if err != nil || len(stuck) != 1 || stuck[0] != it.ID {
 		t.Errorf("StuckItems (received) = %v, %v", stuck, err)
@@ -366,7 +366,7 @@ func testItemsFilter(t *testing.T, s Stores) {
 	var ids []int64
 	for i := range 25 {
 		it := ItemFor(ex, fmt.Sprintf("f%02d", i), i+1)
-		s.Items.CreateItem(ctx, it, nil)
+		s.Items.CreateItem(ctx, it, nil, nil)
 		ids = append(ids, it.ID)
 		if i%5 == 0 {
 			s.Items.ClaimItem(ctx, it.ID, time.Minute)
@@ -399,16 +399,37 @@ func testItemsFilter(t *testing.T, s Stores) {
 
 func testUsers(t *testing.T, s Stores) {
 	ctx := context.Background()
-	u := triage.User{Name: "alice", Role: triage.RoleExaminer}
-	if err := s.Users.CreateUser(ctx, &u); err != nil || u.ID == 0 {
-		t.Fatalf("CreateUser = %v, %+v", err, u)
+	// Creations commit with their audit events: an event that cannot be
+	// recorded (a NUL byte in its action) takes the creation back.
+	unrecordable := triage.AuditEvent{Action: "user.create\x00"}
+	if err := s.Users.CreateUser(ctx, &triage.User{Name: "alice", Role: triage.RoleExaminer}, &unrecordable); err == nil {
+		t.Fatal("CreateUser with an event that cannot be recorded succeeded")
 	}
-	wantCode(t, s.Users.CreateUser(ctx, &triage.User{Name: "alice", Role: triage.RoleAdmin}), triage.ECONFLICT)
-	wantCode(t, s.Users.CreateUser(ctx, &triage.User{Name: "bob", Role: "root"}), triage.EINVALID)
+	u := triage.User{Name: "alice", Role: triage.RoleExaminer}
+	created := triage.AuditEvent{Action: triage.AuditUserCreate, Target: "user/alice"}
+	if err := s.Users.CreateUser(ctx, &u, &created); err != nil || u.ID == 0 || created.Seq == 0 {
+		t.Fatalf("CreateUser = %v, %+v, event %+v", err, u, created)
+	}
+	wantCode(t, s.Users.CreateUser(ctx, &triage.User{Name: "alice", Role: triage.RoleAdmin}, nil), triage.ECONFLICT)
+	wantCode(t, s.Users.CreateUser(ctx, &triage.User{Name: "bob", Role: "root"}, nil), triage.EINVALID)
 	secret, hash := triage.NewTokenSecret()
+	lost := triage.Token{UserID: u.ID, Name: "lost", Hash: triage.HashTokenSecret("lost")}
+	if err := s.Users.CreateToken(ctx, &lost, func(triage.Token) []triage.AuditEvent { return []triage.AuditEvent{unrecordable} }); err == nil {
+		t.Fatal("CreateToken with an event that cannot be recorded succeeded")
+	}
+	_, _, err := s.Users.Authenticate(ctx, lost.Hash)
+	wantCode(t, err, triage.EUNAUTHORIZED)
 	tok := triage.Token{UserID: u.ID, Name: "laptop", Hash: hash}
-	if err := s.Users.CreateToken(ctx, &tok); err != nil {
+	var tokenEvent triage.AuditEvent
+	if err := s.Users.CreateToken(ctx, &tok, func(t triage.Token) []triage.AuditEvent {
+		tokenEvent = triage.AuditEvent{Action: triage.AuditTokenCreate, Target: "user/alice", Detail: map[string]string{"token_id": fmt.Sprint(t.ID)}}
+		return []triage.AuditEvent{tokenEvent}
+	}); err != nil {
 		t.Fatal(err)
+	}
+	if evs, err := s.Audit.AuditEvents(ctx, triage.AuditFilter{Action: triage.AuditTokenCreate}); err != nil || len(evs) != 1 ||
+		evs[0].Detail["token_id"] != fmt.Sprint(tok.ID) || tok.ID == 0 {
+		t.Errorf("token creation events = %+v, %v; want one naming token %d", evs, err, tok.ID)
 	}
 	gu, gt, err := s.Users.Authenticate(ctx, triage.HashTokenSecret(secret))
 	if err != nil || gu.ID != u.ID || gu.Role != triage.RoleExaminer || gt.ID != tok.ID {
@@ -418,7 +439,7 @@ func testUsers(t *testing.T, s Stores) {
 	wantCode(t, err, triage.EUNAUTHORIZED)
 	_, h2 := triage.NewTokenSecret()
 	expired := triage.Token{UserID: u.ID, Hash: h2, ExpiresAt: time.Now().Add(-time.Minute)}
-	s.Users.CreateToken(ctx, &expired)
+	s.Users.CreateToken(ctx, &expired, nil)
 	_, _, err = s.Users.Authenticate(ctx, h2)
 	wantCode(t, err, triage.EUNAUTHORIZED)
 	// The action and its audit event commit together: an event that cannot
@@ -485,15 +506,28 @@ func testAudit(t *testing.T, s Stores) {
 func testSets(t *testing.T, s Stores) {
 	ctx := context.Background()
 	st := triage.StoredSet{Name: "known", Version: "1", Kind: triage.SetKindAlert, SHA256: triage.SHA256{1}, Size: 100}
-	created, err := s.Sets.PutSet(ctx, &st)
-	if err != nil || !created || st.State != triage.SetImporting || st.Rev != 1 || !st.Enabled {
-		t.Fatalf("PutSet = %v, %v, %+v", created, err, st)
+	// Changes of sets commit with their audit events (triage.AuditOf):
+	// one that cannot be recorded takes the change back.
+	unrecordable := func(triage.StoredSet) []triage.AuditEvent { return []triage.AuditEvent{{Action: "hashset.push\x00"}} }
+	if _, err := s.Sets.PutSet(ctx, &triage.StoredSet{Name: "known", Kind: triage.SetKindAlert, SHA256: triage.SHA256{1}}, unrecordable); err == nil {
+		t.Fatal("PutSet with an event that cannot be recorded succeeded")
+	}
+	_, err := s.Sets.Set(ctx, "known")
+	wantCode(t, err, triage.ENOTFOUND)
+	pushes := 0
+	pushed := func(st triage.StoredSet) []triage.AuditEvent {
+		pushes++
+		return []triage.AuditEvent{{Action: triage.AuditHashSetPush, Target: "hashset/" + st.Name, Detail: map[string]string{"rev": fmt.Sprint(st.Rev)}}}
+	}
+	created, err := s.Sets.PutSet(ctx, &st, pushed)
+	if err != nil || !created || st.State != triage.SetImporting || st.Rev != 1 || !st.Enabled || pushes != 1 {
+		t.Fatalf("PutSet = %v, %v, %+v, %d events", created, err, st, pushes)
 	}
 	same := triage.StoredSet{Name: "known", Version: "1", Kind: triage.SetKindAlert, SHA256: triage.SHA256{1}, Size: 100}
-	if created, err := s.Sets.PutSet(ctx, &same); err != nil || created || same.ID != st.ID {
-		t.Errorf("PutSet same file = %v, %v; want the existing set", created, err)
+	if created, err := s.Sets.PutSet(ctx, &same, pushed); err != nil || created || same.ID != st.ID || pushes != 1 {
+		t.Errorf("PutSet same file = %v, %v, %d events; want the existing set and no event", created, err, pushes)
 	}
-	_, err = s.Sets.AddSetEntries(ctx, "known", []triage.Entry{entry(1)})
+	_, err = s.Sets.AddSetEntries(ctx, "known", []triage.Entry{entry(1)}, nil)
 	wantCode(t, err, triage.ECONFLICT)
 	if stuck, _ := s.Sets.StuckSets(ctx, -time.Hour); len(stuck) != 1 {
 		t.Errorf("StuckSets = %v, want the importing set", stuck)
@@ -527,9 +561,18 @@ func testSets(t *testing.T, s Stores) {
 	if diff := cmp.Diff(base, stored); diff != "" {
 		t.Errorf("SetEntries of the import (-want +got):\n%s", diff)
 	}
-	n, err := s.Sets.AddSetEntries(ctx, "known", []triage.Entry{entry(4), entry(5)})
-	if err != nil || n != 5 {
-		t.Fatalf("AddSetEntries = %d, %v", n, err)
+	if _, err := s.Sets.AddSetEntries(ctx, "known", []triage.Entry{entry(4)}, func(int64) []triage.AuditEvent {
+		return []triage.AuditEvent{{Action: "hashset.entry\x00"}}
+	}); err == nil {
+		t.Fatal("AddSetEntries with an event that cannot be recorded succeeded")
+	}
+	var entriesEvent triage.AuditEvent
+	n, err := s.Sets.AddSetEntries(ctx, "known", []triage.Entry{entry(4), entry(5)}, func(n int64) []triage.AuditEvent {
+		entriesEvent = triage.AuditEvent{Action: triage.AuditHashSetEntry, Target: "hashset/known", Detail: map[string]string{"entries": fmt.Sprint(n)}}
+		return []triage.AuditEvent{entriesEvent}
+	})
+	if err != nil || n != 5 || entriesEvent.Detail["entries"] != "5" {
+		t.Fatalf("AddSetEntries = %d, %v, event %+v", n, err, entriesEvent)
 	}
 	es, err := s.Sets.SetEntries(ctx, st.ID, 3, 5)
 	if err != nil {
@@ -541,18 +584,24 @@ func testSets(t *testing.T, s Stores) {
 		t.Errorf("SetEntries (-want +got):\n%s", diff)
 	}
 	off, r := false, 20
-	up, err := s.Sets.UpdateSet(ctx, "known", triage.SetUpdate{Enabled: &off, PDQRadius: &r})
+	if _, err := s.Sets.UpdateSet(ctx, "known", triage.SetUpdate{Enabled: &off}, unrecordable); err == nil {
+		t.Fatal("UpdateSet with an event that cannot be recorded succeeded")
+	}
+	if got, _ := s.Sets.Set(ctx, "known"); !got.Enabled {
+		t.Error("UpdateSet whose event was not recorded disabled the set")
+	}
+	up, err := s.Sets.UpdateSet(ctx, "known", triage.SetUpdate{Enabled: &off, PDQRadius: &r}, nil)
 	if err != nil || up.Enabled || up.PDQRadius != 20 || up.Rev != st.Rev+1 {
 		t.Errorf("UpdateSet = %+v, %v", up, err)
 	}
 	bad := 500
-	_, err = s.Sets.UpdateSet(ctx, "known", triage.SetUpdate{PDQRadius: &bad})
+	_, err = s.Sets.UpdateSet(ctx, "known", triage.SetUpdate{PDQRadius: &bad}, nil)
 	wantCode(t, err, triage.EINVALID)
-	_, err = s.Sets.UpdateSet(ctx, "nope", triage.SetUpdate{Enabled: &off})
+	_, err = s.Sets.UpdateSet(ctx, "nope", triage.SetUpdate{Enabled: &off}, nil)
 	wantCode(t, err, triage.ENOTFOUND)
 	// A new file under the same name replaces the set.
 	v2 := triage.StoredSet{Name: "known", Version: "2", Kind: triage.SetKindAlert, SHA256: triage.SHA256{2}, Size: 200}
-	if created, err := s.Sets.PutSet(ctx, &v2); err != nil || !created || v2.ID != st.ID || v2.Rev <= up.Rev || v2.Entries != 0 {
+	if created, err := s.Sets.PutSet(ctx, &v2, nil); err != nil || !created || v2.ID != st.ID || v2.Rev <= up.Rev || v2.Entries != 0 {
 		t.Errorf("PutSet new version = %v, %v, %+v", created, err, v2)
 	}
 	sets, _ := s.Sets.Sets(ctx)
