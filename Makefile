@@ -97,6 +97,13 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzReadReport$$' -fuzztime $(FUZZTIME) ./triage/phone
 	$(GO) test -run '^$$' -fuzz '^FuzzExpand$$' -fuzztime $(FUZZTIME) ./triage/phone
 	$(GO) test -run '^$$' -fuzz '^FuzzExtraTimes$$' -fuzztime $(FUZZTIME) ./triage/phone
+	$(GO) test -run '^$$' -fuzz '^FuzzCarveJPEG$$' -fuzztime $(FUZZTIME) ./triage/carve
+	$(GO) test -run '^$$' -fuzz '^FuzzCarvePNG$$' -fuzztime $(FUZZTIME) ./triage/carve
+	$(GO) test -run '^$$' -fuzz '^FuzzCarveGIF$$' -fuzztime $(FUZZTIME) ./triage/carve
+	$(GO) test -run '^$$' -fuzz '^FuzzCarveBMP$$' -fuzztime $(FUZZTIME) ./triage/carve
+	$(GO) test -run '^$$' -fuzz '^FuzzCarveWebP$$' -fuzztime $(FUZZTIME) ./triage/carve
+	$(GO) test -run '^$$' -fuzz '^FuzzCarveISOBMFF$$' -fuzztime $(FUZZTIME) ./triage/carve
+	$(GO) test -run '^$$' -fuzz '^FuzzCarve$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./triage/carve
 
 # The README's first command: scan the demo seizure (demo/README.md).
 DEMO_OUT ?= /tmp/winnow-demo

@@ -18,6 +18,10 @@ type Origin struct {
 	// Carved is true for an item recovered from unallocated space by its
 	// content alone, with no file-system metadata.
 	Carved bool `json:"carved,omitempty"`
+	// Truncated is true for a carved item whose end was not found (cut
+	// by other data, or by the end of the free space): it holds the
+	// file's data up to the last part that checked out.
+	Truncated bool `json:"truncated,omitempty"`
 	// Offset is where the item's content lies in the image (the acquired
 	// medium's bytes, for EWF not the segment files), when it lies there
 	// in one piece: dd can cut it out again. -1 when it is fragmented,

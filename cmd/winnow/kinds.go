@@ -1,9 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"runtime"
 
 	"github.com/winnow-forensics/winnow/triage/archive"
+	"github.com/winnow-forensics/winnow/triage/carve"
 	"github.com/winnow-forensics/winnow/triage/container"
 	"github.com/winnow-forensics/winnow/triage/disk"
 	"github.com/winnow-forensics/winnow/triage/hashing"
@@ -23,16 +25,64 @@ import (
 var containers = []container.Container{phone.Extractions, archive.Archives, disk.Images}
 
 // scanContainers are the container kinds of a scan: disk images verified
-// against their stored digests with --verify-image, left whole with
-// --no-disk-images.
+// against their stored digests with --verify-image, carved with --carve,
+// left whole with --no-disk-images.
 func scanContainers(cfg scanConfig) []container.Container {
 	switch {
 	case cfg.noDiskImages:
 		return []container.Container{phone.Extractions, archive.Archives}
-	case cfg.verifyImage:
-		return []container.Container{phone.Extractions, archive.Archives, &disk.Kind{Verify: true}}
+	case cfg.verifyImage || cfg.carve != "":
+		return []container.Container{phone.Extractions, archive.Archives, diskKind(cfg.verifyImage, cfg.carve)}
 	}
 	return containers
+}
+
+// carveMode is --carve (scan) and WINNOW_CARVE (worker): "" carves
+// nothing; "unallocated" carves the free space of each file system read,
+// the space outside partitions and volumes whose content is unknown;
+// "all" carves every disk image whole (pictures inside allocated files,
+// pagefile, hiberfil...) and also files of unknown type, as raw blobs.
+type carveMode string
+
+func (c *carveMode) String() string { return string(*c) }
+
+// Set takes "unallocated" (or "true": the bare flag), "all", "false" or
+// "off".
+func (c *carveMode) Set(v string) error {
+	switch v {
+	case "true", "unallocated":
+		*c = "unallocated"
+	case "all":
+		*c = "all"
+	case "false", "off", "":
+		*c = ""
+	default:
+		return fmt.Errorf("want unallocated or all, not %q", v)
+	}
+	return nil
+}
+
+// IsBoolFlag lets --carve stand alone.
+func (c *carveMode) IsBoolFlag() bool { return true }
+
+// diskKind is the disk-image kind verifying EWF images or not, carving
+// as mode says.
+func diskKind(verify bool, mode carveMode) *disk.Kind {
+	k := &disk.Kind{Verify: verify}
+	if mode != "" {
+		k.Carve = carve.Hook(carve.Options{})
+		k.WholeImage, k.Blobs = mode == "all", mode == "all"
+	}
+	return k
+}
+
+// labContainers are the worker's container kinds, carving as
+// WINNOW_CARVE says.
+func labContainers(mode carveMode) []container.Container {
+	if mode == "" {
+		return containers
+	}
+	return []container.Container{phone.Extractions, archive.Archives, diskKind(false, mode)}
 }
 
 // sandboxHandlers are the decoders that run inside this binary's sandbox

@@ -63,6 +63,9 @@ type WorkerConfig struct {
 	Exiftool    string
 	// Archive bounds the expansion of uploaded archives.
 	Archive container.Limits
+	// Carve is WINNOW_CARVE, as winnow scan --carve: "", "unallocated"
+	// or "all".
+	Carve carveMode
 	// Rules decide verdicts, as winnow scan --rules does (WINNOW_RULES:
 	// a rules file; empty: the built-in rules).
 	Rules matching.Rules
@@ -116,6 +119,7 @@ const workerEnvHelp = `  WINNOW_WORKER_CONCURRENCY  tasks at once [twice the num
   WINNOW_ARCHIVE_MAX_GIB     bytes expanded from one archive, all members together [1024]
   WINNOW_ARCHIVE_MAX_RATIO   expanded over compressed bytes, above which expansion stops [1000]
   WINNOW_RULES               matching rules file, as for winnow scan --rules [] (built-in rules)
+  WINNOW_CARVE               carve disk images as winnow scan --carve does: unallocated or all [] (off)
 `
 
 // envReader reads typed values and collects every problem, so one run
@@ -288,6 +292,9 @@ func ReadWorkerConfig(getenv func(string) string, cores int) (WorkerConfig, erro
 		MaxEntries:    r.int("WINNOW_ARCHIVE_MAX_MEMBERS", container.DefaultLimits.MaxEntries, 1, 100_000_000),
 		MaxTotalBytes: int64(r.int("WINNOW_ARCHIVE_MAX_GIB", int(container.DefaultLimits.MaxTotalBytes>>30), 1, 1<<20)) << 30,
 		MaxRatio:      int64(r.int("WINNOW_ARCHIVE_MAX_RATIO", int(container.DefaultLimits.MaxRatio), 1, 1_000_000)),
+	}
+	if err := c.Carve.Set(r.str("WINNOW_CARVE", "")); err != nil {
+		r.errs = append(r.errs, "WINNOW_CARVE: "+err.Error())
 	}
 	c.Rules = matching.DefaultRules()
 	if path := r.str("WINNOW_RULES", ""); path != "" {

@@ -82,6 +82,7 @@ type scanConfig struct {
 	followSymlinks bool
 	verifyImage    bool
 	noDiskImages   bool
+	carve          carveMode
 	limits         hashing.Limits
 	archive        container.Limits
 	noFastJPEG     bool
@@ -139,6 +140,8 @@ func parseScanArgs(e *env, args []string) (scanConfig, []string, error) {
 	follow := fs.Bool("follow-symlinks", false, "follow symbolic links inside the scanned folders (never out of them)")
 	verifyImage := fs.Bool("verify-image", false, "read each EWF (.E01) image whole first and check it against the MD5/SHA-1 it stores")
 	noDisk := fs.Bool("no-disk-images", false, "treat disk images (E01, raw/dd) as single files: do not read their file systems")
+	var carveFlag carveMode
+	fs.Var(&carveFlag, "carve", "carve pictures from disk images' unallocated space (--carve), or from whole images and files of unknown type (--carve=all)")
 	maxMP := fs.Float64("max-megapixels", float64(hashing.DefaultLimits.MaxPixels)/1e6, "refuse to decode images declaring more megapixels than this (decompression bombs)")
 	maxImageMiB := fs.Int64("max-image-mib", hashing.DefaultLimits.MaxImageBytes>>20, "do not decode image files larger than this many MiB (they are still digested)")
 	bufferMiB := fs.Int64("buffer-mib", hashing.DefaultLimits.BufferBytes>>20, "files and archive members up to this many MiB are read into memory once; larger ones are streamed")
@@ -181,7 +184,7 @@ func parseScanArgs(e *env, args []string) (scanConfig, []string, error) {
 		rules:    rules,
 		hashsets: sets, out: *out, force: *force, workers: *workers, stats: *stats,
 		progress: e.stderrTerminal && !*noProgress, logEvery: *logEvery, followSymlinks: *follow,
-		verifyImage: *verifyImage, noDiskImages: *noDisk,
+		verifyImage: *verifyImage, noDiskImages: *noDisk, carve: carveFlag,
 		limits: hashing.Limits{
 			MaxPixels: int64(*maxMP * 1e6), MaxImageBytes: *maxImageMiB << 20, BufferBytes: *bufferMiB << 20, DecodeMemory: *decodeMiB << 20,
 		},

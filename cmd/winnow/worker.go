@@ -71,7 +71,7 @@ func (m *WorkerMain) Open(ctx context.Context) error {
 		Logger: m.Logger, Redis: m.Config.Redis, Concurrency: m.Config.Concurrency,
 		Items: pg, Sets: pg, Evidence: mc, SetFiles: mc.WithPrefix(minio.HashSetPrefix), Blobs: mc,
 		Hasher: newWorkerHasher(), Rules: m.Config.Rules,
-		Members: mc, Containers: containers, Archive: m.Config.Archive,
+		Members: mc, Containers: labContainers(m.Config.Carve), Archive: m.Config.Archive,
 		EXIF: workers.EXIF{Path: m.Config.Exiftool}, Lease: m.Config.Lease, SyncEvery: m.Config.SyncEvery,
 		ReconcileEvery: m.Config.ReconcileEvery, Grace: m.Config.Grace, Registry: reg,
 		Sweeper: mc, Orphans: pg, OrphanGrace: m.Config.OrphanGrace, SweepEvery: m.Config.SweepEvery,

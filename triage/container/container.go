@@ -136,10 +136,10 @@ type Options struct {
 }
 
 // Origin is the provenance of a member found in a disk image (its file
-// system in Attrs "fs", its metadata address in "fs_id") or in a phone
-// extraction (Attrs "device_path", "extraction", "file_id", and
-// "digest_only" "true" for a member known by its Digests alone), nil for
-// other members.
+// system in Attrs "fs", its metadata address in "fs_id", "carved":
+// "truncated" for a carved file cut short) or in a phone extraction
+// (Attrs "device_path", "extraction", "file_id", and "digest_only" "true"
+// for a member known by its Digests alone), nil for other members.
 func (m *Member) Origin() *triage.Origin {
 	fs, dev := m.Attrs["fs"], m.Attrs["device_path"]
 	if fs == "" && dev == "" && !m.Deleted && !m.Carved {
@@ -152,6 +152,7 @@ func (m *Member) Origin() *triage.Origin {
 		o.Offset = -1 // not in one piece
 	}
 	o.ID, _ = strconv.ParseUint(m.Attrs["fs_id"], 10, 64)
+	o.Truncated = m.Carved && m.Attrs["carved"] == "truncated"
 	return o
 }
 

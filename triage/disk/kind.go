@@ -26,6 +26,12 @@ type Kind struct {
 	Limits fsys.Limits
 	// Carve, when set, carves unallocated space (see Options.Carve).
 	Carve func(ctx context.Context, v *Volume, emit VisitFunc) error
+	// WholeImage carves the whole image instead (Options.WholeImage).
+	WholeImage bool
+	// Blobs also expands files of unknown type, as raw images with no
+	// partition table or file system: with Carve, pictures are carved
+	// from memory dumps, swap files, exported unallocated space.
+	Blobs bool
 }
 
 // Images is the disk-image kind with default settings.
@@ -49,6 +55,10 @@ func (k *Kind) Detect(mt triage.MediaType) (string, error) {
 		return "", triage.Errorf(triage.EUNSUPPORTED, "EWF version 2 (.Ex01) image: recognised, not read (convert it to .E01 or raw with ewfexport and scan that)")
 	case triage.MIMEEWFLogical:
 		return "", triage.Errorf(triage.EUNSUPPORTED, "logical evidence file (.L01/.Lx01): recognised, not read (export its files and scan the folder)")
+	case triage.MIMEUnknown:
+		if k.Blobs {
+			return "raw data", nil
+		}
 	}
 	return "", nil
 }
@@ -76,13 +86,16 @@ func (k *Kind) Expand(ctx context.Context, r io.ReaderAt, size int64, opt contai
 	}
 	st.Containers = 1
 	n := 0
-	_, err = Walk(ctx, img, img.Size(), Options{Limits: k.Limits, Carve: k.Carve}, func(e *Entry, rd io.Reader) error {
+	_, err = Walk(ctx, img, img.Size(), Options{Limits: k.Limits, Carve: k.Carve, WholeImage: k.WholeImage}, func(e *Entry, rd io.Reader) error {
 		m := &container.Member{Inner: e.Inner, Name: e.Inner, RawName: e.RawName, Index: n, Indexes: []int{n}, Depth: 1,
 			Size: e.Size, Deleted: e.Origin.Deleted, Carved: e.Origin.Carved, ReaderAt: e.ReaderAt, Err: e.Err,
 			Times: container.Times{Modified: e.Origin.Modified, Accessed: e.Origin.Accessed, Changed: e.Origin.Changed, Created: e.Origin.Created},
 			Attrs: map[string]string{"fs": e.Origin.FS}}
 		if e.Origin.FS == "" {
 			m.Attrs["fs"] = "none"
+		}
+		if e.Origin.Truncated {
+			m.Attrs["carved"] = "truncated"
 		}
 		if e.Origin.ID != 0 {
 			m.Attrs["fs_id"] = strconv.FormatUint(e.Origin.ID, 10)
