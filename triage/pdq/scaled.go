@@ -29,7 +29,9 @@ type scaledTaps struct {
 // HashScaled is [Hasher.Hash] for a w x hgt plane that a decoder scaled
 // down from a fullW x fullH image (see the comment above): it returns
 // what the reference would compute from the full-size image, closely. With
-// fullW == w and fullH == hgt it is [Hasher.Hash]. luma is not modified.
+// fullW == w and fullH == hgt it is [Hasher.Hash], which blurs luma in
+// place; otherwise luma is not modified. A plane larger than the image,
+// or an image too small to hash, gives the zero Hash and quality 0.
 func (h *Hasher) HashScaled(luma []float32, w, hgt, fullW, fullH int) (Hash, int) {
 	if fullW == w && fullH == hgt {
 		return h.Hash(luma, w, hgt)
