@@ -146,7 +146,7 @@ func DefaultSetRules() SetRules {
 
 // DefaultPHashSupport is SetRules.PHashSupport by default, chosen with
 // the accuracy benchmark (README, "Verdict rules").
-const DefaultPHashSupport = 100
+const DefaultPHashSupport = 72
 
 // DefaultRules returns the rules used when nothing is configured.
 func DefaultRules() Rules { return Rules{MinSide: 50, Default: DefaultSetRules()} }
@@ -244,7 +244,7 @@ func (sr *SetRules) validate(where string) error {
 //	             "phash": {"radius": 8, "borderline": 13, "certain": -1},
 //	             "known_when_agree": ["pdq", "phash"],
 //	             "dihedral": true, "trimmed": true, "uncropped": true, "deskewed": true,
-//	             "phash_support": 100,
+//	             "phash_support": 72,
 //	             "vpdq": {"distance": 31, "query_percent": 80, "target_percent": 0}},
 //	 "sets": {"Lab known set": {"pdq": {"radius": 24}}}}
 //

@@ -109,7 +109,7 @@ func TestMatcherRules(t *testing.T) {
 	}{
 		{"pdq within radius", def, fpAt(20, 40), []matchKey{{"pdq", 20, 0, "", false}}},
 		{"both within radius", def, fpAt(20, 5), []matchKey{{"pdq", 20, 0, "", false}, {"phash", 5, 0, "", false}}},
-		{"phash alone", def, fpAt(90, 8), []matchKey{{"phash", 8, 0, "", false}}},
+		{"phash alone", def, fpAt(60, 8), []matchKey{{"phash", 8, 0, "", false}}},
 		{"phash alone, pdq beyond its support", def, fpAt(DefaultPHashSupport+1, 8), nil},
 		{"phash alone, pdq at its support", def, fpAt(DefaultPHashSupport, 3), []matchKey{{"phash", 3, 0, "", false}}},
 		{"phash alone, no support asked", loneOK, fpAt(DefaultPHashSupport+20, 8), []matchKey{{"phash", 8, 0, "", false}}},

@@ -146,7 +146,7 @@ func report(res *accuracy.Result, pkgs []string, verbose bool, hashTime time.Dur
 		e := res.Evaluate(accuracy.Config{Name: "default, no pHash alone", Rules: r})
 		// What the PDQ distance a lone pHash match needs (PHashSupport) costs.
 		var sweep []accuracy.Eval
-		for _, sup := range []int{0, 112, 104, 100, 96, 88, 80} {
+		for _, sup := range []int{0, 104, 96, 88, 84, 80, 76, 72, 64} {
 			r := matching.DefaultRules()
 			r.Default.PHashSupport = sup
 			sweep = append(sweep, res.Evaluate(accuracy.Config{Name: fmt.Sprintf("support %d", sup), Rules: r}))
