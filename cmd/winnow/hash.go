@@ -72,7 +72,7 @@ func runHash(ctx context.Context, e *env, args []string) error {
 	bufferMiB := fs.Int64("buffer-mib", hashing.DefaultLimits.BufferBytes>>20, "files up to this many MiB are read into memory once; larger ones are streamed")
 	decodeMiB := fs.Int64("decode-memory-mib", hashing.DefaultLimits.DecodeMemory>>20, "memory all concurrent decodes may hold together, in MiB")
 	noFast := fs.Bool("no-fast-jpeg", false, "decode JPEGs with Go's image/jpeg even when libjpeg-turbo is built in")
-	jpegMinSide := fs.Int("jpeg-min-side", hashing.TurboMinSide, "libjpeg-turbo decodes JPEGs at the smallest scale k/8 keeping the shorter side at least this long (larger: closer to full-size hashes, slower)")
+	jpegMinSide := fs.Int("jpeg-min-side", hashing.TurboMinSide, "libjpeg-turbo decodes JPEGs over 3.5 MP at the smallest scale k/8 keeping the shorter side at least this long (smaller ones at full size; larger: slower)")
 	vpdqInterval := fs.Float64("vpdq-interval", hashing.DefaultFrameInterval, "seconds between the video frames vPDQ hashes (0: every frame)")
 	cpuprofile := fs.String("cpuprofile", "", "write a Go CPU profile of the run to this file (for performance work)")
 	paths, err := parseArgs(fs, args)

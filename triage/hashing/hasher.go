@@ -31,12 +31,14 @@ type Hasher struct {
 	scratch sync.Pool // *scratch
 	turbo   bool
 	views   bool
-	// turboMinSide and turboGray tune the libjpeg-turbo path; they are
-	// fields (not constants) so the scale benchmark can sweep them.
-	turboMinSide int
-	turboGray    bool
-	thumbSide    int
-	decoders     []Decoder
+	// turboMinSide, turboFullPixels and turboGray tune the libjpeg-turbo
+	// path; they are fields (not constants) so the scale benchmark can
+	// sweep them.
+	turboMinSide    int
+	turboFullPixels int64
+	turboGray       bool
+	thumbSide       int
+	decoders        []Decoder
 
 	frameInterval float64 // seconds; 0: every frame
 }
@@ -86,10 +88,11 @@ func New(opt Options) *Hasher {
 		turbo: jpegturbo.Available && !opt.NoFastJPEG,
 		views: opt.Views,
 
-		turboMinSide: cmp.Or(opt.JPEGMinSide, TurboMinSide),
-		turboGray:    true,
-		thumbSide:    opt.ThumbSide,
-		decoders:     opt.Decoders,
+		turboMinSide:    cmp.Or(opt.JPEGMinSide, TurboMinSide),
+		turboFullPixels: TurboFullPixels,
+		turboGray:       true,
+		thumbSide:       opt.ThumbSide,
+		decoders:        opt.Decoders,
 
 		frameInterval: frameInterval(opt.FrameInterval),
 	}
@@ -114,7 +117,7 @@ func (h *Hasher) Algos() triage.AlgoSet { return h.algos }
 func (h *Hasher) WithAlgos(algos triage.AlgoSet) *Hasher {
 	return &Hasher{
 		algos: algos, lim: h.lim, mem: h.mem, turbo: h.turbo, views: h.views,
-		turboMinSide: h.turboMinSide, turboGray: h.turboGray, thumbSide: h.thumbSide, decoders: h.decoders,
+		turboMinSide: h.turboMinSide, turboFullPixels: h.turboFullPixels, turboGray: h.turboGray, thumbSide: h.thumbSide, decoders: h.decoders,
 		frameInterval: h.frameInterval,
 	}
 }
@@ -404,11 +407,19 @@ func (h *Hasher) decodeLuma(ctx context.Context, mt triage.MediaType, b []byte, 
 // TurboMinSide is the default shortest side, in pixels, that
 // libjpeg-turbo's scaled decode keeps: it picks the smallest DCT scale
 // factor whose output is at least this large (a 12 MP photo decodes at 1/8,
-// 500x375). Chosen by measurement with BenchmarkTurboScale: on 12 MP photos
-// 256 gives 29 images/s per core with PDQ a mean 4.3 (max 8) bits from the
-// full-size decode; 512 gives 21 images/s at 2.3 (max 4) bits. See README,
-// "Fast JPEG path".
+// 500x375). PDQ of a scaled plane is computed with the reference's
+// full-size filter weights (pdq.Hasher.HashScaled), which keeps 12 MP
+// photos within about one bit of the reference on average at 1/8 scale.
+// See README, "Fast JPEG path".
 const TurboMinSide = 256
+
+// TurboFullPixels is the size up to which the fast path decodes JPEGs at
+// full size (to RGB, exactly as the reference tools), whatever
+// TurboMinSide says: ordinary photos of up to a few megapixels then get
+// PDQ hashes bit-identical to Meta's reference, where a scaled decode
+// drifts by 1-7 bits on average (README, "Fast JPEG path"). A 3 MP photo
+// decoded at full size costs about as much CPU as a 12 MP one at 1/8.
+const TurboFullPixels = 3_500_000
 
 func (h *Hasher) decodeTurbo(ctx context.Context, b []byte, s *scratch) (raster, int64, error) {
 	hdr, err := jpegturbo.DecodeHeader(b)
@@ -420,7 +431,11 @@ func (h *Hasher) decodeTurbo(ctx context.Context, b []byte, s *scratch) (raster,
 	}
 	// The scaled plane is at most full size: reserve for the worst case of
 	// one gray byte and one float per pixel at the chosen scale.
-	sw, sh := turboScaledSize(hdr.Width, hdr.Height, h.turboMinSide)
+	minSide := h.turboMinSide
+	if int64(hdr.Width)*int64(hdr.Height) <= h.turboFullPixels {
+		minSide = 0
+	}
+	sw, sh := turboScaledSize(hdr.Width, hdr.Height, minSide)
 	// Images decoded at full size are decoded to RGB and converted to luma
 	// exactly as the reference does, which makes their PDQ bit-exact with
 	// the reference tools (same libjpeg-turbo pixels). Scaled decodes go
@@ -433,7 +448,7 @@ func (h *Hasher) decodeTurbo(ctx context.Context, b []byte, s *scratch) (raster,
 	if err != nil {
 		return raster{}, 0, err
 	}
-	img, err := jpegturbo.Decode(b, jpegturbo.Options{Format: format, MinSide: h.turboMinSide, MaxPixels: h.lim.MaxPixels}, s.gray)
+	img, err := jpegturbo.Decode(b, jpegturbo.Options{Format: format, MinSide: minSide, MaxPixels: h.lim.MaxPixels}, s.gray)
 	if err == nil && img.Warning != "" {
 		// A truncated or damaged file that libjpeg-turbo would pad with
 		// gray: hash what image/jpeg makes of it instead (usually an
@@ -462,9 +477,10 @@ func (h *Hasher) decodeTurbo(ctx context.Context, b []byte, s *scratch) (raster,
 
 // turboScaledSize predicts the size of libjpeg-turbo's scaled decode, whose
 // down-scaling factors are k/8 for k = 1..8 and whose output sides are
-// rounded up, so that memory can be reserved before decoding.
+// rounded up, so that memory can be reserved before decoding. minSide 0
+// means full size.
 func turboScaledSize(w, h, minSide int) (int, int) {
-	for k := 1; k < 8; k++ {
+	for k := 1; k < 8 && minSide > 0; k++ {
 		sw, sh := (w*k+7)/8, (h*k+7)/8
 		if min(sw, sh) >= minSide {
 			return sw, sh
@@ -510,7 +526,7 @@ func (h *Hasher) hashLuma(fp *triage.Fingerprint, ras raster, s *scratch) {
 		s.view, w, hh = uncropPlane(s.view[:0], ras.luma, ras.w, ras.h)
 		h.hashView(fp, triage.View{Kind: triage.ViewUncropped, Rect: full}, w, hh, s)
 	}
-	h.hashPDQ(&fp.PDQ, &fp.PDQQuality, &fp.PDQDihedral, ras.luma, ras.w, ras.h, s)
+	h.hashPDQ(&fp.PDQ, &fp.PDQQuality, &fp.PDQDihedral, ras, s)
 }
 
 // hashView computes v's hashes from the plane in s.view and adds it to fp.
@@ -566,17 +582,19 @@ func (h *Hasher) hash64(fp *triage.Fingerprint, luma []float32, w, hgt int) {
 }
 
 // hashPDQ computes PDQ (or the dihedral set, whose first is PDQ) of a
-// luma plane, blurring it in place.
-func (h *Hasher) hashPDQ(dst *triage.PDQ, quality *int, dih *[8]triage.PDQ, luma []float32, w, hgt int, s *scratch) {
+// luma plane, blurring it in place. A plane the JPEG fast path decoded at
+// reduced scale is hashed as the reference would hash the full-size image
+// (pdq.Hasher.HashScaled).
+func (h *Hasher) hashPDQ(dst *triage.PDQ, quality *int, dih *[8]triage.PDQ, ras raster, s *scratch) {
 	switch {
 	case h.algos.Has(triage.AlgoPDQDihedral):
-		hs, q := s.pdq.HashDihedral(luma, w, hgt)
+		hs, q := s.pdq.HashDihedralScaled(ras.luma, ras.w, ras.h, ras.srcW, ras.srcH)
 		for i := range hs {
 			dih[i] = triage.PDQ(hs[i])
 		}
 		*dst, *quality = dih[0], q
 	case h.algos.Has(triage.AlgoPDQ):
-		v, q := s.pdq.Hash(luma, w, hgt)
+		v, q := s.pdq.HashScaled(ras.luma, ras.w, ras.h, ras.srcW, ras.srcH)
 		*dst, *quality = triage.PDQ(v), q
 	}
 }

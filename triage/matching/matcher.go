@@ -439,13 +439,37 @@ func (ls *loadedSet) matchPerceptual(q *queryVariants, near []index.Match, out *
 			mt.View, mt.Borderline = c.pdqView, c.pdq > ls.pdqRadius
 			*out = append(*out, mt)
 		}
-		if c.ph >= 0 && (c.ph <= ls.pRadius || pdqOK && phOK) {
+		if c.ph >= 0 && (c.ph <= ls.pRadius && ls.supported(c, q) || pdqOK && phOK) {
 			mt := ls.match(c.id, triage.AlgoPHash, c.ph, c.phDih)
 			mt.View, mt.Borderline = c.pView, c.ph > ls.pRadius
 			*out = append(*out, mt)
 		}
 	}
 	return near
+}
+
+// supported reports whether a pHash match of candidate c may count on its
+// own under SetRules.PHashSupport: some PDQ match on the entry, or the
+// entry's PDQ within the support distance of an allowed query variant, or
+// no usable PDQ on either side to check with.
+func (ls *loadedSet) supported(c *candidate, q *queryVariants) bool {
+	if ls.rules.PHashSupport <= 0 || c.pdq >= 0 {
+		return true
+	}
+	h, ok := ls.entryPDQ(c.id)
+	if !ok {
+		return true
+	}
+	checked := false
+	for _, v := range q.pdq {
+		if ls.allows(v.dihedral, v.view) {
+			if h.Distance(v.h) <= ls.rules.PHashSupport {
+				return true
+			}
+			checked = true
+		}
+	}
+	return !checked
 }
 
 // entryPDQ returns the PDQ hash of entry id, if it has one of usable quality.

@@ -70,6 +70,14 @@ type SetRules struct {
 	// Deskewed: matches of the deskewed view (ViewDeskewed: a copy rotated
 	// by a few degrees on a flat canvas, rotated back) count.
 	Deskewed bool `json:"deskewed"`
+	// PHashSupport: a pHash match with no PDQ match on its entry (not even
+	// borderline) counts only when the entry's PDQ is within this distance
+	// of the query's (any variant the rules allow, at any quality the
+	// matcher uses): a lone 64-bit hash is weak evidence, and unrelated
+	// images in plain frames or on plain canvases collide at distance 6-8,
+	// far apart in PDQ. An entry or query without a usable PDQ hash is not
+	// held to it. 0: a pHash match within the radius always counts.
+	PHashSupport int `json:"phash_support"`
 	// VPDQ is how videos match the set's videos (see VideoRule).
 	VPDQ VideoRule `json:"vpdq"`
 }
@@ -131,9 +139,14 @@ func DefaultSetRules() SetRules {
 		Trimmed:        true,
 		Uncropped:      true,
 		Deskewed:       true,
+		PHashSupport:   DefaultPHashSupport,
 		VPDQ:           DefaultVideoRule,
 	}
 }
+
+// DefaultPHashSupport is SetRules.PHashSupport by default, chosen with
+// the accuracy benchmark (README, "Verdict rules").
+const DefaultPHashSupport = 72
 
 // DefaultRules returns the rules used when nothing is configured.
 func DefaultRules() Rules { return Rules{MinSide: 50, Default: DefaultSetRules()} }
@@ -157,7 +170,7 @@ func (r *Rules) forSet(name string) (SetRules, bool) {
 }
 
 func (sr *SetRules) isZero() bool {
-	return sr.PDQ == AlgoRule{} && sr.PHash == AlgoRule{} && len(sr.KnownWhenAgree) == 0 && !sr.Dihedral && !sr.Trimmed && !sr.Uncropped && !sr.Deskewed && sr.VPDQ == VideoRule{}
+	return sr.PDQ == AlgoRule{} && sr.PHash == AlgoRule{} && len(sr.KnownWhenAgree) == 0 && !sr.Dihedral && !sr.Trimmed && !sr.Uncropped && !sr.Deskewed && sr.PHashSupport == 0 && sr.VPDQ == VideoRule{}
 }
 
 // agreeMakesKnown reports whether PDQ and pHash matching one entry makes
@@ -202,6 +215,9 @@ func (sr *SetRules) validate(where string) error {
 			return triage.Errorf(triage.EINVALID, "rules: %s: %s.certain %d is beyond the distances that count (radius %d, borderline %d)", where, a.name, ar.Certain, ar.Radius, ar.Borderline)
 		}
 	}
+	if sr.PHashSupport < 0 || sr.PHashSupport > 256 {
+		return triage.Errorf(triage.EINVALID, "rules: %s: phash_support %d: want a PDQ distance 1-256, or 0 for none", where, sr.PHashSupport)
+	}
 	if v := sr.VPDQ; v.Distance < 0 || v.Distance > 256 || v.QueryPercent < 0 || v.QueryPercent > 100 || v.TargetPercent < 0 || v.TargetPercent > 100 {
 		return triage.Errorf(triage.EINVALID, "rules: %s: vpdq: want a distance 0-256 (0: 31) and percentages 0-100, got %+v", where, v)
 	}
@@ -228,6 +244,7 @@ func (sr *SetRules) validate(where string) error {
 //	             "phash": {"radius": 8, "borderline": 13, "certain": -1},
 //	             "known_when_agree": ["pdq", "phash"],
 //	             "dihedral": true, "trimmed": true, "uncropped": true, "deskewed": true,
+//	             "phash_support": 72,
 //	             "vpdq": {"distance": 31, "query_percent": 80, "target_percent": 0}},
 //	 "sets": {"Lab known set": {"pdq": {"radius": 24}}}}
 //

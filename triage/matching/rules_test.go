@@ -92,6 +92,12 @@ func TestMatcherRules(t *testing.T) {
 	noViews.Default.Trimmed, noViews.Default.Uncropped, noViews.Default.Dihedral = false, false, false
 	noBorder := DefaultRules()
 	noBorder.Default.PDQ.Borderline, noBorder.Default.PHash.Borderline = 0, 0
+	loneOK := DefaultRules()
+	loneOK.Default.PHashSupport = 0
+	lowQuality := func(fp triage.Fingerprint) triage.Fingerprint {
+		fp.PDQQuality = 20
+		return fp
+	}
 	setRadius := DefaultRules()
 	setRadius.Sets = map[string]SetRules{"S": {PDQ: AlgoRule{Radius: 12, Certain: -1}, PHash: AlgoRule{Radius: -1, Certain: -1}}}
 
@@ -103,7 +109,12 @@ func TestMatcherRules(t *testing.T) {
 	}{
 		{"pdq within radius", def, fpAt(20, 40), []matchKey{{"pdq", 20, 0, "", false}}},
 		{"both within radius", def, fpAt(20, 5), []matchKey{{"pdq", 20, 0, "", false}, {"phash", 5, 0, "", false}}},
-		{"phash alone", def, fpAt(90, 8), []matchKey{{"phash", 8, 0, "", false}}},
+		{"phash alone", def, fpAt(60, 8), []matchKey{{"phash", 8, 0, "", false}}},
+		{"phash alone, pdq beyond its support", def, fpAt(DefaultPHashSupport+1, 8), nil},
+		{"phash alone, pdq at its support", def, fpAt(DefaultPHashSupport, 3), []matchKey{{"phash", 3, 0, "", false}}},
+		{"phash alone, no support asked", loneOK, fpAt(DefaultPHashSupport+20, 8), []matchKey{{"phash", 8, 0, "", false}}},
+		{"phash alone, query pdq unusable", def, lowQuality(fpAt(DefaultPHashSupport+20, 8)), []matchKey{{"phash", 8, 0, "", false}}},
+		{"phash alone, a view's pdq supports", def, withView(fpAt(DefaultPHashSupport+20, 8), triage.ViewUncropped, 70, 40), []matchKey{{"phash", 8, 0, "", false}}},
 		{"phash just beyond its radius", def, fpAt(90, 9), nil},
 		{"borderline pair agrees", def, fpAt(45, 13), []matchKey{{"pdq", 45, 0, "", true}, {"phash", 13, 0, "", true}}},
 		{"borderline pdq, phash within radius", def, fpAt(50, 8), []matchKey{{"pdq", 50, 0, "", true}, {"phash", 8, 0, "", false}}},
@@ -202,7 +213,7 @@ func TestMatcherRulesBruteForce(t *testing.T) {
 			if dp <= sr.PDQ.Radius || agree {
 				want[fmt.Sprintf("%d/pdq", i)] = dp
 			}
-			if dh <= sr.PHash.Radius || agree {
+			if dh <= sr.PHash.Radius && dp <= sr.PHashSupport || agree {
 				want[fmt.Sprintf("%d/phash", i)] = dh
 			}
 		}

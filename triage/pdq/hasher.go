@@ -15,6 +15,8 @@ type Hasher struct {
 
 	cols, rows [64]int // sampled column and row indices
 
+	scaledCols, scaledRows scaledGrid // HashScaled's weights
+
 	tail   [4 * 64]float32
 	buf64  [64 * 64]float32
 	t      [16 * 64]float32

@@ -815,6 +815,16 @@ func FuzzHash(f *testing.F) {
 		if x, q := hs.Hash(luma[:len(luma)-1], w, h); x != (Hash{}) || q != 0 {
 			t.Fatalf("short buffer accepted")
 		}
+		// The plane as a scaled decode of a larger image, of any
+		// proportions, and of one that is not larger: no panic, and
+		// a valid quality.
+		k := 1 + int(w16^h16)%8
+		for _, full := range [][2]int{{w * 8 / k, h * 8 / k}, {w*8/k + int(w16)%7, h*8/k + int(h16)%7}, {w, h}, {w - 1, h}} {
+			if _, q := hs.HashScaled(luma, w, h, full[0], full[1]); q < 0 || q > 100 {
+				t.Fatalf("%dx%d as %dx%d: quality %d", w, h, full[0], full[1], q)
+			}
+			hs.HashDihedralScaled(luma, w, h, full[0], full[1])
+		}
 	})
 }
 

@@ -13,3 +13,13 @@ func ThreadCPU() float64 {
 	}
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
+
+// ProcessCPU returns the CPU time of the whole process: for code that runs
+// goroutines of its own (the hashing pipeline digests in parallel).
+func ProcessCPU() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}

@@ -23,6 +23,12 @@ func TestSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	framed, err := Framed(n/2, 5000, 320)
+	if err != nil {
+		t.Fatal(err)
+	}
+	originals = append(originals, framed...)
+	n = len(originals)
 	h := hashing.New(hashing.Options{Algos: triage.AlgosMatch, Views: true})
 	res, err := Run(context.Background(), originals, Transforms(), h, nil)
 	if err != nil {
@@ -45,7 +51,7 @@ func TestSmoke(t *testing.T) {
 		t.Errorf("original files: recall %.0f%%, want 100%%", got)
 	}
 	easy := map[string]bool{"jpeg q50": true, "grayscale": true, "mirror": true, "rotate 90": true,
-		"20% black border": true, "screenshot": true}
+		"20% black border": true, "screenshot": true, "white frame 8%": true}
 	for i, tr := range res.Transforms {
 		if easy[tr.Name] && ev.Found[i] < ev.Total[i] {
 			t.Errorf("%s: found %d of %d", tr.Name, ev.Found[i], ev.Total[i])

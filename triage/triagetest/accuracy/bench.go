@@ -184,6 +184,7 @@ type Eval struct {
 // FalseMatch is one query matched to the wrong entry.
 type FalseMatch struct {
 	Query      string // original name and transform
+	Transform  int    // index into Result.Transforms; len(Transforms) for the original file
 	Entry      string // the entry it matched
 	Algo       string
 	Distance   int
@@ -217,7 +218,7 @@ func (r *Result) Evaluate(cfg Config) Eval {
 		want := r.Entry[q.Orig]
 		for _, mt := range ms {
 			if mt.Entry != want {
-				ev.False = append(ev.False, FalseMatch{Query: r.queryName(q), Entry: r.Originals[r.origOfEntry(mt.Entry)].Name,
+				ev.False = append(ev.False, FalseMatch{Query: r.queryName(q), Transform: t, Entry: r.Originals[r.origOfEntry(mt.Entry)].Name,
 					Algo: mt.Algo.String(), Distance: mt.Distance, Verdict: d.Verdict, Borderline: mt.Borderline})
 			}
 		}
@@ -282,8 +283,8 @@ func (r *Result) Save(path string) error {
 	return os.WriteFile(path, buf.Bytes(), 0o644)
 }
 
-// Load reads a result written by Save; transforms must be the ones it was
-// made with.
+// Load reads a result written by Save; the transforms it was made with
+// must be the first of transforms (edits added since are left out).
 func Load(path string, transforms []Transform) (*Result, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -293,9 +294,11 @@ func Load(path string, transforms []Transform) (*Result, error) {
 	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&sr); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if len(sr.Transforms) != len(transforms) {
+	// A result saved before edits were added reads as one without them.
+	if len(sr.Transforms) > len(transforms) {
 		return nil, fmt.Errorf("%s: made with other transforms", path)
 	}
+	transforms = transforms[:len(sr.Transforms)]
 	for i, t := range transforms {
 		if sr.Transforms[i] != t.Name {
 			return nil, fmt.Errorf("%s: made with other transforms", path)

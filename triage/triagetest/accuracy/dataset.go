@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"image/jpeg"
 	"io/fs"
 	"os"
@@ -331,4 +332,41 @@ func minDihedral(fp *triage.Fingerprint, h triage.PDQ) int {
 		d = min(d, q.Distance(h))
 	}
 	return d
+}
+
+// Framed returns n generated scenes (seeds seed, seed+1, ...; use seeds
+// no other original uses) that sit in a plain surround, the kind of known
+// image chance matches cluster on: even ones inside a plain frame (white,
+// light gray or black, 4-12% of the side), odd ones placed off centre on a
+// plain canvas of another shape. They join the benchmark as set images and
+// distractors like any other original.
+func Framed(n int, seed uint64, maxSide int) ([]Original, error) {
+	out := make([]Original, n)
+	errs := make([]error, n)
+	frames := []color.Gray{{255}, {235}, {0}}
+	parallel(n, func(i int) {
+		s := seed + uint64(i)
+		w, h := maxSide*3/4, maxSide*9/16
+		if i%3 == 1 {
+			w, h = maxSide*9/16, maxSide*3/4
+		}
+		pic := triagetest.Photo(w, h, s)
+		var img *image.RGBA
+		bg := image.NewUniform(frames[i/2%len(frames)])
+		if i%2 == 0 {
+			f := max(w, h) * (4 + int(s%9)) / 100
+			img = newRGBA(w+2*f, h+2*f)
+			draw.Draw(img, img.Bounds(), bg, image.Point{}, draw.Src)
+			draw.Draw(img, pic.Bounds().Add(image.Pt(f, f)), pic, image.Point{}, draw.Src)
+			out[i], errs[i] = newOriginal(fmt.Sprintf("framed/%04d", i), "framed", img)
+			return
+		}
+		cw, ch := max(w, h)*4/3, max(w, h)
+		img = newRGBA(cw, ch)
+		draw.Draw(img, img.Bounds(), bg, image.Point{}, draw.Src)
+		at := image.Pt(int(s%5)*(cw-w)/5, (ch-h)/3)
+		draw.Draw(img, pic.Bounds().Add(at), pic, image.Point{}, draw.Src)
+		out[i], errs[i] = newOriginal(fmt.Sprintf("canvas/%04d", i), "framed", img)
+	})
+	return out, errors.Join(errs...)
 }

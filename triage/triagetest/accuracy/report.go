@@ -12,7 +12,9 @@ import (
 
 // Configs returns the rule configurations the table compares: plain PDQ
 // and plain pHash at their usual thresholds, then the default rules built
-// up one rule at a time, ending with the default rules themselves.
+// up one rule at a time, the default rules with a lone pHash match
+// counting (PHashSupport 0, the rules before issue 16), ending with the
+// default rules themselves.
 func Configs() []Config {
 	off := matching.AlgoRule{Radius: -1, Certain: -1}
 	plain := matching.SetRules{PDQ: matching.AlgoRule{Radius: 31, Certain: -1}, PHash: off}
@@ -26,6 +28,8 @@ func Configs() []Config {
 	deskew := uncrop
 	deskew.Deskewed = true
 	rules := func(sr matching.SetRules) matching.Rules { return matching.Rules{MinSide: -1, Default: sr} }
+	lone := matching.DefaultRules()
+	lone.Default.PHashSupport = 0
 	return []Config{
 		{"PDQ 31", rules(plain)},
 		{"pHash 10", rules(phash)},
@@ -33,6 +37,7 @@ func Configs() []Config {
 		{"+trim", rules(trim)},
 		{"+uncrop", rules(uncrop)},
 		{"+deskew", rules(deskew)},
+		{"lone pHash counts", lone},
 		{"default rules", matching.DefaultRules()},
 	}
 }
@@ -178,18 +183,19 @@ func (r *Result) Genuine(sr matching.SetRules) (pdq, ph [][]int) {
 }
 
 // WriteTable writes the recall table (Markdown) of evals over r: one row
-// per transform, one column per configuration, then the false matches of
-// each configuration.
+// per transform, one column per configuration, the last configuration's
+// share of verdict known and its false matches per edit, then the false
+// matches of each configuration.
 func WriteTable(w io.Writer, r *Result, evals []Eval) {
 	fmt.Fprint(w, "| edit | target |")
 	for _, e := range evals {
 		fmt.Fprintf(w, " %s |", e.Config.Name)
 	}
-	fmt.Fprint(w, " known |\n| --- | --- |")
+	fmt.Fprint(w, " known | false matches |\n| --- | --- |")
 	for range evals {
 		fmt.Fprint(w, " --- |")
 	}
-	fmt.Fprint(w, " --- |\n")
+	fmt.Fprint(w, " --- | --- |\n")
 	last := &evals[len(evals)-1]
 	row := func(name string, target float64, t int) {
 		tg := ""
@@ -208,7 +214,13 @@ func WriteTable(w io.Writer, r *Result, evals []Eval) {
 			}
 			fmt.Fprintf(w, "%s |", s)
 		}
-		fmt.Fprintf(w, " %.1f%% |\n", 100*float64(last.Known[t])/float64(max(1, last.Total[t])))
+		nf := 0
+		for _, f := range last.False {
+			if f.Transform == t {
+				nf++
+			}
+		}
+		fmt.Fprintf(w, " %.1f%% | %d |\n", 100*float64(last.Known[t])/float64(max(1, last.Total[t])), nf)
 	}
 	row("original file", 0, len(r.Transforms))
 	for t, tr := range r.Transforms {
@@ -218,7 +230,7 @@ func WriteTable(w io.Writer, r *Result, evals []Eval) {
 	for i := range evals {
 		fmt.Fprintf(w, " %d |", len(evals[i].False))
 	}
-	fmt.Fprint(w, " |\n")
+	fmt.Fprint(w, " | |\n")
 }
 
 // Percentile returns the p-th percentile (0-100) of sorted values.

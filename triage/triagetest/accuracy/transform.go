@@ -15,6 +15,8 @@ import (
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/f64"
 	"golang.org/x/image/math/fixed"
+
+	"github.com/winnow-forensics/winnow/triage/triagetest"
 )
 
 // Transform is one edit of the benchmark: what re-posted copies of an
@@ -68,6 +70,17 @@ func Transforms() []Transform {
 		{Name: "screenshot", Target: 90, Apply: screenshot, PNG: true},
 		{Name: "crop 5%", Target: 75, Apply: crop5, Quality: saveQuality},
 		{Name: "rotate 4 deg", Target: 70, Apply: rotate4, Quality: saveQuality},
+		{Name: "white frame 8%", Target: 90, Apply: whiteFrame, Quality: saveQuality},
+		{Name: "on plain canvas", Target: 90, Apply: onCanvas, Quality: saveQuality},
+		// Issue 16, part 3: edits no published perceptual hash survives;
+		// measured as a baseline (targets are the issue's).
+		{Name: "crop 10%", Target: 95, Apply: crop10, Quality: saveQuality},
+		{Name: "asymmetric crop", Target: 90, Apply: cropAsym, Quality: saveQuality},
+		{Name: "mirror + crop 5%", Target: 95, Apply: mirrorCrop, Quality: saveQuality},
+		{Name: "caption bands", Target: 95, Apply: captionBands, Quality: saveQuality},
+		{Name: "banner", Target: 95, Apply: banner, Quality: saveQuality},
+		{Name: "collage quarter", Target: 80, Apply: collage, Quality: saveQuality},
+		{Name: "rotate 8 deg", Target: 90, Apply: rotate8, Quality: saveQuality},
 	}
 }
 
@@ -235,6 +248,31 @@ func border20(img *image.RGBA, _ uint64) *image.RGBA {
 	return out
 }
 
+// whiteFrame puts the image inside a plain white frame 8% of its longer
+// side wide, as galleries and print layouts do.
+func whiteFrame(img *image.RGBA, _ uint64) *image.RGBA {
+	b := img.Bounds()
+	f := max(b.Dx(), b.Dy()) * 8 / 100
+	out := newRGBA(b.Dx()+2*f, b.Dy()+2*f)
+	draw.Draw(out, out.Bounds(), image.White, image.Point{}, draw.Src)
+	draw.Draw(out, b.Add(image.Pt(f, f)), img, b.Min, draw.Src)
+	return out
+}
+
+// onCanvas scales the image to 80% and places it off centre on a plain
+// canvas of another shape (square, light gray), as a post or a slide
+// does.
+func onCanvas(img *image.RGBA, _ uint64) *image.RGBA {
+	b := img.Bounds()
+	w, h := b.Dx()*4/5, b.Dy()*4/5
+	side := max(b.Dx(), b.Dy())
+	out := newRGBA(side, side)
+	draw.Draw(out, out.Bounds(), image.NewUniform(color.Gray{225}), image.Point{}, draw.Src)
+	x0, y0 := (side-w)/4, (side-h)/3
+	draw.BiLinear.Scale(out, image.Rect(x0, y0, x0+w, y0+h), img, b, draw.Src, nil)
+	return out
+}
+
 // screenshot is the image shown at 90% size on a white page, off centre,
 // inside a 2-pixel light-gray frame: a screenshot of a web page or a
 // viewer, saved as PNG.
@@ -263,11 +301,97 @@ func crop5(img *image.RGBA, _ uint64) *image.RGBA {
 
 // rotate4 rotates 4 degrees counter-clockwise about the centre, keeping
 // the canvas size; the corners that come into view are black.
-func rotate4(img *image.RGBA, _ uint64) *image.RGBA {
+func rotate4(img *image.RGBA, _ uint64) *image.RGBA { return rotate(img, 4) }
+
+// rotate8 is rotate4 by 8 degrees.
+func rotate8(img *image.RGBA, _ uint64) *image.RGBA { return rotate(img, 8) }
+
+// cropTo returns the part of img inside r (relative to its origin).
+func cropTo(img *image.RGBA, r image.Rectangle) *image.RGBA {
+	r = r.Add(img.Bounds().Min)
+	out := newRGBA(r.Dx(), r.Dy())
+	draw.Draw(out, out.Bounds(), img, r.Min, draw.Src)
+	return out
+}
+
+// crop10 cuts 10% of the width and height off every side.
+func crop10(img *image.RGBA, _ uint64) *image.RGBA {
+	w, h := img.Bounds().Dx(), img.Bounds().Dy()
+	return cropTo(img, image.Rect(w/10, h/10, w-w/10, h-h/10))
+}
+
+// cropAsym cuts a quarter of the width off the left and 8% of the height
+// off the top.
+func cropAsym(img *image.RGBA, _ uint64) *image.RGBA {
+	w, h := img.Bounds().Dx(), img.Bounds().Dy()
+	return cropTo(img, image.Rect(w/4, h*8/100, w, h))
+}
+
+// mirrorCrop mirrors, then crops 5% of every side.
+func mirrorCrop(img *image.RGBA, seed uint64) *image.RGBA { return crop5(mirror(img, seed), seed) }
+
+// captionBands adds a white band above and below, each 15% of the height,
+// with black text in it: a meme.
+func captionBands(img *image.RGBA, _ uint64) *image.RGBA {
+	b := img.Bounds()
+	band := b.Dy() * 15 / 100
+	out := newRGBA(b.Dx(), b.Dy()+2*band)
+	draw.Draw(out, out.Bounds(), image.White, image.Point{}, draw.Src)
+	draw.Draw(out, b.Sub(b.Min).Add(image.Pt(0, band)), img, b.Min, draw.Src)
+	tw := b.Dx() * 4 / 5
+	th := min(band*3/4, tw*13/(7*22))
+	ink(out, "WHEN THE BENCHMARK RUNS", image.Rect((b.Dx()-tw)/2, (band-th)/2, (b.Dx()+tw)/2, (band+th)/2), color.Black)
+	y := band + b.Dy()
+	ink(out, "AND NOTHING MATCHES", image.Rect((b.Dx()-tw)/2, y+(band-th)/2, (b.Dx()+tw)/2, y+(band+th)/2), color.Black)
+	return out
+}
+
+// banner appends a dark band of 18% of the height below the image, with a
+// line of white text: a site's or channel's banner.
+func banner(img *image.RGBA, _ uint64) *image.RGBA {
+	b := img.Bounds()
+	band := b.Dy() * 18 / 100
+	out := newRGBA(b.Dx(), b.Dy()+band)
+	draw.Draw(out, out.Bounds(), image.NewUniform(color.RGBA{30, 40, 90, 255}), image.Point{}, draw.Src)
+	draw.Draw(out, b.Sub(b.Min), img, b.Min, draw.Src)
+	tw := b.Dx() * 3 / 5
+	th := min(band/2, tw*13/(7*20))
+	ink(out, "winnow-benchmark.example", image.Rect(b.Dx()/20, b.Dy()+(band-th)/2, b.Dx()/20+tw, b.Dy()+(band+th)/2), color.White)
+	return out
+}
+
+// collage makes a 2x2 grid of the image's size: the image, at half size,
+// in the top-left tile, and three other generated scenes (from seed) in the
+// others.
+func collage(img *image.RGBA, seed uint64) *image.RGBA {
+	b := img.Bounds()
+	w, h := b.Dx()/2, b.Dy()/2
+	out := newRGBA(2*w, 2*h)
+	draw.BiLinear.Scale(out, image.Rect(0, 0, w, h), img, b, draw.Src, nil)
+	for i, at := range []image.Point{{w, 0}, {0, h}, {w, h}} {
+		other := triagetest.Photo(w, h, seed*4+uint64(i)+1)
+		draw.Draw(out, image.Rect(at.X, at.Y, at.X+w, at.Y+h), other, image.Point{}, draw.Src)
+	}
+	return out
+}
+
+// ink renders text, scaled to fill r, in colour c.
+func ink(dst *image.RGBA, text string, r image.Rectangle, c color.Color) {
+	mask := image.NewAlpha(image.Rect(0, 0, 7*len(text), 13))
+	d := font.Drawer{Dst: mask, Src: image.Opaque, Face: basicfont.Face7x13, Dot: fixed.P(0, 11)}
+	d.DrawString(text)
+	big := image.NewAlpha(image.Rect(0, 0, r.Dx(), r.Dy()))
+	draw.BiLinear.Scale(big, big.Bounds(), mask, mask.Bounds(), draw.Src, nil)
+	draw.DrawMask(dst, r, image.NewUniform(c), image.Point{}, big, image.Point{}, draw.Over)
+}
+
+// rotate rotates deg degrees counter-clockwise about the centre, keeping
+// the canvas size; the corners that come into view are black.
+func rotate(img *image.RGBA, deg float64) *image.RGBA {
 	b := img.Bounds()
 	out := newRGBA(b.Dx(), b.Dy())
 	draw.Draw(out, out.Bounds(), image.Black, image.Point{}, draw.Src)
-	th := 4 * math.Pi / 180
+	th := deg * math.Pi / 180
 	c, s := math.Cos(th), math.Sin(th)
 	cx, cy := float64(b.Dx())/2, float64(b.Dy())/2
 	// dst = R * (src - centre) + centre

@@ -25,6 +25,7 @@ import (
 
 func main() {
 	generated := flag.Int("generated", 400, "number of generated scenes")
+	framed := flag.Int("framed", 120, "number of generated scenes in a plain frame or on a plain canvas")
 	refDir := flag.String("reference", "../shared/data/pdq-reference/images", "folder of Meta's PDQ reference images (skipped if missing)")
 	debian := flag.Bool("debian", true, "use wallpapers and sample images from Debian packages (apt-get download)")
 	cache := flag.String("cache", ".cache/bench-accuracy", "where Debian packages are downloaded and extracted")
@@ -35,7 +36,7 @@ func main() {
 	saveFile, reuseFile = *save, *reuse
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *generated, *refDir, *debian, *cache, *verbose); err != nil {
+	if err := run(ctx, *generated, *framed, *refDir, *debian, *cache, *verbose); err != nil {
 		fmt.Fprintln(os.Stderr, "benchaccuracy:", err)
 		os.Exit(1)
 	}
@@ -47,7 +48,7 @@ var saveFile, reuseFile string
 // accuracy.Dedup).
 const dupPDQ, dupPHash = 80, 12
 
-func run(ctx context.Context, generated int, refDir string, debian bool, cache string, verbose bool) error {
+func run(ctx context.Context, generated, framed int, refDir string, debian bool, cache string, verbose bool) error {
 	logf := func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) }
 	t0 := time.Now()
 	if reuseFile != "" {
@@ -63,6 +64,11 @@ func run(ctx context.Context, generated int, refDir string, debian bool, cache s
 		return err
 	}
 	all = append(all, gen...)
+	fr, err := accuracy.Framed(framed, 1_000_000, 1024)
+	if err != nil {
+		return err
+	}
+	all = append(all, fr...)
 	ref, err := accuracy.Reference(refDir)
 	if err != nil {
 		return err
@@ -85,8 +91,8 @@ func run(ctx context.Context, generated int, refDir string, debian bool, cache s
 	for _, o := range kept {
 		counts[strings.SplitN(o.Source, ":", 2)[0]]++
 	}
-	logf("originals: %d (%d generated, %d reference, %d from %d Debian packages); %d dropped (PDQ quality under 50, or a version of another); prepared in %s",
-		len(kept), counts["generated"], counts["reference"], counts["debian"], len(pkgs), len(dropped), time.Since(t0).Round(time.Second))
+	logf("originals: %d (%d generated, %d framed or on a canvas, %d reference, %d from %d Debian packages); %d dropped (PDQ quality under 50, or a version of another); prepared in %s",
+		len(kept), counts["generated"], counts["framed"], counts["reference"], counts["debian"], len(pkgs), len(dropped), time.Since(t0).Round(time.Second))
 	if verbose {
 		for _, d := range dropped {
 			logf("  dropped %s", d)
@@ -138,9 +144,18 @@ func report(res *accuracy.Result, pkgs []string, verbose bool, hashTime time.Dur
 		r := matching.DefaultRules()
 		r.Default.PHash.Radius = -1
 		e := res.Evaluate(accuracy.Config{Name: "default, no pHash alone", Rules: r})
+		// What the PDQ distance a lone pHash match needs (PHashSupport) costs.
+		var sweep []accuracy.Eval
+		for _, sup := range []int{0, 104, 96, 88, 84, 80, 76, 72, 64} {
+			r := matching.DefaultRules()
+			r.Default.PHashSupport = sup
+			sweep = append(sweep, res.Evaluate(accuracy.Config{Name: fmt.Sprintf("support %d", sup), Rules: r}))
+		}
 		defer func() {
 			fmt.Printf("\nwithout pHash matches on their own (default rules, pHash radius -1):\n")
 			accuracy.WriteTable(os.Stdout, res, []accuracy.Eval{evals[len(evals)-1], e})
+			fmt.Printf("\nthe PDQ distance a lone pHash match needs (phash_support):\n")
+			accuracy.WriteTable(os.Stdout, res, sweep)
 		}()
 	}
 	inSet := 0
@@ -162,8 +177,8 @@ func report(res *accuracy.Result, pkgs []string, verbose bool, hashTime time.Dur
 	if hashTime == 0 {
 		hashed = "fingerprints reused from " + reuseFile
 	}
-	fmt.Printf("dataset: %d originals (%d generated, %d reference photos, %d Debian wallpapers/sample images from %s): %d in the set, %d distractors; %d files %s\n\n",
-		len(kept), counts["generated"], counts["reference"], counts["debian"], from, inSet, len(kept)-inSet, len(res.Queries), hashed)
+	fmt.Printf("dataset: %d originals (%d generated, %d generated in a plain frame or on a plain canvas, %d reference photos, %d Debian wallpapers/sample images from %s): %d in the set, %d distractors; %d files %s\n\n",
+		len(kept), counts["generated"], counts["framed"], counts["reference"], counts["debian"], from, inSet, len(kept)-inSet, len(res.Queries), hashed)
 	accuracy.WriteTable(os.Stdout, res, evals)
 	def := matching.DefaultSetRules()
 	mg := res.Margins(def)
