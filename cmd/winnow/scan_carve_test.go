@@ -43,7 +43,7 @@ func TestScanCarve(t *testing.T) {
 		if !strings.HasPrefix(p, filepath.Join(filepath.Dir(e01), "stick.E01")+"!/$Unallocated/0x") || it.Origin.Length <= 0 {
 			t.Errorf("carved item %s, origin %+v", p, it.Origin)
 		}
-		if it.SHA256 != nil && del.SHA256 != nil && *it.SHA256 == *del.SHA256 {
+		if it.SHA256 != "" && it.SHA256 == del.SHA256 {
 			same = it
 		}
 	}
