@@ -204,14 +204,14 @@ func (s *Server) handleLogin(c *gin.Context) {
 	secret := randomToken()
 	ss := triage.Session{UserID: u.ID, Hash: triage.HashTokenSecret(secret), CSRF: randomToken(),
 		IdleUntil: now.Add(s.cfg.Review.SessionIdle), ExpiresAt: now.Add(s.cfg.Review.SessionMax)}
-	if err := s.cfg.Sessions.CreateSession(ctx, &ss); err != nil {
+	c.Request = c.Request.WithContext(NewContextWithUser(ctx, u))
+	ev := s.auditEvent(c, triage.AuditLogin, "user/"+u.Name, nil)
+	if err := s.cfg.Sessions.CreateSession(ctx, &ss, &ev); err != nil {
 		s.fail(c, err)
 		return
 	}
 	http.SetCookie(c.Writer, &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", HttpOnly: true,
 		Secure: !s.cfg.Review.InsecureCookies, SameSite: http.SameSiteStrictMode, MaxAge: int(s.cfg.Review.SessionMax.Seconds())})
-	c.Request = c.Request.WithContext(NewContextWithUser(ctx, u))
-	s.audit(c, triage.AuditLogin, "user/"+u.Name, nil)
 	c.JSON(http.StatusOK, SessionJSON{User: u, CSRFToken: ss.CSRF, ExpiresAt: ss.ExpiresAt})
 }
 

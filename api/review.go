@@ -288,12 +288,14 @@ func (s *Server) handleClaimGroup(c *gin.Context) {
 		return
 	}
 	_, v := viewer(c)
-	cl, err := s.cfg.Reviews.ClaimGroup(c.Request.Context(), v, id, s.cfg.Review.Lease)
+	cl, err := s.cfg.Reviews.ClaimGroup(c.Request.Context(), v, id, s.cfg.Review.Lease, func(cl triage.Claim) []triage.AuditEvent {
+		return []triage.AuditEvent{s.auditEvent(c, triage.AuditReviewClaim, "review/group/"+strconv.FormatInt(id, 10),
+			map[string]string{"lease_expires": cl.LeaseExpires.UTC().Format(time.RFC3339)})}
+	})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, triage.AuditReviewClaim, "review/group/"+strconv.FormatInt(id, 10), map[string]string{"lease_expires": cl.LeaseExpires.UTC().Format(time.RFC3339)})
 	c.JSON(http.StatusOK, cl)
 }
 

@@ -203,7 +203,9 @@ type ReviewStore interface {
 	// one else holds a live claim (ErrGroupClaimed otherwise). Claiming a
 	// group one already holds extends the lease. Exactly one of two
 	// reviewers racing for a group wins.
-	ClaimGroup(ctx context.Context, v Viewer, groupID int64, lease time.Duration) (Claim, error)
+	//
+	// The audit events audit makes of the claim commit with it.
+	ClaimGroup(ctx context.Context, v Viewer, groupID int64, lease time.Duration, audit AuditOf[Claim]) (Claim, error)
 	// ExtendClaim moves the lease of the reviewer's live claim to
 	// now+lease; ECONFLICT if the reviewer does not hold the group.
 	ExtendClaim(ctx context.Context, v Viewer, groupID int64, lease time.Duration) (Claim, error)
@@ -290,8 +292,9 @@ type SessionStore interface {
 	// PasswordHash returns the user and their password hash ("" when they
 	// have none); ENOTFOUND if there is no such user.
 	PasswordHash(ctx context.Context, name string) (User, string, error)
-	// CreateSession stores s and sets its ID.
-	CreateSession(ctx context.Context, s *Session) error
+	// CreateSession stores s and sets its ID; the audit event (the
+	// login), when not nil, commits with it.
+	CreateSession(ctx context.Context, s *Session, audit *AuditEvent) error
 	// TouchSession returns the enabled user and the session whose secret
 	// hashes to hash, if it has not expired, and moves its idle expiry to
 	// now+idle (never past ExpiresAt). EUNAUTHORIZED otherwise.

@@ -164,10 +164,12 @@ func (s *Store) PasswordHash(ctx context.Context, name string) (triage.User, str
 }
 
 // CreateSession implements triage.SessionStore.
-func (s *Store) CreateSession(ctx context.Context, ss *triage.Session) error {
+func (s *Store) CreateSession(ctx context.Context, ss *triage.Session, audit *triage.AuditEvent) error {
 	ss.CreatedAt = s.now()
-	err := s.pool.QueryRow(ctx, `INSERT INTO sessions (hash, user_id, csrf, created_at, idle_until, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, ss.Hash[:], ss.UserID, ss.CSRF, ss.CreatedAt, ss.IdleUntil, ss.ExpiresAt).Scan(&ss.ID)
+	err := s.audited(ctx, audit, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `INSERT INTO sessions (hash, user_id, csrf, created_at, idle_until, expires_at)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, ss.Hash[:], ss.UserID, ss.CSRF, ss.CreatedAt, ss.IdleUntil, ss.ExpiresAt).Scan(&ss.ID)
+	})
 	if err != nil {
 		return fmt.Errorf("create session: %w", formatError(err))
 	}

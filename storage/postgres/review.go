@@ -562,7 +562,7 @@ func (s *Store) visibleCases(ctx context.Context, v triage.Viewer) (func(int64) 
 
 // ClaimGroup implements triage.ReviewStore. The claim is one guarded
 // UPDATE, so of two reviewers racing for a group exactly one gets a row.
-func (s *Store) ClaimGroup(ctx context.Context, v triage.Viewer, groupID int64, lease time.Duration) (triage.Claim, error) {
+func (s *Store) ClaimGroup(ctx context.Context, v triage.Viewer, groupID int64, lease time.Duration, audit triage.AuditOf[triage.Claim]) (triage.Claim, error) {
 	now := s.now()
 	c := triage.Claim{GroupID: groupID, ReviewerID: v.UserID, Reviewer: v.Name}
 	// The viewer must see something of the group.
@@ -571,10 +571,15 @@ func (s *Store) ClaimGroup(ctx context.Context, v triage.Viewer, groupID int64, 
 	}
 	// A claim that is still live keeps its start (the correction window);
 	// a new one starts now.
-	err := s.pool.QueryRow(ctx, `UPDATE review_groups SET claimed_by = $2, lease_expires = $3, updated_at = $4,
-			claimed_at = CASE WHEN claimed_by = $2 AND lease_expires > $4 THEN claimed_at ELSE $4 END
-		WHERE id = $1 AND merged_into IS NULL AND (claimed_by IS NULL OR claimed_by = $2 OR lease_expires <= $4)
-		RETURNING lease_expires`, groupID, v.UserID, now.Add(lease), now).Scan(&c.LeaseExpires)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `UPDATE review_groups SET claimed_by = $2, lease_expires = $3, updated_at = $4,
+				claimed_at = CASE WHEN claimed_by = $2 AND lease_expires > $4 THEN claimed_at ELSE $4 END
+			WHERE id = $1 AND merged_into IS NULL AND (claimed_by IS NULL OR claimed_by = $2 OR lease_expires <= $4)
+			RETURNING lease_expires`, groupID, v.UserID, now.Add(lease), now).Scan(&c.LeaseExpires); err != nil {
+			return err
+		}
+		return recordAudits(ctx, s, tx, audit, c)
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, fmt.Errorf("claim group %d: %w", groupID, triage.ErrGroupClaimed)
 	}

@@ -252,7 +252,7 @@ func TestReviewGroupMerge(t *testing.T) {
 	if g1.ID == g2.ID {
 		t.Fatalf("items 50 bits apart grouped together")
 	}
-	if _, err := f.s.ClaimGroup(ctx, ann, g2.ID, time.Minute); err != nil {
+	if _, err := f.s.ClaimGroup(ctx, ann, g2.ID, time.Minute, nil); err != nil {
 		t.Fatal(err)
 	}
 	i3 := f.finish(t, "c", "mid.jpg", synthetic(3, mid))
@@ -302,7 +302,7 @@ func TestReviewClaimRace(t *testing.T) {
 		var conflicts atomic.Int32
 		for _, name := range []string{"ann", "bob"} {
 			wg.Go(func() {
-				_, err := f.s.ClaimGroup(ctx, f.viewer(name), g.ID, time.Minute)
+				_, err := f.s.ClaimGroup(ctx, f.viewer(name), g.ID, time.Minute, nil)
 				switch triage.ErrorCode(err) {
 				case "":
 					wins.Add(1)
@@ -330,11 +330,11 @@ func TestReviewLease(t *testing.T) {
 	it := f.item(t, "c", "e", "a.jpg", triagetest.PhotoJPEG(320, 240, 3, 90), triage.VerdictNew)
 	ann, bob := f.viewer("ann"), f.viewer("bob")
 	g := f.group(t, ann, it.ID)
-	c, err := f.s.ClaimGroup(ctx, ann, g.ID, 5*time.Minute)
+	c, err := f.s.ClaimGroup(ctx, ann, g.ID, 5*time.Minute, nil)
 	if err != nil || !c.LeaseExpires.Equal(f.clock.now().Add(5*time.Minute)) {
 		t.Fatalf("claim: %+v %v", c, err)
 	}
-	if _, err := f.s.ClaimGroup(ctx, bob, g.ID, 5*time.Minute); triage.ErrorCode(err) != triage.ECONFLICT {
+	if _, err := f.s.ClaimGroup(ctx, bob, g.ID, 5*time.Minute, nil); triage.ErrorCode(err) != triage.ECONFLICT {
 		t.Errorf("bob claims a held group: %v", err)
 	}
 	f.clock.advance(4 * time.Minute)
@@ -342,7 +342,7 @@ func TestReviewLease(t *testing.T) {
 		t.Errorf("heartbeat: %v", err)
 	}
 	f.clock.advance(4 * time.Minute) // 8 minutes in: alive thanks to the heartbeat
-	if _, err := f.s.ClaimGroup(ctx, bob, g.ID, 5*time.Minute); triage.ErrorCode(err) != triage.ECONFLICT {
+	if _, err := f.s.ClaimGroup(ctx, bob, g.ID, 5*time.Minute, nil); triage.ErrorCode(err) != triage.ECONFLICT {
 		t.Errorf("bob claims after a heartbeat: %v", err)
 	}
 	if got, _ := f.s.ReviewGroup(ctx, bob, g.ID); got.ClaimedBy != "ann" {
@@ -359,7 +359,7 @@ func TestReviewLease(t *testing.T) {
 		Vote: triage.Vote{Category: triage.MustParseCategory("caid:A")}}); triage.ErrorCode(err) != triage.ECONFLICT {
 		t.Errorf("decision after expiry: %v", err)
 	}
-	if _, err := f.s.ClaimGroup(ctx, bob, g.ID, 5*time.Minute); err != nil {
+	if _, err := f.s.ClaimGroup(ctx, bob, g.ID, 5*time.Minute, nil); err != nil {
 		t.Errorf("bob claims an expired group: %v", err)
 	}
 	if err := f.s.ReleaseGroup(ctx, ann, g.ID); triage.ErrorCode(err) != triage.ECONFLICT {
@@ -373,7 +373,7 @@ func TestReviewLease(t *testing.T) {
 func (f *reviewFixture) decide(t *testing.T, who string, groupID int64, cat string, required int, adjudicate bool) (triage.DecideResult, error) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := f.s.ClaimGroup(ctx, f.viewer(who), groupID, time.Minute); err != nil {
+	if _, err := f.s.ClaimGroup(ctx, f.viewer(who), groupID, time.Minute, nil); err != nil {
 		t.Fatalf("%s claims: %v", who, err)
 	}
 	defer f.s.ReleaseGroup(ctx, f.viewer(who), groupID)
@@ -393,7 +393,7 @@ func TestReviewVotesAndAdjudication(t *testing.T) {
 	}
 	// Ann cannot vote twice on the same content.
 	sum := g.MemberList[0].SHA256
-	f.s.ClaimGroup(ctx, f.viewer("ann"), g.ID, time.Minute)
+	f.s.ClaimGroup(ctx, f.viewer("ann"), g.ID, time.Minute, nil)
 	_, err = f.s.Decide(ctx, triage.DecideRequest{GroupID: g.ID, Reviewer: f.users["ann"], Required: 3, LocalSet: "local",
 		Members: []triage.SHA256{sum}, Vote: triage.Vote{Category: triage.MustParseCategory("caid:A")}})
 	if triage.ErrorCode(err) != triage.ECONFLICT {
@@ -484,8 +484,18 @@ func TestSessionsAndWellness(t *testing.T) {
 	}
 	now := f.clock.now()
 	ss := triage.Session{UserID: ann.ID, Hash: triage.SHA256{9}, CSRF: "tok", IdleUntil: now.Add(30 * time.Minute), ExpiresAt: now.Add(time.Hour)}
-	if err := f.s.CreateSession(ctx, &ss); err != nil {
-		t.Fatal(err)
+	// The login's audit event commits with the session: one that cannot
+	// be recorded leaves no session.
+	lost := triage.Session{UserID: ann.ID, Hash: triage.SHA256{8}, CSRF: "x", IdleUntil: now.Add(30 * time.Minute), ExpiresAt: now.Add(time.Hour)}
+	if err := f.s.CreateSession(ctx, &lost, &triage.AuditEvent{Action: "session.login\x00"}); err == nil {
+		t.Fatal("CreateSession with an event that cannot be recorded succeeded")
+	}
+	if _, _, err := f.s.TouchSession(ctx, lost.Hash, time.Minute); err == nil {
+		t.Error("a session whose login event was not recorded works")
+	}
+	login := triage.AuditEvent{Action: triage.AuditLogin, Target: "user/ann"}
+	if err := f.s.CreateSession(ctx, &ss, &login); err != nil || login.Seq == 0 {
+		t.Fatalf("CreateSession = %v, event %+v", err, login)
 	}
 	f.clock.advance(20 * time.Minute)
 	if u, got, err := f.s.TouchSession(ctx, ss.Hash, 30*time.Minute); err != nil || u.Name != "ann" || got.CSRF != "tok" ||

@@ -137,7 +137,7 @@ func TestReviewUndo(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.clock.advance(time.Second)
-	if _, err := f.s.ClaimGroup(ctx, f.viewer("ann"), g.ID, time.Minute); err != nil {
+	if _, err := f.s.ClaimGroup(ctx, f.viewer("ann"), g.ID, time.Minute, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.s.Undo(ctx, triage.UndoRequest{GroupID: g.ID, Reviewer: f.users["ann"], Required: 1, LocalSet: "local"}); triage.ErrorCode(err) != triage.ECONFLICT {
