@@ -72,4 +72,8 @@ func TestLabDiskImage(t *testing.T) {
 	if len(byInner) < 20 {
 		t.Errorf("%d files recorded from the image, want the demo seizure's", len(byInner))
 	}
+	// A zip on the file system is expanded as an uploaded one is.
+	if it, ok := byInner["Downloads/holiday.zip!/holiday/day1.jpg"]; !ok || string(it.Verdict) != "known" {
+		t.Errorf("a photo in a zip on the image: %+v (found %v), want known", it, ok)
+	}
 }

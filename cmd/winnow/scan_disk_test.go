@@ -54,12 +54,21 @@ func TestScanDiskImage(t *testing.T) {
 		{"DCIM/100DEMO/IMG_0002.jpg", "known", false},
 		{"Pictures/series/_each-01.jpg", "new", true},
 		{"Downloads/holiday.zip", "new", false},
+		// Archives on the file system are expanded as in a folder.
+		{"Downloads/holiday.zip!/holiday/day1.jpg", "known", false},
+		{"Downloads/holiday.zip!/holiday/extras.zip!/extras/day1-again.jpg", "known", false},
 		{"broken/truncated.jpg", "error", false},
 	} {
 		// Deleted names read as TSK shows them.
 		it := byPath(r, "stick.E01!/"+tt.inner)
 		if it == nil {
 			t.Errorf("%s: not in the report", tt.inner)
+			continue
+		}
+		if strings.Contains(tt.inner, "!/") { // in an archive: no place of its own in the image
+			if string(it.Verdict) != tt.verdict {
+				t.Errorf("%s: verdict %s, want %s", tt.inner, it.Verdict, tt.verdict)
+			}
 			continue
 		}
 		if string(it.Verdict) != tt.verdict || it.Origin == nil || it.Origin.Deleted != tt.deleted || it.Origin.FS != "fat32" || it.Origin.Offset <= 0 {

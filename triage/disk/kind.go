@@ -1,6 +1,7 @@
 package disk
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -9,9 +10,11 @@ import (
 	"strconv"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/archive"
 	"github.com/winnow-forensics/winnow/triage/container"
 	"github.com/winnow-forensics/winnow/triage/disk/ewf"
 	"github.com/winnow-forensics/winnow/triage/disk/fsys"
+	"github.com/winnow-forensics/winnow/triage/hashing"
 )
 
 // Kind is the disk-image container kind: an image sniffed as EWF or as a
@@ -86,6 +89,11 @@ func (k *Kind) Expand(ctx context.Context, r io.ReaderAt, size int64, opt contai
 	}
 	st.Containers = 1
 	n := 0
+	// Archives in the file systems (a zip on a USB stick) are expanded as
+	// winnow scan expands them in a folder, within opt.Limits; every other
+	// file goes to visit as it is, however large.
+	nested := archive.NewExpander(ctx, img.Size(), opt, visit)
+	handed, handedBytes := 0, int64(0)
 	_, err = Walk(ctx, img, img.Size(), Options{Limits: k.Limits, Carve: k.Carve, WholeImage: k.WholeImage}, func(e *Entry, rd io.Reader) error {
 		m := &container.Member{Inner: e.Inner, Name: e.Inner, RawName: e.RawName, Index: n, Indexes: []int{n}, Depth: 1,
 			Size: e.Size, Deleted: e.Origin.Deleted, Carved: e.Origin.Carved, ReaderAt: e.ReaderAt, Err: e.Err,
@@ -106,8 +114,22 @@ func (k *Kind) Expand(ctx context.Context, r io.ReaderAt, size int64, opt contai
 		n++
 		st.Members++
 		st.Bytes += max(e.Size, 0)
-		return visit(m, rd)
+		if rd == nil || m.Err != nil {
+			return visit(m, rd)
+		}
+		br := bufio.NewReaderSize(rd, hashing.SniffLen)
+		head, _ := br.Peek(hashing.SniffLen)
+		if f, _ := archive.FormatOf(hashing.Sniff(head)); f == "" {
+			return visit(m, br)
+		}
+		handed, handedBytes = handed+1, handedBytes+max(e.Size, 0)
+		return nested.Member(m, br, -1)
 	})
+	// The archives' members, at every depth, and the archives expanded.
+	xs := nested.Stats()
+	st.Members += xs.Members - handed
+	st.Containers += xs.Containers
+	st.Bytes += xs.Bytes - handedBytes
 	if err == nil {
 		err = errors.Join(verr, incomplete)
 	}
