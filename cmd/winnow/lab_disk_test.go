@@ -15,41 +15,7 @@ import (
 // included) become child items of the first segment with their origin,
 // and the deleted known photo is known.
 func TestLabDiskImage(t *testing.T) {
-	l := startLab(t, labEnv(t))
-	e01 := mustDemoImage(t)
-	set := filepath.Join(t.TempDir(), "known.wset")
-	if code, _, errs := runWinnow(t, "hashset", "build", "--out", set, filepath.Join(demoDir, "known.json")); code != 0 {
-		t.Fatalf("hashset build: %s", errs)
-	}
-	env := map[string]string{"WINNOW_SERVER": l.URL, "WINNOW_TOKEN": l.Token}
-	if code, out, errs := runWinnowEnv(t, env, "hashset", "push", set); code != 0 {
-		t.Fatalf("hashset push: %d %s %s", code, out, errs)
-	}
-	waitFor(t, 10*time.Second, "worker loads the pushed set", func() bool { return len(l.Worker.w.Matcher().Sets()) == 1 })
-	// Named by its first segment, the image goes up whole.
-	code, out, errs := runWinnowEnv(t, env, "submit", "--case", "disk", "--exhibit", "stick", "--wait", "--json", e01)
-	if code != 0 && code != 3 {
-		t.Fatalf("submit: exit %d\n%s\n%s", code, out, errs)
-	}
-	var page struct{ Items []api.ItemJSON }
-	l.call(t, "", "GET", "/api/v1/cases/disk/exhibits/stick/items?limit=1000", nil, &page)
-	var image *api.ItemJSON
-	byInner := map[string]api.ItemJSON{}
-	segments := 0
-	for i, it := range page.Items {
-		if it.InnerPath == "" {
-			segments++
-		}
-		switch {
-		case strings.HasSuffix(it.Path, "stick.E01") && it.InnerPath == "":
-			image = &page.Items[i]
-		case it.InnerPath != "":
-			byInner[it.InnerPath] = it
-		}
-	}
-	if image == nil || segments != 2 {
-		t.Fatalf("%d segment items (first: %v), want both segments uploaded", segments, image)
-	}
+	image, byInner := submitDemoImage(t, labEnv(t))
 	if image.Error != "" {
 		t.Errorf("image item error: %s", image.Error)
 	}
@@ -75,5 +41,81 @@ func TestLabDiskImage(t *testing.T) {
 	// A zip on the file system is expanded as an uploaded one is.
 	if it, ok := byInner["Downloads/holiday.zip!/holiday/day1.jpg"]; !ok || string(it.Verdict) != "known" {
 		t.Errorf("a photo in a zip on the image: %+v (found %v), want known", it, ok)
+	}
+}
+
+// submitDemoImage runs the lab with env, pushes the demo's known set,
+// submits the demo seizure's EWF image and returns the first segment's
+// item and the items found in the image by inner path.
+func submitDemoImage(t *testing.T, env map[string]string) (*api.ItemJSON, map[string]api.ItemJSON) {
+	t.Helper()
+	l := startLab(t, env)
+	e01 := mustDemoImage(t)
+	set := filepath.Join(t.TempDir(), "known.wset")
+	if code, _, errs := runWinnow(t, "hashset", "build", "--out", set, filepath.Join(demoDir, "known.json")); code != 0 {
+		t.Fatalf("hashset build: %s", errs)
+	}
+	client := map[string]string{"WINNOW_SERVER": l.URL, "WINNOW_TOKEN": l.Token}
+	if code, out, errs := runWinnowEnv(t, client, "hashset", "push", set); code != 0 {
+		t.Fatalf("hashset push: %d %s %s", code, out, errs)
+	}
+	waitFor(t, 10*time.Second, "worker loads the pushed set", func() bool { return len(l.Worker.w.Matcher().Sets()) == 1 })
+	// Named by its first segment, the image goes up whole.
+	code, out, errs := runWinnowEnv(t, client, "submit", "--case", "disk", "--exhibit", "stick", "--wait", "--json", e01)
+	if code != 0 && code != 3 {
+		t.Fatalf("submit: exit %d\n%s\n%s", code, out, errs)
+	}
+	var page struct{ Items []api.ItemJSON }
+	l.call(t, "", "GET", "/api/v1/cases/disk/exhibits/stick/items?limit=1000", nil, &page)
+	var image *api.ItemJSON
+	byInner := map[string]api.ItemJSON{}
+	segments := 0
+	for i, it := range page.Items {
+		if it.InnerPath == "" {
+			segments++
+		}
+		switch {
+		case strings.HasSuffix(it.Path, "stick.E01") && it.InnerPath == "":
+			image = &page.Items[i]
+		case it.InnerPath != "":
+			byInner[it.InnerPath] = it
+		}
+	}
+	if image == nil || segments != 2 {
+		t.Fatalf("%d segment items (first: %v), want both segments uploaded", segments, image)
+	}
+	return image, byInner
+}
+
+// TestLabDiskCarve: with WINNOW_CARVE the worker carves the image's
+// unallocated space as winnow scan --carve does: the deleted known photo
+// is found again as a carved item, known, at the deleted file's offset.
+func TestLabDiskCarve(t *testing.T) {
+	env := labEnv(t)
+	env["WINNOW_CARVE"] = "unallocated"
+	_, byInner := submitDemoImage(t, env)
+	del, ok := byInner["DCIM/100DEMO/_MG_0001.jpg"]
+	if !ok || del.Origin == nil {
+		t.Fatalf("deleted photo: %+v", del)
+	}
+	carved := 0
+	var same *api.ItemJSON
+	for inner, it := range byInner {
+		if !strings.HasPrefix(inner, "$Unallocated/0x") {
+			continue
+		}
+		carved++
+		if it.Origin == nil || !it.Origin.Carved {
+			t.Errorf("%s: origin %+v, want carved", inner, it.Origin)
+		}
+		if it.SHA256 == del.SHA256 {
+			same = &it
+		}
+	}
+	if carved < 2 {
+		t.Errorf("%d items carved, want the 2 deleted photos", carved)
+	}
+	if same == nil || same.Verdict != "known" || same.Origin.Offset != del.Origin.Offset {
+		t.Errorf("deleted known photo carved as %+v, want known at offset %d", same, del.Origin.Offset)
 	}
 }
