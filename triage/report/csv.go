@@ -17,7 +17,7 @@ var CSVColumns = []string{
 	"md5", "sha1", "sha256", "mime", "kind", "width", "height", "pdq", "pdq_quality", "phash",
 	"match_set", "match_entry_id", "match_algorithm", "match_distance", "matches",
 	"group", "duplicate_stack", "error", "also_known_good",
-	"deleted", "carved", "image_offset", "fs_modified", "fs_created", "device_path", "extraction", "digest_only",
+	"deleted", "carved", "image_offset", "fs_modified", "fs_created", "device_path", "extraction", "digest_only", "truncated",
 }
 
 // WriteCSV writes one row per item (RFC 4180, with a header of
@@ -64,14 +64,14 @@ func WriteCSV(w io.Writer, r *Report) error {
 // others).
 func originCells(o *triage.Origin) []string {
 	if o == nil {
-		return []string{"", "", "", "", "", "", "", ""}
+		return []string{"", "", "", "", "", "", "", "", ""}
 	}
 	off := ""
 	if o.Offset >= 0 {
 		off = strconv.FormatInt(o.Offset, 10)
 	}
 	return []string{strconv.FormatBool(o.Deleted), strconv.FormatBool(o.Carved), off, rfc3339(o.Modified), rfc3339(o.Created),
-		o.DevicePath, o.Extraction, strconv.FormatBool(o.DigestOnly)}
+		o.DevicePath, o.Extraction, strconv.FormatBool(o.DigestOnly), strconv.FormatBool(o.Truncated)}
 }
 
 func rfc3339(t time.Time) string {

@@ -16,6 +16,7 @@ import (
 	"image/jpeg"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -377,5 +378,21 @@ func BenchmarkBuildAndWrite(b *testing.B) {
 	}
 	if len(r.Groups) != len(items)/5 {
 		b.Fatalf("%d series, want %d", len(r.Groups), len(items)/5)
+	}
+}
+
+// TestOriginCells: the disk-image and phone columns line up with the
+// header, and a carved file cut short says so.
+func TestOriginCells(t *testing.T) {
+	first := slices.Index(CSVColumns, "deleted")
+	if n := len(CSVColumns) - first; len(originCells(nil)) != n {
+		t.Fatalf("%d origin cells for %d origin columns", len(originCells(nil)), n)
+	}
+	o := &triage.Origin{Carved: true, Truncated: true, Offset: 4096, Length: 1000}
+	cells := originCells(o)
+	for col, want := range map[string]string{"carved": "true", "truncated": "true", "image_offset": "4096", "deleted": "false"} {
+		if got := cells[slices.Index(CSVColumns, col)-first]; got != want {
+			t.Errorf("%s = %q, want %q", col, got, want)
+		}
 	}
 }
