@@ -141,3 +141,10 @@ func (s *Cases) exhibitByID(id int64) (triage.Exhibit, bool) {
 	}
 	return s.exhibits[k], true
 }
+
+// exists reports whether there is a case with id.
+func (s *Cases) exists(id int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.ContainsFunc(s.cases, func(c triage.Case) bool { return c.ID == id })
+}

@@ -295,3 +295,16 @@ func (s *Items) StuckItems(_ context.Context, grace time.Duration, limit int) ([
 	}
 	return out, nil
 }
+
+// casesOf returns the ids of the cases with an item holding content sum.
+func (s *Items) casesOf(sum triage.SHA256) []int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []int64
+	for _, it := range s.items {
+		if it.SHA256 == sum && !slices.Contains(out, it.CaseID) {
+			out = append(out, it.CaseID)
+		}
+	}
+	return out
+}
