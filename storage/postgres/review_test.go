@@ -139,4 +139,3 @@ func BenchmarkReviewQueue(b *testing.B) {
 		}
 	}
 }
-
