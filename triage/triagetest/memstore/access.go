@@ -10,16 +10,16 @@ import (
 )
 
 // Access keeps who may see which case in memory (triage.AccessStore),
-// over the cases of Cases, the users of Users and the items of Items;
-// Audit records the events that commit with a change. Items queues
-// nothing for review, so there is no review group or member here:
-// CanSeeReviewGroup and CanSeeReviewMember report false, as PostgreSQL
-// does for one that does not exist.
+// over the cases of Cases, the users of Users, the items of Items and the
+// review queue of Reviews (nil: there is none, and no review group or
+// member is visible, as PostgreSQL answers for one that does not exist);
+// Audit records the events that commit with a change.
 type Access struct {
-	Cases *Cases
-	Users *Users
-	Items *Items
-	Audit *Audit
+	Cases   *Cases
+	Users   *Users
+	Items   *Items
+	Reviews *Reviews
+	Audit   *Audit
 
 	mu      sync.Mutex
 	members map[[2]int64]bool // case id, user id
@@ -47,14 +47,15 @@ func (s *Access) CanSeeEvidence(ctx context.Context, v triage.Viewer, sum triage
 	return false, nil
 }
 
-// CanSeeReviewGroup implements triage.AccessStore: there are no groups.
-func (s *Access) CanSeeReviewGroup(context.Context, triage.Viewer, int64) (bool, error) {
-	return false, nil
+// CanSeeReviewGroup implements triage.AccessStore. A group merged into
+// another is as visible as the one it went into (whose members it gave).
+func (s *Access) CanSeeReviewGroup(_ context.Context, v triage.Viewer, groupID int64) (bool, error) {
+	return s.Reviews != nil && s.Reviews.canSeeGroup(v, groupID), nil
 }
 
-// CanSeeReviewMember implements triage.AccessStore: there are no members.
-func (s *Access) CanSeeReviewMember(context.Context, triage.Viewer, int64) (bool, error) {
-	return false, nil
+// CanSeeReviewMember implements triage.AccessStore.
+func (s *Access) CanSeeReviewMember(_ context.Context, v triage.Viewer, memberID int64) (bool, error) {
+	return s.Reviews != nil && s.Reviews.canSeeMember(v, memberID), nil
 }
 
 // MemberCases implements triage.AccessStore.

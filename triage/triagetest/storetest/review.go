@@ -631,6 +631,12 @@ func testReviewNotesStayInTheirCase(t *testing.T, f *reviewFixture) {
 	if err != nil || len(votes) != 2 || votes[0].Notes != "informant 7" {
 		t.Errorf("root reads votes %+v %v", votes, err)
 	}
+	// Bee reads both votes, without the text written in case A.
+	votes, err = f.s.Reviews.MemberVotes(ctx, triage.ViewerOf(bee), gb.MemberList[0].ID)
+	if err != nil || len(votes) != 2 || votes[0].Notes != "" || votes[0].Series != "" || len(votes[0].Tags) != 0 || votes[0].Case != "" ||
+		votes[0].Category.String() != "vic-us:1" || votes[1].Notes != "seen in B" || votes[1].Case != "B" {
+		t.Errorf("bee reads votes %+v %v; want case A's text left out", votes, err)
+	}
 	// The local set carries the category and nothing written in a case.
 	st, _ := f.s.Sets.Set(ctx, "local")
 	es, _ := f.s.Sets.SetEntries(ctx, st.ID, 0, st.Entries)
