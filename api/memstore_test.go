@@ -7,10 +7,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/triagetest/memstore"
@@ -38,26 +40,17 @@ func (q *imports) EnqueueImport(_ context.Context, setID, rev int64) error {
 
 // memLab is the API server on in-memory stores.
 type memLab struct {
+	*memstore.Lab
 	srv      *httptest.Server
-	cases    *memstore.Cases
-	items    *memstore.Items
-	users    *memstore.Users
-	audit    *memstore.Audit
-	sets     *memstore.Sets
 	setFiles *memstore.Evidence
 	queue    *imports
 }
 
 func newMemLab(t *testing.T, edit func(*Config)) *memLab {
 	t.Helper()
-	l := &memLab{cases: &memstore.Cases{}, audit: &memstore.Audit{}, setFiles: &memstore.Evidence{}, queue: &imports{}}
-	l.items = &memstore.Items{Cases: l.cases, Audit: l.audit}
-	l.users = &memstore.Users{Audit: l.audit}
-	l.sets = &memstore.Sets{Audit: l.audit}
-	cfg := Config{Cases: l.cases, Items: l.items, Users: l.users, Audit: l.audit, Sets: l.sets,
-		Evidence: &memstore.Evidence{}, SetFiles: l.setFiles, Enqueuer: l.queue,
-		Access:   &memstore.Access{Cases: l.cases, Users: l.users, Items: l.items, Audit: l.audit},
-		Sessions: l.users, Wellness: &memstore.Wellness{Audit: l.audit}}
+	l := &memLab{Lab: memstore.New(nil), setFiles: &memstore.Evidence{}, queue: &imports{}}
+	cfg := Config{Cases: l.Cases, Items: l.Items, Users: l.Users, Audit: l.Audit, Sets: l.Sets, Evidence: &memstore.Evidence{},
+		SetFiles: l.setFiles, Enqueuer: l.queue, Access: l.Access, Reviews: l.Reviews, Sessions: l.Users, Wellness: l.Wellness}
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -71,11 +64,11 @@ func (l *memLab) user(t *testing.T, name string, role triage.Role) string {
 	t.Helper()
 	ctx := context.Background()
 	u := triage.User{Name: name, Role: role}
-	if err := l.users.CreateUser(ctx, &u, nil); err != nil {
+	if err := l.Users.CreateUser(ctx, &u, nil); err != nil {
 		t.Fatal(err)
 	}
 	secret, hash := triage.NewTokenSecret()
-	if err := l.users.CreateToken(ctx, &triage.Token{UserID: u.ID, Hash: hash}, nil); err != nil {
+	if err := l.Users.CreateToken(ctx, &triage.Token{UserID: u.ID, Hash: hash}, nil); err != nil {
 		t.Fatal(err)
 	}
 	return secret
@@ -115,7 +108,7 @@ func bearer(secret string) map[string]string {
 // first.
 func (l *memLab) auditActions(t *testing.T, target string) []string {
 	t.Helper()
-	evs, err := l.audit.AuditEvents(context.Background(), triage.AuditFilter{Target: target})
+	evs, err := l.Audit.AuditEvents(context.Background(), triage.AuditFilter{Target: target})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +127,7 @@ func TestMemSessions(t *testing.T) {
 	ctx := context.Background()
 	l := newMemLab(t, func(c *Config) { c.Review.InsecureCookies = true })
 	l.user(t, "ann", triage.RoleReviewer)
-	u, err := l.users.UserByName(ctx, "ann")
+	u, err := l.Users.UserByName(ctx, "ann")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +136,7 @@ func TestMemSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := l.users.SetPassword(ctx, u.ID, hash, nil); err != nil {
+	if err := l.Users.SetPassword(ctx, u.ID, hash, nil); err != nil {
 		t.Fatal(err)
 	}
 	asJSON := map[string]string{"Content-Type": "application/json"}
@@ -193,7 +186,7 @@ func TestMemSessions(t *testing.T) {
 	if code, _ := l.call(t, "GET", "/api/v1/me/settings", nil, session, &w); code != http.StatusOK || w.Blur != 0 || w.BreakEvery != 2 {
 		t.Errorf("settings read back: %d %+v", code, w)
 	}
-	evs, _ := l.audit.AuditEvents(ctx, triage.AuditFilter{Action: triage.AuditWellness})
+	evs, _ := l.Audit.AuditEvents(ctx, triage.AuditFilter{Action: triage.AuditWellness})
 	if len(evs) != 1 || evs[0].Detail["blur_off"] != "true" || evs[0].UserName != "ann" {
 		t.Errorf("wellness audit events %+v; want one saying the blur was turned off", evs)
 	}
@@ -223,8 +216,8 @@ func TestMemCaseMembers(t *testing.T) {
 	ctx := context.Background()
 	l := newMemLab(t, nil)
 	admin, bob := bearer(l.user(t, "root", triage.RoleAdmin)), bearer(l.user(t, "bob", triage.RoleReviewer))
-	it := storetest.ItemFor(storetest.MustExhibit(t, l.cases, "c1", "e1"), "a.jpg", 1)
-	if _, err := l.items.CreateItem(ctx, it, nil, nil); err != nil {
+	it := storetest.ItemFor(storetest.MustExhibit(t, l.Cases, "c1", "e1"), "a.jpg", 1)
+	if _, err := l.Items.CreateItem(ctx, it, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	reveal := []byte(`{"revealed": 1, "item_id": ` + strconv.FormatInt(it.ID, 10) + `}`)
@@ -264,7 +257,7 @@ func TestMemCaseMembers(t *testing.T) {
 	if code, _ := l.call(t, "DELETE", "/api/v1/cases/c1/members/bob", nil, admin, nil); code != http.StatusNotFound {
 		t.Errorf("removing bob twice: %d, want 404", code)
 	}
-	evs, _ := l.audit.AuditEvents(ctx, triage.AuditFilter{Action: triage.AuditCaseMember})
+	evs, _ := l.Audit.AuditEvents(ctx, triage.AuditFilter{Action: triage.AuditCaseMember})
 	if len(evs) != 2 || evs[0].Detail["op"] != "remove" || evs[1].Detail["op"] != "add" || evs[1].Detail["user"] != "bob" || evs[1].UserName != "root" {
 		t.Errorf("case member audit events %+v; want bob added, then removed, by root", evs)
 	}
@@ -295,7 +288,7 @@ func TestMemPushSet(t *testing.T) {
 	if len(l.queue.got) != 1 || l.queue.got[0] != [2]int64{st.ID, 1} {
 		t.Errorf("imports queued %v", l.queue.got)
 	}
-	if err := l.sets.ImportSet(ctx, st.ID, 1, triage.SetMeta{}, func(func(triage.Entry) bool) {}, nil); err != nil {
+	if err := l.Sets.ImportSet(ctx, st.ID, 1, triage.SetMeta{}, func(func(triage.Entry) bool) {}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if code, _ := l.call(t, "PUT", "/api/v1/hashsets/known?version=7", file, admin, &st); code != http.StatusOK || st.Rev != 1 || len(l.queue.got) != 1 {
@@ -316,10 +309,168 @@ func TestMemPushSet(t *testing.T) {
 			t.Errorf("%s: %d, want %d", tc.name, code, tc.want)
 		}
 	}
-	if sets, _ := l.sets.Sets(ctx); len(sets) != 1 {
+	if sets, _ := l.Sets.Sets(ctx); len(sets) != 1 {
 		t.Errorf("sets %+v; want only the first", sets)
 	}
 	if got := l.auditActions(t, "hashset/known"); len(got) != 1 || got[0] != triage.AuditHashSetPush {
 		t.Errorf("audit of hashset/known %v; want one push", got)
+	}
+}
+
+// finishedPhoto records an image in the exhibit and finishes it as a
+// worker would, new material: it enters the review queue.
+func (l *memLab) finishedPhoto(t *testing.T, ex triage.Exhibit, path string, n byte) triage.Item {
+	t.Helper()
+	ctx := context.Background()
+	fp := triage.Fingerprint{Size: 1000 + int64(n), Type: triage.MediaType{MIME: triage.MIMEJPEG, Kind: triage.KindImage},
+		Width: 800, Height: 600, Perceptual: true, PDQQuality: 100, PHash: triage.PHash(uint64(n) * 0x9e3779b97f4a7c15)}
+	for i := range fp.PDQ {
+		fp.PDQ[i] = byte(int(n)*31 + i*7)
+	}
+	fp.PDQDihedral[0] = fp.PDQ
+	fp.SHA256[0], fp.MD5[0], fp.SHA1[0] = n, n, n
+	it := triage.Item{ExhibitID: ex.ID, Path: path, Size: fp.Size, Digests: fp.Digests}
+	if _, err := l.Items.CreateItem(ctx, &it, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Items.ClaimItem(ctx, it.ID, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Items.FinishItem(ctx, it.ID, triage.ItemResult{Fingerprint: &fp, Decision: triage.Decision{Verdict: triage.VerdictNew}}); err != nil {
+		t.Fatal(err)
+	}
+	return it
+}
+
+// TestMemReview: the review queue through the API, with two agreeing
+// votes required: a group only members of its case see, claims, a
+// disagreement, the adjudicator's decision promoted into the local set,
+// an overturn, the tiles and the item view, with their audit events.
+func TestMemReview(t *testing.T) {
+	ctx := context.Background()
+	l := newMemLab(t, func(c *Config) { c.Review.RequiredVotes = 2 })
+	tokens := map[string]map[string]string{}
+	for name, role := range map[string]triage.Role{"ann": triage.RoleReviewer, "bob": triage.RoleReviewer,
+		"judge": triage.RoleAdjudicator, "eve": triage.RoleReviewer} {
+		tokens[name] = bearer(l.user(t, name, role))
+		tokens[name]["Content-Type"] = "application/json"
+	}
+	ex := storetest.MustExhibit(t, l.Cases, "A", "phone")
+	for _, name := range []string{"ann", "bob", "judge"} {
+		u, _ := l.Users.UserByName(ctx, name)
+		if err := l.Access.AddCaseMember(ctx, ex.CaseID, u.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	it := l.finishedPhoto(t, ex, "DCIM/a.jpg", 1)
+	l.finishedPhoto(t, ex, "DCIM/other.jpg", 90) // unrelated: a group of its own
+
+	var q struct {
+		Total  int         `json:"total"`
+		Groups []GroupJSON `json:"groups"`
+	}
+	if code, _ := l.call(t, "GET", "/api/v1/review/queue", nil, tokens["ann"], &q); code != http.StatusOK || q.Total != 2 || len(q.Groups) != 2 {
+		t.Fatalf("ann's queue: %d %+v", code, q)
+	}
+	if code, _ := l.call(t, "GET", "/api/v1/review/queue", nil, tokens["eve"], &q); code != http.StatusOK || q.Total != 0 {
+		t.Errorf("eve's queue (no case): %d %+v", code, q)
+	}
+	var view struct {
+		GroupID int64       `json:"group_id"`
+		Member  *MemberJSON `json:"member"`
+	}
+	itemPath := "/api/v1/review/items/" + strconv.FormatInt(it.ID, 10)
+	if code, _ := l.call(t, "GET", itemPath, nil, tokens["ann"], &view); code != http.StatusOK || view.GroupID == 0 || view.Member == nil {
+		t.Fatalf("item view: %d %+v", code, view)
+	}
+	group := "/api/v1/review/groups/" + strconv.FormatInt(view.GroupID, 10)
+	if code, _ := l.call(t, "GET", group, nil, tokens["eve"], nil); code != http.StatusNotFound {
+		t.Errorf("eve reads the group: %d, want 404", code)
+	}
+
+	vote := func(who, category string, adjudicate bool) (int, []OutcomeJSON, int) {
+		t.Helper()
+		body, _ := json.Marshal(DecisionBody{Category: category, Claim: true, Adjudicate: adjudicate,
+			Members: []string{view.Member.SHA256}})
+		var res struct {
+			Outcomes []OutcomeJSON `json:"outcomes"`
+			Version  int           `json:"version"`
+		}
+		code, _ := l.call(t, "POST", group+"/decision", body, tokens[who], &res)
+		return code, res.Outcomes, res.Version
+	}
+	if code, os, _ := vote("ann", "vic-us:1", false); code != http.StatusOK || len(os) != 1 || os[0].Status != triage.MemberPending || os[0].Needed != 1 {
+		t.Fatalf("ann's vote: %d %+v", code, os)
+	}
+	if code, _, _ := vote("bob", "vic-us:2", false); code != http.StatusConflict {
+		t.Errorf("bob votes while ann holds the group: %d, want 409", code)
+	}
+	if code, _ := l.call(t, "POST", group+"/release", nil, tokens["ann"], nil); code != http.StatusNoContent {
+		t.Fatalf("ann releases: %d", code)
+	}
+	if code, os, _ := vote("bob", "vic-us:2", false); code != http.StatusOK || os[0].Status != triage.MemberAdjudication {
+		t.Fatalf("bob disagrees: %d %+v", code, os)
+	}
+	l.call(t, "POST", group+"/release", nil, tokens["bob"], nil)
+	if code, _ := l.call(t, "GET", "/api/v1/review/queue?lane=adjudication", nil, tokens["ann"], nil); code != http.StatusForbidden {
+		t.Errorf("a reviewer asks for the adjudication lane: %d, want 403", code)
+	}
+	if code, _ := l.call(t, "GET", "/api/v1/review/queue?lane=adjudication", nil, tokens["judge"], &q); code != http.StatusOK || q.Total != 1 {
+		t.Errorf("the adjudication lane: %d %+v", code, q)
+	}
+	if code, os, version := vote("judge", "vic-us:2", true); code != http.StatusOK || os[0].Status != triage.MemberConfirmed || os[0].Entry != 0 || version != 1 {
+		t.Fatalf("adjudication: %d %+v version %d", code, os, version)
+	}
+	var local struct {
+		Entries  int64                    `json:"entries"`
+		Versions []triage.LocalSetVersion `json:"versions"`
+	}
+	if code, _ := l.call(t, "GET", "/api/v1/review/localset", nil, tokens["ann"], &local); code != http.StatusOK || local.Entries != 1 ||
+		len(local.Versions) != 1 || local.Versions[0].By != "judge" {
+		t.Errorf("local set: %d %+v", code, local)
+	}
+	var votes struct {
+		Votes []VoteJSON `json:"votes"`
+	}
+	member := "/api/v1/review/members/" + strconv.FormatInt(view.Member.ID, 10)
+	if code, _ := l.call(t, "GET", member+"/votes", nil, tokens["judge"], &votes); code != http.StatusOK || len(votes.Votes) != 2 ||
+		votes.Votes[0].Category != "vic-us:1" || votes.Votes[1].Category != "vic-us:2" {
+		t.Errorf("votes: %d %+v", code, votes)
+	}
+	if code, _ := l.call(t, "GET", member+"/votes", nil, tokens["ann"], nil); code != http.StatusForbidden {
+		t.Errorf("a reviewer reads the votes: %d, want 403", code)
+	}
+	var over triage.OverturnResult
+	if code, _ := l.call(t, "POST", member+"/overturn", []byte(`{"category": "vic-us:3", "reason": "benign: a holiday photo"}`),
+		tokens["judge"], &over); code != http.StatusOK || over.Previous != "vic-us:2" || over.Withdrawn != 0 || over.Entry != 1 || over.Version != 2 {
+		t.Errorf("overturn: %d %+v", code, over)
+	}
+	if code, _ := l.call(t, "GET", itemPath, nil, tokens["bob"], &view); code != http.StatusOK || view.Member.Decision == nil ||
+		view.Member.Decision.Category != "vic-us:3" || view.Member.Decision.Previous != "vic-us:2" {
+		t.Errorf("the item view after the overturn: %d %+v", code, view.Member)
+	}
+	var tiles struct {
+		Tiles []TileJSON `json:"tiles"`
+		Total int        `json:"total"`
+	}
+	if code, _ := l.call(t, "GET", "/api/v1/review/tiles?state=todo&count=1", nil, tokens["ann"], &tiles); code != http.StatusOK ||
+		tiles.Total != 1 || len(tiles.Tiles) != 1 || tiles.Tiles[0].Item.Path != "DCIM/other.jpg" {
+		t.Errorf("ann's tiles to do: %d %+v", code, tiles)
+	}
+	var actions []string
+	evs, _ := l.Audit.AuditEvents(ctx, triage.AuditFilter{Limit: 100})
+	for _, e := range slices.Backward(evs) {
+		actions = append(actions, e.Action)
+	}
+	want := []string{triage.AuditDecision, triage.AuditDecision, triage.AuditAdjudicate, triage.AuditPromote, triage.AuditOverturn, triage.AuditWithdraw,
+		triage.AuditPromote}
+	var got []string
+	for _, a := range actions {
+		if slices.Contains(want, a) {
+			got = append(got, a)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("audit actions %v; want %v in that order", actions, want)
 	}
 }
