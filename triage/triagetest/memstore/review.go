@@ -3,6 +3,7 @@ package memstore
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -166,7 +167,7 @@ func (r *Reviews) admit(it *triage.Item, verdict triage.Verdict, res triage.Item
 	m := rmember{id: int64(len(r.st.members) + 1), groupID: groupID, sha: fp.SHA256, lane: adm.Lane, status: triage.MemberPending,
 		suggested: adm.Suggested, kind: fp.Type.Kind.String(), perceptual: fp.Perceptual, width: fp.Width, height: fp.Height,
 		cameraOriginal: adm.CameraOriginal, gps: adm.GPS, captured: adm.Captured, size: it.Size, make: adm.Make, model: adm.Model,
-		serial: adm.Serial, device: adm.Device, sortPath: review.SortPath(it.Path, it.InnerPath), priority: r.group(groupID).priority}
+		serial: adm.Serial, device: adm.Device, sortPath: review.SortPath(it.Path, it.InnerPath)}
 	if fp.Perceptual {
 		m.pdq, m.pdqQuality, m.phash = g.PDQ[0], fp.PDQQuality, fp.PHash
 	}
@@ -490,7 +491,7 @@ func (r *Reviews) ClaimGroup(_ context.Context, v triage.Viewer, groupID int64, 
 	g := r.group(groupID)
 	held := g.claimedBy != 0 && g.lease.After(now)
 	if held && g.claimedBy != v.UserID {
-		return c, triage.Errorf(triage.ECONFLICT, "claim group %d: %s", groupID, triage.ErrorMessage(triage.ErrGroupClaimed))
+		return c, fmt.Errorf("claim group %d: %w", groupID, triage.ErrGroupClaimed)
 	}
 	c.LeaseExpires = now.Add(lease)
 	if err := recordOf(r.Audit, audit, c); err != nil {
@@ -592,7 +593,7 @@ func (r *Reviews) hold(v triage.Viewer, groupID int64, claim bool, lease time.Du
 		g.claimedBy, g.lease, g.claimedAt, g.updatedAt = v.UserID, now.Add(lease), now, now
 		return now, nil
 	case review.HeldByOther:
-		return time.Time{}, triage.Errorf(triage.ECONFLICT, "review group %d: %s", groupID, triage.ErrorMessage(triage.ErrGroupClaimed))
+		return time.Time{}, fmt.Errorf("review group %d: %w", groupID, triage.ErrGroupClaimed)
 	}
 	return time.Time{}, r.notHolding(groupID)
 }
@@ -708,12 +709,6 @@ type confirmedMember struct {
 	d  triage.ReviewDecision
 }
 
-// withdrawal is a local-set entry to withdraw, and why.
-type withdrawal struct {
-	entry  int64
-	reason string
-}
-
 // promote records the decisions and adds their contents to the local set,
 // and withdraws entries from it, as one new version, then calls done with
 // the version and the entry of each member promoted (version 0 when there
@@ -722,7 +717,7 @@ type withdrawal struct {
 // pHash, the confirmed category and the provenance, never a case's free
 // text or names. Withdrawn entries keep their number and match nothing.
 // The caller holds r.mu.
-func (r *Reviews) promote(setName, by string, ms []confirmedMember, ws []withdrawal, done func(version int, entries map[int64]int64) error) error {
+func (r *Reviews) promote(setName, by string, ms []confirmedMember, ws []int64, done func(version int, entries map[int64]int64) error) error {
 	if len(ms) == 0 && len(ws) == 0 {
 		return done(0, nil)
 	}
@@ -738,7 +733,7 @@ func (r *Reviews) promote(setName, by string, ms []confirmedMember, ws []withdra
 			}
 		}
 		for _, w := range ws {
-			st.entries[w.entry] = withdrawn(st.entries[w.entry])
+			st.entries[w] = withdrawn(st.entries[w])
 		}
 		from := int64(len(st.entries))
 		entries := map[int64]int64{}
@@ -829,7 +824,7 @@ func (r *Reviews) Undo(_ context.Context, req triage.UndoRequest) (triage.UndoRe
 				return err
 			}
 		}
-		var ws []withdrawal
+		var ws []int64
 		for _, m := range chosen {
 			k := -1
 			for i, vt := range r.st.votes {
@@ -850,7 +845,7 @@ func (r *Reviews) Undo(_ context.Context, req triage.UndoRequest) (triage.UndoRe
 				return err
 			}
 			if u.Withdraw {
-				w, err := withdrawOf(dec, req.LocalSet, "undone by "+v.Name)
+				w, err := withdrawOf(dec, req.LocalSet)
 				if err != nil {
 					return err
 				}
@@ -867,26 +862,23 @@ func (r *Reviews) Undo(_ context.Context, req triage.UndoRequest) (triage.UndoRe
 		}
 		r.group(req.GroupID).updatedAt = now
 		return r.promote(req.LocalSet, v.Name, nil, ws, func(version int, _ map[int64]int64) error {
-			res.Version = version
-			for _, w := range ws {
-				res.Withdrawn = append(res.Withdrawn, w.entry)
-			}
+			res.Version, res.Withdrawn = version, ws
 			return recordOf(r.Audit, req.Audit, res)
 		})
 	})
 	return res, err
 }
 
-// withdrawOf is the withdrawal of a decision's entry, if it was promoted
-// into the set setName.
-func withdrawOf(d rdecision, setName, reason string) ([]withdrawal, error) {
+// withdrawOf is the entry to withdraw of a decision, if it was promoted
+// into the set setName. (PostgreSQL records why; no interface reads it.)
+func withdrawOf(d rdecision, setName string) ([]int64, error) {
 	if d.setName == "" {
 		return nil, nil
 	}
 	if d.setName != setName {
 		return nil, triage.Errorf(triage.ECONFLICT, "the decision was promoted into hash set %q, not the configured local set %q: withdraw it there", d.setName, setName)
 	}
-	return []withdrawal{{entry: d.entry, reason: reason}}, nil
+	return []int64{d.entry}, nil
 }
 
 // Overturn implements triage.ReviewStore.
@@ -907,12 +899,12 @@ func (r *Reviews) Overturn(_ context.Context, req triage.OverturnRequest) (triag
 			return err
 		}
 		res.Previous = dec.d.Category.String()
-		ws, err := withdrawOf(dec, req.LocalSet, "overturned by "+v.Name+": "+req.Reason)
+		ws, err := withdrawOf(dec, req.LocalSet)
 		if err != nil {
 			return err
 		}
 		if len(ws) > 0 {
-			res.Withdrawn = ws[0].entry
+			res.Withdrawn = ws[0]
 		}
 		d := dec.d
 		d.Category = req.Category
