@@ -295,16 +295,16 @@ func testReviewGroupMerge(t *testing.T, f *reviewFixture) {
 			t.Errorf("%s sees the merged-away group: %t, %v; want %t", tc.who, ok, err, tc.want)
 		}
 	}
-	// Another worker process (a second store on the same data, where the
-	// backend has processes) catches its index up: an item near b joins
-	// the merged group there too.
+	// An item near b joins the merged group, also when another worker
+	// process (a second store on the same data, where the backend has
+	// processes) finishes it and must catch its index up first.
 	f2 := *f
 	if f.s.Another != nil {
 		f2.s = f.s.Another(t)
 	}
-	i4 := (&f2).finish(t, "c", "b2.jpg", synthetic(4, Flip(b, 60, 70)))
+	i4 := f2.finish(t, "c", "b2.jpg", synthetic(4, Flip(b, 60, 70)))
 	if g4 := f.group(t, ann, i4.ID); g4.ID != g1.ID {
-		t.Errorf("second process put a near-duplicate into group %d, want %d", g4.ID, g1.ID)
+		t.Errorf("a near-duplicate of the merged-away group's member went into group %d, want %d", g4.ID, g1.ID)
 	}
 }
 
