@@ -343,8 +343,8 @@ func (l *memLab) finishedPhoto(t *testing.T, ex triage.Exhibit, path string, n b
 }
 
 // TestMemReview: the review queue through the API, with two agreeing
-// votes required: a group only members of its case see, claims, a
-// disagreement, the adjudicator's decision promoted into the local set,
+// votes required: a group only members of its case see, claims, an undo,
+// a disagreement, the adjudicator's decision promoted into the local set,
 // an overturn, the tiles and the item view, with their audit events.
 func TestMemReview(t *testing.T) {
 	ctx := context.Background()
@@ -401,6 +401,20 @@ func TestMemReview(t *testing.T) {
 	}
 	if code, os, _ := vote("ann", "vic-us:1", false); code != http.StatusOK || len(os) != 1 || os[0].Status != triage.MemberPending || os[0].Needed != 1 {
 		t.Fatalf("ann's vote: %d %+v", code, os)
+	}
+	// Ann takes her vote back while she holds the group, and votes again.
+	var undo struct {
+		Outcomes []OutcomeJSON `json:"outcomes"`
+	}
+	if code, _ := l.call(t, "POST", group+"/undo", []byte(`{}`), tokens["ann"], &undo); code != http.StatusOK || len(undo.Outcomes) != 1 ||
+		undo.Outcomes[0].Status != triage.MemberPending || undo.Outcomes[0].Needed != 2 {
+		t.Errorf("ann's undo: %d %+v", code, undo)
+	}
+	if code, _ := l.call(t, "POST", group+"/undo", []byte(`{}`), tokens["ann"], nil); code != http.StatusConflict {
+		t.Errorf("undo with nothing left to undo: %d, want 409", code)
+	}
+	if code, os, _ := vote("ann", "vic-us:1", false); code != http.StatusOK || os[0].Needed != 1 {
+		t.Fatalf("ann's vote again: %d %+v", code, os)
 	}
 	if code, _, _ := vote("bob", "vic-us:2", false); code != http.StatusConflict {
 		t.Errorf("bob votes while ann holds the group: %d, want 409", code)
@@ -462,7 +476,7 @@ func TestMemReview(t *testing.T) {
 	for _, e := range slices.Backward(evs) {
 		actions = append(actions, e.Action)
 	}
-	want := []string{triage.AuditDecision, triage.AuditDecision, triage.AuditAdjudicate, triage.AuditPromote, triage.AuditOverturn, triage.AuditWithdraw,
+	want := []string{triage.AuditDecision, triage.AuditReviewUndo, triage.AuditDecision, triage.AuditDecision, triage.AuditAdjudicate, triage.AuditPromote, triage.AuditOverturn, triage.AuditWithdraw,
 		triage.AuditPromote}
 	var got []string
 	for _, a := range actions {
