@@ -19,6 +19,7 @@ import (
 
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/hashing"
+	"github.com/winnow-forensics/winnow/triage/setpush"
 	"github.com/winnow-forensics/winnow/triage/upload"
 )
 
@@ -105,6 +106,8 @@ type Server struct {
 	loginSem chan struct{}
 	// uploads records received files.
 	uploads *upload.Receiver
+	// setPushes records pushed hash-set files.
+	setPushes *setpush.Pusher
 	// localSet is set once the local hash set exists.
 	localSet atomic.Bool
 	// scoredAt is when the group priorities were last brought up to date
@@ -177,6 +180,7 @@ func New(cfg Config) *Server {
 		previewer: hashing.New(hashing.Options{Limits: hashing.Limits{DecodeMemory: 512 << 20}})}
 	s.metrics = newMetrics(cfg.Registry, cfg.States, cfg.Queue, cfg.Sets)
 	s.uploads = &upload.Receiver{Access: cfg.Access, Evidence: cfg.Evidence, Items: cfg.Items, Queue: cfg.Enqueuer}
+	s.setPushes = &setpush.Pusher{Files: cfg.SetFiles, Sets: cfg.Sets, Queue: cfg.Enqueuer, MaxBytes: cfg.MaxSetBytes}
 	e := gin.New()
 	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		// ReadServeConfig validated them; trust nobody rather than everybody.

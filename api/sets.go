@@ -11,6 +11,7 @@ import (
 
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/formats"
+	"github.com/winnow-forensics/winnow/triage/setpush"
 )
 
 // handleListSets lists the pushed hash sets with their state and settings.
@@ -50,47 +51,25 @@ func (s *Server) handleGetSet(c *gin.Context) {
 //
 //	PUT /api/v1/hashsets/{name}
 func (s *Server) handlePutSet(c *gin.Context) {
-	name := c.Param("name")
-	if err := triage.ValidateName("hash set", name); err != nil {
-		s.fail(c, err)
-		return
-	}
-	kind := triage.SetKind(c.DefaultQuery("kind", string(triage.SetKindAlert)))
-	if !kind.Valid() && kind != triage.SetKindMixed {
-		s.fail(c, triage.Errorf(triage.EINVALID, "kind %q: want alert, known-good or mixed", kind))
-		return
-	}
-	if c.Request.ContentLength > s.cfg.MaxSetBytes {
-		s.fail(c, triage.Errorf(triage.ETOOLARGE, "hash-set file of %d bytes is larger than the server's limit of %d bytes", c.Request.ContentLength, s.cfg.MaxSetBytes))
-		return
-	}
-	body := http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxSetBytes)
-	info, err := s.cfg.SetFiles.Put(c.Request.Context(), body, c.Request.ContentLength, triage.SHA256{})
+	ctx := c.Request.Context()
+	u, _ := UserFromContext(ctx)
+	res, err := s.setPushes.Push(ctx, setpush.Request{Name: c.Param("name"), Version: c.Query("version"),
+		Kind: triage.SetKind(c.DefaultQuery("kind", string(triage.SetKindAlert))), Description: c.Query("description"),
+		Body: http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxSetBytes), Size: c.Request.ContentLength,
+		PushedBy: u.ID, Audit: s.auditEvent(c, "", "", nil)})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	u, _ := UserFromContext(c.Request.Context())
-	st := triage.StoredSet{Name: name, Version: c.Query("version"), Kind: kind, Description: c.Query("description"),
-		SHA256: info.SHA256, Size: info.Size, PushedBy: u.ID}
-	created, err := s.cfg.Sets.PutSet(c.Request.Context(), &st, func(st triage.StoredSet) []triage.AuditEvent {
-		return []triage.AuditEvent{s.auditEvent(c, triage.AuditHashSetPush, "hashset/"+name, map[string]string{
-			"sha256": info.SHA256.String(), "version": st.Version, "rev": strconv.FormatInt(st.Rev, 10)})}
-	})
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if st.State == triage.SetImporting {
-		if err := s.cfg.Enqueuer.EnqueueImport(context.WithoutCancel(c.Request.Context()), st.ID, st.Rev); err != nil {
-			s.log.WarnContext(c.Request.Context(), "enqueue import failed; the reconciler will retry", "set", name, "err", err)
-		}
+	if res.EnqueueErr != nil {
+		// The set is committed; the reconciler will enqueue its import.
+		s.log.WarnContext(ctx, "enqueue import failed; the reconciler will retry", "set", res.Set.Name, "err", res.EnqueueErr)
 	}
 	status := http.StatusOK
-	if created {
+	if res.Created {
 		status = http.StatusAccepted
 	}
-	c.JSON(status, setJSON(st))
+	c.JSON(status, setJSON(res.Set))
 }
 
 // handlePatchSet changes a set's settings: {"enabled": bool, "pdq_radius":

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/winnow-forensics/winnow/storage/postgres"
 	"github.com/winnow-forensics/winnow/storage/servicetest"
@@ -30,6 +31,20 @@ func TestStores(t *testing.T) {
 	storetest.TestStores(t, func(t *testing.T) storetest.Stores {
 		s := MustOpen(t)
 		return storetest.Stores{Cases: s, Items: s, Users: s, Audit: s, Sets: s}
+	})
+}
+
+// TestAccessStores runs the access, session and wellness suite, with the
+// suite's clock.
+func TestAccessStores(t *testing.T) {
+	storetest.TestAccessStores(t, func(t *testing.T, now func() time.Time) storetest.AccessStores {
+		pg := servicetest.MustPostgres(t)
+		s, err := postgres.Open(context.Background(), postgres.Config{URL: pg.URL, Schema: pg.Schema, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Close)
+		return storetest.AccessStores{Cases: s, Items: s, Users: s, Audit: s, Access: s, Sessions: s, Wellness: s}
 	})
 }
 

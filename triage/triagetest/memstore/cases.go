@@ -141,3 +141,24 @@ func (s *Cases) exhibitByID(id int64) (triage.Exhibit, bool) {
 	}
 	return s.exhibits[k], true
 }
+
+// exists reports whether there is a case with id.
+func (s *Cases) exists(id int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.ContainsFunc(s.cases, func(c triage.Case) bool { return c.ID == id })
+}
+
+// names returns the names of a case and of an exhibit ("" for one that
+// does not exist).
+func (s *Cases) names(caseID, exhibitID int64) (caseName, exhibit string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if k := slices.IndexFunc(s.cases, func(c triage.Case) bool { return c.ID == caseID }); k >= 0 {
+		caseName = s.cases[k].Name
+	}
+	if k := slices.IndexFunc(s.exhibits, func(x triage.Exhibit) bool { return x.ID == exhibitID }); k >= 0 {
+		exhibit = s.exhibits[k].Name
+	}
+	return caseName, exhibit
+}

@@ -15,13 +15,15 @@ import (
 
 // Items is an item store in memory (triage.ItemStore), over the exhibits
 // of Cases; Audit records the upload events that commit with created
-// items. It queues nothing for review (FinishItem records the result
-// only) and collects no orphans (it is no triage.OrphanStore: CreateItem
-// only runs present). Now, when set, is the clock.
+// items. With Reviews set, FinishItem queues the items package review
+// admits into that review queue, as it records them; without, it records
+// the result only. It collects no orphans (it is no triage.OrphanStore:
+// CreateItem only runs present). Now, when set, is the clock.
 type Items struct {
-	Cases *Cases
-	Audit *Audit
-	Now   func() time.Time
+	Cases   *Cases
+	Audit   *Audit
+	Reviews *Reviews
+	Now     func() time.Time
 
 	mu      sync.Mutex
 	items   []item // by id - 1
@@ -252,6 +254,9 @@ func (s *Items) FinishItem(_ context.Context, id int64, r triage.ItemResult) (bo
 	for _, m := range r.Matches {
 		s.matches[id] = append(s.matches[id], triage.MatchRecord{ItemID: id, Match: m})
 	}
+	if s.Reviews != nil {
+		s.Reviews.admit(&it.Item, verdict, r)
+	}
 	// In the order PostgreSQL lists them: by set, entry and algorithm.
 	slices.SortStableFunc(s.matches[id], func(a, b triage.MatchRecord) int {
 		return cmp.Or(strings.Compare(a.Set, b.Set), cmp.Compare(a.Entry, b.Entry), strings.Compare(a.Algo.String(), b.Algo.String()))
@@ -294,4 +299,66 @@ func (s *Items) StuckItems(_ context.Context, grace time.Duration, limit int) ([
 		}
 	}
 	return out, nil
+}
+
+// casesOf returns the ids of the cases with an item holding content sum.
+func (s *Items) casesOf(sum triage.SHA256) []int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []int64
+	for _, it := range s.items {
+		if it.SHA256 == sum && !slices.Contains(out, it.CaseID) {
+			out = append(out, it.CaseID)
+		}
+	}
+	return out
+}
+
+// withContent returns the items holding content sum, by id.
+func (s *Items) withContent(sum triage.SHA256) []triage.Item {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []triage.Item
+	for _, it := range s.items {
+		if it.SHA256 == sum {
+			out = append(out, it.Item)
+		}
+	}
+	return out
+}
+
+// siblings returns the other items of it's folder: the same parent
+// archive and inner folder, or the same exhibit and folder (at most 500,
+// by path).
+func (s *Items) siblings(it *triage.Item, caseName, exhibit string) []triage.ReviewItemRef {
+	dirOf := func(p string) string {
+		if i := strings.LastIndexByte(p, '/'); i >= 0 {
+			return p[:i+1]
+		}
+		return ""
+	}
+	inArchive := it.ParentID != 0
+	dir := dirOf(it.Path)
+	if inArchive {
+		dir = dirOf(it.InnerPath)
+	}
+	s.mu.Lock()
+	var out []triage.ReviewItemRef
+	for _, o := range s.items {
+		p := o.Path
+		if inArchive {
+			p = o.InnerPath
+		}
+		if o.ID == it.ID || len(out) == 500 || dirOf(p) != dir ||
+			(inArchive && o.ParentID != it.ParentID) || (!inArchive && (o.ExhibitID != it.ExhibitID || o.ParentID != 0)) {
+			continue
+		}
+		out = append(out, triage.ReviewItemRef{ItemID: o.ID, Case: caseName, Exhibit: exhibit, Path: o.Path, InnerPath: o.InnerPath})
+	}
+	s.mu.Unlock()
+	slices.SortStableFunc(out, func(a, b triage.ReviewItemRef) int { return strings.Compare(a.Path+a.InnerPath, b.Path+b.InnerPath) })
+	if out == nil {
+		out = []triage.ReviewItemRef{}
+	}
+	return out
 }

@@ -281,3 +281,46 @@ func (s *Sets) StartImport(_ context.Context, id, rev int64) error {
 	}
 	return nil
 }
+
+// update runs fn on a copy of the set named name, holding the store's
+// lock, and keeps the copy when fn succeeds: a promotion into the local
+// set and its audit events commit together (EUNAVAILABLE when there is
+// no such set yet).
+func (s *Sets) update(name string, fn func(st *set) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur := s.byName(name)
+	if cur == nil {
+		return triage.Errorf(triage.EUNAVAILABLE, "the local hash set %q does not exist yet; retry", name)
+	}
+	n := *cur
+	n.entries = slices.Clone(cur.entries)
+	if err := fn(&n); err != nil {
+		return err
+	}
+	*cur = n
+	return nil
+}
+
+// ensureLocal records the local hash set, ready and empty, if it does not
+// exist (triage.ReviewStore's EnsureLocalSet).
+func (s *Sets) ensureLocal(st *triage.StoredSet) error {
+	if err := triage.ValidateName("hash set", st.Name); err != nil {
+		return err
+	}
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cur := s.byName(st.Name); cur != nil {
+		if cur.Kind != triage.SetKindAlert {
+			return triage.Errorf(triage.ECONFLICT, "hash set %q exists and is %s; the local set must be an alert set: configure another name", st.Name, cur.Kind)
+		}
+		*st = cur.view()
+		return nil
+	}
+	n := set{StoredSet: triage.StoredSet{ID: int64(len(s.sets) + 1), Name: st.Name, Version: st.Version, Kind: triage.SetKindAlert,
+		Description: st.Description, SHA256: st.SHA256, Size: st.Size, Enabled: true, State: triage.SetReady, Rev: 1, CreatedAt: now, UpdatedAt: now}}
+	s.sets = append(s.sets, n)
+	*st = n.view()
+	return nil
+}

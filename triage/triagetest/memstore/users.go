@@ -10,22 +10,29 @@ import (
 	"github.com/winnow-forensics/winnow/triage"
 )
 
-// Users is a user and token store in memory (triage.UserStore). Audit
-// records the events that commit with a change (RevokeToken,
-// SetDisabled): the change is made only when its event is recorded. The
-// zero value with Audit set is empty and ready; Now, when set, is the
-// clock. It keeps no sessions, so disabling a user ends none here.
+// Users is a user, token, password and session store in memory
+// (triage.UserStore and triage.SessionStore). Audit records the events
+// that commit with a change (RevokeToken, SetDisabled, SetPassword,
+// CreateSession): the change is made only when its event is recorded.
+// The zero value with Audit set is empty and ready; Now, when set, is the
+// clock.
 type Users struct {
 	Audit *Audit
 	Now   func() time.Time
 
-	mu     sync.Mutex
-	users  []triage.User
-	tokens []triage.Token
-	nextID int64
+	mu        sync.Mutex
+	users     []triage.User
+	tokens    []triage.Token
+	nextID    int64
+	passwords map[int64]string
+	sessions  []triage.Session
+	nextSess  int64
 }
 
-var _ triage.UserStore = (*Users)(nil)
+var (
+	_ triage.UserStore    = (*Users)(nil)
+	_ triage.SessionStore = (*Users)(nil)
+)
 
 func (s *Users) now() time.Time {
 	if s.Now != nil {
@@ -166,5 +173,24 @@ func (s *Users) SetDisabled(ctx context.Context, userID int64, disabled bool, au
 		return err
 	}
 	s.users[k].Disabled = disabled
+	if disabled {
+		s.endSessions(userID)
+	}
 	return nil
+}
+
+// exists reports whether there is a user with id.
+func (s *Users) exists(id int64) bool {
+	_, ok := s.byID(id)
+	return ok
+}
+
+// byID returns the user with id, if there is one.
+func (s *Users) byID(id int64) (triage.User, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if k := slices.IndexFunc(s.users, func(u triage.User) bool { return u.ID == id }); k >= 0 {
+		return s.users[k], true
+	}
+	return triage.User{}, false
 }

@@ -1,6 +1,9 @@
 // Package storetest holds the conformance suites of the storage contracts in
 // package triage, run against every implementation (storage/postgres,
-// storage/minio), like Perkeep's storagetest. It lives apart from
+// storage/minio and the in-memory doubles of package memstore), like
+// Perkeep's storagetest: TestEvidenceStore, TestStores (cases, items,
+// users, audit, sets), TestAccessStores (case boundary, sessions,
+// wellness) and TestReviewStore (the review queue). It lives apart from
 // triagetest because it imports triage, and triage's own tests import
 // triagetest.
 package storetest
