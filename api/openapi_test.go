@@ -1,13 +1,21 @@
 package api
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/gin-gonic/gin"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/winnow-forensics/winnow/triage/wire"
@@ -114,5 +122,37 @@ func TestOpenAPIItemModel(t *testing.T) {
 	}
 	if got := report.Responses["200"].Content["application/json"].Schema.Properties.FormatVersion.Enum; !cmp.Equal(got, []int{wire.FormatVersion}) {
 		t.Errorf("exhibit report format_version %v, want [%d]", got, wire.FormatVersion)
+	}
+}
+
+// TestFailClientGone: a request its client abandoned is answered and
+// logged as 499 at Info, not as a server failure at Error.
+func TestFailClientGone(t *testing.T) {
+	var logs bytes.Buffer
+	s := New(Config{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	for _, tc := range []struct {
+		name   string
+		cancel bool
+		err    error
+		status int
+		level  string
+	}{
+		{"client gone", true, fmt.Errorf("record audit: %w", context.Canceled), 499, "level=INFO msg=\"client went away\""},
+		{"server's own cancel", false, fmt.Errorf("record audit: %w", context.Canceled), 500, "level=ERROR msg=\"request failed\""},
+		{"other failure, client gone", true, errors.New("disk full"), 500, "level=ERROR msg=\"request failed\""},
+	} {
+		logs.Reset()
+		ctx, cancel := context.WithCancel(context.Background())
+		if tc.cancel {
+			cancel()
+		}
+		w := httptest.NewRecorder()
+		c, _ := gin.CreateTestContext(w)
+		c.Request = httptest.NewRequestWithContext(ctx, http.MethodGet, "/api/v1/items/1/thumbnail", nil)
+		s.fail(c, tc.err)
+		cancel()
+		if w.Code != tc.status || !strings.Contains(logs.String(), tc.level) {
+			t.Errorf("%s: status %d, log %q; want %d and %s", tc.name, w.Code, logs.String(), tc.status, tc.level)
+		}
 	}
 }

@@ -243,10 +243,18 @@ type errorBody struct {
 	} `json:"error"`
 }
 
+// statusClientClosed is nginx's code for a request its client abandoned.
+const statusClientClosed = 499
+
 // fail writes err as a JSON error and logs it once: 5xx at Error (with
-// the internal detail), 4xx at Warn.
+// the internal detail), 4xx at Warn, a request its client abandoned at
+// Info.
 func (s *Server) fail(c *gin.Context, err error) {
 	code, status := triage.ErrorCode(err), ErrorStatus(err)
+	gone := c.Request.Context().Err() != nil && errors.Is(err, context.Canceled)
+	if gone {
+		status = statusClientClosed
+	}
 	var body errorBody
 	body.Error.Code, body.Error.Message = code, triage.ErrorMessage(err)
 	attrs := []any{"method", c.Request.Method, "route", c.FullPath(), "status", status, "request_id", requestID(c), "code", code}
@@ -254,6 +262,10 @@ func (s *Server) fail(c *gin.Context, err error) {
 		attrs = append(attrs, "user", u.Name)
 	}
 	switch {
+	case gone:
+		// The client went away (a page left, a fetch aborted): not a
+		// server failure.
+		s.log.InfoContext(c.Request.Context(), "client went away", attrs...)
 	case status >= 500:
 		s.log.ErrorContext(c.Request.Context(), "request failed", append(attrs, "err", err.Error())...)
 	case status == http.StatusNotFound && c.Request.Method == http.MethodHead:
