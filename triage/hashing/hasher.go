@@ -412,7 +412,7 @@ func (h *Hasher) decodePartial(ctx context.Context, mt triage.MediaType, part jp
 	}
 	ras.fullW, ras.fullH, ras.partial = part.Width, part.Height, !part.Whole
 	if ras.partial {
-		ras.decoder += fmt.Sprintf(", rows 0-%d of %d (cut short)", part.Rows-1, part.Height)
+		ras.decoder += fmt.Sprintf(" (rows 0-%d of %d: cut short)", part.Rows-1, part.Height)
 	}
 	return ras, n, nil
 }
