@@ -32,14 +32,19 @@ type scanComp struct {
 	dc, ac int // table ids
 }
 
-// huff is a canonical Huffman decoding table (ITU T.81, F.2.2.3).
+// huff is a canonical Huffman decoding table (ITU T.81, F.2.2.3), with
+// a lookup table for the codes of up to lutBits bits (entry: length<<8 |
+// symbol, 0 for longer codes).
 type huff struct {
 	ok      bool
 	maxcode [17]int32
 	mincode [17]int32
 	valptr  [17]int32
 	vals    []byte
+	lut     [1 << lutBits]uint16
 }
+
+const lutBits = 9
 
 func parseDHT(seg []byte, dc, ac *[4]huff) error {
 	for len(seg) > 0 {
@@ -72,6 +77,14 @@ func parseDHT(seg []byte, dc, ac *[4]huff) error {
 			return errors.New("jpeg: short Huffman table")
 		}
 		t.vals, t.ok = seg[17:17+n], true
+		for l := 1; l <= lutBits; l++ {
+			for c := t.mincode[l]; c <= t.maxcode[l]; c++ {
+				sym := t.vals[t.valptr[l]+c-t.mincode[l]]
+				for x := c << (lutBits - l); x < (c+1)<<(lutBits-l); x++ {
+					t.lut[x] = uint16(l)<<8 | uint16(sym)
+				}
+			}
+		}
 		if class == 0 {
 			dc[id] = t
 		} else {
@@ -284,8 +297,8 @@ func (f frame) cut(b []byte, heightAt, q int, sc []scanComp, dc, ac *[4]huff, dc
 	} else {
 		mx, my, rowPx = ceilDiv(f.w, 8*f.hmax), ceilDiv(f.h, 8*f.vmax), 8*f.vmax
 	}
-	r := reader{b: b, p: q}
-	end := r // position after the last whole MCU row
+	r := newReader(b, q)
+	endP, endK := q, 0 // position after the last whole MCU row
 	rows := 0
 	n := 0 // MCUs decoded
 rowsLoop:
@@ -307,16 +320,17 @@ rowsLoop:
 			}
 			n++
 		}
-		rows, end = y+1, r
+		rows = y + 1
+		endP, endK = r.pos()
 	}
 	if rows == 0 {
 		return Part{}, errors.New("jpeg: the data holds no whole row of blocks")
 	}
 	visible := min(rows*rowPx, f.h)
-	out := make([]byte, 0, end.p+4)
-	out = append(out, b[:end.p]...)
-	if end.k > 0 {
-		c := b[end.p] | 0xff>>end.k
+	out := make([]byte, 0, endP+4)
+	out = append(out, b[:endP]...)
+	if endK > 0 {
+		c := b[endP] | 0xff>>endK
 		out = append(out, c)
 		if c == 0xff {
 			out = append(out, 0)
@@ -327,56 +341,92 @@ rowsLoop:
 	return Part{JPEG: out, Width: f.w, Height: f.h, Rows: visible, Whole: rows == my && !dcOnly}, nil
 }
 
-// reader reads entropy-coded data bit by bit, keeping its place in the
-// file's bytes: p is the offset of the current byte, k the bits of it
-// read (0..7; 0 when none is loaded yet), sz its size in the file (2 for
-// a stuffed 0xFF 0x00).
+// reader reads entropy-coded data through a 64-bit accumulator, keeping
+// the file offsets of the bytes it loaded so that it can tell where in the
+// file the next bit is (pos).
 type reader struct {
-	b    []byte
-	p, k int
-	sz   int
+	b      []byte
+	next   int    // offset of the next byte to load
+	acc    uint64 // the n loaded, unread bits are its low bits
+	n      int
+	ring   [8]int // offsets of the last 8 bytes loaded
+	loaded int
+	end    bool // a marker or the end of the input stops loading
 }
 
-// bit returns the next bit, false at the end of the data (the end of the
-// input or a marker).
-func (r *reader) bit() (int32, bool) {
-	if r.k == 0 {
-		if r.p >= len(r.b) {
+func newReader(b []byte, q int) *reader { return &reader{b: b, next: q} }
+
+func (r *reader) fill() {
+	for r.n <= 56 && !r.end {
+		if r.next >= len(r.b) {
+			r.end = true
+			return
+		}
+		c, sz := r.b[r.next], 1
+		if c == 0xff {
+			if r.next+1 >= len(r.b) || r.b[r.next+1] != 0 {
+				r.end = true
+				return
+			}
+			sz = 2
+		}
+		r.acc = r.acc<<8 | uint64(c)
+		r.ring[r.loaded%8] = r.next
+		r.loaded++
+		r.n += 8
+		r.next += sz
+	}
+}
+
+// get reads m bits (m <= 16), false when the data ends first.
+func (r *reader) get(m int) (uint32, bool) {
+	if r.n < m {
+		r.fill()
+		if r.n < m {
 			return 0, false
 		}
-		r.sz = 1
-		if r.b[r.p] == 0xff {
-			if r.p+1 >= len(r.b) || r.b[r.p+1] != 0 {
-				return 0, false
-			}
-			r.sz = 2
-		}
 	}
-	v := int32(r.b[r.p]>>(7-r.k)) & 1
-	r.k++
-	if r.k == 8 {
-		r.p, r.k = r.p+r.sz, 0
-	}
-	return v, true
+	r.n -= m
+	return uint32(r.acc>>r.n) & (1<<m - 1), true
 }
 
-func (r *reader) bits(n int) bool {
-	for range n {
-		if _, ok := r.bit(); !ok {
+// pos returns the offset of the byte holding the next bit and the bits of
+// it already read.
+func (r *reader) pos() (p, k int) {
+	if r.n == 0 {
+		return r.next, 0
+	}
+	return r.ring[(r.loaded-1-(r.n-1)/8)%8], (8 - r.n%8) % 8
+}
+
+func (r *reader) bits(m int) bool {
+	for m > 16 {
+		if _, ok := r.get(16); !ok {
 			return false
 		}
+		m -= 16
 	}
-	return true
+	_, ok := r.get(m)
+	return ok
 }
 
 func (r *reader) decode(t *huff) (byte, bool) {
+	if r.n < 16 {
+		r.fill()
+	}
+	if r.n >= lutBits {
+		if e := t.lut[uint32(r.acc>>(r.n-lutBits))&(1<<lutBits-1)]; e != 0 {
+			r.n -= int(e >> 8)
+			return byte(e), true
+		}
+	}
 	code := int32(0)
 	for l := 1; l <= 16; l++ {
-		v, ok := r.bit()
+		v, ok := r.get(1)
 		if !ok {
 			return 0, false
 		}
-		code = code<<1 | v
+		code = code<<1 | int32(v)
 		if code <= t.maxcode[l] {
 			return t.vals[t.valptr[l]+code-t.mincode[l]], true
 		}
@@ -386,16 +436,18 @@ func (r *reader) decode(t *huff) (byte, bool) {
 
 // restart skips the rest of the current byte and a restart marker.
 func (r *reader) restart() bool {
-	if r.k > 0 {
-		r.p, r.k = r.p+r.sz, 0
-	}
-	for r.p+1 < len(r.b) && r.b[r.p] == 0xff && r.b[r.p+1] == 0xff { // fill bytes
-		r.p++
-	}
-	if r.p+1 >= len(r.b) || r.b[r.p] != 0xff || r.b[r.p+1] < 0xd0 || r.b[r.p+1] > 0xd7 {
+	r.n -= r.n % 8
+	if r.n > 0 { // whole bytes left before the marker
 		return false
 	}
-	r.p += 2
+	p := r.next
+	for p+1 < len(r.b) && r.b[p] == 0xff && r.b[p+1] == 0xff { // fill bytes
+		p++
+	}
+	if p+1 >= len(r.b) || r.b[p] != 0xff || r.b[p+1] < 0xd0 || r.b[p+1] > 0xd7 {
+		return false
+	}
+	r.next, r.end = p+2, false
 	return true
 }
 
