@@ -44,6 +44,7 @@ func itemJSON(it *triage.Item) ItemJSON {
 	if it.Perceptual {
 		q := it.PDQQuality
 		j.PDQ, j.PDQQuality, j.PHash, j.DHash = wire.Opt(it.PDQ.String()), &q, wire.Opt(it.PHash.String()), wire.Opt(it.DHash.String())
+		j.Partial = it.Partial
 	}
 	if !it.FinishedAt.IsZero() {
 		t := it.FinishedAt

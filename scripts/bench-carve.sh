@@ -1,18 +1,29 @@
 #!/usr/bin/env bash
 # Compares winnow's carving (scan --carve) with PhotoRec (Debian testdisk)
-# on the same two images, built from generated benign pictures:
-#   fat.img   a FAT32 file system holding JPEG (half with EXIF thumbnails),
-#             PNG, GIF, BMP, WebP, HEIC and MP4 files, every other one
-#             deleted with mdel: the deleted ones lie whole in free space;
+# on the same images, built without root from generated benign pictures:
+#   fat.img   a FAT32 file system (mkfs.fat -C, mcopy) holding JPEG (half
+#             with EXIF thumbnails), PNG, GIF, BMP, WebP, HEIC and MP4
+#             files, every other one deleted with mdel;
+#   ntfs.img  an NTFS file system (mkntfs -F, ntfscp) with the same files,
+#             every other one truncated to 0 bytes with ntfstruncate (its
+#             clusters freed, its MFT entry left without data);
+#   ext4.img  an ext4 file system (mkfs.ext4 -d) with the same files,
+#             every other one removed with debugfs -w -R rm;
+#   ntfs.E01  ntfs.img acquired with ewfacquire -u (EnCase 6, one segment);
+#             Debian's PhotoRec has no libewf, so it carves ntfs.img;
 #   blob.bin  random bytes with the same files at random sector offsets,
 #             one in five cut to 60% (its end overwritten by random bytes).
-# Recall: the deleted (fat.img) or planted (blob.bin) files recovered
+# In each file system the removed files' data lies whole in free space.
+# Recall: the removed (file systems) or planted (blob.bin) files recovered
 # byte for byte; a cut file counts when an output holds its whole
-# surviving prefix. Not decodable: outputs that winnow scan cannot
-# analyse (verdict error), the same judge for both carvers; in brackets
-# those winnow marks origin.truncated (PhotoRec marks none).
-# Time: wall time of the carving run (winnow: scan --carve, which also
-# hashes and matches what it carves; PhotoRec: carving and writing files).
+# surviving prefix. Invalid: outputs that do not decode to a picture with
+# one independent judge for both carvers (ffmpeg, which decodes what a cut
+# file holds; heif-convert for HEIF); in brackets those winnow marks
+# origin.truncated (PhotoRec marks none).
+# Time: wall and CPU (user+sys) time of the carving run (winnow: scan
+# --carve, which also hashes and matches what it carves and the allocated
+# files; PhotoRec: carving and writing files); MiB/s per core is the
+# image's size over that CPU time; peak RSS from /usr/bin/time.
 # Usage: scripts/bench-carve.sh [N_PER_FORMAT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -65,6 +76,35 @@ for k in "${!files[@]}"; do
 	fi
 done
 
+# ntfs.img: everything copied, every other file's data freed.
+mib=$((total * 2 / 1024 + 16))
+truncate -s "${mib}M" "$work/ntfs.img"
+mkntfs -F -Q -q "$work/ntfs.img" >/dev/null 2>&1
+mkdir -p "$work/truth-ntfs"
+for k in "${!files[@]}"; do
+	ntfscp "$work/ntfs.img" "$pics/${files[k]}" "/${files[k]}" >/dev/null
+done
+declare -A inode
+while read -r ino _ _ _ _ _ name; do inode[$name]=$ino; done < <(ntfsls -l -i "$work/ntfs.img" 2>/dev/null)
+for k in "${!files[@]}"; do
+	if [ $((k % 2)) = 0 ]; then
+		ntfstruncate -q "$work/ntfs.img" "${inode[${files[k]}]}" 0 2>/dev/null
+		cp "$pics/${files[k]}" "$work/truth-ntfs/"
+	fi
+done
+ewfacquire -u -q -t "$work/ntfs" -f encase6 "$work/ntfs.img" >/dev/null
+
+# ext4.img: everything copied, every other file removed.
+mkfs.ext4 -q -F -d "$pics" "$work/ext4.img" "${mib}M" >/dev/null 2>&1
+mkdir -p "$work/truth-ext4"
+for k in "${!files[@]}"; do
+	if [ $((k % 2)) = 0 ]; then
+		echo "rm /${files[k]}"
+		cp "$pics/${files[k]}" "$work/truth-ext4/"
+	fi
+done >"$work/ext4-rm"
+debugfs -w -f "$work/ext4-rm" "$work/ext4.img" >/dev/null 2>&1
+
 # blob.bin: random bytes, each file at a random sector offset past the
 # one before, one in five cut to 60%.
 python3 - "$work" "$pics" "${files[@]}" <<'PY'
@@ -90,21 +130,23 @@ PY
 timed() {
 	local label=$1
 	shift
-	/usr/bin/time -o "$work/time" -f "%e %M" "$@" >/dev/null 2>"$work/err" || { cat "$work/err"; exit 1; }
+	/usr/bin/time -o "$work/time" -f "%e %M %U %S" "$@" >/dev/null 2>"$work/err" || { cat "$work/err"; exit 1; }
 	echo "$label $(cat "$work/time")" >>"$work/times"
 }
 
-for img in fat.img blob.bin; do
-	flag=--carve space=freespace # PhotoRec's free space of the FAT file system, as --carve
+for img in fat.img ntfs.img ext4.img ntfs.E01 blob.bin; do
+	flag=--carve space=freespace # PhotoRec's free space of the file system, as --carve
 	[ "$img" = blob.bin ] && flag=--carve=all space=wholespace
+	raw=$img # the raw media: PhotoRec's input, and where carved items are cut from
+	[ "$img" = ntfs.E01 ] && raw=ntfs.img
 	mkdir -p "$work/pr-$img"
 	cat "$work/$img" >/dev/null # page cache: measure carving, not the disk
-	[ "$img" = fat.img ] && timed "winnow-nocarve-$img" "$work/winnow" scan --no-progress --log-every 0 --html-thumbnails 0 --out "$work/n-$img" "$work/$img"
+	[ "$img" != blob.bin ] && timed "winnow-nocarve-$img" "$work/winnow" scan --no-progress --log-every 0 --html-thumbnails 0 --out "$work/n-$img" "$work/$img"
 	timed "winnow-$img" "$work/winnow" scan "$flag" --no-progress --log-every 0 --html-thumbnails 0 --out "$work/w-$img" "$work/$img"
-	(cd "$work" && timed "photorec-$img" photorec /log /d "$work/pr-$img/f" /cmd "$work/$img" \
+	(cd "$work" && timed "photorec-$img" photorec /log /d "$work/pr-$img/f" /cmd "$work/$raw" \
 		partition_none,options,paranoid,fileopt,everything,disable,jpg,enable,png,enable,gif,enable,bmp,enable,riff,enable,mov,enable,$space,search)
 	# winnow's carved items, cut out of the image by their offset and length.
-	python3 - "$work/$img" "$work/w-$img/report.json" "$work/wout-$img" <<'PY'
+	python3 - "$work/$raw" "$work/w-$img/report.json" "$work/wout-$img" <<'PY'
 import json, os, sys
 img, rep, out = sys.argv[1:]
 os.makedirs(out)
@@ -118,13 +160,10 @@ for it in json.load(open(rep))['items']:
         if o.get('truncated'):
             print(name, file=cut)
 PY
-	for who in wout pr; do
-		"$work/winnow" scan --no-progress --log-every 0 --html-thumbnails 0 --out "$work/judge-$who-$img" "$work/$who-$img" >/dev/null 2>&1
-	done
 done
 
 python3 - "$work" <<'PY'
-import hashlib, json, os, sys
+import hashlib, os, subprocess, sys, tempfile
 work = sys.argv[1]
 times = {l.split()[0]: l.split()[1:] for l in open(os.path.join(work, 'times'))}
 def files(d):
@@ -132,16 +171,24 @@ def files(d):
         for n in names:
             if n not in ('report.xml',) and not n.endswith('.log'):
                 yield os.path.join(root, n)
-def invalid(judge, marked):
-    bad = [os.path.basename(it['path']) for it in json.load(open(os.path.join(judge, 'report.json')))['items'] if it['verdict'] == 'error']
-    return '%d (%d)' % (len(bad), sum(1 for b in bad if b in marked))
-size = {img: os.path.getsize(os.path.join(work, img)) >> 20 for img in ('fat.img', 'blob.bin')}
-print('| image | carver | recovered | of which cut files | outputs | not decodable (marked truncated) | time (s) | peak RSS (MiB) |')
-print('|---|---|---|---|---|---|---|---|')
-for img, truth in (('fat.img', 'truth-fat'), ('blob.bin', 'truth-blob')):
+def decodes(path):
+    # The judge: ffmpeg decodes one frame (a cut JPEG gives the rows it
+    # holds and exits 0), heif-convert for HEIF (ffmpeg 5 reads none).
+    head = open(path, 'rb').read(16)
+    if head[4:8] == b'ftyp' and head[8:12] in (b'heic', b'heix', b'mif1', b'msf1', b'avif'):
+        with tempfile.TemporaryDirectory() as d:
+            return subprocess.run(['heif-convert', path, os.path.join(d, 'o.png')], capture_output=True).returncode == 0
+    r = subprocess.run(['ffmpeg', '-nostdin', '-v', 'error', '-i', path, '-frames:v', '1', '-f', 'framecrc', '-'], capture_output=True)
+    return r.returncode == 0 and any(l and not l.startswith(b'#') for l in r.stdout.splitlines())
+images = (('fat.img', 'truth-fat'), ('ntfs.img', 'truth-ntfs'), ('ext4.img', 'truth-ext4'), ('ntfs.E01', 'truth-ntfs'), ('blob.bin', 'truth-blob'))
+size = {img: os.path.getsize(os.path.join(work, img)) / (1 << 20) for img, _ in images}
+print('| image | carver | recovered | of which cut files | outputs | invalid (marked truncated) | time (s) | CPU (s) | MiB/s per core | peak RSS (MiB) |')
+print('|---|---|---|---|---|---|---|---|---|---|')
+for img, truth in images:
     want = {n: open(p, 'rb').read() for p in files(os.path.join(work, truth)) for n in [os.path.basename(p)]}
     for who, out, label in (('winnow', 'wout-' + img, 'winnow-' + img), ('PhotoRec', 'pr-' + img, 'photorec-' + img)):
-        got = [open(p, 'rb').read() for p in files(os.path.join(work, out))]
+        paths = list(files(os.path.join(work, out)))
+        got = [open(p, 'rb').read() for p in paths]
         whole = {hashlib.sha256(g).digest() for g in got}
         hit = cut = 0
         for n, d in want.items():
@@ -152,8 +199,16 @@ for img, truth in (('fat.img', 'truth-fat'), ('blob.bin', 'truth-blob')):
                 hit += 1
         ncut = sum(1 for n in want if n.startswith('cut-'))
         marked = set(open(os.path.join(work, 'wout-%s.truncated' % img)).read().split()) if who == 'winnow' else set()
-        print('| %s (%d MiB) | %s | %d/%d | %d/%d | %d | %s | %.2f | %d |' % (img, size[img], who, hit, len(want), cut, ncut, len(got),
-              invalid(os.path.join(work, 'judge-%s-%s' % ('wout' if who == 'winnow' else 'pr', img)), marked), float(times[label][0]), int(times[label][1]) >> 10))
-t = times['winnow-nocarve-fat.img']
-print('\nwinnow scan of fat.img without --carve (its allocated files only): %.2f s, %d MiB.' % (float(t[0]), int(t[1]) >> 10))
+        bad = [os.path.basename(p) for p in paths if not decodes(p)]
+        t = times[label]
+        cpu = float(t[2]) + float(t[3])
+        name = img if who == 'winnow' or img != 'ntfs.E01' else 'ntfs.E01 (PhotoRec: ntfs.img)'
+        print('| %s (%d MiB) | %s | %d/%d | %d/%d | %d | %d (%d) | %.2f | %.2f | %.0f | %d |' % (name, size[img], who, hit, len(want), cut, ncut, len(got),
+              len(bad), sum(1 for b in bad if b in marked), float(t[0]), cpu, size[img] / max(cpu, 0.01), int(t[1]) >> 10))
+print()
+for img, _ in images[:-1]:
+    t, c = times['winnow-nocarve-' + img], times['winnow-' + img]
+    extra = float(c[2]) + float(c[3]) - float(t[2]) - float(t[3])
+    print('winnow scan of %s without --carve (its allocated files only): %.2f s, CPU %.2f s, %d MiB; --carve adds %.2f CPU s (%.0f MiB/s per core for carving and analysing the carved items).' % (
+        img, float(t[0]), float(t[2]) + float(t[3]), int(t[1]) >> 10, extra, size[img] / max(extra, 0.01)))
 PY

@@ -14,7 +14,12 @@ type Fingerprint struct {
 	// was hashed; zero when the file was not decoded.
 	Width, Height int
 	// Perceptual reports whether the perceptual hashes below were computed.
-	Perceptual  bool
+	Perceptual bool
+	// Partial is true when they were computed from part of the picture: a
+	// JPEG cut short, hashed from the rows its data holds (Width and
+	// Height stay the declared size). A partial picture is never "known"
+	// by its perceptual hashes, at most a variant.
+	Partial     bool
 	PDQ         PDQ
 	PDQQuality  int
 	PDQDihedral [8]PDQ // orig, rot90, rot180, rot270, flipx, flipy, flipp, flipm

@@ -173,15 +173,18 @@ type Item struct {
 	ReceivedAt  time.Time `json:"received_at"`
 	Size        int64     `json:"size"`
 	Digests
-	MIME         string            `json:"mime,omitempty"`
-	Kind         string            `json:"kind,omitempty"`
-	Width        int               `json:"width,omitempty"`
-	Height       int               `json:"height,omitempty"`
-	PDQ          PDQ               `json:"-"`
-	PDQQuality   int               `json:"pdq_quality,omitempty"`
-	PHash        PHash             `json:"-"`
-	DHash        DHash             `json:"-"`
-	Perceptual   bool              `json:"perceptual,omitempty"`
+	MIME       string `json:"mime,omitempty"`
+	Kind       string `json:"kind,omitempty"`
+	Width      int    `json:"width,omitempty"`
+	Height     int    `json:"height,omitempty"`
+	PDQ        PDQ    `json:"-"`
+	PDQQuality int    `json:"pdq_quality,omitempty"`
+	PHash      PHash  `json:"-"`
+	DHash      DHash  `json:"-"`
+	Perceptual bool   `json:"perceptual,omitempty"`
+	// Partial: the perceptual hashes are of part of the picture (see
+	// Fingerprint.Partial).
+	Partial      bool              `json:"partial,omitempty"`
 	EXIF         map[string]string `json:"exif,omitempty"`
 	ThumbnailKey string            `json:"thumbnail_key,omitempty"`
 	State        ItemState         `json:"state"`
@@ -217,7 +220,7 @@ func (it *Item) Validate() error {
 func (it *Item) ApplyFingerprint(fp *Fingerprint) {
 	it.MIME, it.Kind = fp.Type.MIME, fp.Type.Kind.String()
 	it.Width, it.Height = fp.Width, fp.Height
-	it.Perceptual = fp.Perceptual
+	it.Perceptual, it.Partial = fp.Perceptual, fp.Partial
 	if fp.Perceptual {
 		it.PDQ, it.PDQQuality, it.PHash, it.DHash = fp.PDQ, fp.PDQQuality, fp.PHash, fp.DHash
 	}

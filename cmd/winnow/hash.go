@@ -165,6 +165,7 @@ type hashRecord struct {
 	AHash       *string     `json:"ahash,omitempty"`
 	PDQDihedral []string    `json:"pdq_dihedral,omitempty"`
 	Decoder     string      `json:"decoder,omitempty"`
+	Partial     bool        `json:"partial,omitempty"`
 	VPDQ        []vpdqFrame `json:"vpdq,omitempty"`
 	Error       *string     `json:"error"`
 }
@@ -182,7 +183,7 @@ func strp(s string) *string { return &s }
 
 func newHashRecord(path string, algos triage.AlgoSet, fp triage.Fingerprint) hashRecord {
 	r := hashRecord{Path: path, Size: fp.Size, MIME: fp.Type.MIME, Kind: fp.Type.Kind.String(),
-		Width: fp.Width, Height: fp.Height, Decoder: fp.Decoder}
+		Width: fp.Width, Height: fp.Height, Decoder: fp.Decoder, Partial: fp.Partial}
 	if fp.Err != nil {
 		r.Error = strp(triage.ErrorMessage(fp.Err))
 	}

@@ -107,7 +107,7 @@ func TestScanDemo(t *testing.T) {
 		{"seizure/System/wallpaper.jpg", "ignorable", ""},
 		{"seizure/Downloads/holiday.zip!/holiday/readme.txt", "ignorable", ""},
 		{"seizure/System/icon.png", "ignorable", ""},
-		{"seizure/broken/truncated.jpg", "error", ""},
+		{"seizure/broken/truncated.jpg", "new", ""}, // cut short: hashed from the rows it holds, partial
 		{"seizure/broken/truncated.png", "error", ""},
 		{"seizure/Documents/not-really.jpg", "new", ""},
 	}
@@ -120,6 +120,9 @@ func TestScanDemo(t *testing.T) {
 		if string(it.Verdict) != tt.verdict || it.Category != tt.category {
 			t.Errorf("%s: verdict %s category %q (%s), want %s %q", tt.path, it.Verdict, it.Category, it.Reason, tt.verdict, tt.category)
 		}
+	}
+	if it := byPath(r, "seizure/broken/truncated.jpg"); it == nil || !it.Partial || it.PDQ == "" {
+		t.Errorf("cut-short JPEG: %+v, want partial perceptual hashes", it)
 	}
 	// The mirrored copy is found through a dihedral (transformed) PDQ hash.
 	flipped := byPath(r, "flipped.jpg")

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -331,5 +332,60 @@ func TestHugeClaimedSize(t *testing.T) {
 	got, _ := walkAll(t, f, 8192*1024)
 	if s := got["a.jpg"]; s.err == nil || !strings.Contains(s.err.Error(), "more than its volume holds") {
 		t.Errorf("a.jpg: %+v, want an error", s)
+	}
+}
+
+// TestWholeImageCarvedNames: with WholeImage, a carved item is named by
+// the region it starts in: a volume's free space, a file of the volume,
+// or the space outside the partitions.
+func TestWholeImageCarvedNames(t *testing.T) {
+	img := mustDisk(t)
+	f, _ := os.Open(img)
+	defer f.Close()
+	var file int64 = -1 // image offset of a file's content
+	var free int64 = -1 // image offset of p1's free space
+	for _, v := range Volumes(f, 48*mib, fsys.Limits{}) {
+		if v.Name == "p1" {
+			v.Unallocated(context.Background(), func(e fsys.Extent) error {
+				if free < 0 {
+					free = v.Offset + e.Off
+				}
+				return nil
+			})
+		}
+	}
+	if _, err := Walk(context.Background(), f, 48*mib, Options{}, func(e *Entry, r io.Reader) error {
+		if e.Inner == "p1/DCIM/IMG_0001.JPG" {
+			file = e.Origin.Offset
+		}
+		return nil
+	}); err != nil || file < 0 || free < 0 {
+		t.Fatalf("file at %d, free space at %d: %v", file, free, err)
+	}
+	const p1 = 2048 * 512
+	want := map[int64]string{
+		free:      fmt.Sprintf("p1/$Unallocated/0x%x.jpg", free-p1),
+		file:      fmt.Sprintf("p1/$Allocated/0x%x.jpg", file-p1),
+		100 * 512: fmt.Sprintf("$Unallocated/0x%x.jpg", 100*512),
+	}
+	got := map[int64]string{}
+	_, err := Walk(context.Background(), f, 48*mib, Options{WholeImage: true, Carve: func(ctx context.Context, v *Volume, emit VisitFunc) error {
+		for off := range want {
+			if err := emit(v.CarvedEntry(off, 4, "jpg"), bytes.NewReader([]byte("test"))); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}, func(e *Entry, r io.Reader) error {
+		if e.Origin.Carved {
+			got[e.Origin.Offset] = e.Inner
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("names %v, want %v", got, want)
 	}
 }

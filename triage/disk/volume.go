@@ -41,7 +41,8 @@ type Volume struct {
 	// R reads the volume.
 	R *io.SectionReader
 
-	fs fsys.FS
+	fs      fsys.FS
+	regions *regions // whole-image carving: names carved items by region
 }
 
 // Prefix is what the inner paths of the volume's files start with: "p2/",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -127,7 +128,11 @@ func Walk(ctx context.Context, r io.ReaderAt, size int64, opt Options, visit Vis
 		return st, nil
 	}
 	if opt.WholeImage {
-		whole := &Volume{Size: size, R: io.NewSectionReader(r, 0, size)}
+		rg, err := newRegions(ctx, vols, size)
+		if err != nil {
+			return st, err
+		}
+		whole := &Volume{Size: size, R: io.NewSectionReader(r, 0, size), regions: rg}
 		return st, opt.Carve(ctx, whole, visit)
 	}
 	for _, v := range vols {
@@ -203,11 +208,70 @@ func (v *Volume) entry(f *fsys.File) *Entry {
 // CarvedEntry names an item carved at volume offset off (length bytes,
 // file extension ext without the dot): Inner is
 // "<prefix>$Unallocated/0x<hex offset in the volume>.<ext>" and Origin
-// records it as carved at its image offset.
+// records it as carved at its image offset. For the whole image
+// (Options.WholeImage) the name says where the item starts: in a volume's
+// free space "<prefix>$Unallocated/0x<offset in that volume>", elsewhere
+// in a volume (inside a file or the file system's own data)
+// "<prefix>$Allocated/0x<offset in that volume>", outside every partition
+// "$Unallocated/0x<image offset>".
 func (v *Volume) CarvedEntry(off, length int64, ext string) *Entry {
+	if v.regions != nil {
+		return v.regions.entry(off, length, ext)
+	}
 	return &Entry{
 		Inner:  fmt.Sprintf("%s$Unallocated/0x%x.%s", v.Prefix(), off, ext),
 		Size:   length,
 		Origin: triage.Origin{FS: v.FS, Carved: true, Offset: v.Offset + off, Length: length},
+	}
+}
+
+// regions tells, for whole-image carving, which volume an image offset
+// lies in and whether it is free space there. Its memory is 16 bytes per
+// free extent of the file systems.
+type regions struct {
+	vols []*Volume     // the volumes in the image
+	free []fsys.Extent // free space, image offsets, sorted
+}
+
+func newRegions(ctx context.Context, vols []*Volume, size int64) (*regions, error) {
+	rg := &regions{}
+	for _, v := range vols {
+		if v.R == nil || v.Size <= 0 {
+			continue
+		}
+		rg.vols = append(rg.vols, v)
+		if v.Err != nil && v.FS != "" {
+			continue // encrypted or not read: its free space is unknown
+		}
+		err := v.Unallocated(ctx, func(e fsys.Extent) error {
+			rg.free = append(rg.free, fsys.Extent{Off: v.Offset + e.Off, Len: e.Len})
+			return ctx.Err()
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	rg.free = append(rg.free, Unpartitioned(vols, size)...)
+	sort.Slice(rg.free, func(i, j int) bool { return rg.free[i].Off < rg.free[j].Off })
+	return rg, nil
+}
+
+func (rg *regions) entry(off, length int64, ext string) *Entry {
+	i := sort.Search(len(rg.free), func(i int) bool { return rg.free[i].Off > off }) - 1
+	kind := "$Allocated"
+	if i >= 0 && off < rg.free[i].End() {
+		kind = "$Unallocated"
+	}
+	prefix, voff, fs := "", off, ""
+	for _, v := range rg.vols {
+		if off >= v.Offset && off < v.Offset+v.Size {
+			prefix, voff, fs = v.Prefix(), off-v.Offset, v.FS
+			break
+		}
+	}
+	return &Entry{
+		Inner:  fmt.Sprintf("%s%s/0x%x.%s", prefix, kind, voff, ext),
+		Size:   length,
+		Origin: triage.Origin{FS: fs, Carved: true, Offset: off, Length: length},
 	}
 }

@@ -10,7 +10,9 @@
 // flips, and the derived views of the image that matching queries too
 // (the content inside a uniform border, a guessed uncrop, a small rotation
 // undone; see triage.View). JPEGs go through libjpeg-turbo's scaled decode
-// when the binary is built with it (package jpegturbo).
+// when the binary is built with it (package jpegturbo); a JPEG cut short
+// is hashed from the rows its data holds (package jpegpart) and marked
+// Fingerprint.Partial.
 //
 // Untrusted input is the normal case: decoders run under limits and panic
 // recovery, and a bad file becomes Fingerprint.Err, never a crash.

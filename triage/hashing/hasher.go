@@ -17,6 +17,7 @@ import (
 
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/internal/budget"
+	"github.com/winnow-forensics/winnow/triage/jpegpart"
 	"github.com/winnow-forensics/winnow/triage/jpegturbo"
 	"github.com/winnow-forensics/winnow/triage/pdq"
 	"github.com/winnow-forensics/winnow/triage/sandbox"
@@ -346,7 +347,7 @@ func (h *Hasher) perceptual(ctx context.Context, fp *triage.Fingerprint, b []byt
 	if err != nil {
 		return err
 	}
-	fp.Width, fp.Height, fp.Decoder = ras.srcW, ras.srcH, ras.decoder
+	fp.Width, fp.Height, fp.Decoder, fp.Partial = cmp.Or(ras.fullW, ras.srcW), cmp.Or(ras.fullH, ras.srcH), ras.decoder, ras.partial
 	if min(ras.srcW, ras.srcH) < h.lim.MinSide {
 		return triage.Errorf(triage.EINVALID, "image is %dx%d: too small to hash perceptually (minimum %d pixels a side)",
 			ras.srcW, ras.srcH, h.lim.MinSide)
@@ -365,13 +366,19 @@ func (h *Hasher) perceptual(ctx context.Context, fp *triage.Fingerprint, b []byt
 type raster struct {
 	luma       []float32
 	w, h       int // the plane's size
-	srcW, srcH int // the image's own size
+	srcW, srcH int // the size of the picture decoded
 	decoder    string
+	// partial: the plane is the part of a cut-short picture its data
+	// holds; fullW and fullH are then the declared size (0: srcW, srcH).
+	partial      bool
+	fullW, fullH int
 }
 
 // decodeLuma turns an image into a luma plane. JPEGs go through
 // libjpeg-turbo's DCT-domain scaled decode when it is built in; everything
 // else, and any JPEG libjpeg-turbo refuses, through the pure-Go decoders.
+// An in-memory JPEG that neither decodes because it is cut short is
+// decoded from the part its data holds (decodePartial).
 func (h *Hasher) decodeLuma(ctx context.Context, mt triage.MediaType, b []byte, r io.Reader, s *scratch) (raster, int64, error) {
 	if d := h.still(mt); d != nil && !mt.Decodable() {
 		if b == nil {
@@ -379,6 +386,40 @@ func (h *Hasher) decodeLuma(ctx context.Context, mt triage.MediaType, b []byte, 
 		}
 		return h.decodeStill(ctx, d, b, s)
 	}
+	ras, n, err := h.decodeWhole(ctx, mt, b, r, s)
+	if err != nil && b != nil && mt.MIME == triage.MIMEJPEG && triage.ErrorCode(err) == triage.EINVALID {
+		if part, perr := jpegpart.Visible(b); perr == nil {
+			return h.decodePartial(ctx, mt, part, s)
+		}
+	}
+	return ras, n, err
+}
+
+// decodePartial decodes the visible part of a cut-short JPEG: the rows
+// its data holds, without the padding a decoder would fill in for the
+// rest (package jpegpart). Fewer than 32 rows, or an eighth of the
+// picture, is too little to hash.
+func (h *Hasher) decodePartial(ctx context.Context, mt triage.MediaType, part jpegpart.Part, s *scratch) (raster, int64, error) {
+	if err := h.lim.checkDims(part.Width, part.Height); err != nil {
+		return raster{}, 0, err
+	}
+	if part.Rows < max(32, part.Height/8) {
+		return raster{}, 0, triage.Errorf(triage.EINVALID, "jpeg cut short: too little of the picture (%d of %d rows)", part.Rows, part.Height)
+	}
+	ras, n, err := h.decodeWhole(ctx, mt, part.JPEG, nil, s)
+	if err != nil {
+		return raster{}, 0, err
+	}
+	ras.fullW, ras.fullH, ras.partial = part.Width, part.Height, !part.Whole
+	if ras.partial {
+		ras.decoder += fmt.Sprintf(" (rows 0-%d of %d: cut short)", part.Rows-1, part.Height)
+	}
+	return ras, n, nil
+}
+
+// decodeWhole decodes a whole image file (decodeLuma without the partial
+// path).
+func (h *Hasher) decodeWhole(ctx context.Context, mt triage.MediaType, b []byte, r io.Reader, s *scratch) (raster, int64, error) {
 	if b != nil && mt.MIME == triage.MIMEJPEG && h.turbo {
 		ras, n, err := h.decodeTurbo(ctx, b, s)
 		if err == nil || triage.ErrorCode(err) == triage.ETOOLARGE {

@@ -334,7 +334,9 @@ func (r Rules) Decide(fp *triage.Fingerprint, ms []triage.Match) triage.Decision
 	if len(near) > 0 {
 		sortNear(near)
 		var reason string
-		certain, reason = r.certain(near)
+		if !fp.Partial { // part of a cut-short picture: at most a variant
+			certain, reason = r.certain(near)
+		}
 		if len(certain) > 0 {
 			return alsoKnownGood(triage.Decision{Verdict: triage.VerdictKnown, Category: certain[0].Category, Matches: certain, Reason: reason}, good)
 		}
@@ -342,6 +344,9 @@ func (r Rules) Decide(fp *triage.Fingerprint, ms []triage.Match) triage.Decision
 		reason = fmt.Sprintf("%s in %s", describe(&best), best.Set)
 		if n, at := stillsInVideo(near); n > 1 {
 			reason = fmt.Sprintf("%d known images appear at %s (best: %s in %s)", n, at, describe(&best), best.Set)
+		}
+		if fp.Partial {
+			reason += " (hashes of part of a cut-short picture: at most a variant)"
 		}
 		return alsoKnownGood(triage.Decision{Verdict: triage.VerdictVariant, Category: best.Category, Matches: near, Reason: reason}, good)
 	}

@@ -238,6 +238,7 @@ func TestDecide(t *testing.T) {
 	img := &triage.Fingerprint{Width: 640, Height: 480}
 	tiny := &triage.Fingerprint{Width: 40, Height: 480}
 	broken := &triage.Fingerprint{Err: triage.Errorf(triage.EINVALID, "truncated JPEG")}
+	partial := &triage.Fingerprint{Width: 640, Height: 480, Perceptual: true, Partial: true}
 	tests := []struct {
 		name    string
 		fp      *triage.Fingerprint
@@ -264,6 +265,11 @@ func TestDecide(t *testing.T) {
 		{"broken file", broken, nil, triage.VerdictError, "truncated JPEG"},
 		{"broken file that matches", broken, []triage.Match{alert(triage.AlgoMD5, 0)}, triage.VerdictKnown, "md5 match in A"},
 		{"nothing", img, nil, triage.VerdictNew, "no match"},
+		{"partial picture, certain pdq", partial, []triage.Match{alert(triage.AlgoPDQ, 0)}, triage.VerdictVariant,
+			"pdq distance 0 in A (hashes of part of a cut-short picture: at most a variant)"},
+		{"partial picture, agreement", partial, []triage.Match{alert(triage.AlgoPDQ, 10), alert(triage.AlgoPHash, 2)}, triage.VerdictVariant,
+			"phash distance 2 in A (hashes of part of a cut-short picture: at most a variant)"},
+		{"partial picture, exact digest", partial, []triage.Match{alert(triage.AlgoSHA256, 0)}, triage.VerdictKnown, "sha256 match in A"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -18,6 +18,7 @@ var CSVColumns = []string{
 	"match_set", "match_entry_id", "match_algorithm", "match_distance", "matches",
 	"group", "duplicate_stack", "error", "also_known_good",
 	"deleted", "carved", "image_offset", "fs_modified", "fs_created", "device_path", "extraction", "digest_only", "truncated",
+	"partial",
 }
 
 // WriteCSV writes one row per item (RFC 4180, with a header of
@@ -49,6 +50,7 @@ func WriteCSV(w io.Writer, r *Report) error {
 			itoa0(it.Group), itoa0(it.Stack), string(it.Error), strings.Join(it.AlsoKnownGood, ";"),
 		)
 		row = append(row, originCells(it.Origin)...)
+		row = append(row, strconv.FormatBool(it.Partial))
 		for k, c := range row {
 			row[k] = CSVCell(c)
 		}

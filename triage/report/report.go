@@ -245,7 +245,7 @@ func NewItem(fp *triage.Fingerprint, d triage.Decision, matches []triage.Match) 
 	if fp.Perceptual {
 		it.PDQ, it.PHash, it.DHash = wire.Opt(fp.PDQ.String()), wire.Opt(fp.PHash.String()), wire.Opt(fp.DHash.String())
 		q := fp.PDQQuality
-		it.PDQQuality = &q
+		it.PDQQuality, it.Partial = &q, fp.Partial
 	}
 	if v := fp.Video; v != nil {
 		it.Video = &Video{Codec: v.Codec, Duration: round3(v.Duration), FPS: round3(v.FPS), Rotation: v.Rotation,

@@ -385,7 +385,7 @@ func BenchmarkBuildAndWrite(b *testing.B) {
 // header, and a carved file cut short says so.
 func TestOriginCells(t *testing.T) {
 	first := slices.Index(CSVColumns, "deleted")
-	if n := len(CSVColumns) - first; len(originCells(nil)) != n {
+	if n := slices.Index(CSVColumns, "partial") - first; len(originCells(nil)) != n {
 		t.Fatalf("%d origin cells for %d origin columns", len(originCells(nil)), n)
 	}
 	o := &triage.Origin{Carved: true, Truncated: true, Offset: 4096, Length: 1000}
@@ -394,5 +394,34 @@ func TestOriginCells(t *testing.T) {
 		if got := cells[slices.Index(CSVColumns, col)-first]; got != want {
 			t.Errorf("%s = %q, want %q", col, got, want)
 		}
+	}
+}
+
+// TestPartialItem: an item hashed from part of a cut-short picture says so
+// in report.json and report.csv.
+func TestPartialItem(t *testing.T) {
+	fp := &triage.Fingerprint{Type: triage.MediaType{MIME: triage.MIMEJPEG, Kind: triage.KindImage}, Perceptual: true, Partial: true, Width: 640, Height: 480}
+	it := NewItem(fp, triage.Decision{Verdict: triage.VerdictNew, Reason: "no match"}, nil)
+	js, err := json.Marshal(it)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(js, []byte(`"partial":true`)) {
+		t.Errorf("report.json item without partial: %s", js)
+	}
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, &Report{Items: []Item{it}}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rows[1][slices.Index(CSVColumns, "partial")]; got != "true" || len(rows[1]) != len(CSVColumns) {
+		t.Errorf("partial cell %q, %d cells for %d columns", got, len(rows[1]), len(CSVColumns))
+	}
+	fp.Partial = false
+	if js, _ := json.Marshal(NewItem(fp, triage.Decision{Verdict: triage.VerdictNew}, nil)); bytes.Contains(js, []byte(`"partial"`)) {
+		t.Errorf("a whole picture says partial: %s", js)
 	}
 }

@@ -60,6 +60,11 @@ type Item struct {
 	PDQQuality *int   `json:"pdq_quality"`
 	PHash      Opt    `json:"phash"`
 	DHash      Opt    `json:"dhash"`
+	// Partial is true when the perceptual hashes are of part of the
+	// picture: a JPEG cut short, hashed from the rows its data holds
+	// (Width and Height are the declared size). Such an item is at most
+	// a variant by its perceptual hashes, never known.
+	Partial bool `json:"partial,omitempty"`
 	// Verdict is known, variant, ignorable, new or error (absent while a
 	// lab item waits for analysis); Reason says why in a few words, and
 	// Category is the category the verdict rests on.

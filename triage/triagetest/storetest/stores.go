@@ -221,7 +221,7 @@ func testItemLifecycle(t *testing.T, s Stores) {
 		t.Fatalf("ClaimItem = %+v, %v", claimed, err)
 	}
 	fp := &triage.Fingerprint{Size: 1, Type: triage.MediaType{MIME: triage.MIMEJPEG, Kind: triage.KindImage},
-		Width: 640, Height: 480, Perceptual: true, PDQ: triage.PDQ{1, 2, 3}, PDQQuality: 90, PHash: 0x1234, DHash: 0x5678}
+		Width: 640, Height: 480, Perceptual: true, Partial: true, PDQ: triage.PDQ{1, 2, 3}, PDQQuality: 90, PHash: 0x1234, DHash: 0x5678}
 	cat := triage.MustParseCategory("vic-us:1")
 	m := triage.Match{Set: "known", SetVersion: "1", SetKind: triage.SetKindAlert, Entry: 3, EntryID: "m-3",
 		Algo: triage.AlgoPDQ, Distance: 12, Category: cat, Series: "s1"}
@@ -237,7 +237,7 @@ func testItemLifecycle(t *testing.T, s Stores) {
 	}
 	want := *it
 	want.State, want.Verdict, want.Reason, want.Category = triage.StateDone, triage.VerdictVariant, dec.Reason, cat
-	want.MIME, want.Kind, want.Width, want.Height, want.Perceptual = triage.MIMEJPEG, "image", 640, 480, true
+	want.MIME, want.Kind, want.Width, want.Height, want.Perceptual, want.Partial = triage.MIMEJPEG, "image", 640, 480, true, true
 	want.PDQ, want.PDQQuality, want.PHash, want.DHash = fp.PDQ, 90, 0x1234, 0x5678
 	want.EXIF, want.ThumbnailKey, want.Attempts = map[string]string{"Make": "Test"}, "thumbnails/x.jpg", 1
 	if diff := cmp.Diff(want, got, cmp.FilterPath(func(p cmp.Path) bool {
