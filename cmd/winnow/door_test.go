@@ -32,7 +32,10 @@ func TestSubmitHostileNames(t *testing.T) {
 	for name := range names {
 		b := triagetest.PhotoJPEG(200, 150, uint64(900+i), 85)
 		if name == "broken.jpg" {
-			b = b[:len(b)/3]
+			// Cut inside its tables: nothing of the picture to hash (a
+			// JPEG cut in its scan data is hashed from the rows it
+			// holds, as partial).
+			b = b[:300]
 		}
 		writeFile(t, filepath.Join(dir, name), b)
 		i++
