@@ -19,7 +19,9 @@
 # surviving prefix. Invalid: outputs that do not decode to a picture with
 # one independent judge for both carvers (ffmpeg, which decodes what a cut
 # file holds; heif-convert for HEIF); in brackets those winnow marks
-# origin.truncated (PhotoRec marks none).
+# origin.truncated (PhotoRec marks none). Winnow does not emit a carved
+# candidate cut short that no decoder reads; the last column gives its
+# report's count of them (counts.carved_undecodable).
 # Time: wall and CPU (user+sys) time of the carving run (winnow: scan
 # --carve, which also hashes and matches what it carves and the allocated
 # files; PhotoRec: carving and writing files); MiB/s per core is the
@@ -163,7 +165,7 @@ PY
 done
 
 python3 - "$work" <<'PY'
-import hashlib, os, subprocess, sys, tempfile
+import hashlib, json, os, subprocess, sys, tempfile
 work = sys.argv[1]
 times = {l.split()[0]: l.split()[1:] for l in open(os.path.join(work, 'times'))}
 def files(d):
@@ -182,8 +184,8 @@ def decodes(path):
     return r.returncode == 0 and any(l and not l.startswith(b'#') for l in r.stdout.splitlines())
 images = (('fat.img', 'truth-fat'), ('ntfs.img', 'truth-ntfs'), ('ext4.img', 'truth-ext4'), ('ntfs.E01', 'truth-ntfs'), ('blob.bin', 'truth-blob'))
 size = {img: os.path.getsize(os.path.join(work, img)) / (1 << 20) for img, _ in images}
-print('| image | carver | recovered | of which cut files | outputs | invalid (marked truncated) | time (s) | CPU (s) | MiB/s per core | peak RSS (MiB) |')
-print('|---|---|---|---|---|---|---|---|---|---|')
+print('| image | carver | recovered | of which cut files | outputs | invalid (marked truncated) | time (s) | CPU (s) | MiB/s per core | peak RSS (MiB) | dropped as undecodable |')
+print('|---|---|---|---|---|---|---|---|---|---|---|')
 for img, truth in images:
     want = {n: open(p, 'rb').read() for p in files(os.path.join(work, truth)) for n in [os.path.basename(p)]}
     for who, out, label in (('winnow', 'wout-' + img, 'winnow-' + img), ('PhotoRec', 'pr-' + img, 'photorec-' + img)):
@@ -203,8 +205,11 @@ for img, truth in images:
         t = times[label]
         cpu = float(t[2]) + float(t[3])
         name = img if who == 'winnow' or img != 'ntfs.E01' else 'ntfs.E01 (PhotoRec: ntfs.img)'
-        print('| %s (%d MiB) | %s | %d/%d | %d/%d | %d | %d (%d) | %.2f | %.2f | %.0f | %d |' % (name, size[img], who, hit, len(want), cut, ncut, len(got),
-              len(bad), sum(1 for b in bad if b in marked), float(t[0]), cpu, size[img] / max(cpu, 0.01), int(t[1]) >> 10))
+        dropped = ''
+        if who == 'winnow':
+            dropped = json.load(open(os.path.join(work, 'w-' + img, 'report.json')))['counts']['carved_undecodable']
+        print('| %s (%d MiB) | %s | %d/%d | %d/%d | %d | %d (%d) | %.2f | %.2f | %.0f | %d | %s |' % (name, size[img], who, hit, len(want), cut, ncut, len(got),
+              len(bad), sum(1 for b in bad if b in marked), float(t[0]), cpu, size[img] / max(cpu, 0.01), int(t[1]) >> 10, dropped))
 print()
 for img, _ in images[:-1]:
     t, c = times['winnow-nocarve-' + img], times['winnow-' + img]

@@ -23,6 +23,9 @@ import (
 // the outermost archive too, so one walk with one set of limits (depth,
 // members, expanded bytes, compression ratio) covers the whole tree; child
 // items that are archives are hashed and matched but not expanded again.
+// A carved candidate cut short that no decoder reads is not recorded but
+// counted (pipeline.CheckCarved; winnow_worker_carved_undecodable_total),
+// as winnow scan --carve drops it.
 //
 // Every step is idempotent, so a task killed half-way and run again does
 // no harm: the store keeps content once, CreateItem returns the item a
@@ -37,10 +40,13 @@ import (
 
 // expansion counts one archive's members.
 type expansion struct {
-	items    int // child items recorded
-	resumed  int // of which an earlier attempt recorded
-	skipped  int // nested archives expanded from a stream, not kept whole
-	problems []string
+	items   int // child items recorded
+	resumed int // of which an earlier attempt recorded
+	skipped int // nested archives expanded from a stream, not kept whole
+	// undecodable counts the carved candidates not recorded: cut short
+	// and unreadable by any decoder (pipeline.CheckCarved).
+	undecodable int
+	problems    []string
 	// recorded counts the children earlier attempts recorded, by inner
 	// path and size, and seen the members met so far in this walk.
 	recorded, seen map[memberKey]int
@@ -106,8 +112,9 @@ func (w *Worker) expand(ctx context.Context, kind container.Container, it *triag
 			"recorded_before", x.resumed)
 	}
 	w.log.DebugContext(ctx, "archive expanded", "item_id", it.ID, "children", x.items, "resumed", x.resumed,
-		"streamed_archives", x.skipped, "problems", len(x.problems))
+		"streamed_archives", x.skipped, "carved_undecodable", x.undecodable, "problems", len(x.problems))
 	w.m.members.Add(float64(x.items))
+	w.m.undecodable.Add(float64(x.undecodable))
 	if walkErr != nil {
 		x.problems = append(x.problems, "archive not fully expanded: "+triage.ErrorMessage(walkErr))
 	}
@@ -166,6 +173,11 @@ func (w *Worker) member(ctx context.Context, parent *triage.Item, m *container.M
 	c, rerr := pipeline.ReadContent(m, r, w.cfg.BufferBytes)
 	if rerr != nil {
 		x.problem(m.Inner, memberProblem(rerr))
+		return nil
+	}
+	if pipeline.CheckCarved(ctx, w.cfg.Hasher, m, c) {
+		// Failed validation by decoding, as winnow scan --carve drops it.
+		x.undecodable++
 		return nil
 	}
 	body, n := c.Stream, int64(-1)

@@ -13,7 +13,9 @@ type workerMetrics struct {
 	seconds    prometheus.Histogram
 	reconciled prometheus.Counter
 	members    prometheus.Counter
-	orphans    *prometheus.CounterVec
+	// undecodable counts carved candidates not recorded (CheckCarved).
+	undecodable prometheus.Counter
+	orphans     *prometheus.CounterVec
 }
 
 func newWorkerMetrics(reg *prometheus.Registry, m *matching.Matcher, sync *SetSync) *workerMetrics {
@@ -34,6 +36,10 @@ func newWorkerMetrics(reg *prometheus.Registry, m *matching.Matcher, sync *SetSy
 		members: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "winnow_worker_archive_members_total", Help: "Archive members recorded as child items.",
 		}),
+		undecodable: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "winnow_worker_carved_undecodable_total",
+			Help: "Carved candidates cut short that no decoder reads, not recorded as items (failed validation by decoding).",
+		}),
 		orphans: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "winnow_worker_orphans_removed_total",
 			Help: "Stored objects no item referred to after the grace period, removed by the orphan collection (evidence: contents; incoming: unfinished uploads).",
@@ -45,7 +51,7 @@ func newWorkerMetrics(reg *prometheus.Registry, m *matching.Matcher, sync *SetSy
 	failed := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "winnow_worker_hash_sets_failed", Help: "Hash sets that do not load (retried; the others are matched meanwhile).",
 	}, func() float64 { return float64(len(sync.Failed())) })
-	reg.MustRegister(wm.items, wm.bytes, wm.seconds, wm.reconciled, wm.members, wm.orphans, sets, failed,
+	reg.MustRegister(wm.items, wm.bytes, wm.seconds, wm.reconciled, wm.members, wm.undecodable, wm.orphans, sets, failed,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return wm
 }

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"io"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -117,5 +120,46 @@ func TestLabDiskCarve(t *testing.T) {
 	}
 	if same == nil || same.Verdict != "known" || same.Origin.Offset != del.Origin.Offset {
 		t.Errorf("deleted known photo carved as %+v, want known at offset %d", same, del.Origin.Offset)
+	}
+}
+
+// TestLabDiskCarveUndecodable: the worker, carving, drops the PNG cut
+// short that no decoder reads and counts it
+// (winnow_worker_carved_undecodable_total), as winnow scan --carve does;
+// the JPEG cut short is an item, partial.
+func TestLabDiskCarveUndecodable(t *testing.T) {
+	env := labEnv(t)
+	env["WINNOW_CARVE"] = "unallocated"
+	env["WINNOW_WORKER_METRICS"] = "127.0.0.1:0"
+	l := startLab(t, env)
+	img := mustCutImage(t)
+	client := map[string]string{"WINNOW_SERVER": l.URL, "WINNOW_TOKEN": l.Token}
+	if code, out, errs := runWinnowEnv(t, client, "submit", "--case", "disk", "--exhibit", "cut", "--wait", "--json", img); code != 0 && code != 3 {
+		t.Fatalf("submit: exit %d\n%s\n%s", code, out, errs)
+	}
+	var page struct{ Items []api.ItemJSON }
+	l.call(t, "", "GET", "/api/v1/cases/disk/exhibits/cut/items?limit=1000", nil, &page)
+	var carved []string
+	var jpg *api.ItemJSON
+	for i, it := range page.Items {
+		if strings.HasPrefix(it.InnerPath, "$Unallocated/") {
+			carved = append(carved, it.InnerPath)
+		}
+		if it.InnerPath == fmt.Sprintf("$Unallocated/0x%x.jpg", cutJPEGAt) {
+			jpg = &page.Items[i]
+		}
+	}
+	if len(carved) != 1 || jpg == nil || jpg.Origin == nil || !jpg.Origin.Truncated || !jpg.Partial || jpg.Error != "" {
+		t.Errorf("carved items %q; want the cut JPEG alone, truncated and partial (%+v)", carved, jpg)
+	}
+	resp, err := http.Get("http://" + l.Worker.ln.Addr().String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(mb), "\nwinnow_worker_carved_undecodable_total 1\n") {
+		i := strings.Index(string(mb), "\nwinnow_worker_carved_undecodable_total")
+		t.Errorf("worker metrics do not count the cut PNG (at %d: %.60q)", i, mb[max(i, 0):])
 	}
 }

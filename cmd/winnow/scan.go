@@ -276,7 +276,8 @@ func scan(ctx context.Context, e *env, cfg scanConfig, paths []string) error {
 	}
 	t0 := time.Now()
 	thumbs := s.builder.Build(r, series.Options{})
-	r.Counts.Archives = int(s.engine.Progress().Containers)
+	p := s.engine.Progress()
+	r.Counts.Archives, r.Counts.CarvedUndecodable = int(p.Containers), int(p.CarvedUndecodable)
 	groupTime := time.Since(t0)
 	t0 = time.Now()
 	if err := writeReports(cfg, r, thumbs); err != nil {
@@ -285,8 +286,12 @@ func scan(ctx context.Context, e *env, cfg scanConfig, paths []string) error {
 	writeTime := time.Since(t0)
 
 	c := r.Counts.Verdicts
-	fmt.Fprintf(e.stderr, "winnow scan: %d items (%s): %d known, %d variant, %d ignorable, %d new in %d series, %d errors; %.1f s\n",
-		r.Counts.Items, report.HumanBytes(r.Counts.Bytes), c["known"], c["variant"], c["ignorable"], c["new"], r.Counts.Groups, c["error"], finished.Sub(start).Seconds())
+	dropped := ""
+	if n := r.Counts.CarvedUndecodable; n > 0 {
+		dropped = fmt.Sprintf(" (%d carved candidates cut short and undecodable, not items)", n)
+	}
+	fmt.Fprintf(e.stderr, "winnow scan: %d items (%s): %d known, %d variant, %d ignorable, %d new in %d series, %d errors%s; %.1f s\n",
+		r.Counts.Items, report.HumanBytes(r.Counts.Bytes), c["known"], c["variant"], c["ignorable"], c["new"], r.Counts.Groups, c["error"], dropped, finished.Sub(start).Seconds())
 	if cfg.stats {
 		s.printStats(e.stderr, finished.Sub(start), groupTime, writeTime)
 	}

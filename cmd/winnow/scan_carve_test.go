@@ -1,13 +1,21 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
+	"image/png"
+	"maps"
+	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/winnow-forensics/winnow/triage/disk"
 	"github.com/winnow-forensics/winnow/triage/report"
+	"github.com/winnow-forensics/winnow/triage/triagetest"
 )
 
 // carvedItems are the report's carved items, by path.
@@ -119,5 +127,68 @@ func TestWorkerCarve(t *testing.T) {
 	}
 	if _, err := ReadWorkerConfig(get(map[string]string{"WINNOW_CARVE": "sometimes"}), 2); err == nil || !strings.Contains(err.Error(), "WINNOW_CARVE") {
 		t.Errorf("WINNOW_CARVE=sometimes: %v, want an error", err)
+	}
+}
+
+// Offsets of the cut pictures in mustCutImage's free space.
+const cutPNGAt, cutJPEGAt = 4 << 20, 8 << 20
+
+// mustCutImage returns a FAT16 image (no files) with, in its free space,
+// a generated PNG and a generated JPEG each cut at 60% and followed by
+// random bytes (their ends overwritten).
+func mustCutImage(t *testing.T) string {
+	t.Helper()
+	img := filepath.Join(t.TempDir(), "cut.img")
+	if out, err := exec.Command("mkfs.fat", "-C", "-F", "16", img, "16384").CombinedOutput(); err != nil {
+		t.Fatalf("mkfs.fat: %v\n%s", err, out)
+	}
+	f, err := os.OpenFile(img, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var p bytes.Buffer
+	if err := png.Encode(&p, triagetest.Photo(320, 240, 11)); err != nil {
+		t.Fatal(err)
+	}
+	j := triagetest.PhotoJPEG(640, 480, 12, 90)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, pic := range []struct {
+		at   int64
+		data []byte
+	}{{cutPNGAt, p.Bytes()}, {cutJPEGAt, j}} {
+		cut := pic.data[:len(pic.data)*6/10]
+		junk := make([]byte, 64<<10)
+		for i := range junk {
+			junk[i] = byte(rng.Uint32())
+		}
+		if _, err := f.WriteAt(append(slices.Clip(cut), junk...), pic.at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return img
+}
+
+// TestScanCarveUndecodable: a PNG cut short in free space, which no
+// decoder reads, is not an item but counted in the report and the
+// summary line; a JPEG cut short is an item, partial.
+func TestScanCarveUndecodable(t *testing.T) {
+	img := mustCutImage(t)
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := runWinnow(t, "scan", "--carve", "--out", out, img)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+	r, _ := readReport(t, out)
+	carved := carvedItems(r)
+	jpg := carved[fmt.Sprintf("%s!/$Unallocated/0x%x.jpg", img, cutJPEGAt)]
+	if len(carved) != 1 || jpg == nil || !jpg.Origin.Truncated || !jpg.Partial || jpg.Error != "" {
+		t.Errorf("carved items %v; want the cut JPEG alone, truncated and partial (%+v)", slices.Collect(maps.Keys(carved)), jpg)
+	}
+	if r.Counts.CarvedUndecodable != 1 {
+		t.Errorf("counts.carved_undecodable = %d, want 1 (the cut PNG)", r.Counts.CarvedUndecodable)
+	}
+	if !strings.Contains(stderr, "(1 carved candidates cut short and undecodable, not items)") {
+		t.Errorf("summary line does not count the cut PNG:\n%s", stderr)
 	}
 }

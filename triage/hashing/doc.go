@@ -15,5 +15,7 @@
 // Fingerprint.Partial.
 //
 // Untrusted input is the normal case: decoders run under limits and panic
-// recovery, and a bad file becomes Fingerprint.Err, never a crash.
+// recovery, and a bad file becomes Fingerprint.Err, never a crash; an
+// error of a decoder that could not read the picture is marked
+// ErrUndecodable.
 package hashing

@@ -321,6 +321,28 @@ func (h *Hasher) hashStream(ctx context.Context, r io.Reader) triage.Fingerprint
 
 var errDecoderDone = errors.New("decoder finished")
 
+// ErrUndecodable is in the chain of a Fingerprint.Err when the decoder
+// could not read the picture (malformed or cut-short data, a JPEG with too
+// few rows to hash, a video of which no frame decodes), as opposed to a
+// limit, an unsupported type or a picture too small to hash. Its message
+// and code are the decoder's error's.
+var ErrUndecodable = errors.New("not decodable")
+
+// decodeError is a decoder's error marked ErrUndecodable.
+type decodeError struct{ err error }
+
+func (e *decodeError) Error() string   { return e.err.Error() }
+func (e *decodeError) Unwrap() []error { return []error{e.err, ErrUndecodable} }
+
+// undecodable marks err ErrUndecodable when it says the data is malformed
+// (EINVALID).
+func undecodable(err error) error {
+	if triage.ErrorCode(err) != triage.EINVALID {
+		return err
+	}
+	return &decodeError{err}
+}
+
 // streamHeadLen is how much of a streamed image is buffered to read its
 // header before decoding starts.
 const streamHeadLen = 1 << 20
@@ -345,7 +367,7 @@ func (h *Hasher) perceptual(ctx context.Context, fp *triage.Fingerprint, b []byt
 	defer h.mem.Release(reserved)
 	fp.Times.Decode = time.Since(t0)
 	if err != nil {
-		return err
+		return undecodable(err)
 	}
 	fp.Width, fp.Height, fp.Decoder, fp.Partial = cmp.Or(ras.fullW, ras.srcW), cmp.Or(ras.fullH, ras.srcH), ras.decoder, ras.partial
 	if min(ras.srcW, ras.srcH) < h.lim.MinSide {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/jpegpart"
+	"github.com/winnow-forensics/winnow/triage/triagetest"
 )
 
 // TestTruncatedJPEG: a JPEG cut short is hashed from the rows its data
@@ -80,5 +82,44 @@ func TestTruncatedJPEG(t *testing.T) {
 	fp = hs.HashBytes(ctx, b[:q+(len(b)-q)/20])
 	if fp.Err == nil || fp.Perceptual || !strings.Contains(triage.ErrorMessage(fp.Err), "too little of the picture") {
 		t.Errorf("fragment: perceptual %v, err %v", fp.Perceptual, fp.Err)
+	}
+}
+
+// TestUndecodable: the error of a decoder that cannot read the picture
+// (a PNG cut short, a JPEG fragment) is marked ErrUndecodable and keeps
+// its code and message; a JPEG cut short hashes, and an error that is not
+// the decoder's (a picture too small to hash) is not marked.
+func TestUndecodable(t *testing.T) {
+	hs := New(Options{})
+	ctx := context.Background()
+	var p bytes.Buffer
+	if err := png.Encode(&p, triagetest.Photo(320, 240, 7)); err != nil {
+		t.Fatal(err)
+	}
+	j := triagetest.PhotoJPEG(400, 300, 8, 90)
+	sos := bytes.Index(j, []byte{0xff, 0xda})
+	var tiny bytes.Buffer
+	if err := png.Encode(&tiny, image.NewGray(image.Rect(0, 0, 4, 4))); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name        string
+		b           []byte
+		err, marked bool
+	}{
+		{"PNG cut at 60%", p.Bytes()[:p.Len()*6/10], true, true},
+		{"JPEG fragment", j[:sos+(len(j)-sos)/20], true, true},
+		{"JPEG cut at 60%", j[:len(j)*6/10], false, false},
+		{"whole PNG", p.Bytes(), false, false},
+		{"4x4 PNG", tiny.Bytes(), true, false},
+		{"text", []byte("not a picture at all"), false, false},
+	} {
+		fp := hs.HashBytes(ctx, tc.b)
+		if (fp.Err != nil) != tc.err || errors.Is(fp.Err, ErrUndecodable) != tc.marked {
+			t.Errorf("%s: err %v, marked undecodable %v; want error %v, marked %v", tc.name, fp.Err, errors.Is(fp.Err, ErrUndecodable), tc.err, tc.marked)
+		}
+		if tc.marked && triage.ErrorCode(fp.Err) != triage.EINVALID {
+			t.Errorf("%s: code %q, want %q", tc.name, triage.ErrorCode(fp.Err), triage.EINVALID)
+		}
 	}
 }

@@ -114,6 +114,9 @@ func (h *Hasher) video(ctx context.Context, fp *triage.Fingerprint, d FrameDecod
 	})
 	fp.Times.Hash = hash
 	fp.Times.Decode = time.Since(t0) - hash
+	if len(fp.Frames) == 0 {
+		err = undecodable(err)
+	}
 	if meta.Width > 0 {
 		fp.Width, fp.Height = meta.Width, meta.Height
 		fp.Decoder = d.Name()

@@ -9,6 +9,8 @@
 // today; disk images and phone extractions plug in the same way), their
 // members taken in by one intake (ReadContent: in memory within a budget,
 // or streamed), and every item is matched and decided (package matching).
+// A carved candidate cut short that no decoder reads fails validation by
+// decoding and is counted, not delivered (Undecodable, CheckCarved).
 //
 // winnow scan, winnow hash, hashset build from media and submit's file
 // collection run on it; the lab worker expands uploaded containers with

@@ -108,6 +108,9 @@ type Progress struct {
 	// their sizes, Errors those with an error, Containers the containers
 	// expanded.
 	Items, ItemBytes, Errors, Containers int64
+	// CarvedUndecodable counts the carved candidates marked truncated
+	// that no decoder read: not items (see Undecodable).
+	CarvedUndecodable int64
 	// Times sums the stage times of every item over the workers, and
 	// MatchTime the time spent matching and deciding.
 	Times     triage.StageTimes
@@ -128,6 +131,7 @@ type Engine struct {
 	sink    func(*Result)
 
 	items, itemBytes, topDone, topBytes, errors, containers atomic.Int64
+	undecodable                                             atomic.Int64 // carved candidates dropped (Undecodable)
 	partBytes                                               atomic.Int64 // read so far of containers being expanded
 	totalFiles, totalBytes                                  atomic.Int64 // -1 until counted
 	mu                                                      sync.Mutex
@@ -317,6 +321,11 @@ func (e *Engine) work(ctx context.Context, j *job) {
 			return
 		}
 		fp.Err = err
+	}
+	if Undecodable(j.r.Member, &fp) { // failed validation by decoding: counted, not an item
+		e.undecodable.Add(1)
+		e.pending.Done()
+		return
 	}
 	e.deliver(e.decide(j, &fp))
 	e.pending.Done()
@@ -519,6 +528,7 @@ func (e *Engine) Progress() Progress {
 		Files: e.topDone.Load(), FilesTotal: e.totalFiles.Load(),
 		Bytes: e.topBytes.Load() + e.partBytes.Load(), BytesTotal: e.totalBytes.Load(),
 		Items: e.items.Load(), ItemBytes: e.itemBytes.Load(), Errors: e.errors.Load(), Containers: e.containers.Load(),
+		CarvedUndecodable: e.undecodable.Load(),
 	}
 	e.mu.Lock()
 	p.Times, p.MatchTime = e.times, e.matchTime

@@ -138,6 +138,10 @@ type Counts struct {
 	// AlsoKnownGood counts the known and variant items that a known-good
 	// set lists too (Item.AlsoKnownGood).
 	AlsoKnownGood int `json:"also_known_good"`
+	// CarvedUndecodable counts the carved candidates marked truncated
+	// that no decoder read: failed validation by decoding, they are not
+	// items (pipeline.Undecodable).
+	CarvedUndecodable int `json:"carved_undecodable"`
 }
 
 // Item is one file: a file of the evidence or a member of an archive.
