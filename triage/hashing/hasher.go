@@ -515,10 +515,13 @@ func (h *Hasher) hashLuma(fp *triage.Fingerprint, ras raster, s *scratch) {
 		}
 		if deg, fill, ok := findSkew(ras.luma, ras.w, ras.h); ok {
 			var w, hh int
-			s.view, w, hh = deskewPlane(s.view[:0], ras.luma, ras.w, ras.h, deg, fill)
+			var kept [][2]int
+			s.view, w, hh, kept = deskewPlane(s.view[:0], ras.luma, ras.w, ras.h, deg, fill)
 			if r, ok := findContent(s.view, w, hh); ok { // the canvas grew to hold the picture
 				s.view2, w, hh = cropPlane(s.view2[:0], s.view, w, r)
 				s.view, s.view2 = s.view2, s.view
+			} else { // the picture lost its corners
+				fillCorners(s.view, w, kept)
 			}
 			h.hashView(fp, triage.View{Kind: triage.ViewDeskewed, Rect: full, Angle: deg}, w, hh, s)
 		}

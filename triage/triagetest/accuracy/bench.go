@@ -283,8 +283,10 @@ func (r *Result) Save(path string) error {
 	return os.WriteFile(path, buf.Bytes(), 0o644)
 }
 
-// Load reads a result written by Save; the transforms it was made with
-// must be the first of transforms (edits added since are left out).
+// Load reads a result written by Save. Its transforms are looked up by
+// name in transforms, so a result made with fewer edits (an older one, or
+// one restricted with Select) reads back; an edit not in transforms is an
+// error.
 func Load(path string, transforms []Transform) (*Result, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -294,19 +296,27 @@ func Load(path string, transforms []Transform) (*Result, error) {
 	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&sr); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	// A result saved before edits were added reads as one without them.
-	if len(sr.Transforms) > len(transforms) {
-		return nil, fmt.Errorf("%s: made with other transforms", path)
-	}
-	transforms = transforms[:len(sr.Transforms)]
-	for i, t := range transforms {
-		if sr.Transforms[i] != t.Name {
-			return nil, fmt.Errorf("%s: made with other transforms", path)
-		}
+	ts, err := Select(transforms, sr.Transforms)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	set, err := setfile.Parse(sr.Set)
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Originals: sr.Originals, Transforms: transforms, Entry: sr.Entry, Set: set, Queries: sr.Queries, FastJPEG: sr.FastJPEG, setBytes: sr.Set}, nil
+	return &Result{Originals: sr.Originals, Transforms: ts, Entry: sr.Entry, Set: set, Queries: sr.Queries, FastJPEG: sr.FastJPEG, setBytes: sr.Set}, nil
+}
+
+// Select returns the transforms of those names, in the order given; an
+// unknown name is an error.
+func Select(transforms []Transform, names []string) ([]Transform, error) {
+	var out []Transform
+	for _, n := range names {
+		i := slices.IndexFunc(transforms, func(t Transform) bool { return t.Name == n })
+		if i < 0 {
+			return nil, fmt.Errorf("no edit named %q", n)
+		}
+		out = append(out, transforms[i])
+	}
+	return out, nil
 }
