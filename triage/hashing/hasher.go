@@ -511,7 +511,17 @@ func (h *Hasher) hashLuma(fp *triage.Fingerprint, ras raster, s *scratch) {
 		if r, ok := findContent(ras.luma, ras.w, ras.h); ok {
 			var w, hh int
 			s.view, w, hh = cropPlane(s.view[:0], ras.luma, ras.w, r)
-			h.hashView(fp, triage.View{Kind: triage.ViewTrimmed, Rect: scaleRect(r, ras.w, ras.h, ras.srcW, ras.srcH)}, w, hh, s)
+			h.hashView(fp, triage.View{Kind: triage.ViewTrimmed, Rect: scaleRect(r, ras.w, ras.h, ras.srcW, ras.srcH)}, w, hh, s, false)
+		}
+		if r, ok := findBands(ras.luma, ras.w, ras.h); ok {
+			var w, hh int
+			s.view, w, hh = cropPlane(s.view[:0], ras.luma, ras.w, r)
+			h.hashView(fp, triage.View{Kind: triage.ViewBanded, Rect: scaleRect(r, ras.w, ras.h, ras.srcW, ras.srcH)}, w, hh, s, false)
+		}
+		for _, r := range findTiles(ras.luma, ras.w, ras.h) {
+			var w, hh int
+			s.view, w, hh = cropPlane(s.view[:0], ras.luma, ras.w, r)
+			h.hashView(fp, triage.View{Kind: triage.ViewTile, Rect: scaleRect(r, ras.w, ras.h, ras.srcW, ras.srcH)}, w, hh, s, false)
 		}
 		if deg, fill, ok := findSkew(ras.luma, ras.w, ras.h); ok {
 			var w, hh int
@@ -523,29 +533,47 @@ func (h *Hasher) hashLuma(fp *triage.Fingerprint, ras raster, s *scratch) {
 			} else { // the picture lost its corners
 				fillCorners(s.view, w, kept)
 			}
-			h.hashView(fp, triage.View{Kind: triage.ViewDeskewed, Rect: full, Angle: deg}, w, hh, s)
+			h.hashView(fp, triage.View{Kind: triage.ViewDeskewed, Rect: full, Angle: deg}, w, hh, s, false)
 		}
 		var w, hh int
 		s.view, w, hh = uncropPlane(s.view[:0], ras.luma, ras.w, ras.h)
-		h.hashView(fp, triage.View{Kind: triage.ViewUncropped, Rect: full}, w, hh, s)
+		h.hashView(fp, triage.View{Kind: triage.ViewUncropped, Rect: full}, w, hh, s, true)
 	}
 	h.hashPDQ(&fp.PDQ, &fp.PDQQuality, &fp.PDQDihedral, ras, s)
 }
 
-// hashView computes v's hashes from the plane in s.view and adds it to fp.
-// A view's pHash comes from phashDihedral's own DCT rather than
-// goimagehash (which takes 20 times as long for the same bits, bar a rare
-// tie at the median): views are only matched, never reported.
-func (h *Hasher) hashView(fp *triage.Fingerprint, v triage.View, w, hgt int, s *scratch) {
+// hashView computes v's hashes from the plane in s.view and adds it to fp;
+// with mirror, it also adds v's mirror image (View.Mirrored), whose
+// hashes come from the same DCTs. A view's pHash comes from
+// phashDihedral's own DCT rather than goimagehash (which takes 20 times
+// as long for the same bits, bar a rare tie at the median): views are
+// only matched, never reported.
+func (h *Hasher) hashView(fp *triage.Fingerprint, v triage.View, w, hgt int, s *scratch, mirror bool) {
+	m := v
+	m.Mirrored = true
 	if h.algos.Has(triage.AlgoPHash) {
-		v.PHash = phashDihedral(boxGray(s.view, w, hgt, smallSide))[0]
+		ph := phashDihedral(boxGray(s.view, w, hgt, smallSide))
+		v.PHash, m.PHash = ph[0], ph[dihedralMirror]
 	}
 	if h.algos&triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPDQDihedral) != 0 {
-		q, quality := s.pdq.Hash(s.view, w, hgt)
-		v.PDQ, v.PDQQuality = triage.PDQ(q), quality
+		if mirror {
+			hs, quality := s.pdq.HashDihedral(s.view, w, hgt)
+			v.PDQ, v.PDQQuality = triage.PDQ(hs[0]), quality
+			m.PDQ, m.PDQQuality = triage.PDQ(hs[dihedralMirror]), quality
+		} else {
+			q, quality := s.pdq.Hash(s.view, w, hgt)
+			v.PDQ, v.PDQQuality = triage.PDQ(q), quality
+		}
 	}
 	fp.Views = append(fp.Views, v)
+	if mirror {
+		fp.Views = append(fp.Views, m)
+	}
 }
+
+// dihedralMirror is the left/right mirror image's index in the dihedral
+// order (flip y).
+const dihedralMirror = 5
 
 // phash returns pHash of a 64x64 thumbnail and, when the dihedral hashes
 // are asked for, its dihedral set (whose first element is the pHash).

@@ -337,13 +337,21 @@ func (m *Matcher) variants(fp *triage.Fingerprint) queryVariants {
 		}
 	}
 	for _, v := range fp.Views {
-		if v.PDQQuality >= m.opt.MinPDQQuality {
-			q.pdq = append(q.pdq, pdqVariant{v.PDQ, 0, v.Kind})
+		d := 0
+		if v.Mirrored {
+			d = mirrorDihedral
 		}
-		q.phash = append(q.phash, phashVariant{v.PHash, 0, v.Kind})
+		if v.PDQQuality >= m.opt.MinPDQQuality {
+			q.pdq = append(q.pdq, pdqVariant{v.PDQ, d, v.Kind})
+		}
+		q.phash = append(q.phash, phashVariant{v.PHash, d, v.Kind})
 	}
 	return q
 }
+
+// mirrorDihedral is the left/right mirror's index in the dihedral order
+// (Match.Dihedral of a match through a mirrored view).
+const mirrorDihedral = 5
 
 // allows reports whether the set's rules let a query variant count.
 func (ls *loadedSet) allows(dihedral int, view triage.ViewKind) bool {
@@ -357,6 +365,10 @@ func (ls *loadedSet) allows(dihedral int, view triage.ViewKind) bool {
 		return ls.rules.Uncropped
 	case triage.ViewDeskewed:
 		return ls.rules.Deskewed
+	case triage.ViewBanded:
+		return ls.rules.Banded
+	case triage.ViewTile:
+		return ls.rules.Tiles
 	}
 	return view == ""
 }
@@ -434,12 +446,14 @@ func (ls *loadedSet) matchPerceptual(q *queryVariants, near []index.Match, out *
 		}
 		pdqOK := c.pdq >= 0 && c.pdq <= ls.pdqBorder
 		phOK := c.ph >= 0 && c.ph <= ls.pBorder
-		if c.pdq >= 0 && (c.pdq <= ls.pdqRadius || pdqOK && phOK) {
+		// A match through a partial view (a band-cut picture, a collage
+		// tile) never counts alone: the other algorithm must agree.
+		if c.pdq >= 0 && (c.pdq <= ls.pdqRadius && !c.pdqView.Partial() || pdqOK && phOK) {
 			mt := ls.match(c.id, triage.AlgoPDQ, c.pdq, c.pdqDih)
 			mt.View, mt.Borderline = c.pdqView, c.pdq > ls.pdqRadius
 			*out = append(*out, mt)
 		}
-		if c.ph >= 0 && (c.ph <= ls.pRadius && ls.supported(c, q) || pdqOK && phOK) {
+		if c.ph >= 0 && (c.ph <= ls.pRadius && !c.pView.Partial() && ls.supported(c, q) || pdqOK && phOK) {
 			mt := ls.match(c.id, triage.AlgoPHash, c.ph, c.phDih)
 			mt.View, mt.Borderline = c.pView, c.ph > ls.pRadius
 			*out = append(*out, mt)

@@ -70,6 +70,12 @@ type SetRules struct {
 	// Deskewed: matches of the deskewed view (ViewDeskewed: a copy rotated
 	// by a few degrees on a flat canvas, rotated back) count.
 	Deskewed bool `json:"deskewed"`
+	// Banded: matches of the picture between caption bands (ViewBanded)
+	// count, in agreement only (PDQ and pHash both within their
+	// borderline zones), and make the verdict variant at most.
+	Banded bool `json:"banded"`
+	// Tiles: matches of a collage's tiles (ViewTile) count, as Banded's do.
+	Tiles bool `json:"tiles"`
 	// PHashSupport: a pHash match with no PDQ match on its entry (not even
 	// borderline) counts only when the entry's PDQ is within this distance
 	// of the query's (any variant the rules allow, at any quality the
@@ -139,6 +145,8 @@ func DefaultSetRules() SetRules {
 		Trimmed:        true,
 		Uncropped:      true,
 		Deskewed:       true,
+		Banded:         true,
+		Tiles:          true,
 		PHashSupport:   DefaultPHashSupport,
 		VPDQ:           DefaultVideoRule,
 	}
@@ -170,7 +178,7 @@ func (r *Rules) forSet(name string) (SetRules, bool) {
 }
 
 func (sr *SetRules) isZero() bool {
-	return sr.PDQ == AlgoRule{} && sr.PHash == AlgoRule{} && len(sr.KnownWhenAgree) == 0 && !sr.Dihedral && !sr.Trimmed && !sr.Uncropped && !sr.Deskewed && sr.PHashSupport == 0 && sr.VPDQ == VideoRule{}
+	return sr.PDQ == AlgoRule{} && sr.PHash == AlgoRule{} && len(sr.KnownWhenAgree) == 0 && !sr.Dihedral && !sr.Trimmed && !sr.Uncropped && !sr.Deskewed && !sr.Banded && !sr.Tiles && sr.PHashSupport == 0 && sr.VPDQ == VideoRule{}
 }
 
 // agreeMakesKnown reports whether PDQ and pHash matching one entry makes
@@ -244,6 +252,7 @@ func (sr *SetRules) validate(where string) error {
 //	             "phash": {"radius": 8, "borderline": 13, "certain": -1},
 //	             "known_when_agree": ["pdq", "phash"],
 //	             "dihedral": true, "trimmed": true, "uncropped": true, "deskewed": true,
+//	             "banded": true, "tiles": true,
 //	             "phash_support": 72,
 //	             "vpdq": {"distance": 31, "query_percent": 80, "target_percent": 0}},
 //	 "sets": {"Lab known set": {"pdq": {"radius": 24}}}}
@@ -384,8 +393,10 @@ func alsoKnownGood(d triage.Decision, good []triage.Match) triage.Decision {
 // verdict known under their sets' rules, and why.
 func (r *Rules) certain(near []triage.Match) ([]triage.Match, string) {
 	for _, m := range near {
-		if isVideoMatch(&m) {
-			continue // a video that shares frames with known material is a variant, never the same file
+		if isVideoMatch(&m) || m.View.Partial() {
+			// A video that shares frames with known material, or an image
+			// a part of which is known, is a variant, never the same file.
+			continue
 		}
 		sr := r.ForSet(m.Set)
 		ar := sr.PDQ
@@ -403,7 +414,7 @@ func (r *Rules) certain(near []triage.Match) ([]triage.Match, string) {
 	}
 	byEntry := map[key][]triage.Match{}
 	for _, m := range near {
-		if m.Borderline || isVideoMatch(&m) {
+		if m.Borderline || isVideoMatch(&m) || m.View.Partial() {
 			continue
 		}
 		if sr := r.ForSet(m.Set); sr.agreeMakesKnown() {

@@ -13,7 +13,8 @@ import (
 // Configs returns the rule configurations the table compares: plain PDQ
 // and plain pHash at their usual thresholds, then the default rules built
 // up one rule at a time, the default rules with a lone pHash match
-// counting (PHashSupport 0, the rules before issue 16), ending with the
+// counting (PHashSupport 0, the rules before issue 16), the default rules
+// without the band and tile views (Banded, Tiles), ending with the
 // default rules themselves.
 func Configs() []Config {
 	off := matching.AlgoRule{Radius: -1, Certain: -1}
@@ -30,6 +31,8 @@ func Configs() []Config {
 	rules := func(sr matching.SetRules) matching.Rules { return matching.Rules{MinSide: -1, Default: sr} }
 	lone := matching.DefaultRules()
 	lone.Default.PHashSupport = 0
+	noParts := matching.DefaultRules()
+	noParts.Default.Banded, noParts.Default.Tiles = false, false
 	return []Config{
 		{"PDQ 31", rules(plain)},
 		{"pHash 10", rules(phash)},
@@ -38,6 +41,7 @@ func Configs() []Config {
 		{"+uncrop", rules(uncrop)},
 		{"+deskew", rules(deskew)},
 		{"lone pHash counts", lone},
+		{"no bands, tiles", noParts},
 		{"default rules", matching.DefaultRules()},
 	}
 }
@@ -139,7 +143,11 @@ func variants(fp *triage.Fingerprint, sr matching.SetRules) ([]triage.PDQ, []tri
 	add(fp.PDQ, fp.PDQQuality, &fp.PDQDihedral, fp.PHash, &fp.PHashDihedral)
 	for i := range fp.Views {
 		v := &fp.Views[i]
-		if v.Kind == triage.ViewTrimmed && sr.Trimmed || v.Kind == triage.ViewUncropped && sr.Uncropped || v.Kind == triage.ViewDeskewed && sr.Deskewed {
+		if v.Mirrored && !sr.Dihedral {
+			continue
+		}
+		if v.Kind == triage.ViewTrimmed && sr.Trimmed || v.Kind == triage.ViewUncropped && sr.Uncropped || v.Kind == triage.ViewDeskewed && sr.Deskewed ||
+			v.Kind == triage.ViewBanded && sr.Banded || v.Kind == triage.ViewTile && sr.Tiles {
 			add(v.PDQ, v.PDQQuality, &[8]triage.PDQ{}, v.PHash, &[8]triage.PHash{})
 		}
 	}

@@ -1,0 +1,193 @@
+package hashing
+
+import "image"
+
+// Regions of a query image that may be a known image on their own: the
+// picture between caption bands (a meme's text above and below, a site's
+// banner), and the tiles of a collage. Trimming (trim.go) only removes
+// flat borders; a band with text on it is not flat, and a collage tile is
+// surrounded by other pictures. Both detectors read the luma plane the
+// hasher already decoded and cost microseconds on a plane that has
+// neither (they stop at the first line that rules them out, or read a
+// sample of rows and columns).
+
+const (
+	// bandCover: a band row has at least this share of its pixels within
+	// trimTol of the band's colour (the rest is the caption's ink).
+	bandCover = 0.5
+	// bandMin and bandMax bound a band's height, as a share of the
+	// image's: thinner bands move the hashes little (and a flat one is
+	// trimmed), thicker ones leave too little picture.
+	bandMin = 0.04
+	bandMax = 0.4
+	// bandGap: the band ends where this share of the height (at least
+	// 3 rows) in a row is under bandCover; shorter runs are ink.
+	bandGap = 0.02
+)
+
+// findBands returns the rectangle of the w x h luma plane between caption
+// bands at the top and bottom, and whether there is a band. A band starts
+// with a uniform row at the edge (as trim.go defines it), goes on while
+// rows are mostly its colour, and must carry something that is not its
+// colour (a flat band is a border, trimmed instead).
+func findBands(luma []float32, w, h int) (image.Rectangle, bool) {
+	r := image.Rect(0, 0, w, h)
+	if w < trimMinPixels || h < 4*trimMinPixels || len(luma) != w*h {
+		return r, false
+	}
+	top := bandDepth(luma, w, h, false)
+	bottom := bandDepth(luma, w, h, true)
+	if top == 0 && bottom == 0 || float64(h-top-bottom) < float64(h)*(1-2*bandMax) {
+		return r, false
+	}
+	r.Min.Y, r.Max.Y = top, h-bottom
+	return r, true
+}
+
+// bandDepth returns the height of the caption band at the top (or the
+// bottom) of the plane, or 0.
+func bandDepth(luma []float32, w, h int, bottom bool) int {
+	row := func(k int) int {
+		if bottom {
+			return (h - 1 - k) * w
+		}
+		return k * w
+	}
+	ref := lineMedian(luma, row(0), 1, w)
+	if !uniformLine(luma, row(0), 1, w, ref) {
+		return 0
+	}
+	limit := int(float64(h) * bandMax)
+	gap := max(3, int(float64(h)*bandGap))
+	minCover := int(float64(w) * bandCover)
+	flat := true     // every row so far is uniform
+	end, run := 0, 0 // the band's end so far, and the run of rows under bandCover after it
+	for k := 0; k < limit && run < gap; k++ {
+		n := 0
+		for _, v := range luma[row(k) : row(k)+w] {
+			if d := v - ref; d <= trimTol && d >= -trimTol {
+				n++
+			}
+		}
+		if n < minCover {
+			run++
+			continue
+		}
+		if run > 0 || n < w-int(float64(w)*trimOutliers) {
+			flat = false // ink
+		}
+		end, run = k+1, 0
+	}
+	if run < gap || flat || end < int(float64(h)*bandMin) {
+		return 0 // no end within bandMax, a flat border, or too thin
+	}
+	return end
+}
+
+const (
+	// tileMin: a tile is at least this share of each side of the image.
+	tileMin = 0.2
+	// seamRows is how many rows (or columns) a seam is measured on.
+	seamRows = 128
+	// seamShare: a seam between two tiles is a step in luma, between two
+	// adjacent columns (or rows), in at least this share of the rows it
+	// crosses, each step at least seamStep levels and at least seamRatio
+	// times the steps on either side of it.
+	seamShare = 0.6
+	seamStep  = 6
+	seamRatio = 2
+	// maxTiles bounds the tiles hashed per image.
+	maxTiles = 6
+)
+
+// findTiles returns the tiles of a collage on the w x h luma plane: the
+// rectangles that straight seams crossing the whole image (or the whole
+// strip between two others) cut it into, each at least tileMin of the
+// image's sides; nil when there is no seam. A collage's pictures meet
+// along straight lines where the luma jumps in nearly every row, which a
+// photograph's own edges rarely do over its full height.
+func findTiles(luma []float32, w, h int) []image.Rectangle {
+	if w < 4*trimMinPixels || h < 4*trimMinPixels || len(luma) != w*h {
+		return nil
+	}
+	full := image.Rect(0, 0, w, h)
+	minW, minH := int(float64(w)*tileMin), int(float64(h)*tileMin)
+	var tiles []image.Rectangle
+	// Columns first, then rows within each column; if no column seam,
+	// rows first, then columns within each row.
+	for _, vertical := range []bool{true, false} {
+		strips := split(luma, w, full, vertical, minW, minH)
+		if len(strips) < 2 {
+			continue
+		}
+		for _, s := range strips {
+			for _, t := range split(luma, w, s, !vertical, minW, minH) {
+				if len(tiles) < maxTiles {
+					tiles = append(tiles, t)
+				}
+			}
+		}
+		return tiles
+	}
+	return nil
+}
+
+// split cuts r along its seams (vertical ones, cutting columns, or
+// horizontal ones) into pieces at least minW x minH, and returns the
+// pieces (r itself when there is no seam).
+func split(luma []float32, w int, r image.Rectangle, vertical bool, minW, minH int) []image.Rectangle {
+	n, across, minSide := r.Dx(), r.Dy(), minW // positions along the cut axis, and the lines crossed
+	if !vertical {
+		n, across, minSide = r.Dy(), r.Dx(), minH
+	}
+	// at(i, j): luma at position i along the axis, line j across.
+	at := func(i, j int) float32 {
+		if vertical {
+			return luma[(r.Min.Y+j)*w+r.Min.X+i]
+		}
+		return luma[(r.Min.Y+i)*w+r.Min.X+j]
+	}
+	step := func(i, j int) float32 {
+		d := at(i, j) - at(i-1, j)
+		if d < 0 {
+			return -d
+		}
+		return d
+	}
+	lines := min(across, seamRows)
+	var out []image.Rectangle
+	last := 0
+	for i := minSide; i <= n-minSide; i++ {
+		if i < 3 || i+2 >= n {
+			continue
+		}
+		hits, need := 0, int(float64(lines)*seamShare)
+		for k := range lines {
+			if hits+lines-k < need {
+				break // cannot reach the share any more
+			}
+			j := k * (across - 1) / max(1, lines-1)
+			s := step(i, j)
+			if s >= seamStep && s >= seamRatio*step(i-2, j) && s >= seamRatio*step(i+2, j) {
+				hits++
+			}
+		}
+		if hits < need || i-last < minSide {
+			continue
+		}
+		out = append(out, cut(r, vertical, last, i))
+		last = i
+	}
+	if len(out) == 0 {
+		return []image.Rectangle{r}
+	}
+	return append(out, cut(r, vertical, last, n))
+}
+
+// cut returns the part of r from a to b along the cut axis.
+func cut(r image.Rectangle, vertical bool, a, b int) image.Rectangle {
+	if vertical {
+		return image.Rect(r.Min.X+a, r.Min.Y, r.Min.X+b, r.Max.Y)
+	}
+	return image.Rect(r.Min.X, r.Min.Y+a, r.Max.X, r.Min.Y+b)
+}
