@@ -96,8 +96,11 @@ const (
 	seamShare = 0.6
 	seamStep  = 6
 	seamRatio = 2
+	// maxSeams: more seams than this across one strip are texture (a
+	// fence, a brick wall), not a grid.
+	maxSeams = 4
 	// maxTiles bounds the tiles hashed per image.
-	maxTiles = 6
+	maxTiles = 8
 )
 
 // findTiles returns the tiles of a collage on the w x h luma plane: the
@@ -105,36 +108,52 @@ const (
 // strip between two others) cut it into, each at least tileMin of the
 // image's sides; nil when there is no seam. A collage's pictures meet
 // along straight lines where the luma jumps in nearly every row, which a
-// photograph's own edges rarely do over its full height.
+// photograph's own edges rarely do over its full height. Seams crossing
+// the whole image both ways make a grid; otherwise the strips between
+// full seams are split along their own seams.
 func findTiles(luma []float32, w, h int) []image.Rectangle {
 	if w < 4*trimMinPixels || h < 4*trimMinPixels || len(luma) != w*h {
 		return nil
 	}
 	full := image.Rect(0, 0, w, h)
 	minW, minH := int(float64(w)*tileMin), int(float64(h)*tileMin)
+	cols := split(luma, w, full, true, minW, minH)
+	rows := split(luma, w, full, false, minW, minH)
 	var tiles []image.Rectangle
-	// Columns first, then rows within each column; if no column seam,
-	// rows first, then columns within each row.
-	for _, vertical := range []bool{true, false} {
-		strips := split(luma, w, full, vertical, minW, minH)
-		if len(strips) < 2 {
-			continue
+	add := func(t image.Rectangle) {
+		if len(tiles) < maxTiles && t != full {
+			tiles = append(tiles, t)
 		}
-		for _, s := range strips {
-			for _, t := range split(luma, w, s, !vertical, minW, minH) {
-				if len(tiles) < maxTiles {
-					tiles = append(tiles, t)
-				}
+	}
+	switch {
+	case len(cols) > 1 && len(rows) > 1: // a grid: seams cross the whole image both ways
+		for _, c := range cols {
+			for _, r := range rows {
+				add(c.Intersect(r))
 			}
 		}
-		return tiles
+	case len(cols) > 1: // columns, each perhaps cut into rows of its own
+		for _, c := range cols {
+			for _, t := range split(luma, w, c, false, minW, minH) {
+				add(t)
+			}
+		}
+	case len(rows) > 1:
+		for _, r := range rows {
+			for _, t := range split(luma, w, r, true, minW, minH) {
+				add(t)
+			}
+		}
 	}
-	return nil
+	return tiles
 }
 
 // split cuts r along its seams (vertical ones, cutting columns, or
-// horizontal ones) into pieces at least minW x minH, and returns the
-// pieces (r itself when there is no seam).
+// horizontal ones) and returns the pieces at least minW x minH between
+// two seams, or between a seam and an edge, and those that span two
+// such pieces: a straight edge inside a picture (a sea's horizon) is a
+// seam too, and the piece across it is the picture. With no seam (or too
+// many to be a grid) it returns r itself.
 func split(luma []float32, w int, r image.Rectangle, vertical bool, minW, minH int) []image.Rectangle {
 	n, across, minSide := r.Dx(), r.Dy(), minW // positions along the cut axis, and the lines crossed
 	if !vertical {
@@ -155,13 +174,10 @@ func split(luma []float32, w int, r image.Rectangle, vertical bool, minW, minH i
 		return d
 	}
 	lines := min(across, seamRows)
-	var out []image.Rectangle
-	last := 0
-	for i := minSide; i <= n-minSide; i++ {
-		if i < 3 || i+2 >= n {
-			continue
-		}
-		hits, need := 0, int(float64(lines)*seamShare)
+	need := int(float64(lines) * seamShare)
+	seams := []int{0}
+	for i := max(3, minSide/2); i < min(n-2, n-minSide/2); i++ {
+		hits := 0
 		for k := range lines {
 			if hits+lines-k < need {
 				break // cannot reach the share any more
@@ -172,16 +188,23 @@ func split(luma []float32, w int, r image.Rectangle, vertical bool, minW, minH i
 				hits++
 			}
 		}
-		if hits < need || i-last < minSide {
-			continue
+		if hits >= need && i-seams[len(seams)-1] > 3 { // a seam blurred over two steps is one
+			seams = append(seams, i)
 		}
-		out = append(out, cut(r, vertical, last, i))
-		last = i
 	}
-	if len(out) == 0 {
+	if len(seams) == 1 || len(seams) > maxSeams+1 {
 		return []image.Rectangle{r}
 	}
-	return append(out, cut(r, vertical, last, n))
+	seams = append(seams, n)
+	var out []image.Rectangle
+	for a := range seams {
+		for b := a + 1; b <= a+2 && b < len(seams); b++ {
+			if seams[b]-seams[a] >= minSide && (a > 0 || b < len(seams)-1) {
+				out = append(out, cut(r, vertical, seams[a], seams[b]))
+			}
+		}
+	}
+	return out
 }
 
 // cut returns the part of r from a to b along the cut axis.
