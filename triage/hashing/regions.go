@@ -117,8 +117,8 @@ func findTiles(luma []float32, w, h int) []image.Rectangle {
 	}
 	full := image.Rect(0, 0, w, h)
 	minW, minH := int(float64(w)*tileMin), int(float64(h)*tileMin)
-	cols := split(luma, w, full, true, minW, minH)
-	rows := split(luma, w, full, false, minW, minH)
+	cols := split(luma, w, full, true, minW, minH, false)
+	rows := split(luma, w, full, false, minW, minH, false)
 	var tiles []image.Rectangle
 	add := func(t image.Rectangle) {
 		if len(tiles) < maxTiles && t != full {
@@ -134,13 +134,13 @@ func findTiles(luma []float32, w, h int) []image.Rectangle {
 		}
 	case len(cols) > 1: // columns, each perhaps cut into rows of its own
 		for _, c := range cols {
-			for _, t := range split(luma, w, c, false, minW, minH) {
+			for _, t := range split(luma, w, c, false, minW, minH, true) {
 				add(t)
 			}
 		}
 	case len(rows) > 1:
 		for _, r := range rows {
-			for _, t := range split(luma, w, r, true, minW, minH) {
+			for _, t := range split(luma, w, r, true, minW, minH, true) {
 				add(t)
 			}
 		}
@@ -150,11 +150,11 @@ func findTiles(luma []float32, w, h int) []image.Rectangle {
 
 // split cuts r along its seams (vertical ones, cutting columns, or
 // horizontal ones) and returns the pieces at least minW x minH between
-// two seams, or between a seam and an edge, and those that span two
-// such pieces: a straight edge inside a picture (a sea's horizon) is a
-// seam too, and the piece across it is the picture. With no seam (or too
-// many to be a grid) it returns r itself.
-func split(luma []float32, w int, r image.Rectangle, vertical bool, minW, minH int) []image.Rectangle {
+// two seams, or between a seam and an edge, and with spans also those
+// that span two such pieces: within a strip, a straight edge inside a
+// picture (a sea's horizon) is a seam too, and the piece across it is the
+// picture. With no seam (or too many to be a grid) it returns r itself.
+func split(luma []float32, w int, r image.Rectangle, vertical bool, minW, minH int, spans bool) []image.Rectangle {
 	n, across, minSide := r.Dx(), r.Dy(), minW // positions along the cut axis, and the lines crossed
 	if !vertical {
 		n, across, minSide = r.Dy(), r.Dx(), minH
@@ -198,8 +198,8 @@ func split(luma []float32, w int, r image.Rectangle, vertical bool, minW, minH i
 	seams = append(seams, n)
 	var out []image.Rectangle
 	for a := range seams {
-		for b := a + 1; b <= a+2 && b < len(seams); b++ {
-			if seams[b]-seams[a] >= minSide && (a > 0 || b < len(seams)-1) {
+		for b := a + 1; b < len(seams) && (b == a+1 || spans && b == a+2); b++ {
+			if seams[b]-seams[a] >= minSide && (spans || a > 0 || b < len(seams)-1) {
 				out = append(out, cut(r, vertical, seams[a], seams[b]))
 			}
 		}

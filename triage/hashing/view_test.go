@@ -338,6 +338,14 @@ func FuzzViews(f *testing.F) {
 				t.Fatalf("crop %dx%d, %d values", cw, ch, len(c))
 			}
 		}
+		if r, ok := findBands(luma, w, h); ok && (!r.In(image.Rect(0, 0, w, h)) || r.Empty()) {
+			t.Fatalf("bands leave %v of %dx%d", r, w, h)
+		}
+		for _, r := range findTiles(luma, w, h) {
+			if !r.In(image.Rect(0, 0, w, h)) || r.Empty() || r == image.Rect(0, 0, w, h) {
+				t.Fatalf("tile %v of %dx%d", r, w, h)
+			}
+		}
 		if deg, fill, ok := findSkew(luma, w, h); ok {
 			if math.Abs(deg) > skewMaxDeg || fill < 0 || fill > 255 {
 				t.Fatalf("skew %v fill %v", deg, fill)

@@ -87,7 +87,13 @@ func TestMatcherRules(t *testing.T) {
 		fp.PDQ, fp.PHash = fp.PDQDihedral[0], fp.PHashDihedral[0]
 		return fp
 	}
+	withMirror := func(fp triage.Fingerprint, pdq, ph int) triage.Fingerprint {
+		fp.Views = append(fp.Views, triage.View{Kind: triage.ViewUncropped, Mirrored: true, PDQ: pdqAt(e.PDQ, pdq), PDQQuality: 100, PHash: phashAt(e.PHash, ph)})
+		return fp
+	}
 	def := DefaultRules()
+	noParts := DefaultRules()
+	noParts.Default.Banded, noParts.Default.Tiles = false, false
 	noViews := DefaultRules()
 	noViews.Default.Trimmed, noViews.Default.Uncropped, noViews.Default.Dihedral = false, false, false
 	noBorder := DefaultRules()
@@ -129,6 +135,13 @@ func TestMatcherRules(t *testing.T) {
 		{"best variant wins", def, withView(fpAt(25, 30), triage.ViewUncropped, 10, 30), []matchKey{{"pdq", 10, 0, triage.ViewUncropped, false}}},
 		{"mirrored", def, mirrored(triage.Fingerprint{Perceptual: true, PDQQuality: 100}), []matchKey{{"pdq", 6, 5, "", false}, {"phash", 2, 5, "", false}}},
 		{"dihedral off", noViews, mirrored(triage.Fingerprint{Perceptual: true, PDQQuality: 100}), nil},
+		{"banded view alone", def, withView(fpAt(120, 30), triage.ViewBanded, 10, 30), nil},
+		{"banded view agrees", def, withView(fpAt(120, 30), triage.ViewBanded, 10, 5), []matchKey{{"pdq", 10, 0, triage.ViewBanded, false}, {"phash", 5, 0, triage.ViewBanded, false}}},
+		{"tile, phash alone", def, withView(fpAt(120, 30), triage.ViewTile, 120, 2), nil},
+		{"tile agrees in the borderline zones", def, withView(fpAt(120, 30), triage.ViewTile, 50, 12), []matchKey{{"pdq", 50, 0, triage.ViewTile, true}, {"phash", 12, 0, triage.ViewTile, true}}},
+		{"tiles off", noParts, withView(fpAt(120, 30), triage.ViewTile, 10, 5), nil},
+		{"mirrored uncropped view", def, withMirror(fpAt(120, 30), 20, 30), []matchKey{{"pdq", 20, 5, triage.ViewUncropped, false}}},
+		{"mirrored view, dihedral off", noViews, withMirror(fpAt(120, 30), 20, 30), nil},
 		{"set's own rules", setRadius, fpAt(20, 0), nil},
 		{"set's own radius", setRadius, fpAt(12, 0), []matchKey{{"pdq", 12, 0, "", false}}},
 	}
@@ -232,6 +245,7 @@ func TestDecide(t *testing.T) {
 		return triage.Match{Set: "NSRL", SetKind: triage.SetKindKnownGood, Entry: 7, Algo: a}
 	}
 	border := func(m triage.Match) triage.Match { m.Borderline = true; return m }
+	view := func(m triage.Match, k triage.ViewKind) triage.Match { m.View = k; return m }
 	other := func(m triage.Match) triage.Match { m.Entry = 2; return m }
 	ignorableCat := alert(triage.AlgoMD5, 0)
 	ignorableCat.Category = triage.MustParseCategory("vic-us:0")
@@ -257,6 +271,10 @@ func TestDecide(t *testing.T) {
 		{"borderline agreement is a variant", img, []triage.Match{border(alert(triage.AlgoPDQ, 44)), border(alert(triage.AlgoPHash, 13))}, triage.VerdictVariant,
 			"pdq distance 44 (borderline, confirmed by agreement) in A"},
 		{"phash alone", img, []triage.Match{alert(triage.AlgoPHash, 4)}, triage.VerdictVariant, "phash distance 4 in A"},
+		{"a known tile is a variant", img, []triage.Match{view(alert(triage.AlgoPDQ, 0), triage.ViewTile), view(alert(triage.AlgoPHash, 0), triage.ViewTile)}, triage.VerdictVariant,
+			"pdq distance 0 (tile) in A"},
+		{"a known picture between bands is a variant", img, []triage.Match{view(alert(triage.AlgoPDQ, 4), triage.ViewBanded), view(alert(triage.AlgoPHash, 1), triage.ViewBanded)}, triage.VerdictVariant,
+			"pdq distance 4 (banded) in A"},
 		{"known-good only", img, []triage.Match{good(triage.AlgoMD5)}, triage.VerdictIgnorable, "md5 match in known-good set NSRL"},
 		{"ignorable category", img, []triage.Match{ignorableCat}, triage.VerdictIgnorable, "md5 match in known-good set A"},
 		{"tiny image", tiny, nil, triage.VerdictIgnorable, "image 40x480 is under 50 px"},
