@@ -8,8 +8,9 @@
 // budget. From the luma plane it computes Meta's PDQ (package pdq), the
 // 64-bit pHash, dHash and aHash, the hashes of the eight rotations and
 // flips, and the derived views of the image that matching queries too
-// (the content inside a uniform border, a guessed uncrop, a small rotation
-// undone; see triage.View). JPEGs go through libjpeg-turbo's scaled decode
+// (the content inside a uniform border, a guessed uncrop and its mirror
+// image, a small rotation undone, the picture between caption bands, the
+// tiles of a collage; see triage.View). JPEGs go through libjpeg-turbo's scaled decode
 // when the binary is built with it (package jpegturbo).
 //
 // Untrusted input is the normal case: decoders run under limits and panic

@@ -414,11 +414,12 @@ func (ls *loadedSet) matchPerceptual(q *queryVariants, near []index.Match, out *
 		}
 	}
 	for _, v := range q.phash {
-		// Rotated and mirrored pHashes are queried within the radius only:
-		// seven more searches of the borderline zone would cost more than
-		// all the other queries together.
+		// Rotated and mirrored pHashes of the whole image are queried
+		// within the radius only: seven more searches of the borderline
+		// zone would cost more than all the other queries together. (A
+		// mirrored view is one search, and agreement is what finds it.)
 		r := ls.pBorder
-		if v.dihedral != 0 {
+		if v.dihedral != 0 && v.view == "" {
 			r = ls.pRadius
 		}
 		if r >= 0 && ls.allows(v.dihedral, v.view) {

@@ -142,6 +142,7 @@ func TestMatcherRules(t *testing.T) {
 		{"tiles off", noParts, withView(fpAt(120, 30), triage.ViewTile, 10, 5), nil},
 		{"mirrored uncropped view", def, withMirror(fpAt(120, 30), 20, 30), []matchKey{{"pdq", 20, 5, triage.ViewUncropped, false}}},
 		{"mirrored view, dihedral off", noViews, withMirror(fpAt(120, 30), 20, 30), nil},
+		{"mirrored view agrees", def, withMirror(fpAt(120, 30), 40, 12), []matchKey{{"pdq", 40, 5, triage.ViewUncropped, true}, {"phash", 12, 5, triage.ViewUncropped, true}}},
 		{"set's own rules", setRadius, fpAt(20, 0), nil},
 		{"set's own radius", setRadius, fpAt(12, 0), []matchKey{{"pdq", 12, 0, "", false}}},
 	}
