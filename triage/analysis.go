@@ -29,6 +29,10 @@ type Fingerprint struct {
 	// content inside a uniform border, and a guess at the whole of a
 	// cropped image (see View). The hashes above stay the whole image's.
 	Views []View
+	// Regions are the hashes of parts of the image that a hash set built
+	// from it indexes (Entry.Regions); computed when the Hasher is asked
+	// for them (hashing.Options.Regions).
+	Regions []Region
 	// Decoder names the decoder that produced the pixels, e.g. "libjpeg-turbo 1/4".
 	Decoder string
 	// Err is the per-item error: nil, or why something could not be computed.

@@ -31,6 +31,7 @@ type Hasher struct {
 	scratch sync.Pool // *scratch
 	turbo   bool
 	views   bool
+	regions bool
 	// turboMinSide, turboFullPixels and turboGray tune the libjpeg-turbo
 	// path; they are fields (not constants) so the scale benchmark can
 	// sweep them.
@@ -66,6 +67,12 @@ type Options struct {
 	// each image with a border or a skew; looking for them takes
 	// microseconds. See README, "Verdict rules", for the figures.
 	Views bool
+	// Regions turns on the hashes of parts of the image that a hash set
+	// built from it indexes for crops (Fingerprint.Regions, see
+	// triage.Region): hash with it to build sets from media (`winnow
+	// hashset build`, entries promoted from review). One more PDQ and
+	// pHash per region, of a plane downscaled as a view's is.
+	Regions bool
 	// Decoders decode media the built-in decoders do not (see Decoder);
 	// the first that accepts a type decodes it.
 	Decoders []Decoder
@@ -86,7 +93,7 @@ func New(opt Options) *Hasher {
 		lim:   lim,
 		mem:   budget.New(lim.DecodeMemory),
 		turbo: jpegturbo.Available && !opt.NoFastJPEG,
-		views: opt.Views,
+		views: opt.Views, regions: opt.Regions,
 
 		turboMinSide:    cmp.Or(opt.JPEGMinSide, TurboMinSide),
 		turboFullPixels: TurboFullPixels,
@@ -116,7 +123,7 @@ func (h *Hasher) Algos() triage.AlgoSet { return h.algos }
 // already computed and the store verified).
 func (h *Hasher) WithAlgos(algos triage.AlgoSet) *Hasher {
 	return &Hasher{
-		algos: algos, lim: h.lim, mem: h.mem, turbo: h.turbo, views: h.views,
+		algos: algos, lim: h.lim, mem: h.mem, turbo: h.turbo, views: h.views, regions: h.regions,
 		turboMinSide: h.turboMinSide, turboFullPixels: h.turboFullPixels, turboGray: h.turboGray, thumbSide: h.thumbSide, decoders: h.decoders,
 		frameInterval: h.frameInterval,
 	}
@@ -538,6 +545,15 @@ func (h *Hasher) hashLuma(fp *triage.Fingerprint, ras raster, s *scratch) {
 		var w, hh int
 		s.view, w, hh = uncropPlane(s.view[:0], ras.luma, ras.w, ras.h)
 		h.hashView(fp, triage.View{Kind: triage.ViewUncropped, Rect: full}, w, hh, s, true)
+	}
+	if h.regions && h.algos.Has(triage.AlgoPDQ) && h.algos.Has(triage.AlgoPHash) {
+		for _, k := range []triage.RegionKind{triage.RegionCentre} {
+			var w, hh int
+			s.view, w, hh = cropPlane(s.view[:0], ras.luma, ras.w, k.Rect(ras.w, ras.h))
+			ph := phashDihedral(boxGray(s.view, w, hh, smallSide))[0]
+			q, quality := s.pdq.Hash(s.view, w, hh)
+			fp.Regions = append(fp.Regions, triage.Region{Kind: k, PDQ: triage.PDQ(q), PDQQuality: quality, PHash: ph})
+		}
 	}
 	h.hashPDQ(&fp.PDQ, &fp.PDQQuality, &fp.PDQDihedral, ras, s)
 }

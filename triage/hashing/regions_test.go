@@ -183,3 +183,32 @@ func TestTiles(t *testing.T) {
 		})
 	}
 }
+
+// TestKnownRegions checks the centre region a set built from media
+// indexes: present only when asked for, and close to the hashes of the
+// image cropped by 10% a side, where the whole image's hashes are far.
+func TestKnownRegions(t *testing.T) {
+	photo := triagetest.Photo(640, 480, 47)
+	file := encodeJPEG(t, photo, 92)
+	crop := image.NewRGBA(image.Rect(0, 0, 512, 384))
+	draw.Draw(crop, crop.Bounds(), photo, image.Pt(64, 48), draw.Src)
+	algos := triage.AlgoSet(triage.AlgoPDQ | triage.AlgoPHash)
+	if fp := New(Options{Algos: algos}).HashBytes(context.Background(), file); len(fp.Regions) != 0 {
+		t.Fatalf("regions %+v without Options.Regions", fp.Regions)
+	}
+	fp := New(Options{Algos: algos, Regions: true}).HashBytes(context.Background(), file)
+	if len(fp.Regions) != 1 || fp.Regions[0].Kind != triage.RegionCentre {
+		t.Fatalf("regions %+v, want the centre", fp.Regions)
+	}
+	q := New(Options{Algos: algos}).HashBytes(context.Background(), encodeJPEG(t, crop, 85))
+	r := fp.Regions[0]
+	if d := r.PDQ.Distance(q.PDQ); d > 16 {
+		t.Errorf("centre region's PDQ is %d bits from the crop's", d)
+	}
+	if d := r.PHash.Distance(q.PHash); d > 4 {
+		t.Errorf("centre region's pHash is %d bits from the crop's", d)
+	}
+	if d := fp.PDQ.Distance(q.PDQ); d < 50 {
+		t.Errorf("whole image's PDQ only %d bits from the crop's: the test crop is too small", d)
+	}
+}

@@ -420,3 +420,77 @@ func TestRadiusPrecedence(t *testing.T) {
 		}
 	}
 }
+
+// TestMatcherRegions checks matches on the entries' regions: agreement
+// needed, the region named, never known, entries added later included,
+// and an entry matched as a whole reported once.
+func TestMatcherRegions(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	entry := func(id string) triage.Entry {
+		e := triage.NewEntry()
+		e.Algos, e.ID, e.PDQQuality = triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash), id, 100
+		r := triage.Region{Kind: triage.RegionCentre, PDQQuality: 90}
+		for k := range e.PDQ {
+			e.PDQ[k], r.PDQ[k] = byte(rng.Uint32()), byte(rng.Uint32())
+		}
+		e.PHash, r.PHash = triage.PHash(rng.Uint64()), triage.PHash(rng.Uint64())
+		e.Regions = []triage.Region{r}
+		return e
+	}
+	es := []triage.Entry{entry("a"), entry("b")}
+	set := buildSet(t, triage.SetMeta{Name: "S", Kind: triage.SetKindAlert}, es)
+	added := entry("c")
+	region := func(e triage.Entry, pdq, ph int) triage.Fingerprint {
+		return triage.Fingerprint{Perceptual: true, Width: 640, Height: 480, PDQ: pdqAt(e.Regions[0].PDQ, pdq), PDQQuality: 100, PHash: phashAt(e.Regions[0].PHash, ph)}
+	}
+	def := DefaultRules()
+	off := DefaultRules()
+	off.Default.Regions = false
+	tests := []struct {
+		name    string
+		rules   Rules
+		fp      triage.Fingerprint
+		entry   int
+		want    []matchKey
+		verdict triage.Verdict
+	}{
+		{"region agrees", def, region(es[1], 4, 2), 1, []matchKey{{"pdq", 4, 0, "", false}, {"phash", 2, 0, "", false}}, triage.VerdictVariant},
+		{"region agrees in the zones", def, region(es[0], 50, 12), 0, []matchKey{{"pdq", 50, 0, "", true}, {"phash", 12, 0, "", true}}, triage.VerdictVariant},
+		{"region pdq alone", def, region(es[0], 0, 30), 0, nil, triage.VerdictNew},
+		{"region phash alone", def, region(es[0], 120, 0), 0, nil, triage.VerdictNew},
+		{"regions off", off, region(es[0], 0, 0), 0, nil, triage.VerdictNew},
+		{"added entry's region", def, region(added, 10, 3), 2, []matchKey{{"pdq", 10, 0, "", false}, {"phash", 3, 0, "", false}}, triage.VerdictVariant},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := New(Options{Rules: &tc.rules})
+			m.AddSet(set)
+			if err := m.AddEntries("S", []triage.Entry{added}); err != nil {
+				t.Fatal(err)
+			}
+			got := m.Match(&tc.fp)
+			for _, g := range got {
+				if g.Entry != tc.entry || g.Region != triage.RegionCentre {
+					t.Errorf("match %+v, want entry %d, centre region", g, tc.entry)
+				}
+			}
+			if diff := cmp.Diff(tc.want, keys(got)); diff != "" {
+				t.Errorf("matches (-want +got):\n%s", diff)
+			}
+			if d := tc.rules.Decide(&tc.fp, got); d.Verdict != tc.verdict {
+				t.Errorf("verdict %s (%s), want %s", d.Verdict, d.Reason, tc.verdict)
+			}
+		})
+	}
+	// An entry matched as a whole is not matched again through its region.
+	e := es[0]
+	fp := triage.Fingerprint{Perceptual: true, PDQ: e.PDQ, PDQQuality: 100, PHash: e.PHash,
+		Views: []triage.View{{Kind: triage.ViewUncropped, PDQ: e.Regions[0].PDQ, PDQQuality: 100, PHash: e.Regions[0].PHash}}}
+	m := New(Options{})
+	m.AddSet(set)
+	for _, g := range m.Match(&fp) {
+		if g.Region != 0 {
+			t.Errorf("region match %+v of an entry matched whole", g)
+		}
+	}
+}
