@@ -195,6 +195,19 @@ func deskewPlane(dst, luma []float32, w, h int, deg float64, fill float32) (out 
 	return dst, sw, sh, kept
 }
 
+// fillAround reports whether the top and bottom rows of the deskewed
+// w x h plane are the fill: the canvas grew to hold the picture, whose
+// surround is trimmed. A picture that lost its corners has its own edge
+// there (a framed picture's frame, which is not to be trimmed away).
+func fillAround(p []float32, w, h int, fill float32) bool {
+	for _, start := range []int{0, (h - 1) * w} {
+		if d := lineMedian(p, start, 1, w) - fill; !(d <= trimTol && d >= -trimTol) {
+			return false
+		}
+	}
+	return true
+}
+
 // fillCorners fills what deskewPlane could not keep by repeating, along
 // each row, the nearest pixel that was kept. A picture rotated on a canvas
 // of its own size lost its corners; rotated back, black triangles there

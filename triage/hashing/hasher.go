@@ -534,13 +534,21 @@ func (h *Hasher) hashLuma(fp *triage.Fingerprint, ras raster, s *scratch) {
 			var w, hh int
 			var kept [][2]int
 			s.view, w, hh, kept = deskewPlane(s.view[:0], ras.luma, ras.w, ras.h, deg, fill)
-			if r, ok := findContent(s.view, w, hh); ok { // the canvas grew to hold the picture
-				s.view2, w, hh = cropPlane(s.view2[:0], s.view, w, r)
-				s.view, s.view2 = s.view2, s.view
-			} else { // the picture lost its corners
-				fillCorners(s.view, w, kept)
+			r, trim := findContent(s.view, w, hh)
+			trim = trim && fillAround(s.view, w, hh, fill)
+			var cw, ch int
+			if trim { // the canvas grew to hold the picture, or the picture sits on a canvas of the fill's colour
+				s.view2, cw, ch = cropPlane(s.view2[:0], s.view, w, r)
 			}
+			// Whole, with the corners a rotation on its own canvas cut off
+			// filled in: the known image may be a picture on a canvas of the
+			// fill's colour, which trimming would take away.
+			fillCorners(s.view, w, kept)
 			h.hashView(fp, triage.View{Kind: triage.ViewDeskewed, Rect: full, Angle: deg}, w, hh, s, false)
+			if trim {
+				s.view, s.view2 = s.view2, s.view
+				h.hashView(fp, triage.View{Kind: triage.ViewDeskewed, Rect: full, Angle: deg}, cw, ch, s, false)
+			}
 		}
 		var w, hh int
 		s.view, w, hh = uncropPlane(s.view[:0], ras.luma, ras.w, ras.h)
