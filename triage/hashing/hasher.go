@@ -515,7 +515,8 @@ func (h *Hasher) hashLuma(fp *triage.Fingerprint, ras raster, s *scratch) {
 	h.hash64(fp, ras.luma, ras.w, ras.h)
 	if h.views && h.algos&triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPDQDihedral|triage.AlgoPHash) != 0 {
 		full := image.Rect(0, 0, ras.srcW, ras.srcH)
-		if r, ok := findContent(ras.luma, ras.w, ras.h); ok {
+		content, trimmed := findContent(ras.luma, ras.w, ras.h)
+		if r := content; trimmed {
 			var w, hh int
 			s.view, w, hh = cropPlane(s.view[:0], ras.luma, ras.w, r)
 			h.hashView(fp, triage.View{Kind: triage.ViewTrimmed, Rect: scaleRect(r, ras.w, ras.h, ras.srcW, ras.srcH)}, w, hh, s, false)
@@ -526,6 +527,9 @@ func (h *Hasher) hashLuma(fp *triage.Fingerprint, ras raster, s *scratch) {
 			h.hashView(fp, triage.View{Kind: triage.ViewBanded, Rect: scaleRect(r, ras.w, ras.h, ras.srcW, ras.srcH)}, w, hh, s, false)
 		}
 		for _, r := range findTiles(ras.luma, ras.w, ras.h) {
+			if trimmed && sameRect(r, content, ras.w/50+1, ras.h/50+1) {
+				continue // the picture inside a border is the trimmed view already
+			}
 			var w, hh int
 			s.view, w, hh = cropPlane(s.view[:0], ras.luma, ras.w, r)
 			h.hashView(fp, triage.View{Kind: triage.ViewTile, Rect: scaleRect(r, ras.w, ras.h, ras.srcW, ras.srcH)}, w, hh, s, false)
@@ -652,6 +656,13 @@ func (h *Hasher) hashPDQ(dst *triage.PDQ, quality *int, dih *[8]triage.PDQ, ras 
 		v, q := s.pdq.HashScaled(ras.luma, ras.w, ras.h, ras.srcW, ras.srcH)
 		*dst, *quality = triage.PDQ(v), q
 	}
+}
+
+// sameRect reports whether a and b differ by at most dx and dy pixels
+// on every side.
+func sameRect(a, b image.Rectangle, dx, dy int) bool {
+	d := func(u, v, m int) bool { return u-v <= m && v-u <= m }
+	return d(a.Min.X, b.Min.X, dx) && d(a.Max.X, b.Max.X, dx) && d(a.Min.Y, b.Min.Y, dy) && d(a.Max.Y, b.Max.Y, dy)
 }
 
 // scaleRect maps a rectangle of a w x h plane to the coordinates of the
