@@ -26,8 +26,10 @@ type Fingerprint struct {
 	// and PHash.
 	PHashDihedral [8]PHash
 	// Views are other views of the image, hashed for matching only: the
-	// content inside a uniform border, and a guess at the whole of a
-	// cropped image (see View). The hashes above stay the whole image's.
+	// content inside a uniform border, a guess at the whole of a cropped
+	// image, a small rotation undone, the picture between caption bands,
+	// the tiles of a collage (see View). The hashes above stay the whole
+	// image's.
 	Views []View
 	// Regions are the hashes of parts of the image that a hash set built
 	// from it indexes (Entry.Regions); computed when the Hasher is asked
@@ -110,7 +112,8 @@ const (
 	ViewUncropped ViewKind = "uncropped"
 	// ViewDeskewed is the picture of an image rotated by a few degrees on
 	// a flat canvas, rotated back (see deskew.go) and trimmed of the fill
-	// around it. Only images with such a canvas have one.
+	// around it. Only images with such a canvas have one; those with fill
+	// all around have two, trimmed and not.
 	ViewDeskewed ViewKind = "deskewed"
 	// ViewBanded is the picture between caption bands: rows of a flat
 	// colour with text on them at the top and bottom (a meme's captions,

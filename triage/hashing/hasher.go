@@ -63,9 +63,11 @@ type Options struct {
 	// queries: hash with it to match against sets (scans, the lab
 	// service); `winnow hash` and hash-set building leave it off. Views
 	// cost one more PDQ and pHash, of a plane downscaled to the fast JPEG
-	// path's size, for the uncropped view of every image, and another for
-	// each image with a border or a skew; looking for them takes
-	// microseconds. See README, "Verdict rules", for the figures.
+	// path's size, for the uncropped view of every image (its mirror image
+	// comes from the same DCTs), and another for each image with a
+	// border, a skew, caption bands or each collage tile; looking for them
+	// takes well under a millisecond. See README, "Verdict rules" and
+	// "What is left of the image", for the figures.
 	Views bool
 	// Regions turns on the hashes of parts of the image that a hash set
 	// built from it indexes for crops (Fingerprint.Regions, see
