@@ -21,8 +21,11 @@ const (
 	bandMin = 0.04
 	bandMax = 0.4
 	// bandGap: the band ends where this share of the height (at least
-	// 3 rows) in a row is under bandCover; shorter runs are ink.
+	// 3 rows) in a row is not band; shorter runs are ink.
 	bandGap = 0.02
+	// bandInk: ink is more than this many luma levels from the band's
+	// colour.
+	bandInk = 48
 )
 
 // findBands returns the rectangle of the w x h luma plane between caption
@@ -60,26 +63,44 @@ func bandDepth(luma []float32, w, h int, bottom bool) int {
 	limit := int(float64(h) * bandMax)
 	gap := max(3, int(float64(h)*bandGap))
 	minCover := int(float64(w) * bandCover)
-	flat := true     // every row so far is uniform
-	end, run := 0, 0 // the band's end so far, and the run of rows under bandCover after it
+	ink := -1        // the first row with ink
+	lastFlat := 0    // after the ink, the last uniform row, +1
+	end, run := 0, 0 // the band's end so far, and the run of rows that are not band after it
 	for k := 0; k < limit && run < gap; k++ {
-		n := 0
+		n, far := 0, 0
 		for _, v := range luma[row(k) : row(k)+w] {
-			if d := v - ref; d <= trimTol && d >= -trimTol {
+			d := v - ref
+			if d <= trimTol && d >= -trimTol {
 				n++
+			} else if d > bandInk || d < -bandInk {
+				far++
 			}
 		}
-		if n < minCover {
+		flatRow := n >= w-int(float64(w)*trimOutliers)
+		// A band row is mostly the band's colour, and the rest is ink,
+		// far from it: a picture's own sky or ground near the band's
+		// colour has its other pixels close to it too.
+		if n < minCover || !flatRow && 2*far < w-n {
 			run++
 			continue
 		}
-		if run > 0 || n < w-int(float64(w)*trimOutliers) {
-			flat = false // ink
+		switch {
+		case !flatRow && ink < 0:
+			ink = k
+		case flatRow && run == 0 && ink >= 0:
+			lastFlat = k + 1
 		}
 		end, run = k+1, 0
 	}
-	if run < gap || flat || end < int(float64(h)*bandMin) {
-		return 0 // no end within bandMax, a flat border, or too thin
+	if run < gap || ink < 0 {
+		return 0 // no end within bandMax, or a flat border
+	}
+	if lastFlat > ink {
+		// The band ends with the flat rows after its text.
+		end = lastFlat
+	}
+	if end < int(float64(h)*bandMin) {
+		return 0 // too thin
 	}
 	return end
 }
