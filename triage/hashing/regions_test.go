@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"strings"
 	"testing"
 
 	xdraw "golang.org/x/image/draw"
@@ -43,6 +44,22 @@ func text(dst *image.RGBA, s string, r image.Rectangle, c color.Color) {
 	draw.DrawMask(dst, r, image.NewUniform(c), image.Point{}, big, image.Point{}, draw.Over)
 }
 
+// darkGround returns a copy of photo whose bottom quarter is a textured
+// ground around colour c, most of it within trimTol of it: nearly the
+// colour of a banner below it.
+func darkGround(photo *image.RGBA, c color.RGBA) *image.RGBA {
+	out := image.NewRGBA(photo.Bounds())
+	draw.Draw(out, out.Bounds(), photo, photo.Bounds().Min, draw.Src)
+	b := out.Bounds()
+	for y := b.Dy() * 3 / 4; y < b.Dy(); y++ {
+		for x := range b.Dx() {
+			v := (x*7+y*13)%41 - 20 // texture of +-20 levels
+			out.SetRGBA(x, y, color.RGBA{uint8(int(c.R) + v), uint8(int(c.G) + v), uint8(int(c.B) + v), 255})
+		}
+	}
+	return out
+}
+
 // TestBands checks caption band detection through the whole hasher: the
 // banded view's rectangle, and that its hashes are close to the picture's.
 func TestBands(t *testing.T) {
@@ -56,14 +73,21 @@ func TestBands(t *testing.T) {
 		{"meme captions", encodeJPEG(t, withBands(photo, 54, 54, color.White, color.Black), 85), image.Rect(0, 54, 480, 414)},
 		{"banner below", encodeJPEG(t, withBands(photo, 0, 65, dark, color.White), 85), image.Rect(0, 0, 480, 360)},
 		{"caption above", encodePNG(t, withBands(photo, 60, 0, color.White, color.Black)), image.Rect(0, 60, 480, 420)},
+		{"banner over a dark ground", encodeJPEG(t, withBands(darkGround(photo, dark), 0, 65, dark, color.White), 85), image.Rect(0, 0, 480, 360)},
 		{"plain photo", encodeJPEG(t, photo, 85), image.Rectangle{}},
+		{"dark sky at the top", encodeJPEG(t, nightSky(480, 360), 85), image.Rectangle{}},
 		{"flat bands (a border)", encodePNG(t, framed(photo, 480, 480, 0, 60, color.White, 0, nil)), image.Rectangle{}},
 		{"dark at an edge", encodeJPEG(t, nightSky(480, 360), 85), image.Rectangle{}},
 	}
 	h := New(Options{Algos: triage.AlgosDefault, NoFastJPEG: true, Views: true})
-	ref := h.HashBytes(context.Background(), encodePNG(t, photo))
+	refPhoto := h.HashBytes(context.Background(), encodePNG(t, photo))
+	refGround := h.HashBytes(context.Background(), encodePNG(t, darkGround(photo, dark)))
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			ref := refPhoto
+			if strings.Contains(tc.name, "ground") {
+				ref = refGround
+			}
 			fp := h.HashBytes(context.Background(), tc.file)
 			if fp.Err != nil {
 				t.Fatal(fp.Err)
