@@ -31,9 +31,15 @@ type Fingerprint struct {
 	// and PHash.
 	PHashDihedral [8]PHash
 	// Views are other views of the image, hashed for matching only: the
-	// content inside a uniform border, and a guess at the whole of a
-	// cropped image (see View). The hashes above stay the whole image's.
+	// content inside a uniform border, a guess at the whole of a cropped
+	// image, a small rotation undone, the picture between caption bands,
+	// the tiles of a collage (see View). The hashes above stay the whole
+	// image's.
 	Views []View
+	// Regions are the hashes of parts of the image that a hash set built
+	// from it indexes (Entry.Regions); computed when the Hasher is asked
+	// for them (hashing.Options.Regions).
+	Regions []Region
 	// Decoder names the decoder that produced the pixels, e.g. "libjpeg-turbo 1/4".
 	Decoder string
 	// Err is the per-item error: nil, or why something could not be computed.
@@ -111,16 +117,31 @@ const (
 	ViewUncropped ViewKind = "uncropped"
 	// ViewDeskewed is the picture of an image rotated by a few degrees on
 	// a flat canvas, rotated back (see deskew.go) and trimmed of the fill
-	// around it. Only images with such a canvas have one.
+	// around it. Only images with such a canvas have one; those with fill
+	// all around have two, trimmed and not.
 	ViewDeskewed ViewKind = "deskewed"
+	// ViewBanded is the picture between caption bands: rows of a flat
+	// colour with text on them at the top and bottom (a meme's captions,
+	// a site's banner). Only images with such a band have one.
+	ViewBanded ViewKind = "banded"
+	// ViewTile is one tile of a collage: a part of the image that
+	// straight seams cut it into. An image may have several.
+	ViewTile ViewKind = "tile"
 )
+
+// Partial reports whether a view shows only part of what the image shows
+// besides flat borders (ViewBanded, ViewTile): a match of it says that
+// part is a known image, not that the file is one.
+func (k ViewKind) Partial() bool { return k == ViewBanded || k == ViewTile }
 
 // View is one derived view of an image and its perceptual hashes. The
 // Matcher queries views as well as the whole image, so a padded,
 // screenshotted or cropped copy still matches its original; the set's
-// rules say which views count (SetRules). Views have no dihedral hashes:
+// rules say which views count (SetRules). Views have no rotated hashes:
 // a copy both rotated by 90 degrees and padded is rare, and every variant
-// queried costs a search of every set.
+// queried costs a search of every set; the uncropped view alone also
+// comes mirrored (a second View with Mirrored set), for copies mirrored
+// and cropped.
 type View struct {
 	Kind ViewKind
 	// Rect is the part of the image the view shows, in the image's own
@@ -128,7 +149,10 @@ type View struct {
 	// image).
 	Rect image.Rectangle
 	// Angle is the rotation ViewDeskewed undid, in degrees counter-clockwise.
-	Angle      float64
+	Angle float64
+	// Mirrored: the hashes are of the view's mirror image (left/right),
+	// for copies mirrored as well as cropped; only ViewUncropped has one.
+	Mirrored   bool
 	PDQ        PDQ
 	PDQQuality int
 	PHash      PHash // zero when pHash is not computed

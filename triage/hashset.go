@@ -3,6 +3,7 @@ package triage
 import (
 	"errors"
 	"fmt"
+	"image"
 	"strings"
 )
 
@@ -73,7 +74,59 @@ type Entry struct {
 	// Pos is the 1-based line or record number of the entry in its source,
 	// for error messages and provenance.
 	Pos int64
+
+	// Regions are hashes of parts of the image, indexed besides the
+	// whole image's so that a crop of it matches (see Region). Only sets
+	// built from media have them; hash lists (VICS, NCMEC, HMA) carry
+	// none.
+	Regions []Region
 }
+
+// Region is a part of a known image hashed on its own: a copy cropped to
+// that part matches the region's hashes where the whole image's are far
+// (PDQ moves by about 90 bits when 10% of every side goes). A match
+// through a region says the query shows part of the known image: it
+// counts only when PDQ and pHash of the region agree, and makes a
+// variant, never known.
+type Region struct {
+	Kind       RegionKind
+	PDQ        PDQ
+	PDQQuality int
+	PHash      PHash
+}
+
+// RegionKind names which part of an image a Region is.
+type RegionKind uint8
+
+// The regions a known image is indexed by.
+const (
+	// RegionCentre is the centre 80% of the width and height: the image
+	// with 10% cut off every side.
+	RegionCentre RegionKind = 1
+)
+
+// Rect returns the part of a w x h image the region covers.
+func (k RegionKind) Rect(w, h int) image.Rectangle {
+	switch k {
+	case RegionCentre:
+		return image.Rect(w/10, h/10, w-w/10, h-h/10)
+	}
+	return image.Rectangle{}
+}
+
+// String returns the region's name ("centre"), "" for none.
+func (k RegionKind) String() string {
+	switch k {
+	case RegionCentre:
+		return "centre"
+	case 0:
+		return ""
+	}
+	return fmt.Sprintf("region %d", uint8(k))
+}
+
+// Valid reports whether k is a known region.
+func (k RegionKind) Valid() bool { return k == RegionCentre }
 
 // NewEntry returns an empty entry with the unknown markers set.
 func NewEntry() Entry { return Entry{PDQQuality: -1, Size: -1} }
@@ -117,6 +170,14 @@ func (e *Entry) Validate() error {
 	}
 	if e.PDQQuality > 100 || e.PDQQuality < -1 {
 		return Errorf(EINVALID, "PDQ quality %d out of range 0-100", e.PDQQuality)
+	}
+	for _, r := range e.Regions {
+		if !r.Kind.Valid() {
+			return Errorf(EINVALID, "unknown region kind %d", r.Kind)
+		}
+		if r.PDQQuality > 100 || r.PDQQuality < 0 {
+			return Errorf(EINVALID, "region %s: PDQ quality %d out of range 0-100", r.Kind, r.PDQQuality)
+		}
 	}
 	return nil
 }

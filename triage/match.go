@@ -22,6 +22,9 @@ type Match struct {
 	// View is the derived view of the query that matched (Fingerprint.Views),
 	// or "" for the whole image.
 	View ViewKind
+	// Region is the region of the entry that matched (Entry.Regions), or 0
+	// for the whole image.
+	Region RegionKind
 	// Borderline: the distance is beyond the set's radius for Algo but
 	// within its borderline zone, and the match counts because the other
 	// perceptual algorithm matched the same entry too (see AlgoRule).

@@ -296,7 +296,8 @@ func isSQLite(path string) bool {
 // importMedia hashes every file under dir and adds one entry per file.
 func importMedia(ctx context.Context, e *env, b *setfile.Builder, dir string, cat triage.Category, kind triage.SetKind, showErrors int) (triage.SetSource, error) {
 	rec := triage.SetSource{Path: dir, Format: "media"}
-	h := hashing.New(hashing.Options{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash|triage.AlgoVPDQ), Decoders: decoders})
+	// Regions: each image's centre is indexed too, so that crops of it match.
+	h := hashing.New(hashing.Options{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash|triage.AlgoVPDQ), Decoders: decoders, Regions: true})
 	type result struct {
 		rel string
 		fp  triage.Fingerprint
@@ -325,7 +326,7 @@ func importMedia(ctx context.Context, e *env, b *setfile.Builder, dir string, ca
 		ent.MD5, ent.SHA1, ent.SHA256 = r.fp.MD5, r.fp.SHA1, r.fp.SHA256
 		ent.Algos = triage.AlgosCrypto
 		if r.fp.Perceptual {
-			ent.PDQ, ent.PDQQuality, ent.PHash = r.fp.PDQ, r.fp.PDQQuality, r.fp.PHash
+			ent.PDQ, ent.PDQQuality, ent.PHash, ent.Regions = r.fp.PDQ, r.fp.PDQQuality, r.fp.PHash, r.fp.Regions
 			ent.Algos |= triage.AlgoSet(triage.AlgoPDQ | triage.AlgoPHash)
 		}
 		if r.fp.Err != nil && r.fp.Type.MIME == "" {

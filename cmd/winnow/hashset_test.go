@@ -50,6 +50,10 @@ func TestHashsetBuildFromMedia(t *testing.T) {
 		if e.Category.String() != "vic-us:1" || !e.Algos.Has(triage.AlgoPDQ) || e.Name == "" {
 			t.Errorf("entry %d: %+v", i, e)
 		}
+		// Built from media: each image's centre is indexed too, for crops.
+		if len(e.Regions) != 1 || e.Regions[0].Kind != triage.RegionCentre || e.Regions[0].PDQQuality == 0 {
+			t.Errorf("entry %d regions %+v, want the centre", i, e.Regions)
+		}
 	}
 
 	code, stdout, stderr := runWinnow(t, "hashset", "info", "--json", out)
@@ -100,6 +104,9 @@ func TestHashsetBuildFromMedia(t *testing.T) {
 	for i := 0; i < s2.Len(); i++ {
 		if c := s2.Category(i); c.String() != "vic-us:1" {
 			t.Errorf("round trip category %v", c)
+		}
+		if r := s2.Entry(i).Regions; len(r) != 0 {
+			t.Errorf("a hash list carries regions: %+v", r) // VICS has no field for them
 		}
 	}
 }

@@ -158,39 +158,86 @@ func legSlope(depth func(int) int, n int) (float64, bool) {
 
 // deskewPlane returns the w x h plane (box-averaged down when large, see
 // viewScale) rotated back by deg degrees, the parts that come from outside
-// the plane filled with fill, and its size.
-func deskewPlane(dst, luma []float32, w, h int, deg float64, fill float32) ([]float32, int, int) {
+// the plane filled with fill, and its size; kept holds, per row, the first
+// and last column that came from inside the plane (-1, -1: none), for
+// fillCorners.
+func deskewPlane(dst, luma []float32, w, h int, deg float64, fill float32) (out []float32, sw, sh int, kept [][2]int) {
 	f := viewScale(w, h)
-	sw, sh := w/f, h/f
+	sw, sh = w/f, h/f
 	src := luma
 	if f > 1 {
 		src = make([]float32, sw*sh)
 		scaleInto(src, sw, 0, 0, luma, w, image.Rect(0, 0, sw*f, sh*f), f)
 	}
 	dst = grow(dst, sw*sh)
+	kept = make([][2]int, sh)
 	th := deg * math.Pi / 180
 	c, s := math.Cos(th), math.Sin(th)
 	cx, cy := float64(sw)/2, float64(sh)/2
 	for y := range sh {
+		kept[y] = [2]int{-1, -1}
 		for x := range sw {
 			// The rotated copy holds at R(p) what the original holds at p.
 			dx, dy := float64(x)+0.5-cx, float64(y)+0.5-cy
 			sx, sy := c*dx+s*dy+cx-0.5, -s*dx+c*dy+cy-0.5
-			dst[y*sw+x] = bilinear(src, sw, sh, sx, sy, fill)
+			v, ok := bilinear(src, sw, sh, sx, sy)
+			if !ok {
+				dst[y*sw+x] = fill
+				continue
+			}
+			dst[y*sw+x] = v
+			if kept[y][0] < 0 {
+				kept[y][0] = x
+			}
+			kept[y][1] = x
 		}
 	}
-	return dst, sw, sh
+	return dst, sw, sh, kept
 }
 
-// bilinear samples the plane at (x, y), fill outside it.
-func bilinear(p []float32, w, h int, x, y float64, fill float32) float32 {
+// fillAround reports whether the top and bottom rows of the deskewed
+// w x h plane are the fill: the canvas grew to hold the picture, whose
+// surround is trimmed. A picture that lost its corners has its own edge
+// there (a framed picture's frame, which is not to be trimmed away).
+func fillAround(p []float32, w, h int, fill float32) bool {
+	for _, start := range []int{0, (h - 1) * w} {
+		if d := lineMedian(p, start, 1, w) - fill; !(d <= trimTol && d >= -trimTol) {
+			return false
+		}
+	}
+	return true
+}
+
+// fillCorners fills what deskewPlane could not keep by repeating, along
+// each row, the nearest pixel that was kept. A picture rotated on a canvas
+// of its own size lost its corners; rotated back, black triangles there
+// would be strong structure of their own (at 8 degrees they moved PDQ by
+// 54 bits at the median, against 26 with the rows repeated). A picture on
+// a grown canvas lost nothing but fill, and is trimmed instead.
+func fillCorners(p []float32, w int, kept [][2]int) {
+	for y, k := range kept {
+		if k[0] < 0 {
+			continue
+		}
+		row := p[y*w : (y+1)*w]
+		for x := range k[0] {
+			row[x] = row[k[0]]
+		}
+		for x := k[1] + 1; x < w; x++ {
+			row[x] = row[k[1]]
+		}
+	}
+}
+
+// bilinear samples the plane at (x, y); ok is false outside it.
+func bilinear(p []float32, w, h int, x, y float64) (v float32, ok bool) {
 	if !(x >= 0 && y >= 0 && x <= float64(w-1) && y <= float64(h-1)) {
-		return fill
+		return 0, false
 	}
 	x0, y0 := int(x), int(y)
 	x1, y1 := min(x0+1, w-1), min(y0+1, h-1)
 	fx, fy := float32(x-float64(x0)), float32(y-float64(y0))
 	a := p[y0*w+x0]*(1-fx) + p[y0*w+x1]*fx
 	b := p[y1*w+x0]*(1-fx) + p[y1*w+x1]*fx
-	return a*(1-fy) + b*fy
+	return a*(1-fy) + b*fy, true
 }

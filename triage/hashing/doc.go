@@ -8,11 +8,12 @@
 // budget. From the luma plane it computes Meta's PDQ (package pdq), the
 // 64-bit pHash, dHash and aHash, the hashes of the eight rotations and
 // flips, and the derived views of the image that matching queries too
-// (the content inside a uniform border, a guessed uncrop, a small rotation
-// undone; see triage.View). JPEGs go through libjpeg-turbo's scaled decode
-// when the binary is built with it (package jpegturbo); a JPEG cut short
-// is hashed from the rows its data holds (package jpegpart) and marked
-// Fingerprint.Partial.
+// (the content inside a uniform border, a guessed uncrop and its mirror
+// image, a small rotation undone, the picture between caption bands, the
+// tiles of a collage; see triage.View). JPEGs go through libjpeg-turbo's
+// scaled decode when the binary is built with it (package jpegturbo); a
+// JPEG cut short is hashed from the rows its data holds (package jpegpart)
+// and marked Fingerprint.Partial.
 //
 // Untrusted input is the normal case: decoders run under limits and panic
 // recovery, and a bad file becomes Fingerprint.Err, never a crash; an

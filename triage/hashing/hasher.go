@@ -32,6 +32,7 @@ type Hasher struct {
 	scratch sync.Pool // *scratch
 	turbo   bool
 	views   bool
+	regions bool
 	// turboMinSide, turboFullPixels and turboGray tune the libjpeg-turbo
 	// path; they are fields (not constants) so the scale benchmark can
 	// sweep them.
@@ -63,10 +64,18 @@ type Options struct {
 	// queries: hash with it to match against sets (scans, the lab
 	// service); `winnow hash` and hash-set building leave it off. Views
 	// cost one more PDQ and pHash, of a plane downscaled to the fast JPEG
-	// path's size, for the uncropped view of every image, and another for
-	// each image with a border or a skew; looking for them takes
-	// microseconds. See README, "Verdict rules", for the figures.
+	// path's size, for the uncropped view of every image (its mirror image
+	// comes from the same DCTs), and another for each image with a
+	// border, a skew, caption bands or each collage tile; looking for them
+	// takes well under a millisecond. See README, "Verdict rules" and
+	// "What is left of the image", for the figures.
 	Views bool
+	// Regions turns on the hashes of parts of the image that a hash set
+	// built from it indexes for crops (Fingerprint.Regions, see
+	// triage.Region): hash with it to build sets from media (`winnow
+	// hashset build`, entries promoted from review). One more PDQ and
+	// pHash per region, of a plane downscaled as a view's is.
+	Regions bool
 	// Decoders decode media the built-in decoders do not (see Decoder);
 	// the first that accepts a type decodes it.
 	Decoders []Decoder
@@ -87,7 +96,7 @@ func New(opt Options) *Hasher {
 		lim:   lim,
 		mem:   budget.New(lim.DecodeMemory),
 		turbo: jpegturbo.Available && !opt.NoFastJPEG,
-		views: opt.Views,
+		views: opt.Views, regions: opt.Regions,
 
 		turboMinSide:    cmp.Or(opt.JPEGMinSide, TurboMinSide),
 		turboFullPixels: TurboFullPixels,
@@ -117,7 +126,7 @@ func (h *Hasher) Algos() triage.AlgoSet { return h.algos }
 // already computed and the store verified).
 func (h *Hasher) WithAlgos(algos triage.AlgoSet) *Hasher {
 	return &Hasher{
-		algos: algos, lim: h.lim, mem: h.mem, turbo: h.turbo, views: h.views,
+		algos: algos, lim: h.lim, mem: h.mem, turbo: h.turbo, views: h.views, regions: h.regions,
 		turboMinSide: h.turboMinSide, turboFullPixels: h.turboFullPixels, turboGray: h.turboGray, thumbSide: h.thumbSide, decoders: h.decoders,
 		frameInterval: h.frameInterval,
 	}
@@ -571,41 +580,93 @@ func (h *Hasher) hashLuma(fp *triage.Fingerprint, ras raster, s *scratch) {
 	h.hash64(fp, ras.luma, ras.w, ras.h)
 	if h.views && h.algos&triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPDQDihedral|triage.AlgoPHash) != 0 {
 		full := image.Rect(0, 0, ras.srcW, ras.srcH)
-		if r, ok := findContent(ras.luma, ras.w, ras.h); ok {
+		content, trimmed := findContent(ras.luma, ras.w, ras.h)
+		if r := content; trimmed {
 			var w, hh int
 			s.view, w, hh = cropPlane(s.view[:0], ras.luma, ras.w, r)
-			h.hashView(fp, triage.View{Kind: triage.ViewTrimmed, Rect: scaleRect(r, ras.w, ras.h, ras.srcW, ras.srcH)}, w, hh, s)
+			h.hashView(fp, triage.View{Kind: triage.ViewTrimmed, Rect: scaleRect(r, ras.w, ras.h, ras.srcW, ras.srcH)}, w, hh, s, false)
+		}
+		if r, ok := findBands(ras.luma, ras.w, ras.h); ok {
+			var w, hh int
+			s.view, w, hh = cropPlane(s.view[:0], ras.luma, ras.w, r)
+			h.hashView(fp, triage.View{Kind: triage.ViewBanded, Rect: scaleRect(r, ras.w, ras.h, ras.srcW, ras.srcH)}, w, hh, s, false)
+		}
+		for _, r := range findTiles(ras.luma, ras.w, ras.h) {
+			if trimmed && sameRect(r, content, ras.w/50+1, ras.h/50+1) {
+				continue // the picture inside a border is the trimmed view already
+			}
+			var w, hh int
+			s.view, w, hh = cropPlane(s.view[:0], ras.luma, ras.w, r)
+			h.hashView(fp, triage.View{Kind: triage.ViewTile, Rect: scaleRect(r, ras.w, ras.h, ras.srcW, ras.srcH)}, w, hh, s, false)
 		}
 		if deg, fill, ok := findSkew(ras.luma, ras.w, ras.h); ok {
 			var w, hh int
-			s.view, w, hh = deskewPlane(s.view[:0], ras.luma, ras.w, ras.h, deg, fill)
-			if r, ok := findContent(s.view, w, hh); ok { // the canvas grew to hold the picture
-				s.view2, w, hh = cropPlane(s.view2[:0], s.view, w, r)
-				s.view, s.view2 = s.view2, s.view
+			var kept [][2]int
+			s.view, w, hh, kept = deskewPlane(s.view[:0], ras.luma, ras.w, ras.h, deg, fill)
+			r, trim := findContent(s.view, w, hh)
+			trim = trim && fillAround(s.view, w, hh, fill)
+			var cw, ch int
+			if trim { // the canvas grew to hold the picture, or the picture sits on a canvas of the fill's colour
+				s.view2, cw, ch = cropPlane(s.view2[:0], s.view, w, r)
 			}
-			h.hashView(fp, triage.View{Kind: triage.ViewDeskewed, Rect: full, Angle: deg}, w, hh, s)
+			// Whole, with the corners a rotation on its own canvas cut off
+			// filled in: the known image may be a picture on a canvas of the
+			// fill's colour, which trimming would take away.
+			fillCorners(s.view, w, kept)
+			h.hashView(fp, triage.View{Kind: triage.ViewDeskewed, Rect: full, Angle: deg}, w, hh, s, false)
+			if trim {
+				s.view, s.view2 = s.view2, s.view
+				h.hashView(fp, triage.View{Kind: triage.ViewDeskewed, Rect: full, Angle: deg}, cw, ch, s, false)
+			}
 		}
 		var w, hh int
 		s.view, w, hh = uncropPlane(s.view[:0], ras.luma, ras.w, ras.h)
-		h.hashView(fp, triage.View{Kind: triage.ViewUncropped, Rect: full}, w, hh, s)
+		h.hashView(fp, triage.View{Kind: triage.ViewUncropped, Rect: full}, w, hh, s, true)
+	}
+	if h.regions && h.algos.Has(triage.AlgoPDQ) && h.algos.Has(triage.AlgoPHash) {
+		for _, k := range []triage.RegionKind{triage.RegionCentre} {
+			var w, hh int
+			s.view, w, hh = cropPlane(s.view[:0], ras.luma, ras.w, k.Rect(ras.w, ras.h))
+			ph := phashDihedral(boxGray(s.view, w, hh, smallSide))[0]
+			q, quality := s.pdq.Hash(s.view, w, hh)
+			fp.Regions = append(fp.Regions, triage.Region{Kind: k, PDQ: triage.PDQ(q), PDQQuality: quality, PHash: ph})
+		}
 	}
 	h.hashPDQ(&fp.PDQ, &fp.PDQQuality, &fp.PDQDihedral, ras, s)
 }
 
-// hashView computes v's hashes from the plane in s.view and adds it to fp.
-// A view's pHash comes from phashDihedral's own DCT rather than
-// goimagehash (which takes 20 times as long for the same bits, bar a rare
-// tie at the median): views are only matched, never reported.
-func (h *Hasher) hashView(fp *triage.Fingerprint, v triage.View, w, hgt int, s *scratch) {
+// hashView computes v's hashes from the plane in s.view and adds it to fp;
+// with mirror, it also adds v's mirror image (View.Mirrored), whose
+// hashes come from the same DCTs. A view's pHash comes from
+// phashDihedral's own DCT rather than goimagehash (which takes 20 times
+// as long for the same bits, bar a rare tie at the median): views are
+// only matched, never reported.
+func (h *Hasher) hashView(fp *triage.Fingerprint, v triage.View, w, hgt int, s *scratch, mirror bool) {
+	m := v
+	m.Mirrored = true
 	if h.algos.Has(triage.AlgoPHash) {
-		v.PHash = phashDihedral(boxGray(s.view, w, hgt, smallSide))[0]
+		ph := phashDihedral(boxGray(s.view, w, hgt, smallSide))
+		v.PHash, m.PHash = ph[0], ph[dihedralMirror]
 	}
 	if h.algos&triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPDQDihedral) != 0 {
-		q, quality := s.pdq.Hash(s.view, w, hgt)
-		v.PDQ, v.PDQQuality = triage.PDQ(q), quality
+		if mirror {
+			hs, quality := s.pdq.HashDihedral(s.view, w, hgt)
+			v.PDQ, v.PDQQuality = triage.PDQ(hs[0]), quality
+			m.PDQ, m.PDQQuality = triage.PDQ(hs[dihedralMirror]), quality
+		} else {
+			q, quality := s.pdq.Hash(s.view, w, hgt)
+			v.PDQ, v.PDQQuality = triage.PDQ(q), quality
+		}
 	}
 	fp.Views = append(fp.Views, v)
+	if mirror {
+		fp.Views = append(fp.Views, m)
+	}
 }
+
+// dihedralMirror is the left/right mirror image's index in the dihedral
+// order (flip y).
+const dihedralMirror = 5
 
 // phash returns pHash of a 64x64 thumbnail and, when the dihedral hashes
 // are asked for, its dihedral set (whose first element is the pHash).
@@ -660,6 +721,13 @@ func (h *Hasher) hashPDQ(dst *triage.PDQ, quality *int, dih *[8]triage.PDQ, ras 
 		v, q := s.pdq.HashScaled(ras.luma, ras.w, ras.h, ras.srcW, ras.srcH)
 		*dst, *quality = triage.PDQ(v), q
 	}
+}
+
+// sameRect reports whether a and b differ by at most dx and dy pixels
+// on every side.
+func sameRect(a, b image.Rectangle, dx, dy int) bool {
+	d := func(u, v, m int) bool { return u-v <= m && v-u <= m }
+	return d(a.Min.X, b.Min.X, dx) && d(a.Max.X, b.Max.X, dx) && d(a.Min.Y, b.Min.Y, dy) && d(a.Max.Y, b.Max.Y, dy)
 }
 
 // scaleRect maps a rectangle of a w x h plane to the coordinates of the

@@ -6,6 +6,9 @@
 // pHash. It queries the whole image, its rotations and flips and its
 // derived views, as each set's Rules allow, and lets a borderline PDQ
 // match count when pHash agrees on the same entry (and the reverse).
+// Matches of a part of the image (a collage tile, the picture between
+// caption bands) count only in such agreement, and make a variant at
+// most.
 // Rules.Decide turns the matches into a triage.Decision: known, variant,
 // ignorable or new, and why. winnow scan and the lab's worker use the same
 // Matcher and Rules, so both give the same verdicts.

@@ -66,6 +66,11 @@ type loadedSet struct {
 	pdqBorder, pBorder int
 	// videos are the set's videos (vPDQ frame entries), by entry id.
 	videos []videoRun
+	// regionPH indexes the pHashes of the entries' regions
+	// (triage.Entry.Regions) by position in regions.
+	regionPH *index.Near64
+	regionMu sync.RWMutex // guards regions, which AddEntries appends to
+	regions  []entryRegion
 	// added holds entries added after loading (AddEntries), with ids
 	// set.Len(), set.Len()+1, ...
 	addedMu sync.RWMutex
@@ -121,6 +126,14 @@ func (m *Matcher) AddSet(s *setfile.Set) {
 	ids, ph := s.PHashes()
 	ls.phash = index.BuildNear64(*(*[]uint64)(unsafe.Pointer(&ph)), ids)
 	ls.videos = buildVideos(s, m.opt.MinPDQQuality)
+	rids, rs := s.Regions()
+	phs := make([]uint64, len(rs))
+	pos := make([]uint32, len(rs))
+	for i, r := range rs {
+		ls.regions = append(ls.regions, entryRegion{rids[i], r})
+		phs[i], pos[i] = uint64(r.PHash), uint32(i)
+	}
+	ls.regionPH = index.BuildNear64(phs, pos)
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -134,6 +147,12 @@ func (m *Matcher) AddSet(s *setfile.Set) {
 	next = append(next, ls)
 	sort.Slice(next, func(i, j int) bool { return next[i].set.Meta.Name < next[j].set.Meta.Name })
 	m.sets.store(next)
+}
+
+// entryRegion is one region of an entry.
+type entryRegion struct {
+	entry uint32
+	triage.Region
 }
 
 // resolveRadius returns the radius (-1: never alone) and the borderline
@@ -230,6 +249,13 @@ func (m *Matcher) AddEntries(set string, entries []triage.Entry) error {
 		}
 		if e.Algos.Has(triage.AlgoPHash) {
 			ls.phash.Add(uint64(e.PHash), id)
+		}
+		for _, r := range e.Regions {
+			ls.regionMu.Lock()
+			ls.regions = append(ls.regions, entryRegion{id, r})
+			pos := uint32(len(ls.regions) - 1)
+			ls.regionMu.Unlock()
+			ls.regionPH.Add(uint64(r.PHash), pos)
 		}
 	}
 	return nil
@@ -337,13 +363,21 @@ func (m *Matcher) variants(fp *triage.Fingerprint) queryVariants {
 		}
 	}
 	for _, v := range fp.Views {
-		if v.PDQQuality >= m.opt.MinPDQQuality {
-			q.pdq = append(q.pdq, pdqVariant{v.PDQ, 0, v.Kind})
+		d := 0
+		if v.Mirrored {
+			d = mirrorDihedral
 		}
-		q.phash = append(q.phash, phashVariant{v.PHash, 0, v.Kind})
+		if v.PDQQuality >= m.opt.MinPDQQuality {
+			q.pdq = append(q.pdq, pdqVariant{v.PDQ, d, v.Kind})
+		}
+		q.phash = append(q.phash, phashVariant{v.PHash, d, v.Kind})
 	}
 	return q
 }
+
+// mirrorDihedral is the left/right mirror's index in the dihedral order
+// (Match.Dihedral of a match through a mirrored view).
+const mirrorDihedral = 5
 
 // allows reports whether the set's rules let a query variant count.
 func (ls *loadedSet) allows(dihedral int, view triage.ViewKind) bool {
@@ -357,6 +391,10 @@ func (ls *loadedSet) allows(dihedral int, view triage.ViewKind) bool {
 		return ls.rules.Uncropped
 	case triage.ViewDeskewed:
 		return ls.rules.Deskewed
+	case triage.ViewBanded:
+		return ls.rules.Banded
+	case triage.ViewTile:
+		return ls.rules.Tiles
 	}
 	return view == ""
 }
@@ -378,6 +416,7 @@ type candidate struct {
 // each candidate is then computed directly from the entry's own hash,
 // which is exact without a wide (slow) PDQ query.
 func (ls *loadedSet) matchPerceptual(q *queryVariants, near []index.Match, out *[]triage.Match) []index.Match {
+	start := len(*out)
 	var cands []candidate
 	pos := map[uint32]int{}
 	get := func(id uint32) *candidate {
@@ -402,11 +441,12 @@ func (ls *loadedSet) matchPerceptual(q *queryVariants, near []index.Match, out *
 		}
 	}
 	for _, v := range q.phash {
-		// Rotated and mirrored pHashes are queried within the radius only:
-		// seven more searches of the borderline zone would cost more than
-		// all the other queries together.
+		// Rotated and mirrored pHashes of the whole image are queried
+		// within the radius only: seven more searches of the borderline
+		// zone would cost more than all the other queries together. (A
+		// mirrored view is one search, and agreement is what finds it.)
 		r := ls.pBorder
-		if v.dihedral != 0 {
+		if v.dihedral != 0 && v.view == "" {
 			r = ls.pRadius
 		}
 		if r >= 0 && ls.allows(v.dihedral, v.view) {
@@ -434,16 +474,92 @@ func (ls *loadedSet) matchPerceptual(q *queryVariants, near []index.Match, out *
 		}
 		pdqOK := c.pdq >= 0 && c.pdq <= ls.pdqBorder
 		phOK := c.ph >= 0 && c.ph <= ls.pBorder
-		if c.pdq >= 0 && (c.pdq <= ls.pdqRadius || pdqOK && phOK) {
+		// A match through a partial view (a band-cut picture, a collage
+		// tile) never counts alone: the other algorithm must agree.
+		if c.pdq >= 0 && (c.pdq <= ls.pdqRadius && !c.pdqView.Partial() || pdqOK && phOK) {
 			mt := ls.match(c.id, triage.AlgoPDQ, c.pdq, c.pdqDih)
 			mt.View, mt.Borderline = c.pdqView, c.pdq > ls.pdqRadius
 			*out = append(*out, mt)
 		}
-		if c.ph >= 0 && (c.ph <= ls.pRadius && ls.supported(c, q) || pdqOK && phOK) {
+		if c.ph >= 0 && (c.ph <= ls.pRadius && !c.pView.Partial() && ls.supported(c, q) || pdqOK && phOK) {
 			mt := ls.match(c.id, triage.AlgoPHash, c.ph, c.phDih)
 			mt.View, mt.Borderline = c.pView, c.ph > ls.pRadius
 			*out = append(*out, mt)
 		}
+	}
+	if ls.rules.Regions && ls.pBorder >= 0 && ls.regionPH.Len() > 0 {
+		matched := map[uint32]bool{}
+		for _, mt := range (*out)[start:] {
+			matched[uint32(mt.Entry)] = true
+		}
+		near = ls.matchRegions(q, near, matched, out)
+	}
+	return near
+}
+
+// matchRegions appends to out the matches of q on the entries' regions
+// (triage.Entry.Regions), for entries not matched as a whole (in
+// matched). A region match needs agreement: the region's pHash and PDQ
+// both within their borderline zones of one query variant each (the
+// whole image, its mirror image and its views, not the partial ones:
+// a tile of a crop is too little to go on). pHash is searched, PDQ
+// measured on the candidates.
+func (ls *loadedSet) matchRegions(q *queryVariants, near []index.Match, matched map[uint32]bool, out *[]triage.Match) []index.Match {
+	type hit struct {
+		pdq, ph         int
+		pdqDih, phDih   int
+		pdqView, phView triage.ViewKind
+	}
+	hits := map[uint32]*hit{}
+	for _, v := range q.phash {
+		if v.dihedral != 0 && v.dihedral != mirrorDihedral || v.view.Partial() || !ls.allows(v.dihedral, v.view) {
+			continue
+		}
+		near = ls.regionPH.Query(uint64(v.h), ls.pBorder, near[:0])
+		for _, nm := range near {
+			h := hits[nm.ID]
+			if h == nil {
+				h = &hit{pdq: -1, ph: -1}
+				hits[nm.ID] = h
+			}
+			if h.ph < 0 || nm.Distance < h.ph {
+				h.ph, h.phDih, h.phView = nm.Distance, v.dihedral, v.view
+			}
+		}
+	}
+	if len(hits) == 0 {
+		return near
+	}
+	ls.regionMu.RLock()
+	defer ls.regionMu.RUnlock()
+	best := map[uint32]uint32{} // entry -> its best region hit
+	for pos, h := range hits {
+		r := &ls.regions[pos]
+		if matched[r.entry] || r.PDQQuality < ls.minQuality {
+			continue
+		}
+		for _, v := range q.pdq {
+			if v.dihedral != 0 && v.dihedral != mirrorDihedral || v.view.Partial() || !ls.allows(v.dihedral, v.view) {
+				continue
+			}
+			if d := r.PDQ.Distance(v.h); d <= ls.pdqBorder && (h.pdq < 0 || d < h.pdq) {
+				h.pdq, h.pdqDih, h.pdqView = d, v.dihedral, v.view
+			}
+		}
+		if h.pdq < 0 {
+			continue
+		}
+		if b, ok := best[r.entry]; !ok || h.pdq+4*h.ph < hits[b].pdq+4*hits[b].ph {
+			best[r.entry] = pos
+		}
+	}
+	for entry, pos := range best {
+		h, kind := hits[pos], ls.regions[pos].Kind
+		pm := ls.match(entry, triage.AlgoPDQ, h.pdq, h.pdqDih)
+		pm.View, pm.Region, pm.Borderline = h.pdqView, kind, h.pdq > ls.pdqRadius
+		hm := ls.match(entry, triage.AlgoPHash, h.ph, h.phDih)
+		hm.View, hm.Region, hm.Borderline = h.phView, kind, h.ph > ls.pRadius
+		*out = append(*out, pm, hm)
 	}
 	return near
 }

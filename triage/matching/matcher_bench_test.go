@@ -18,7 +18,8 @@ var (
 )
 
 // benchMatchSet is a set of 1M entries with random PDQ and pHash hashes
-// (and an MD5), built once.
+// (and an MD5), each with a centre region of random hashes as a set built
+// from media has, built once.
 func benchMatchSet(b *testing.B) (*setfile.Set, []triage.Entry) {
 	benchSetOnce.Do(func() {
 		rng := rand.New(rand.NewPCG(1, 2))
@@ -33,6 +34,11 @@ func benchMatchSet(b *testing.B) (*setfile.Set, []triage.Entry) {
 				e.MD5[k] = byte(rng.Uint32())
 			}
 			e.PHash, e.PDQQuality = triage.PHash(rng.Uint64()), 100
+			r := triage.Region{Kind: triage.RegionCentre, PDQQuality: 100, PHash: triage.PHash(rng.Uint64())}
+			for k := range r.PDQ {
+				r.PDQ[k] = byte(rng.Uint32())
+			}
+			e.Regions = []triage.Region{r}
 			if _, err := bl.Add(e); err != nil {
 				panic(err)
 			}
@@ -60,9 +66,11 @@ func (w *writerBuf) Write(b []byte) (int, error) { *w = append(*w, b...); return
 // BenchmarkMatch is one fingerprint matched against a 1M-entry set:
 // "plain" queries PDQ (radius 31) and pHash (radius 10) of the image
 // alone; "dihedral" adds the 7 rotations and flips of both; "default" is
-// the default rules with the dihedral hashes and two views (an uncropped
-// view, as every image has, and a trimmed one), pHash queried over its
-// borderline zone. Queries are near an entry, so each finds one match.
+// the default rules with the dihedral hashes and three views (an
+// uncropped view and its mirror image, as every image has, and a trimmed
+// one), pHash queried over its borderline zone, and the entries' regions
+// searched; "default, no regions" leaves the regions out. Queries are
+// near an entry, so each finds one match.
 func BenchmarkMatch(b *testing.B) {
 	set, es := benchMatchSet(b)
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -77,6 +85,7 @@ func BenchmarkMatch(b *testing.B) {
 		fp.PHashDihedral[0] = fp.PHash
 		fp.Views = []triage.View{
 			{Kind: triage.ViewUncropped, PDQ: triagetest.FlipBits(e.PDQ, rng, 60), PDQQuality: 100, PHash: triage.PHash(rng.Uint64())},
+			{Kind: triage.ViewUncropped, Mirrored: true, PDQ: triagetest.FlipBits(e.PDQ, rng, 90), PDQQuality: 100, PHash: triage.PHash(rng.Uint64())},
 			{Kind: triage.ViewTrimmed, PDQ: triagetest.FlipBits(e.PDQ, rng, 70), PDQQuality: 100, PHash: triage.PHash(rng.Uint64())},
 		}
 		fps[i] = fp
@@ -86,10 +95,12 @@ func BenchmarkMatch(b *testing.B) {
 	dih := plain
 	dih.Default.Dihedral = true
 	def := DefaultRules()
+	noRegions := DefaultRules()
+	noRegions.Default.Regions = false
 	for _, c := range []struct {
 		name  string
 		rules Rules
-	}{{"plain", plain}, {"dihedral", dih}, {"default", def}} {
+	}{{"plain", plain}, {"dihedral", dih}, {"default", def}, {"default, no regions", noRegions}} {
 		b.Run(c.name, func(b *testing.B) {
 			m := New(Options{Rules: &c.rules})
 			m.AddSet(set)

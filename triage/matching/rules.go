@@ -70,6 +70,15 @@ type SetRules struct {
 	// Deskewed: matches of the deskewed view (ViewDeskewed: a copy rotated
 	// by a few degrees on a flat canvas, rotated back) count.
 	Deskewed bool `json:"deskewed"`
+	// Banded: matches of the picture between caption bands (ViewBanded)
+	// count, in agreement only (PDQ and pHash both within their
+	// borderline zones), and make the verdict variant at most.
+	Banded bool `json:"banded"`
+	// Tiles: matches of a collage's tiles (ViewTile) count, as Banded's do.
+	Tiles bool `json:"tiles"`
+	// Regions: matches of the set's entries' regions (triage.Entry.Regions:
+	// the centre of each known image, for crops) count, as Banded's do.
+	Regions bool `json:"regions"`
 	// PHashSupport: a pHash match with no PDQ match on its entry (not even
 	// borderline) counts only when the entry's PDQ is within this distance
 	// of the query's (any variant the rules allow, at any quality the
@@ -139,6 +148,9 @@ func DefaultSetRules() SetRules {
 		Trimmed:        true,
 		Uncropped:      true,
 		Deskewed:       true,
+		Banded:         true,
+		Tiles:          true,
+		Regions:        true,
 		PHashSupport:   DefaultPHashSupport,
 		VPDQ:           DefaultVideoRule,
 	}
@@ -170,7 +182,7 @@ func (r *Rules) forSet(name string) (SetRules, bool) {
 }
 
 func (sr *SetRules) isZero() bool {
-	return sr.PDQ == AlgoRule{} && sr.PHash == AlgoRule{} && len(sr.KnownWhenAgree) == 0 && !sr.Dihedral && !sr.Trimmed && !sr.Uncropped && !sr.Deskewed && sr.PHashSupport == 0 && sr.VPDQ == VideoRule{}
+	return sr.PDQ == AlgoRule{} && sr.PHash == AlgoRule{} && len(sr.KnownWhenAgree) == 0 && !sr.Dihedral && !sr.Trimmed && !sr.Uncropped && !sr.Deskewed && !sr.Banded && !sr.Tiles && !sr.Regions && sr.PHashSupport == 0 && sr.VPDQ == VideoRule{}
 }
 
 // agreeMakesKnown reports whether PDQ and pHash matching one entry makes
@@ -244,6 +256,7 @@ func (sr *SetRules) validate(where string) error {
 //	             "phash": {"radius": 8, "borderline": 13, "certain": -1},
 //	             "known_when_agree": ["pdq", "phash"],
 //	             "dihedral": true, "trimmed": true, "uncropped": true, "deskewed": true,
+//	             "banded": true, "tiles": true, "regions": true,
 //	             "phash_support": 72,
 //	             "vpdq": {"distance": 31, "query_percent": 80, "target_percent": 0}},
 //	 "sets": {"Lab known set": {"pdq": {"radius": 24}}}}
@@ -389,8 +402,10 @@ func alsoKnownGood(d triage.Decision, good []triage.Match) triage.Decision {
 // verdict known under their sets' rules, and why.
 func (r *Rules) certain(near []triage.Match) ([]triage.Match, string) {
 	for _, m := range near {
-		if isVideoMatch(&m) {
-			continue // a video that shares frames with known material is a variant, never the same file
+		if isVideoMatch(&m) || partial(&m) {
+			// A video that shares frames with known material, or an image
+			// a part of which is known, is a variant, never the same file.
+			continue
 		}
 		sr := r.ForSet(m.Set)
 		ar := sr.PDQ
@@ -408,7 +423,7 @@ func (r *Rules) certain(near []triage.Match) ([]triage.Match, string) {
 	}
 	byEntry := map[key][]triage.Match{}
 	for _, m := range near {
-		if m.Borderline || isVideoMatch(&m) {
+		if m.Borderline || isVideoMatch(&m) || partial(&m) {
 			continue
 		}
 		if sr := r.ForSet(m.Set); sr.agreeMakesKnown() {
@@ -491,6 +506,10 @@ func isVideoMatch(m *triage.Match) bool { return m.Algo == triage.AlgoVPDQ || m.
 // describe says how a perceptual match was found, e.g. "pdq distance 12
 // (rot90, trimmed)", "vpdq: 96.3% of the video's frames match a video (it
 // 84.0%)", "a known image (pdq distance 4) appears at 0:07, 0:31".
+// partial reports whether m matched only part of the query (a tile, the
+// picture between bands) or of the entry (a region).
+func partial(m *triage.Match) bool { return m.View.Partial() || m.Region != 0 }
+
 func describe(m *triage.Match) string {
 	if m.Algo == triage.AlgoVPDQ {
 		return fmt.Sprintf("vpdq: %.1f%% of the video's frames match a video (%.1f%% of its frames)", m.QueryPercent, m.TargetPercent)
@@ -509,6 +528,9 @@ func describe(m *triage.Match) string {
 	}
 	if m.View != "" {
 		how = append(how, string(m.View))
+	}
+	if m.Region != 0 {
+		how = append(how, "the known image's "+m.Region.String())
 	}
 	if m.Borderline {
 		how = append(how, "borderline, confirmed by agreement")

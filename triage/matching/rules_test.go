@@ -87,7 +87,13 @@ func TestMatcherRules(t *testing.T) {
 		fp.PDQ, fp.PHash = fp.PDQDihedral[0], fp.PHashDihedral[0]
 		return fp
 	}
+	withMirror := func(fp triage.Fingerprint, pdq, ph int) triage.Fingerprint {
+		fp.Views = append(fp.Views, triage.View{Kind: triage.ViewUncropped, Mirrored: true, PDQ: pdqAt(e.PDQ, pdq), PDQQuality: 100, PHash: phashAt(e.PHash, ph)})
+		return fp
+	}
 	def := DefaultRules()
+	noParts := DefaultRules()
+	noParts.Default.Banded, noParts.Default.Tiles = false, false
 	noViews := DefaultRules()
 	noViews.Default.Trimmed, noViews.Default.Uncropped, noViews.Default.Dihedral = false, false, false
 	noBorder := DefaultRules()
@@ -129,6 +135,14 @@ func TestMatcherRules(t *testing.T) {
 		{"best variant wins", def, withView(fpAt(25, 30), triage.ViewUncropped, 10, 30), []matchKey{{"pdq", 10, 0, triage.ViewUncropped, false}}},
 		{"mirrored", def, mirrored(triage.Fingerprint{Perceptual: true, PDQQuality: 100}), []matchKey{{"pdq", 6, 5, "", false}, {"phash", 2, 5, "", false}}},
 		{"dihedral off", noViews, mirrored(triage.Fingerprint{Perceptual: true, PDQQuality: 100}), nil},
+		{"banded view alone", def, withView(fpAt(120, 30), triage.ViewBanded, 10, 30), nil},
+		{"banded view agrees", def, withView(fpAt(120, 30), triage.ViewBanded, 10, 5), []matchKey{{"pdq", 10, 0, triage.ViewBanded, false}, {"phash", 5, 0, triage.ViewBanded, false}}},
+		{"tile, phash alone", def, withView(fpAt(120, 30), triage.ViewTile, 120, 2), nil},
+		{"tile agrees in the borderline zones", def, withView(fpAt(120, 30), triage.ViewTile, 50, 12), []matchKey{{"pdq", 50, 0, triage.ViewTile, true}, {"phash", 12, 0, triage.ViewTile, true}}},
+		{"tiles off", noParts, withView(fpAt(120, 30), triage.ViewTile, 10, 5), nil},
+		{"mirrored uncropped view", def, withMirror(fpAt(120, 30), 20, 30), []matchKey{{"pdq", 20, 5, triage.ViewUncropped, false}}},
+		{"mirrored view, dihedral off", noViews, withMirror(fpAt(120, 30), 20, 30), nil},
+		{"mirrored view agrees", def, withMirror(fpAt(120, 30), 40, 12), []matchKey{{"pdq", 40, 5, triage.ViewUncropped, true}, {"phash", 12, 5, triage.ViewUncropped, true}}},
 		{"set's own rules", setRadius, fpAt(20, 0), nil},
 		{"set's own radius", setRadius, fpAt(12, 0), []matchKey{{"pdq", 12, 0, "", false}}},
 	}
@@ -232,6 +246,7 @@ func TestDecide(t *testing.T) {
 		return triage.Match{Set: "NSRL", SetKind: triage.SetKindKnownGood, Entry: 7, Algo: a}
 	}
 	border := func(m triage.Match) triage.Match { m.Borderline = true; return m }
+	view := func(m triage.Match, k triage.ViewKind) triage.Match { m.View = k; return m }
 	other := func(m triage.Match) triage.Match { m.Entry = 2; return m }
 	ignorableCat := alert(triage.AlgoMD5, 0)
 	ignorableCat.Category = triage.MustParseCategory("vic-us:0")
@@ -258,6 +273,10 @@ func TestDecide(t *testing.T) {
 		{"borderline agreement is a variant", img, []triage.Match{border(alert(triage.AlgoPDQ, 44)), border(alert(triage.AlgoPHash, 13))}, triage.VerdictVariant,
 			"pdq distance 44 (borderline, confirmed by agreement) in A"},
 		{"phash alone", img, []triage.Match{alert(triage.AlgoPHash, 4)}, triage.VerdictVariant, "phash distance 4 in A"},
+		{"a known tile is a variant", img, []triage.Match{view(alert(triage.AlgoPDQ, 0), triage.ViewTile), view(alert(triage.AlgoPHash, 0), triage.ViewTile)}, triage.VerdictVariant,
+			"pdq distance 0 (tile) in A"},
+		{"a known picture between bands is a variant", img, []triage.Match{view(alert(triage.AlgoPDQ, 4), triage.ViewBanded), view(alert(triage.AlgoPHash, 1), triage.ViewBanded)}, triage.VerdictVariant,
+			"pdq distance 4 (banded) in A"},
 		{"known-good only", img, []triage.Match{good(triage.AlgoMD5)}, triage.VerdictIgnorable, "md5 match in known-good set NSRL"},
 		{"ignorable category", img, []triage.Match{ignorableCat}, triage.VerdictIgnorable, "md5 match in known-good set A"},
 		{"tiny image", tiny, nil, triage.VerdictIgnorable, "image 40x480 is under 50 px"},
@@ -404,6 +423,80 @@ func TestRadiusPrecedence(t *testing.T) {
 		m.AddSet(set)
 		if got := len(m.Match(&fp)); got != tc.want {
 			t.Errorf("%s: %d matches at PDQ distance 20, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestMatcherRegions checks matches on the entries' regions: agreement
+// needed, the region named, never known, entries added later included,
+// and an entry matched as a whole reported once.
+func TestMatcherRegions(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	entry := func(id string) triage.Entry {
+		e := triage.NewEntry()
+		e.Algos, e.ID, e.PDQQuality = triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash), id, 100
+		r := triage.Region{Kind: triage.RegionCentre, PDQQuality: 90}
+		for k := range e.PDQ {
+			e.PDQ[k], r.PDQ[k] = byte(rng.Uint32()), byte(rng.Uint32())
+		}
+		e.PHash, r.PHash = triage.PHash(rng.Uint64()), triage.PHash(rng.Uint64())
+		e.Regions = []triage.Region{r}
+		return e
+	}
+	es := []triage.Entry{entry("a"), entry("b")}
+	set := buildSet(t, triage.SetMeta{Name: "S", Kind: triage.SetKindAlert}, es)
+	added := entry("c")
+	region := func(e triage.Entry, pdq, ph int) triage.Fingerprint {
+		return triage.Fingerprint{Perceptual: true, Width: 640, Height: 480, PDQ: pdqAt(e.Regions[0].PDQ, pdq), PDQQuality: 100, PHash: phashAt(e.Regions[0].PHash, ph)}
+	}
+	def := DefaultRules()
+	off := DefaultRules()
+	off.Default.Regions = false
+	tests := []struct {
+		name    string
+		rules   Rules
+		fp      triage.Fingerprint
+		entry   int
+		want    []matchKey
+		verdict triage.Verdict
+	}{
+		{"region agrees", def, region(es[1], 4, 2), 1, []matchKey{{"pdq", 4, 0, "", false}, {"phash", 2, 0, "", false}}, triage.VerdictVariant},
+		{"region agrees in the zones", def, region(es[0], 50, 12), 0, []matchKey{{"pdq", 50, 0, "", true}, {"phash", 12, 0, "", true}}, triage.VerdictVariant},
+		{"region pdq alone", def, region(es[0], 0, 30), 0, nil, triage.VerdictNew},
+		{"region phash alone", def, region(es[0], 120, 0), 0, nil, triage.VerdictNew},
+		{"regions off", off, region(es[0], 0, 0), 0, nil, triage.VerdictNew},
+		{"added entry's region", def, region(added, 10, 3), 2, []matchKey{{"pdq", 10, 0, "", false}, {"phash", 3, 0, "", false}}, triage.VerdictVariant},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := New(Options{Rules: &tc.rules})
+			m.AddSet(set)
+			if err := m.AddEntries("S", []triage.Entry{added}); err != nil {
+				t.Fatal(err)
+			}
+			got := m.Match(&tc.fp)
+			for _, g := range got {
+				if g.Entry != tc.entry || g.Region != triage.RegionCentre {
+					t.Errorf("match %+v, want entry %d, centre region", g, tc.entry)
+				}
+			}
+			if diff := cmp.Diff(tc.want, keys(got)); diff != "" {
+				t.Errorf("matches (-want +got):\n%s", diff)
+			}
+			if d := tc.rules.Decide(&tc.fp, got); d.Verdict != tc.verdict {
+				t.Errorf("verdict %s (%s), want %s", d.Verdict, d.Reason, tc.verdict)
+			}
+		})
+	}
+	// An entry matched as a whole is not matched again through its region.
+	e := es[0]
+	fp := triage.Fingerprint{Perceptual: true, PDQ: e.PDQ, PDQQuality: 100, PHash: e.PHash,
+		Views: []triage.View{{Kind: triage.ViewUncropped, PDQ: e.Regions[0].PDQ, PDQQuality: 100, PHash: e.Regions[0].PHash}}}
+	m := New(Options{})
+	m.AddSet(set)
+	for _, g := range m.Match(&fp) {
+		if g.Region != 0 {
+			t.Errorf("region match %+v of an entry matched whole", g)
 		}
 	}
 }

@@ -41,7 +41,9 @@ import (
 //	         loading builds their exact indexes without sorting; PDQ and pHash
 //	         columns in entry order (files from before sorted columns are read too),
 //	         strings (per entry offset u64..., then varint-prefixed ID, Name, Series, PhotoDNA,
-//	         tags joined by U+001F, Extra as JSON)
+//	         tags joined by U+001F, Extra as JSON),
+//	         regions (optional; count u64, then per region of an entry, in entry order:
+//	         entry id u32 | kind u8 | pdq quality u8 | reserved u16 | pdq [32] | phash u64)
 //
 // Every section has a CRC-32C checked on load, so a damaged file is refused
 // with a clear error instead of matching wrongly. The format is versioned:
@@ -51,9 +53,13 @@ import (
 // so that a set compiled from an NSRL list and an alert source keeps the
 // NSRL entries known-good. Version 1 wrote 0 there: every entry of a
 // version 1 file is of the set's kind, and such files still load.
+//
+// Version 3 adds the regions section (triage.Entry.Regions: hashes of
+// parts of each known image, for crops). Files of versions 1 and 2 have
+// none and still load.
 
 // Version is the compiled hash-set format version this code writes.
-const Version = 2
+const Version = 3
 
 // Kinds as stored in a record.
 const (
@@ -74,9 +80,13 @@ const (
 	secPDQ
 	secPHash
 	secStrings
+	secRegions
 )
 
 const recordSize = 16
+
+// regionSize is the size of one region in the regions section.
+const regionSize = 48
 
 // Builder accumulates entries for a compiled hash set. Exact
 // duplicate records (every field equal) are merged and counted.
@@ -93,6 +103,7 @@ type Builder struct {
 	phash   column[triage.PHash]
 	strs    []byte
 	strOffs []uint64
+	regions []byte // the regions section's records
 	seen    map[[16]byte]struct{}
 	n       uint32
 	nGood   uint32 // entries of kind known-good
@@ -170,6 +181,8 @@ func (b *Builder) Add(e triage.Entry) (bool, error) {
 	binary.Write(d, binary.LittleEndian, uint64(e.PHash))
 	d.Write([]byte(e.Category.String()))
 	d.Write(strs)
+	regs := appendRegions(nil, 0, e.Regions)
+	d.Write(regs)
 	var key [16]byte
 	d.Sum(key[:0])
 	if _, dup := b.seen[key]; dup {
@@ -200,7 +213,21 @@ func (b *Builder) Add(e triage.Entry) (bool, error) {
 	}
 	b.strOffs = append(b.strOffs, uint64(len(b.strs)))
 	b.strs = append(b.strs, strs...)
+	b.regions = appendRegions(b.regions, id, e.Regions)
 	return true, nil
+}
+
+// appendRegions appends the regions section's records of entry id.
+func appendRegions(dst []byte, id uint32, rs []triage.Region) []byte {
+	for _, r := range rs {
+		var rec [regionSize]byte
+		binary.LittleEndian.PutUint32(rec[0:], id)
+		rec[4], rec[5] = byte(r.Kind), byte(r.PDQQuality)
+		copy(rec[8:40], r.PDQ[:])
+		binary.LittleEndian.PutUint64(rec[40:], uint64(r.PHash))
+		dst = append(dst, rec[:]...)
+	}
+	return dst
 }
 
 // Kind returns the kind of the set as built so far, as WriteTo records
@@ -389,6 +416,10 @@ func (b *Builder) WriteTo(w io.Writer) (int64, error) {
 		phashSection(b.phash),
 		{secStrings, [][]byte{offs, b.strs}},
 	}
+	if len(b.regions) > 0 {
+		count := binary.LittleEndian.AppendUint64(nil, uint64(len(b.regions)/regionSize))
+		secs = append(secs, section{secRegions, [][]byte{count, b.regions}})
+	}
 	const entrySize = 40
 	hdrLen := 8 + 4 + 4 + 8 + entrySize*len(secs)
 	hdr := make([]byte, hdrLen)
@@ -487,6 +518,8 @@ type Set struct {
 	phash   []triage.PHash
 	strOffs []byte
 	strs    []byte
+	// regions are the regions section's records, in entry order.
+	regions []byte
 	// v1Kind is the record kind of every entry of a version 1 file, which
 	// records none; 0 for later versions.
 	v1Kind byte
@@ -595,6 +628,7 @@ func (s *Set) Entry(i int) triage.Entry {
 			e.PHash = s.phash[k]
 		}
 	}
+	e.Regions = s.entryRegions(id)
 	off := binary.LittleEndian.Uint64(s.strOffs[8*i:])
 	b := s.strs[off:]
 	fields := make([]string, 6)
@@ -765,7 +799,7 @@ func Parse(buf []byte) (*Set, error) {
 		if off > uint64(len(buf)) || n > uint64(len(buf))-off {
 			return nil, corrupt("section %d out of bounds", kind)
 		}
-		if kind < secMeta || kind > secStrings || got[kind] != nil {
+		if kind < secMeta || kind > secRegions || got[kind] != nil {
 			return nil, corrupt("unknown or repeated section %d", kind)
 		}
 		got[kind] = buf[off : off+n]
@@ -841,6 +875,9 @@ func Parse(buf []byte) (*Set, error) {
 	var wg sync.WaitGroup
 	wg.Go(func() { strErr = s.checkStrings() })
 	colErr := s.parseColumns(got)
+	if colErr == nil {
+		colErr = s.parseRegions(got[secRegions])
+	}
 	wg.Wait()
 	if colErr != nil {
 		return nil, colErr
@@ -850,6 +887,67 @@ func Parse(buf []byte) (*Set, error) {
 	}
 	s.conflicts = triage.AdoptSchemes(s.Meta.Schemes)
 	return s, nil
+}
+
+// parseRegions reads and checks the regions section (nil: none): records
+// of known kinds and qualities, of entries that exist, in entry order.
+func (s *Set) parseRegions(sec []byte) error {
+	if sec == nil {
+		return nil
+	}
+	if len(sec) < 8 {
+		return corrupt("regions section size")
+	}
+	n := binary.LittleEndian.Uint64(sec)
+	recs := sec[8:]
+	if n > uint64(len(recs))/regionSize || uint64(len(recs)) != n*regionSize {
+		return corrupt("regions section size")
+	}
+	prev := int64(-1)
+	for i := 0; i < len(recs); i += regionSize {
+		r := recs[i:]
+		id := int64(binary.LittleEndian.Uint32(r))
+		if id >= int64(s.n) || id < prev {
+			return corrupt("region of entry %d out of order or range", id)
+		}
+		prev = id
+		if !triage.RegionKind(r[4]).Valid() || r[5] > 100 {
+			return corrupt("region of entry %d: kind %d, quality %d", id, r[4], r[5])
+		}
+	}
+	s.regions = recs
+	return nil
+}
+
+// Regions returns every region of the set's entries: ids[i] is the entry
+// regions[i] belongs to, in entry order.
+func (s *Set) Regions() (ids []uint32, regions []triage.Region) {
+	for i := 0; i < len(s.regions); i += regionSize {
+		id, r := decodeRegion(s.regions[i:])
+		ids, regions = append(ids, id), append(regions, r)
+	}
+	return ids, regions
+}
+
+func decodeRegion(rec []byte) (uint32, triage.Region) {
+	r := triage.Region{Kind: triage.RegionKind(rec[4]), PDQQuality: int(rec[5]), PHash: triage.PHash(binary.LittleEndian.Uint64(rec[40:]))}
+	copy(r.PDQ[:], rec[8:40])
+	return binary.LittleEndian.Uint32(rec), r
+}
+
+// entryRegions returns the regions of entry id.
+func (s *Set) entryRegions(id uint32) []triage.Region {
+	n := len(s.regions) / regionSize
+	k, _ := sort.Find(n, func(k int) int { return cmpU32(id, binary.LittleEndian.Uint32(s.regions[k*regionSize:])) })
+	var out []triage.Region
+	for ; k < n; k++ {
+		rid, r := decodeRegion(s.regions[k*regionSize:])
+		if rid != id {
+			break
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // SchemeConflicts names the category schemes the set carries whose

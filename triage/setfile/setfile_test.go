@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/triagetest"
 )
@@ -152,7 +154,7 @@ func TestSetMetaValidate(t *testing.T) {
 
 func FuzzParseHashSet(f *testing.F) {
 	b := NewBuilder(triage.SetMeta{Name: "fuzz", Kind: triage.SetKindAlert})
-	for _, e := range triagetest.Entries(8, 3) {
+	for _, e := range withRegions(triagetest.Entries(8, 3)) {
 		b.Add(e)
 	}
 	var buf bytes.Buffer
@@ -380,4 +382,76 @@ func FuzzExtraJSON(f *testing.F) {
 			t.Fatalf("extraJSON(%q) = %s, want %s", m, got, want)
 		}
 	})
+}
+
+// withRegions gives every other entry a centre region.
+func withRegions(es []triage.Entry) []triage.Entry {
+	for i := range es {
+		if i%2 == 0 {
+			r := triage.Region{Kind: triage.RegionCentre, PDQQuality: 40 + i, PHash: triage.PHash(uint64(i) * 0x9e3779b97f4a7c15)}
+			r.PDQ[0], r.PDQ[31] = byte(i), byte(255-i)
+			es[i].Regions = []triage.Region{r}
+		}
+	}
+	return es
+}
+
+// TestRegions checks that entries' regions survive compilation, that a
+// set without any (and a version 2 file) loads, and that damaged region
+// records are refused.
+func TestRegions(t *testing.T) {
+	es := withRegions(triagetest.Entries(20, 5))
+	b := NewBuilder(triage.SetMeta{Name: "regions", Kind: triage.SetKindAlert})
+	for _, e := range es {
+		if _, err := b.Add(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := b.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Parse(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range es {
+		if diff := cmp.Diff(e.Regions, s.Entry(i).Regions); diff != "" {
+			t.Errorf("entry %d regions (-want +got):\n%s", i, diff)
+		}
+	}
+	ids, rs := s.Regions()
+	if len(ids) != 10 || len(rs) != 10 || ids[1] != 2 || rs[1] != es[2].Regions[0] {
+		t.Errorf("Regions() = %v, %v", ids, rs)
+	}
+
+	// No regions: no section, and a version 2 reader's file loads.
+	plain := NewBuilder(triage.SetMeta{Name: "plain", Kind: triage.SetKindAlert})
+	for _, e := range triagetest.Entries(5, 6) {
+		plain.Add(e)
+	}
+	var pbuf bytes.Buffer
+	plain.WriteTo(&pbuf)
+	v2 := bytes.Clone(pbuf.Bytes())
+	binary.LittleEndian.PutUint32(v2[8:], 2)
+	if s, err := Parse(v2); err != nil || len(s.Entry(0).Regions) != 0 {
+		t.Errorf("version 2 file: %v", err)
+	}
+
+	for name, edit := range map[string]func(data []byte){
+		"entry out of range": func(d []byte) { binary.LittleEndian.PutUint32(d[8:], 20) },
+		"out of order":       func(d []byte) { binary.LittleEndian.PutUint32(d[8+2*regionSize:], 0) },
+		"unknown kind":       func(d []byte) { d[8+4] = 9 },
+		"quality over 100":   func(d []byte) { d[8+5] = 101 },
+		"count":              func(d []byte) { binary.LittleEndian.PutUint64(d, 11) },
+	} {
+		bad := rewrite(t, buf.Bytes(), func(kind uint32, data []byte) {
+			if kind == secRegions {
+				edit(data)
+			}
+		})
+		if _, err := Parse(bad); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%s: %v, want ErrCorrupt", name, err)
+		}
+	}
 }

@@ -124,6 +124,9 @@ type Match struct {
 	// radius that counts because another algorithm matched the same entry.
 	View       string `json:"view,omitempty"`
 	Borderline bool   `json:"borderline,omitempty"`
+	// Region is the region of the entry's image that matched ("centre":
+	// its centre 80%, triage.Entry.Regions), empty for the whole image.
+	Region string `json:"region,omitempty"`
 	// Timestamps: a video whose frames show this still entry, the times
 	// (seconds) it appears. QueryPercent and TargetPercent: a video that
 	// matched a video entry by vPDQ (algorithm "vpdq"), the shares of its
@@ -141,7 +144,7 @@ var Transforms = [8]string{"", "rot90", "rot180", "rot270", "flipx", "flipy", "f
 func MatchOf(m triage.Match) Match {
 	w := Match{Set: m.Set, SetVersion: m.SetVersion, SetKind: string(m.SetKind), Entry: m.Entry, EntryID: m.EntryID,
 		Algorithm: m.Algo.String(), Distance: m.Distance, Series: m.Series, View: string(m.View), Borderline: m.Borderline,
-		Timestamps: m.Timestamps, QueryPercent: m.QueryPercent, TargetPercent: m.TargetPercent}
+		Region: m.Region.String(), Timestamps: m.Timestamps, QueryPercent: m.QueryPercent, TargetPercent: m.TargetPercent}
 	if m.Dihedral > 0 && m.Dihedral < len(Transforms) {
 		w.Transform = Transforms[m.Dihedral]
 	}

@@ -61,7 +61,7 @@ const SetName = "benchmark-known"
 func Run(ctx context.Context, originals []Original, transforms []Transform, hasher *hashing.Hasher, progress func(done, total int)) (*Result, error) {
 	r := &Result{Originals: originals, Transforms: transforms, Entry: make([]int, len(originals)), FastJPEG: hasher.FastJPEG()}
 	// The set is built as `winnow hashset build` builds one from media.
-	setHasher := hashing.New(hashing.Options{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash)})
+	setHasher := hashing.New(hashing.Options{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash), Regions: true})
 	b := setfile.NewBuilder(triage.SetMeta{Name: SetName, Version: "1", Kind: triage.SetKindAlert})
 	for i, o := range originals {
 		r.Entry[i] = -1
@@ -76,7 +76,7 @@ func Run(ctx context.Context, originals []Original, transforms []Transform, hash
 		e.ID, e.Name = o.Name, o.Name
 		e.Algos = triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash)
 		e.MD5, e.SHA1, e.SHA256 = fp.MD5, fp.SHA1, fp.SHA256
-		e.PDQ, e.PDQQuality, e.PHash = fp.PDQ, fp.PDQQuality, fp.PHash
+		e.PDQ, e.PDQQuality, e.PHash, e.Regions = fp.PDQ, fp.PDQQuality, fp.PHash, fp.Regions
 		r.Entry[i] = b.Len()
 		if _, err := b.Add(e); err != nil {
 			return nil, fmt.Errorf("%s: %w", o.Name, err)
@@ -283,8 +283,10 @@ func (r *Result) Save(path string) error {
 	return os.WriteFile(path, buf.Bytes(), 0o644)
 }
 
-// Load reads a result written by Save; the transforms it was made with
-// must be the first of transforms (edits added since are left out).
+// Load reads a result written by Save. Its transforms are looked up by
+// name in transforms, so a result made with fewer edits (an older one, or
+// one restricted with Select) reads back; an edit not in transforms is an
+// error.
 func Load(path string, transforms []Transform) (*Result, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -294,19 +296,27 @@ func Load(path string, transforms []Transform) (*Result, error) {
 	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&sr); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	// A result saved before edits were added reads as one without them.
-	if len(sr.Transforms) > len(transforms) {
-		return nil, fmt.Errorf("%s: made with other transforms", path)
-	}
-	transforms = transforms[:len(sr.Transforms)]
-	for i, t := range transforms {
-		if sr.Transforms[i] != t.Name {
-			return nil, fmt.Errorf("%s: made with other transforms", path)
-		}
+	ts, err := Select(transforms, sr.Transforms)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	set, err := setfile.Parse(sr.Set)
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Originals: sr.Originals, Transforms: transforms, Entry: sr.Entry, Set: set, Queries: sr.Queries, FastJPEG: sr.FastJPEG, setBytes: sr.Set}, nil
+	return &Result{Originals: sr.Originals, Transforms: ts, Entry: sr.Entry, Set: set, Queries: sr.Queries, FastJPEG: sr.FastJPEG, setBytes: sr.Set}, nil
+}
+
+// Select returns the transforms of those names, in the order given; an
+// unknown name is an error.
+func Select(transforms []Transform, names []string) ([]Transform, error) {
+	var out []Transform
+	for _, n := range names {
+		i := slices.IndexFunc(transforms, func(t Transform) bool { return t.Name == n })
+		if i < 0 {
+			return nil, fmt.Errorf("no edit named %q", n)
+		}
+		out = append(out, transforms[i])
+	}
+	return out, nil
 }

@@ -13,8 +13,9 @@ import (
 // Configs returns the rule configurations the table compares: plain PDQ
 // and plain pHash at their usual thresholds, then the default rules built
 // up one rule at a time, the default rules with a lone pHash match
-// counting (PHashSupport 0, the rules before issue 16), ending with the
-// default rules themselves.
+// counting (PHashSupport 0, the rules before issue 16), the default rules
+// without the band and tile views and the entries' regions (Banded,
+// Tiles, Regions), ending with the default rules themselves.
 func Configs() []Config {
 	off := matching.AlgoRule{Radius: -1, Certain: -1}
 	plain := matching.SetRules{PDQ: matching.AlgoRule{Radius: 31, Certain: -1}, PHash: off}
@@ -30,6 +31,8 @@ func Configs() []Config {
 	rules := func(sr matching.SetRules) matching.Rules { return matching.Rules{MinSide: -1, Default: sr} }
 	lone := matching.DefaultRules()
 	lone.Default.PHashSupport = 0
+	noParts := matching.DefaultRules()
+	noParts.Default.Banded, noParts.Default.Tiles, noParts.Default.Regions = false, false, false
 	return []Config{
 		{"PDQ 31", rules(plain)},
 		{"pHash 10", rules(phash)},
@@ -38,13 +41,15 @@ func Configs() []Config {
 		{"+uncrop", rules(uncrop)},
 		{"+deskew", rules(deskew)},
 		{"lone pHash counts", lone},
+		{"no bands, tiles, regions", noParts},
 		{"default rules", matching.DefaultRules()},
 	}
 }
 
 // Margin summarises how close the benchmark's impostor pairs (a query and
-// a set entry that is not its original) come to matching: the smallest
-// PDQ and pHash distances over every query variant the rules allow.
+// a set entry, or a region of one, that is not its original) come to
+// matching: the smallest PDQ and pHash distances over every query variant
+// the rules allow.
 type Margin struct {
 	Pairs int
 	// MinPDQ and MinPHash are the smallest distances of any impostor pair,
@@ -62,14 +67,20 @@ type Margin struct {
 // Margins computes the Margin under the set rules sr, by brute force.
 func (r *Result) Margins(sr matching.SetRules) Margin {
 	type ent struct {
+		entry int // the set entry it is, or whose region it is
 		pdq   triage.PDQ
 		okPDQ bool
 		ph    triage.PHash
 	}
-	ents := make([]ent, r.Set.Len())
-	for i := range ents {
+	var ents []ent
+	for i := range r.Set.Len() {
 		e := r.Set.Entry(i)
-		ents[i] = ent{e.PDQ, e.PDQQuality < 0 || e.PDQQuality >= 50, e.PHash}
+		ents = append(ents, ent{i, e.PDQ, e.PDQQuality < 0 || e.PDQQuality >= 50, e.PHash})
+		if sr.Regions {
+			for _, rg := range e.Regions {
+				ents = append(ents, ent{i, rg.PDQ, rg.PDQQuality >= 50, rg.PHash})
+			}
+		}
 	}
 	mg := Margin{MinPDQ: 257, MinPHash: 65, MinPDQInPHashZone: 257, MinPHashInPDQZone: 65,
 		PDQZone: max(cmpOr(sr.PDQ.Radius, 31), sr.PDQ.Borderline), PHashZone: max(cmpOr(sr.PHash.Radius, 10), sr.PHash.Borderline)}
@@ -81,7 +92,7 @@ func (r *Result) Margins(sr matching.SetRules) Margin {
 		pdqs, phs := variants(&q.FP, sr)
 		own := r.Entry[q.Orig]
 		for e := range ents {
-			if e == own {
+			if ents[e].entry == own {
 				continue
 			}
 			mg.Pairs++
@@ -95,7 +106,7 @@ func (r *Result) Margins(sr matching.SetRules) Margin {
 			for _, h := range phs {
 				dh = min(dh, h.Distance(ents[e].ph))
 			}
-			name := func() string { return r.queryName(q) + " ~ " + r.Originals[r.origOfEntry(e)].Name }
+			name := func() string { return r.queryName(q) + " ~ " + r.Originals[r.origOfEntry(ents[e].entry)].Name }
 			if dp < mg.MinPDQ {
 				mg.MinPDQ, mg.MinPDQPair = dp, name()
 			}
@@ -139,7 +150,11 @@ func variants(fp *triage.Fingerprint, sr matching.SetRules) ([]triage.PDQ, []tri
 	add(fp.PDQ, fp.PDQQuality, &fp.PDQDihedral, fp.PHash, &fp.PHashDihedral)
 	for i := range fp.Views {
 		v := &fp.Views[i]
-		if v.Kind == triage.ViewTrimmed && sr.Trimmed || v.Kind == triage.ViewUncropped && sr.Uncropped || v.Kind == triage.ViewDeskewed && sr.Deskewed {
+		if v.Mirrored && !sr.Dihedral {
+			continue
+		}
+		if v.Kind == triage.ViewTrimmed && sr.Trimmed || v.Kind == triage.ViewUncropped && sr.Uncropped || v.Kind == triage.ViewDeskewed && sr.Deskewed ||
+			v.Kind == triage.ViewBanded && sr.Banded || v.Kind == triage.ViewTile && sr.Tiles {
 			add(v.PDQ, v.PDQQuality, &[8]triage.PDQ{}, v.PHash, &[8]triage.PHash{})
 		}
 	}

@@ -32,8 +32,17 @@ func main() {
 	verbose := flag.Bool("v", false, "list every false match, the dropped duplicates and genuine distance percentiles")
 	reuse := flag.String("reuse", "", "evaluate the fingerprints saved in this file instead of hashing (written by -save)")
 	save := flag.String("save", "", "save every fingerprint to this file, for -reuse")
+	edits := flag.String("edits", "", "comma-separated names of the edits to run (default all), e.g. 'crop 10%,banner'")
 	flag.Parse()
 	saveFile, reuseFile = *save, *reuse
+	transforms = accuracy.Transforms()
+	if *edits != "" {
+		var err error
+		if transforms, err = accuracy.Select(transforms, strings.Split(*edits, ",")); err != nil {
+			fmt.Fprintln(os.Stderr, "benchaccuracy: -edits:", err)
+			os.Exit(2)
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, *generated, *framed, *refDir, *debian, *cache, *verbose); err != nil {
@@ -43,6 +52,9 @@ func main() {
 }
 
 var saveFile, reuseFile string
+
+// transforms are the edits run: all, or those -edits names.
+var transforms []accuracy.Transform
 
 // Originals this close to an earlier one are versions of it (see
 // accuracy.Dedup).
@@ -101,7 +113,7 @@ func run(ctx context.Context, generated, framed int, refDir string, debian bool,
 	h := hashing.New(hashing.Options{Algos: triage.AlgosMatch, Views: true})
 	t1 := time.Now()
 	last := time.Now()
-	res, err := accuracy.Run(ctx, kept, accuracy.Transforms(), h, func(done, total int) {
+	res, err := accuracy.Run(ctx, kept, transforms, h, func(done, total int) {
 		if time.Since(last) > 10*time.Second {
 			last = time.Now()
 			logf("hashed %d of %d files", done, total)
