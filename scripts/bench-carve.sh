@@ -147,7 +147,8 @@ for img in fat.img ntfs.img ext4.img ntfs.E01 blob.bin; do
 	timed "winnow-$img" "$work/winnow" scan "$flag" --no-progress --log-every 0 --html-thumbnails 0 --out "$work/w-$img" "$work/$img"
 	(cd "$work" && timed "photorec-$img" photorec /log /d "$work/pr-$img/f" /cmd "$work/$raw" \
 		partition_none,options,paranoid,fileopt,everything,disable,jpg,enable,png,enable,gif,enable,bmp,enable,riff,enable,mov,enable,$space,search)
-	# winnow's carved items, cut out of the image by their offset and length.
+	# winnow's carved items, cut out of the image by their offset and length
+	# (or, joined across allocated blocks, by their fragments in turn).
 	python3 - "$work/$raw" "$work/w-$img/report.json" "$work/wout-$img" <<'PY'
 import json, os, sys
 img, rep, out = sys.argv[1:]
@@ -157,8 +158,9 @@ cut = open(out + '.truncated', 'w')
 for it in json.load(open(rep))['items']:
     o = it.get('origin') or {}
     if o.get('carved'):
-        name = '%x.%s' % (o['offset'], it['path'].rsplit('.', 1)[1])
-        open(os.path.join(out, name), 'wb').write(b[o['offset']:o['offset'] + o['length']])
+        pieces = [(f['offset'], f['length']) for f in o.get('fragments') or []] or [(o['offset'], o['length'])]
+        name = '%x.%s' % (pieces[0][0], it['path'].rsplit('.', 1)[1])
+        open(os.path.join(out, name), 'wb').write(b''.join(b[off:off + n] for off, n in pieces))
         if o.get('truncated'):
             print(name, file=cut)
 PY

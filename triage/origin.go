@@ -29,6 +29,12 @@ type Origin struct {
 	// length in bytes.
 	Offset int64 `json:"offset"`
 	Length int64 `json:"length"`
+	// Fragments, for a carved item whose content runs on past blocks the
+	// file system holds (a deleted file split by ext4's backup
+	// superblocks), are its pieces in order, as image offsets and
+	// lengths; Offset is then -1. Cutting them out in turn and joining
+	// them gives the item's bytes again.
+	Fragments []Fragment `json:"fragments,omitempty"`
 	// ID is the file's metadata address as The Sleuth Kit numbers it (MFT
 	// entry, inode, directory-entry address), 0 when it has none.
 	ID       uint64    `json:"fs_id,omitempty"`
@@ -47,4 +53,10 @@ type Origin struct {
 	// but without its content: its verdict rests on exact digest matches
 	// alone.
 	DigestOnly bool `json:"digest_only,omitempty"`
+}
+
+// Fragment is one piece of an item's content in its image.
+type Fragment struct {
+	Offset int64 `json:"offset"`
+	Length int64 `json:"length"`
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -156,5 +158,91 @@ func TestBlobs(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("members (-want +got):\n%s", diff)
+	}
+}
+
+// TestHookJoinsFreeExtents carves a deleted picture that ext4 split
+// around block group 1's backup superblock and descriptors (1 KiB
+// blocks): the free space is carved as one stream, so the picture is
+// found whole, with its two pieces in Origin.Fragments, instead of cut
+// at the first gap.
+func TestHookJoinsFreeExtents(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	if err := os.Mkdir(src, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// A filler that ends just before block 8192 puts the picture across
+	// the end of group 0 (blocks 1172-7910, then 7911 on, with mke2fs's
+	// layout for 16 MiB and 1 KiB blocks).
+	filler := make([]byte, 6_900_000)
+	for i := range filler {
+		filler[i] = byte(i*7 + i>>9)
+	}
+	bmp := mustBMP(t, 400, 500, 7)
+	for name, b := range map[string][]byte{"a.bin": filler, "b.bmp": bmp} {
+		if err := os.WriteFile(filepath.Join(src, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	img := filepath.Join(dir, "e.img")
+	if err := os.WriteFile(img, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(img, 16<<20); err != nil {
+		t.Fatal(err)
+	}
+	run(t, "mkfs.ext4", "-q", "-F", "-b", "1024", "-d", src, img)
+	out, err := exec.Command("debugfs", "-R", "blocks /b.bmp", img).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Fields(string(out))
+	split := false
+	for i := 1; i < len(blocks); i++ {
+		a, _ := strconv.Atoi(blocks[i-1])
+		b, _ := strconv.Atoi(blocks[i])
+		split = split || b != a+1
+	}
+	if !split {
+		t.Fatalf("mke2fs laid b.bmp out in one piece (blocks %s...): the test needs it split", strings.Join(blocks[:min(4, len(blocks))], " "))
+	}
+	run(t, "debugfs", "-w", "-R", "rm /b.bmp", img)
+	raw, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []triage.Origin
+	k := &disk.Kind{Carve: Hook(Options{})}
+	_, err = k.Expand(context.Background(), bytes.NewReader(raw), int64(len(raw)), container.Options{Name: "e.img"},
+		func(m *container.Member, r io.Reader) error {
+			if !m.Carved {
+				return nil
+			}
+			b, err := io.ReadAll(r)
+			if err != nil {
+				return err
+			}
+			if bytes.Equal(b, bmp) {
+				found = append(found, *m.Origin())
+			}
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 1 {
+		t.Fatalf("the deleted picture carved whole %d times, want 1", len(found))
+	}
+	o := found[0]
+	if o.Offset != -1 || len(o.Fragments) != 2 || o.Truncated {
+		t.Fatalf("origin %+v: want offset -1, two fragments, not truncated", o)
+	}
+	var joined []byte
+	for _, f := range o.Fragments {
+		joined = append(joined, raw[f.Offset:f.Offset+f.Length]...)
+	}
+	if !bytes.Equal(joined, bmp) {
+		t.Errorf("the fragments %+v do not hold the picture's bytes", o.Fragments)
 	}
 }

@@ -87,6 +87,9 @@ type Member struct {
 	// container's byte stream when they lie there in one piece, so that an
 	// examiner can find them again; Length is 0 when they do not.
 	Offset, Length int64
+	// Fragments locate them when they lie there in several pieces (a
+	// carved file that runs on past blocks the file system holds).
+	Fragments []triage.Fragment
 	// Attrs are other facts the container records (inode, partition,
 	// source application...), reported as they are, never interpreted.
 	Attrs map[string]string
@@ -150,6 +153,7 @@ func (m *Member) Origin() *triage.Origin {
 		DevicePath: dev, Extraction: m.Attrs["extraction"], FileID: m.Attrs["file_id"], DigestOnly: m.Attrs["digest_only"] == "true"}
 	if m.Length == 0 {
 		o.Offset = -1 // not in one piece
+		o.Fragments = m.Fragments
 	}
 	o.ID, _ = strconv.ParseUint(m.Attrs["fs_id"], 10, 64)
 	o.Truncated = m.Carved && m.Attrs["carved"] == "truncated"

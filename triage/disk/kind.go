@@ -110,6 +110,8 @@ func (k *Kind) Expand(ctx context.Context, r io.ReaderAt, size int64, opt contai
 		}
 		if e.Origin.Offset >= 0 {
 			m.Offset, m.Length = e.Origin.Offset, e.Size
+		} else {
+			m.Fragments = e.Origin.Fragments
 		}
 		n++
 		st.Members++
