@@ -21,8 +21,10 @@
 // JPEG thumbnail of an EXIF segment is an item of its own (Embedded),
 // kept even when the photo around it is not.
 //
-// Carving is contiguous: a fragmented file is recovered up to its first
-// gap only. After an item, the search resumes at the next sector past its
+// Carving is contiguous within its input: a fragmented file is recovered
+// up to its first gap only. Hook gives Scan a volume's free extents as
+// one stream, so a file split only by blocks the file system holds is
+// joined, its pieces listed in the item's origin. After an item, the search resumes at the next sector past its
 // end, or for a BMP at a file found inside it (a BMP keeps its stated
 // size: its raw rows decode whatever overwrote them). Memory is bounded (one read buffer and one window per Scan)
 // whatever the input claims.
