@@ -444,7 +444,16 @@ $("grid").addEventListener("scroll", () => {
   renderGrid();
 }, { passive: true });
 
+// drawnTop is the scroll position drawGrid last laid the tiles out for.
+let drawnTop = -1;
 function loadImages() {
+  // A move the scroll handler has not seen yet (a jump, then this timer
+  // before the scroll event) counts as scrolling: the tiles in the page
+  // are no longer the ones in view.
+  if ($("grid").scrollTop !== drawnTop) {
+    lastScroll = performance.now();
+    renderGrid();
+  }
   const wait = 100 - (performance.now() - lastScroll);
   clearTimeout(settleTimer);
   if (wait > 0) {
@@ -462,6 +471,7 @@ window.addEventListener("resize", renderGrid);
 // are removed with their images, so nothing off-screen is requested.
 function drawGrid() {
   rendering = 0;
+  drawnTop = $("grid").scrollTop;
   if (state.view !== "workspace") return;
   const { g, side, cw, rh, cols } = geometry();
   const rows = Math.ceil(state.total / cols);
