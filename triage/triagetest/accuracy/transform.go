@@ -81,6 +81,7 @@ func Transforms() []Transform {
 		{Name: "banner", Target: 95, Apply: banner, Quality: saveQuality},
 		{Name: "collage quarter", Target: 80, Apply: collage, Quality: saveQuality},
 		{Name: "rotate 8 deg", Target: 90, Apply: rotate8, Quality: saveQuality},
+		{Name: "re-upload chain", Target: 95, Apply: reupload, Quality: 40},
 	}
 }
 
@@ -371,6 +372,34 @@ func collage(img *image.RGBA, seed uint64) *image.RGBA {
 	for i, at := range []image.Point{{w, 0}, {0, h}, {w, h}} {
 		other := triagetest.Photo(w, h, seed*4+uint64(i)+1)
 		draw.Draw(out, image.Rect(at.X, at.Y, at.X+w, at.Y+h), other, image.Point{}, draw.Src)
+	}
+	return out
+}
+
+// reupload is what a picture goes through when it is saved and posted
+// again a few times: saved as JPEG at 75 by a first site, then cropped by
+// 3% of every side, scaled to 70%, its saturation raised by 30%, and saved
+// by a second site at quality 40 (Encode, from Transforms).
+func reupload(img *image.RGBA, _ uint64) *image.RGBA {
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 75}); err != nil {
+		panic(err) // encoding to memory fails only on a bad image
+	}
+	dec, err := jpeg.Decode(&buf)
+	if err != nil {
+		panic(err)
+	}
+	b := dec.Bounds()
+	dx, dy := b.Dx()*3/100, b.Dy()*3/100
+	crop := image.Rect(b.Min.X+dx, b.Min.Y+dy, b.Max.X-dx, b.Max.Y-dy)
+	out := newRGBA(max(1, crop.Dx()*7/10), max(1, crop.Dy()*7/10))
+	draw.BiLinear.Scale(out, out.Bounds(), dec, crop, draw.Src, nil)
+	for i := 0; i < len(out.Pix); i += 4 {
+		p := out.Pix[i : i+3 : i+3]
+		y := 0.299*float64(p[0]) + 0.587*float64(p[1]) + 0.114*float64(p[2])
+		for c := range p {
+			p[c] = clamp8(y + 1.3*(float64(p[c])-y))
+		}
 	}
 	return out
 }
