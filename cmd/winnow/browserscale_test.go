@@ -203,11 +203,10 @@ func TestReviewBrowserScale(t *testing.T) {
 	// Requests are counted by the observer, as thumbnails given to an
 	// image (distinct ones: one assignment may reach the observer as two
 	// records), not by the browser's resource entries: those arrive when
-	// a response ends, so the ones
-	// asked for during the scroll's pauses and still in flight were
-	// counted against the next jump (CI under load counted 45 for the
-	// jump to the middle, all for tiles in view when asked), and a jump
-	// could count none of its own.
+	// a response ends, so the ones asked for during the scroll's pauses
+	// and still in flight were counted against the next jump (CI under
+	// load counted 45 for the jump to the middle, all for tiles in view
+	// when asked), and a jump could count none of its own.
 	seen, before := map[string]bool{}, 0
 	// The list of requests the observer did not see is read once no
 	// resource entry has arrived for a second.
