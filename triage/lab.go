@@ -184,7 +184,11 @@ type Item struct {
 	Perceptual bool   `json:"perceptual,omitempty"`
 	// Partial: the perceptual hashes are of part of the picture (see
 	// Fingerprint.Partial).
-	Partial      bool              `json:"partial,omitempty"`
+	Partial bool `json:"partial,omitempty"`
+	// Regions are the hashes of parts of the picture (Fingerprint.Regions)
+	// that the local hash set indexes when the item's content is promoted
+	// from review, so that crops of it match.
+	Regions      []Region          `json:"-"`
 	EXIF         map[string]string `json:"exif,omitempty"`
 	ThumbnailKey string            `json:"thumbnail_key,omitempty"`
 	State        ItemState         `json:"state"`
@@ -223,6 +227,7 @@ func (it *Item) ApplyFingerprint(fp *Fingerprint) {
 	it.Perceptual, it.Partial = fp.Perceptual, fp.Partial
 	if fp.Perceptual {
 		it.PDQ, it.PDQQuality, it.PHash, it.DHash = fp.PDQ, fp.PDQQuality, fp.PHash, fp.DHash
+		it.Regions = fp.Regions
 	}
 }
 

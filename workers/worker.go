@@ -509,9 +509,13 @@ const ThumbSize = 256
 
 // HasherOptions are a worker's hashing options: winnow scan's profile
 // (pipeline.Profile), so that both match rotated and padded copies and
-// group the review queue the same way, with thumbnails of ThumbSize.
+// group the review queue the same way, with thumbnails of ThumbSize, and
+// with the regions a hash set built from media indexes
+// (hashing.Options.Regions), which the item keeps for its promotion from
+// review into the local set, so that crops of promoted content match.
+// Regions do not change what the item matches.
 func HasherOptions() hashing.Options {
-	return pipeline.Profile(hashing.Options{ThumbSide: ThumbSize})
+	return pipeline.Profile(hashing.Options{ThumbSide: ThumbSize, Regions: true})
 }
 
 // thumbnailKey is where an item's thumbnail is kept: derived from the

@@ -623,3 +623,63 @@ func TestReviewCorrections(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewPromotedRegions: an image confirmed in review is promoted
+// with its centre region (the worker hashes it, the item keeps it), so a
+// copy cropped by 10% on every side, uploaded later, is a variant through
+// the local set entry's region, and the API returns the match's region.
+func TestReviewPromotedRegions(t *testing.T) {
+	l := startLab(t, labEnv(t))
+	dirA, dirB := t.TempDir(), t.TempDir()
+	const seed = 47
+	writeFile(t, filepath.Join(dirA, "DCIM/p.jpg"), triagetest.PhotoJPEG(640, 480, seed, 92))
+	if s := l.submitDir(t, "case-a", "phone", dirA); s.Verdicts["new"] != 1 {
+		t.Fatalf("case A: %+v", s)
+	}
+	q := l.queue(t, "", "new")
+	if len(q.Groups) != 1 {
+		t.Fatalf("queue: %+v", q)
+	}
+	var res struct {
+		Outcomes []triage.MemberOutcome `json:"outcomes"`
+	}
+	if st := l.send(t, "", "POST", fmt.Sprintf("/api/v1/review/groups/%d/decision", q.Groups[0].ID),
+		api.DecisionBody{Category: "vic-us:1", Claim: true}, &res); st != 200 || res.Outcomes[0].Status != triage.MemberConfirmed {
+		t.Fatalf("decision: %d %+v", st, res)
+	}
+	photo := triagetest.Photo(640, 480, seed)
+	crop := image.NewRGBA(image.Rect(0, 0, 512, 384))
+	draw.Draw(crop, crop.Bounds(), photo, image.Pt(64, 48), draw.Src)
+	var b bytes.Buffer
+	jpeg.Encode(&b, crop, &jpeg.Options{Quality: 85})
+	l.waitPromoted(t, b.Bytes()) // the crop matches only through the region
+
+	writeFile(t, filepath.Join(dirB, "crop.jpg"), b.Bytes())
+	l.submitDir(t, "case-b", "laptop", dirB)
+	it, ok := l.itemsOf(t, "case-b", "laptop")[filepath.Base(dirB)+"/crop.jpg"]
+	if !ok || it.Verdict != triage.VerdictVariant || it.Category != "vic-us:1" || !strings.Contains(it.Reason, "centre") {
+		t.Fatalf("crop: %+v, want a vic-us:1 variant through the centre region", it)
+	}
+	var got api.ItemJSON
+	if st := l.send(t, "", "GET", fmt.Sprintf("/api/v1/items/%d", it.ID), nil, &got); st != 200 {
+		t.Fatalf("item: %d", st)
+	}
+	regions := 0
+	for _, m := range got.Matches {
+		if m.Set == "winnow-local" && m.Region == "centre" {
+			regions++
+		}
+	}
+	if regions != 2 { // PDQ and pHash agree on the region
+		t.Errorf("matches %+v, want PDQ and pHash on the local entry's centre region", got.Matches)
+	}
+	var view struct {
+		Known []api.KnownJSON `json:"known"`
+	}
+	if st := l.send(t, "", "GET", fmt.Sprintf("/api/v1/review/items/%d", it.ID), nil, &view); st != 200 {
+		t.Fatalf("review item: %d", st)
+	}
+	if len(view.Known) == 0 || view.Known[0].Region != "centre" || view.Known[0].Set != "winnow-local" {
+		t.Errorf("review item's known entries %+v", view.Known)
+	}
+}

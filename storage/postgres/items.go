@@ -16,7 +16,7 @@ import (
 const itemCols = `i.id, e.case_id, i.exhibit_id, i.parent_id, i.path, i.inner_path, i.submitter_id, i.received_at,
 	i.size, i.md5, i.sha1, i.sha256, i.mime, i.kind, i.width, i.height, i.perceptual, i.pdq, i.pdq_quality,
 	i.phash, i.dhash, i.exif, i.thumbnail_key, i.state, i.verdict, i.verdict_reason, i.category,
-	i.error_code, i.error, i.attempts, i.finished_at, i.raw_name, i.origin, i.partial`
+	i.error_code, i.error, i.attempts, i.finished_at, i.raw_name, i.origin, i.partial, i.regions`
 
 func scanItem(row pgx.Row) (triage.Item, error) {
 	var it triage.Item
@@ -27,11 +27,11 @@ func scanItem(row pgx.Row) (triage.Item, error) {
 	var verdict *string
 	var state, category string
 	var finished *time.Time
-	var origin []byte
+	var origin, regions []byte
 	err := row.Scan(&it.ID, &it.CaseID, &it.ExhibitID, &parent, &it.Path, &it.InnerPath, &submitter, &it.ReceivedAt,
 		&it.Size, &md5, &sha1, &sha256, &it.MIME, &it.Kind, &it.Width, &it.Height, &it.Perceptual, &pdq, &pdqQ,
 		&phash, &dhash, &it.EXIF, &it.ThumbnailKey, &state, &verdict, &it.Reason, &category,
-		&it.ErrorCode, &it.Error, &it.Attempts, &finished, &it.RawName, &origin, &it.Partial)
+		&it.ErrorCode, &it.Error, &it.Attempts, &finished, &it.RawName, &origin, &it.Partial, &regions)
 	if err != nil {
 		return it, err
 	}
@@ -41,6 +41,9 @@ func scanItem(row pgx.Row) (triage.Item, error) {
 		if err := json.Unmarshal(origin, it.Origin); err != nil {
 			return it, fmt.Errorf("item %d origin: %w", it.ID, err)
 		}
+	}
+	if it.Regions, err = decodeRegions(regions); err != nil {
+		return it, fmt.Errorf("item %d: %w", it.ID, err)
 	}
 	copy(it.MD5[:], md5)
 	copy(it.SHA1[:], sha1)
@@ -316,10 +319,10 @@ func (s *Store) FinishItem(ctx context.Context, id int64, r triage.ItemResult) (
 		tag, err := tx.Exec(ctx, `UPDATE items SET state = $2, mime = $3, kind = $4, width = $5, height = $6,
 				perceptual = $7, pdq = $8, pdq_quality = $9, phash = $10, dhash = $11, exif = $12, thumbnail_key = $13,
 				verdict = $14, verdict_reason = $15, category = $16, error_code = $17, error = $18,
-				finished_at = $19, partial = $20, lease_until = NULL
+				finished_at = $19, partial = $20, regions = $21, lease_until = NULL
 			WHERE id = $1 AND state IN ('received', 'processing')`,
 			id, string(state), it.MIME, it.Kind, it.Width, it.Height, it.Perceptual, pdq, pdqQ, phash, dhash, exif,
-			r.ThumbnailKey, string(verdict), r.Decision.Reason, r.Decision.Category.String(), errCode, errMsg, s.now(), it.Partial)
+			r.ThumbnailKey, string(verdict), r.Decision.Reason, r.Decision.Category.String(), errCode, errMsg, s.now(), it.Partial, encodeRegions(it.Regions))
 		if err != nil {
 			return err
 		}
@@ -334,10 +337,10 @@ func (s *Store) FinishItem(ctx context.Context, id int64, r triage.ItemResult) (
 			b := &pgx.Batch{}
 			for _, m := range r.Matches {
 				b.Queue(`INSERT INTO matches (item_id, set_name, set_version, set_kind, entry, entry_id, algo, distance, dihedral, category, series,
-						view, borderline, timestamps, query_percent, target_percent)
-					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT DO NOTHING`,
+						view, borderline, timestamps, query_percent, target_percent, region)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT DO NOTHING`,
 					id, m.Set, m.SetVersion, m.SetKind, m.Entry, m.EntryID, m.Algo.String(), m.Distance, m.Dihedral, m.Category.String(), m.Series,
-					string(m.View), m.Borderline, m.Timestamps, m.QueryPercent, m.TargetPercent)
+					string(m.View), m.Borderline, m.Timestamps, m.QueryPercent, m.TargetPercent, int16(m.Region))
 			}
 			if err := tx.SendBatch(ctx, b).Close(); err != nil {
 				return err
@@ -357,7 +360,7 @@ func (s *Store) FinishItem(ctx context.Context, id int64, r triage.ItemResult) (
 // Matches implements triage.ItemStore.
 func (s *Store) Matches(ctx context.Context, itemID int64) ([]triage.MatchRecord, error) {
 	rows, err := s.pool.Query(ctx, `SELECT set_name, set_version, set_kind, entry, entry_id, algo, distance, dihedral, category, series,
-			view, borderline, timestamps, query_percent, target_percent
+			view, borderline, timestamps, query_percent, target_percent, region
 		FROM matches WHERE item_id = $1 ORDER BY set_name, entry, algo`, itemID)
 	if err != nil {
 		return nil, fmt.Errorf("matches: %w", formatError(err))
@@ -365,9 +368,13 @@ func (s *Store) Matches(ctx context.Context, itemID int64) ([]triage.MatchRecord
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (triage.MatchRecord, error) {
 		m := triage.MatchRecord{ItemID: itemID}
 		var algo, cat, view string
+		var region int16
 		if err := r.Scan(&m.Set, &m.SetVersion, &m.SetKind, &m.Entry, &m.EntryID, &algo, &m.Distance, &m.Dihedral, &cat, &m.Series,
-			&view, &m.Borderline, &m.Timestamps, &m.QueryPercent, &m.TargetPercent); err != nil {
+			&view, &m.Borderline, &m.Timestamps, &m.QueryPercent, &m.TargetPercent, &region); err != nil {
 			return m, err
+		}
+		if m.Region = triage.RegionKind(region); region != 0 && !m.Region.Valid() {
+			return m, fmt.Errorf("match of item %d: stored region %d", itemID, region)
 		}
 		a, err := triage.ParseAlgoSet(algo)
 		if err != nil {

@@ -852,8 +852,9 @@ type withdrawal struct {
 // promote records the decisions and adds their contents to the local set,
 // and withdraws entries from it, as one new version. An entry carries
 // every digest the lab holds for the content, its PDQ and pHash (so
-// near-duplicates match as variants), the confirmed category and the
-// provenance (review member, reviewers, adjudicator, decision time) —
+// near-duplicates match as variants) and its regions (so crops do), the
+// confirmed category and the provenance (review member, reviewers,
+// adjudicator, decision time) —
 // never a case's free text or names, which stay in their case. A decision
 // already recorded (an overturn) is moved to its new entry. Withdrawn
 // entries keep their number and match nothing; the set's rev moves on so
@@ -926,13 +927,15 @@ func (s *Store) promote(ctx context.Context, tx pgx.Tx, setName, by string, ms [
 // entryOf builds the local set's entry for a confirmed member.
 func (s *Store) entryOf(ctx context.Context, tx pgx.Tx, m confirmedMember) (triage.Entry, error) {
 	e := triage.NewEntry()
-	var md5, sha1, pdq []byte
+	var md5, sha1, pdq, regions []byte
 	var perceptual bool
 	var quality int
 	var phash *int64
-	err := tx.QueryRow(ctx, `SELECT i.md5, i.sha1, i.size, m.perceptual, m.pdq8, m.pdq_quality, m.phash
+	// The first item holding the content, preferring one hashed with its
+	// regions (an item analysed before items kept them has none).
+	err := tx.QueryRow(ctx, `SELECT i.md5, i.sha1, i.size, m.perceptual, m.pdq8, m.pdq_quality, m.phash, i.regions
 		FROM review_members m JOIN review_items ri ON ri.member_id = m.id JOIN items i ON i.id = ri.item_id
-		WHERE m.id = $1 ORDER BY i.id LIMIT 1`, m.id).Scan(&md5, &sha1, &e.Size, &perceptual, &pdq, &quality, &phash)
+		WHERE m.id = $1 ORDER BY i.regions IS NULL, i.id LIMIT 1`, m.id).Scan(&md5, &sha1, &e.Size, &perceptual, &pdq, &quality, &phash, &regions)
 	if err != nil {
 		return e, err
 	}
@@ -943,6 +946,9 @@ func (s *Store) entryOf(ctx context.Context, tx pgx.Tx, m confirmedMember) (tria
 	if perceptual && phash != nil {
 		e.PDQ, e.PDQQuality, e.PHash = pdq8Of(pdq)[0], quality, triage.PHash(uint64(*phash))
 		e.Algos |= triage.AlgoSet(triage.AlgoPDQ | triage.AlgoPHash)
+		if e.Regions, err = decodeRegions(regions); err != nil {
+			return e, err
+		}
 	}
 	e.ID = "review-" + strconv.FormatInt(m.id, 10)
 	e.Category = m.d.Category

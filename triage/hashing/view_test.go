@@ -457,3 +457,38 @@ func BenchmarkHashLumaViews(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRegions is the cost of the regions (Options.Regions) on top of
+// a lab worker's hashing: matching's hashes and views (pipeline.Profile),
+// with and without the regions, on a 640x480 JPEG and a 12 MP camera
+// JPEG; cpu-ms/op is the CPU time of the benchmark's thread.
+func BenchmarkRegions(b *testing.B) {
+	files := []struct {
+		name string
+		data []byte
+	}{
+		{"640x480", encodeJPEG(b, triagetest.Photo(640, 480, 63), 85)},
+		{"12MP", photo12MP()},
+	}
+	for _, f := range files {
+		for _, regions := range []bool{false, true} {
+			name := f.name + "/noregions"
+			if regions {
+				name = f.name + "/regions"
+			}
+			b.Run(name, func(b *testing.B) {
+				h := New(Options{Algos: triage.AlgosMatch, Views: true, Regions: regions})
+				b.ReportAllocs()
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				c0 := triagetest.ThreadCPU()
+				for b.Loop() {
+					if fp := h.HashBytes(context.Background(), f.data); fp.Err != nil || len(fp.Regions) != map[bool]int{false: 0, true: 1}[regions] {
+						b.Fatalf("%v, %d regions", fp.Err, len(fp.Regions))
+					}
+				}
+				b.ReportMetric((triagetest.ThreadCPU()-c0)*1e3/float64(b.N), "cpu-ms/op")
+			})
+		}
+	}
+}

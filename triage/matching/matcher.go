@@ -67,10 +67,13 @@ type loadedSet struct {
 	// videos are the set's videos (vPDQ frame entries), by entry id.
 	videos []videoRun
 	// regionPH indexes the pHashes of the entries' regions
-	// (triage.Entry.Regions) by position in regions.
-	regionPH *index.Near64
-	regionMu sync.RWMutex // guards regions, which AddEntries appends to
-	regions  []entryRegion
+	// (triage.Entry.Regions) by position (see region): the set file's
+	// fileRegions regions, read from its bytes, then those of the
+	// entries added after loading, in regions.
+	regionPH    *index.Near64
+	fileRegions int
+	regionMu    sync.RWMutex // guards regions, which AddEntries appends to
+	regions     []entryRegion
 	// added holds entries added after loading (AddEntries), with ids
 	// set.Len(), set.Len()+1, ...
 	addedMu sync.RWMutex
@@ -126,12 +129,11 @@ func (m *Matcher) AddSet(s *setfile.Set) {
 	ids, ph := s.PHashes()
 	ls.phash = index.BuildNear64(*(*[]uint64)(unsafe.Pointer(&ph)), ids)
 	ls.videos = buildVideos(s, m.opt.MinPDQQuality)
-	rids, rs := s.Regions()
-	phs := make([]uint64, len(rs))
-	pos := make([]uint32, len(rs))
-	for i, r := range rs {
-		ls.regions = append(ls.regions, entryRegion{rids[i], r})
-		phs[i], pos[i] = uint64(r.PHash), uint32(i)
+	ls.fileRegions = s.NumRegions()
+	phs := make([]uint64, ls.fileRegions)
+	pos := make([]uint32, ls.fileRegions)
+	for i := range phs {
+		phs[i], pos[i] = uint64(s.RegionPHash(i)), uint32(i)
 	}
 	ls.regionPH = index.BuildNear64(phs, pos)
 
@@ -153,6 +155,17 @@ func (m *Matcher) AddSet(s *setfile.Set) {
 type entryRegion struct {
 	entry uint32
 	triage.Region
+}
+
+// region returns the region at pos in regionPH: one of the set file's,
+// decoded from its bytes, or one of an added entry's. The caller holds
+// regionMu.
+func (ls *loadedSet) region(pos uint32) entryRegion {
+	if int(pos) < ls.fileRegions {
+		id, r := ls.set.Region(int(pos))
+		return entryRegion{id, r}
+	}
+	return ls.regions[int(pos)-ls.fileRegions]
 }
 
 // resolveRadius returns the radius (-1: never alone) and the borderline
@@ -253,7 +266,7 @@ func (m *Matcher) AddEntries(set string, entries []triage.Entry) error {
 		for _, r := range e.Regions {
 			ls.regionMu.Lock()
 			ls.regions = append(ls.regions, entryRegion{id, r})
-			pos := uint32(len(ls.regions) - 1)
+			pos := uint32(ls.fileRegions + len(ls.regions) - 1)
 			ls.regionMu.Unlock()
 			ls.regionPH.Add(uint64(r.PHash), pos)
 		}
@@ -534,7 +547,7 @@ func (ls *loadedSet) matchRegions(q *queryVariants, near []index.Match, matched 
 	defer ls.regionMu.RUnlock()
 	best := map[uint32]uint32{} // entry -> its best region hit
 	for pos, h := range hits {
-		r := &ls.regions[pos]
+		r := ls.region(pos)
 		if matched[r.entry] || r.PDQQuality < ls.minQuality {
 			continue
 		}
@@ -554,7 +567,7 @@ func (ls *loadedSet) matchRegions(q *queryVariants, near []index.Match, matched 
 		}
 	}
 	for entry, pos := range best {
-		h, kind := hits[pos], ls.regions[pos].Kind
+		h, kind := hits[pos], ls.region(pos).Kind
 		pm := ls.match(entry, triage.AlgoPDQ, h.pdq, h.pdqDih)
 		pm.View, pm.Region, pm.Borderline = h.pdqView, kind, h.pdq > ls.pdqRadius
 		hm := ls.match(entry, triage.AlgoPHash, h.ph, h.phDih)

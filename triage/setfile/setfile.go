@@ -919,14 +919,19 @@ func (s *Set) parseRegions(sec []byte) error {
 	return nil
 }
 
-// Regions returns every region of the set's entries: ids[i] is the entry
-// regions[i] belongs to, in entry order.
-func (s *Set) Regions() (ids []uint32, regions []triage.Region) {
-	for i := 0; i < len(s.regions); i += regionSize {
-		id, r := decodeRegion(s.regions[i:])
-		ids, regions = append(ids, id), append(regions, r)
-	}
-	return ids, regions
+// NumRegions returns how many regions the set's entries have in all.
+func (s *Set) NumRegions() int { return len(s.regions) / regionSize }
+
+// Region returns the i-th region of the set's entries (0 <= i <
+// NumRegions(), in entry order) and the entry it belongs to, read from
+// the file's bytes: nothing is kept per region besides them.
+func (s *Set) Region(i int) (entry uint32, r triage.Region) {
+	return decodeRegion(s.regions[i*regionSize : (i+1)*regionSize])
+}
+
+// RegionPHash returns the pHash of the i-th region, as Region does.
+func (s *Set) RegionPHash(i int) triage.PHash {
+	return triage.PHash(binary.LittleEndian.Uint64(s.regions[i*regionSize+40:]))
 }
 
 func decodeRegion(rec []byte) (uint32, triage.Region) {

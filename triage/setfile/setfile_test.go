@@ -420,9 +420,8 @@ func TestRegions(t *testing.T) {
 			t.Errorf("entry %d regions (-want +got):\n%s", i, diff)
 		}
 	}
-	ids, rs := s.Regions()
-	if len(ids) != 10 || len(rs) != 10 || ids[1] != 2 || rs[1] != es[2].Regions[0] {
-		t.Errorf("Regions() = %v, %v", ids, rs)
+	if id, r := s.Region(1); s.NumRegions() != 10 || id != 2 || r != es[2].Regions[0] || s.RegionPHash(1) != r.PHash {
+		t.Errorf("%d regions, region 1 = %d, %+v", s.NumRegions(), id, r)
 	}
 
 	// No regions: no section, and a version 2 reader's file loads.

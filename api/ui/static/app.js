@@ -979,6 +979,8 @@ function renderKnown(d, it) {
     const known = el("div", {}, el("strong", { text: `Known: ${k.set} #${k.entry}${k.entry_id ? " (" + k.entry_id + ")" : ""}` }),
       el("div", { text: `${k.category || "no category"}${k.label ? " " + k.label : ""}${k.series ? " · series " + k.series : ""}` }),
       el("div", { text: `${k.algorithm} distance ${k.distance}${k.transform ? ` (${k.transform})` : ""}` +
+        (k.view ? ` · this item's ${k.view} view` : "") + (k.borderline ? " · borderline, both hashes agree" : "") +
+        (k.region ? ` · the known image's ${k.region} region: this item may be a crop of it` : "") +
         (k.query_percent !== undefined ? ` · ${k.query_percent}% of this video's frames, ${k.target_percent}% of the known one's` : "") +
         (k.timestamps ? ` · appears at ${k.timestamps.map((x) => x.toFixed(1) + " s").join(", ")}` : "") }),
       k.name ? el("div", { text: `name ${k.name}` }) : null, k.pdq ? el("div", { text: `pdq ${k.pdq}` }) : null,

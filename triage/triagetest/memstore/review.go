@@ -100,6 +100,7 @@ type ritem struct {
 	path, innerPath                     string
 	digests                             triage.Digests
 	size                                int64
+	regions                             []triage.Region
 }
 
 type rvote struct {
@@ -142,7 +143,8 @@ func (r *Reviews) admit(it *triage.Item, verdict triage.Verdict, res triage.Item
 	now := r.now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	ri := ritem{itemID: it.ID, caseID: it.CaseID, exhibitID: it.ExhibitID, path: it.Path, innerPath: it.InnerPath, digests: it.Digests, size: it.Size}
+	ri := ritem{itemID: it.ID, caseID: it.CaseID, exhibitID: it.ExhibitID, path: it.Path, innerPath: it.InnerPath, digests: it.Digests, size: it.Size,
+		regions: slices.Clone(it.Regions)}
 	if k := slices.IndexFunc(r.st.members, func(m rmember) bool { return m.sha == fp.SHA256 }); k >= 0 {
 		ri.memberID = r.st.members[k].id
 		r.st.items = append(r.st.items, ri)
@@ -713,9 +715,9 @@ type confirmedMember struct {
 // and withdraws entries from it, as one new version, then calls done with
 // the version and the entry of each member promoted (version 0 when there
 // was nothing to change); when done fails, the set is left as it was. An
-// entry carries every digest the lab holds for the content, its PDQ and
-// pHash, the confirmed category and the provenance, never a case's free
-// text or names. Withdrawn entries keep their number and match nothing.
+// entry carries every digest the lab holds for the content, its PDQ,
+// pHash and regions, the confirmed category and the provenance, never a
+// case's free text or names. Withdrawn entries keep their number and match nothing.
 // The caller holds r.mu.
 func (r *Reviews) promote(setName, by string, ms []confirmedMember, ws []int64, done func(version int, entries map[int64]int64) error) error {
 	if len(ms) == 0 && len(ws) == 0 {
@@ -774,6 +776,7 @@ func (r *Reviews) promote(setName, by string, ms []confirmedMember, ws []int64, 
 // hashes, a placeholder that matches nothing.
 func withdrawn(e triage.Entry) triage.Entry {
 	e.MD5, e.SHA1, e.SHA256, e.PDQ, e.PHash, e.PhotoDNA, e.Algos = triage.MD5{}, triage.SHA1{}, triage.SHA256{}, triage.PDQ{}, 0, "", 0
+	e.Regions = nil
 	return e
 }
 
@@ -782,9 +785,15 @@ func withdrawn(e triage.Entry) triage.Entry {
 func (r *Reviews) entryOf(m confirmedMember) (triage.Entry, error) {
 	e := triage.NewEntry()
 	mb := r.member(m.id)
+	// The first item holding the content, preferring one hashed with its
+	// regions, as PostgreSQL picks it.
 	var first ritem
 	for _, ri := range r.st.items {
-		if ri.memberID == m.id && (first.itemID == 0 || ri.itemID < first.itemID) {
+		if ri.memberID != m.id {
+			continue
+		}
+		has, firstHas := len(ri.regions) > 0, len(first.regions) > 0
+		if first.itemID == 0 || has && !firstHas || has == firstHas && ri.itemID < first.itemID {
 			first = ri
 		}
 	}
@@ -793,6 +802,7 @@ func (r *Reviews) entryOf(m confirmedMember) (triage.Entry, error) {
 	if mb.perceptual {
 		e.PDQ, e.PDQQuality, e.PHash = mb.pdq, mb.pdqQuality, mb.phash
 		e.Algos |= triage.AlgoSet(triage.AlgoPDQ | triage.AlgoPHash)
+		e.Regions = slices.Clone(first.regions)
 	}
 	e.ID = "review-" + strconv.FormatInt(m.id, 10)
 	e.Category = m.d.Category

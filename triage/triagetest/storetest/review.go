@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strconv"
 	"sync"
@@ -75,7 +76,7 @@ type reviewFixture struct {
 
 func newReviewFixture(t *testing.T, s ReviewStores, c *Clock) *reviewFixture {
 	t.Helper()
-	f := &reviewFixture{s: s, clock: c, h: hashing.New(pipeline.Profile(hashing.Options{})), users: map[string]triage.User{}}
+	f := &reviewFixture{s: s, clock: c, h: hashing.New(pipeline.Profile(hashing.Options{Regions: true})), users: map[string]triage.User{}}
 	for name, role := range map[string]triage.Role{"ann": triage.RoleReviewer, "bob": triage.RoleReviewer, "cy": triage.RoleReviewer,
 		"judge": triage.RoleAdjudicator, "root": triage.RoleAdmin, "outsider": triage.RoleReviewer} {
 		u := triage.User{Name: name, Role: role}
@@ -310,7 +311,11 @@ func testReviewGroupMerge(t *testing.T, f *reviewFixture) {
 
 func testReviewClaimRace(t *testing.T, f *reviewFixture) {
 	ctx := context.Background()
-	it := f.item(t, "c", "e", "a.jpg", triagetest.PhotoJPEG(320, 240, 3, 90), triage.VerdictNew)
+	img := triagetest.PhotoJPEG(320, 240, 3, 90)
+	it := f.item(t, "c", "e", "a.jpg", img, triage.VerdictNew)
+	if got, err := f.s.Items.Item(ctx, it.ID); err != nil || len(got.Regions) != 1 || got.Regions[0].Kind != triage.RegionCentre {
+		t.Fatalf("item's regions %+v, %v; want the centre", got.Regions, err)
+	}
 	g := f.group(t, f.viewer("ann"), it.ID)
 	for round := range 20 {
 		var wins atomic.Int32
@@ -399,7 +404,11 @@ func (f *reviewFixture) decide(t *testing.T, who string, groupID int64, cat stri
 
 func testReviewVotesAndAdjudication(t *testing.T, f *reviewFixture) {
 	ctx := context.Background()
-	it := f.item(t, "c", "e", "a.jpg", triagetest.PhotoJPEG(320, 240, 3, 90), triage.VerdictNew)
+	img := triagetest.PhotoJPEG(320, 240, 3, 90)
+	it := f.item(t, "c", "e", "a.jpg", img, triage.VerdictNew)
+	if got, err := f.s.Items.Item(ctx, it.ID); err != nil || len(got.Regions) != 1 || got.Regions[0].Kind != triage.RegionCentre {
+		t.Fatalf("item's regions %+v, %v; want the centre", got.Regions, err)
+	}
 	g := f.group(t, f.viewer("ann"), it.ID)
 	res, err := f.decide(t, "ann", g.ID, "caid:A", 3, false)
 	if err != nil || len(res.Outcomes) != 1 || res.Outcomes[0].Status != triage.MemberPending || res.Outcomes[0].Needed != 2 {
@@ -457,6 +466,10 @@ func testReviewVotesAndAdjudication(t *testing.T, f *reviewFixture) {
 		e.Extra["review_cases"] != "" || e.Name != "" || e.Extra["review_member"] == "" || e.Extra["review_reviewers"] != "ann,bob" ||
 		e.Extra["review_adjudicator"] != "judge" || e.Extra["review_version"] != "1" {
 		t.Errorf("entry %+v", e)
+	}
+	// With the item's regions, so that crops of it match.
+	if fp := f.h.HashBytes(ctx, img); len(e.Regions) != 1 || !reflect.DeepEqual(e.Regions, fp.Regions) {
+		t.Errorf("entry's regions %+v, want %+v", e.Regions, fp.Regions)
 	}
 	vs, _ := f.s.Reviews.LocalSetVersions(ctx, "local")
 	if len(vs) != 1 || vs[0].From != 0 || vs[0].To != 1 || vs[0].By != "judge" {
@@ -668,7 +681,7 @@ func testReviewUndo(t *testing.T, f *reviewFixture) {
 	}
 	st, _ := f.s.Sets.Set(ctx, "local")
 	es, _ := f.s.Sets.SetEntries(ctx, st.ID, 0, st.Entries)
-	if len(es) != 1 || es[0].HasHash() || st.Rev < 2 {
+	if len(es) != 1 || es[0].HasHash() || len(es[0].Regions) != 0 || st.Rev < 2 {
 		t.Errorf("after undo: rev %d entries %+v", st.Rev, es)
 	}
 	g = f.group(t, f.viewer("ann"), it.ID)
@@ -745,7 +758,8 @@ func testReviewOverturn(t *testing.T, f *reviewFixture) {
 	}
 	st, _ := f.s.Sets.Set(ctx, "local")
 	es, _ := f.s.Sets.SetEntries(ctx, st.ID, 0, st.Entries)
-	if len(es) != 2 || es[0].HasHash() || !es[1].HasHash() || es[1].Category.String() != "vic-us:3" || es[1].SHA256 != m.SHA256 {
+	if len(es) != 2 || es[0].HasHash() || len(es[0].Regions) != 0 || !es[1].HasHash() || len(es[1].Regions) != 1 ||
+		es[1].Category.String() != "vic-us:3" || es[1].SHA256 != m.SHA256 {
 		t.Errorf("entries after overturn %+v", es)
 	}
 	g = f.group(t, f.viewer("ann"), it.ID)

@@ -221,12 +221,16 @@ func testItemLifecycle(t *testing.T, s Stores) {
 		t.Fatalf("ClaimItem = %+v, %v", claimed, err)
 	}
 	fp := &triage.Fingerprint{Size: 1, Type: triage.MediaType{MIME: triage.MIMEJPEG, Kind: triage.KindImage},
-		Width: 640, Height: 480, Perceptual: true, Partial: true, PDQ: triage.PDQ{1, 2, 3}, PDQQuality: 90, PHash: 0x1234, DHash: 0x5678}
+		Width: 640, Height: 480, Perceptual: true, Partial: true, PDQ: triage.PDQ{1, 2, 3}, PDQQuality: 90, PHash: 0x1234, DHash: 0x5678,
+		Regions: []triage.Region{{Kind: triage.RegionCentre, PDQ: triage.PDQ{4, 31: 5}, PDQQuality: 80, PHash: 1 << 63}}}
 	cat := triage.MustParseCategory("vic-us:1")
 	m := triage.Match{Set: "known", SetVersion: "1", SetKind: triage.SetKindAlert, Entry: 3, EntryID: "m-3",
 		Algo: triage.AlgoPDQ, Distance: 12, Category: cat, Series: "s1"}
+	// A match through the centre region of a known image (a crop of it).
+	rm := triage.Match{Set: "known", SetVersion: "1", SetKind: triage.SetKindAlert, Entry: 4, Algo: triage.AlgoPDQ, Distance: 40,
+		Region: triage.RegionCentre, Borderline: true}
 	dec := triage.Decision{Verdict: triage.VerdictVariant, Category: cat, Matches: []triage.Match{m}, Reason: "pdq distance 12 in known"}
-	fin, err := s.Items.FinishItem(ctx, it.ID, triage.ItemResult{Fingerprint: fp, Decision: dec, Matches: []triage.Match{m},
+	fin, err := s.Items.FinishItem(ctx, it.ID, triage.ItemResult{Fingerprint: fp, Decision: dec, Matches: []triage.Match{m, rm},
 		EXIF: map[string]string{"Make": "Test"}, ThumbnailKey: "thumbnails/x.jpg"})
 	if err != nil || !fin {
 		t.Fatalf("FinishItem = %v, %v", fin, err)
@@ -238,7 +242,7 @@ func testItemLifecycle(t *testing.T, s Stores) {
 	want := *it
 	want.State, want.Verdict, want.Reason, want.Category = triage.StateDone, triage.VerdictVariant, dec.Reason, cat
 	want.MIME, want.Kind, want.Width, want.Height, want.Perceptual, want.Partial = triage.MIMEJPEG, "image", 640, 480, true, true
-	want.PDQ, want.PDQQuality, want.PHash, want.DHash = fp.PDQ, 90, 0x1234, 0x5678
+	want.PDQ, want.PDQQuality, want.PHash, want.DHash, want.Regions = fp.PDQ, 90, 0x1234, 0x5678, fp.Regions
 	want.EXIF, want.ThumbnailKey, want.Attempts = map[string]string{"Make": "Test"}, "thumbnails/x.jpg", 1
 	if diff := cmp.Diff(want, got, cmp.FilterPath(func(p cmp.Path) bool {
 		return p.Last().String() == ".FinishedAt" || p.Last().String() == ".ReceivedAt"
@@ -252,7 +256,7 @@ func testItemLifecycle(t *testing.T, s Stores) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]triage.MatchRecord{{ItemID: it.ID, Match: m}}, ms); diff != "" {
+	if diff := cmp.Diff([]triage.MatchRecord{{ItemID: it.ID, Match: m}, {ItemID: it.ID, Match: rm}}, ms); diff != "" {
 		t.Errorf("Matches (-want +got):\n%s", diff)
 	}
 	_, err = s.Items.ClaimItem(ctx, it.ID, time.Minute)
@@ -570,7 +574,11 @@ func testSets(t *testing.T, s Stores) {
 		t.Fatal("AddSetEntries with an event that cannot be recorded succeeded")
 	}
 	var entriesEvent triage.AuditEvent
-	n, err := s.Sets.AddSetEntries(ctx, "known", []triage.Entry{entry(4), entry(5)}, func(n int64) []triage.AuditEvent {
+	// Entries with regions (promoted from review, or built from media)
+	// keep them.
+	withRegion := entry(5)
+	withRegion.Regions = []triage.Region{{Kind: triage.RegionCentre, PDQ: triage.PDQ{9, 31: 1}, PDQQuality: 77, PHash: 0xfedc_ba98_7654_3210}}
+	n, err := s.Sets.AddSetEntries(ctx, "known", []triage.Entry{entry(4), withRegion}, func(n int64) []triage.AuditEvent {
 		entriesEvent = triage.AuditEvent{Action: triage.AuditHashSetEntry, Target: "hashset/known", Detail: map[string]string{"entries": fmt.Sprint(n)}}
 		return []triage.AuditEvent{entriesEvent}
 	})
@@ -581,7 +589,7 @@ func testSets(t *testing.T, s Stores) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	added := []triage.Entry{entry(4), entry(5)}
+	added := []triage.Entry{entry(4), withRegion}
 	added[0].Kind, added[1].Kind = triage.SetKindAlert, triage.SetKindAlert // not said: alert in a mixed set
 	if diff := cmp.Diff(added, es); diff != "" {
 		t.Errorf("SetEntries (-want +got):\n%s", diff)
