@@ -392,7 +392,8 @@ func FuzzViews(f *testing.F) {
 // dihedral set a scan asks for), so that the difference is not hidden by
 // the digests. cpu-ms/op is the CPU time of the benchmark's thread, which
 // other load on a shared machine does not inflate. "12MP" is a camera JPEG (the fast path decodes it at 1/8),
-// "1MP" a web-sized JPEG, "bordered" a 1 MP photo on a black border (PNG),
+// "1MP" and "VGA" (640x480) web-sized JPEGs, which the fast path decodes
+// at full size, "bordered" a 1 MP photo on a black border (PNG),
 // where the trimmed view is hashed too, and "rotated" a photo rotated by 4
 // degrees (JPEG), which also gets the deskewed view.
 func BenchmarkViews(b *testing.B) {
@@ -403,6 +404,7 @@ func BenchmarkViews(b *testing.B) {
 	}{
 		{"12MP", photo12MP()},
 		{"1MP", encodeJPEG(b, photo, 85)},
+		{"VGA", encodeJPEG(b, triagetest.Photo(640, 480, 63), 85)},
 		{"bordered", encodePNG(b, framed(photo, 1434, 1076, 205, 154, color.Black, 0, nil))},
 		{"rotated", encodeJPEG(b, rotated(photo, 4, false, color.Black), 85)},
 	}
