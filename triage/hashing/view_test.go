@@ -3,6 +3,7 @@ package hashing
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
@@ -454,6 +455,25 @@ func BenchmarkHashLumaViews(b *testing.B) {
 				copy(buf, luma)
 				var fp triage.Fingerprint
 				h.hashLuma(&fp, raster{luma: buf, w: 384, h: 288, srcW: 384, srcH: 288}, s)
+			}
+			b.ReportMetric((triagetest.ThreadCPU()-c0)*1e3/float64(b.N), "cpu-ms/op")
+		})
+	}
+}
+
+// BenchmarkUncropPlane is the uncropped view's plane (every image gets
+// one) made from full-size planes: a 3 MP photo (box-averaged 5x5) and a
+// 640x480 one (copied). cpu-ms/op is the benchmark thread's CPU time.
+func BenchmarkUncropPlane(b *testing.B) {
+	for _, sz := range [][2]int{{2000, 1500}, {640, 480}} {
+		b.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(b *testing.B) {
+			luma := pdq.Luma(triagetest.Photo(sz[0], sz[1], 64), nil)
+			var dst []float32
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			c0 := triagetest.ThreadCPU()
+			for b.Loop() {
+				dst, _, _ = uncropPlane(dst[:0], luma, sz[0], sz[1])
 			}
 			b.ReportMetric((triagetest.ThreadCPU()-c0)*1e3/float64(b.N), "cpu-ms/op")
 		})
