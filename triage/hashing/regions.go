@@ -10,9 +10,10 @@ import (
 // banner), and the tiles of a collage. Trimming (trim.go) only removes
 // flat borders; a band with text on it is not flat, and a collage tile is
 // surrounded by other pictures. Both detectors read the luma plane the
-// hasher already decoded and cost microseconds on a plane that has
-// neither (they stop at the first line that rules them out, or read a
-// sample of rows and columns).
+// hasher already decoded. The band detector costs microseconds on a plane
+// without bands (it stops at the first line that rules them out); the
+// tile detector reads 128 rows and 128 columns of the plane, 0.4-0.8 ms
+// of CPU at 640x480 and 1.2 ms at 1 MP (BenchmarkFindTiles).
 
 const (
 	// bandCover: a band row has at least this share of its pixels within
