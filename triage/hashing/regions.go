@@ -1,15 +1,19 @@
 package hashing
 
-import "image"
+import (
+	"image"
+	"math"
+)
 
 // Regions of a query image that may be a known image on their own: the
 // picture between caption bands (a meme's text above and below, a site's
 // banner), and the tiles of a collage. Trimming (trim.go) only removes
 // flat borders; a band with text on it is not flat, and a collage tile is
 // surrounded by other pictures. Both detectors read the luma plane the
-// hasher already decoded and cost microseconds on a plane that has
-// neither (they stop at the first line that rules them out, or read a
-// sample of rows and columns).
+// hasher already decoded. The band detector costs microseconds on a plane
+// without bands (it stops at the first line that rules them out); the
+// tile detector reads 128 rows and 128 columns of the plane, 0.4-0.8 ms
+// of CPU at 640x480 and 1.2 ms at 1 MP (BenchmarkFindTiles).
 
 const (
 	// bandCover: a band row has at least this share of its pixels within
@@ -180,36 +184,61 @@ func split(luma []float32, w int, r image.Rectangle, vertical bool, minW, minH i
 	if !vertical {
 		n, across, minSide = r.Dy(), r.Dx(), minH
 	}
-	// at(i, j): luma at position i along the axis, line j across.
-	at := func(i, j int) float32 {
-		if vertical {
-			return luma[(r.Min.Y+j)*w+r.Min.X+i]
-		}
-		return luma[(r.Min.Y+i)*w+r.Min.X+j]
-	}
-	step := func(i, j int) float32 {
-		d := at(i, j) - at(i-1, j)
-		if d < 0 {
-			return -d
-		}
-		return d
-	}
 	lines := min(across, seamRows)
 	need := int(float64(lines) * seamShare)
-	seams := []int{0}
-	for i := max(3, minSide/2); i < min(n-2, n-minSide/2); i++ {
-		hits := 0
+	lo, hi := max(3, minSide/2), min(n-2, n-minSide/2)
+	if lo >= hi {
+		return []image.Rectangle{r}
+	}
+	// hits[i]: the lines on which the step between positions i-1 and i
+	// is a seam's, at least seamStep and seamRatio times the steps
+	// between i-3 and i-2 and between i+1 and i+2. Computed in memory
+	// order without branches (a photograph's steps are noise to a branch
+	// predictor): along each sampled row for vertical seams, row after
+	// row (the sampled columns of five rows at a time) for horizontal ones.
+	hits := make([]int32, n)
+	base := r.Min.Y*w + r.Min.X
+	lineOff := func(k int) int { return k * (across - 1) / max(1, lines-1) }
+	if vertical {
+		d := make([]float32, n)
 		for k := range lines {
-			if hits+lines-k < need {
-				break // cannot reach the share any more
+			row := luma[base+lineOff(k)*w:][:n]
+			for i := lo - 2; i <= hi+1; i++ {
+				d[i] = abs32(row[i] - row[i-1])
 			}
-			j := k * (across - 1) / max(1, lines-1)
-			s := step(i, j)
-			if s >= seamStep && s >= seamRatio*step(i-2, j) && s >= seamRatio*step(i+2, j) {
-				hits++
+			for i := lo; i < hi; i++ {
+				hits[i] += seamHit(d[i], d[i-2], d[i+2])
 			}
 		}
-		if hits >= need && i-seams[len(seams)-1] > 3 { // a seam blurred over two steps is one
+	} else {
+		cols := make([]int, lines)
+		for k := range cols {
+			cols[k] = lineOff(k)
+		}
+		ring := make([]float32, 5*lines) // the steps of rows m-4..m, row m at (m%5)*lines
+		steps := func(m int) []float32 { return ring[(m%5)*lines:][:lines] }
+		fill := func(m int) {
+			cur, prev, d := luma[base+m*w:], luma[base+(m-1)*w:], steps(m)
+			for k, c := range cols {
+				d[k] = abs32(cur[c] - prev[c])
+			}
+		}
+		for m := lo - 2; m < lo+2; m++ {
+			fill(m)
+		}
+		for i := lo; i < hi; i++ {
+			fill(i + 2)
+			before, at, after := steps(i-2), steps(i), steps(i+2)
+			var c int32
+			for k := range at {
+				c += seamHit(at[k], before[k], after[k])
+			}
+			hits[i] = c
+		}
+	}
+	seams := []int{0}
+	for i := lo; i < hi; i++ {
+		if int(hits[i]) >= need && i-seams[len(seams)-1] > 3 { // a seam blurred over two steps is one
 			seams = append(seams, i)
 		}
 	}
@@ -226,6 +255,21 @@ func split(luma []float32, w int, r image.Rectangle, vertical bool, minW, minH i
 		}
 	}
 	return out
+}
+
+// seamHit is 1 when a step s is a seam's next to the steps before and
+// after it two positions away (see seamStep and seamRatio), else 0; a NaN
+// is no seam.
+func seamHit(s, before, after float32) int32 {
+	if s >= max(seamStep, seamRatio*before, seamRatio*after) {
+		return 1
+	}
+	return 0
+}
+
+// abs32 returns |v| (NaN stays NaN).
+func abs32(v float32) float32 {
+	return float32(math.Abs(float64(v)))
 }
 
 // cut returns the part of r from a to b along the cut axis.

@@ -2,9 +2,11 @@ package hashing
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -14,6 +16,7 @@ import (
 	"golang.org/x/image/math/fixed"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/pdq"
 	"github.com/winnow-forensics/winnow/triage/triagetest"
 )
 
@@ -234,5 +237,32 @@ func TestKnownRegions(t *testing.T) {
 	}
 	if d := fp.PDQ.Distance(q.PDQ); d < 50 {
 		t.Errorf("whole image's PDQ only %d bits from the crop's: the test crop is too small", d)
+	}
+}
+
+// BenchmarkFindTiles is the collage detector on photographs without a
+// seam, the common case it must rule out cheaply: 640x480 planes (a web
+// photo, decoded at full size) and 384x288 ones (what the fast path
+// hashes a 1 MP JPEG's views from). cpu-ms/op is the benchmark thread's
+// CPU time.
+func BenchmarkFindTiles(b *testing.B) {
+	for _, sz := range [][2]int{{640, 480}, {384, 288}, {1155, 866}, {2000, 1500}} {
+		b.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(b *testing.B) {
+			planes := make([][]float32, 8)
+			for i := range planes {
+				planes[i] = pdq.Luma(triagetest.Photo(sz[0], sz[1], uint64(70+i)), nil)
+			}
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			c0 := triagetest.ThreadCPU()
+			i := 0
+			for b.Loop() {
+				if t := findTiles(planes[i%len(planes)], sz[0], sz[1]); t != nil {
+					b.Fatalf("photo %d: tiles %v", i%len(planes), t)
+				}
+				i++
+			}
+			b.ReportMetric((triagetest.ThreadCPU()-c0)*1e3/float64(b.N), "cpu-ms/op")
+		})
 	}
 }

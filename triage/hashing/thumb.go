@@ -18,11 +18,11 @@ func thumbGray(luma []float32, w, h, side int) *image.Gray {
 		}
 	}
 	img := image.NewGray(image.Rect(0, 0, tw, th))
-	col := make([]int32, w) // output column of each input column
-	width := make([]float32, tw)
-	for x := range w {
-		col[x] = int32(x * tw / w)
-		width[col[x]]++
+	// Output column x is the mean of input columns x0[x] to x0[x+1]-1
+	// (those with i*tw/w == x), summed as one run per row read.
+	x0 := make([]int, tw+1)
+	for x := range x0 {
+		x0[x] = (x*w + tw - 1) / tw
 	}
 	sums := make([]float32, tw)
 	for y := range th {
@@ -36,14 +36,25 @@ func thumbGray(luma []float32, w, h, side int) *image.Gray {
 		}
 		clear(sums)
 		for _, j := range rows[:nr] {
-			for x, v := range luma[j*w : (j+1)*w] {
-				sums[col[x]] += v
+			row := luma[j*w : (j+1)*w]
+			for x := range tw {
+				var s0, s1 float32 // two chains of additions, twice as fast as one
+				run := row[x0[x]:x0[x+1]]
+				for len(run) >= 2 {
+					s0 += run[0]
+					s1 += run[1]
+					run = run[2:]
+				}
+				if len(run) == 1 {
+					s0 += run[0]
+				}
+				sums[x] += s0 + s1
 			}
 		}
 		out := img.Pix[y*img.Stride : y*img.Stride+tw]
 		n := float32(nr)
 		for x := range tw {
-			v := sums[x]/(width[x]*n) + 0.5
+			v := sums[x]/(float32(x0[x+1]-x0[x])*n) + 0.5
 			out[x] = uint8(min(255, max(0, v)))
 		}
 	}

@@ -3,6 +3,7 @@ package hashing
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
@@ -392,7 +393,8 @@ func FuzzViews(f *testing.F) {
 // dihedral set a scan asks for), so that the difference is not hidden by
 // the digests. cpu-ms/op is the CPU time of the benchmark's thread, which
 // other load on a shared machine does not inflate. "12MP" is a camera JPEG (the fast path decodes it at 1/8),
-// "1MP" a web-sized JPEG, "bordered" a 1 MP photo on a black border (PNG),
+// "1MP" and "VGA" (640x480) web-sized JPEGs, which the fast path decodes
+// at full size, "bordered" a 1 MP photo on a black border (PNG),
 // where the trimmed view is hashed too, and "rotated" a photo rotated by 4
 // degrees (JPEG), which also gets the deskewed view.
 func BenchmarkViews(b *testing.B) {
@@ -403,6 +405,7 @@ func BenchmarkViews(b *testing.B) {
 	}{
 		{"12MP", photo12MP()},
 		{"1MP", encodeJPEG(b, photo, 85)},
+		{"VGA", encodeJPEG(b, triagetest.Photo(640, 480, 63), 85)},
 		{"bordered", encodePNG(b, framed(photo, 1434, 1076, 205, 154, color.Black, 0, nil))},
 		{"rotated", encodeJPEG(b, rotated(photo, 4, false, color.Black), 85)},
 	}
@@ -490,5 +493,24 @@ func BenchmarkRegions(b *testing.B) {
 				b.ReportMetric((triagetest.ThreadCPU()-c0)*1e3/float64(b.N), "cpu-ms/op")
 			})
 		}
+	}
+}
+
+// BenchmarkUncropPlane is the uncropped view's plane (every image gets
+// one) made from full-size planes: a 3 MP photo (box-averaged 5x5) and a
+// 640x480 one (copied). cpu-ms/op is the benchmark thread's CPU time.
+func BenchmarkUncropPlane(b *testing.B) {
+	for _, sz := range [][2]int{{2000, 1500}, {640, 480}} {
+		b.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(b *testing.B) {
+			luma := pdq.Luma(triagetest.Photo(sz[0], sz[1], 64), nil)
+			var dst []float32
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			c0 := triagetest.ThreadCPU()
+			for b.Loop() {
+				dst, _, _ = uncropPlane(dst[:0], luma, sz[0], sz[1])
+			}
+			b.ReportMetric((triagetest.ThreadCPU()-c0)*1e3/float64(b.N), "cpu-ms/op")
+		})
 	}
 }

@@ -1,8 +1,8 @@
 package pdq
 
 import (
+	"cmp"
 	"math"
-	"slices"
 )
 
 // dctMatrix is the 16x64 row-major DCT-II matrix restricted to frequencies
@@ -143,8 +143,7 @@ func (t dihedral) apply(dst, b *[256]float32) {
 // values. scratch is overwritten.
 func thresholdBits(c, scratch *[256]float32) Hash {
 	*scratch = *c
-	slices.Sort(scratch[:])
-	median := scratch[127]
+	median := nth(scratch[:], 127)
 	var h Hash
 	for k, v := range c {
 		if v > median {
@@ -152,4 +151,47 @@ func thresholdBits(c, scratch *[256]float32) Hash {
 		}
 	}
 	return h
+}
+
+// nth returns the element of rank k (0-based) of a in slices.Sort's order
+// (cmp.Less: NaNs first), reordering a: a quickselect, several times
+// faster than sorting 256 values, and the same value.
+func nth(a []float32, k int) float32 {
+	lo, hi := 0, len(a)-1
+	for lo < hi {
+		x, y, z := a[lo], a[lo+(hi-lo)/2], a[hi]
+		if cmp.Less(y, x) {
+			x, y = y, x
+		}
+		if cmp.Less(z, y) {
+			y = z
+			if cmp.Less(y, x) {
+				y = x
+			}
+		}
+		p := y // the median of three
+		i, j := lo, hi
+		for i <= j {
+			for cmp.Less(a[i], p) {
+				i++
+			}
+			for cmp.Less(p, a[j]) {
+				j--
+			}
+			if i <= j {
+				a[i], a[j] = a[j], a[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return a[k] // between j and i: equal to the pivot
+		}
+	}
+	return a[k]
 }

@@ -2,6 +2,7 @@ package pdq
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"encoding/hex"
 	"image"
@@ -871,5 +872,36 @@ func BenchmarkLumaYCbCr12MP(b *testing.B) {
 	b.SetBytes(int64(len(dst)))
 	for b.Loop() {
 		dst = Luma(m, dst)
+	}
+}
+
+// TestNth checks the quickselect that finds the median against sorting,
+// on random values, many ties, signed zeros and NaNs.
+func TestNth(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for trial := range 3000 {
+		a := make([]float32, 1+rng.IntN(300))
+		for i := range a {
+			switch trial % 4 {
+			case 0:
+				a[i] = rng.Float32()*200 - 100
+			case 1:
+				a[i] = float32(rng.IntN(4)) // ties
+			case 2:
+				a[i] = []float32{0, float32(math.Copysign(0, -1)), 1, -1}[rng.IntN(4)]
+			default:
+				a[i] = rng.Float32()
+				if rng.IntN(8) == 0 {
+					a[i] = float32(math.NaN())
+				}
+			}
+		}
+		k := rng.IntN(len(a))
+		sorted := slices.Clone(a)
+		slices.Sort(sorted)
+		got, want := nth(slices.Clone(a), k), sorted[k]
+		if cmp.Compare(got, want) != 0 {
+			t.Fatalf("trial %d: rank %d of %d values: got %v, want %v", trial, k, len(a), got, want)
+		}
 	}
 }
