@@ -19,6 +19,11 @@ const (
 	AlgoDHash
 	AlgoAHash
 	AlgoVPDQ // Meta's vPDQ: PDQ of a video's frames, one per interval
+	// AlgoKeypoints names matches through local features (Entry.Keypoints,
+	// package keypoint) in Match.Algo. It is no hash: requesting it
+	// computes nothing (hashing.Options.Keypoints does), and no named set
+	// of algorithms holds it.
+	AlgoKeypoints
 )
 
 var algoNames = []struct {
@@ -28,7 +33,7 @@ var algoNames = []struct {
 	{AlgoMD5, "md5"}, {AlgoSHA1, "sha1"}, {AlgoSHA256, "sha256"},
 	{AlgoPDQ, "pdq"}, {AlgoPDQDihedral, "pdq-dihedral"},
 	{AlgoPHash, "phash"}, {AlgoDHash, "dhash"}, {AlgoAHash, "ahash"},
-	{AlgoVPDQ, "vpdq"},
+	{AlgoVPDQ, "vpdq"}, {AlgoKeypoints, "keypoints"},
 }
 
 // String returns the algorithm's name as used on the command line.

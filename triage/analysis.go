@@ -40,6 +40,11 @@ type Fingerprint struct {
 	// from it indexes (Entry.Regions); computed when the Hasher is asked
 	// for them (hashing.Options.Regions).
 	Regions []Region
+	// Keypoints are the image's local features (Entry.Keypoints), for
+	// sets built from media and for queries against sets that carry
+	// them; computed when the Hasher is asked for them
+	// (hashing.Options.Keypoints).
+	Keypoints []Keypoint
 	// Decoder names the decoder that produced the pixels, e.g. "libjpeg-turbo 1/4".
 	Decoder string
 	// Err is the per-item error: nil, or why something could not be computed.

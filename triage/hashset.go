@@ -80,6 +80,37 @@ type Entry struct {
 	// built from media have them; hash lists (VICS, NCMEC, HMA) carry
 	// none.
 	Regions []Region
+	// Keypoints are the image's local features (see Keypoint), verified
+	// geometrically against a query's so that a copy cropped, mirrored or
+	// slightly rotated still matches where every region's hash is far. Only
+	// sets built from media have them.
+	Keypoints []Keypoint
+}
+
+// MaxKeypoints bounds Entry.Keypoints.
+const MaxKeypoints = 255
+
+// Keypoint is one local feature of an image: a blob found in scale space
+// on the luma plane scaled to a fixed working size, with a 64-bit
+// descriptor (the signs of the low-frequency DCT coefficients of the
+// patch around it, scaled to its size) and where it is. Package keypoint
+// computes and verifies them. A match through keypoints says that part
+// of the query shows the known image, placed consistently (the same
+// similarity transform for every feature): it makes a variant, never
+// known.
+type Keypoint struct {
+	// X and Y are the position in 1/255 of the image's longer side, from
+	// its top left corner.
+	X, Y uint8
+	// Scale is the feature's size: 16 log2 of its sigma in pixels of an
+	// image whose longer side is 256.
+	Scale uint8
+	// Angle is the feature's orientation (its patch's dominant gradient
+	// direction), in 1/256 of a turn counter-clockwise from the x axis
+	// (y pointing down): the patch is described turned by it, so that a
+	// slightly rotated copy gives the same bits.
+	Angle uint8
+	Desc  uint64
 }
 
 // Region is a part of a known image hashed on its own: a copy cropped to
@@ -170,6 +201,9 @@ func (e *Entry) Validate() error {
 	}
 	if e.PDQQuality > 100 || e.PDQQuality < -1 {
 		return Errorf(EINVALID, "PDQ quality %d out of range 0-100", e.PDQQuality)
+	}
+	if len(e.Keypoints) > MaxKeypoints {
+		return Errorf(EINVALID, "%d keypoints, over the %d an entry may have", len(e.Keypoints), MaxKeypoints)
 	}
 	for _, r := range e.Regions {
 		if !r.Kind.Valid() {

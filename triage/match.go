@@ -11,10 +11,13 @@ type Match struct {
 	SetKind SetKind
 	// Entry is the entry's index in its set; EntryID the source's own
 	// record id (VICS MediaID and the like).
-	Entry    int
-	EntryID  string
-	Algo     Algo
-	Distance int // 0 for the cryptographic digests
+	Entry   int
+	EntryID string
+	Algo    Algo
+	// Distance is the Hamming distance; 0 for the cryptographic digests;
+	// for AlgoKeypoints, the number of local features that agree (the
+	// inliers of the geometric verification: more is closer).
+	Distance int
 	// Dihedral is the transform of the query that matched (0 = as is,
 	// 1-7 = rot90, rot180, rot270, flipx, flipy, flipp, flipm, as in
 	// DihedralNames).
@@ -23,7 +26,8 @@ type Match struct {
 	// or "" for the whole image.
 	View ViewKind
 	// Region is the region of the entry that matched (Entry.Regions), or 0
-	// for the whole image.
+	// for the whole image (and for AlgoKeypoints matches, which say how
+	// much of the image agrees by their Distance).
 	Region RegionKind
 	// Borderline: the distance is beyond the set's radius for Algo but
 	// within its borderline zone, and the match counts because the other

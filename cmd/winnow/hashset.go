@@ -16,6 +16,7 @@ import (
 	"github.com/winnow-forensics/winnow/triage/formats"
 	"github.com/winnow-forensics/winnow/triage/formats/rds3"
 	"github.com/winnow-forensics/winnow/triage/hashing"
+	"github.com/winnow-forensics/winnow/triage/keypoint"
 	"github.com/winnow-forensics/winnow/triage/pipeline"
 	"github.com/winnow-forensics/winnow/triage/setfile"
 )
@@ -296,8 +297,9 @@ func isSQLite(path string) bool {
 // importMedia hashes every file under dir and adds one entry per file.
 func importMedia(ctx context.Context, e *env, b *setfile.Builder, dir string, cat triage.Category, kind triage.SetKind, showErrors int) (triage.SetSource, error) {
 	rec := triage.SetSource{Path: dir, Format: "media"}
-	// Regions: each image's centre is indexed too, so that crops of it match.
-	h := hashing.New(hashing.Options{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash|triage.AlgoVPDQ), Decoders: decoders, Regions: true})
+	// Regions: each image's centre is indexed too, so that crops of it
+	// match; keypoints, for crops and mirrored crops no region covers.
+	h := hashing.New(hashing.Options{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash|triage.AlgoVPDQ), Decoders: decoders, Regions: true, Keypoints: keypoint.Known})
 	type result struct {
 		rel string
 		fp  triage.Fingerprint
@@ -326,7 +328,7 @@ func importMedia(ctx context.Context, e *env, b *setfile.Builder, dir string, ca
 		ent.MD5, ent.SHA1, ent.SHA256 = r.fp.MD5, r.fp.SHA1, r.fp.SHA256
 		ent.Algos = triage.AlgosCrypto
 		if r.fp.Perceptual {
-			ent.PDQ, ent.PDQQuality, ent.PHash, ent.Regions = r.fp.PDQ, r.fp.PDQQuality, r.fp.PHash, r.fp.Regions
+			ent.PDQ, ent.PDQQuality, ent.PHash, ent.Regions, ent.Keypoints = r.fp.PDQ, r.fp.PDQQuality, r.fp.PHash, r.fp.Regions, r.fp.Keypoints
 			ent.Algos |= triage.AlgoSet(triage.AlgoPDQ | triage.AlgoPHash)
 		}
 		if r.fp.Err != nil && r.fp.Type.MIME == "" {

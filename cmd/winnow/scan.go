@@ -24,6 +24,7 @@ import (
 	"github.com/winnow-forensics/winnow/triage/formats"
 	"github.com/winnow-forensics/winnow/triage/hashing"
 	"github.com/winnow-forensics/winnow/triage/index"
+	"github.com/winnow-forensics/winnow/triage/keypoint"
 	"github.com/winnow-forensics/winnow/triage/matching"
 	"github.com/winnow-forensics/winnow/triage/pipeline"
 	"github.com/winnow-forensics/winnow/triage/report"
@@ -473,9 +474,13 @@ type scanner struct {
 }
 
 func newScanner(cfg scanConfig, m *matching.Matcher) *scanner {
-	s := &scanner{cfg: cfg, hasher: hashing.New(pipeline.Profile(hashing.Options{
+	opt := pipeline.Profile(hashing.Options{
 		Limits: cfg.limits, NoFastJPEG: cfg.noFastJPEG, JPEGMinSide: cfg.jpegMinSide, ThumbSide: thumbSide, Decoders: decoders,
-	}))}
+	})
+	if m != nil && m.WantsKeypoints() {
+		opt.Keypoints = keypoint.Query // only when a set can match them
+	}
+	s := &scanner{cfg: cfg, hasher: hashing.New(opt)}
 	s.engine = pipeline.New(pipeline.Config{
 		Hasher: s.hasher, Matcher: m, Rules: cfg.rules, Containers: scanContainers(cfg), Limits: cfg.archive,
 		Workers: cfg.workers, Walk: pipeline.WalkOptions{FollowSymlinks: cfg.followSymlinks}, Count: true,

@@ -10,7 +10,8 @@
 // flips, and the derived views of the image that matching queries too
 // (the content inside a uniform border, a guessed uncrop and its mirror
 // image, a small rotation undone, the picture between caption bands, the
-// tiles of a collage; see triage.View). JPEGs go through libjpeg-turbo's
+// tiles of a collage; see triage.View), and when asked, the hashes of a
+// known image's regions and its local features (package keypoint). JPEGs go through libjpeg-turbo's
 // scaled decode when the binary is built with it (package jpegturbo); a
 // JPEG cut short is hashed from the rows its data holds (package jpegpart)
 // and marked Fingerprint.Partial.

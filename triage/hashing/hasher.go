@@ -19,6 +19,7 @@ import (
 	"github.com/winnow-forensics/winnow/triage/internal/budget"
 	"github.com/winnow-forensics/winnow/triage/jpegpart"
 	"github.com/winnow-forensics/winnow/triage/jpegturbo"
+	"github.com/winnow-forensics/winnow/triage/keypoint"
 	"github.com/winnow-forensics/winnow/triage/pdq"
 	"github.com/winnow-forensics/winnow/triage/sandbox"
 )
@@ -33,6 +34,8 @@ type Hasher struct {
 	turbo   bool
 	views   bool
 	regions bool
+	// keypoints is how many local features to extract (0: none).
+	keypoints int
 	// turboMinSide, turboFullPixels and turboGray tune the libjpeg-turbo
 	// path; they are fields (not constants) so the scale benchmark can
 	// sweep them.
@@ -76,6 +79,13 @@ type Options struct {
 	// hashset build`, entries promoted from review). One more PDQ and
 	// pHash per region, of a plane downscaled as a view's is.
 	Regions bool
+	// Keypoints, when positive, is how many local features of each image
+	// to extract (Fingerprint.Keypoints, see package keypoint):
+	// keypoint.Known to build sets from media, keypoint.Query to match
+	// against sets that carry them (the Matcher says whether any does:
+	// Matcher.WantsKeypoints). About 10-15 ms of CPU per image, from the
+	// luma plane already decoded (README, "Local features").
+	Keypoints int
 	// Decoders decode media the built-in decoders do not (see Decoder);
 	// the first that accepts a type decodes it.
 	Decoders []Decoder
@@ -96,7 +106,7 @@ func New(opt Options) *Hasher {
 		lim:   lim,
 		mem:   budget.New(lim.DecodeMemory),
 		turbo: jpegturbo.Available && !opt.NoFastJPEG,
-		views: opt.Views, regions: opt.Regions,
+		views: opt.Views, regions: opt.Regions, keypoints: opt.Keypoints,
 
 		turboMinSide:    cmp.Or(opt.JPEGMinSide, TurboMinSide),
 		turboFullPixels: TurboFullPixels,
@@ -126,7 +136,7 @@ func (h *Hasher) Algos() triage.AlgoSet { return h.algos }
 // already computed and the store verified).
 func (h *Hasher) WithAlgos(algos triage.AlgoSet) *Hasher {
 	return &Hasher{
-		algos: algos, lim: h.lim, mem: h.mem, turbo: h.turbo, views: h.views, regions: h.regions,
+		algos: algos, lim: h.lim, mem: h.mem, turbo: h.turbo, views: h.views, regions: h.regions, keypoints: h.keypoints,
 		turboMinSide: h.turboMinSide, turboFullPixels: h.turboFullPixels, turboGray: h.turboGray, thumbSide: h.thumbSide, decoders: h.decoders,
 		frameInterval: h.frameInterval,
 	}
@@ -631,6 +641,9 @@ func (h *Hasher) hashLuma(fp *triage.Fingerprint, ras raster, s *scratch) {
 			q, quality := s.pdq.Hash(s.view, w, hh)
 			fp.Regions = append(fp.Regions, triage.Region{Kind: k, PDQ: triage.PDQ(q), PDQQuality: quality, PHash: ph})
 		}
+	}
+	if h.keypoints > 0 {
+		fp.Keypoints = keypoint.Extract(ras.luma, ras.w, ras.h, h.keypoints)
 	}
 	h.hashPDQ(&fp.PDQ, &fp.PDQQuality, &fp.PDQDihedral, ras, s)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/index"
+	"github.com/winnow-forensics/winnow/triage/keypoint"
 	"github.com/winnow-forensics/winnow/triage/setfile"
 )
 
@@ -74,6 +75,15 @@ type loadedSet struct {
 	fileRegions int
 	regionMu    sync.RWMutex // guards regions, which AddEntries appends to
 	regions     []entryRegion
+	// kpIndex indexes the descriptors of the entries' keypoints
+	// (triage.Entry.Keypoints) by position in kps.
+	kpIndex *index.Near64
+	kpMu    sync.RWMutex // guards kps and addedDescs, which AddEntries appends to
+	kps     []entryKeypoint
+	// addedDescs are the descriptors of the keypoints of entries added
+	// after loading (kps beyond the set's own); the set's are read from
+	// the set file.
+	addedDescs []uint64
 	// added holds entries added after loading (AddEntries), with ids
 	// set.Len(), set.Len()+1, ...
 	addedMu sync.RWMutex
@@ -136,6 +146,14 @@ func (m *Matcher) AddSet(s *setfile.Set) {
 		phs[i], pos[i] = uint64(s.RegionPHash(i)), uint32(i)
 	}
 	ls.regionPH = index.BuildNear64(phs, pos)
+	nk := s.KeypointCount()
+	descs := make([]uint64, nk)
+	ls.kps = make([]entryKeypoint, nk)
+	for i := range nk {
+		id, k := s.Keypoint(i)
+		descs[i], ls.kps[i] = k.Desc, entryKeypoint{id, k.X, k.Y, k.Scale, k.Angle}
+	}
+	ls.kpIndex = index.BuildNear64(descs, nil)
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -166,6 +184,12 @@ func (ls *loadedSet) region(pos uint32) entryRegion {
 		return entryRegion{id, r}
 	}
 	return ls.regions[int(pos)-ls.fileRegions]
+}
+
+// entryKeypoint is one keypoint of an entry, its descriptor in the index.
+type entryKeypoint struct {
+	entry              uint32
+	x, y, scale, angle uint8
 }
 
 // resolveRadius returns the radius (-1: never alone) and the borderline
@@ -199,6 +223,18 @@ func flat[H ~[16]byte | ~[20]byte | ~[32]byte](hs []H) []byte {
 		return nil
 	}
 	return unsafe.Slice((*byte)(unsafe.Pointer(&hs[0])), len(hs)*int(unsafe.Sizeof(hs[0])))
+}
+
+// WantsKeypoints reports whether a loaded set carries keypoints that its
+// rules match: only then are a query's worth computing
+// (hashing.Options.Keypoints).
+func (m *Matcher) WantsKeypoints() bool {
+	for _, ls := range m.sets.load() {
+		if ls.rules.Keypoints > 0 && ls.kpIndex.Len() > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // RemoveSet unloads the named set; it reports whether it was loaded.
@@ -270,6 +306,14 @@ func (m *Matcher) AddEntries(set string, entries []triage.Entry) error {
 			ls.regionMu.Unlock()
 			ls.regionPH.Add(uint64(r.PHash), pos)
 		}
+		for _, k := range e.Keypoints {
+			ls.kpMu.Lock()
+			ls.kps = append(ls.kps, entryKeypoint{id, k.X, k.Y, k.Scale, k.Angle})
+			ls.addedDescs = append(ls.addedDescs, k.Desc)
+			pos := uint32(len(ls.kps) - 1)
+			ls.kpMu.Unlock()
+			ls.kpIndex.Add(k.Desc, pos)
+		}
 	}
 	return nil
 }
@@ -318,8 +362,16 @@ func (m *Matcher) Match(fp *triage.Fingerprint) []triage.Match {
 				add(id, triage.AlgoSHA256, 0, 0)
 			}
 		}
+		start := len(out)
 		if fp.Perceptual {
 			near = ls.matchPerceptual(&q, near, &out)
+		}
+		if len(fp.Keypoints) > 0 && ls.rules.Keypoints > 0 && ls.kpIndex.Len() > 0 {
+			matched := map[uint32]bool{}
+			for _, mt := range out[start:] {
+				matched[uint32(mt.Entry)] = true
+			}
+			near = ls.matchKeypoints(fp.Keypoints, near, matched, &out)
 		}
 		if len(fp.Frames) > 0 {
 			near = ls.matchVideo(&vq, near, &out)
@@ -634,4 +686,116 @@ func (ls *loadedSet) match(id uint32, a triage.Algo, dist, dih int) triage.Match
 	ls.addedMu.RUnlock()
 	mt.SetKind, mt.Category, mt.EntryID, mt.Series = e.Kind, e.Category, e.ID, e.Series
 	return mt
+}
+
+// Keypoint search: each query feature (as is and mirrored) looks up the
+// known features within seedRadius in the index, which is cheap; an entry
+// with at least minSeeds such hits is a candidate, and all its features
+// are then paired with all the query's within KeypointRadius by brute
+// force (a 48 x 32 comparison) and verified. A search of the index at
+// KeypointRadius itself would cost ten times as much on a large set.
+const (
+	seedRadius = 4
+	minSeeds   = 1
+	// maxCandidates bounds the entries verified per query, those with the
+	// most seed hits first.
+	maxCandidates = 64
+	// maxFeatureHits: a query feature whose descriptor is near more known
+	// features than this says nothing (a flat or repetitive patch) and
+	// seeds nothing.
+	maxFeatureHits = 256
+)
+
+// matchKeypoints appends to out the matches of the query's keypoints on
+// the entries' (triage.Entry.Keypoints), for entries not matched
+// otherwise (in matched): candidates are found as the constants above
+// say, and an entry matches when at least SetRules.Keypoints pairs fit
+// one similarity and spread over a fifth of the query (keypoint.Verify,
+// keypoint.MinSpread). A match is reported as AlgoKeypoints with the
+// number of features that agree as its Distance (and the mirror's
+// dihedral when mirrored).
+func (ls *loadedSet) matchKeypoints(q []triage.Keypoint, near []index.Match, matched map[uint32]bool, out *[]triage.Match) []index.Match {
+	type key struct {
+		entry    uint32
+		mirrored bool
+	}
+	seeds := map[key]int{}
+	ls.kpMu.RLock()
+	defer ls.kpMu.RUnlock()
+	for mirrored := range 2 {
+		for _, qk := range q {
+			d := qk.Desc
+			if mirrored == 1 {
+				d = keypoint.Mirror(d)
+			}
+			near = ls.kpIndex.Query(d, seedRadius, near[:0])
+			if len(near) > maxFeatureHits {
+				continue
+			}
+			for _, nm := range near {
+				if e := ls.kps[nm.ID].entry; !matched[e] {
+					seeds[key{e, mirrored == 1}]++
+				}
+			}
+		}
+	}
+	var cands []key
+	for k, n := range seeds {
+		if n >= minSeeds {
+			cands = append(cands, k)
+		}
+	}
+	slices.SortFunc(cands, func(a, b key) int {
+		if c := cmp.Compare(seeds[b], seeds[a]); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.entry, b.entry); c != 0 {
+			return c
+		}
+		if a.mirrored == b.mirrored {
+			return 0
+		} else if a.mirrored {
+			return 1
+		}
+		return -1
+	})
+	best := map[uint32]keypoint.Fit{}
+	var known []triage.Keypoint
+	for _, k := range cands[:min(len(cands), maxCandidates)] {
+		known = ls.entryKeypoints(k.entry, known[:0])
+		fit := keypoint.Verify(keypoint.Pairs(q, known, KeypointRadius, k.mirrored), k.mirrored)
+		if fit.Inliers < ls.rules.Keypoints {
+			continue
+		}
+		if b, ok := best[k.entry]; !ok || fit.Inliers > b.Inliers {
+			best[k.entry] = fit
+		}
+	}
+	for entry, fit := range best {
+		dih := 0
+		if fit.Mirrored {
+			dih = mirrorDihedral
+		}
+		*out = append(*out, ls.match(entry, triage.AlgoKeypoints, fit.Inliers, dih))
+	}
+	return near
+}
+
+// entryKeypoints appends entry's keypoints to dst: those of ls.kps (in
+// entry order) with their descriptors, read from the set file or, for
+// entries added after loading, from addedDescs. The caller holds kpMu.
+func (ls *loadedSet) entryKeypoints(entry uint32, dst []triage.Keypoint) []triage.Keypoint {
+	nset := ls.set.KeypointCount()
+	for i := sort.Search(len(ls.kps), func(i int) bool { return ls.kps[i].entry >= entry }); i < len(ls.kps) && ls.kps[i].entry == entry; i++ {
+		ek := ls.kps[i]
+		var d uint64
+		if i < nset {
+			_, k := ls.set.Keypoint(i)
+			d = k.Desc
+		} else {
+			d = ls.addedDescs[i-nset]
+		}
+		dst = append(dst, triage.Keypoint{X: ek.x, Y: ek.y, Scale: ek.scale, Angle: ek.angle, Desc: d})
+	}
+	return dst
 }

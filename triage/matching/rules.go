@@ -79,6 +79,15 @@ type SetRules struct {
 	// Regions: matches of the set's entries' regions (triage.Entry.Regions:
 	// the centre of each known image, for crops) count, as Banded's do.
 	Regions bool `json:"regions"`
+	// Keypoints: matches of the set's entries' local features
+	// (triage.Entry.Keypoints; sets built from media carry them) count
+	// when at least this many features, with descriptors within
+	// KeypointRadius, fit one similarity transform (scale, translation, a
+	// few degrees of rotation, mirrored or not) and spread over a fifth of
+	// the query; they make the verdict variant at most. 0: off. A set
+	// without keypoints costs nothing; one with them makes the Matcher ask
+	// for the query's (Matcher.WantsKeypoints).
+	Keypoints int `json:"keypoints"`
 	// PHashSupport: a pHash match with no PDQ match on its entry (not even
 	// borderline) counts only when the entry's PDQ is within this distance
 	// of the query's (any variant the rules allow, at any quality the
@@ -151,6 +160,7 @@ func DefaultSetRules() SetRules {
 		Banded:         true,
 		Tiles:          true,
 		Regions:        true,
+		Keypoints:      DefaultKeypoints,
 		PHashSupport:   DefaultPHashSupport,
 		VPDQ:           DefaultVideoRule,
 	}
@@ -159,6 +169,16 @@ func DefaultSetRules() SetRules {
 // DefaultPHashSupport is SetRules.PHashSupport by default, chosen with
 // the accuracy benchmark (README, "Verdict rules").
 const DefaultPHashSupport = 72
+
+// DefaultKeypoints is SetRules.Keypoints by default, chosen with the
+// accuracy benchmark (README, "Local features"): the closest impostor
+// pair has 6 features agreeing (a wallpaper and its dark colourway),
+// and 6 would have made two false matches.
+const DefaultKeypoints = 7
+
+// KeypointRadius is the Hamming distance within which a query feature's
+// descriptor pairs with a known one's before geometric verification.
+const KeypointRadius = 10
 
 // DefaultRules returns the rules used when nothing is configured.
 func DefaultRules() Rules { return Rules{MinSide: 50, Default: DefaultSetRules()} }
@@ -182,7 +202,7 @@ func (r *Rules) forSet(name string) (SetRules, bool) {
 }
 
 func (sr *SetRules) isZero() bool {
-	return sr.PDQ == AlgoRule{} && sr.PHash == AlgoRule{} && len(sr.KnownWhenAgree) == 0 && !sr.Dihedral && !sr.Trimmed && !sr.Uncropped && !sr.Deskewed && !sr.Banded && !sr.Tiles && !sr.Regions && sr.PHashSupport == 0 && sr.VPDQ == VideoRule{}
+	return sr.PDQ == AlgoRule{} && sr.PHash == AlgoRule{} && len(sr.KnownWhenAgree) == 0 && !sr.Dihedral && !sr.Trimmed && !sr.Uncropped && !sr.Deskewed && !sr.Banded && !sr.Tiles && !sr.Regions && sr.Keypoints == 0 && sr.PHashSupport == 0 && sr.VPDQ == VideoRule{}
 }
 
 // agreeMakesKnown reports whether PDQ and pHash matching one entry makes
@@ -227,6 +247,9 @@ func (sr *SetRules) validate(where string) error {
 			return triage.Errorf(triage.EINVALID, "rules: %s: %s.certain %d is beyond the distances that count (radius %d, borderline %d)", where, a.name, ar.Certain, ar.Radius, ar.Borderline)
 		}
 	}
+	if sr.Keypoints != 0 && (sr.Keypoints < 3 || sr.Keypoints > triage.MaxKeypoints) {
+		return triage.Errorf(triage.EINVALID, "rules: %s: keypoints %d: want a number of features 3-%d (two always fit), or 0 for off", where, sr.Keypoints, triage.MaxKeypoints)
+	}
 	if sr.PHashSupport < 0 || sr.PHashSupport > 256 {
 		return triage.Errorf(triage.EINVALID, "rules: %s: phash_support %d: want a PDQ distance 1-256, or 0 for none", where, sr.PHashSupport)
 	}
@@ -256,7 +279,7 @@ func (sr *SetRules) validate(where string) error {
 //	             "phash": {"radius": 8, "borderline": 13, "certain": -1},
 //	             "known_when_agree": ["pdq", "phash"],
 //	             "dihedral": true, "trimmed": true, "uncropped": true, "deskewed": true,
-//	             "banded": true, "tiles": true, "regions": true,
+//	             "banded": true, "tiles": true, "regions": true, "keypoints": 7,
 //	             "phash_support": 72,
 //	             "vpdq": {"distance": 31, "query_percent": 80, "target_percent": 0}},
 //	 "sets": {"Lab known set": {"pdq": {"radius": 24}}}}
@@ -494,6 +517,10 @@ func clock(sec float64) string {
 }
 
 func relDistance(m *triage.Match) float64 {
+	if m.Algo == triage.AlgoKeypoints {
+		// After every hash match; more features first.
+		return 2 - float64(m.Distance)/triage.MaxKeypoints
+	}
 	if m.Algo == triage.AlgoPHash {
 		return float64(m.Distance) / 64
 	}
@@ -508,7 +535,9 @@ func isVideoMatch(m *triage.Match) bool { return m.Algo == triage.AlgoVPDQ || m.
 // 84.0%)", "a known image (pdq distance 4) appears at 0:07, 0:31".
 // partial reports whether m matched only part of the query (a tile, the
 // picture between bands) or of the entry (a region).
-func partial(m *triage.Match) bool { return m.View.Partial() || m.Region != 0 }
+func partial(m *triage.Match) bool {
+	return m.View.Partial() || m.Region != 0 || m.Algo == triage.AlgoKeypoints
+}
 
 func describe(m *triage.Match) string {
 	if m.Algo == triage.AlgoVPDQ {
@@ -520,6 +549,13 @@ func describe(m *triage.Match) string {
 			at = append(at, clock(t))
 		}
 		return fmt.Sprintf("a known image (%s distance %d) appears at %s", m.Algo, m.Distance, strings.Join(at, ", "))
+	}
+	if m.Algo == triage.AlgoKeypoints {
+		s := fmt.Sprintf("local features: %d keypoints agree with the known image's geometry", m.Distance)
+		if m.Dihedral > 0 {
+			s += " (" + triage.DihedralNames[m.Dihedral] + ")"
+		}
+		return s
 	}
 	s := fmt.Sprintf("%s distance %d", m.Algo, m.Distance)
 	var how []string

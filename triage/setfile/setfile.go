@@ -43,7 +43,9 @@ import (
 //	         strings (per entry offset u64..., then varint-prefixed ID, Name, Series, PhotoDNA,
 //	         tags joined by U+001F, Extra as JSON),
 //	         regions (optional; count u64, then per region of an entry, in entry order:
-//	         entry id u32 | kind u8 | pdq quality u8 | reserved u16 | pdq [32] | phash u64)
+//	         entry id u32 | kind u8 | pdq quality u8 | reserved u16 | pdq [32] | phash u64),
+//	         keypoints (optional; count u64, then per keypoint of an entry, in entry order:
+//	         entry id u32 | descriptor u64 | x u8 | y u8 | scale u8 | angle u8)
 //
 // Every section has a CRC-32C checked on load, so a damaged file is refused
 // with a clear error instead of matching wrongly. The format is versioned:
@@ -57,9 +59,13 @@ import (
 // Version 3 adds the regions section (triage.Entry.Regions: hashes of
 // parts of each known image, for crops). Files of versions 1 and 2 have
 // none and still load.
+//
+// Version 4 adds the keypoints section (triage.Entry.Keypoints: local
+// features of each known image, for crops no region covers). Files of
+// versions 1-3 have none and still load.
 
 // Version is the compiled hash-set format version this code writes.
-const Version = 3
+const Version = 4
 
 // Kinds as stored in a record.
 const (
@@ -81,12 +87,20 @@ const (
 	secPHash
 	secStrings
 	secRegions
+	secKeypoints
 )
 
 const recordSize = 16
 
 // regionSize is the size of one region in the regions section.
 const regionSize = 48
+
+// keypointSize is the size of one keypoint in the keypoints section.
+const keypointSize = 16
+
+// maxKeypoints bounds an entry's keypoints (a hostile file cannot make
+// one entry cost the matcher more than this).
+const maxKeypoints = triage.MaxKeypoints
 
 // Builder accumulates entries for a compiled hash set. Exact
 // duplicate records (every field equal) are merged and counted.
@@ -104,6 +118,7 @@ type Builder struct {
 	strs    []byte
 	strOffs []uint64
 	regions []byte // the regions section's records
+	kps     []byte // the keypoints section's records
 	seen    map[[16]byte]struct{}
 	n       uint32
 	nGood   uint32 // entries of kind known-good
@@ -183,6 +198,7 @@ func (b *Builder) Add(e triage.Entry) (bool, error) {
 	d.Write(strs)
 	regs := appendRegions(nil, 0, e.Regions)
 	d.Write(regs)
+	d.Write(appendKeypoints(nil, 0, e.Keypoints))
 	var key [16]byte
 	d.Sum(key[:0])
 	if _, dup := b.seen[key]; dup {
@@ -214,7 +230,20 @@ func (b *Builder) Add(e triage.Entry) (bool, error) {
 	b.strOffs = append(b.strOffs, uint64(len(b.strs)))
 	b.strs = append(b.strs, strs...)
 	b.regions = appendRegions(b.regions, id, e.Regions)
+	b.kps = appendKeypoints(b.kps, id, e.Keypoints)
 	return true, nil
+}
+
+// appendKeypoints appends the keypoints section's records of entry id.
+func appendKeypoints(dst []byte, id uint32, kps []triage.Keypoint) []byte {
+	for _, k := range kps {
+		var rec [keypointSize]byte
+		binary.LittleEndian.PutUint32(rec[0:], id)
+		binary.LittleEndian.PutUint64(rec[4:], k.Desc)
+		rec[12], rec[13], rec[14], rec[15] = k.X, k.Y, k.Scale, k.Angle
+		dst = append(dst, rec[:]...)
+	}
+	return dst
 }
 
 // appendRegions appends the regions section's records of entry id.
@@ -420,6 +449,10 @@ func (b *Builder) WriteTo(w io.Writer) (int64, error) {
 		count := binary.LittleEndian.AppendUint64(nil, uint64(len(b.regions)/regionSize))
 		secs = append(secs, section{secRegions, [][]byte{count, b.regions}})
 	}
+	if len(b.kps) > 0 {
+		count := binary.LittleEndian.AppendUint64(nil, uint64(len(b.kps)/keypointSize))
+		secs = append(secs, section{secKeypoints, [][]byte{count, b.kps}})
+	}
 	const entrySize = 40
 	hdrLen := 8 + 4 + 4 + 8 + entrySize*len(secs)
 	hdr := make([]byte, hdrLen)
@@ -520,6 +553,8 @@ type Set struct {
 	strs    []byte
 	// regions are the regions section's records, in entry order.
 	regions []byte
+	// kps are the keypoints section's records, in entry order.
+	kps []byte
 	// v1Kind is the record kind of every entry of a version 1 file, which
 	// records none; 0 for later versions.
 	v1Kind byte
@@ -629,6 +664,7 @@ func (s *Set) Entry(i int) triage.Entry {
 		}
 	}
 	e.Regions = s.entryRegions(id)
+	e.Keypoints = s.entryKeypoints(id)
 	off := binary.LittleEndian.Uint64(s.strOffs[8*i:])
 	b := s.strs[off:]
 	fields := make([]string, 6)
@@ -799,7 +835,7 @@ func Parse(buf []byte) (*Set, error) {
 		if off > uint64(len(buf)) || n > uint64(len(buf))-off {
 			return nil, corrupt("section %d out of bounds", kind)
 		}
-		if kind < secMeta || kind > secRegions || got[kind] != nil {
+		if kind < secMeta || kind > secKeypoints || got[kind] != nil {
 			return nil, corrupt("unknown or repeated section %d", kind)
 		}
 		got[kind] = buf[off : off+n]
@@ -878,6 +914,9 @@ func Parse(buf []byte) (*Set, error) {
 	if colErr == nil {
 		colErr = s.parseRegions(got[secRegions])
 	}
+	if colErr == nil {
+		colErr = s.parseKeypoints(got[secKeypoints])
+	}
 	wg.Wait()
 	if colErr != nil {
 		return nil, colErr
@@ -917,6 +956,68 @@ func (s *Set) parseRegions(sec []byte) error {
 	}
 	s.regions = recs
 	return nil
+}
+
+// parseKeypoints reads and checks the keypoints section (nil: none):
+// records of entries that exist, in entry order, at most maxKeypoints an
+// entry.
+func (s *Set) parseKeypoints(sec []byte) error {
+	if sec == nil {
+		return nil
+	}
+	if len(sec) < 8 {
+		return corrupt("keypoints section size")
+	}
+	n := binary.LittleEndian.Uint64(sec)
+	recs := sec[8:]
+	if n > uint64(len(recs))/keypointSize || uint64(len(recs)) != n*keypointSize {
+		return corrupt("keypoints section size")
+	}
+	prev, run := int64(-1), 0
+	for i := 0; i < len(recs); i += keypointSize {
+		r := recs[i:]
+		id := int64(binary.LittleEndian.Uint32(r))
+		if id >= int64(s.n) || id < prev {
+			return corrupt("keypoint of entry %d out of order or range", id)
+		}
+		if id != prev {
+			run = 0
+		}
+		if run++; run > maxKeypoints {
+			return corrupt("entry %d has more than %d keypoints", id, maxKeypoints)
+		}
+		prev = id
+	}
+	s.kps = recs
+	return nil
+}
+
+// KeypointCount returns how many keypoints the set's entries have in all.
+func (s *Set) KeypointCount() int { return len(s.kps) / keypointSize }
+
+// Keypoint returns the set's i-th keypoint (0 <= i < KeypointCount) and
+// the entry it belongs to; keypoints are in entry order.
+func (s *Set) Keypoint(i int) (uint32, triage.Keypoint) {
+	return decodeKeypoint(s.kps[i*keypointSize:])
+}
+
+func decodeKeypoint(rec []byte) (uint32, triage.Keypoint) {
+	return binary.LittleEndian.Uint32(rec), triage.Keypoint{Desc: binary.LittleEndian.Uint64(rec[4:]), X: rec[12], Y: rec[13], Scale: rec[14], Angle: rec[15]}
+}
+
+// entryKeypoints returns the keypoints of entry id.
+func (s *Set) entryKeypoints(id uint32) []triage.Keypoint {
+	n := len(s.kps) / keypointSize
+	k, _ := sort.Find(n, func(k int) int { return cmpU32(id, binary.LittleEndian.Uint32(s.kps[k*keypointSize:])) })
+	var out []triage.Keypoint
+	for ; k < n; k++ {
+		kid, kp := decodeKeypoint(s.kps[k*keypointSize:])
+		if kid != id {
+			break
+		}
+		out = append(out, kp)
+	}
+	return out
 }
 
 // NumRegions returns how many regions the set's entries have in all.

@@ -154,7 +154,7 @@ func TestSetMetaValidate(t *testing.T) {
 
 func FuzzParseHashSet(f *testing.F) {
 	b := NewBuilder(triage.SetMeta{Name: "fuzz", Kind: triage.SetKindAlert})
-	for _, e := range withRegions(triagetest.Entries(8, 3)) {
+	for _, e := range withKeypoints(withRegions(triagetest.Entries(8, 3))) {
 		b.Add(e)
 	}
 	var buf bytes.Buffer
@@ -452,5 +452,117 @@ func TestRegions(t *testing.T) {
 		if _, err := Parse(bad); !errors.Is(err, ErrCorrupt) {
 			t.Errorf("%s: %v, want ErrCorrupt", name, err)
 		}
+	}
+}
+
+// withKeypoints gives every third entry a few keypoints.
+func withKeypoints(es []triage.Entry) []triage.Entry {
+	for i := range es {
+		if i%3 == 0 {
+			for k := range 2 + i%4 {
+				es[i].Keypoints = append(es[i].Keypoints, triage.Keypoint{X: uint8(10 * k), Y: uint8(i), Scale: uint8(20 + k), Angle: uint8(64 * k),
+					Desc: uint64(i*7+k) * 0x9e3779b97f4a7c15})
+			}
+		}
+	}
+	return es
+}
+
+// TestKeypoints checks that entries' keypoints survive compilation, that
+// sets of versions 2 and 3 (which have none) still load, and that damaged or
+// hostile keypoint records are refused.
+func TestKeypoints(t *testing.T) {
+	es := withKeypoints(withRegions(triagetest.Entries(20, 5)))
+	b := NewBuilder(triage.SetMeta{Name: "keypoints", Kind: triage.SetKindAlert})
+	want := 0
+	for _, e := range es {
+		if _, err := b.Add(e); err != nil {
+			t.Fatal(err)
+		}
+		want += len(e.Keypoints)
+	}
+	var buf bytes.Buffer
+	if _, err := b.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Parse(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range es {
+		if diff := cmp.Diff(e.Keypoints, s.Entry(i).Keypoints); diff != "" {
+			t.Errorf("entry %d keypoints (-want +got):\n%s", i, diff)
+		}
+	}
+	if s.KeypointCount() != want {
+		t.Fatalf("KeypointCount() = %d, want %d", s.KeypointCount(), want)
+	}
+	if id, k := s.Keypoint(1); id != 0 || k != es[0].Keypoints[1] {
+		t.Errorf("Keypoint(1) = %d, %+v", id, k)
+	}
+	// A set differing only in one keypoint is another entry, not a duplicate.
+	e := es[0]
+	e.Keypoints = append([]triage.Keypoint(nil), e.Keypoints...)
+	e.Keypoints[0].Desc++
+	if added, err := b.Add(e); !added || err != nil {
+		t.Errorf("entry with another keypoint: added %v, %v", added, err)
+	}
+
+	// Files of versions 2 and 3 have no keypoints section and load.
+	plain := NewBuilder(triage.SetMeta{Name: "plain", Kind: triage.SetKindAlert})
+	for _, e := range withRegions(triagetest.Entries(5, 6)) {
+		plain.Add(e)
+	}
+	var pbuf bytes.Buffer
+	plain.WriteTo(&pbuf)
+	for _, v := range []uint32{2, 3} {
+		old := bytes.Clone(pbuf.Bytes())
+		binary.LittleEndian.PutUint32(old[8:], v)
+		if s, err := Parse(old); err != nil || len(s.Entry(0).Keypoints) != 0 || s.KeypointCount() != 0 {
+			t.Errorf("version %d file: %v", v, err)
+		}
+	}
+
+	for name, edit := range map[string]func(data []byte){
+		"entry out of range": func(d []byte) { binary.LittleEndian.PutUint32(d[8:], 20) },
+		"out of order":       func(d []byte) { binary.LittleEndian.PutUint32(d[8+3*keypointSize:], 0) },
+		"count":              func(d []byte) { binary.LittleEndian.PutUint64(d, uint64(want+1)) },
+		"huge count":         func(d []byte) { binary.LittleEndian.PutUint64(d, 1<<62) },
+	} {
+		bad := rewrite(t, buf.Bytes(), func(kind uint32, data []byte) {
+			if kind == secKeypoints {
+				edit(data)
+			}
+		})
+		if _, err := Parse(bad); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%s: %v, want ErrCorrupt", name, err)
+		}
+	}
+
+	// More keypoints on one entry than an entry may have.
+	many := triagetest.Entries(1, 7)[0]
+	many.Keypoints = make([]triage.Keypoint, triage.MaxKeypoints+1)
+	if _, err := NewBuilder(triage.SetMeta{Name: "x", Kind: triage.SetKindAlert}).Add(many); err == nil {
+		t.Error("entry with too many keypoints: no error")
+	}
+	// A file whose records give one entry more than that.
+	two := triagetest.Entries(2, 8)
+	two[0].Keypoints = make([]triage.Keypoint, triage.MaxKeypoints)
+	two[1].Keypoints = make([]triage.Keypoint, 1)
+	tb := NewBuilder(triage.SetMeta{Name: "x", Kind: triage.SetKindAlert})
+	for _, e := range two {
+		if _, err := tb.Add(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var tbuf bytes.Buffer
+	tb.WriteTo(&tbuf)
+	bad := rewrite(t, tbuf.Bytes(), func(kind uint32, data []byte) {
+		if kind == secKeypoints {
+			binary.LittleEndian.PutUint32(data[8+triage.MaxKeypoints*keypointSize:], 0)
+		}
+	})
+	if _, err := Parse(bad); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("entry with %d keypoints in the file: %v, want ErrCorrupt", triage.MaxKeypoints+1, err)
 	}
 }

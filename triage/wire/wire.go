@@ -112,7 +112,10 @@ type Match struct {
 	Entry      int    `json:"entry"`
 	EntryID    string `json:"entry_id,omitempty"`
 	Algorithm  string `json:"algorithm"`
-	Distance   int    `json:"distance"`
+	// Distance is the Hamming distance, or for algorithm "keypoints" (a
+	// match of local features, verified geometrically) the number of
+	// features that agree.
+	Distance int `json:"distance"`
 	// Transform is the rotation or flip of the item that matched (rot90,
 	// rot180, rot270, flipx, flipy, flipp, flipm); empty for the item as is.
 	Transform     string `json:"transform,omitempty"`

@@ -23,6 +23,7 @@ import (
 
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/hashing"
+	"github.com/winnow-forensics/winnow/triage/keypoint"
 	"github.com/winnow-forensics/winnow/triage/matching"
 	"github.com/winnow-forensics/winnow/triage/setfile"
 )
@@ -61,7 +62,7 @@ const SetName = "benchmark-known"
 func Run(ctx context.Context, originals []Original, transforms []Transform, hasher *hashing.Hasher, progress func(done, total int)) (*Result, error) {
 	r := &Result{Originals: originals, Transforms: transforms, Entry: make([]int, len(originals)), FastJPEG: hasher.FastJPEG()}
 	// The set is built as `winnow hashset build` builds one from media.
-	setHasher := hashing.New(hashing.Options{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash), Regions: true})
+	setHasher := hashing.New(hashing.Options{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash), Regions: true, Keypoints: keypoint.Known})
 	b := setfile.NewBuilder(triage.SetMeta{Name: SetName, Version: "1", Kind: triage.SetKindAlert})
 	for i, o := range originals {
 		r.Entry[i] = -1
@@ -76,7 +77,7 @@ func Run(ctx context.Context, originals []Original, transforms []Transform, hash
 		e.ID, e.Name = o.Name, o.Name
 		e.Algos = triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash)
 		e.MD5, e.SHA1, e.SHA256 = fp.MD5, fp.SHA1, fp.SHA256
-		e.PDQ, e.PDQQuality, e.PHash, e.Regions = fp.PDQ, fp.PDQQuality, fp.PHash, fp.Regions
+		e.PDQ, e.PDQQuality, e.PHash, e.Regions, e.Keypoints = fp.PDQ, fp.PDQQuality, fp.PHash, fp.Regions, fp.Keypoints
 		r.Entry[i] = b.Len()
 		if _, err := b.Add(e); err != nil {
 			return nil, fmt.Errorf("%s: %w", o.Name, err)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/winnow-forensics/winnow/triage"
+	"github.com/winnow-forensics/winnow/triage/keypoint"
 	"github.com/winnow-forensics/winnow/triage/matching"
 )
 
@@ -15,7 +16,9 @@ import (
 // up one rule at a time, the default rules with a lone pHash match
 // counting (PHashSupport 0, the rules before issue 16), the default rules
 // without the band and tile views and the entries' regions (Banded,
-// Tiles, Regions), ending with the default rules themselves.
+// Tiles, Regions), the default rules without the entries' keypoints, ending
+// with the default rules themselves. The lone-pHash and no-bands columns
+// leave keypoints off too, so they compare with the rules of before.
 func Configs() []Config {
 	off := matching.AlgoRule{Radius: -1, Certain: -1}
 	plain := matching.SetRules{PDQ: matching.AlgoRule{Radius: 31, Certain: -1}, PHash: off}
@@ -30,9 +33,11 @@ func Configs() []Config {
 	deskew.Deskewed = true
 	rules := func(sr matching.SetRules) matching.Rules { return matching.Rules{MinSide: -1, Default: sr} }
 	lone := matching.DefaultRules()
-	lone.Default.PHashSupport = 0
+	lone.Default.PHashSupport, lone.Default.Keypoints = 0, 0
 	noParts := matching.DefaultRules()
-	noParts.Default.Banded, noParts.Default.Tiles, noParts.Default.Regions = false, false, false
+	noParts.Default.Banded, noParts.Default.Tiles, noParts.Default.Regions, noParts.Default.Keypoints = false, false, false, 0
+	noKeypoints := matching.DefaultRules()
+	noKeypoints.Default.Keypoints = 0
 	return []Config{
 		{"PDQ 31", rules(plain)},
 		{"pHash 10", rules(phash)},
@@ -42,6 +47,7 @@ func Configs() []Config {
 		{"+deskew", rules(deskew)},
 		{"lone pHash counts", lone},
 		{"no bands, tiles, regions", noParts},
+		{"no keypoints", noKeypoints},
 		{"default rules", matching.DefaultRules()},
 	}
 }
@@ -62,6 +68,46 @@ type Margin struct {
 	MinPDQInPHashZone, MinPHashInPDQZone int
 	// Zones are the borderline limits the two figures above refer to.
 	PDQZone, PHashZone int
+}
+
+// KeypointMargin is how close impostor pairs come to a keypoint match:
+// the most features of a query that fit an entry that is not its
+// original (brute force, as the matcher pairs and verifies them), with
+// the pair, against the inliers the rules ask for.
+type KeypointMargin struct {
+	Pairs      int
+	MaxInliers int
+	MaxPair    string
+	Need       int
+}
+
+// KeypointMargins computes the KeypointMargin under the set rules sr.
+func (r *Result) KeypointMargins(sr matching.SetRules) KeypointMargin {
+	km := KeypointMargin{Need: sr.Keypoints}
+	kps := make([][]triage.Keypoint, r.Set.Len())
+	for i := range kps {
+		kps[i] = r.Set.Entry(i).Keypoints
+	}
+	for qi := range r.Queries {
+		q := &r.Queries[qi]
+		if len(q.FP.Keypoints) == 0 {
+			continue
+		}
+		own := r.Entry[q.Orig]
+		for e, k := range kps {
+			if e == own || len(k) == 0 {
+				continue
+			}
+			km.Pairs++
+			for _, mirrored := range []bool{false, true} {
+				fit := keypoint.Verify(keypoint.Pairs(q.FP.Keypoints, k, matching.KeypointRadius, mirrored), mirrored)
+				if fit.Inliers > km.MaxInliers {
+					km.MaxInliers, km.MaxPair = fit.Inliers, r.queryName(q)+" ~ "+r.Originals[r.origOfEntry(e)].Name
+				}
+			}
+		}
+	}
+	return km
 }
 
 // Margins computes the Margin under the set rules sr, by brute force.

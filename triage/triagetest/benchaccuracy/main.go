@@ -19,6 +19,7 @@ import (
 
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/hashing"
+	"github.com/winnow-forensics/winnow/triage/keypoint"
 	"github.com/winnow-forensics/winnow/triage/matching"
 	"github.com/winnow-forensics/winnow/triage/triagetest/accuracy"
 )
@@ -110,7 +111,7 @@ func run(ctx context.Context, generated, framed int, refDir string, debian bool,
 			logf("  dropped %s", d)
 		}
 	}
-	h := hashing.New(hashing.Options{Algos: triage.AlgosMatch, Views: true})
+	h := hashing.New(hashing.Options{Algos: triage.AlgosMatch, Views: true, Keypoints: keypoint.Query})
 	t1 := time.Now()
 	last := time.Now()
 	res, err := accuracy.Run(ctx, kept, transforms, h, func(done, total int) {
@@ -198,6 +199,9 @@ func report(res *accuracy.Result, pkgs []string, verbose bool, hashTime time.Dur
 	fmt.Printf("closest PDQ: %d (%s)\nclosest pHash: %d (%s)\n", mg.MinPDQ, mg.MinPDQPair, mg.MinPHash, mg.MinPHashPair)
 	fmt.Printf("closest PDQ among pairs with pHash <= %d: %d; closest pHash among pairs with PDQ <= %d: %d\n",
 		mg.PHashZone, mg.MinPDQInPHashZone, mg.PDQZone, mg.MinPHashInPDQZone)
+	km := res.KeypointMargins(def)
+	fmt.Printf("keypoints: most features of an impostor pair that fit one similarity: %d of the %d a match needs, over %d pairs (%s)\n",
+		km.MaxInliers, km.Need, km.Pairs, km.MaxPair)
 	for _, e := range evals {
 		if len(e.False) > 0 {
 			fmt.Printf("\nfalse matches under %q: %d\n", e.Config.Name, len(e.False))

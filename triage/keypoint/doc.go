@@ -1,0 +1,18 @@
+// Package keypoint finds an image's local features and verifies that two
+// images' features agree geometrically: what is left to match when a copy
+// is cropped so much (a quarter off one side), or mirrored and cropped,
+// that every hash of the whole image or of a fixed region of it is far.
+//
+// Extract finds blobs in a difference-of-Gaussians scale space of the
+// luma plane scaled to a longer side of Side pixels (3 octaves, 3 levels
+// each), keeps the strongest n spread over a 4x4 grid, and describes each
+// with 64 bits: the signs of the low-frequency DCT coefficients of the
+// patch around it, sampled at its own scale (so a copy at another scale
+// gives the same bits). A mirrored copy's descriptors are the known ones
+// with the odd horizontal frequencies' signs flipped (Mirror), so only
+// one set is stored. Verify fits a similarity (scale, translation, a
+// rotation of a few degrees) to pairs of features with close descriptors
+// and counts the pairs it maps within tolerance: the matcher
+// (package matching) calls a match when enough of them, spread over the
+// image, agree.
+package keypoint
