@@ -19,6 +19,7 @@ import (
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/container"
 	"github.com/winnow-forensics/winnow/triage/hashing"
+	"github.com/winnow-forensics/winnow/triage/keypoint"
 	"github.com/winnow-forensics/winnow/triage/matching"
 	"github.com/winnow-forensics/winnow/triage/phone"
 	"github.com/winnow-forensics/winnow/triage/pipeline"
@@ -89,9 +90,14 @@ type Worker struct {
 	// perceptual is cfg.Hasher without the digests, for content whose
 	// digests the upload recorded (see analyze).
 	perceptual *hashing.Hasher
-	m          *workerMetrics
-	cancel     context.CancelFunc
-	done       chan struct{}
+	// kpHasher and kpPerceptual are both with the query's local features
+	// (keypoint.Query), used while a loaded set can match them
+	// (Matcher.WantsKeypoints), as winnow scan does: sets come and go
+	// while the worker runs.
+	kpHasher, kpPerceptual *hashing.Hasher
+	m                      *workerMetrics
+	cancel                 context.CancelFunc
+	done                   chan struct{}
 }
 
 // New returns a worker; Start runs it.
@@ -137,6 +143,7 @@ func New(cfg Config) *Worker {
 	}
 	w.matcher = matching.New(w.cfg.Matcher)
 	w.perceptual = w.cfg.Hasher.WithAlgos(w.cfg.Hasher.Algos() &^ triage.AlgosCrypto)
+	w.kpHasher, w.kpPerceptual = w.cfg.Hasher.WithKeypoints(keypoint.Query), w.perceptual.WithKeypoints(keypoint.Query)
 	w.sync = &SetSync{Sets: cfg.Sets, Files: cfg.SetFiles, Matcher: w.matcher, Logger: log}
 	w.m = newWorkerMetrics(cfg.Registry, w.matcher, w.sync)
 	return w
@@ -415,6 +422,10 @@ func (w *Worker) analyze(ctx context.Context, it *triage.Item) (triage.ItemResul
 	tr := &trackReader{r: rc}
 	var fp triage.Fingerprint
 	var b []byte
+	hasher, perceptual := w.cfg.Hasher, w.perceptual
+	if w.matcher.WantsKeypoints() {
+		hasher, perceptual = w.kpHasher, w.kpPerceptual
+	}
 	if it.Size <= w.cfg.BufferBytes {
 		b = make([]byte, 0, it.Size)
 		b, err = readAll(tr, b)
@@ -424,13 +435,13 @@ func (w *Worker) analyze(ctx context.Context, it *triage.Item) (triage.ItemResul
 			// Read to the end, the store's reader has verified the
 			// SHA-256; MD5 and SHA-1 are those the upload computed from
 			// the same bytes. Only the perceptual hashes are left to do.
-			fp = w.perceptual.HashBytes(ctx, b)
+			fp = perceptual.HashBytes(ctx, b)
 			fp.Digests = it.Digests
 		default:
-			fp = w.cfg.Hasher.HashBytes(ctx, b)
+			fp = hasher.HashBytes(ctx, b)
 		}
 	} else {
-		fp = w.cfg.Hasher.HashReader(ctx, tr, it.Size)
+		fp = hasher.HashReader(ctx, tr, it.Size)
 		err = tr.err
 	}
 	switch {

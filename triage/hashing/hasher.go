@@ -142,6 +142,14 @@ func (h *Hasher) WithAlgos(algos triage.AlgoSet) *Hasher {
 	}
 }
 
+// WithKeypoints returns a copy of h that extracts n local features of
+// each image (Options.Keypoints; 0: none).
+func (h *Hasher) WithKeypoints(n int) *Hasher {
+	c := h.WithAlgos(h.algos)
+	c.keypoints = n
+	return c
+}
+
 // Limits returns the hasher's limits, defaults filled in.
 func (h *Hasher) Limits() Limits { return h.lim }
 
