@@ -60,6 +60,15 @@ func Extract(luma []float32, w, h, n int) []triage.Keypoint {
 	long := max(w, h)
 	sw, sh := max(1, (w*Side+long/2)/long), max(1, (h*Side+long/2)/long)
 	base := resample(luma, w, h, sw, sh)
+	for i, v := range base {
+		// Values outside 0-255 (NaN and infinities included) are not
+		// luma: clamped, so that every position computed stays finite.
+		if !(v >= 0) {
+			base[i] = 0
+		} else if v > 255 {
+			base[i] = 255
+		}
+	}
 	gaussian(base, sw, sh, math.Sqrt(sigma0*sigma0-inputSigma*inputSigma))
 
 	var cands []cand

@@ -1,6 +1,7 @@
 package keypoint_test
 
 import (
+	"encoding/binary"
 	"image"
 	"math"
 	"testing"
@@ -215,4 +216,35 @@ func BenchmarkVerify(b *testing.B) {
 	for b.Loop() {
 		keypoint.Verify(pairs, false)
 	}
+}
+
+// FuzzExtract: any plane (any size from 1x1, any values, NaN and
+// infinities included) gives at most n features, without a panic, each
+// within the image.
+func FuzzExtract(f *testing.F) {
+	f.Add(uint16(64), uint16(48), []byte{0, 255, 17, 99})
+	f.Add(uint16(1), uint16(300), []byte{1})
+	f.Add(uint16(300), uint16(2), []byte{200, 3, 3, 200})
+	f.Add(uint16(40), uint16(40), []byte{0x7f, 0xc0, 0, 0})
+	f.Fuzz(func(t *testing.T, w, h uint16, data []byte) {
+		iw, ih := int(w%320)+1, int(h%320)+1
+		luma := make([]float32, iw*ih)
+		for i := range luma {
+			if len(data) >= 4 {
+				luma[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[(4*i)%(len(data)-3):]))
+			} else if len(data) > 0 {
+				luma[i] = float32(data[i%len(data)])
+			}
+		}
+		kps := keypoint.Extract(luma, iw, ih, keypoint.Query)
+		if len(kps) > keypoint.Query {
+			t.Fatalf("%d features, want at most %d", len(kps), keypoint.Query)
+		}
+		long := max(iw, ih)
+		for _, k := range kps {
+			if int(k.X)*long > 255*iw+long || int(k.Y)*long > 255*ih+long {
+				t.Fatalf("feature %+v outside a %dx%d image", k, iw, ih)
+			}
+		}
+	})
 }
