@@ -3,6 +3,8 @@ package review
 import (
 	"bytes"
 	"context"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/winnow-forensics/winnow/triage"
@@ -31,4 +33,22 @@ func EnsureLocalSet(ctx context.Context, files triage.EvidencePutter, sets inter
 	st := triage.StoredSet{Name: name, Version: "local", Kind: triage.SetKindAlert, Description: "content confirmed in review",
 		SHA256: info.SHA256, Size: info.Size}
 	return sets.EnsureLocalSet(ctx, &st)
+}
+
+// Promoted completes the local set's entry for confirmed member id,
+// decided by d: its id, category and review provenance (Extra: the
+// member, the reviewers, when, the adjudicator), and checks it. The
+// hashes are the store's to fill in before.
+func Promoted(e *triage.Entry, id int64, d triage.ReviewDecision) error {
+	e.ID = "review-" + strconv.FormatInt(id, 10)
+	e.Category = d.Category
+	e.Extra = map[string]string{
+		"review_member":     strconv.FormatInt(id, 10),
+		"review_reviewers":  strings.Join(d.Reviewers, ","),
+		"review_decided_at": d.DecidedAt.UTC().Format(time.RFC3339),
+	}
+	if d.Adjudicator != "" {
+		e.Extra["review_adjudicator"] = d.Adjudicator
+	}
+	return e.Validate()
 }

@@ -804,17 +804,7 @@ func (r *Reviews) entryOf(m confirmedMember) (triage.Entry, error) {
 		e.Algos |= triage.AlgoSet(triage.AlgoPDQ | triage.AlgoPHash)
 		e.Regions = slices.Clone(first.regions)
 	}
-	e.ID = "review-" + strconv.FormatInt(m.id, 10)
-	e.Category = m.d.Category
-	e.Extra = map[string]string{
-		"review_member":     strconv.FormatInt(m.id, 10),
-		"review_reviewers":  strings.Join(m.d.Reviewers, ","),
-		"review_decided_at": m.d.DecidedAt.UTC().Format(time.RFC3339),
-	}
-	if m.d.Adjudicator != "" {
-		e.Extra["review_adjudicator"] = m.d.Adjudicator
-	}
-	return e, e.Validate()
+	return e, review.Promoted(&e, m.id, m.d)
 }
 
 // EnsureLocalSet implements triage.ReviewStore.
