@@ -69,7 +69,9 @@ func Extract(luma []float32, w, h, n int) []triage.Keypoint {
 			base[i] = 255
 		}
 	}
-	gaussian(base, sw, sh, math.Sqrt(sigma0*sigma0-inputSigma*inputSigma))
+	blurred := make([]float32, sw*sh)
+	baseKernel.blur(blurred, base, make([]float32, sw*sh), sw, sh)
+	base = blurred
 
 	var cands []cand
 	var octs []octave
@@ -166,15 +168,27 @@ type octave struct {
 	d    [levels + 2][]float32
 }
 
+// baseKernel blurs the resampled plane (inputSigma) to sigma0.
+var baseKernel = newKernel(math.Sqrt(sigma0*sigma0 - inputSigma*inputSigma))
+
+// levelKernels[i] blurs an octave's level i to level i+1.
+var levelKernels = func() (k [levels + 2]kernel) {
+	prev := sigma0
+	for i := range k {
+		s := sigma0 * math.Pow(2, float64(i+1)/levels)
+		k[i] = newKernel(math.Sqrt(s*s - prev*prev))
+		prev = s
+	}
+	return k
+}()
+
 func buildOctave(base []float32, w, h int) octave {
 	oc := octave{w: w, h: h}
 	oc.g[0] = base
-	prev := sigma0
+	tmp := make([]float32, w*h)
 	for i := 1; i < levels+3; i++ {
-		s := sigma0 * math.Pow(2, float64(i)/levels)
-		oc.g[i] = slices.Clone(oc.g[i-1])
-		gaussian(oc.g[i], w, h, math.Sqrt(s*s-prev*prev))
-		prev = s
+		oc.g[i] = make([]float32, w*h)
+		levelKernels[i-1].blur(oc.g[i], oc.g[i-1], tmp, w, h)
 	}
 	for i := range oc.d {
 		d := make([]float32, w*h)

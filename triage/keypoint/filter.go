@@ -70,12 +70,12 @@ func taps(n, m int) []tap {
 	return out
 }
 
-// gaussian blurs the w x h plane in place by sigma, edges clamped: rows,
-// then columns a whole row at a time (so the inner loops run along
-// memory).
-func gaussian(p []float32, w, h int, sigma float64) {
+// kernel is a normalised Gaussian of radius ceil(3 sigma): 2r+1 weights.
+type kernel []float32
+
+func newKernel(sigma float64) kernel {
 	r := int(math.Ceil(3 * sigma))
-	k := make([]float32, 2*r+1)
+	k := make(kernel, 2*r+1)
 	var sum float64
 	for i := -r; i <= r; i++ {
 		v := math.Exp(-float64(i*i) / (2 * sigma * sigma))
@@ -85,34 +85,99 @@ func gaussian(p []float32, w, h int, sigma float64) {
 	for i := range k {
 		k[i] /= float32(sum)
 	}
+	return k
+}
+
+// blur writes the w x h plane src blurred by k, edges clamped, to dst,
+// using tmp (w x h) for the rows blurred. Both passes keep a few outputs'
+// sums in registers, rows 6 pixels at a time along a line padded with
+// the edge values and columns 4 at a time down the rows within the
+// radius, and add the taps in the kernel's order: the sums are those of
+// one output at a time, to the bit. (Eight sums at a time, or the loops
+// inline in one function, leave the Go compiler too few registers: it
+// keeps a sum or the loop counter on the stack, and is slower.)
+func (k kernel) blur(dst, src, tmp []float32, w, h int) {
+	k.rows(tmp, src, w, h)
+	k.columns(dst, tmp, w, h)
+}
+
+// rows blurs each row of src into dst.
+func (k kernel) rows(dst, src []float32, w, h int) {
+	r := len(k) / 2
 	line := make([]float32, w+2*r)
 	for y := range h {
-		row := p[y*w : y*w+w]
+		row := src[y*w : y*w+w]
 		for i := range r {
 			line[i], line[r+w+i] = row[0], row[w-1]
 		}
 		copy(line[r:], row)
-		for x := range row {
-			win := line[x : x+2*r+1]
-			var s float32
-			for j, kv := range k {
-				s += kv * win[j]
-			}
-			row[x] = s
-		}
+		k.line(dst[y*w:y*w+w], line)
 	}
-	src := make([]float32, len(p[:w*h]))
-	copy(src, p)
-	for y := range h {
-		out := p[y*w : y*w+w]
-		clear(out)
-		for j, kv := range k {
-			yy := max(0, min(h-1, y+j-r))
-			in := src[yy*w : yy*w+w]
-			for x := range out {
-				out[x] += kv * in[x]
-			}
+}
+
+// line writes the padded line blurred by k to out.
+func (k kernel) line(out, line []float32) {
+	x := 0
+	for ; x+6 <= len(out); x += 6 {
+		var s0, s1, s2, s3, s4, s5 float32
+		win := line[x : x+len(k)+5]
+		for j, kj := range k {
+			a := win[j : j+6]
+			s0 += kj * a[0]
+			s1 += kj * a[1]
+			s2 += kj * a[2]
+			s3 += kj * a[3]
+			s4 += kj * a[4]
+			s5 += kj * a[5]
 		}
+		o := out[x : x+6]
+		o[0], o[1], o[2], o[3], o[4], o[5] = s0, s1, s2, s3, s4, s5
+	}
+	for ; x < len(out); x++ {
+		var s float32
+		for j, kj := range k {
+			s += kj * line[x+j]
+		}
+		out[x] = s
+	}
+}
+
+// columns blurs each column of src into dst.
+func (k kernel) columns(dst, src []float32, w, h int) {
+	r := len(k) / 2
+	// rows[j]: the offset of the row j-r from the current one, clamped.
+	rows := make([]int, len(k))
+	for y := range h {
+		for j := range rows {
+			rows[j] = max(0, min(h-1, y+j-r)) * w
+		}
+		k.column(dst[y*w:y*w+w], src, rows)
+	}
+}
+
+// column writes to out the row blurred by k from the rows of src at the
+// offsets rows[j] (one per tap).
+func (k kernel) column(out, src []float32, rows []int) {
+	rows = rows[:len(k)]
+	x := 0
+	for ; x+4 <= len(out); x += 4 {
+		var s0, s1, s2, s3 float32
+		for j, kj := range k {
+			a := src[rows[j]+x : rows[j]+x+4]
+			s0 += kj * a[0]
+			s1 += kj * a[1]
+			s2 += kj * a[2]
+			s3 += kj * a[3]
+		}
+		o := out[x : x+4]
+		o[0], o[1], o[2], o[3] = s0, s1, s2, s3
+	}
+	for ; x < len(out); x++ {
+		var s float32
+		for j, kj := range k {
+			s += kj * src[rows[j]+x]
+		}
+		out[x] = s
 	}
 }
 
