@@ -242,19 +242,35 @@ func (oc *octave) extrema(o int, out []cand) []cand {
 }
 
 // extremum reports whether v, at k of the middle plane, is above (or
-// below) all 26 neighbours.
+// below) all 26 neighbours. Its own plane first: most points fail on a
+// neighbour there.
 func extremum(dm, d, dp []float32, k, w int, v float32) bool {
-	for _, p := range [3][]float32{dm, d, dp} {
-		for _, j := range [9]int{k - w - 1, k - w, k - w + 1, k - 1, k, k + 1, k + w - 1, k + w, k + w + 1} {
-			if &p[0] == &d[0] && j == k {
-				continue
-			}
-			if v > 0 && p[j] >= v || v < 0 && p[j] <= v {
-				return false
-			}
-		}
+	if v > 0 {
+		return above(d, k, w, v) && aboveAll(dm, k, w, v) && aboveAll(dp, k, w, v)
 	}
-	return true
+	return below(d, k, w, v) && belowAll(dm, k, w, v) && belowAll(dp, k, w, v)
+}
+
+// above reports whether v is above the 8 neighbours of k in p.
+func above(p []float32, k, w int, v float32) bool {
+	r0, r1, r2 := p[k-w-1:k-w+2], p[k-1:k+2], p[k+w-1:k+w+2]
+	return r1[0] < v && r1[2] < v && r0[0] < v && r0[1] < v && r0[2] < v && r2[0] < v && r2[1] < v && r2[2] < v
+}
+
+// aboveAll reports whether v is above the 9 points around k in p.
+func aboveAll(p []float32, k, w int, v float32) bool {
+	return p[k] < v && above(p, k, w, v)
+}
+
+// below reports whether v is below the 8 neighbours of k in p.
+func below(p []float32, k, w int, v float32) bool {
+	r0, r1, r2 := p[k-w-1:k-w+2], p[k-1:k+2], p[k+w-1:k+w+2]
+	return r1[0] > v && r1[2] > v && r0[0] > v && r0[1] > v && r0[2] > v && r2[0] > v && r2[1] > v && r2[2] > v
+}
+
+// belowAll reports whether v is below the 9 points around k in p.
+func belowAll(p []float32, k, w int, v float32) bool {
+	return p[k] > v && below(p, k, w, v)
 }
 
 // vertex returns the offset (-0.5 to 0.5) of the extremum of the parabola
