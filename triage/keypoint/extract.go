@@ -296,6 +296,17 @@ var dctCos = func() (t [8][patchSamples]float32) {
 // orientBins is the resolution of the orientation histogram.
 const orientBins = 36
 
+// atanC are the coefficients of arctan(z) ~ z (c0 + c1 z² + ... + c4 z⁸)
+// on 0 <= z <= 1, fitted by least squares: the error is below 1.3e-5
+// radian.
+const (
+	atanC0 = 0.9998787433320155
+	atanC1 = -0.33040557360773615
+	atanC2 = 0.18041268459084622
+	atanC3 = -0.0854083085149819
+	atanC4 = 0.020931811786771032
+)
+
 // orientation returns the dominant gradient direction around c, in
 // radians: the peak of a histogram of gradient directions within 4.5
 // sigmas, weighted by magnitude and a Gaussian of 1.5 sigmas, located
@@ -303,21 +314,61 @@ const orientBins = 36
 func (oc *octave) orientation(g []float32, c cand, sigma float64) float64 {
 	var hist [orientBins]float64
 	r := int(math.Ceil(6 * sigma))
+	// The Gaussian weight depends on the squared distance d alone: one
+	// exponential for each d of the disc's first octant, not one per
+	// point. (r is at most 22: a feature's sigma is below 3.6.)
+	var buf [24*24 + 1]float64
+	wts := buf[:]
+	if r*r+1 > len(buf) {
+		wts = make([]float64, r*r+1)
+	}
+	for dy := 0; dy <= r; dy++ {
+		for dx := dy; dx*dx+dy*dy <= r*r; dx++ {
+			d := dx*dx + dy*dy
+			wts[d] = math.Exp(-float64(d) / (2 * 9 * sigma * sigma))
+		}
+	}
+	w := oc.w
 	cx, cy := int(math.Round(c.ox)), int(math.Round(c.oy))
 	for dy := -r; dy <= r; dy++ {
 		y := cy + dy
 		if y < 1 || y >= oc.h-1 {
 			continue
 		}
-		for dx := -r; dx <= r; dx++ {
-			x := cx + dx
-			if x < 1 || x >= oc.w-1 || dx*dx+dy*dy > r*r {
-				continue
+		// The row's points within the disc and off the plane's edge.
+		half := 0
+		for (half+1)*(half+1)+dy*dy <= r*r {
+			half++
+		}
+		x0, x1 := max(1, cx-half), min(w-2, cx+half)
+		up, row, down := g[(y-1)*w:y*w], g[y*w:(y+1)*w], g[(y+1)*w:(y+2)*w]
+		for x := x0; x <= x1; x++ {
+			dx := x - cx
+			gx := float64(row[x+1] - row[x-1])
+			gy := float64(down[x] - up[x])
+			wt := wts[dx*dx+dy*dy] * math.Sqrt(gx*gx+gy*gy)
+			// The bin of atan2(gy, gx) from a polynomial arctangent of the
+			// smaller component over the larger one (error < 1.3e-5 radian,
+			// 7.5e-5 bin), unless that is within 1e-3 of a bin's edge: then
+			// math.Atan2 decides, so the bin is always the one it gives.
+			ax, ay := math.Abs(gx), math.Abs(gy)
+			z := min(ax, ay) / max(ax, ay)
+			u := z * z
+			a := z * (atanC0 + u*(atanC1+u*(atanC2+u*(atanC3+u*atanC4))))
+			if ay > ax {
+				a = math.Pi/2 - a
 			}
-			gx := float64(g[y*oc.w+x+1] - g[y*oc.w+x-1])
-			gy := float64(g[(y+1)*oc.w+x] - g[(y-1)*oc.w+x])
-			wt := math.Exp(-float64(dx*dx+dy*dy)/(2*9*sigma*sigma)) * math.Hypot(gx, gy)
-			b := int(math.Floor((math.Atan2(gy, gx)/(2*math.Pi) + 1) * orientBins))
+			if gx < 0 {
+				a = math.Pi - a
+			}
+			if gy < 0 {
+				a = -a
+			}
+			t := (a/(2*math.Pi) + 1) * orientBins
+			b := int(t)
+			if f := t - float64(b); !(f > 1e-3 && f < 1-1e-3) {
+				b = int(math.Floor((math.Atan2(gy, gx)/(2*math.Pi) + 1) * orientBins))
+			}
 			hist[b%orientBins] += wt
 		}
 	}
