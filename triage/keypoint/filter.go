@@ -5,14 +5,14 @@ import "math"
 // resample scales the w x h plane to dw x dh with a triangle filter as
 // wide as the scale factor (an area average when shrinking, bilinear when
 // enlarging), rows then columns.
-func resample(src []float32, w, h, dw, dh int) []float32 {
+func resample(a *arena, src []float32, w, h, dw, dh int) []float32 {
 	if f := min(w/dw, h/dh) / 2; f >= 2 {
 		// Far larger: average f x f blocks first, which costs one pass
 		// instead of a triangle of 2f taps per input pixel.
-		src, w, h = boxReduce(src, w, h, f)
+		src, w, h = boxReduce(a, src, w, h, f)
 	}
 	xs, ys := taps(w, dw), taps(h, dh)
-	rows := make([]float32, dw*h)
+	rows := a.alloc(dw * h)
 	for y := range h {
 		in, out := src[y*w:y*w+w], rows[y*dw:y*dw+dw]
 		for x, t := range xs {
@@ -23,9 +23,10 @@ func resample(src []float32, w, h, dw, dh int) []float32 {
 			out[x] = s
 		}
 	}
-	dst := make([]float32, dw*dh)
+	dst := a.alloc(dw * dh)
 	for y, t := range ys {
 		out := dst[y*dw : y*dw+dw]
+		clear(out)
 		for k, wt := range t.w {
 			in := rows[(t.first+k)*dw : (t.first+k)*dw+dw]
 			for x := range out {
@@ -89,16 +90,17 @@ func newKernel(sigma float64) kernel {
 }
 
 // blur writes the w x h plane src blurred by k, edges clamped, to dst,
-// using tmp (w x h) for the rows blurred. Both passes keep a few outputs'
+// and the difference dst-src to dog unless it is nil, using tmp (w x h)
+// for the rows blurred. Both passes keep a few outputs'
 // sums in registers, rows 6 pixels at a time along a line padded with
 // the edge values and columns 4 at a time down the rows within the
 // radius, and add the taps in the kernel's order: the sums are those of
 // one output at a time, to the bit. (Eight sums at a time, or the loops
 // inline in one function, leave the Go compiler too few registers: it
 // keeps a sum or the loop counter on the stack, and is slower.)
-func (k kernel) blur(dst, src, tmp []float32, w, h int) {
+func (k kernel) blur(dst, dog, src, tmp []float32, w, h int) {
 	k.rows(tmp, src, w, h)
-	k.columns(dst, tmp, w, h)
+	k.columns(dst, dog, src, tmp, w, h)
 }
 
 // rows blurs each row of src into dst.
@@ -142,8 +144,9 @@ func (k kernel) line(out, line []float32) {
 	}
 }
 
-// columns blurs each column of src into dst.
-func (k kernel) columns(dst, src []float32, w, h int) {
+// columns blurs each column of tmp into dst, and writes dst-src to dog
+// unless it is nil, row by row while the row is at hand.
+func (k kernel) columns(dst, dog, src, tmp []float32, w, h int) {
 	r := len(k) / 2
 	// rows[j]: the offset of the row j-r from the current one, clamped.
 	rows := make([]int, len(k))
@@ -151,7 +154,14 @@ func (k kernel) columns(dst, src []float32, w, h int) {
 		for j := range rows {
 			rows[j] = max(0, min(h-1, y+j-r)) * w
 		}
-		k.column(dst[y*w:y*w+w], src, rows)
+		out := dst[y*w : y*w+w]
+		k.column(out, tmp, rows)
+		if dog != nil {
+			d, in := dog[y*w:y*w+w], src[y*w:y*w+w]
+			for x, v := range out {
+				d[x] = v - in[x]
+			}
+		}
 	}
 }
 
@@ -184,9 +194,9 @@ func (k kernel) column(out, src []float32, rows []int) {
 // halve returns the plane at half size, each pixel the mean of 2x2 (a
 // mean rather than every other pixel, so that the mirror image's scale
 // space is the mirror image of the scale space).
-func halve(p []float32, w, h int) ([]float32, int, int) {
+func halve(a *arena, p []float32, w, h int) ([]float32, int, int) {
 	hw, hh := w/2, h/2
-	out := make([]float32, hw*hh)
+	out := a.alloc(hw * hh)
 	for y := range hh {
 		r0, r1 := p[2*y*w:], p[(2*y+1)*w:]
 		for x := range hw {
@@ -198,12 +208,13 @@ func halve(p []float32, w, h int) ([]float32, int, int) {
 
 // boxReduce returns the plane with each f x f block averaged (the last
 // partial row and column of blocks dropped).
-func boxReduce(src []float32, w, h, f int) ([]float32, int, int) {
+func boxReduce(a *arena, src []float32, w, h, f int) ([]float32, int, int) {
 	bw, bh := w/f, h/f
-	out := make([]float32, bw*bh)
+	out := a.alloc(bw * bh)
 	inv := 1 / float32(f*f)
 	for by := range bh {
 		acc := out[by*bw : by*bw+bw]
+		clear(acc)
 		for y := by * f; y < by*f+f; y++ {
 			row := src[y*w : y*w+bw*f]
 			for bx := range acc {
