@@ -13,28 +13,57 @@ func resample(a *arena, src []float32, w, h, dw, dh int) []float32 {
 	}
 	xs, ys := taps(w, dw), taps(h, dh)
 	rows := a.alloc(dw * h)
-	for y := range h {
-		in, out := src[y*w:y*w+w], rows[y*dw:y*dw+dw]
-		for x, t := range xs {
-			var s float32
-			for k, wt := range t.w {
-				s += wt * in[t.first+k]
-			}
-			out[x] = s
-		}
+	y := 0
+	for ; y+4 <= h; y += 4 {
+		resampleRows(rows[y*dw:(y+4)*dw], src[y*w:(y+4)*w], xs)
 	}
+	for ; y < h; y++ {
+		resampleRow(rows[y*dw:y*dw+dw], src[y*w:y*w+w], xs)
+	}
+	// Each output row from the rows within its taps, as the blur's
+	// columns are.
 	dst := a.alloc(dw * dh)
+	var offs []int
 	for y, t := range ys {
-		out := dst[y*dw : y*dw+dw]
-		clear(out)
-		for k, wt := range t.w {
-			in := rows[(t.first+k)*dw : (t.first+k)*dw+dw]
-			for x := range out {
-				out[x] += wt * in[x]
-			}
+		offs = offs[:0]
+		for k := range t.w {
+			offs = append(offs, (t.first+k)*dw)
 		}
+		kernel(t.w).column(dst[y*dw:y*dw+dw], rows, offs)
 	}
 	return dst
+}
+
+// resampleRows resamples four rows (of len(in)/4 pixels) at a time, which
+// shares the loads of each output's taps.
+func resampleRows(out, in []float32, xs []tap) {
+	w, dw := len(in)/4, len(out)/4
+	in0, in1, in2, in3 := in[:w], in[w:2*w], in[2*w:3*w], in[3*w:]
+	out0, out1, out2, out3 := out[:dw], out[dw:2*dw], out[2*dw:3*dw], out[3*dw:]
+	for x, t := range xs {
+		a, b := in0[t.first:][:len(t.w)], in1[t.first:][:len(t.w)]
+		c, d := in2[t.first:][:len(t.w)], in3[t.first:][:len(t.w)]
+		var s0, s1, s2, s3 float32
+		for k, wt := range t.w {
+			s0 += wt * a[k]
+			s1 += wt * b[k]
+			s2 += wt * c[k]
+			s3 += wt * d[k]
+		}
+		out0[x], out1[x], out2[x], out3[x] = s0, s1, s2, s3
+	}
+}
+
+// resampleRow resamples one row.
+func resampleRow(out, in []float32, xs []tap) {
+	for x, t := range xs {
+		a := in[t.first:][:len(t.w)]
+		var s float32
+		for k, wt := range t.w {
+			s += wt * a[k]
+		}
+		out[x] = s
+	}
 }
 
 // tap is one output sample's weights over the inputs from first on.
