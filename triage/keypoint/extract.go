@@ -163,12 +163,17 @@ func duplicate(kept []cand, c cand) bool {
 	return false
 }
 
-// octave is one octave of the scale space: levels+3 Gaussian planes and
-// the levels+2 differences between them.
+// octave is one octave of the scale space: levels+2 Gaussian planes and
+// the levels+2 differences between them and the next level. The level
+// above the last, levels+2, is needed only for the difference from it,
+// and that only around the few points that are extrema of the levels
+// below: top holds the level's rows blurred, and its difference plane is
+// NaN but where topAround has computed it.
 type octave struct {
 	w, h int
-	g    [levels + 3][]float32
+	g    [levels + 2][]float32
 	d    [levels + 2][]float32
+	top  []float32
 }
 
 // baseKernel blurs the resampled plane (inputSigma) to sigma0.
@@ -189,11 +194,37 @@ func buildOctave(a *arena, base []float32, w, h int) octave {
 	oc := octave{w: w, h: h}
 	oc.g[0] = base
 	tmp := a.alloc(w * h)
-	for i := 1; i < levels+3; i++ {
+	for i := 1; i < levels+2; i++ {
 		oc.g[i], oc.d[i-1] = a.alloc(w*h), a.alloc(w*h)
 		levelKernels[i-1].blur(oc.g[i], oc.d[i-1], oc.g[i-1], tmp, w, h)
 	}
+	oc.top, oc.d[levels+1] = tmp, a.alloc(w*h)
+	levelKernels[levels+1].rows(oc.top, oc.g[levels+1], w, h)
+	nan := float32(math.NaN())
+	for k := range oc.d[levels+1] {
+		oc.d[levels+1][k] = nan
+	}
 	return oc
+}
+
+// topAround computes the difference from the top level at the 3x3 points
+// around k where it is not yet known: the top level's columns there, to
+// the bit what blur gives.
+func (oc *octave) topAround(k int) {
+	w, h := oc.w, oc.h
+	kern, g, d := levelKernels[levels+1], oc.g[levels+1], oc.d[levels+1]
+	r := len(kern) / 2
+	for _, p := range [9]int{k - w - 1, k - w, k - w + 1, k - 1, k, k + 1, k + w - 1, k + w, k + w + 1} {
+		if d[p] == d[p] {
+			continue
+		}
+		x, y := p%w, p/w
+		var s float32
+		for j, kj := range kern {
+			s += kj * oc.top[max(0, min(h-1, y+j-r))*w+x]
+		}
+		d[p] = s - g[p]
+	}
 }
 
 // arena hands out the planes of one Extract from one buffer, which a pool
@@ -249,7 +280,13 @@ func (oc *octave) extrema(o int, out []cand) []cand {
 				if bit(v > l)&bit(v > r)&bit(v >= minContrast)|bit(v < l)&bit(v < r)&bit(v <= -minContrast) == 0 {
 					continue
 				}
-				if !extremum(dm, d, dp, k, w, v) {
+				if !extremum(dm, d, k, w, v) {
+					continue
+				}
+				if i == levels {
+					oc.topAround(k)
+				}
+				if !beyond(dp, k, w, v) {
 					continue
 				}
 				dxx := float64(d[k-1] + d[k+1] - 2*v)
@@ -284,13 +321,23 @@ func bit(b bool) int {
 }
 
 // extremum reports whether v, at k of the middle plane, is above (or
-// below) all 26 neighbours. Its own plane first: most points fail on a
-// neighbour there.
-func extremum(dm, d, dp []float32, k, w int, v float32) bool {
+// below) its 8 neighbours and the 9 points of the level below (dm); its
+// own plane first, as most points fail on a neighbour there. beyond is
+// the test of the level above.
+func extremum(dm, d []float32, k, w int, v float32) bool {
 	if v > 0 {
-		return above(d, k, w, v) && aboveAll(dm, k, w, v) && aboveAll(dp, k, w, v)
+		return above(d, k, w, v) && aboveAll(dm, k, w, v)
 	}
-	return below(d, k, w, v) && belowAll(dm, k, w, v) && belowAll(dp, k, w, v)
+	return below(d, k, w, v) && belowAll(dm, k, w, v)
+}
+
+// beyond reports whether v is above (or below) the 9 points around k of
+// the level above (dp).
+func beyond(dp []float32, k, w int, v float32) bool {
+	if v > 0 {
+		return aboveAll(dp, k, w, v)
+	}
+	return belowAll(dp, k, w, v)
 }
 
 // above reports whether v is above the 8 neighbours of k in p.
@@ -440,7 +487,7 @@ func (oc *octave) orientation(g []float32, c cand, sigma float64) float64 {
 // (bit 8u+v for vertical frequency u and horizontal v; bit 0 is 0). Signs
 // do not change with brightness and contrast.
 func (oc *octave) describe(c cand) (uint8, uint64) {
-	li := max(0, min(levels+2, int(math.Round(c.lev))))
+	li := max(0, min(levels+1, int(math.Round(c.lev))))
 	g := oc.g[li]
 	sigma := sigma0 * math.Pow(2, c.lev/levels)
 	theta := oc.orientation(g, c, sigma)
