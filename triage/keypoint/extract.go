@@ -396,6 +396,28 @@ const (
 	atanC4 = 0.020931811786771032
 )
 
+// octants turns the arctangent a of the smaller of |gx| and |gy| over the
+// larger into the direction of (gx, gy) in bins, from 0 to orientBins:
+// off + sign a, for the octant numbered 4 (gy < 0) + 2 (gx < 0) +
+// (|gy| > |gx|).
+var octants = func() (t [8]struct{ off, sign float64 }) {
+	const bin = orientBins / (2 * math.Pi)
+	for o := range t {
+		off, sign := 0.0, 1.0 // the angle a, or pi/2 - a
+		if o&1 != 0 {
+			off, sign = math.Pi/2, -1
+		}
+		if o&2 != 0 { // pi minus that
+			off, sign = math.Pi-off, -sign
+		}
+		if o&4 != 0 { // minus that, a turn on
+			off, sign = 2*math.Pi-off, -sign
+		}
+		t[o].off, t[o].sign = off*bin, sign*bin
+	}
+	return t
+}()
+
 // orientation returns the dominant gradient direction around c, in
 // radians: the peak of a histogram of gradient directions within 4.5
 // sigmas, weighted by magnitude and a Gaussian of 1.5 sigmas, located
@@ -438,22 +460,16 @@ func (oc *octave) orientation(g []float32, c cand, sigma float64) float64 {
 			wt := wts[dx*dx+dy*dy] * math.Sqrt(gx*gx+gy*gy)
 			// The bin of atan2(gy, gx) from a polynomial arctangent of the
 			// smaller component over the larger one (error < 1.3e-5 radian,
-			// 7.5e-5 bin), unless that is within 1e-3 of a bin's edge: then
-			// math.Atan2 decides, so the bin is always the one it gives.
+			// 7.5e-5 bin) turned into the octant of (gx, gy) by a table,
+			// without branches (their directions are random in texture),
+			// unless that is within 1e-3 of a bin's edge: then math.Atan2
+			// decides, so the bin is always the one it gives.
 			ax, ay := math.Abs(gx), math.Abs(gy)
 			z := min(ax, ay) / max(ax, ay)
 			u := z * z
 			a := z * (atanC0 + u*(atanC1+u*(atanC2+u*(atanC3+u*atanC4))))
-			if ay > ax {
-				a = math.Pi/2 - a
-			}
-			if gx < 0 {
-				a = math.Pi - a
-			}
-			if gy < 0 {
-				a = -a
-			}
-			t := (a/(2*math.Pi) + 1) * orientBins
+			o := octants[bit(gy < 0)<<2|bit(gx < 0)<<1|bit(ay > ax)]
+			t := o.off + o.sign*a
 			b := int(t)
 			if f := t - float64(b); !(f > 1e-3 && f < 1-1e-3) {
 				b = int(math.Floor((math.Atan2(gy, gx)/(2*math.Pi) + 1) * orientBins))
