@@ -120,13 +120,13 @@ func newKernel(sigma float64) kernel {
 
 // blur writes the w x h plane src blurred by k, edges clamped, to dst,
 // and the difference dst-src to dog unless it is nil, using tmp (w x h)
-// for the rows blurred. Both passes keep a few outputs'
-// sums in registers, rows 6 pixels at a time along a line padded with
-// the edge values and columns 4 at a time down the rows within the
-// radius, and add the taps in the kernel's order: the sums are those of
-// one output at a time, to the bit. (Eight sums at a time, or the loops
-// inline in one function, leave the Go compiler too few registers: it
-// keeps a sum or the loop counter on the stack, and is slower.)
+// for the rows blurred. Both passes keep 7 outputs' sums in registers,
+// rows along a line padded with the edge values and columns down the
+// rows within the radius, and add the taps in the kernel's order: the
+// sums are those of one output at a time, to the bit. (7 sums and their
+// products take the 15 registers the Go compiler allocates; with more,
+// or with the loops inline in one function, it keeps a sum or the loop
+// counter on the stack, and is slower.)
 func (k kernel) blur(dst, dog, src, tmp []float32, w, h int) {
 	k.rows(tmp, src, w, h)
 	k.columns(dst, dog, src, tmp, w, h)
@@ -149,20 +149,21 @@ func (k kernel) rows(dst, src []float32, w, h int) {
 // line writes the padded line blurred by k to out.
 func (k kernel) line(out, line []float32) {
 	x := 0
-	for ; x+6 <= len(out); x += 6 {
-		var s0, s1, s2, s3, s4, s5 float32
-		win := line[x : x+len(k)+5]
+	for ; x+7 <= len(out); x += 7 {
+		var s0, s1, s2, s3, s4, s5, s6 float32
+		win := line[x : x+len(k)+6]
 		for j, kj := range k {
-			a := win[j : j+6]
+			a := win[j : j+7]
 			s0 += kj * a[0]
 			s1 += kj * a[1]
 			s2 += kj * a[2]
 			s3 += kj * a[3]
 			s4 += kj * a[4]
 			s5 += kj * a[5]
+			s6 += kj * a[6]
 		}
-		o := out[x : x+6]
-		o[0], o[1], o[2], o[3], o[4], o[5] = s0, s1, s2, s3, s4, s5
+		o := out[x : x+7]
+		o[0], o[1], o[2], o[3], o[4], o[5], o[6] = s0, s1, s2, s3, s4, s5, s6
 	}
 	for ; x < len(out); x++ {
 		var s float32
@@ -199,17 +200,20 @@ func (k kernel) columns(dst, dog, src, tmp []float32, w, h int) {
 func (k kernel) column(out, src []float32, rows []int) {
 	rows = rows[:len(k)]
 	x := 0
-	for ; x+4 <= len(out); x += 4 {
-		var s0, s1, s2, s3 float32
+	for ; x+7 <= len(out); x += 7 {
+		var s0, s1, s2, s3, s4, s5, s6 float32
 		for j, kj := range k {
-			a := src[rows[j]+x : rows[j]+x+4]
+			a := src[rows[j]+x : rows[j]+x+7]
 			s0 += kj * a[0]
 			s1 += kj * a[1]
 			s2 += kj * a[2]
 			s3 += kj * a[3]
+			s4 += kj * a[4]
+			s5 += kj * a[5]
+			s6 += kj * a[6]
 		}
-		o := out[x : x+4]
-		o[0], o[1], o[2], o[3] = s0, s1, s2, s3
+		o := out[x : x+7]
+		o[0], o[1], o[2], o[3], o[4], o[5], o[6] = s0, s1, s2, s3, s4, s5, s6
 	}
 	for ; x < len(out); x++ {
 		var s float32
