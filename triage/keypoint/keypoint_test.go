@@ -193,17 +193,19 @@ func TestTinyAndFlat(t *testing.T) {
 func benchExtract(b *testing.B, w, h, n int) {
 	p := lumaOf(triagetest.Photo(w, h, 3))
 	b.ResetTimer()
-	cpu := processCPU()
+	cpu := triagetest.ProcessCPU()
 	for b.Loop() {
 		extract(p, n)
 	}
-	b.ReportMetric((processCPU()-cpu)*1e3/float64(b.N), "cpu-ms/op")
+	b.ReportMetric((triagetest.ProcessCPU()-cpu)*1e3/float64(b.N), "cpu-ms/op")
 }
 
 // BenchmarkExtract is the cost of a query's features (keypoint.Query) from
-// a luma plane already decoded (cpu-ms/op: the CPU time, which other
-// processes on the machine do not inflate), at 640x480 and 12 MP (4000x3000, as the
+// a luma plane already decoded, at 640x480 and 12 MP (4000x3000, as the
 // pure Go decoders give it; libjpeg-turbo decodes 12 MP photos smaller).
+// cpu-ms/op is the process's CPU time (the garbage collector's included),
+// which other processes on a shared machine do not inflate as they do
+// the wall-clock time.
 func BenchmarkExtract640x480(b *testing.B) { benchExtract(b, 640, 480, keypoint.Query) }
 func BenchmarkExtract12MP(b *testing.B)    { benchExtract(b, 4000, 3000, keypoint.Query) }
 func BenchmarkExtractKnown(b *testing.B)   { benchExtract(b, 640, 480, keypoint.Known) }
