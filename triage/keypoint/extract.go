@@ -269,17 +269,22 @@ func (oc *octave) extrema(o int, out []cand) []cand {
 	for i := 1; i <= levels; i++ {
 		dm, d, dp := oc.d[i-1], oc.d[i], oc.d[i+1]
 		for y := border; y < h-border; y++ {
+			row := d[y*w : y*w+w]
+			// Of enough contrast and above (or below) both neighbours on its
+			// row: computed without branches, since a third of the points
+			// have the contrast and a third are above both, at random, but
+			// few are both. lt and gt: the point before is below (above)
+			// this one, from the comparison of the two one point before.
+			lt, gt := bit(row[border-1] < row[border]), bit(row[border-1] > row[border])
 			for x := border; x < w-border; x++ {
-				k := y*w + x
-				v := d[k]
-				// Of enough contrast and above (or below) both neighbours on
-				// its row: computed without branches, since a third of the
-				// points have the contrast and a third are above both, at
-				// random, but few are both.
-				l, r := d[k-1], d[k+1]
-				if bit(v > l)&bit(v > r)&bit(v >= minContrast)|bit(v < l)&bit(v < r)&bit(v <= -minContrast) == 0 {
+				v, r := row[x], row[x+1]
+				above, below := bit(v > r), bit(v < r)
+				peak := lt&above&bit(v >= minContrast) | gt&below&bit(v <= -minContrast)
+				lt, gt = below, above
+				if peak == 0 {
 					continue
 				}
+				k := y*w + x
 				if !extremum(dm, d, k, w, v) {
 					continue
 				}
