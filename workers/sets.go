@@ -190,6 +190,10 @@ func (s *SetSync) load(ctx context.Context, st triage.StoredSet) (*loadedSet, er
 		s.Logger.WarnContext(ctx, "hash set carries category schemes defined differently here; the definitions loaded first are used",
 			"set", st.Name, "schemes", c)
 	}
+	if n := hs.OldKeypoints(); n > 0 {
+		s.Logger.WarnContext(ctx, "hash set's local features (keypoints) are of an older Winnow's design and are not used; rebuild the set from its media with `winnow hashset build` and push it again to match heavy crops by them",
+			"set", st.Name, "keypoints", n)
+	}
 	hs.Meta.Name, hs.Meta.Version, hs.Meta.Kind = st.Name, st.Version, st.Kind
 	if st.PDQRadius > 0 {
 		hs.Meta.PDQRadius = st.PDQRadius

@@ -429,6 +429,9 @@ func loadScanSet(ctx context.Context, e *env, path string) (*setfile.Set, report
 		fmt.Fprintf(e.stderr, "--hashset %s: the set defines category schemes %s differently from --schemes or an earlier set; the first definition is used for labels (the entries' kinds are the set's own)\n",
 			path, strings.Join(c, ", "))
 	}
+	if n := s.OldKeypoints(); n > 0 {
+		fmt.Fprintf(e.stderr, "--hashset %s: its %d local features (keypoints) are of an older Winnow's design and are not used; rebuild the set from its media with `winnow hashset build` to match heavy crops by them\n", path, n)
+	}
 	info.Name, info.Version, info.Kind, info.Entries, info.Description = s.Meta.Name, s.Meta.Version, string(s.Meta.Kind), s.Len(), s.Meta.Description
 	info.PDQRadius, info.PHashRadius = s.Meta.PDQRadius, s.Meta.PHashRadius
 	return s, info, nil

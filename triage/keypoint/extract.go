@@ -424,8 +424,8 @@ var octants = func() (t [8]struct{ off, sign float64 }) {
 }()
 
 // orientation returns the dominant gradient direction around c, in
-// radians: the peak of a histogram of gradient directions within 4.5
-// sigmas, weighted by magnitude and a Gaussian of 1.5 sigmas, located
+// radians: the peak of a histogram of gradient directions within 6
+// sigmas, weighted by magnitude and a Gaussian of 3 sigmas, located
 // between bins by a parabola.
 func (oc *octave) orientation(g []float32, c cand, sigma float64) float64 {
 	var hist [orientBins]float64
@@ -503,12 +503,18 @@ func (oc *octave) orientation(g []float32, c cand, sigma float64) float64 {
 
 // describe returns c's orientation (in 1/256 of a turn) and descriptor:
 // the patch of radius patchRadius sigmas around it, turned by its
-// orientation and sampled from the Gaussian level nearest its scale, and
-// the signs of the 8x8 lowest-frequency DCT coefficients but the mean
-// (bit 8u+v for vertical frequency u and horizontal v; bit 0 is 0). Signs
-// do not change with brightness and contrast.
+// orientation and sampled from the Gaussian level above the one nearest
+// its scale, and the signs of the 8x8 lowest-frequency DCT coefficients
+// but the mean (bit 8u+v for vertical frequency u and horizontal v; bit 0
+// is 0). Signs do not change with brightness and contrast. The level
+// above (2^(1/3) more blur): the patch's finest detail is what a crop's
+// resampling and recompression change, and the descriptors of a feature
+// and its copy then differ by more than the radius the matcher pairs
+// them within; from the level above, more of a crop's features pair and
+// fewer impostors do (asymmetric crops of the benchmark's originals: 2
+// features at most of an impostor fit one similarity, not 6).
 func (oc *octave) describe(c cand) (uint8, uint64) {
-	li := max(0, min(levels+1, int(math.Round(c.lev))))
+	li := max(0, min(levels+1, int(math.Round(c.lev))+1))
 	g := oc.g[li]
 	sigma := sigma0 * math.Pow(2, c.lev/levels)
 	theta := oc.orientation(g, c, sigma)

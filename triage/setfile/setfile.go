@@ -63,9 +63,18 @@ import (
 // Version 4 adds the keypoints section (triage.Entry.Keypoints: local
 // features of each known image, for crops no region covers). Files of
 // versions 1-3 have none and still load.
+//
+// Version 5 changes what a keypoint's descriptor describes (package
+// keypoint samples the patch one level of blur further up the scale
+// space), not the layout. A version 4 file loads without its keypoints
+// (OldKeypoints says how many were left out): a query's descriptors
+// would not compare with them.
 
 // Version is the compiled hash-set format version this code writes.
-const Version = 4
+const Version = 5
+
+// keypointsVersion is the first version whose keypoints are loaded.
+const keypointsVersion = 5
 
 // Kinds as stored in a record.
 const (
@@ -555,6 +564,8 @@ type Set struct {
 	regions []byte
 	// kps are the keypoints section's records, in entry order.
 	kps []byte
+	// oldKeypoints counts the keypoints of an older version left out.
+	oldKeypoints int
 	// v1Kind is the record kind of every entry of a version 1 file, which
 	// records none; 0 for later versions.
 	v1Kind byte
@@ -914,8 +925,10 @@ func Parse(buf []byte) (*Set, error) {
 	if colErr == nil {
 		colErr = s.parseRegions(got[secRegions])
 	}
-	if colErr == nil {
+	if colErr == nil && version >= keypointsVersion {
 		colErr = s.parseKeypoints(got[secKeypoints])
+	} else if k := got[secKeypoints]; colErr == nil && len(k) >= 8 {
+		s.oldKeypoints = int(min(binary.LittleEndian.Uint64(k), math.MaxInt32))
 	}
 	wg.Wait()
 	if colErr != nil {
@@ -991,6 +1004,11 @@ func (s *Set) parseKeypoints(sec []byte) error {
 	s.kps = recs
 	return nil
 }
+
+// OldKeypoints returns how many keypoints a file of a version whose
+// descriptors this Winnow does not compare holds, left out on load
+// (rebuild the set from its media to match them again); 0 otherwise.
+func (s *Set) OldKeypoints() int { return s.oldKeypoints }
 
 // KeypointCount returns how many keypoints the set's entries have in all.
 func (s *Set) KeypointCount() int { return len(s.kps) / keypointSize }

@@ -469,7 +469,8 @@ func withKeypoints(es []triage.Entry) []triage.Entry {
 }
 
 // TestKeypoints checks that entries' keypoints survive compilation, that
-// sets of versions 2 and 3 (which have none) still load, and that damaged or
+// sets of versions 2 and 3 (which have none) and 4 (whose keypoints are
+// left out) still load, and that damaged or
 // hostile keypoint records are refused.
 func TestKeypoints(t *testing.T) {
 	es := withKeypoints(withRegions(triagetest.Entries(20, 5)))
@@ -521,6 +522,16 @@ func TestKeypoints(t *testing.T) {
 		if s, err := Parse(old); err != nil || len(s.Entry(0).Keypoints) != 0 || s.KeypointCount() != 0 {
 			t.Errorf("version %d file: %v", v, err)
 		}
+	}
+	// A version 4 file's keypoints are of another descriptor: the set
+	// loads without them and says how many it left out.
+	v4 := bytes.Clone(buf.Bytes())
+	binary.LittleEndian.PutUint32(v4[8:], 4)
+	if old, err := Parse(v4); err != nil || len(old.Entry(0).Keypoints) != 0 || old.KeypointCount() != 0 || old.OldKeypoints() != want || old.Len() != len(es) {
+		t.Errorf("version 4 file: %v", err)
+	}
+	if s.OldKeypoints() != 0 {
+		t.Errorf("version %d file: OldKeypoints() = %d", Version, s.OldKeypoints())
 	}
 
 	for name, edit := range map[string]func(data []byte){
