@@ -83,7 +83,7 @@ type Options struct {
 	// to extract (Fingerprint.Keypoints, see package keypoint):
 	// keypoint.Known to build sets from media, keypoint.Query to match
 	// against sets that carry them (the Matcher says whether any does:
-	// Matcher.WantsKeypoints). About 10-15 ms of CPU per image, from the
+	// Matcher.WantsKeypoints). About 4 ms of CPU per image, from the
 	// luma plane already decoded (README, "Local features").
 	Keypoints int
 	// Decoders decode media the built-in decoders do not (see Decoder);
