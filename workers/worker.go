@@ -92,7 +92,8 @@ type Worker struct {
 	perceptual *hashing.Hasher
 	// kpHasher and kpPerceptual are both with the query's local features
 	// (keypoint.Query), used while a loaded set can match them
-	// (Matcher.WantsKeypoints), as winnow scan does: sets come and go
+	// (Matcher.WantsKeypoints) for a file not known already
+	// (Matcher.KnownExactly), as winnow scan does: sets come and go
 	// while the worker runs.
 	kpHasher, kpPerceptual *hashing.Hasher
 	m                      *workerMetrics
@@ -423,7 +424,9 @@ func (w *Worker) analyze(ctx context.Context, it *triage.Item) (triage.ItemResul
 	var fp triage.Fingerprint
 	var b []byte
 	hasher, perceptual := w.cfg.Hasher, w.perceptual
-	if w.matcher.WantsKeypoints() {
+	if w.matcher.WantsKeypoints() && !w.matcher.KnownExactly(it.Digests) {
+		// Local features, unless the file is known already: they could
+		// not change its verdict.
 		hasher, perceptual = w.kpHasher, w.kpPerceptual
 	}
 	if it.Size <= w.cfg.BufferBytes {

@@ -481,7 +481,8 @@ func newScanner(cfg scanConfig, m *matching.Matcher) *scanner {
 		Limits: cfg.limits, NoFastJPEG: cfg.noFastJPEG, JPEGMinSide: cfg.jpegMinSide, ThumbSide: thumbSide, Decoders: decoders,
 	})
 	if m != nil && m.WantsKeypoints() {
-		opt.Keypoints = keypoint.Query // only when a set can match them
+		opt.Keypoints = keypoint.Query     // only when a set can match them
+		opt.SkipKeypoints = m.KnownExactly // and not for files already known
 	}
 	s := &scanner{cfg: cfg, hasher: hashing.New(opt)}
 	s.engine = pipeline.New(pipeline.Config{

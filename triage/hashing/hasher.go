@@ -34,8 +34,10 @@ type Hasher struct {
 	turbo   bool
 	views   bool
 	regions bool
-	// keypoints is how many local features to extract (0: none).
-	keypoints int
+	// keypoints is how many local features to extract (0: none), and
+	// skipKeypoints says which files need none (Options.SkipKeypoints).
+	keypoints     int
+	skipKeypoints func(triage.Digests) bool
 	// turboMinSide, turboFullPixels and turboGray tune the libjpeg-turbo
 	// path; they are fields (not constants) so the scale benchmark can
 	// sweep them.
@@ -86,6 +88,14 @@ type Options struct {
 	// Matcher.WantsKeypoints). About 4 ms of CPU per image, from the
 	// luma plane already decoded (README, "Local features").
 	Keypoints int
+	// SkipKeypoints, if not nil, is asked with a file's digests whether
+	// its local features are needed: it returns true for a file already
+	// known exactly, whose verdict they could not change
+	// (Matcher.KnownExactly). Asked only with Keypoints, of images hashed
+	// in memory (HashBytes, HashFile within the buffer), once the digests
+	// computed beside the decoder are done; a streamed file's digests come
+	// only at its end, so it always gets them.
+	SkipKeypoints func(triage.Digests) bool
 	// Decoders decode media the built-in decoders do not (see Decoder);
 	// the first that accepts a type decodes it.
 	Decoders []Decoder
@@ -106,7 +116,7 @@ func New(opt Options) *Hasher {
 		lim:   lim,
 		mem:   budget.New(lim.DecodeMemory),
 		turbo: jpegturbo.Available && !opt.NoFastJPEG,
-		views: opt.Views, regions: opt.Regions, keypoints: opt.Keypoints,
+		views: opt.Views, regions: opt.Regions, keypoints: opt.Keypoints, skipKeypoints: opt.SkipKeypoints,
 
 		turboMinSide:    cmp.Or(opt.JPEGMinSide, TurboMinSide),
 		turboFullPixels: TurboFullPixels,
@@ -136,7 +146,7 @@ func (h *Hasher) Algos() triage.AlgoSet { return h.algos }
 // already computed and the store verified).
 func (h *Hasher) WithAlgos(algos triage.AlgoSet) *Hasher {
 	return &Hasher{
-		algos: algos, lim: h.lim, mem: h.mem, turbo: h.turbo, views: h.views, regions: h.regions, keypoints: h.keypoints,
+		algos: algos, lim: h.lim, mem: h.mem, turbo: h.turbo, views: h.views, regions: h.regions, keypoints: h.keypoints, skipKeypoints: h.skipKeypoints,
 		turboMinSide: h.turboMinSide, turboFullPixels: h.turboFullPixels, turboGray: h.turboGray, thumbSide: h.thumbSide, decoders: h.decoders,
 		frameInterval: h.frameInterval,
 	}
@@ -267,13 +277,18 @@ func (h *Hasher) hashBytes(ctx context.Context, b []byte, s *scratch) triage.Fin
 	fp := triage.Fingerprint{Size: int64(len(b)), Type: Sniff(b)}
 	dg := newDigester(h.algos)
 	var wg sync.WaitGroup
+	digested := make(chan struct{})
 	wg.Go(func() {
 		t0 := time.Now()
 		fp.Digests = dg.sumBytes(b)
 		fp.Times.Digest = time.Since(t0)
+		close(digested)
 	})
 	if h.algos.Image() && fp.Type.Kind == triage.KindImage {
-		fp.Err = h.perceptual(ctx, &fp, b, nil, s)
+		fp.Err = h.perceptual(ctx, &fp, b, nil, s, func() triage.Digests {
+			<-digested
+			return fp.Digests
+		})
 	}
 	if d := h.frames(fp.Type); d != nil {
 		fp.Err = h.video(ctx, &fp, d, VideoInput{Data: b}, s)
@@ -299,7 +314,7 @@ func (h *Hasher) hashStream(ctx context.Context, r io.Reader) triage.Fingerprint
 		go func() {
 			s := h.getScratch()
 			defer h.scratch.Put(s)
-			err := h.perceptual(ctx, &fp, nil, pr, s)
+			err := h.perceptual(ctx, &fp, nil, pr, s, nil)
 			pr.CloseWithError(errDecoderDone) // unblocks the writer if the decoder stopped early
 			done <- err
 		}()
@@ -375,9 +390,10 @@ func undecodable(err error) error {
 const streamHeadLen = 1 << 20
 
 // perceptual decodes an image, from b if it is in memory or else from the
-// stream r, and fills in the perceptual fields of fp. It returns the
+// stream r, and fills in the perceptual fields of fp. digests, if not nil,
+// waits for the file's digests (for Options.SkipKeypoints). It returns the
 // per-item error, if any.
-func (h *Hasher) perceptual(ctx context.Context, fp *triage.Fingerprint, b []byte, r io.Reader, s *scratch) (err error) {
+func (h *Hasher) perceptual(ctx context.Context, fp *triage.Fingerprint, b []byte, r io.Reader, s *scratch, digests func() triage.Digests) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = triage.Errorf(triage.EINTERNAL, "hashing failed: %v", p)
@@ -405,7 +421,9 @@ func (h *Hasher) perceptual(ctx context.Context, fp *triage.Fingerprint, b []byt
 	if h.thumbSide > 0 {
 		fp.Thumb = thumbGray(ras.luma, ras.w, ras.h, h.thumbSide)
 	}
-	h.hashLuma(fp, ras, s)
+	h.hashLuma(fp, ras, s, func() bool {
+		return h.keypoints > 0 && (h.skipKeypoints == nil || digests == nil || !h.skipKeypoints(digests()))
+	})
 	fp.Times.Hash = time.Since(t1)
 	fp.Perceptual = true
 	return nil
@@ -593,8 +611,9 @@ const smallSide = 64
 // would cost ~35 MB of allocation per 12 MP photo.
 //
 // PDQ runs last because it blurs the plane in place; the derived views
-// (see View) are copied out of the plane and hashed before it.
-func (h *Hasher) hashLuma(fp *triage.Fingerprint, ras raster, s *scratch) {
+// (see View) are copied out of the plane and hashed before it, and the
+// local features are found before it when keypoints (nil: never) says so.
+func (h *Hasher) hashLuma(fp *triage.Fingerprint, ras raster, s *scratch, keypoints func() bool) {
 	h.hash64(fp, ras.luma, ras.w, ras.h)
 	if h.views && h.algos&triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPDQDihedral|triage.AlgoPHash) != 0 {
 		full := image.Rect(0, 0, ras.srcW, ras.srcH)
@@ -650,7 +669,7 @@ func (h *Hasher) hashLuma(fp *triage.Fingerprint, ras raster, s *scratch) {
 			fp.Regions = append(fp.Regions, triage.Region{Kind: k, PDQ: triage.PDQ(q), PDQQuality: quality, PHash: ph})
 		}
 	}
-	if h.keypoints > 0 {
+	if keypoints != nil && keypoints() {
 		fp.Keypoints = keypoint.Extract(ras.luma, ras.w, ras.h, h.keypoints)
 	}
 	h.hashPDQ(&fp.PDQ, &fp.PDQQuality, &fp.PDQDihedral, ras, s)

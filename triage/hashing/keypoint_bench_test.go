@@ -32,6 +32,8 @@ func BenchmarkKeypoints(b *testing.B) {
 		}{
 			{"scan", Options{Algos: triage.AlgosMatch, Views: true}},
 			{"scan+keypoints", Options{Algos: triage.AlgosMatch, Views: true, Keypoints: keypoint.Query}},
+			// A file the sets hold exactly: no local features.
+			{"scan+keypoints,known", Options{Algos: triage.AlgosMatch, Views: true, Keypoints: keypoint.Query, SkipKeypoints: func(triage.Digests) bool { return true }}},
 			{"setbuild", Options{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash), Regions: true}},
 			{"setbuild+keypoints", Options{Algos: triage.AlgosCrypto | triage.AlgoSet(triage.AlgoPDQ|triage.AlgoPHash), Regions: true, Keypoints: keypoint.Known}},
 		} {

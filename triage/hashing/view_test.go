@@ -454,7 +454,7 @@ func BenchmarkHashLumaViews(b *testing.B) {
 			for b.Loop() {
 				copy(buf, luma)
 				var fp triage.Fingerprint
-				h.hashLuma(&fp, raster{luma: buf, w: 384, h: 288, srcW: 384, srcH: 288}, s)
+				h.hashLuma(&fp, raster{luma: buf, w: 384, h: 288, srcW: 384, srcH: 288}, s, nil)
 			}
 			b.ReportMetric((triagetest.ThreadCPU()-c0)*1e3/float64(b.N), "cpu-ms/op")
 		})

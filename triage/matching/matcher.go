@@ -318,6 +318,33 @@ func (m *Matcher) AddEntries(set string, entries []triage.Entry) error {
 	return nil
 }
 
+// KnownExactly reports whether a file of these digests is an entry of a
+// loaded set that makes it known (an alert entry, of a category not
+// ignorable): Rules.Decide then gives it that verdict whatever else it
+// matches, so what is costly to compute only to find more matches (local
+// features, hashing.Options.SkipKeypoints) can be left out.
+func (m *Matcher) KnownExactly(d triage.Digests) bool {
+	var buf []uint32
+	for _, ls := range m.sets.load() {
+		buf = buf[:0]
+		if !d.MD5.IsZero() {
+			buf = ls.md5.Lookup(d.MD5[:], buf)
+		}
+		if !d.SHA1.IsZero() {
+			buf = ls.sha1.Lookup(d.SHA1[:], buf)
+		}
+		if !d.SHA256.IsZero() {
+			buf = ls.sha256.Lookup(d.SHA256[:], buf)
+		}
+		for _, id := range buf {
+			if mt := ls.match(id, triage.AlgoSHA256, 0, 0); mt.SetKind != triage.SetKindKnownGood && !mt.Category.Ignorable() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Match returns every entry of every loaded set that fp matches: exact
 // digest matches, and the perceptual matches that count under the set's
 // rules. A PDQ or pHash match counts within the algorithm's radius, or
@@ -692,7 +719,7 @@ func (ls *loadedSet) match(id uint32, a triage.Algo, dist, dih int) triage.Match
 // known features within seedRadius in the index, which is cheap; an entry
 // with at least minSeeds such hits is a candidate, and all its features
 // are then paired with all the query's within KeypointRadius by brute
-// force (a 48 x 32 comparison) and verified. A search of the index at
+// force (a 64 x 48 comparison) and verified. A search of the index at
 // KeypointRadius itself would cost ten times as much on a large set.
 const (
 	seedRadius = 4

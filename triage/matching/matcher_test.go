@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -177,5 +178,55 @@ func TestMatchEntryOrderColumns(t *testing.T) {
 		if ms := m.Match(&fp); len(ms) != 1 || ms[0].Entry != i {
 			t.Fatalf("MD5 of entry %d: matches %+v", i, ms)
 		}
+	}
+}
+
+// TestKnownExactly checks that a file's digests make it known exactly
+// when an alert entry of a category not ignorable has one of them, in a
+// loaded set or among entries added since, and not for a known-good
+// set's entries, an ignorable category or digests no entry has.
+func TestKnownExactly(t *testing.T) {
+	es := triagetest.Entries(400, 11)
+	m := New(Options{})
+	m.AddSet(buildSet(t, triage.SetMeta{Name: "alert", Kind: triage.SetKindAlert}, es[:200]))
+	m.AddSet(buildSet(t, triage.SetMeta{Name: "good", Kind: triage.SetKindKnownGood}, es[200:300]))
+	added := slices.Clone(es[300:])
+	for i := range added {
+		added[i].Kind = triage.SetKindAlert
+	}
+	if err := m.AddEntries("alert", added); err != nil {
+		t.Fatal(err)
+	}
+	known := 0
+	for i, e := range es {
+		exact := e.Algos&triage.AlgosCrypto != 0
+		want := exact && (i < 200 || i >= 300) && !e.Category.Ignorable()
+		// Each digest alone says it (a file hashed with all three).
+		for _, a := range []triage.Algo{triage.AlgoMD5, triage.AlgoSHA1, triage.AlgoSHA256} {
+			if !e.Algos.Has(a) {
+				continue
+			}
+			var d triage.Digests
+			switch a {
+			case triage.AlgoMD5:
+				d.MD5 = e.MD5
+			case triage.AlgoSHA1:
+				d.SHA1 = e.SHA1
+			default:
+				d.SHA256 = e.SHA256
+			}
+			if got := m.KnownExactly(d); got != want {
+				t.Errorf("entry %d (%s, category %s) by %s: KnownExactly = %v, want %v", i, e.Kind, e.Category, a, got, want)
+			}
+		}
+		if want {
+			known++
+		}
+	}
+	if known == 0 {
+		t.Fatal("no entry is known exactly: the test checks nothing")
+	}
+	if m.KnownExactly(triage.Digests{}) || m.KnownExactly(triage.Digests{SHA256: triage.SHA256{1, 2, 3}}) {
+		t.Error("digests no entry has are known")
 	}
 }
