@@ -188,7 +188,12 @@ type Item struct {
 	// Regions are the hashes of parts of the picture (Fingerprint.Regions)
 	// that the local hash set indexes when the item's content is promoted
 	// from review, so that crops of it match.
-	Regions      []Region          `json:"-"`
+	Regions []Region `json:"-"`
+	// Keypoints are the picture's local features (Fingerprint.Keypoints),
+	// which the local hash set indexes, like Regions, when the item's
+	// content is promoted from review, so that heavily cropped copies of
+	// it match.
+	Keypoints    []Keypoint        `json:"-"`
 	EXIF         map[string]string `json:"exif,omitempty"`
 	ThumbnailKey string            `json:"thumbnail_key,omitempty"`
 	State        ItemState         `json:"state"`
@@ -227,7 +232,7 @@ func (it *Item) ApplyFingerprint(fp *Fingerprint) {
 	it.Perceptual, it.Partial = fp.Perceptual, fp.Partial
 	if fp.Perceptual {
 		it.PDQ, it.PDQQuality, it.PHash, it.DHash = fp.PDQ, fp.PDQQuality, fp.PHash, fp.DHash
-		it.Regions = fp.Regions
+		it.Regions, it.Keypoints = fp.Regions, fp.Keypoints
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 const itemCols = `i.id, e.case_id, i.exhibit_id, i.parent_id, i.path, i.inner_path, i.submitter_id, i.received_at,
 	i.size, i.md5, i.sha1, i.sha256, i.mime, i.kind, i.width, i.height, i.perceptual, i.pdq, i.pdq_quality,
 	i.phash, i.dhash, i.exif, i.thumbnail_key, i.state, i.verdict, i.verdict_reason, i.category,
-	i.error_code, i.error, i.attempts, i.finished_at, i.raw_name, i.origin, i.partial, i.regions`
+	i.error_code, i.error, i.attempts, i.finished_at, i.raw_name, i.origin, i.partial, i.regions, i.keypoints`
 
 func scanItem(row pgx.Row) (triage.Item, error) {
 	var it triage.Item
@@ -27,11 +27,11 @@ func scanItem(row pgx.Row) (triage.Item, error) {
 	var verdict *string
 	var state, category string
 	var finished *time.Time
-	var origin, regions []byte
+	var origin, regions, keypoints []byte
 	err := row.Scan(&it.ID, &it.CaseID, &it.ExhibitID, &parent, &it.Path, &it.InnerPath, &submitter, &it.ReceivedAt,
 		&it.Size, &md5, &sha1, &sha256, &it.MIME, &it.Kind, &it.Width, &it.Height, &it.Perceptual, &pdq, &pdqQ,
 		&phash, &dhash, &it.EXIF, &it.ThumbnailKey, &state, &verdict, &it.Reason, &category,
-		&it.ErrorCode, &it.Error, &it.Attempts, &finished, &it.RawName, &origin, &it.Partial, &regions)
+		&it.ErrorCode, &it.Error, &it.Attempts, &finished, &it.RawName, &origin, &it.Partial, &regions, &keypoints)
 	if err != nil {
 		return it, err
 	}
@@ -43,6 +43,9 @@ func scanItem(row pgx.Row) (triage.Item, error) {
 		}
 	}
 	if it.Regions, err = decodeRegions(regions); err != nil {
+		return it, fmt.Errorf("item %d: %w", it.ID, err)
+	}
+	if it.Keypoints, err = decodeKeypoints(keypoints); err != nil {
 		return it, fmt.Errorf("item %d: %w", it.ID, err)
 	}
 	copy(it.MD5[:], md5)
@@ -319,10 +322,11 @@ func (s *Store) FinishItem(ctx context.Context, id int64, r triage.ItemResult) (
 		tag, err := tx.Exec(ctx, `UPDATE items SET state = $2, mime = $3, kind = $4, width = $5, height = $6,
 				perceptual = $7, pdq = $8, pdq_quality = $9, phash = $10, dhash = $11, exif = $12, thumbnail_key = $13,
 				verdict = $14, verdict_reason = $15, category = $16, error_code = $17, error = $18,
-				finished_at = $19, partial = $20, regions = $21, lease_until = NULL
+				finished_at = $19, partial = $20, regions = $21, keypoints = $22, lease_until = NULL
 			WHERE id = $1 AND state IN ('received', 'processing')`,
 			id, string(state), it.MIME, it.Kind, it.Width, it.Height, it.Perceptual, pdq, pdqQ, phash, dhash, exif,
-			r.ThumbnailKey, string(verdict), r.Decision.Reason, r.Decision.Category.String(), errCode, errMsg, s.now(), it.Partial, encodeRegions(it.Regions))
+			r.ThumbnailKey, string(verdict), r.Decision.Reason, r.Decision.Category.String(), errCode, errMsg, s.now(), it.Partial, encodeRegions(it.Regions),
+			encodeKeypoints(it.Keypoints))
 		if err != nil {
 			return err
 		}

@@ -852,8 +852,8 @@ type withdrawal struct {
 // promote records the decisions and adds their contents to the local set,
 // and withdraws entries from it, as one new version. An entry carries
 // every digest the lab holds for the content, its PDQ and pHash (so
-// near-duplicates match as variants) and its regions (so crops do), the
-// confirmed category and the provenance (review member, reviewers,
+// near-duplicates match as variants), its regions (so crops do) and its
+// local features (so heavily cropped copies do), the confirmed category and the provenance (review member, reviewers,
 // adjudicator, decision time) —
 // never a case's free text or names, which stay in their case. A decision
 // already recorded (an overturn) is moved to its new entry. Withdrawn
@@ -927,15 +927,17 @@ func (s *Store) promote(ctx context.Context, tx pgx.Tx, setName, by string, ms [
 // entryOf builds the local set's entry for a confirmed member.
 func (s *Store) entryOf(ctx context.Context, tx pgx.Tx, m confirmedMember) (triage.Entry, error) {
 	e := triage.NewEntry()
-	var md5, sha1, pdq, regions []byte
+	var md5, sha1, pdq, regions, keypoints []byte
 	var perceptual bool
 	var quality int
 	var phash *int64
 	// The first item holding the content, preferring one hashed with its
-	// regions (an item analysed before items kept them has none).
-	err := tx.QueryRow(ctx, `SELECT i.md5, i.sha1, i.size, m.perceptual, m.pdq8, m.pdq_quality, m.phash, i.regions
+	// regions (an item analysed before items kept them has none), then
+	// one with its local features (likewise); both come from that item.
+	err := tx.QueryRow(ctx, `SELECT i.md5, i.sha1, i.size, m.perceptual, m.pdq8, m.pdq_quality, m.phash, i.regions, i.keypoints
 		FROM review_members m JOIN review_items ri ON ri.member_id = m.id JOIN items i ON i.id = ri.item_id
-		WHERE m.id = $1 ORDER BY i.regions IS NULL, i.id LIMIT 1`, m.id).Scan(&md5, &sha1, &e.Size, &perceptual, &pdq, &quality, &phash, &regions)
+		WHERE m.id = $1 ORDER BY i.regions IS NULL, i.keypoints IS NULL, i.id LIMIT 1`, m.id).Scan(&md5, &sha1, &e.Size, &perceptual, &pdq, &quality, &phash,
+		&regions, &keypoints)
 	if err != nil {
 		return e, err
 	}
@@ -947,6 +949,9 @@ func (s *Store) entryOf(ctx context.Context, tx pgx.Tx, m confirmedMember) (tria
 		e.PDQ, e.PDQQuality, e.PHash = pdq8Of(pdq)[0], quality, triage.PHash(uint64(*phash))
 		e.Algos |= triage.AlgoSet(triage.AlgoPDQ | triage.AlgoPHash)
 		if e.Regions, err = decodeRegions(regions); err != nil {
+			return e, err
+		}
+		if e.Keypoints, err = decodeKeypoints(keypoints); err != nil {
 			return e, err
 		}
 	}

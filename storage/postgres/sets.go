@@ -177,7 +177,7 @@ func (r *entryRows) Err() error { return r.err }
 func (r *entryRows) Values() ([]any, error) { return entryValues(r.setID, r.n-1, &r.cur, r.kind), nil }
 
 var entryColumns = []string{"set_id", "entry", "md5", "sha1", "sha256", "pdq", "pdq_quality", "phash", "photodna",
-	"size", "name", "entry_id", "category", "series", "flags", "tags", "extra", "kind", "regions"}
+	"size", "name", "entry_id", "category", "series", "flags", "tags", "extra", "kind", "regions", "keypoints"}
 
 // entryValues returns the row of entry n; setKind gives the entry its
 // kind when it does not say (Entry.KindIn).
@@ -205,7 +205,8 @@ func entryValues(setID, n int64, e *triage.Entry, setKind triage.SetKind) []any 
 		extra = e.Extra
 	}
 	return []any{setID, n, md5, sha1, sha256, pdq, e.PDQQuality, phash, e.PhotoDNA, e.Size, e.Name, e.ID,
-		e.Category.String(), e.Series, int32(e.Flags), e.Tags, extra, string(e.KindIn(setKind)), encodeRegions(e.Regions)}
+		e.Category.String(), e.Series, int32(e.Flags), e.Tags, extra, string(e.KindIn(setKind)), encodeRegions(e.Regions),
+		encodeKeypoints(e.Keypoints)}
 }
 
 // ImportSet implements triage.SetStore.
@@ -295,7 +296,7 @@ func (s *Store) SetEntries(ctx context.Context, id, from, to int64) ([]triage.En
 	// A withdrawn entry (review.go's promote) keeps its number but comes
 	// back without hashes: a placeholder that matches nothing.
 	rows, err := s.pool.Query(ctx, `SELECT h.md5, h.sha1, h.sha256, h.pdq, h.pdq_quality, h.phash, h.photodna, h.size, h.name, h.entry_id,
-			h.category, h.series, h.flags, h.tags, h.extra, h.kind, w.entry IS NOT NULL, h.regions
+			h.category, h.series, h.flags, h.tags, h.extra, h.kind, w.entry IS NOT NULL, h.regions, h.keypoints
 		FROM hashset_entries h LEFT JOIN set_entry_withdrawals w ON w.set_id = h.set_id AND w.entry = h.entry
 		WHERE h.set_id = $1 AND h.entry >= $2 AND h.entry < $3 ORDER BY h.entry`, id, from, to)
 	if err != nil {
@@ -303,20 +304,23 @@ func (s *Store) SetEntries(ctx context.Context, id, from, to int64) ([]triage.En
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (triage.Entry, error) {
 		e := triage.NewEntry()
-		var md5, sha1, sha256, pdq, regions []byte
+		var md5, sha1, sha256, pdq, regions, keypoints []byte
 		var phash *int64
 		var cat string
 		var flags int32
 		var withdrawn bool
 		if err := r.Scan(&md5, &sha1, &sha256, &pdq, &e.PDQQuality, &phash, &e.PhotoDNA, &e.Size, &e.Name, &e.ID,
-			&cat, &e.Series, &flags, &e.Tags, &e.Extra, &e.Kind, &withdrawn, &regions); err != nil {
+			&cat, &e.Series, &flags, &e.Tags, &e.Extra, &e.Kind, &withdrawn, &regions, &keypoints); err != nil {
 			return e, err
 		}
 		if withdrawn {
-			md5, sha1, sha256, pdq, phash, e.PhotoDNA, regions = nil, nil, nil, nil, nil, "", nil
+			md5, sha1, sha256, pdq, phash, e.PhotoDNA, regions, keypoints = nil, nil, nil, nil, nil, "", nil, nil
 		}
 		var err error
 		if e.Regions, err = decodeRegions(regions); err != nil {
+			return e, fmt.Errorf("entry %s: %w", e.ID, err)
+		}
+		if e.Keypoints, err = decodeKeypoints(keypoints); err != nil {
 			return e, fmt.Errorf("entry %s: %w", e.ID, err)
 		}
 		if md5 != nil {

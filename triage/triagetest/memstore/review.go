@@ -101,6 +101,7 @@ type ritem struct {
 	digests                             triage.Digests
 	size                                int64
 	regions                             []triage.Region
+	keypoints                           []triage.Keypoint
 }
 
 type rvote struct {
@@ -144,7 +145,7 @@ func (r *Reviews) admit(it *triage.Item, verdict triage.Verdict, res triage.Item
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ri := ritem{itemID: it.ID, caseID: it.CaseID, exhibitID: it.ExhibitID, path: it.Path, innerPath: it.InnerPath, digests: it.Digests, size: it.Size,
-		regions: slices.Clone(it.Regions)}
+		regions: slices.Clone(it.Regions), keypoints: slices.Clone(it.Keypoints)}
 	if k := slices.IndexFunc(r.st.members, func(m rmember) bool { return m.sha == fp.SHA256 }); k >= 0 {
 		ri.memberID = r.st.members[k].id
 		r.st.items = append(r.st.items, ri)
@@ -716,7 +717,7 @@ type confirmedMember struct {
 // the version and the entry of each member promoted (version 0 when there
 // was nothing to change); when done fails, the set is left as it was. An
 // entry carries every digest the lab holds for the content, its PDQ,
-// pHash and regions, the confirmed category and the provenance, never a
+// pHash, regions and local features, the confirmed category and the provenance, never a
 // case's free text or names. Withdrawn entries keep their number and match nothing.
 // The caller holds r.mu.
 func (r *Reviews) promote(setName, by string, ms []confirmedMember, ws []int64, done func(version int, entries map[int64]int64) error) error {
@@ -776,7 +777,7 @@ func (r *Reviews) promote(setName, by string, ms []confirmedMember, ws []int64, 
 // hashes, a placeholder that matches nothing.
 func withdrawn(e triage.Entry) triage.Entry {
 	e.MD5, e.SHA1, e.SHA256, e.PDQ, e.PHash, e.PhotoDNA, e.Algos = triage.MD5{}, triage.SHA1{}, triage.SHA256{}, triage.PDQ{}, 0, "", 0
-	e.Regions = nil
+	e.Regions, e.Keypoints = nil, nil
 	return e
 }
 
@@ -786,14 +787,15 @@ func (r *Reviews) entryOf(m confirmedMember) (triage.Entry, error) {
 	e := triage.NewEntry()
 	mb := r.member(m.id)
 	// The first item holding the content, preferring one hashed with its
-	// regions, as PostgreSQL picks it.
+	// regions, then one with its local features, as PostgreSQL picks it.
+	lacks := func(ri ritem) [2]bool { return [2]bool{len(ri.regions) == 0, len(ri.keypoints) == 0} }
 	var first ritem
 	for _, ri := range r.st.items {
 		if ri.memberID != m.id {
 			continue
 		}
-		has, firstHas := len(ri.regions) > 0, len(first.regions) > 0
-		if first.itemID == 0 || has && !firstHas || has == firstHas && ri.itemID < first.itemID {
+		l, fl := lacks(ri), lacks(first)
+		if first.itemID == 0 || !l[0] && fl[0] || l[0] == fl[0] && (!l[1] && fl[1] || l[1] == fl[1] && ri.itemID < first.itemID) {
 			first = ri
 		}
 	}
@@ -802,7 +804,7 @@ func (r *Reviews) entryOf(m confirmedMember) (triage.Entry, error) {
 	if mb.perceptual {
 		e.PDQ, e.PDQQuality, e.PHash = mb.pdq, mb.pdqQuality, mb.phash
 		e.Algos |= triage.AlgoSet(triage.AlgoPDQ | triage.AlgoPHash)
-		e.Regions = slices.Clone(first.regions)
+		e.Regions, e.Keypoints = slices.Clone(first.regions), slices.Clone(first.keypoints)
 	}
 	return e, review.Promoted(&e, m.id, m.d)
 }

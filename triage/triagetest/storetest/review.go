@@ -15,6 +15,7 @@ import (
 
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/hashing"
+	"github.com/winnow-forensics/winnow/triage/keypoint"
 	"github.com/winnow-forensics/winnow/triage/pipeline"
 	"github.com/winnow-forensics/winnow/triage/triagetest"
 )
@@ -76,7 +77,7 @@ type reviewFixture struct {
 
 func newReviewFixture(t *testing.T, s ReviewStores, c *Clock) *reviewFixture {
 	t.Helper()
-	f := &reviewFixture{s: s, clock: c, h: hashing.New(pipeline.Profile(hashing.Options{Regions: true})), users: map[string]triage.User{}}
+	f := &reviewFixture{s: s, clock: c, h: hashing.New(pipeline.Profile(hashing.Options{Regions: true, Keypoints: keypoint.Query})), users: map[string]triage.User{}}
 	for name, role := range map[string]triage.Role{"ann": triage.RoleReviewer, "bob": triage.RoleReviewer, "cy": triage.RoleReviewer,
 		"judge": triage.RoleAdjudicator, "root": triage.RoleAdmin, "outsider": triage.RoleReviewer} {
 		u := triage.User{Name: name, Role: role}
@@ -406,8 +407,12 @@ func testReviewVotesAndAdjudication(t *testing.T, f *reviewFixture) {
 	ctx := context.Background()
 	img := triagetest.PhotoJPEG(320, 240, 3, 90)
 	it := f.item(t, "c", "e", "a.jpg", img, triage.VerdictNew)
-	if got, err := f.s.Items.Item(ctx, it.ID); err != nil || len(got.Regions) != 1 || got.Regions[0].Kind != triage.RegionCentre {
+	got, err := f.s.Items.Item(ctx, it.ID)
+	if err != nil || len(got.Regions) != 1 || got.Regions[0].Kind != triage.RegionCentre {
 		t.Fatalf("item's regions %+v, %v; want the centre", got.Regions, err)
+	}
+	if fp := f.h.HashBytes(ctx, img); len(fp.Keypoints) == 0 || !reflect.DeepEqual(got.Keypoints, fp.Keypoints) {
+		t.Fatalf("item's keypoints %+v, want %+v", got.Keypoints, fp.Keypoints)
 	}
 	g := f.group(t, f.viewer("ann"), it.ID)
 	res, err := f.decide(t, "ann", g.ID, "caid:A", 3, false)
@@ -470,6 +475,10 @@ func testReviewVotesAndAdjudication(t *testing.T, f *reviewFixture) {
 	// With the item's regions, so that crops of it match.
 	if fp := f.h.HashBytes(ctx, img); len(e.Regions) != 1 || !reflect.DeepEqual(e.Regions, fp.Regions) {
 		t.Errorf("entry's regions %+v, want %+v", e.Regions, fp.Regions)
+	}
+	// And with its local features, so that heavily cropped copies do.
+	if len(e.Keypoints) == 0 || !reflect.DeepEqual(e.Keypoints, got.Keypoints) {
+		t.Errorf("entry's keypoints %+v, want the item's %+v", e.Keypoints, got.Keypoints)
 	}
 	vs, _ := f.s.Reviews.LocalSetVersions(ctx, "local")
 	if len(vs) != 1 || vs[0].From != 0 || vs[0].To != 1 || vs[0].By != "judge" {
@@ -681,7 +690,7 @@ func testReviewUndo(t *testing.T, f *reviewFixture) {
 	}
 	st, _ := f.s.Sets.Set(ctx, "local")
 	es, _ := f.s.Sets.SetEntries(ctx, st.ID, 0, st.Entries)
-	if len(es) != 1 || es[0].HasHash() || len(es[0].Regions) != 0 || st.Rev < 2 {
+	if len(es) != 1 || es[0].HasHash() || len(es[0].Regions) != 0 || len(es[0].Keypoints) != 0 || st.Rev < 2 {
 		t.Errorf("after undo: rev %d entries %+v", st.Rev, es)
 	}
 	g = f.group(t, f.viewer("ann"), it.ID)
@@ -758,8 +767,8 @@ func testReviewOverturn(t *testing.T, f *reviewFixture) {
 	}
 	st, _ := f.s.Sets.Set(ctx, "local")
 	es, _ := f.s.Sets.SetEntries(ctx, st.ID, 0, st.Entries)
-	if len(es) != 2 || es[0].HasHash() || len(es[0].Regions) != 0 || !es[1].HasHash() || len(es[1].Regions) != 1 ||
-		es[1].Category.String() != "vic-us:3" || es[1].SHA256 != m.SHA256 {
+	if len(es) != 2 || es[0].HasHash() || len(es[0].Regions) != 0 || len(es[0].Keypoints) != 0 ||
+		!es[1].HasHash() || len(es[1].Regions) != 1 || len(es[1].Keypoints) == 0 || es[1].Category.String() != "vic-us:3" || es[1].SHA256 != m.SHA256 {
 		t.Errorf("entries after overturn %+v", es)
 	}
 	g = f.group(t, f.viewer("ann"), it.ID)

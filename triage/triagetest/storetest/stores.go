@@ -222,7 +222,8 @@ func testItemLifecycle(t *testing.T, s Stores) {
 	}
 	fp := &triage.Fingerprint{Size: 1, Type: triage.MediaType{MIME: triage.MIMEJPEG, Kind: triage.KindImage},
 		Width: 640, Height: 480, Perceptual: true, Partial: true, PDQ: triage.PDQ{1, 2, 3}, PDQQuality: 90, PHash: 0x1234, DHash: 0x5678,
-		Regions: []triage.Region{{Kind: triage.RegionCentre, PDQ: triage.PDQ{4, 31: 5}, PDQQuality: 80, PHash: 1 << 63}}}
+		Regions:   []triage.Region{{Kind: triage.RegionCentre, PDQ: triage.PDQ{4, 31: 5}, PDQQuality: 80, PHash: 1 << 63}},
+		Keypoints: []triage.Keypoint{{X: 12, Y: 34, Scale: 56, Angle: 78, Desc: 1<<63 | 9}, {X: 255, Y: 200, Scale: 1, Angle: 255, Desc: 7}}}
 	cat := triage.MustParseCategory("vic-us:1")
 	m := triage.Match{Set: "known", SetVersion: "1", SetKind: triage.SetKindAlert, Entry: 3, EntryID: "m-3",
 		Algo: triage.AlgoPDQ, Distance: 12, Category: cat, Series: "s1"}
@@ -242,7 +243,7 @@ func testItemLifecycle(t *testing.T, s Stores) {
 	want := *it
 	want.State, want.Verdict, want.Reason, want.Category = triage.StateDone, triage.VerdictVariant, dec.Reason, cat
 	want.MIME, want.Kind, want.Width, want.Height, want.Perceptual, want.Partial = triage.MIMEJPEG, "image", 640, 480, true, true
-	want.PDQ, want.PDQQuality, want.PHash, want.DHash, want.Regions = fp.PDQ, 90, 0x1234, 0x5678, fp.Regions
+	want.PDQ, want.PDQQuality, want.PHash, want.DHash, want.Regions, want.Keypoints = fp.PDQ, 90, 0x1234, 0x5678, fp.Regions, fp.Keypoints
 	want.EXIF, want.ThumbnailKey, want.Attempts = map[string]string{"Make": "Test"}, "thumbnails/x.jpg", 1
 	if diff := cmp.Diff(want, got, cmp.FilterPath(func(p cmp.Path) bool {
 		return p.Last().String() == ".FinishedAt" || p.Last().String() == ".ReceivedAt"
@@ -574,10 +575,11 @@ func testSets(t *testing.T, s Stores) {
 		t.Fatal("AddSetEntries with an event that cannot be recorded succeeded")
 	}
 	var entriesEvent triage.AuditEvent
-	// Entries with regions (promoted from review, or built from media)
-	// keep them.
+	// Entries with regions and keypoints (promoted from review, or built
+	// from media) keep them.
 	withRegion := entry(5)
 	withRegion.Regions = []triage.Region{{Kind: triage.RegionCentre, PDQ: triage.PDQ{9, 31: 1}, PDQQuality: 77, PHash: 0xfedc_ba98_7654_3210}}
+	withRegion.Keypoints = []triage.Keypoint{{X: 1, Y: 2, Scale: 3, Angle: 4, Desc: 0x0123_4567_89ab_cdef}}
 	n, err := s.Sets.AddSetEntries(ctx, "known", []triage.Entry{entry(4), withRegion}, func(n int64) []triage.AuditEvent {
 		entriesEvent = triage.AuditEvent{Action: triage.AuditHashSetEntry, Target: "hashset/known", Detail: map[string]string{"entries": fmt.Sprint(n)}}
 		return []triage.AuditEvent{entriesEvent}
