@@ -91,10 +91,10 @@ type Worker struct {
 	// digests the upload recorded (see analyze).
 	perceptual *hashing.Hasher
 	// kpHasher and kpPerceptual are both with the query's local features
-	// (keypoint.Query), used while a loaded set can match them
-	// (Matcher.WantsKeypoints) for a file not known already
-	// (Matcher.KnownExactly), as winnow scan does: sets come and go
-	// while the worker runs.
+	// (keypoint.Query), used for a file not known already
+	// (Matcher.KnownExactly): the item keeps them (Item.Keypoints) for
+	// its promotion from review into the local set, and they match any
+	// loaded set's.
 	kpHasher, kpPerceptual *hashing.Hasher
 	m                      *workerMetrics
 	cancel                 context.CancelFunc
@@ -424,9 +424,11 @@ func (w *Worker) analyze(ctx context.Context, it *triage.Item) (triage.ItemResul
 	var fp triage.Fingerprint
 	var b []byte
 	hasher, perceptual := w.cfg.Hasher, w.perceptual
-	if w.matcher.WantsKeypoints() && !w.matcher.KnownExactly(it.Digests) {
+	if !w.matcher.KnownExactly(it.Digests) {
 		// Local features, unless the file is known already: they could
-		// not change its verdict.
+		// not change its verdict. They are extracted even while no loaded
+		// set has any: the item keeps them, so that its content, once
+		// promoted from review, matches heavily cropped copies.
 		hasher, perceptual = w.kpHasher, w.kpPerceptual
 	}
 	if it.Size <= w.cfg.BufferBytes {

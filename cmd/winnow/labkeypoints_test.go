@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/jpeg"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/winnow-forensics/winnow/api"
 	"github.com/winnow-forensics/winnow/triage"
 	"github.com/winnow-forensics/winnow/triage/triagetest"
 )
@@ -51,5 +53,71 @@ func TestLabKeypoints(t *testing.T) {
 	}
 	if other := items[filepath.Base(dir)+"/other.jpg"]; other.Verdict != triage.VerdictNew {
 		t.Errorf("unrelated photo: %+v, want new", other)
+	}
+}
+
+// TestLabPromotedKeypoints: with no set carrying local features, the
+// worker still extracts them for a new photo and the item keeps them;
+// promoted from review, its entry in the local set carries them, so a
+// copy with a quarter cut off the left and 8% off the top, which no
+// whole-image hash or region finds, is a variant of the promoted content
+// through them.
+func TestLabPromotedKeypoints(t *testing.T) {
+	l := startLab(t, labEnv(t))
+	dirA, dirB := t.TempDir(), t.TempDir()
+	photo := triagetest.Photo(640, 480, 63)
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, photo, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	orig := b.Bytes()
+	writeFile(t, filepath.Join(dirA, "DCIM/p.jpg"), orig)
+	if s := l.submitDir(t, "case-a", "phone", dirA); s.Verdicts["new"] != 1 {
+		t.Fatalf("case A: %+v", s)
+	}
+	m := l.Worker.w.Matcher()
+	if m.WantsKeypoints() {
+		t.Fatal("a set with keypoints is loaded before any promotion")
+	}
+	q := l.queue(t, "", "new")
+	if len(q.Groups) != 1 {
+		t.Fatalf("queue: %+v", q)
+	}
+	var res struct {
+		Outcomes []triage.MemberOutcome `json:"outcomes"`
+	}
+	if st := l.send(t, "", "POST", fmt.Sprintf("/api/v1/review/groups/%d/decision", q.Groups[0].ID),
+		api.DecisionBody{Category: "vic-us:1", Claim: true}, &res); st != 200 || res.Outcomes[0].Status != triage.MemberConfirmed {
+		t.Fatalf("decision: %d %+v", st, res)
+	}
+	l.waitPromoted(t, orig)
+	if !m.WantsKeypoints() {
+		t.Fatal("the promoted entry carries no keypoints")
+	}
+
+	var c bytes.Buffer
+	if err := jpeg.Encode(&c, photo.SubImage(image.Rect(160, 38, 640, 480)), &jpeg.Options{Quality: 85}); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dirB, "crop.jpg"), c.Bytes())
+	l.submitDir(t, "case-b", "laptop", dirB)
+	it, ok := l.itemsOf(t, "case-b", "laptop")[filepath.Base(dirB)+"/crop.jpg"]
+	if !ok || it.Verdict != triage.VerdictVariant || it.Category != "vic-us:1" || !strings.Contains(it.Reason, "local features") {
+		t.Fatalf("asymmetric crop: %+v, want a vic-us:1 variant through local features", it)
+	}
+	var got api.ItemJSON
+	if st := l.send(t, "", "GET", fmt.Sprintf("/api/v1/items/%d", it.ID), nil, &got); st != 200 {
+		t.Fatalf("item: %d", st)
+	}
+	kp := 0
+	for _, m := range got.Matches {
+		if m.Set == "winnow-local" && m.Algorithm == "keypoints" {
+			kp++
+		} else if m.Set == "winnow-local" {
+			t.Errorf("match %+v: the crop matched the local entry otherwise than through keypoints", m)
+		}
+	}
+	if kp != 1 {
+		t.Errorf("matches %+v, want one through keypoints on the local entry", got.Matches)
 	}
 }
