@@ -433,7 +433,9 @@ func TestReviewWorkspace(t *testing.T) {
 		}
 	}
 	b.shot("panel")
-	b.do("device filter", chromedp.Click(chromedp.CSS(".device-link")),
+	// Clicked from the page in one step: the panel may re-render between
+	// chromedp finding the button and its click landing.
+	b.do("device filter", js(`document.querySelector(".device-link").click()`),
 		b.poll(`location.search.includes("device=serial")`),
 		b.poll(`document.querySelectorAll(".tile[data-member]").length === 2`))
 	b.shot("device-filter")
