@@ -13,9 +13,10 @@ import (
 
 // goldenFeatures and goldenPlanes are the SHA-256 of what goldenHashes
 // computes: features stored by an earlier build are those this one
-// extracts, to the bit. They hold on amd64 only: the Go compiler fuses a
-// multiply and an add into one instruction on other architectures
-// (arm64's FMADDS), which rounds once instead of twice.
+// extracts, to the bit, with AVX2 and without. They hold on amd64 only:
+// the Go compiler fuses a multiply and an add into one instruction on
+// other architectures (arm64's FMADDS), which rounds once instead of
+// twice.
 const (
 	goldenFeatures = "3678491b6b90e471c21a07556965be4be7bcfdb816ff1eb8f34beec0cf743fff"
 	goldenPlanes   = "6a37e642eeb80583380d37716817ca3991a6b5559f8a11b9d1347869abc6fc5b"
@@ -81,11 +82,15 @@ func goldenHashes() (features, planes string) {
 }
 
 func TestGolden(t *testing.T) {
-	f, p := goldenHashes()
-	if f != goldenFeatures {
-		t.Errorf("features hash %s, want %s", f, goldenFeatures)
-	}
-	if p != goldenPlanes {
-		t.Errorf("scale space hash %s, want %s", p, goldenPlanes)
+	defer func(v bool) { vector = v }(vector)
+	for _, vec := range []bool{true, false} {
+		vector = vec
+		f, p := goldenHashes()
+		if f != goldenFeatures {
+			t.Errorf("AVX2 %v: features hash %s, want %s", vec, f, goldenFeatures)
+		}
+		if p != goldenPlanes {
+			t.Errorf("AVX2 %v: scale space hash %s, want %s", vec, p, goldenPlanes)
+		}
 	}
 }

@@ -1,0 +1,7 @@
+//go:build !amd64
+
+package keypoint
+
+// convolveVec is the vector path of the blur's loops, which only amd64
+// has: here it writes no output and leaves them all to the Go loops.
+func convolveVec(out, src []float32, offs []int, k []float32) int { return 0 }
