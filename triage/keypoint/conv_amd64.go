@@ -2,8 +2,9 @@ package keypoint
 
 import "golang.org/x/sys/cpu"
 
-// vector is whether convolveVec uses AVX2: the CPU and the system support
-// it. (The tests turn it off to compare with the Go loops.)
+// vector is whether convolveVec and differenceVec use AVX2: the CPU and
+// the system support it. (The tests turn it off to compare with the Go
+// loops.)
 var vector = cpu.X86.HasAVX2
 
 // convolveVec sets out[x], for x from 0 up to the largest multiple of 8
@@ -32,3 +33,21 @@ func convolveVec(out, src []float32, offs []int, k []float32) int {
 //
 //go:noescape
 func convolveAVX2(out, src *float32, n int, offs *int, k *float32, nk int)
+
+// differenceVec sets d[x] to a[x]-b[x] for x from 0 up to the largest
+// multiple of 8 at most len(d), with AVX2, and returns the number of
+// differences written: 0 without AVX2 or when a or b is shorter.
+func differenceVec(d, a, b []float32) int {
+	n := len(d) &^ 7
+	if !vector || n == 0 || len(a) < n || len(b) < n {
+		return 0
+	}
+	differenceAVX2(&d[0], &a[0], &b[0], n)
+	return n
+}
+
+// differenceAVX2 is differenceVec's loop over n floats (a multiple of 8,
+// at least 8).
+//
+//go:noescape
+func differenceAVX2(d, a, b *float32, n int)

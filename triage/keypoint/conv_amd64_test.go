@@ -142,7 +142,7 @@ func TestBlurVec(t *testing.T) {
 
 // FuzzConvolve: any taps, inputs (NaN and infinities included), row
 // length and offsets give the same outputs with AVX2 as with the Go
-// loops.
+// loops, and the same differences.
 func FuzzConvolve(f *testing.F) {
 	if !vector {
 		f.Skip("no AVX2")
@@ -179,6 +179,16 @@ func FuzzConvolve(f *testing.F) {
 		}
 		if i := sameBits(col, colGo); i >= 0 {
 			t.Fatalf("column output %d is %08x, want %08x", i, math.Float32bits(col[i]), math.Float32bits(colGo[i]))
+		}
+		d := make([]float32, on)
+		nd := differenceVec(d, col, src)
+		if nd != on&^7 {
+			t.Fatalf("%d differences written of %d, want %d", nd, on, on&^7)
+		}
+		for x := range d[:nd] {
+			if want := col[x] - src[x]; math.Float32bits(d[x]) != math.Float32bits(want) && !(d[x] != d[x] && want != want) {
+				t.Fatalf("difference %d is %08x, want %08x", x, math.Float32bits(d[x]), math.Float32bits(want))
+			}
 		}
 	})
 }

@@ -125,11 +125,12 @@ func newKernel(sigma float64) kernel {
 // rows within the radius: the sums are those of one output at a time, to
 // the bit. On amd64 with AVX2, convolveVec computes 8 outputs per
 // instruction that way (a multiply, then an add, as the Go loops do
-// there, never fused). The Go loops, elsewhere and for a row's last
-// outputs, keep 7 outputs' sums in registers. (7 sums and their products
-// take the 15 registers the Go compiler allocates; with more, or with the
-// loops inline in one function, it keeps a sum or the loop counter on
-// the stack, and is slower.)
+// there, never fused), and differenceVec 8 differences. The Go loops,
+// elsewhere and for a row's last outputs, keep 7 outputs' sums in
+// registers. (7 sums and their products take the 15 registers the Go
+// compiler allocates; with more, or with the loops inline in one
+// function, it keeps a sum or the loop counter on the stack, and is
+// slower.)
 func (k kernel) blur(dst, dog, src, tmp []float32, w, h int) {
 	k.rows(tmp, src, w, h)
 	k.columns(dst, dog, src, tmp, w, h)
@@ -197,8 +198,8 @@ func (k kernel) columns(dst, dog, src, tmp []float32, w, h int) {
 		k.column(out, tmp, rows)
 		if dog != nil {
 			d, in := dog[y*w:y*w+w], src[y*w:y*w+w]
-			for x, v := range out {
-				d[x] = v - in[x]
+			for x := differenceVec(d, out, in); x < len(d); x++ {
+				d[x] = out[x] - in[x]
 			}
 		}
 	}
