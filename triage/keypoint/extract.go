@@ -54,8 +54,9 @@ const (
 
 // Extract returns up to n features of the w x h luma plane (values 0-255,
 // row-major), strongest first, spread over the image. Its planes come
-// from a pool (one arena per call in progress); the cost, about 4 ms of
-// CPU, hardly depends on the input size beyond one resampling pass.
+// from a pool (one arena per call in progress); the cost, about 2.2 ms of
+// CPU on amd64 with AVX2 and 4 ms without, hardly depends on the input
+// size beyond one resampling pass.
 func Extract(luma []float32, w, h, n int) []triage.Keypoint {
 	if w < 16 || h < 16 || len(luma) < w*h || n <= 0 {
 		return nil
