@@ -180,6 +180,24 @@ type Eval struct {
 	// original: distractors that matched, and set images that matched
 	// another entry.
 	False []FalseMatch
+	// ByKind counts Found, Total and false matches again for the queries
+	// of each kind of original (Original.Kind).
+	ByKind map[string]*KindEval
+}
+
+// KindEval is an Eval's counts for the queries of one kind of original.
+type KindEval struct {
+	Found, Total []int
+	False        int
+}
+
+// Recall returns the share of the kind's set queries of transform t
+// found, in percent.
+func (k *KindEval) Recall(t int) float64 {
+	if k.Total[t] == 0 {
+		return 0
+	}
+	return 100 * float64(k.Found[t]) / float64(k.Total[t])
 }
 
 // FalseMatch is one query matched to the wrong entry.
@@ -207,7 +225,10 @@ func (r *Result) Evaluate(cfg Config) Eval {
 	m := matching.New(matching.Options{Rules: &rules})
 	m.AddSet(r.Set)
 	nt := len(r.Transforms) + 1
-	ev := Eval{Config: cfg, Found: make([]int, nt), Known: make([]int, nt), Total: make([]int, nt)}
+	ev := Eval{Config: cfg, Found: make([]int, nt), Known: make([]int, nt), Total: make([]int, nt), ByKind: map[string]*KindEval{}}
+	for _, k := range Kinds {
+		ev.ByKind[k] = &KindEval{Found: make([]int, nt), Total: make([]int, nt)}
+	}
 	for qi := range r.Queries {
 		q := &r.Queries[qi]
 		t := q.Transform
@@ -217,8 +238,10 @@ func (r *Result) Evaluate(cfg Config) Eval {
 		ms := m.Match(&q.FP)
 		d := rules.Decide(&q.FP, ms)
 		want := r.Entry[q.Orig]
+		kind := ev.ByKind[r.Originals[q.Orig].Kind()]
 		for _, mt := range ms {
 			if mt.Entry != want {
+				kind.False++
 				ev.False = append(ev.False, FalseMatch{Query: r.queryName(q), Transform: t, Entry: r.Originals[r.origOfEntry(mt.Entry)].Name,
 					Algo: mt.Algo.String(), Distance: mt.Distance, Verdict: d.Verdict, Borderline: mt.Borderline})
 			}
@@ -227,11 +250,13 @@ func (r *Result) Evaluate(cfg Config) Eval {
 			continue
 		}
 		ev.Total[t]++
+		kind.Total[t]++
 		if d.Verdict != triage.VerdictKnown && d.Verdict != triage.VerdictVariant {
 			continue
 		}
 		if slices.ContainsFunc(d.Matches, func(mt triage.Match) bool { return mt.Entry == want }) {
 			ev.Found[t]++
+			kind.Found[t]++
 			if d.Verdict == triage.VerdictKnown {
 				ev.Known[t]++
 			}

@@ -28,7 +28,7 @@ type Original struct {
 	// Name identifies the image, prefixed by its source, e.g.
 	// "generated/0017" or "debian/gnome-backgrounds/blobs-l.svg.png".
 	Name string
-	// Source is "generated", "reference" or "debian:PACKAGE".
+	// Source is "generated", "framed", "reference" or "debian:PACKAGE".
 	Source string
 	// File is the original as a JPEG at quality 92, at most MaxSide pixels
 	// on its longer side.
@@ -124,6 +124,55 @@ func loadFile(path, name, source string) (Original, error) {
 		return Original{}, fmt.Errorf("%s: %w", name, err)
 	}
 	return newOriginal(name, source, img)
+}
+
+// The kinds of picture an original is (Original.Kind).
+const (
+	KindPhotograph = "photograph"
+	KindGenerated  = "generated"
+	KindDrawn      = "drawn"
+)
+
+// Kinds lists the kinds in the order the benchmark reports them.
+var Kinds = []string{KindPhotograph, KindGenerated, KindDrawn}
+
+// Kind returns what the original shows: a photograph (a camera's picture
+// of a scene: the reference photos and the Debian files in
+// debianPhotographs), a generated scene (triagetest.Photo, framed or on a
+// canvas or not), or drawn art (the other Debian wallpapers:
+// illustrations, renderings, gradients, stripes, logos). The material an
+// examiner looks for is photographic; drawn wallpapers are where local
+// features have the least to hold on to.
+func (o *Original) Kind() string {
+	switch {
+	case o.Source == "reference":
+		return KindPhotograph
+	case o.Source == "generated" || o.Source == "framed":
+		return KindGenerated
+	case slices.ContainsFunc(debianPhotographs, func(p string) bool { return strings.Contains(o.Name, p) }):
+		return KindPhotograph
+	}
+	return KindDrawn
+}
+
+// debianPhotographs name (by a part of their path) the Debian files that
+// are photographs, labelled by looking at each: nature close-ups,
+// landscapes, animals, objects, textures and scientific photos
+// (micrographs, the Moon, a retina). Everything else of DebianPackages is
+// drawn.
+var debianPhotographs = []string{
+	"/backgrounds/mate/nature/",
+	"/wallpapers/BytheWater/", "/wallpapers/ColdRipple/", "/wallpapers/ColorfulCups/",
+	"/wallpapers/DarkestHour/", "/wallpapers/EveningGlow/", "/wallpapers/FallenLeaf/",
+	"/wallpapers/Grey/", "/wallpapers/Kite/", "/wallpapers/OneStandsOut/", "/wallpapers/Path/",
+	"/wallpapers/summer_1am/",
+	"/Bridge_by_Sander_Klootwijk", "/Dragonfly_by_Bolly", "/Picture_0B_by_freespace",
+	"/Picture_1A_by_freespace", "/Wine_by_Jakkub_Mede", "_by_Aitzol_Berasategi", "_by_Peter_Nerlich",
+	"/seeding_by_Clements_Engelhardt", "/Kleiber_by_Lukas_Baubkus",
+	"/skimage/data/brick", "/skimage/data/cell", "/skimage/data/chelsea", "/skimage/data/clock_motion",
+	"/skimage/data/coffee", "/skimage/data/coins", "/skimage/data/grass", "/skimage/data/gravel",
+	"/skimage/data/hubble_deep_field", "/skimage/data/ihc", "/skimage/data/moon",
+	"/skimage/data/motorcycle_left", "/skimage/data/retina", "/skimage/data/rocket",
 }
 
 // DebianPackages are the Debian packages of wallpapers and sample images

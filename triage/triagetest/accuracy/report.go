@@ -1,6 +1,7 @@
 package accuracy
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -79,11 +80,24 @@ type KeypointMargin struct {
 	MaxInliers int
 	MaxPair    string
 	Need       int
+	// Closest are the originals' pairs whose queries fit the most
+	// features, most first (at most 5, each pair of originals once): the
+	// margin over the next pairs, when the first is a version of the
+	// same picture.
+	Closest []PairFit
+}
+
+// PairFit is a query's original and a set entry's, and the most
+// features any query of the first fits on the second.
+type PairFit struct {
+	Query, Entry string
+	Inliers      int
 }
 
 // KeypointMargins computes the KeypointMargin under the set rules sr.
 func (r *Result) KeypointMargins(sr matching.SetRules) KeypointMargin {
 	km := KeypointMargin{Need: sr.Keypoints}
+	best := map[[2]int]int{}
 	kps := make([][]triage.Keypoint, r.Set.Len())
 	for i := range kps {
 		kps[i] = r.Set.Entry(i).Keypoints
@@ -104,9 +118,20 @@ func (r *Result) KeypointMargins(sr matching.SetRules) KeypointMargin {
 				if fit.Inliers > km.MaxInliers {
 					km.MaxInliers, km.MaxPair = fit.Inliers, r.queryName(q)+" ~ "+r.Originals[r.origOfEntry(e)].Name
 				}
+				k := [2]int{q.Orig, e}
+				best[k] = max(best[k], fit.Inliers)
 			}
 		}
 	}
+	for k, n := range best {
+		if n > 0 {
+			km.Closest = append(km.Closest, PairFit{Query: r.Originals[k[0]].Name, Entry: r.Originals[r.origOfEntry(k[1])].Name, Inliers: n})
+		}
+	}
+	slices.SortFunc(km.Closest, func(a, b PairFit) int {
+		return cmp.Or(b.Inliers-a.Inliers, strings.Compare(a.Query, b.Query), strings.Compare(a.Entry, b.Entry))
+	})
+	km.Closest = km.Closest[:min(5, len(km.Closest))]
 	return km
 }
 
@@ -292,6 +317,47 @@ func WriteTable(w io.Writer, r *Result, evals []Eval) {
 		fmt.Fprintf(w, " %d |", len(evals[i].False))
 	}
 	fmt.Fprint(w, " | |\n")
+}
+
+// WriteKinds writes e's recall (Markdown) by kind of original: one row
+// per transform, one column per kind, headed by how many of the set's
+// originals are of that kind, then each kind's false matches.
+func WriteKinds(w io.Writer, r *Result, e *Eval) {
+	n := map[string]int{}
+	for i, o := range r.Originals {
+		if r.Entry[i] >= 0 {
+			n[o.Kind()]++
+		}
+	}
+	fmt.Fprint(w, "| edit | target |")
+	for _, k := range Kinds {
+		fmt.Fprintf(w, " %s (%d) |", k, n[k])
+	}
+	fmt.Fprint(w, "\n| --- | --- |")
+	for range Kinds {
+		fmt.Fprint(w, " --- |")
+	}
+	fmt.Fprintln(w)
+	row := func(name string, target float64, t int) {
+		tg := ""
+		if target > 0 {
+			tg = fmt.Sprintf(">= %.0f%%", target)
+		}
+		fmt.Fprintf(w, "| %s | %s |", name, tg)
+		for _, k := range Kinds {
+			fmt.Fprintf(w, " %.1f%% |", e.ByKind[k].Recall(t))
+		}
+		fmt.Fprintln(w)
+	}
+	row("original file", 0, len(r.Transforms))
+	for t, tr := range r.Transforms {
+		row(tr.Name, tr.Target, t)
+	}
+	fmt.Fprint(w, "| **false matches** | 0 |")
+	for _, k := range Kinds {
+		fmt.Fprintf(w, " %d |", e.ByKind[k].False)
+	}
+	fmt.Fprintln(w)
 }
 
 // Percentile returns the p-th percentile (0-100) of sorted values.

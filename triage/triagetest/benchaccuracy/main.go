@@ -193,6 +193,8 @@ func report(res *accuracy.Result, pkgs []string, verbose bool, hashTime time.Dur
 	fmt.Printf("dataset: %d originals (%d generated, %d generated in a plain frame or on a plain canvas, %d reference photos, %d Debian wallpapers/sample images from %s): %d in the set, %d distractors; %d files %s\n\n",
 		len(kept), counts["generated"], counts["framed"], counts["reference"], counts["debian"], from, inSet, len(kept)-inSet, len(res.Queries), hashed)
 	accuracy.WriteTable(os.Stdout, res, evals)
+	fmt.Printf("\nby kind of picture (%s):\n\n", evals[len(evals)-1].Config.Name)
+	accuracy.WriteKinds(os.Stdout, res, &evals[len(evals)-1])
 	def := matching.DefaultSetRules()
 	mg := res.Margins(def)
 	fmt.Printf("\nimpostor pairs (query vs. a set entry that is not its original), default rules' query variants: %d\n", mg.Pairs)
@@ -202,6 +204,9 @@ func report(res *accuracy.Result, pkgs []string, verbose bool, hashTime time.Dur
 	km := res.KeypointMargins(def)
 	fmt.Printf("keypoints: most features of an impostor pair that fit one similarity: %d of the %d a match needs, over %d pairs (%s)\n",
 		km.MaxInliers, km.Need, km.Pairs, km.MaxPair)
+	for _, c := range km.Closest {
+		fmt.Printf("  %d: %s ~ %s\n", c.Inliers, c.Query, c.Entry)
+	}
 	for _, e := range evals {
 		if len(e.False) > 0 {
 			fmt.Printf("\nfalse matches under %q: %d\n", e.Config.Name, len(e.False))
