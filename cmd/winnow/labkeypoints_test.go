@@ -99,16 +99,7 @@ func TestLabPromotedKeypoints(t *testing.T) {
 	if err := jpeg.Encode(&c, photo.SubImage(image.Rect(160, 38, 640, 480)), &jpeg.Options{Quality: 85}); err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, filepath.Join(dirB, "crop.jpg"), c.Bytes())
-	l.submitDir(t, "case-b", "laptop", dirB)
-	it, ok := l.itemsOf(t, "case-b", "laptop")[filepath.Base(dirB)+"/crop.jpg"]
-	if !ok || it.Verdict != triage.VerdictVariant || it.Category != "vic-us:1" || !strings.Contains(it.Reason, "local features") {
-		t.Fatalf("asymmetric crop: %+v, want a vic-us:1 variant through local features", it)
-	}
-	var got api.ItemJSON
-	if st := l.send(t, "", "GET", fmt.Sprintf("/api/v1/items/%d", it.ID), nil, &got); st != 200 {
-		t.Fatalf("item: %d", st)
-	}
+	got := l.submitPromotedVariant(t, dirB, c.Bytes(), "local features")
 	kp := 0
 	for _, m := range got.Matches {
 		if m.Set == "winnow-local" && m.Algorithm == "keypoints" {

@@ -112,6 +112,24 @@ func (l *testLab) itemsOf(t *testing.T, caseName, exhibit string) map[string]api
 	return out
 }
 
+// submitPromotedVariant uploads file as crop.jpg of case-b's laptop
+// (from dir) and returns its item in full, which must be a vic-us:1
+// variant of promoted content whose reason names how (why).
+func (l *testLab) submitPromotedVariant(t *testing.T, dir string, file []byte, why string) api.ItemJSON {
+	t.Helper()
+	writeFile(t, filepath.Join(dir, "crop.jpg"), file)
+	l.submitDir(t, "case-b", "laptop", dir)
+	it, ok := l.itemsOf(t, "case-b", "laptop")[filepath.Base(dir)+"/crop.jpg"]
+	if !ok || it.Verdict != triage.VerdictVariant || it.Category != "vic-us:1" || !strings.Contains(it.Reason, why) {
+		t.Fatalf("crop: %+v, want a vic-us:1 variant through %s", it, why)
+	}
+	var got api.ItemJSON
+	if st := l.send(t, "", "GET", fmt.Sprintf("/api/v1/items/%d", it.ID), nil, &got); st != 200 {
+		t.Fatalf("item: %d", st)
+	}
+	return got
+}
+
 // waitPromoted waits until the worker's matcher finds img in the local set.
 func (l *testLab) waitPromoted(t *testing.T, img []byte) time.Duration {
 	t.Helper()
@@ -654,16 +672,7 @@ func TestReviewPromotedRegions(t *testing.T) {
 	jpeg.Encode(&b, crop, &jpeg.Options{Quality: 85})
 	l.waitPromoted(t, b.Bytes()) // the crop matches only through the region
 
-	writeFile(t, filepath.Join(dirB, "crop.jpg"), b.Bytes())
-	l.submitDir(t, "case-b", "laptop", dirB)
-	it, ok := l.itemsOf(t, "case-b", "laptop")[filepath.Base(dirB)+"/crop.jpg"]
-	if !ok || it.Verdict != triage.VerdictVariant || it.Category != "vic-us:1" || !strings.Contains(it.Reason, "centre") {
-		t.Fatalf("crop: %+v, want a vic-us:1 variant through the centre region", it)
-	}
-	var got api.ItemJSON
-	if st := l.send(t, "", "GET", fmt.Sprintf("/api/v1/items/%d", it.ID), nil, &got); st != 200 {
-		t.Fatalf("item: %d", st)
-	}
+	got := l.submitPromotedVariant(t, dirB, b.Bytes(), "centre")
 	regions := 0
 	for _, m := range got.Matches {
 		if m.Set == "winnow-local" && m.Region == "centre" {
@@ -676,7 +685,7 @@ func TestReviewPromotedRegions(t *testing.T) {
 	var view struct {
 		Known []api.KnownJSON `json:"known"`
 	}
-	if st := l.send(t, "", "GET", fmt.Sprintf("/api/v1/review/items/%d", it.ID), nil, &view); st != 200 {
+	if st := l.send(t, "", "GET", fmt.Sprintf("/api/v1/review/items/%d", got.ID), nil, &view); st != 200 {
 		t.Fatalf("review item: %d", st)
 	}
 	if len(view.Known) == 0 || view.Known[0].Region != "centre" || view.Known[0].Set != "winnow-local" {
