@@ -193,12 +193,7 @@ type KindEval struct {
 
 // Recall returns the share of the kind's set queries of transform t
 // found, in percent.
-func (k *KindEval) Recall(t int) float64 {
-	if k.Total[t] == 0 {
-		return 0
-	}
-	return 100 * float64(k.Found[t]) / float64(k.Total[t])
-}
+func (k *KindEval) Recall(t int) float64 { return percent(k.Found[t], k.Total[t]) }
 
 // FalseMatch is one query matched to the wrong entry.
 type FalseMatch struct {
@@ -212,11 +207,14 @@ type FalseMatch struct {
 }
 
 // Recall returns the share of set queries of transform t found, in percent.
-func (e *Eval) Recall(t int) float64 {
-	if e.Total[t] == 0 {
+func (e *Eval) Recall(t int) float64 { return percent(e.Found[t], e.Total[t]) }
+
+// percent is found of total in percent, 0 of none.
+func percent(found, total int) float64 {
+	if total == 0 {
 		return 0
 	}
-	return 100 * float64(e.Found[t]) / float64(e.Total[t])
+	return 100 * float64(found) / float64(total)
 }
 
 // Evaluate matches every query under cfg.

@@ -284,11 +284,7 @@ func WriteTable(w io.Writer, r *Result, evals []Eval) {
 	fmt.Fprint(w, " --- | --- |\n")
 	last := &evals[len(evals)-1]
 	row := func(name string, target float64, t int) {
-		tg := ""
-		if target > 0 {
-			tg = fmt.Sprintf(">= %.0f%%", target)
-		}
-		fmt.Fprintf(w, "| %s | %s |", name, tg)
+		fmt.Fprintf(w, "| %s | %s |", name, targetCell(target))
 		for i := range evals {
 			e := &evals[i]
 			s := fmt.Sprintf(" %.1f%%", e.Recall(t))
@@ -319,6 +315,14 @@ func WriteTable(w io.Writer, r *Result, evals []Eval) {
 	fmt.Fprint(w, " | |\n")
 }
 
+// targetCell is a row's target in a table: ">= 95%", or empty for none.
+func targetCell(target float64) string {
+	if target <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(">= %.0f%%", target)
+}
+
 // WriteKinds writes e's recall (Markdown) by kind of original: one row
 // per transform, one column per kind, headed by how many of the set's
 // originals are of that kind, then each kind's false matches.
@@ -339,11 +343,7 @@ func WriteKinds(w io.Writer, r *Result, e *Eval) {
 	}
 	fmt.Fprintln(w)
 	row := func(name string, target float64, t int) {
-		tg := ""
-		if target > 0 {
-			tg = fmt.Sprintf(">= %.0f%%", target)
-		}
-		fmt.Fprintf(w, "| %s | %s |", name, tg)
+		fmt.Fprintf(w, "| %s | %s |", name, targetCell(target))
 		for _, k := range Kinds {
 			fmt.Fprintf(w, " %.1f%% |", e.ByKind[k].Recall(t))
 		}
