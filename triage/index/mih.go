@@ -229,7 +229,7 @@ func tableProbes(m, nb, r int) int {
 // that pl chooses (none for small segments), using up to procs goroutines.
 func buildMIH(w int, src source, pl planFunc, procs int) *segment {
 	n := src.len()
-	if n >= 1<<31 {
+	if int64(n) >= 1<<31 {
 		panic("index: more than 2^31 entries in one segment")
 	}
 	m, nb := pl(n)

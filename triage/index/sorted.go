@@ -62,7 +62,7 @@ const maxSortedDirBits = 24
 // goroutines.
 func buildSorted(w int, src source, procs int) *segment {
 	n := src.len()
-	if n >= 1<<32-1 {
+	if int64(n) >= 1<<32-1 {
 		panic("index: more than 2^32-2 entries in one segment")
 	}
 	procs = max(procs, 1)
