@@ -82,6 +82,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./triage/vpdq
 	$(GO) test -run '^$$' -fuzz '^FuzzParseHashSet$$' -fuzztime $(FUZZTIME) ./triage/setfile
 	$(GO) test -run '^$$' -fuzz '^FuzzExtract$$' -fuzztime $(FUZZTIME) ./triage/keypoint
+	$(GO) test -run '^$$' -fuzz '^FuzzPeaks$$' -fuzztime $(FUZZTIME) ./triage/keypoint
 	$(GO) test -run '^$$' -fuzz '^FuzzConvolve$$' -fuzztime $(FUZZTIME) ./triage/keypoint
 	$(GO) test -run '^$$' -fuzz '^FuzzRegionsColumn$$' -fuzztime $(FUZZTIME) ./storage/postgres
 	$(GO) test -run '^$$' -fuzz '^FuzzKeypointsColumn$$' -fuzztime $(FUZZTIME) ./storage/postgres

@@ -312,26 +312,18 @@ func (a *arena) release() {
 func (oc *octave) extrema(o int, out []cand) []cand {
 	w, h := oc.w, oc.h
 	scale := math.Ldexp(1, o)
+	// The row's points that peaks finds, in a buffer of the widest row
+	// (that of the plane twice as fine): none is allocated.
+	var buf [2 * Side]int
+	xs := buf[:0]
 	for i := 1; i <= levels; i++ {
 		dm, d, dp := oc.d[i-1], oc.d[i], oc.d[i+1]
 		for y := border; y < h-border; y++ {
-			row := d[y*w : y*w+w]
-			// Of enough contrast and above (or below) both neighbours on its
-			// row: computed without branches, since a third of the points
-			// have the contrast and a third are above both, at random, but
-			// few are both. lt and gt: the point before is below (above)
-			// this one, from the comparison of the two one point before.
-			lt, gt := bit(row[border-1] < row[border]), bit(row[border-1] > row[border])
-			for x := border; x < w-border; x++ {
-				v, r := row[x], row[x+1]
-				above, below := bit(v > r), bit(v < r)
-				peak := lt&above&bit(v >= minContrast) | gt&below&bit(v <= -minContrast)
-				lt, gt = below, above
-				if peak == 0 {
-					continue
-				}
+			xs = peaks(xs[:0], d, w, y, border, w-border)
+			for _, x := range xs {
 				k := y*w + x
-				if !extremum(dm, d, k, w, v) {
+				v := d[k]
+				if !beyond(dm, k, w, v) {
 					continue
 				}
 				if i == levels {
@@ -363,6 +355,41 @@ func (oc *octave) extrema(o int, out []cand) []cand {
 	return out
 }
 
+// peaks appends to xs, in increasing order, the x from lo to hi-1 whose
+// point v of row y of the plane d (w wide) may be an extremum: of enough
+// contrast (v >= minContrast or v <= -minContrast) and above (below) its
+// 8 neighbours in the plane. The rows above and below must be in d, lo
+// at least 1 and hi at most w-1. AVX2 scans the points 8 at a time
+// (peaksVec), the Go loop the rest.
+func peaks(xs []int, d []float32, w, y, lo, hi int) []int {
+	xs, x := peaksVec(xs, d, w, y, lo, hi)
+	return peaksGo(xs, d, w, y, x, hi)
+}
+
+// peaksGo is peaks' Go loop.
+func peaksGo(xs []int, d []float32, w, y, lo, hi int) []int {
+	if lo >= hi {
+		return xs
+	}
+	row := d[y*w : y*w+w]
+	// Of enough contrast and above (or below) both neighbours on its row:
+	// computed without branches, since a third of the points have the
+	// contrast and a third are above both, at random, but few are both.
+	// lt and gt: the point before is below (above) this one, from the
+	// comparison of the two one point before.
+	lt, gt := bit(row[lo-1] < row[lo]), bit(row[lo-1] > row[lo])
+	for x := lo; x < hi; x++ {
+		v, r := row[x], row[x+1]
+		up, down := bit(v > r), bit(v < r)
+		peak := lt&up&bit(v >= minContrast) | gt&down&bit(v <= -minContrast)
+		lt, gt = down, up
+		if peak != 0 && around(d, y*w+x, w, v) {
+			xs = append(xs, x)
+		}
+	}
+	return xs
+}
+
 // bit is 1 if b, 0 if not (a flag, not a branch).
 func bit(b bool) int {
 	if b {
@@ -371,24 +398,25 @@ func bit(b bool) int {
 	return 0
 }
 
-// extremum reports whether v, at k of the middle plane, is above (or
-// below) its 8 neighbours and the 9 points of the level below (dm); its
-// own plane first, as most points fail on a neighbour there. beyond is
-// the test of the level above.
-func extremum(dm, d []float32, k, w int, v float32) bool {
+// around reports whether v, at k of the middle plane, is above (if
+// positive, else below) its 8 neighbours there: the first test of an
+// extremum, as most points fail on a neighbour there. beyond is the test
+// of the levels below and above.
+func around(d []float32, k, w int, v float32) bool {
 	if v > 0 {
-		return above(d, k, w, v) && aboveAll(dm, k, w, v)
+		return above(d, k, w, v)
 	}
-	return below(d, k, w, v) && belowAll(dm, k, w, v)
+	return below(d, k, w, v)
 }
 
-// beyond reports whether v is above (or below) the 9 points around k of
-// the level above (dp).
-func beyond(dp []float32, k, w int, v float32) bool {
+// beyond reports whether v, at k of the middle plane, is above (if
+// positive, else below) the 9 points around k of the level below (dm)
+// or above (dp).
+func beyond(p []float32, k, w int, v float32) bool {
 	if v > 0 {
-		return aboveAll(dp, k, w, v)
+		return aboveAll(p, k, w, v)
 	}
-	return belowAll(dp, k, w, v)
+	return belowAll(p, k, w, v)
 }
 
 // above reports whether v is above the 8 neighbours of k in p.
