@@ -6,10 +6,9 @@ package keypoint
 // bin[i] to its bin, with AVX2: to the bit what the Go loop (addPoints)
 // computes, but for the points it bins with math.Atan2 (within edge of a
 // bin's edge, or of no gradient) and those of a NaN gradient, whose bin
-// is -1: they are left to it. It
-// reports false, having written nothing, without AVX2, for fewer than 4
-// points, or when the points, their neighbours or their weights are not
-// all within the slices.
+// is -1: they are left to it. It reports false, having written nothing,
+// without AVX2, for fewer than 4 points, or when the points, their
+// neighbours or their weights are not all within the slices.
 func orientRow(wt []float64, bin []int32, up, row, down []float32, x0, n int, wts []float64, dx0, dy2 int) bool {
 	if !vector || n < 4 || len(wt) < n || len(bin) < n || x0 < 1 || x0+n >= len(row) || x0+n > len(up) || x0+n > len(down) {
 		return false

@@ -14,7 +14,11 @@
 // which no gradient gives) or its gradient is NaN (where VMINPD and
 // VMAXPD do not give Go's NaN): the Go loop adds those. Every other lane
 // computes what Go does, as its inputs are then not NaN: min and max of
-// two non-negative floats, and the conversion of a t between 0 and 37.
+// two non-negative floats, and the conversion of a t between 0 and 36.
+// (A fused multiply-add would give the same outputs, so the tests cannot
+// see one: gx*gx and gy*gy are exact; t's last bits change a bin only at
+// its edge, left to the Go loop, and whether a lane is left to it only
+// edge from the edge, where the polynomial and math.Atan2 agree.)
 TEXT ·orientAVX2(SB), NOSPLIT, $0-80
 	MOVQ wt+0(FP), DI
 	MOVQ bin+8(FP), R10
