@@ -497,11 +497,16 @@ var octants = func() (t [8]struct{ off, sign float64 }) {
 	return t
 }()
 
-// orientation returns the dominant gradient direction around c, in
-// radians: the peak of a histogram of gradient directions within 6
-// sigmas, weighted by magnitude and a Gaussian of 3 sigmas, located
-// between bins by a parabola.
-func (oc *octave) orientation(g []float32, c cand, sigma float64) float64 {
+// edge: a direction within edge of a bin's edge (in bins) is binned by
+// math.Atan2, not by the polynomial arctangent.
+const edge = 1e-3
+
+// histogram returns the histogram of gradient directions within 6 sigmas
+// of c in g, each weighted by its magnitude and a Gaussian of 3 sigmas.
+// A row of 4 points or more takes its weights and bins from orientRow
+// (AVX2) and adds them in the same order as the Go loop, so that every
+// sum rounds the same.
+func (oc *octave) histogram(g []float32, c cand, sigma float64) [orientBins]float64 {
 	var hist [orientBins]float64
 	r := int(math.Ceil(6 * sigma))
 	// The Gaussian weight depends on the squared distance d alone: one
@@ -518,6 +523,10 @@ func (oc *octave) orientation(g []float32, c cand, sigma float64) float64 {
 			wts[d] = math.Exp(-float64(d) / (2 * 9 * sigma * sigma))
 		}
 	}
+	// A row's weights and bins from orientRow (a longer row, of a larger
+	// sigma, is left to the Go loop).
+	var rowWt [64]float64
+	var rowBin [64]int32
 	w := oc.w
 	cx, cy := int(math.Round(c.ox)), int(math.Round(c.oy))
 	for dy := -r; dy <= r; dy++ {
@@ -532,30 +541,29 @@ func (oc *octave) orientation(g []float32, c cand, sigma float64) float64 {
 		}
 		x0, x1 := max(1, cx-half), min(w-2, cx+half)
 		up, row, down := g[(y-1)*w:y*w], g[y*w:(y+1)*w], g[(y+1)*w:(y+2)*w]
-		for x := x0; x <= x1; x++ {
-			dx := x - cx
-			gx := float64(row[x+1] - row[x-1])
-			gy := float64(down[x] - up[x])
-			wt := wts[dx*dx+dy*dy] * math.Sqrt(gx*gx+gy*gy)
-			// The bin of atan2(gy, gx) from a polynomial arctangent of the
-			// smaller component over the larger one (error < 1.3e-5 radian,
-			// 7.5e-5 bin) turned into the octant of (gx, gy) by a table,
-			// without branches (their directions are random in texture),
-			// unless that is within 1e-3 of a bin's edge: then math.Atan2
-			// decides, so the bin is always the one it gives.
-			ax, ay := math.Abs(gx), math.Abs(gy)
-			z := min(ax, ay) / max(ax, ay)
-			u := z * z
-			a := z * (atanC0 + u*(atanC1+u*(atanC2+u*(atanC3+u*atanC4))))
-			o := octants[bit(gy < 0)<<2|bit(gx < 0)<<1|bit(ay > ax)]
-			t := o.off + o.sign*a
-			b := int(t)
-			if f := t - float64(b); !(f > 1e-3 && f < 1-1e-3) {
-				b = int(math.Floor((math.Atan2(gy, gx)/(2*math.Pi) + 1) * orientBins))
+		if n := x1 - x0 + 1; orientRow(rowWt[:], rowBin[:], up, row, down, x0, n, wts, x0-cx, dy*dy) {
+			for i, wt := range rowWt[:n] {
+				if b := rowBin[i]; b >= 0 {
+					hist[b] += wt
+				} else if wt != 0 {
+					// A point orientRow leaves to the Go loop. (One of no
+					// gradient, weight +0, adds nothing whatever its bin: no
+					// sum is -0.)
+					addPoints(&hist, wts, up, row, down, x0+i, x0+i, cx, dy)
+				}
 			}
-			hist[b%orientBins] += wt
+			continue
 		}
+		addPoints(&hist, wts, up, row, down, x0, x1, cx, dy)
 	}
+	return hist
+}
+
+// orientation returns the dominant gradient direction around c, in
+// radians: the peak of its histogram of gradient directions, located
+// between bins by a parabola.
+func (oc *octave) orientation(g []float32, c cand, sigma float64) float64 {
+	hist := oc.histogram(g, c, sigma)
 	// Smooth the histogram circularly, then take the peak.
 	var sm [orientBins]float64
 	for i := range hist {
@@ -573,6 +581,35 @@ func (oc *octave) orientation(g []float32, c cand, sigma float64) float64 {
 		off = 0.5 * (a - d) / den
 	}
 	return (float64(peak) + 0.5 + off) * 2 * math.Pi / orientBins
+}
+
+// addPoints adds the points x0 to x1 of row, dy from the centre row and
+// x-cx from the centre column, to hist: the weight wts[dx*dx+dy*dy]
+// times the gradient's magnitude (from the rows up and down and the
+// neighbours on row) to the bin of its direction. The bin is that of a
+// polynomial arctangent of the smaller component over the larger one
+// (error < 1.3e-5 radian, 7.5e-5 bin) turned into the octant of (gx, gy)
+// by a table, without branches (their directions are random in texture),
+// unless that is within edge of a bin's edge: then math.Atan2 decides, so
+// the bin is always the one it gives.
+func addPoints(hist *[orientBins]float64, wts []float64, up, row, down []float32, x0, x1, cx, dy int) {
+	for x := x0; x <= x1; x++ {
+		dx := x - cx
+		gx := float64(row[x+1] - row[x-1])
+		gy := float64(down[x] - up[x])
+		wt := wts[dx*dx+dy*dy] * math.Sqrt(gx*gx+gy*gy)
+		ax, ay := math.Abs(gx), math.Abs(gy)
+		z := min(ax, ay) / max(ax, ay)
+		u := z * z
+		a := z * (atanC0 + u*(atanC1+u*(atanC2+u*(atanC3+u*atanC4))))
+		o := octants[bit(gy < 0)<<2|bit(gx < 0)<<1|bit(ay > ax)]
+		t := o.off + o.sign*a
+		b := int(t)
+		if f := t - float64(b); !(f > edge && f < 1-edge) {
+			b = int(math.Floor((math.Atan2(gy, gx)/(2*math.Pi) + 1) * orientBins))
+		}
+		hist[b%orientBins] += wt
+	}
 }
 
 // describe returns c's orientation (in 1/256 of a turn) and descriptor:
