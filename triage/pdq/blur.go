@@ -243,15 +243,18 @@ func boxColumnsStrip(img []float32, w, h, c0, L, win int, scratch []float32) {
 			dst[k] = v / c
 		}
 	}
+	// The full-window part: the first n columns with AVX2 where there is
+	// (the same values), the rest here.
 	fw := float32(win)
-	for o := head; o < h-lead; o++ {
-		add := src[(o+lead)*L:][:L]
-		sub := src[(o-head)*L:][:L]
-		dst := img[o*w+c0:][:L]
-		for k := range s {
-			v := s[k] + add[k]
+	n := boxColumnsVec(s, img[head*w+c0:], w, src, L, win, h-win)
+	for o := head; o < h-lead && n < L; o++ {
+		add := src[(o+lead)*L+n:][:L-n]
+		sub := src[(o-head)*L+n:][:L-n]
+		dst := img[o*w+c0+n:][:L-n]
+		for k, sk := range s[n:] {
+			v := sk + add[k]
 			v -= sub[k]
-			s[k] = v
+			s[n+k] = v
 			dst[k] = v / fw
 		}
 	}

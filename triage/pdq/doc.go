@@ -1,4 +1,4 @@
-// Package pdq is a pure-Go implementation of the PDQ perceptual image hash
+// Package pdq is a Go implementation of the PDQ perceptual image hash
 // published by Meta (Facebook) in "The TMK+PDQF and PDQ hashing algorithms"
 // (hashing.pdf, 2017/2019).
 //
@@ -29,6 +29,10 @@
 // reference C++ implementation, so that identical luma input produces
 // bit-identical hashes and quality values. The code uses explicit float32
 // conversions so that the Go compiler can never fuse a multiply and an add.
+// On amd64 with AVX2 the box filters run 8 lines an instruction (assembly:
+// the column strips as they are, the rows transposed 8 at a time); each
+// line's sums are the same additions, subtractions and divisions in the
+// same order, so the blur is the Go loops' to the bit.
 //
 // # Conventions
 //

@@ -9,9 +9,10 @@ const minHashableDim = 5
 // nothing after the first call. The zero value is ready to use. A Hasher
 // is not safe for concurrent use; use one per goroutine.
 type Hasher struct {
-	lines []float32 // copies of four rows for the first row pass: 4*w
-	strip []float32 // copy of a column strip: stripWidth*h
-	mid   []float32 // second row pass at the 64 sampled columns: h*64
+	lines []float32  // copies of four rows for the first row pass: 4*w
+	strip []float32  // copy of a column strip: stripWidth*h
+	mid   []float32  // second row pass at the 64 sampled columns: h*64
+	vec   rowScratch // the row passes' vector path (amd64 with AVX2)
 
 	cols, rows [64]int // sampled column and row indices
 
@@ -107,9 +108,15 @@ func (h *Hasher) downsample(luma []float32, w, hgt int) {
 	h.strip = grow(h.strip, stripWidth*hgt)
 	h.mid = grow(h.mid, 64*hgt)
 
-	// Pass 1 along rows, in place, four rows at a time.
+	// Pass 1 along rows, in place: eight rows at a time with AVX2, where
+	// there is, then four at a time.
+	vec := h.vec.prepare(w, winRow)
+	r := 0
+	for ; vec && r+8 <= hgt; r += 8 {
+		h.vec.rows(luma, r)
+	}
 	l0, l1, l2, l3 := h.lines[:w], h.lines[w:2*w], h.lines[2*w:3*w], h.lines[3*w:4*w]
-	for r := 0; r < hgt; r += 4 {
+	for ; r < hgt; r += 4 {
 		n := min(4, hgt-r)
 		row := func(k int) []float32 {
 			k = r + min(k, n-1)
@@ -129,7 +136,10 @@ func (h *Hasher) downsample(luma []float32, w, hgt int) {
 	}
 
 	// Pass 2 along rows, only at the sampled columns.
-	for r := 0; r < hgt; r += 4 {
+	for r = 0; vec && r+8 <= hgt; r += 8 {
+		h.vec.rowsSampled(h.mid[r*64:], luma, r, &h.cols)
+	}
+	for ; r < hgt; r += 4 {
 		n := min(4, hgt-r)
 		row := func(k int) []float32 {
 			k = r + min(k, n-1)
