@@ -19,9 +19,11 @@
 // On amd64 CPUs with AVX2, the scale space's blurs and differences run
 // 8 pixels per instruction (conv_amd64.s): each sum multiplies, then
 // adds, the same taps in the same order as the Go loops, never with a
-// fused multiply-add; the orientation histograms' weights and bins are
-// found 4 points at a time (orient_amd64.s) by the Go loop's operations
-// and added in its order. So the features are the same to the bit with
+// fused multiply-add; the candidate extrema are found 8 points at a time
+// (extrema_amd64.s) by the Go loop's comparisons, false on NaN as Go's
+// are; the orientation histograms' weights and bins are found 4 points
+// at a time (orient_amd64.s) by the Go loop's operations and added in
+// its order. So the features are the same to the bit with
 // AVX2 and without (a test pins a hash of them). Other architectures run
 // the Go loops, whose multiply and add the compiler may fuse (arm64 does):
 // their blurred planes can differ from amd64's in the last bits, and so,
