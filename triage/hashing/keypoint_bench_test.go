@@ -11,9 +11,10 @@ import (
 )
 
 // BenchmarkKeypoints is what a query's local features cost: the same
-// files hashed as a scan hashes them (triage.AlgosMatch, views on) with
-// and without Options.Keypoints (keypoint.Query), and as a set built from
-// media hashes them (regions, keypoint.Known). cpu-ms/op is the CPU time
+// files hashed as winnow hash hashes them (triage.AlgosDefault, the
+// scan's budget is against it), as a scan hashes them (triage.AlgosMatch,
+// views on) with and without Options.Keypoints (keypoint.Query), and as a
+// set built from media hashes them (regions, keypoint.Known). cpu-ms/op is the CPU time
 // of the benchmark's thread. "640x480" is a JPEG of a generated photo,
 // "12MP" a camera JPEG (the fast path decodes it at 1/8, the pure Go
 // decoder in full).
@@ -30,6 +31,8 @@ func BenchmarkKeypoints(b *testing.B) {
 			name string
 			opt  Options
 		}{
+			// What winnow hash computes: the baseline of the scan's budget.
+			{"hash", Options{Algos: triage.AlgosDefault}},
 			{"scan", Options{Algos: triage.AlgosMatch, Views: true}},
 			{"scan+keypoints", Options{Algos: triage.AlgosMatch, Views: true, Keypoints: keypoint.Query}},
 			// A file the sets hold exactly: no local features.
