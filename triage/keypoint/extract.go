@@ -67,7 +67,7 @@ const fillBelow = 16
 // picture) and a longer side of at least 2*Side is filled up to n with
 // features found on a plane of 2*Side, those not already found, strongest
 // first. Its planes come from a pool (one arena per call in progress);
-// the cost, about 1.7 ms of CPU on amd64 with AVX2 and 4 ms without,
+// the cost, about 1.3 ms of CPU on amd64 with AVX2 and 4 ms without,
 // hardly depends on the input size beyond one resampling pass, and is
 // about 4 times that more for an image filled.
 func Extract(luma []float32, w, h, n int) []triage.Keypoint {
