@@ -41,12 +41,12 @@ func TestTranspose(t *testing.T) {
 			}
 			In8(tr, &rows, n)
 			for j, v := range tr {
-				w := uint32(mark)
+				exp := uint32(mark)
 				if j < 8*n {
-					w = math.Float32bits(want[j])
+					exp = math.Float32bits(want[j])
 				}
-				if math.Float32bits(v) != w {
-					t.Fatalf("AVX2 %v, n %d: In8 t[%d] = %08x, want %08x", vec, n, j, math.Float32bits(v), w)
+				if math.Float32bits(v) != exp {
+					t.Fatalf("AVX2 %v, n %d: In8 t[%d] = %08x, want %08x", vec, n, j, math.Float32bits(v), exp)
 				}
 			}
 			var back [8][]float32
@@ -59,12 +59,12 @@ func TestTranspose(t *testing.T) {
 			Out8(&back, want, n)
 			for i := range back {
 				for x, v := range back[i] {
-					w := uint32(mark)
+					exp := uint32(mark)
 					if x < n {
-						w = math.Float32bits(rows[i][x])
+						exp = math.Float32bits(rows[i][x])
 					}
-					if math.Float32bits(v) != w {
-						t.Fatalf("AVX2 %v, n %d: Out8 row %d [%d] = %08x, want %08x", vec, n, i, x, math.Float32bits(v), w)
+					if math.Float32bits(v) != exp {
+						t.Fatalf("AVX2 %v, n %d: Out8 row %d [%d] = %08x, want %08x", vec, n, i, x, math.Float32bits(v), exp)
 					}
 				}
 			}
