@@ -86,6 +86,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzPeaks$$' -fuzztime $(FUZZTIME) ./triage/keypoint
 	$(GO) test -run '^$$' -fuzz '^FuzzConvolve$$' -fuzztime $(FUZZTIME) ./triage/keypoint
 	$(GO) test -run '^$$' -fuzz '^FuzzHistogram$$' -fuzztime $(FUZZTIME) ./triage/keypoint
+	$(GO) test -run '^$$' -fuzz '^FuzzResampleRows$$' -fuzztime $(FUZZTIME) ./triage/keypoint
 	$(GO) test -run '^$$' -fuzz '^FuzzRegionsColumn$$' -fuzztime $(FUZZTIME) ./storage/postgres
 	$(GO) test -run '^$$' -fuzz '^FuzzKeypointsColumn$$' -fuzztime $(FUZZTIME) ./storage/postgres
 	$(GO) test -run '^$$' -fuzz '^FuzzVICS$$' -fuzztime $(FUZZTIME) ./triage/formats

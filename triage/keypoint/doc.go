@@ -17,9 +17,10 @@
 // image, agree.
 //
 // On amd64 CPUs with AVX2, the scale space's blurs and differences run
-// 8 pixels per instruction (conv_amd64.s): each sum multiplies, then
-// adds, the same taps in the same order as the Go loops, never with a
-// fused multiply-add; the candidate extrema are found 8 points at a time
+// 8 pixels per instruction (conv_amd64.s), and the resampling's row pass
+// 8 rows per instruction, transposed (resample_amd64.s): each sum
+// multiplies, then adds, the same taps in the same order as the Go loops,
+// never with a fused multiply-add; the candidate extrema are found 8 points at a time
 // (extrema_amd64.s) by the Go loop's comparisons, false on NaN as Go's
 // are; the orientation histograms' weights and bins are found 4 points
 // at a time (orient_amd64.s) by the Go loop's operations and added in

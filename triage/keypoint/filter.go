@@ -13,7 +13,7 @@ func resample(a *arena, src []float32, w, h, dw, dh int) []float32 {
 	}
 	xs, ys := taps(w, dw), taps(h, dh)
 	rows := a.alloc(dw * h)
-	y := 0
+	y := resampleRowsVec(a, rows, src, w, h, xs)
 	for ; y+4 <= h; y += 4 {
 		resampleRows(rows[y*dw:(y+4)*dw], src[y*w:(y+4)*w], xs)
 	}

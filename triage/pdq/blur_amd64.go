@@ -1,6 +1,10 @@
 package pdq
 
-import "golang.org/x/sys/cpu"
+import (
+	"golang.org/x/sys/cpu"
+
+	"github.com/winnow-forensics/winnow/triage/internal/transpose"
+)
 
 // vector is whether boxColumnsVec uses AVX2: the CPU and the system
 // support it. (The tests turn it off to compare with the Go loops.)
@@ -41,10 +45,10 @@ type rowScratch struct {
 }
 
 // prepare readies the buffers for rows of w samples and a window of win,
-// and reports whether the vector path runs: with AVX2, on rows of at
-// least 8 samples.
+// and reports whether the vector path runs: with AVX2 (for the transposes
+// too), on rows of at least 8 samples.
 func (s *rowScratch) prepare(w, win int) bool {
-	if !vector || w < 8 || win < 1 || win > w {
+	if !vector || !transpose.Vector || w < 8 || win < 1 || win > w {
 		return false
 	}
 	if s.w != w || s.win != win {
@@ -63,15 +67,15 @@ func (s *rowScratch) prepare(w, win int) bool {
 // filter runs one box-filter pass along rows r .. r+7 of the w-wide
 // plane p (w and the window as prepared) into s.u, each output divided
 // by div[x]: transposed into s.t, filtered 8 rows an instruction. rows
-// receives the rows' starts.
-func (s *rowScratch) filter(p []float32, r int, div []float32, rows *[8]*float32) {
+// receives the rows.
+func (s *rowScratch) filter(p []float32, r int, div []float32, rows *[8][]float32) {
 	w := s.w
 	p = p[r*w : (r+8)*w]
 	for i := range rows {
-		rows[i] = &p[i*w]
+		rows[i] = p[i*w : (i+1)*w]
 	}
 	n := w &^ 7
-	transposeInAVX2(&s.t[0], rows, n)
+	transpose.In8(s.t, rows, n)
 	for x := n; x < w; x++ {
 		for i := range 8 {
 			s.t[8*x+i] = p[i*w+x]
@@ -85,10 +89,10 @@ func (s *rowScratch) filter(p []float32, r int, div []float32, rows *[8]*float32
 // p, in place: what boxRows4 gives them, to the bit.
 func (s *rowScratch) rows(p []float32, r int) {
 	w := s.w
-	var rows [8]*float32
+	var rows [8][]float32
 	s.filter(p, r, s.cnt, &rows)
 	n := w &^ 7
-	transposeOutAVX2(&rows, &s.u[0], n)
+	transpose.Out8(&rows, s.u, n)
 	p = p[r*w : (r+8)*w]
 	for x := n; x < w; x++ {
 		for i := range 8 {
@@ -102,7 +106,7 @@ func (s *rowScratch) rows(p []float32, r int) {
 // at out[64i+j]): what boxRowsSampled4 gives them, to the bit (the sums
 // are divided at the sampled columns only, as there).
 func (s *rowScratch) rowsSampled(out []float32, p []float32, r int, pos *[64]int) {
-	var rows [8]*float32
+	var rows [8][]float32
 	s.filter(p, r, s.ones, &rows)
 	out = out[:8*64]
 	for j, x := range pos {
@@ -112,18 +116,6 @@ func (s *rowScratch) rowsSampled(out []float32, p []float32, r int, pos *[64]int
 		}
 	}
 }
-
-// transposeInAVX2 sets t[8x+i] = rows[i][x] for x below n (a multiple of
-// 8, at least 8).
-//
-//go:noescape
-func transposeInAVX2(t *float32, rows *[8]*float32, n int)
-
-// transposeOutAVX2 sets rows[i][x] = u[8x+i] for x below n (a multiple of
-// 8, at least 8).
-//
-//go:noescape
-func transposeOutAVX2(rows *[8]*float32, u *float32, n int)
 
 // boxRunAVX2 filters the 8 lines of n samples stored column by column in
 // t into u, dividing output x by cnt[x]; 1 <= lead+head <= n.
