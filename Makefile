@@ -67,6 +67,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseHashes$$' -fuzztime $(FUZZTIME) ./triage
 	$(GO) test -run '^$$' -fuzz '^FuzzHash$$' -fuzztime $(FUZZTIME) ./triage/pdq
 	$(GO) test -run '^$$' -fuzz '^FuzzVectorBlur$$' -fuzztime $(FUZZTIME) ./triage/pdq
+	$(GO) test -run '^$$' -fuzz '^FuzzLumaFromRGB$$' -fuzztime $(FUZZTIME) ./triage/pdq
 	$(GO) test -run '^$$' -fuzz '^FuzzViews$$' -fuzztime $(FUZZTIME) ./triage/hashing
 	$(if $(TAGS),$(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./triage/jpegturbo,)
 	$(GO) test -run '^$$' -fuzz '^FuzzReadEXIF$$' -fuzztime $(FUZZTIME) ./triage/hashing

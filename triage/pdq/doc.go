@@ -32,7 +32,9 @@
 // On amd64 with AVX2 the box filters run 8 lines an instruction (assembly:
 // the column strips as they are, the rows transposed 8 at a time); each
 // line's sums are the same additions, subtractions and divisions in the
-// same order, so the blur is the Go loops' to the bit.
+// same order, so the blur is the Go loops' to the bit. [LumaFromRGB]
+// converts 8 pixels an instruction there too, with the same products and
+// sums as its tables.
 //
 // # Conventions
 //

@@ -302,9 +302,12 @@ func LumaFromRGB(pix []byte, w, h, stride int, dst []float32) []float32 {
 	}
 	dst = grow(dst, w*h)
 	for y := 0; y < h; y++ {
-		p := pix[y*stride:][:3*w]
 		d := dst[y*w:][:w]
-		for x := range d {
+		// With AVX2, the first pixels 8 at a time (their loads may read
+		// into the next row, never beyond pix), the rest here.
+		k := lumaRowVec(d, pix[y*stride:])
+		p := pix[y*stride:][:3*w]
+		for x := k; x < w; x++ {
 			s := p[3*x : 3*x+3 : 3*x+3]
 			d[x] = rgbLuma(s[0], s[1], s[2])
 		}
