@@ -1,6 +1,8 @@
 package hashing
 
 import (
+	"image"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -65,5 +67,45 @@ func BenchmarkBoxGray(b *testing.B) {
 	}
 	for b.Loop() {
 		boxGray(luma, 640, 480, smallSide)
+	}
+}
+
+// TestScaleInto checks the views' block average against its definition,
+// bit for bit: each row's f values of a block summed from 0 in order, the
+// rows' sums added in order, times 1/f²; block sides 1 to 9, rectangles
+// not at the origin, rows of fewer and more than 4 blocks.
+func TestScaleInto(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for f := 1; f <= 9; f++ {
+		for _, cw := range []int{1, 3, 4, 5, 9, 64} {
+			const ch, x0, y0, dstW = 3, 2, 1, 80
+			w := cw*f + 7
+			luma := make([]float32, w*(ch*f+5))
+			for i := range luma {
+				luma[i] = float32(rng.NormFloat64() * 100)
+			}
+			r := image.Rect(3, 2, 3+cw*f, 2+ch*f)
+			got := make([]float32, dstW*(y0+ch))
+			scaleInto(got, dstW, x0, y0, luma, w, r, f)
+			inv := 1 / float32(f*f)
+			for y := range ch {
+				for x := range cw {
+					var acc float32
+					for j := range f {
+						var s float32
+						for i := range f {
+							s += luma[(r.Min.Y+y*f+j)*w+r.Min.X+x*f+i]
+						}
+						acc += s
+					}
+					if f > 1 {
+						acc *= inv
+					}
+					if g := got[(y0+y)*dstW+x0+x]; math.Float32bits(g) != math.Float32bits(acc) {
+						t.Fatalf("f %d, %d blocks a row: block (%d, %d) is %v, want %v", f, cw, x, y, g, acc)
+					}
+				}
+			}
+		}
 	}
 }
