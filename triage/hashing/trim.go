@@ -1,6 +1,10 @@
 package hashing
 
-import "image"
+import (
+	"image"
+
+	"github.com/winnow-forensics/winnow/triage/internal/blockavg"
+)
 
 // Border trimming. Re-posted images are often the original inside a flat
 // border: letterboxing to another aspect ratio, padding to a square, a
@@ -259,50 +263,7 @@ const (
 // scaleInto writes the rectangle r of the w-wide luma plane, averaged over
 // f x f boxes, into dst (stride dstW) at (x0, y0).
 func scaleInto(dst []float32, dstW, x0, y0 int, luma []float32, w int, r image.Rectangle, f int) {
-	cw, ch := r.Dx()/f, r.Dy()/f
-	if f == 1 {
-		for y := range ch {
-			src := (r.Min.Y+y)*w + r.Min.X
-			copy(dst[(y0+y)*dstW+x0:][:cw], luma[src:src+cw])
-		}
-		return
-	}
-	inv := 1 / float32(f*f)
-	for y := range ch {
-		out := dst[(y0+y)*dstW+x0:][:cw]
-		clear(out)
-		for j := range f {
-			row := luma[(r.Min.Y+y*f+j)*w+r.Min.X:][:cw*f]
-			// Four blocks side by side, whose sums do not wait on each
-			// other; each still summed from 0 in order.
-			x := 0
-			for ; x+4 <= cw; x += 4 {
-				b := row[x*f : (x+4)*f]
-				b0, b1, b2, b3 := b[:f], b[f:2*f], b[2*f:3*f], b[3*f:4*f]
-				var s0, s1, s2, s3 float32
-				for k, v := range b0 {
-					s0 += v
-					s1 += b1[k]
-					s2 += b2[k]
-					s3 += b3[k]
-				}
-				out[x] += s0
-				out[x+1] += s1
-				out[x+2] += s2
-				out[x+3] += s3
-			}
-			for ; x < cw; x++ {
-				var s float32
-				for _, v := range row[x*f : x*f+f] {
-					s += v
-				}
-				out[x] += s
-			}
-		}
-		for x := range out {
-			out[x] *= inv
-		}
-	}
+	blockavg.Into(dst[y0*dstW+x0:], dstW, luma, w, r, f)
 }
 
 // grow returns buf resized to n, reallocated if too small.

@@ -1,6 +1,11 @@
 package keypoint
 
-import "math"
+import (
+	"image"
+	"math"
+
+	"github.com/winnow-forensics/winnow/triage/internal/blockavg"
+)
 
 // resample scales the w x h plane to dw x dh with a triangle filter as
 // wide as the scale factor (an area average when shrinking, bilinear when
@@ -250,46 +255,10 @@ func halve(a *arena, p []float32, w, h int) ([]float32, int, int) {
 }
 
 // boxReduce returns the plane with each f x f block averaged (the last
-// partial row and column of blocks dropped): each row's f values of a
-// block summed from 0 in order, the rows' sums added in order, times
-// 1/f². Four blocks of a row are summed side by side, so that their sums
-// do not wait on each other (a third of the time at f = 2).
+// partial row and column of blocks dropped), as blockavg.Into sums them.
 func boxReduce(a *arena, src []float32, w, h, f int) ([]float32, int, int) {
 	bw, bh := w/f, h/f
 	out := a.alloc(bw * bh)
-	inv := 1 / float32(f*f)
-	for by := range bh {
-		acc := out[by*bw : by*bw+bw]
-		clear(acc)
-		for y := by * f; y < by*f+f; y++ {
-			row := src[y*w : y*w+bw*f]
-			bx := 0
-			for ; bx+4 <= bw; bx += 4 {
-				r := row[bx*f : (bx+4)*f]
-				r0, r1, r2, r3 := r[:f], r[f:2*f], r[2*f:3*f], r[3*f:4*f]
-				var s0, s1, s2, s3 float32
-				for k, v := range r0 {
-					s0 += v
-					s1 += r1[k]
-					s2 += r2[k]
-					s3 += r3[k]
-				}
-				acc[bx] += s0
-				acc[bx+1] += s1
-				acc[bx+2] += s2
-				acc[bx+3] += s3
-			}
-			for ; bx < bw; bx++ {
-				var s float32
-				for _, v := range row[bx*f : bx*f+f] {
-					s += v
-				}
-				acc[bx] += s
-			}
-		}
-		for bx := range acc {
-			acc[bx] *= inv
-		}
-	}
+	blockavg.Into(out, bw, src, w, image.Rect(0, 0, bw*f, bh*f), f)
 	return out, bw, bh
 }
